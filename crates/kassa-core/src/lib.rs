@@ -1,0 +1,5 @@
+//! Kassa's domain. Pure Rust: no I/O, no async, no SQL. Everything here can be unit- and
+//! property-tested in isolation, and every other crate asks this one what is allowed.
+
+pub mod access;
+pub mod account;

@@ -1,0 +1,35 @@
+//! Kassa's persistence: one repository API over SQLite (embedded default) and PostgreSQL.
+//!
+//! Both backends run the same SQL text: SQLite accepts PostgreSQL's `$1` placeholders, and
+//! the schema keeps to types both share (integers, text, booleans; times as Unix
+//! milliseconds). Per-backend migrations live in `migrations/{sqlite,postgres}`. Each query is
+//! written once and compiled for both drivers by [`on_pool!`], so no call goes through sqlx's
+//! type-erased `Any` driver.
+
+mod audit;
+mod connect;
+mod error;
+mod sessions;
+mod tenancy;
+mod users;
+
+pub use audit::{AuditEvent, AuditRow};
+pub use connect::{redact_url, Backend, Db, DbConfig};
+pub use error::DbError;
+pub use sessions::{NewSession, SessionRow};
+pub use tenancy::{MembershipRow, MerchantRow, NewMerchant, NewStore, StoreRow};
+pub use users::{NewUser, Preferences, UserRow};
+
+pub type Result<T, E = DbError> = std::result::Result<T, E>;
+
+/// Runs `$body` with `$p` bound to whichever pool `$db` holds. The body is compiled once per
+/// backend, so it may use any sqlx call that both drivers support.
+macro_rules! on_pool {
+    ($db:expr, $p:ident => $body:expr) => {
+        match &$db.pool {
+            $crate::connect::Pool::Sqlite($p) => $body,
+            $crate::connect::Pool::Postgres($p) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;

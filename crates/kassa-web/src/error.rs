@@ -1,0 +1,55 @@
+use crate::views::ErrorPage;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+/// Errors a handler can end with. Each maps to a status and a friendly page once, here.
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error("cannot listen on {addr}: {source}. Is another Kassa (or something else) using that port? Pick another with --listen.")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error(transparent)]
+    Db(#[from] kassa_db::DbError),
+    #[error("template: {0}")]
+    Template(#[from] askama::Error),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl WebError {
+    fn status(&self) -> StatusCode {
+        match self {
+            WebError::NotFound => StatusCode::NOT_FOUND,
+            WebError::Forbidden => StatusCode::FORBIDDEN,
+            WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            // The request id is in the span; the page shows it so support can find this line.
+            tracing::error!(error = %self, "request failed");
+        }
+        // The page is filled in with language and request id by `security::headers`, which
+        // knows the request; here we only mark the response.
+        let mut res = status.into_response();
+        res.extensions_mut().insert(ErrorPage::marker(status));
+        res
+    }
+}
+
+pub(crate) async fn not_found(_headers: HeaderMap) -> WebError {
+    WebError::NotFound
+}

@@ -1,0 +1,169 @@
+//! Languages and translations (Fluent, one `.ftl` per language under `locales/`).
+
+use crate::session::{cookie, LANG_COOKIE};
+use axum::http::{header, HeaderMap};
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::{static_loader, Loader};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use unic_langid::LanguageIdentifier;
+
+static_loader! {
+    static LOCALES = {
+        locales: "./locales",
+        fallback_language: "en",
+        // Bidi isolation marks around arguments would end up inside emails and CSV too.
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+/// The portal's languages, in the order the language menu lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Lang {
+    En,
+    Sv,
+    De,
+    Fi,
+    Nb,
+    Da,
+    Nl,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 7] = [
+        Lang::En,
+        Lang::Sv,
+        Lang::De,
+        Lang::Fi,
+        Lang::Nb,
+        Lang::Da,
+        Lang::Nl,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Sv => "sv",
+            Lang::De => "de",
+            Lang::Fi => "fi",
+            Lang::Nb => "nb",
+            Lang::Da => "da",
+            Lang::Nl => "nl",
+        }
+    }
+
+    /// The language's name in itself, as a language menu should show it.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Sv => "Svenska",
+            Lang::De => "Deutsch",
+            Lang::Fi => "Suomi",
+            Lang::Nb => "Norsk bokmål",
+            Lang::Da => "Dansk",
+            Lang::Nl => "Nederlands",
+        }
+    }
+
+    /// The flag shown for the language (a file under /static/flags/).
+    pub fn flag(self) -> &'static str {
+        match self {
+            Lang::En => "gb",
+            Lang::Sv => "se",
+            Lang::De => "de",
+            Lang::Fi => "fi",
+            Lang::Nb => "no",
+            Lang::Da => "dk",
+            Lang::Nl => "nl",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Lang> {
+        let primary = code
+            .split(['-', '_'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        // Norwegian without a written standard, and Nynorsk, read Bokmål.
+        let primary = if primary == "no" || primary == "nn" {
+            "nb".to_owned()
+        } else {
+            primary
+        };
+        Lang::ALL.into_iter().find(|l| l.code() == primary)
+    }
+
+    /// The best language for `Accept-Language`, by quality; English when nothing matches.
+    pub fn negotiate(accept_language: &str) -> Lang {
+        let mut best: Option<(f32, Lang)> = None;
+        for part in accept_language.split(',') {
+            let mut fields = part.trim().split(';');
+            let tag = fields.next().unwrap_or("").trim();
+            let q = fields
+                .find_map(|f| f.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if let Some(lang) = Lang::from_code(tag) {
+                if best.is_none_or(|(bq, _)| q > bq) {
+                    best = Some((q, lang));
+                }
+            }
+        }
+        best.map(|(_, l)| l).unwrap_or(Lang::En)
+    }
+
+    /// For a visitor who is not signed in (or an error page): the language cookie, else the
+    /// browser's preference.
+    pub fn for_request(headers: &HeaderMap) -> Lang {
+        cookie(headers, LANG_COOKIE)
+            .and_then(Lang::from_code)
+            .unwrap_or_else(|| {
+                Lang::negotiate(
+                    headers
+                        .get(header::ACCEPT_LANGUAGE)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or(""),
+                )
+            })
+    }
+
+    fn id(self) -> LanguageIdentifier {
+        self.code()
+            .parse()
+            .expect("language codes are valid identifiers")
+    }
+
+    /// The message `key` in this language.
+    pub fn t(self, key: &str) -> String {
+        LOCALES.lookup(&self.id(), key)
+    }
+
+    /// The message `key` with named arguments.
+    pub fn t_args(self, key: &str, args: &[(&'static str, String)]) -> String {
+        let args: HashMap<Cow<'static, str>, FluentValue> = args
+            .iter()
+            .map(|(k, v)| (Cow::Borrowed(*k), FluentValue::from(v.clone())))
+            .collect();
+        LOCALES.lookup_with_args(&self.id(), key, &args)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negotiation_follows_quality() {
+        assert_eq!(Lang::negotiate("sv-SE,sv;q=0.9,en;q=0.8"), Lang::Sv);
+        assert_eq!(Lang::negotiate("fr-FR, de;q=0.5, en;q=0.7"), Lang::En);
+        assert_eq!(Lang::negotiate("nn"), Lang::Nb);
+        assert_eq!(Lang::negotiate(""), Lang::En);
+        assert_eq!(Lang::negotiate("fr"), Lang::En);
+    }
+
+    #[test]
+    fn arguments_are_substituted() {
+        let text = Lang::Sv.t_args("home-greeting", &[("name", "Ada".into())]);
+        assert!(text.contains("Ada"), "{text}");
+    }
+}

@@ -1,0 +1,125 @@
+//! Kassa's HTTP surfaces. Today: the portal (server-rendered, askama) and operations
+//! endpoints. Handlers parse input into domain types, ask kassa-core what is allowed, and
+//! persist through kassa-db; they hold no business rules of their own.
+
+pub mod assets;
+pub mod demo;
+mod error;
+pub mod i18n;
+mod ops;
+pub mod password;
+pub mod portal;
+mod security;
+mod session;
+mod views;
+
+use axum::Router;
+use kassa_db::Db;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+pub use error::WebError;
+
+/// Settings the web layer needs from the binary.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// The address people use to reach Kassa, e.g. `https://portal.example.com`. It decides
+    /// the cookie flavour (`Secure` and `__Host-` under https) and the origin that state-
+    /// changing requests must come from.
+    pub public_url: String,
+}
+
+impl WebConfig {
+    pub fn secure(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    /// `scheme://host[:port]` of the public URL, as browsers send it in `Origin`.
+    pub fn origin(&self) -> &str {
+        let url = self.public_url.trim_end_matches('/');
+        match url.find("://") {
+            Some(i) => match url[i + 3..].find('/') {
+                Some(j) => &url[..i + 3 + j],
+                None => url,
+            },
+            None => url,
+        }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<WebConfig>,
+}
+
+/// The whole application: portal, operations endpoints, static assets, with request ids,
+/// tracing and security headers on every response.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .merge(ops::router())
+        .merge(assets::router())
+        .merge(portal::router(state.clone()))
+        .fallback(error::not_found)
+        .with_state(state.clone())
+        .layer(axum::middleware::from_fn_with_state(state, security::headers))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                let id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+            }),
+        )
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// A bound listener, so callers (and tests) learn the port before serving starts.
+pub struct Server {
+    listener: tokio::net::TcpListener,
+}
+
+impl Server {
+    pub async fn bind(addr: &str) -> Result<Server, WebError> {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| WebError::Bind {
+                addr: addr.to_owned(),
+                source,
+            })?;
+        Ok(Server { listener })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// Serves until `shutdown` completes, then lets requests in flight finish.
+    pub async fn serve(
+        self,
+        state: AppState,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let janitor = tokio::spawn(session::janitor(state.db.clone(), Duration::from_secs(300)));
+        let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
+        let result = axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        janitor.abort();
+        result
+    }
+}
+
+/// Milliseconds since the Unix epoch, the unit every stored time uses.
+pub fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}

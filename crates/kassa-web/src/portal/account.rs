@@ -1,0 +1,360 @@
+//! Account settings and the header's preferences: language, theme, current store.
+
+use super::safe_next;
+use crate::i18n::Lang;
+use crate::password;
+use crate::session::{self, client_ip, session_cookie, set_cookie, Member, LANG_COOKIE};
+use crate::views::{render, Page};
+use crate::{now_ms, AppState, WebError};
+use askama::Template;
+use axum::extract::{Query, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use kassa_core::access::Permission;
+use kassa_core::account::{NewPassword, Theme, SESSION_ABSOLUTE_MS};
+use kassa_db::{AuditEvent, MerchantRow, Preferences};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub(crate) struct LanguageForm {
+    lang: String,
+    next: Option<String>,
+}
+
+/// Anyone may pick a language; a member keeps it on their account, so it follows them to
+/// other browsers and into emails.
+pub(crate) async fn set_language(
+    State(state): State<AppState>,
+    req: Request,
+) -> Result<Response, WebError> {
+    let member = req.extensions().get::<Member>().cloned();
+    let Form(form) = Form::<LanguageForm>::from_request(req, &state)
+        .await
+        .map_err(|e| WebError::BadRequest(e.body_text()))?;
+    let lang = Lang::from_code(&form.lang)
+        .ok_or_else(|| WebError::BadRequest(format!("unknown language {:?}", form.lang)))?;
+    if let Some(m) = &member {
+        let prefs = Preferences {
+            language: Some(lang.code()),
+            ..Default::default()
+        };
+        state
+            .db
+            .set_preferences(m.user.id, &prefs, now_ms())
+            .await?;
+    }
+    let next = match form.next.as_deref() {
+        Some("/portal/sign-in") => "/portal/sign-in",
+        other => safe_next(other),
+    };
+    let mut res = Redirect::to(next).into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(
+            &state.config,
+            LANG_COOKIE,
+            lang.code(),
+            Some(365 * 24 * 3600),
+        ),
+    );
+    Ok(res)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ThemeForm {
+    theme: String,
+    next: Option<String>,
+}
+
+pub(crate) async fn set_theme(
+    State(state): State<AppState>,
+    member: Member,
+    Form(form): Form<ThemeForm>,
+) -> Result<Response, WebError> {
+    let theme: Theme = form
+        .theme
+        .parse()
+        .map_err(|e: kassa_core::account::AccountError| WebError::BadRequest(e.to_string()))?;
+    let prefs = Preferences {
+        theme: Some(theme.code()),
+        ..Default::default()
+    };
+    state
+        .db
+        .set_preferences(member.user.id, &prefs, now_ms())
+        .await?;
+    Ok(Redirect::to(safe_next(form.next.as_deref())).into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct StoreForm {
+    store: String,
+}
+
+/// Switches the current store. A store the user has no access to is "not found", whether
+/// or not it exists, so Store IDs of other merchants cannot be probed.
+pub(crate) async fn switch_store(
+    State(state): State<AppState>,
+    member: Member,
+    Form(form): Form<StoreForm>,
+) -> Result<Response, WebError> {
+    if !member.stores.iter().any(|s| s.store_id == form.store) {
+        return Err(WebError::NotFound);
+    }
+    state
+        .db
+        .set_session_store(&member.token_hash, &form.store)
+        .await?;
+    Ok(Redirect::to("/portal").into_response())
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountTemplate {
+    page: Page,
+    name: String,
+    email: String,
+    phone: String,
+    timezone: String,
+    timezones: Vec<String>,
+    theme: String,
+    last_sign_in: String,
+    company: Option<MerchantRow>,
+    profile_error: Option<String>,
+    password_error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct AccountQuery {
+    saved: Option<String>,
+}
+
+fn timezones() -> Vec<String> {
+    let mut zones: Vec<String> = jiff::tz::db()
+        .available()
+        .map(|n| n.to_string())
+        .filter(|n| n.contains('/'))
+        .collect();
+    zones.sort();
+    zones
+}
+
+/// A time for a person: their timezone, their language's date order.
+pub(crate) fn format_time(ms: i64, timezone: &str) -> String {
+    let Ok(ts) = jiff::Timestamp::from_millisecond(ms) else {
+        return String::new();
+    };
+    let tz = jiff::tz::TimeZone::get(timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+    ts.to_zoned(tz).strftime("%Y-%m-%d %H:%M %Z").to_string()
+}
+
+async fn account_page(
+    state: &AppState,
+    member: &Member,
+    notice: Option<&str>,
+    profile_error: Option<String>,
+    password_error: Option<String>,
+) -> Result<Response, WebError> {
+    let page = Page::member(member, None, "account-title", "/portal/account").with_notice(notice);
+    let company = if member.allows(Permission::ViewCompany) {
+        state.db.merchant(member.store.merchant_id).await?
+    } else {
+        None
+    };
+    let last_sign_in = member
+        .user
+        .last_sign_in_at
+        .map(|t| format_time(t, &member.user.timezone))
+        .unwrap_or_default();
+    let failed = profile_error.is_some() || password_error.is_some();
+    let mut res = render(&AccountTemplate {
+        page,
+        name: member.user.name.clone(),
+        email: member.user.email.clone(),
+        phone: member.user.phone.clone(),
+        timezone: member.user.timezone.clone(),
+        timezones: timezones(),
+        theme: member.user.theme.clone(),
+        last_sign_in,
+        company,
+        profile_error,
+        password_error,
+    });
+    if failed {
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
+}
+
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    member: Member,
+    Query(q): Query<AccountQuery>,
+) -> Result<Response, WebError> {
+    let notice = match q.saved.as_deref() {
+        Some("profile") => Some("account-saved-profile"),
+        Some("password") => Some("account-saved-password"),
+        _ => None,
+    };
+    account_page(&state, &member, notice, None, None).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ProfileForm {
+    name: String,
+    phone: String,
+    timezone: String,
+}
+
+pub(crate) async fn update_profile(
+    State(state): State<AppState>,
+    member: Member,
+    Form(form): Form<ProfileForm>,
+) -> Result<Response, WebError> {
+    let lang = Lang::from_code(&member.user.language).unwrap_or(Lang::En);
+    let name = form.name.trim();
+    let phone = form.phone.trim();
+    let error = if name.is_empty() || name.chars().count() > 100 {
+        Some("account-error-name")
+    } else if phone.chars().count() > 40
+        || !phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-()".contains(c))
+    {
+        Some("account-error-phone")
+    } else if jiff::tz::TimeZone::get(&form.timezone).is_err() {
+        Some("account-error-timezone")
+    } else {
+        None
+    };
+    if let Some(key) = error {
+        return account_page(&state, &member, None, Some(lang.t(key)), None).await;
+    }
+    let now = now_ms();
+    let before = serde_json::json!({"name": member.user.name, "phone": member.user.phone, "timezone": member.user.timezone});
+    let prefs = Preferences {
+        name: Some(name),
+        phone: Some(phone),
+        timezone: Some(&form.timezone),
+        ..Default::default()
+    };
+    state
+        .db
+        .set_preferences(member.user.id, &prefs, now)
+        .await?;
+    let after = serde_json::json!({"name": name, "phone": phone, "timezone": form.timezone});
+    audit(
+        &state,
+        &member,
+        "profile_updated",
+        Some(before.to_string()),
+        Some(after.to_string()),
+    )
+    .await?;
+    Ok(Redirect::to("/portal/account?saved=profile").into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PasswordForm {
+    current_password: String,
+    new_password: String,
+    confirm_password: String,
+}
+
+/// Changing the password ends every other session of the user and gives this browser a new
+/// session id.
+pub(crate) async fn change_password(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    req: Request,
+) -> Result<Response, WebError> {
+    let member = req
+        .extensions()
+        .get::<Member>()
+        .cloned()
+        .ok_or(WebError::Forbidden)?;
+    let ip = client_ip(req.extensions());
+    let Form(form) = Form::<PasswordForm>::from_request(req, &state)
+        .await
+        .map_err(|e| WebError::BadRequest(e.body_text()))?;
+    let lang = Lang::from_code(&member.user.language).unwrap_or(Lang::En);
+    let fail = |key: &str| Some(lang.t(key));
+    if !password::verify(&form.current_password, member.user.password_hash.as_deref()).await? {
+        return account_page(
+            &state,
+            &member,
+            None,
+            None,
+            fail("account-error-current-password"),
+        )
+        .await;
+    }
+    let new = match NewPassword::parse(&form.new_password) {
+        Ok(p) => p,
+        Err(_) => {
+            return account_page(
+                &state,
+                &member,
+                None,
+                None,
+                fail("account-error-password-policy"),
+            )
+            .await
+        }
+    };
+    if form.new_password != form.confirm_password {
+        return account_page(
+            &state,
+            &member,
+            None,
+            None,
+            fail("account-error-password-mismatch"),
+        )
+        .await;
+    }
+    let hash = password::hash(&new).await?;
+    let db = &state.db;
+    db.set_password_hash(member.user.id, &hash, now_ms())
+        .await?;
+    db.delete_sessions_of_user(member.user.id).await?;
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let token = session::start(db, member.user.id, &member.store.store_id, &ip, user_agent).await?;
+    audit(&state, &member, "password_changed", None, None).await?;
+    let mut res = Redirect::to("/portal/account?saved=password").into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(
+            &state.config,
+            session_cookie(&state.config),
+            &token,
+            Some(SESSION_ABSOLUTE_MS / 1000),
+        ),
+    );
+    Ok(res)
+}
+
+async fn audit(
+    state: &AppState,
+    member: &Member,
+    action: &str,
+    before: Option<String>,
+    after: Option<String>,
+) -> Result<(), WebError> {
+    let event = AuditEvent {
+        merchant_id: Some(member.store.merchant_id),
+        actor_user_id: Some(member.user.id),
+        actor: &member.user.email,
+        action,
+        subject: &member.user.email,
+        ip: &member.ip,
+        before,
+        after,
+    };
+    Ok(state.db.record_audit(&event, now_ms()).await?)
+}
+
+use axum::extract::FromRequest;

@@ -1,0 +1,60 @@
+//! Headers every response carries, and the friendly error page for error responses.
+
+use crate::i18n::Lang;
+use crate::views::ErrorPage;
+use crate::AppState;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderName, HeaderValue};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+/// No inline script or style anywhere; the hosted checkout page (framed by merchants) will
+/// set its own `frame-ancestors`, which is why existing headers are left alone.
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+pub(crate) async fn headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let lang = Lang::for_request(req.headers());
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let mut res = next.run(req).await;
+    if let Some(marker) = res.extensions().get::<ErrorPage>().cloned() {
+        let mut page = marker.render(lang, &request_id).into_response();
+        *page.status_mut() = marker.status;
+        page.headers_mut().extend(res.headers().clone());
+        page.headers_mut().remove(header::CONTENT_LENGTH);
+        page.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        res = page;
+    }
+    let h = res.headers_mut();
+    let mut set = |name: HeaderName, value: &'static str| {
+        h.entry(name).or_insert(HeaderValue::from_static(value));
+    };
+    set(header::CONTENT_SECURITY_POLICY, CSP);
+    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(header::REFERRER_POLICY, "same-origin");
+    set(header::X_FRAME_OPTIONS, "DENY");
+    set(
+        HeaderName::from_static("permissions-policy"),
+        "camera=(), microphone=(), geolocation=(), payment=()",
+    );
+    set(
+        HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin",
+    );
+    set(header::CACHE_CONTROL, "no-store");
+    if state.config.secure() {
+        set(
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=63072000; includeSubDomains",
+        );
+    }
+    res
+}

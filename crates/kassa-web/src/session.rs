@@ -1,0 +1,339 @@
+//! Portal sessions: cookies, the signed-in member of a request, CSRF, and route guards.
+//!
+//! Every request under `/portal` passes [`portal_context`], which finds the session, checks
+//! it is still alive, and refuses state-changing requests that come from another origin or
+//! lack the form's CSRF token. Routes then declare what they need with [`Access`]; the guard
+//! for that lives here too, so no handler can forget it.
+
+use crate::password::{hex, random_token};
+use crate::{now_ms, AppState, WebConfig, WebError};
+use axum::body::Body;
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::{header, request::Parts, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use kassa_core::access::{allows, Onboarding, Permission, Role};
+use kassa_core::account::{
+    session_alive, SignInState, UserStatus, SESSION_ABSOLUTE_MS, SESSION_IDLE_MS,
+};
+use kassa_db::{Db, MembershipRow, UserRow};
+use sha2::{Digest, Sha256};
+use std::net::SocketAddr;
+use std::time::Duration;
+use subtle::ConstantTimeEq;
+
+/// Largest form body the CSRF check reads; portal forms are small.
+const FORM_LIMIT: usize = 1024 * 1024;
+/// Sessions record activity at most this often, to keep writes off every request.
+const TOUCH_EVERY_MS: i64 = 15_000;
+
+pub(crate) fn session_cookie(config: &WebConfig) -> &'static str {
+    if config.secure() {
+        "__Host-kassa_session"
+    } else {
+        "kassa_session"
+    }
+}
+
+pub(crate) fn csrf_cookie(config: &WebConfig) -> &'static str {
+    if config.secure() {
+        "__Host-kassa_csrf"
+    } else {
+        "kassa_csrf"
+    }
+}
+
+pub(crate) const LANG_COOKIE: &str = "kassa_lang";
+
+/// The value of cookie `name` in the request, if present.
+pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, path /, and `Secure` under TLS. `max_age`
+/// of `Some(0)` deletes the cookie; `None` makes it last for the browser session.
+pub(crate) fn set_cookie(
+    config: &WebConfig,
+    name: &str,
+    value: &str,
+    max_age: Option<i64>,
+) -> HeaderValue {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if config.secure() {
+        c.push_str("; Secure");
+    }
+    if let Some(age) = max_age {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    HeaderValue::from_str(&c).expect("cookie values are hex or fixed strings")
+}
+
+pub(crate) fn token_hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// The signed-in user of this request, in their current store.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub(crate) token_hash: String,
+    pub csrf: String,
+    pub user: UserRow,
+    pub stores: Vec<MembershipRow>,
+    pub store: MembershipRow,
+    pub role: Role,
+    pub onboarding: Onboarding,
+    pub ip: String,
+}
+
+impl Member {
+    pub fn allows(&self, permission: Permission) -> bool {
+        allows(self.role, self.onboarding, permission)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Member {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Member>()
+            .cloned()
+            .ok_or_else(|| sign_in_redirect(&parts.uri.to_string()))
+    }
+}
+
+/// The client address, for audit events.
+pub(crate) fn client_ip(parts_ext: &axum::http::Extensions) -> String {
+    parts_ext
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ci| ci.0.ip().to_string())
+        .unwrap_or_default()
+}
+
+/// Why the request carries no member although it had a session cookie.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SessionEnded;
+
+fn sign_in_redirect(next: &str) -> Response {
+    let target = format!("/portal/sign-in?next={}", urlencode(next));
+    Redirect::to(&target).into_response()
+}
+
+pub(crate) fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)])
+        .map(|e| e[1..].to_owned())
+        .unwrap_or_default()
+}
+
+/// Loads the session into a [`Member`], ends dead sessions, and enforces Origin + CSRF
+/// token on every state-changing request.
+pub(crate) async fn portal_context(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    match load_and_check(&state, req).await {
+        Ok(req) => next.run(req).await,
+        Err(res) => res,
+    }
+}
+
+async fn load_and_check(state: &AppState, mut req: Request) -> Result<Request, Response> {
+    let now = now_ms();
+    let ip = client_ip(req.extensions());
+    let token = cookie(req.headers(), session_cookie(&state.config)).map(str::to_owned);
+    if let Some(token) = token {
+        match load_member(&state.db, &token, &ip, now).await {
+            Ok(Some(member)) => {
+                req.extensions_mut().insert(member);
+            }
+            Ok(None) => {
+                req.extensions_mut().insert(SessionEnded);
+            }
+            Err(e) => return Err(e.into_response()),
+        }
+    }
+    if is_state_changing(req.method()) {
+        if !same_origin(req.headers(), &state.config) {
+            tracing::warn!("refused a cross-origin form post");
+            return Err(WebError::Forbidden.into_response());
+        }
+        let expected = match req.extensions().get::<Member>() {
+            Some(m) => Some(m.csrf.clone()),
+            None => cookie(req.headers(), csrf_cookie(&state.config)).map(str::to_owned),
+        };
+        let (parts, body) = req.into_parts();
+        let bytes = axum::body::to_bytes(body, FORM_LIMIT)
+            .await
+            .map_err(|_| StatusCode::PAYLOAD_TOO_LARGE.into_response())?;
+        let sent = parts
+            .headers
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .or_else(|| {
+                serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+                    .ok()?
+                    .into_iter()
+                    .find(|(k, _)| k == "csrf")
+                    .map(|(_, v)| v)
+            });
+        let valid = match (expected, sent) {
+            (Some(e), Some(s)) => bool::from(e.as_bytes().ct_eq(s.as_bytes())),
+            _ => false,
+        };
+        if !valid {
+            tracing::warn!("refused a form post without a valid CSRF token");
+            return Err(WebError::Forbidden.into_response());
+        }
+        req = Request::from_parts(parts, Body::from(bytes));
+    }
+    Ok(req)
+}
+
+fn is_state_changing(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Whether the request comes from our own pages: `Origin` (or, failing that, `Referer`)
+/// must be the public URL's origin or the origin of the `Host` the browser used.
+fn same_origin(headers: &HeaderMap, config: &WebConfig) -> bool {
+    let source = headers
+        .get(header::ORIGIN)
+        .or_else(|| headers.get(header::REFERER))
+        .and_then(|v| v.to_str().ok());
+    let Some(source) = source else { return false };
+    let matches = |origin: &str| source == origin || source.starts_with(&format!("{origin}/"));
+    if matches(config.origin()) {
+        return true;
+    }
+    let scheme = if config.secure() { "https" } else { "http" };
+    headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(|host| matches(&format!("{scheme}://{host}")))
+}
+
+async fn load_member(db: &Db, token: &str, ip: &str, now: i64) -> Result<Option<Member>, WebError> {
+    let hash = token_hash(token);
+    let Some(session) = db.session(&hash).await? else {
+        return Ok(None);
+    };
+    let user = db.user_by_id(session.user_id).await?;
+    let usable = user.as_ref().is_some_and(|u| {
+        let state = SignInState {
+            status: u.status.parse().unwrap_or(UserStatus::Deactivated),
+            locked_until_ms: None,
+            access_expires_ms: u.access_expires_at,
+        };
+        state.refusal(now).is_none()
+    });
+    if !usable || !session_alive(session.created_at, session.last_seen_at, now) {
+        db.delete_session(&hash).await?;
+        return Ok(None);
+    }
+    let user = user.expect("checked above");
+    let stores = db.memberships_of(user.id).await?;
+    let Some(store) = stores
+        .iter()
+        .find(|m| m.store_id == session.store_id)
+        .or(stores.first())
+        .cloned()
+    else {
+        // No store access left: nothing in the portal to show.
+        db.delete_session(&hash).await?;
+        return Ok(None);
+    };
+    if now - session.last_seen_at >= TOUCH_EVERY_MS {
+        db.touch_session(&hash, now).await?;
+    }
+    let role = store
+        .role
+        .parse()
+        .map_err(|e: kassa_core::access::UnknownRole| WebError::Internal(e.to_string()))?;
+    let onboarding = store
+        .onboarding
+        .parse()
+        .map_err(|e: kassa_core::access::UnknownOnboarding| WebError::Internal(e.to_string()))?;
+    Ok(Some(Member {
+        token_hash: hash,
+        csrf: session.csrf_token,
+        user,
+        stores,
+        store,
+        role,
+        onboarding,
+        ip: ip.to_owned(),
+    }))
+}
+
+/// What a portal route requires; declared next to the route in `portal::routes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Reachable signed out (sign-in, language choice).
+    Public,
+    /// A signed-in member whose role in the current store has this permission.
+    Member(Permission),
+}
+
+/// The route guard: signed-out visitors go to sign-in, members without the permission get
+/// 403 and the handler never runs.
+pub(crate) async fn guard(State(access): State<Access>, req: Request, next: Next) -> Response {
+    let Access::Member(permission) = access else {
+        return next.run(req).await;
+    };
+    match req.extensions().get::<Member>() {
+        None if req.method() == Method::GET => sign_in_redirect(&req.uri().to_string()),
+        None => Redirect::to("/portal/sign-in").into_response(),
+        Some(m) if !m.allows(permission) => WebError::Forbidden.into_response(),
+        Some(_) => next.run(req).await,
+    }
+}
+
+/// Starts a session for `user_id` in `store_id` and returns the cookie token.
+pub(crate) async fn start(
+    db: &Db,
+    user_id: i64,
+    store_id: &str,
+    ip: &str,
+    user_agent: &str,
+) -> Result<String, WebError> {
+    let token = random_token();
+    let csrf = random_token();
+    let hash = token_hash(&token);
+    db.create_session(
+        &kassa_db::NewSession {
+            token_hash: &hash,
+            user_id,
+            csrf_token: &csrf,
+            store_id,
+            ip,
+            user_agent,
+        },
+        now_ms(),
+    )
+    .await?;
+    Ok(token)
+}
+
+/// Deletes sessions that can no longer be used, every `every`.
+pub(crate) async fn janitor(db: Db, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        let now = now_ms();
+        if let Err(e) = db
+            .purge_sessions(now - SESSION_IDLE_MS, now - SESSION_ABSOLUTE_MS)
+            .await
+        {
+            tracing::warn!(error = %e, "purging sessions failed");
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! The portal's page layout and the templates that fill it. Templates live in `templates/`;
+//! each struct here is one page, and `Page` carries what the layout (header, menu, language
+//! and user menus) needs.
+
+use crate::i18n::Lang;
+use crate::session::Member;
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use kassa_core::access::Section;
+
+/// A link in the left menu.
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: String,
+    pub active: bool,
+}
+
+pub struct StoreChoice {
+    pub id: String,
+    pub name: String,
+    pub playground: bool,
+    pub selected: bool,
+}
+
+/// The signed-in parts of the layout.
+pub struct Chrome {
+    pub user_name: String,
+    pub user_email: String,
+    pub merchant_name: String,
+    pub playground: bool,
+    pub stores: Vec<StoreChoice>,
+    pub nav: Vec<NavItem>,
+}
+
+/// Everything the layout needs, for every page.
+pub struct Page {
+    pub lang: Lang,
+    pub title: String,
+    pub theme: String,
+    pub csrf: String,
+    /// Path and query of this page, so forms in the header can come back here.
+    pub here: String,
+    pub chrome: Option<Chrome>,
+    pub notice: Option<String>,
+}
+
+impl Page {
+    pub fn t(&self, key: &str) -> String {
+        self.lang.t(key)
+    }
+
+    pub fn languages(&self) -> [Lang; 7] {
+        Lang::ALL
+    }
+
+    /// A page for a signed-in member, with `section` highlighted in the menu.
+    pub fn member(member: &Member, section: Option<Section>, title_key: &str, here: &str) -> Page {
+        let lang = Lang::from_code(&member.user.language).unwrap_or(Lang::En);
+        let nav = Section::visible_to(member.role, member.onboarding)
+            .into_iter()
+            .map(|s| NavItem {
+                href: section_href(s),
+                label: lang.t(section_key(s)),
+                active: Some(s) == section,
+            })
+            .collect();
+        let stores = member
+            .stores
+            .iter()
+            .map(|m| StoreChoice {
+                id: m.store_id.clone(),
+                name: m.store_name.clone(),
+                playground: m.environment == "playground",
+                selected: m.store_id == member.store.store_id,
+            })
+            .collect();
+        Page {
+            lang,
+            title: lang.t(title_key),
+            theme: member.user.theme.clone(),
+            csrf: member.csrf.clone(),
+            here: here.to_owned(),
+            chrome: Some(Chrome {
+                user_name: member.user.name.clone(),
+                user_email: member.user.email.clone(),
+                merchant_name: member.store.merchant_name.clone(),
+                playground: member.store.environment == "playground",
+                stores,
+                nav,
+            }),
+            notice: None,
+        }
+    }
+
+    /// A page for a visitor who is not signed in.
+    pub fn visitor(lang: Lang, csrf: &str, title_key: &str, here: &str) -> Page {
+        Page {
+            lang,
+            title: lang.t(title_key),
+            theme: "system".into(),
+            csrf: csrf.to_owned(),
+            here: here.to_owned(),
+            chrome: None,
+            notice: None,
+        }
+    }
+
+    pub fn with_notice(mut self, key: Option<&str>) -> Page {
+        self.notice = key.map(|k| self.lang.t(k));
+        self
+    }
+}
+
+fn section_href(s: Section) -> &'static str {
+    match s {
+        Section::Home => "/portal",
+        Section::Orders => "/portal/orders",
+        Section::Settlements => "/portal/settlements",
+        Section::Disputes => "/portal/disputes",
+        Section::Users => "/portal/users",
+        Section::Integrations => "/portal/integrations",
+        Section::DeveloperLogs => "/portal/developer-logs",
+    }
+}
+
+fn section_key(s: Section) -> &'static str {
+    match s {
+        Section::Home => "nav-home",
+        Section::Orders => "nav-orders",
+        Section::Settlements => "nav-settlements",
+        Section::Disputes => "nav-disputes",
+        Section::Users => "nav-users",
+        Section::Integrations => "nav-integrations",
+        Section::DeveloperLogs => "nav-developer-logs",
+    }
+}
+
+/// Renders a template into a response; a template error becomes a 500.
+pub fn render(template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => crate::WebError::from(e).into_response(),
+    }
+}
+
+/// The friendly page for 4xx/5xx responses, with the request id support can look up.
+#[derive(Clone, Debug)]
+pub struct ErrorPage {
+    pub status: StatusCode,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorTemplate {
+    page: Page,
+    status: u16,
+    message: String,
+    request_id: String,
+}
+
+impl ErrorPage {
+    pub fn marker(status: StatusCode) -> ErrorPage {
+        ErrorPage { status }
+    }
+
+    pub fn render(&self, lang: Lang, request_id: &str) -> Response {
+        let (title, message) = match self.status {
+            StatusCode::NOT_FOUND => ("error-not-found-title", "error-not-found-text"),
+            StatusCode::FORBIDDEN => ("error-forbidden-title", "error-forbidden-text"),
+            StatusCode::BAD_REQUEST | StatusCode::PAYLOAD_TOO_LARGE => {
+                ("error-bad-request-title", "error-bad-request-text")
+            }
+            _ => ("error-internal-title", "error-internal-text"),
+        };
+        let page = Page::visitor(lang, "", title, "/portal");
+        render(&ErrorTemplate {
+            message: lang.t(message),
+            page,
+            status: self.status.as_u16(),
+            request_id: request_id.to_owned(),
+        })
+    }
+}

@@ -1,0 +1,118 @@
+// Progressive enhancement for the portal. Every page works without this file: forms post,
+// links navigate and <details> menus open and close on their own.
+
+// A select marked data-autosubmit submits its form on change, so its submit button can go.
+for (const button of document.querySelectorAll("[data-autosubmit-button]")) {
+  button.hidden = true;
+}
+
+document.addEventListener("change", (event) => {
+  const field = event.target;
+  if (!(field instanceof Element) || !field.matches("[data-autosubmit]") || !field.form) return;
+  if (field.form.requestSubmit) field.form.requestSubmit();
+  else field.form.submit();
+});
+
+// Dropdown menus: one open at a time; a click outside, leaving by keyboard or Escape closes them.
+const menus = [...document.querySelectorAll("details.menu")];
+
+const closeMenu = (menu, returnFocus) => {
+  menu.open = false;
+  if (returnFocus) menu.querySelector(":scope > summary")?.focus();
+};
+
+for (const menu of menus) {
+  menu.addEventListener("toggle", () => {
+    if (!menu.open) return;
+    for (const other of menus) {
+      if (other !== menu && other.open) closeMenu(other, false);
+    }
+  });
+  menu.addEventListener("focusout", (event) => {
+    if (menu.open && event.relatedTarget instanceof Node && !menu.contains(event.relatedTarget)) {
+      closeMenu(menu, false);
+    }
+  });
+}
+
+// pointerdown rather than click: iOS Safari sends no click for taps on plain content.
+document.addEventListener("pointerdown", (event) => {
+  for (const menu of menus) {
+    if (menu.open && !menu.contains(event.target)) closeMenu(menu, false);
+  }
+});
+
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  for (const menu of menus) {
+    if (menu.open) {
+      closeMenu(menu, true);
+      event.preventDefault();
+    }
+  }
+});
+
+// Copy buttons: <button type="button" data-copy="text" data-copied-label="Copied">.
+// The label (translated by the server) is shown for a moment and announced to screen readers.
+let announcer;
+
+const announce = (message) => {
+  if (!announcer) {
+    announcer = document.createElement("div");
+    announcer.className = "visually-hidden";
+    announcer.setAttribute("role", "status");
+    document.body.append(announcer);
+  }
+  announcer.textContent = "";
+  // A fresh text node after a tick makes screen readers repeat the same message.
+  setTimeout(() => {
+    announcer.textContent = message;
+  }, 50);
+};
+
+const copyText = async (text) => {
+  if (navigator.clipboard && window.isSecureContext) {
+    await navigator.clipboard.writeText(text);
+    return;
+  }
+  // Plain-HTTP fallback (local demo): copy from a temporary, off-screen text area.
+  const area = document.createElement("textarea");
+  area.value = text;
+  area.setAttribute("readonly", "");
+  area.className = "visually-hidden";
+  document.body.append(area);
+  area.select();
+  const copied = document.execCommand("copy");
+  area.remove();
+  if (!copied) throw new Error("copy refused");
+};
+
+// The original label and reset timer of each button showing a copy result.
+const copyStates = new WeakMap();
+
+document.addEventListener("click", async (event) => {
+  const button = event.target instanceof Element ? event.target.closest("button[data-copy]") : null;
+  if (!button) return;
+  event.preventDefault();
+  let result = "copied";
+  try {
+    await copyText(button.dataset.copy);
+  } catch {
+    result = "failed";
+  }
+  const previous = copyStates.get(button);
+  clearTimeout(previous?.timer);
+  const label = previous?.label ?? button.textContent;
+  const message = result === "copied" ? button.dataset.copiedLabel : button.dataset.failedLabel;
+  // Only a text-only button has its text swapped; one with an icon keeps its content.
+  const swapText = Boolean(message) && button.childElementCount === 0;
+  button.dataset.state = result;
+  if (swapText) button.textContent = message;
+  if (message) announce(message);
+  const timer = setTimeout(() => {
+    if (swapText) button.textContent = label;
+    delete button.dataset.state;
+    copyStates.delete(button);
+  }, 2000);
+  copyStates.set(button, { label, timer });
+});

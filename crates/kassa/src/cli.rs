@@ -1,0 +1,211 @@
+use crate::serve;
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use kassa_core::access::Role;
+use kassa_core::account::{Email, NewPassword, StoreId};
+use kassa_db::{AuditEvent, Db, DbConfig, NewUser};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "kassa",
+    version,
+    about = "Kassa: merchant portal and payments back office"
+)]
+pub struct Cli {
+    /// Log format: human-readable text or one JSON object per line.
+    #[arg(
+        long,
+        env = "KASSA_LOG_FORMAT",
+        value_enum,
+        default_value = "text",
+        global = true
+    )]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the portal, the merchant API and the back office.
+    Serve(ServeArgs),
+    /// Like `serve`, but first seeds the demo merchant into an empty database.
+    Demo(ServeArgs),
+    /// Create or update the database schema, then exit.
+    Migrate(DbArgs),
+    /// Manage portal users.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Args, Clone)]
+pub struct DbArgs {
+    /// Folder for the embedded database and other local files.
+    #[arg(long, env = "KASSA_DATA_DIR", default_value = "./kassa-data")]
+    pub data_dir: PathBuf,
+    /// Database URL; default is the SQLite file kassa.db in the data folder.
+    /// `postgres://USER@HOST/DB` selects PostgreSQL.
+    #[arg(long, env = "KASSA_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Connections in the database pool.
+    #[arg(long, env = "KASSA_DB_MAX_CONNECTIONS", default_value_t = 8)]
+    pub db_max_connections: u32,
+}
+
+#[derive(Args, Clone)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "KASSA_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// The URL people use to reach Kassa (links, emails, cookie security). Default:
+    /// http://LISTEN.
+    #[arg(long, env = "KASSA_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user with a role in one or more stores.
+    Create(UserCreateArgs),
+}
+
+#[derive(Args)]
+struct UserCreateArgs {
+    #[arg(long)]
+    email: String,
+    #[arg(long)]
+    name: String,
+    /// Store ID the user gets access to; repeat for several stores.
+    #[arg(long = "store", required = true)]
+    stores: Vec<String>,
+    /// Role in those stores: super_admin, admin, user, settlement, disputes, read_only,
+    /// terminated or external.
+    #[arg(long)]
+    role: String,
+    /// Portal language of the user (en, sv, de, fi, nb, da, nl).
+    #[arg(long, default_value = "en")]
+    language: String,
+    /// Read the password from standard input instead of generating one.
+    #[arg(long)]
+    password_stdin: bool,
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+impl DbArgs {
+    /// Opens the database (creating the data folder and SQLite file as needed) and migrates it.
+    pub async fn open(&self) -> Result<Db> {
+        std::fs::create_dir_all(&self.data_dir).with_context(|| {
+            format!(
+                "cannot create the data folder {}; check that its parent exists and is writable",
+                self.data_dir.display()
+            )
+        })?;
+        let url = match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}", self.data_dir.join("kassa.db").display()),
+        };
+        let config = DbConfig {
+            max_connections: self.db_max_connections,
+            ..DbConfig::new(url)
+        };
+        let db = Db::connect(&config).await?;
+        db.migrate().await?;
+        Ok(db)
+    }
+}
+
+pub async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Serve(args) => serve::serve(args, None).await,
+        Command::Demo(args) => {
+            let password = serve::demo_password(&args.db.data_dir)?;
+            serve::serve(args, Some(password)).await
+        }
+        Command::Migrate(args) => {
+            let db = args.open().await?;
+            println!("database at {} is up to date", db.url());
+            Ok(())
+        }
+        Command::User(UserCommand::Create(args)) => create_user(args).await,
+    }
+}
+
+async fn create_user(args: UserCreateArgs) -> Result<()> {
+    let email = Email::parse(&args.email)?;
+    let role: Role = args.role.parse()?;
+    let stores = args
+        .stores
+        .iter()
+        .map(|s| StoreId::parse(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    if kassa_web::i18n::Lang::from_code(&args.language).is_none() {
+        bail!(
+            "unknown language {:?}; use en, sv, de, fi, nb, da or nl",
+            args.language
+        );
+    }
+    let (password, generated) = if args.password_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .context("reading the password from standard input")?;
+        (line.trim_end_matches(['\n', '\r']).to_owned(), false)
+    } else {
+        (kassa_web::password::random_password(20), true)
+    };
+    let password = NewPassword::parse(&password)?;
+    let db = args.db.open().await?;
+    let mut merchant_id = None;
+    for store in &stores {
+        let row = db
+            .store(store.as_str())
+            .await?
+            .with_context(|| format!("store {store} does not exist"))?;
+        merchant_id = Some(row.merchant_id);
+    }
+    let hash = kassa_web::password::hash(&password).await?;
+    let now = kassa_web::now_ms();
+    let user = NewUser {
+        email: email.as_str(),
+        name: args.name.trim(),
+        password_hash: Some(&hash),
+        language: &args.language,
+        status: "active",
+        access_expires_at: None,
+    };
+    let id = db.create_user(&user, now).await?;
+    for store in &stores {
+        db.set_membership(id, store.as_str(), role.code(), now)
+            .await?;
+    }
+    let after =
+        serde_json::json!({"email": email.as_str(), "role": role.code(), "stores": args.stores})
+            .to_string();
+    let event = AuditEvent {
+        merchant_id,
+        actor: "cli",
+        action: "user_created",
+        subject: email.as_str(),
+        after: Some(after),
+        ..Default::default()
+    };
+    db.record_audit(&event, now).await?;
+    println!(
+        "created user {email} ({role}) in {}",
+        args.stores.join(", ")
+    );
+    if generated {
+        println!("password: {}", password.expose());
+    }
+    Ok(())
+}

@@ -1,0 +1,112 @@
+use crate::cli::{LogFormat, ServeArgs};
+use anyhow::{Context, Result};
+use kassa_core::account::NewPassword;
+use kassa_web::{AppState, Server, WebConfig};
+use std::path::Path;
+use std::sync::Arc;
+use tracing_subscriber::EnvFilter;
+
+pub fn init_logging(format: LogFormat) {
+    let filter =
+        EnvFilter::try_from_env("KASSA_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .init(),
+    }
+}
+
+/// The demo password: `KASSA_DEMO_PASSWORD`, else the one generated at the first demo start
+/// and kept in the data folder (mode 0600), so it can be printed again at every start.
+pub fn demo_password(data_dir: &Path) -> Result<NewPassword> {
+    if let Ok(p) = std::env::var("KASSA_DEMO_PASSWORD") {
+        return NewPassword::parse(&p)
+            .context("KASSA_DEMO_PASSWORD does not meet the password policy");
+    }
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
+    let file = data_dir.join("demo-password");
+    if let Ok(saved) = std::fs::read_to_string(&file) {
+        return NewPassword::parse(saved.trim())
+            .with_context(|| format!("{} holds no valid password", file.display()));
+    }
+    let password = kassa_web::password::random_password(16);
+    write_private(&file, &password).with_context(|| format!("cannot write {}", file.display()))?;
+    Ok(NewPassword::parse(&password).expect("generated passwords meet the policy"))
+}
+
+fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(content.as_bytes())
+}
+
+pub async fn serve(args: ServeArgs, demo: Option<NewPassword>) -> Result<()> {
+    let db = args.db.open().await?;
+    if let Some(password) = &demo {
+        if kassa_web::demo::seed_if_empty(&db, password).await? {
+            tracing::info!("seeded the demo merchant Demo Shop AB");
+        }
+    }
+    let server = Server::bind(&args.listen).await?;
+    let addr = server.local_addr();
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
+    let state = AppState {
+        db: db.clone(),
+        config: Arc::new(WebConfig {
+            public_url: public_url.clone(),
+        }),
+    };
+    tracing::info!(%addr, database = db.url(), "Kassa is listening");
+    if let Some(password) = &demo {
+        println!("Kassa demo: {}/portal", public_url.trim_end_matches('/'));
+        let users: Vec<String> = kassa_web::demo::demo_users()
+            .into_iter()
+            .map(|(email, _)| email)
+            .collect();
+        println!("Sign in as any of: {}", users.join(", "));
+        println!("Password: {}", password.expose());
+    }
+    server
+        .serve(state, shutdown_signal())
+        .await
+        .context("serving HTTP")?;
+    db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM, after which requests in flight are finished.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
