@@ -206,3 +206,13 @@ mod tests {
         );
     }
 }
+
+impl Db {
+    /// Runs trusted SQL text (no parameters), e.g. from tests or maintenance scripts, and
+    /// returns the rows affected. Never pass it anything a user typed.
+    pub async fn execute_trusted(&self, sql: &str) -> Result<u64> {
+        Ok(
+            crate::on_pool!(self, p => sqlx::raw_sql(sql).execute(p).await.map(|r| r.rows_affected()))?,
+        )
+    }
+}

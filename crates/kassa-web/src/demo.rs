@@ -66,10 +66,10 @@ pub async fn seed_if_empty(db: &Db, password: &NewPassword) -> Result<bool, WebE
     }
     for (email, role) in demo_users() {
         let hash = password::hash(password).await?;
-        let name = format!("Demo {}", role_title(role));
+        let name = demo_name(role);
         let user = NewUser {
             email: &email,
-            name: &name,
+            name,
             password_hash: Some(&hash),
             language: "en",
             status: "active",
@@ -91,15 +91,16 @@ pub async fn seed_if_empty(db: &Db, password: &NewPassword) -> Result<bool, WebE
     Ok(true)
 }
 
-fn role_title(role: Role) -> &'static str {
+/// Plausible people, so the portal looks like it will for a real merchant.
+fn demo_name(role: Role) -> &'static str {
     match role {
-        Role::SuperAdmin => "Superadmin",
-        Role::Admin => "Admin",
-        Role::User => "User",
-        Role::Settlement => "Settlement",
-        Role::Disputes => "Disputes",
-        Role::ReadOnly => "Readonly",
-        Role::Terminated => "Terminated",
-        Role::External => "External",
+        Role::SuperAdmin => "Saga Lindqvist",
+        Role::Admin => "Anders Berg",
+        Role::User => "Ulla Nilsson",
+        Role::Settlement => "Sara Ekström",
+        Role::Disputes => "David Holm",
+        Role::ReadOnly => "Rebecka Ahl",
+        Role::Terminated => "Tomas Wik",
+        Role::External => "Elin Strand",
     }
 }

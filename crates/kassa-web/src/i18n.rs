@@ -163,7 +163,129 @@ mod tests {
 
     #[test]
     fn arguments_are_substituted() {
-        let text = Lang::Sv.t_args("home-greeting", &[("name", "Ada".into())]);
-        assert!(text.contains("Ada"), "{text}");
+        let args = [
+            ("name", "Ada".into()),
+            ("store", "Butiken".into()),
+            ("merchant", "Bolaget AB".into()),
+        ];
+        let text = Lang::Sv.t_args("home-greeting", &args);
+        assert_eq!(text, "Välkommen, Ada! Du är i Butiken hos Bolaget AB.");
+    }
+
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    fn manifest(rel: &str) -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+    }
+
+    /// Message ids defined in one .ftl file (top-level `id = ...` lines).
+    fn ids_in(path: &Path) -> BTreeSet<String> {
+        std::fs::read_to_string(path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            .lines()
+            .filter_map(|l| l.split_once(" ="))
+            .map(|(id, _)| id)
+            .filter(|id| {
+                id.starts_with(|c: char| c.is_ascii_lowercase())
+                    && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            })
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Every string literal in `text` that looks like a message id: lower-case words joined
+    /// by dashes, e.g. "sign-in-title".
+    fn key_like_literals(text: &str) -> Vec<String> {
+        text.split('"')
+            .skip(1)
+            .step_by(2)
+            .filter(|s| {
+                s.contains('-')
+                    && s.split('-').all(|w| {
+                        !w.is_empty()
+                            && w.chars()
+                                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                    })
+            })
+            .map(str::to_owned)
+            .collect()
+    }
+
+    fn files_under(dir: &Path, ext: &str, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                files_under(&path, ext, out);
+            } else if path.extension().is_some_and(|e| e == ext) {
+                out.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn every_language_has_every_message() {
+        let english = ids_in(&manifest("locales/en/main.ftl"));
+        assert!(english.len() > 50);
+        for lang in Lang::ALL {
+            let ids = ids_in(&manifest(&format!("locales/{}/main.ftl", lang.code())));
+            let missing: Vec<_> = english.difference(&ids).collect();
+            let extra: Vec<_> = ids.difference(&english).collect();
+            assert!(missing.is_empty(), "{}: missing {missing:?}", lang.code());
+            assert!(
+                extra.is_empty(),
+                "{}: not in English {extra:?}",
+                lang.code()
+            );
+            for id in &english {
+                assert!(
+                    LOCALES.try_lookup(&lang.id(), id).is_some() || id == "home-greeting",
+                    "{}: {id} does not load",
+                    lang.code()
+                );
+            }
+        }
+    }
+
+    /// Every message the code or templates ask for exists, so no page shows a raw id.
+    #[test]
+    fn every_message_used_exists() {
+        let english = ids_in(&manifest("locales/en/main.ftl"));
+        let prefixes: BTreeSet<&str> = english
+            .iter()
+            .filter_map(|id| id.split('-').next())
+            .collect();
+        let mut files = Vec::new();
+        files_under(&manifest("templates"), "html", &mut files);
+        files_under(&manifest("src"), "rs", &mut files);
+        let mut checked = 0;
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            // Templates: the argument of every t("..."); Rust: every id-like literal.
+            let keys = if file.extension().is_some_and(|e| e == "html") {
+                text.split("t(\"")
+                    .skip(1)
+                    .filter_map(|rest| rest.split('"').next())
+                    .map(str::to_owned)
+                    .collect()
+            } else {
+                key_like_literals(&text)
+            };
+            for key in keys {
+                if prefixes.contains(key.split('-').next().unwrap()) && !key.ends_with('-') {
+                    assert!(
+                        english.contains(&key),
+                        "{} uses {key:?}, which en/main.ftl lacks",
+                        file.display()
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 50, "only {checked} message ids found in use");
+        for role in kassa_core::access::Role::ALL {
+            let key = format!("role-{}", role.code().replace('_', "-"));
+            assert!(english.contains(&key), "{key}");
+        }
     }
 }

@@ -26,6 +26,8 @@ pub struct StoreChoice {
 /// The signed-in parts of the layout.
 pub struct Chrome {
     pub user_name: String,
+    /// The first letter of the name, upper-case, for the avatar.
+    pub initial: String,
     pub user_email: String,
     pub merchant_name: String,
     pub playground: bool,
@@ -83,6 +85,13 @@ impl Page {
             here: here.to_owned(),
             chrome: Some(Chrome {
                 user_name: member.user.name.clone(),
+                initial: member
+                    .user
+                    .name
+                    .chars()
+                    .next()
+                    .map(|c| c.to_uppercase().collect())
+                    .unwrap_or_default(),
                 user_email: member.user.email.clone(),
                 merchant_name: member.store.merchant_name.clone(),
                 playground: member.store.environment == "playground",

@@ -1,0 +1,198 @@
+//! The portal in a real headless Chromium, driven over WebDriver (chromedriver).
+
+use crate::support::*;
+use fantoccini::{Client as Browser, ClientBuilder, Locator};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// A chromedriver process, killed when dropped.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn chromedriver_path() -> Option<String> {
+    let path =
+        std::env::var("KASSA_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+    std::path::Path::new(&path).exists().then_some(path)
+}
+
+/// Starts chromedriver and a headless Chromium session, or explains why not. Under CI a
+/// missing browser fails the test instead of skipping it.
+async fn open_browser() -> Option<(Driver, Browser)> {
+    let Some(path) = chromedriver_path() else {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("CI=true but chromedriver is not installed (apt-get install chromium chromium-driver)");
+        }
+        eprintln!("SKIPPING browser test: /usr/bin/chromedriver not found (apt-get install chromium chromium-driver)");
+        return None;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(path)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let driver = Driver { child, port };
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": std::env::var("KASSA_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--no-first-run", "--disable-quic", "--window-size=1280,900", "--lang=en-US"]
+        }),
+    );
+    let url = format!("http://127.0.0.1:{}", driver.port);
+    for _ in 0..100 {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        match ClientBuilder::new(connector)
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(browser) => return Some((driver, browser)),
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    panic!("chromedriver did not accept a session within 10 s");
+}
+
+/// Saves a screenshot to `$KASSA_TEST_SCREENSHOTS/name.png` when that variable is set, so a
+/// person can look at what the test saw.
+async fn snap(b: &Browser, name: &str) {
+    if let Ok(dir) = std::env::var("KASSA_TEST_SCREENSHOTS") {
+        let png = b.screenshot().await.unwrap();
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(format!("{dir}/{name}.png"), png).unwrap();
+    }
+}
+
+async fn text_of(b: &Browser, css: &str) -> String {
+    b.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn eval_string(b: &Browser, script: &str) -> String {
+    let v = b.execute(script, vec![]).await.unwrap();
+    match v {
+        serde_json::Value::String(s) => s,
+        other => other.to_string(),
+    }
+}
+
+async fn sign_in(b: &Browser, base: &str, email: &str) {
+    b.goto(&format!("{base}/portal")).await.unwrap();
+    b.find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys(email)
+        .await
+        .unwrap();
+    b.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(DEMO_PASSWORD)
+        .await
+        .unwrap();
+    b.find(Locator::Css("form.form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait()
+        .for_element(Locator::Css("nav.sidenav"))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn sign_in_switch_language_toggle_dark_mode_sign_out() {
+    on_each_backend(|app| async move {
+        let Some((_driver, b)) = open_browser().await else { return };
+        sign_in(&b, &app.url, "admin@demo.kassa.test").await;
+        assert!(text_of(&b, "main h1").await.contains("Welcome"));
+        assert!(text_of(&b, "main").await.contains("Demo Shop AB"));
+
+        // Language: open the flag menu and pick Svenska.
+        b.find(Locator::Css(".lang-menu summary")).await.unwrap().click().await.unwrap();
+        b.find(Locator::Css(".lang-menu button[value=sv]")).await.unwrap().click().await.unwrap();
+        b.wait().for_element(Locator::Css("html[lang=sv]")).await.unwrap();
+        assert!(text_of(&b, "main h1").await.contains("Välkommen"));
+
+        // Dark mode from the username menu; the page really turns dark.
+        let light_bg = eval_string(&b, "return getComputedStyle(document.body).backgroundColor").await;
+        b.find(Locator::Css(".user-menu summary")).await.unwrap().click().await.unwrap();
+        snap(&b, "user-menu").await;
+        b.find(Locator::Css(".user-menu button[value=dark]")).await.unwrap().click().await.unwrap();
+        b.wait().for_element(Locator::Css("html[data-theme=dark]")).await.unwrap();
+        let dark_bg = eval_string(&b, "return getComputedStyle(document.body).backgroundColor").await;
+        assert_ne!(light_bg, dark_bg, "the background changes");
+        let luminance = eval_string(
+            &b,
+            "const m = getComputedStyle(document.body).backgroundColor.match(/\\d+/g).map(Number); return String(m[0] + m[1] + m[2]);",
+        )
+        .await;
+        assert!(luminance.parse::<u32>().unwrap() < 200, "dark background, got {dark_bg}");
+        // The choice holds on another page.
+        b.goto(&format!("{}/portal/account", app.url)).await.unwrap();
+        b.wait().for_element(Locator::Css("html[data-theme=dark]")).await.unwrap();
+
+        snap(&b, "account-dark").await;
+        // Sign out from the username menu.
+        b.find(Locator::Css(".user-menu summary")).await.unwrap().click().await.unwrap();
+        b.find(Locator::Css(".user-menu form[action='/portal/sign-out'] button")).await.unwrap().click().await.unwrap();
+        b.wait().for_element(Locator::Id("email")).await.unwrap();
+        assert!(text_of(&b, "main").await.contains("Du har loggat ut"));
+        b.goto(&format!("{}/portal", app.url)).await.unwrap();
+        b.wait().for_element(Locator::Id("email")).await.unwrap();
+        b.close().await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn portal_fits_a_phone_and_works_by_keyboard() {
+    on_each_backend(|app| async move {
+        let Some((_driver, b)) = open_browser().await else { return };
+        b.set_window_size(375, 800).await.unwrap();
+        sign_in(&b, &app.url, "superadmin@demo.kassa.test").await;
+        for path in ["/portal", "/portal/account"] {
+            b.goto(&format!("{}{path}", app.url)).await.unwrap();
+            let overflow = eval_string(
+                &b,
+                "return String(document.documentElement.scrollWidth - document.documentElement.clientWidth)",
+            )
+            .await;
+            snap(&b, &format!("phone{}", path.replace('/', "-"))).await;
+            assert_eq!(overflow, "0", "{path} scrolls sideways at 375 px");
+        }
+        // The first Tab reaches the skip link, which jumps to the content.
+        b.goto(&format!("{}/portal", app.url)).await.unwrap();
+        b.find(Locator::Css("body")).await.unwrap().send_keys("\u{E004}").await.unwrap();
+        assert_eq!(eval_string(&b, "return document.activeElement.className").await, "skip-link");
+        b.find(Locator::Css("body")).await.unwrap();
+        b.active_element().await.unwrap().send_keys("\u{E007}").await.unwrap();
+        assert_eq!(eval_string(&b, "return document.activeElement.id").await, "main");
+        b.close().await.unwrap();
+    })
+    .await;
+}

@@ -1,0 +1,10 @@
+//! Kassa's integration tests: one binary (a fast build on two cores), a real server on port 0
+//! per test, a fresh database per test, on SQLite and PostgreSQL both.
+
+mod browser;
+mod portal_auth;
+mod portal_shell;
+mod security;
+mod startup;
+mod storage;
+mod support;

@@ -1,0 +1,327 @@
+//! The portal shell: menu, language, theme, store switcher, account settings, and the
+//! permission table walked for every route and role.
+
+use crate::support::*;
+use kassa_core::access::{allows, Onboarding, Role, Section};
+use kassa_web::portal::{routes, Access};
+
+#[tokio::test]
+async fn language_switch_is_remembered_on_the_account() {
+    on_each_backend(|app| async move {
+        let c = app.signed_in("user@demo.kassa.test").await;
+        let (_, body) = c.page("/portal").await;
+        assert!(body.contains("<html lang=\"en\"") && body.contains("Welcome"));
+        let res = c
+            .post_form("/portal/language", &[("lang", "sv"), ("next", "/portal")])
+            .await;
+        assert_eq!(
+            (res.status().as_u16(), location(&res)),
+            (303, "/portal".to_owned())
+        );
+        let (_, body) = c.page("/portal").await;
+        assert!(
+            body.contains("<html lang=\"sv\"") && body.contains("Välkommen"),
+            "Swedish home"
+        );
+        // A new browser gets Swedish too: it is stored on the user.
+        let other = app.signed_in("user@demo.kassa.test").await;
+        assert!(other.page("/portal").await.1.contains("Välkommen"));
+        let res = c.post_form("/portal/language", &[("lang", "xx")]).await;
+        assert_eq!(res.status(), 400, "unknown language refused");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn visitors_get_their_browser_language_and_can_switch() {
+    on_each_backend(|app| async move {
+        let http = reqwest::Client::new();
+        let body = http
+            .get(format!("{}/portal/sign-in", app.url))
+            .header("accept-language", "de-DE,de;q=0.9,en;q=0.5")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(body.contains("<html lang=\"de\""));
+        let c = app.client();
+        c.page("/portal/sign-in").await;
+        let res = c
+            .post_form(
+                "/portal/language",
+                &[("lang", "fi"), ("next", "/portal/sign-in")],
+            )
+            .await;
+        assert_eq!(location(&res), "/portal/sign-in");
+        assert!(c
+            .page("/portal/sign-in")
+            .await
+            .1
+            .contains("<html lang=\"fi\""));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn dark_mode_is_stored_and_honoured_on_every_page() {
+    on_each_backend(|app| async move {
+        let c = app.signed_in("settlement@demo.kassa.test").await;
+        c.page("/portal").await;
+        let res = c
+            .post_form(
+                "/portal/theme",
+                &[("theme", "dark"), ("next", "/portal/account")],
+            )
+            .await;
+        assert_eq!(location(&res), "/portal/account");
+        for path in ["/portal", "/portal/account"] {
+            assert!(
+                c.page(path).await.1.contains("data-theme=\"dark\""),
+                "{path}"
+            );
+        }
+        assert_eq!(
+            c.post_form("/portal/theme", &[("theme", "purple")])
+                .await
+                .status(),
+            400
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn store_switcher_changes_store_and_refuses_foreign_stores() {
+    on_each_backend(|app| async move {
+        let c = app.signed_in("admin@demo.kassa.test").await;
+        assert!(c.page("/portal").await.1.contains("Demo Shop (playground)"));
+        let res = c.post_form("/portal/store", &[("store", "M100002")]).await;
+        assert_eq!(res.status(), 303);
+        let (_, body) = c.page("/portal").await;
+        assert!(
+            body.contains("<code>M100002</code>"),
+            "home shows the live store"
+        );
+        assert_eq!(
+            c.post_form("/portal/store", &[("store", "M999999")])
+                .await
+                .status(),
+            404
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn menu_lists_exactly_the_sections_a_role_may_open() {
+    on_each_backend(|app| async move {
+        for (email, role) in kassa_web::demo::demo_users() {
+            let c = app.signed_in(&email).await;
+            let (_, body) = c.page("/portal").await;
+            let nav = &body[body.find("class=\"sidenav\"").unwrap()..body.find("</nav>").unwrap()];
+            for section in Section::ALL {
+                let href = match section {
+                    Section::Home => "href=\"/portal\"",
+                    Section::Orders => "href=\"/portal/orders\"",
+                    Section::Settlements => "href=\"/portal/settlements\"",
+                    Section::Disputes => "href=\"/portal/disputes\"",
+                    Section::Users => "href=\"/portal/users\"",
+                    Section::Integrations => "href=\"/portal/integrations\"",
+                    Section::DeveloperLogs => "href=\"/portal/developer-logs\"",
+                };
+                let expected =
+                    section.exists() && allows(role, Onboarding::Direct, section.permission());
+                assert_eq!(nav.contains(href), expected, "{role}: {section:?}");
+            }
+        }
+    })
+    .await;
+}
+
+/// Walks every declared portal route for every role: a role without the permission gets
+/// 403 and nothing runs; a role with it is never refused. Signed-out visitors are sent to
+/// sign-in. Adding a route to the table adds it here.
+#[tokio::test]
+async fn permission_table_guards_every_route_for_every_role() {
+    on_each_backend(|app| async move {
+        let table = routes();
+        assert!(table.len() >= 10);
+        let visitor = app.client();
+        visitor.page("/portal/sign-in").await;
+        for route in table.iter().filter(|r| r.access != Access::Public) {
+            let res = match route.method.as_str() {
+                "GET" => visitor.get(route.path).await,
+                _ => visitor.post_form(route.path, &[]).await,
+            };
+            assert_eq!(res.status(), 303, "visitor {} {}", route.method, route.path);
+            assert!(location(&res).starts_with("/portal/sign-in"));
+        }
+        let mut checked = 0;
+        for (email, role) in kassa_web::demo::demo_users() {
+            let c = app.signed_in(&email).await;
+            for route in &table {
+                let Access::Member(permission) = route.access else {
+                    continue;
+                };
+                if route.path == "/portal/sign-out" {
+                    continue; // would end the session the walk uses; covered in portal_auth
+                }
+                c.page("/portal").await;
+                let res = match route.method.as_str() {
+                    "GET" => c.get(route.path).await,
+                    _ => c.post_form(route.path, &[]).await,
+                };
+                let allowed = allows(role, Onboarding::Direct, permission);
+                if allowed {
+                    assert_ne!(res.status(), 403, "{role} {} {}", route.method, route.path);
+                } else {
+                    assert_eq!(res.status(), 403, "{role} {} {}", route.method, route.path);
+                }
+                checked += 1;
+            }
+        }
+        let member_routes = table
+            .iter()
+            .filter(|r| r.access != Access::Public && r.path != "/portal/sign-out")
+            .count();
+        assert_eq!(checked, member_routes * 8, "every route × role pair walked");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn account_settings_update_profile_and_password() {
+    on_each_backend(|app| async move {
+        let c = app.signed_in("user@demo.kassa.test").await;
+        let (status, body) = c.page("/portal/account").await;
+        assert_eq!(status, 200);
+        assert!(body.contains("Europe/Stockholm"));
+        assert!(
+            !body.contains("Organisation number"),
+            "a User does not see company details"
+        );
+
+        let res = c
+            .post_form(
+                "/portal/account/profile",
+                &[
+                    ("name", "Ulla User"),
+                    ("phone", "+46 70 123 45 67"),
+                    ("timezone", "Europe/Helsinki"),
+                ],
+            )
+            .await;
+        assert_eq!(location(&res), "/portal/account?saved=profile");
+        let user = app
+            .db()
+            .user_by_email("user@demo.kassa.test")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (user.name.as_str(), user.timezone.as_str()),
+            ("Ulla User", "Europe/Helsinki")
+        );
+        let audit = app
+            .db()
+            .audit_events(Some("profile_updated"), 1)
+            .await
+            .unwrap();
+        assert!(audit[0]
+            .before_json
+            .as_deref()
+            .unwrap()
+            .contains("Europe/Stockholm"));
+        assert!(audit[0]
+            .after_json
+            .as_deref()
+            .unwrap()
+            .contains("Europe/Helsinki"));
+
+        c.page("/portal/account").await;
+        let res = c
+            .post_form(
+                "/portal/account/profile",
+                &[
+                    ("name", "Ulla"),
+                    ("phone", ""),
+                    ("timezone", "Mars/Olympus"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 422);
+        assert!(res.text().await.unwrap().contains("Choose a time zone"));
+
+        // Password: wrong current, too short, mismatch, then right; other sessions end.
+        let other = app.signed_in("user@demo.kassa.test").await;
+        c.page("/portal/account").await;
+        let new = "a much better passphrase";
+        for (current, new_pw, confirm) in [
+            ("wrong", new, new),
+            (DEMO_PASSWORD, "short", "short"),
+            (DEMO_PASSWORD, new, "different one!"),
+        ] {
+            let res = c
+                .post_form(
+                    "/portal/account/password",
+                    &[
+                        ("current_password", current),
+                        ("new_password", new_pw),
+                        ("confirm_password", confirm),
+                    ],
+                )
+                .await;
+            assert_eq!(res.status(), 422);
+        }
+        let res = c
+            .post_form(
+                "/portal/account/password",
+                &[
+                    ("current_password", DEMO_PASSWORD),
+                    ("new_password", new),
+                    ("confirm_password", new),
+                ],
+            )
+            .await;
+        assert_eq!(location(&res), "/portal/account?saved=password");
+        assert_eq!(
+            c.page("/portal").await.0,
+            200,
+            "this browser stays signed in"
+        );
+        assert_eq!(
+            other.get("/portal").await.status(),
+            303,
+            "the other session ended"
+        );
+        assert_eq!(
+            app.client()
+                .sign_in("user@demo.kassa.test", new)
+                .await
+                .status(),
+            303
+        );
+        assert_eq!(
+            app.client()
+                .sign_in("user@demo.kassa.test", DEMO_PASSWORD)
+                .await
+                .status(),
+            401
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn company_details_show_for_roles_that_may_view_them() {
+    on_each_backend(|app| async move {
+        for (email, role) in kassa_web::demo::demo_users() {
+            let (_, body) = app.signed_in(&email).await.page("/portal/account").await;
+            let expected = matches!(role, Role::SuperAdmin | Role::Admin | Role::Settlement);
+            assert_eq!(body.contains("556677-8899"), expected, "{role}");
+        }
+    })
+    .await;
+}

@@ -1,0 +1,178 @@
+//! Security headers and CSRF protection.
+
+use crate::support::*;
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    on_each_backend(|app| async move {
+        let c = app.signed_in("admin@demo.kassa.test").await;
+        for path in [
+            "/portal",
+            "/portal/sign-in",
+            "/healthz",
+            "/static/app.css",
+            "/no/such/page",
+            "/portal/account",
+        ] {
+            let res = c.get(path).await;
+            let h = res.headers();
+            let csp = h
+                .get("content-security-policy")
+                .unwrap_or_else(|| panic!("{path}: no CSP"))
+                .to_str()
+                .unwrap();
+            assert!(
+                csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+                "{path}: {csp}"
+            );
+            assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+            assert_eq!(
+                h.get("x-content-type-options").unwrap(),
+                "nosniff",
+                "{path}"
+            );
+            assert_eq!(h.get("referrer-policy").unwrap(), "same-origin", "{path}");
+            assert!(h.get("x-request-id").is_some(), "{path}: request id");
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn pages_have_no_inline_script_or_style() {
+    on_each_backend(|app| async move {
+        let c = app.signed_in("superadmin@demo.kassa.test").await;
+        for path in ["/portal", "/portal/account", "/portal/sign-in", "/nope"] {
+            let (_, body) = c.page(path).await;
+            assert!(
+                !body.contains(" style="),
+                "{path} has an inline style attribute"
+            );
+            assert!(
+                !body.contains("<script>") && !body.contains(" onclick="),
+                "{path} has inline script"
+            );
+            assert!(!body.contains("<style"), "{path} has a style element");
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn state_changing_requests_need_token_and_same_origin() {
+    on_each_backend(|app| async move {
+        let c = app.signed_in("admin@demo.kassa.test").await;
+        c.page("/portal").await;
+        let token = c.csrf();
+        let own = c.base.clone();
+        // No token, a wrong token, a foreign origin, no origin at all: all refused.
+        let attempts: [(Option<&str>, Vec<(&str, &str)>); 4] = [
+            (Some(&own), vec![("theme", "dark")]),
+            (Some(&own), vec![("csrf", "0000"), ("theme", "dark")]),
+            (
+                Some("https://evil.example"),
+                vec![("csrf", &token), ("theme", "dark")],
+            ),
+            (None, vec![("csrf", &token), ("theme", "dark")]),
+        ];
+        for (origin, form) in attempts {
+            let res = c.post_raw("/portal/theme", origin, &form).await;
+            assert_eq!(res.status(), 403, "origin {origin:?} form {form:?}");
+        }
+        let user = app
+            .db()
+            .user_by_email("admin@demo.kassa.test")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(user.theme, "system", "nothing changed");
+        // The same post with both: accepted.
+        let res = c
+            .post_raw(
+                "/portal/theme",
+                Some(&own),
+                &[("csrf", &token), ("theme", "dark")],
+            )
+            .await;
+        assert_eq!(res.status(), 303);
+        let user = app
+            .db()
+            .user_by_email("admin@demo.kassa.test")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(user.theme, "dark");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sign_in_form_is_protected_against_login_csrf() {
+    on_each_backend(|app| async move {
+        let c = app.client();
+        c.page("/portal/sign-in").await;
+        let res = c
+            .post_raw(
+                "/portal/sign-in",
+                Some(&c.base),
+                &[
+                    ("csrf", "forged"),
+                    ("email", "admin@demo.kassa.test"),
+                    ("password", DEMO_PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 403);
+        assert!(app
+            .db()
+            .audit_events(Some("sign_in"), 10)
+            .await
+            .unwrap()
+            .is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn error_pages_are_friendly_and_carry_the_request_id() {
+    on_each_backend(|app| async move {
+        let c = app.client();
+        let res = c.get("/portal/definitely-missing").await;
+        assert_eq!(res.status(), 404);
+        let id = res
+            .headers()
+            .get("x-request-id")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let body = res.text().await.unwrap();
+        assert!(body.contains("Page not found"), "{body}");
+        assert!(body.contains(&id), "the page shows the request id");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn health_and_readiness() {
+    on_each_backend(|app| async move {
+        let c = app.client();
+        let res = c.get("/healthz").await;
+        assert_eq!(
+            (res.status().as_u16(), res.text().await.unwrap()),
+            (200, "ok".to_owned())
+        );
+        let res = c.get("/readyz").await;
+        assert_eq!(
+            (res.status().as_u16(), res.text().await.unwrap()),
+            (200, "ready".to_owned())
+        );
+        app.db().close().await;
+        assert_eq!(
+            c.get("/readyz").await.status(),
+            503,
+            "not ready without a database"
+        );
+    })
+    .await;
+}

@@ -1,0 +1,334 @@
+//! Test harness: backends, a running app per test, and an HTTP client with one method per
+//! portal action.
+
+use kassa_core::account::NewPassword;
+use kassa_db::{Backend, Db, DbConfig};
+use kassa_web::{AppState, Server, WebConfig};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::oneshot;
+
+pub const DEMO_PASSWORD: &str = "demo password 123";
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+pub fn postgres_url() -> String {
+    std::env::var("KASSA_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// The backends to run on: `KASSA_TEST_BACKENDS` (default `sqlite,postgres`). Under CI an
+/// unreachable PostgreSQL fails the run; elsewhere it is skipped with a loud note.
+pub async fn backends() -> Vec<Backend> {
+    let wanted = std::env::var("KASSA_TEST_BACKENDS").unwrap_or_else(|_| "sqlite,postgres".into());
+    let mut out = Vec::new();
+    for name in wanted.split(',').map(str::trim) {
+        match name {
+            "sqlite" => out.push(Backend::Sqlite),
+            "postgres" => match Db::connect(&DbConfig::new(postgres_url())).await {
+                Ok(db) => {
+                    db.close().await;
+                    out.push(Backend::Postgres)
+                }
+                Err(e) if in_ci() => panic!("CI=true but PostgreSQL cannot be used: {e}"),
+                Err(e) => eprintln!(
+                    "SKIPPING PostgreSQL (set KASSA_TEST_BACKENDS=sqlite to silence): {e}"
+                ),
+            },
+            "" => {}
+            other => panic!("unknown backend {other:?} in KASSA_TEST_BACKENDS"),
+        }
+    }
+    out
+}
+
+/// A fresh, migrated database: a SQLite file in a temporary folder, or a new PostgreSQL
+/// schema that is dropped again by [`TestDb::drop_schema`].
+pub struct TestDb {
+    pub db: Db,
+    _dir: Option<tempfile::TempDir>,
+    schema: Option<String>,
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> TestDb {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}", dir.path().join("kassa.db").display());
+                let db = Db::connect(&DbConfig::new(url)).await.expect("open sqlite");
+                db.migrate().await.expect("migrate sqlite");
+                TestDb {
+                    db,
+                    _dir: Some(dir),
+                    schema: None,
+                }
+            }
+            Backend::Postgres => {
+                sweep_stale_schemas().await;
+                let schema = format!(
+                    "kassa_t_{}_{}",
+                    std::process::id(),
+                    COUNTER.fetch_add(1, Ordering::SeqCst)
+                );
+                let config = DbConfig {
+                    pg_schema: Some(schema.clone()),
+                    max_connections: 8,
+                    ..DbConfig::new(postgres_url())
+                };
+                let db = Db::connect(&config).await.expect("open postgres");
+                db.migrate().await.expect("migrate postgres");
+                TestDb {
+                    db,
+                    _dir: None,
+                    schema: Some(schema),
+                }
+            }
+        }
+    }
+
+    pub async fn drop_schema(&self) {
+        self.db.close().await;
+        if let Some(schema) = &self.schema {
+            let admin = Db::connect(&DbConfig::new(postgres_url()))
+                .await
+                .expect("admin connection");
+            admin
+                .execute_trusted(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
+                .await
+                .expect("drop schema");
+            admin.close().await;
+        }
+    }
+}
+
+/// Drops test schemas left behind by test processes that no longer run (a panic skips
+/// cleanup). Runs once per process.
+async fn sweep_stale_schemas() {
+    static DONE: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    DONE.get_or_init(|| async {
+        let pool = sqlx::PgPool::connect(&postgres_url())
+            .await
+            .expect("admin pool");
+        let schemas: Vec<String> = sqlx::query_scalar(
+            "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'kassa_t_%'",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap_or_default();
+        for schema in schemas {
+            let pid: Option<u32> = schema.split('_').nth(2).and_then(|p| p.parse().ok());
+            let alive = pid.is_some_and(|p| std::path::Path::new(&format!("/proc/{p}")).exists());
+            if !alive {
+                let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
+                    .execute(&pool)
+                    .await;
+            }
+        }
+        pool.close().await;
+    })
+    .await;
+}
+
+/// A running Kassa with the demo merchant seeded.
+pub struct TestApp {
+    pub url: String,
+    pub store: TestDb,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, None).await
+    }
+
+    /// `public_url` overrides the URL the app believes it has (e.g. https, to check cookies).
+    pub async fn spawn_with(backend: Backend, public_url: Option<&str>) -> TestApp {
+        let store = TestDb::new(backend).await;
+        let password = NewPassword::parse(DEMO_PASSWORD).unwrap();
+        kassa_web::demo::seed_if_empty(&store.db, &password)
+            .await
+            .expect("seed demo");
+        let server = Server::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", server.local_addr());
+        let config = WebConfig {
+            public_url: public_url.unwrap_or(&url).to_owned(),
+        };
+        let state = AppState {
+            db: store.db.clone(),
+            config: Arc::new(config),
+        };
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            server
+                .serve(state, async {
+                    let _ = rx.await;
+                })
+                .await
+                .expect("serve");
+        });
+        TestApp {
+            url,
+            store,
+            shutdown: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.store.db
+    }
+
+    pub fn client(&self) -> Client {
+        Client::new(&self.url)
+    }
+
+    /// A client already signed in as `email` with the demo password.
+    pub async fn signed_in(&self, email: &str) -> Client {
+        let c = self.client();
+        let res = c.sign_in(email, DEMO_PASSWORD).await;
+        assert_eq!(res.status(), 303, "sign-in of {email} failed");
+        c
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+        self.store.drop_schema().await;
+    }
+}
+
+/// Runs `test` once per backend, each time against a fresh app.
+pub async fn on_each_backend<F, Fut>(test: F)
+where
+    F: Fn(Arc<TestApp>) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let backends = backends().await;
+    assert!(!backends.is_empty(), "no backend to test on");
+    for backend in backends {
+        let app = Arc::new(TestApp::spawn(backend).await);
+        test(app.clone()).await;
+        let app = Arc::try_unwrap(app).unwrap_or_else(|_| panic!("test kept the app alive"));
+        app.stop().await;
+    }
+}
+
+/// An HTTP client with a cookie jar that, like a browser, sends `Origin` on form posts and
+/// remembers the CSRF token of the last page it loaded.
+pub struct Client {
+    pub base: String,
+    http: reqwest::Client,
+    csrf: Mutex<String>,
+}
+
+impl Client {
+    pub fn new(base: &str) -> Client {
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Client {
+            base: base.to_owned(),
+            http,
+            csrf: Mutex::new(String::new()),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET")
+    }
+
+    /// GET and return status and body, remembering the page's CSRF token.
+    pub async fn page(&self, path: &str) -> (u16, String) {
+        let res = self.get(path).await;
+        let status = res.status().as_u16();
+        let body = res.text().await.unwrap();
+        if let Some(token) = csrf_in(&body) {
+            *self.csrf.lock().unwrap() = token;
+        }
+        (status, body)
+    }
+
+    pub fn csrf(&self) -> String {
+        self.csrf.lock().unwrap().clone()
+    }
+
+    /// POSTs a form as the portal's own pages do: with the page's CSRF token and our Origin.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let csrf = self.csrf();
+        let mut form: Vec<(&str, &str)> = vec![("csrf", &csrf)];
+        form.extend_from_slice(fields);
+        self.http
+            .post(format!("{}{path}", self.base))
+            .header("origin", &self.base)
+            .form(&form)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// A raw POST with exactly the given headers and form (for forgery tests).
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        origin: Option<&str>,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut req = self.http.post(format!("{}{path}", self.base)).form(fields);
+        if let Some(o) = origin {
+            req = req.header("origin", o);
+        }
+        req.send().await.expect("POST")
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
+        self.page("/portal/sign-in").await;
+        self.post_form(
+            "/portal/sign-in",
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+
+    pub async fn sign_out(&self) -> reqwest::Response {
+        self.page("/portal/account").await;
+        self.post_form("/portal/sign-out", &[]).await
+    }
+}
+
+pub fn csrf_in(html: &str) -> Option<String> {
+    let start =
+        html.find("name=\"csrf-token\" content=\"")? + "name=\"csrf-token\" content=\"".len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_owned()).filter(|t| !t.is_empty())
+}
+
+pub fn location(res: &reqwest::Response) -> String {
+    res.headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+pub fn set_cookies(res: &reqwest::Response) -> Vec<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect()
+}
