@@ -186,6 +186,16 @@ fn classify_open_error(url: &str, err: sqlx::Error) -> DbError {
     }
 }
 
+impl Db {
+    /// Runs trusted SQL text (no parameters), e.g. from tests or maintenance scripts, and
+    /// returns the rows affected. Never pass it anything a user typed.
+    pub async fn execute_trusted(&self, sql: &str) -> Result<u64> {
+        Ok(
+            crate::on_pool!(self, p => sqlx::raw_sql(sql).execute(p).await.map(|r| r.rows_affected()))?,
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::redact_url;
@@ -204,15 +214,5 @@ mod tests {
             redact_url("sqlite://./kassa-data/kassa.db"),
             "sqlite://./kassa-data/kassa.db"
         );
-    }
-}
-
-impl Db {
-    /// Runs trusted SQL text (no parameters), e.g. from tests or maintenance scripts, and
-    /// returns the rows affected. Never pass it anything a user typed.
-    pub async fn execute_trusted(&self, sql: &str) -> Result<u64> {
-        Ok(
-            crate::on_pool!(self, p => sqlx::raw_sql(sql).execute(p).await.map(|r| r.rows_affected()))?,
-        )
     }
 }

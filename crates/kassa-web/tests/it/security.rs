@@ -66,7 +66,8 @@ async fn state_changing_requests_need_token_and_same_origin() {
         let token = c.csrf();
         let own = c.base.clone();
         // No token, a wrong token, a foreign origin, no origin at all: all refused.
-        let attempts: [(Option<&str>, Vec<(&str, &str)>); 4] = [
+        type Attempt<'a> = (Option<&'a str>, Vec<(&'a str, &'a str)>);
+        let attempts: [Attempt; 4] = [
             (Some(&own), vec![("theme", "dark")]),
             (Some(&own), vec![("csrf", "0000"), ("theme", "dark")]),
             (

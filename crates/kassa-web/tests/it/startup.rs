@@ -17,8 +17,7 @@ async fn an_unreachable_database_is_explained_without_its_password() {
     let config = DbConfig::new("postgres://kassa:topsecret@127.0.0.1:1/kassa");
     let err = Db::connect(&config)
         .await
-        .err()
-        .expect("nothing listens on port 1");
+        .expect_err("nothing listens on port 1");
     assert!(matches!(err, DbError::Unreachable { .. }), "{err:?}");
     let text = err.to_string();
     assert!(
@@ -54,6 +53,6 @@ async fn a_read_only_sqlite_database_is_explained() {
     )))
     .await
     .unwrap();
-    let err = db.migrate().await.err().expect("cannot migrate read-only");
+    let err = db.migrate().await.expect_err("cannot migrate read-only");
     assert!(matches!(err, DbError::ReadOnly { .. }), "{err:?}");
 }
