@@ -3,3 +3,6 @@
 
 pub mod access;
 pub mod account;
+pub mod lines;
+pub mod money;
+pub mod order;

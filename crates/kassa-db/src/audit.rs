@@ -1,4 +1,4 @@
-use crate::{on_pool, Db, Result};
+use crate::{on_pool, on_writer, Db, Result};
 
 /// Who did what to what, from where, with the state before and after (JSON text).
 #[derive(Debug, Clone, Default)]
@@ -32,7 +32,7 @@ impl Db {
     pub async fn record_audit(&self, e: &AuditEvent<'_>, now: i64) -> Result<()> {
         let sql = "INSERT INTO audit_events (at, merchant_id, actor_user_id, actor, action, subject, ip, before_json, after_json) \
                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
-        on_pool!(self, p => sqlx::query(sql)
+        on_writer!(self, p => sqlx::query(sql)
             .bind(now)
             .bind(e.merchant_id)
             .bind(e.actor_user_id)
@@ -52,8 +52,6 @@ impl Db {
     pub async fn audit_events(&self, action: Option<&str>, limit: i64) -> Result<Vec<AuditRow>> {
         let sql = "SELECT id, at, merchant_id, actor_user_id, actor, action, subject, ip, before_json, after_json \
                    FROM audit_events WHERE (CAST($1 AS TEXT) IS NULL OR action = $1) ORDER BY id DESC LIMIT $2";
-        Ok(
-            on_pool!(self, p => sqlx::query_as::<_, AuditRow>(sql).bind(action).bind(limit).fetch_all(p).await)?,
-        )
+        Ok(on_pool!(self, p => sqlx::query_as::<_, AuditRow>(sql).bind(action).bind(limit).fetch_all(p).await)?)
     }
 }

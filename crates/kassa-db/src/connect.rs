@@ -1,7 +1,7 @@
 use crate::{DbError, Result};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgPool, SqlitePool};
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -31,10 +31,36 @@ impl DbConfig {
     }
 }
 
+/// SQLite allows one writer at a time. Writes go through a pool of exactly one connection,
+/// so they queue fairly in the pool instead of spinning in SQLite's busy handler; reads use
+/// the other pool and run in parallel (WAL).
 #[derive(Clone)]
 pub(crate) enum Pool {
-    Sqlite(SqlitePool),
+    Sqlite { read: SqlitePool, write: SqlitePool },
     Postgres(PgPool),
+}
+
+/// A write transaction on either backend; run statements in it with `on_tx!`.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Postgres(_) => Backend::Postgres,
+        }
+    }
 }
 
 /// A handle on the database; cheap to clone (it is a connection pool).
@@ -79,12 +105,18 @@ impl Db {
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true);
-            let pool = SqlitePoolOptions::new()
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(options.clone())
+                .await
+                .map_err(classify)?;
+            let read = SqlitePoolOptions::new()
                 .max_connections(config.max_connections.max(1))
                 .connect_with(options)
                 .await
                 .map_err(classify)?;
-            Pool::Sqlite(pool)
+            Pool::Sqlite { read, write }
         } else if config.url.starts_with("postgres:") || config.url.starts_with("postgresql:") {
             let mut options = PgConnectOptions::from_str(&config.url).map_err(classify)?;
             if let Some(schema) = &config.pg_schema {
@@ -97,13 +129,10 @@ impl Db {
                 .await
                 .map_err(classify)?;
             if let Some(schema) = &config.pg_schema {
-                sqlx::query(&format!(
-                    "CREATE SCHEMA IF NOT EXISTS \"{}\"",
-                    schema.replace('"', "")
-                ))
-                .execute(&pool)
-                .await
-                .map_err(classify)?;
+                sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS \"{}\"", schema.replace('"', "")))
+                    .execute(&pool)
+                    .await
+                    .map_err(classify)?;
             }
             Pool::Postgres(pool)
         } else {
@@ -115,7 +144,7 @@ impl Db {
     /// Brings the schema up to date. Safe to run from several processes at once.
     pub async fn migrate(&self) -> Result<()> {
         let result = match &self.pool {
-            Pool::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await,
+            Pool::Sqlite { write, .. } => sqlx::migrate!("./migrations/sqlite").run(write).await,
             Pool::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await,
         };
         result.map_err(|err| match err {
@@ -129,7 +158,7 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         match self.pool {
-            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Sqlite { .. } => Backend::Sqlite,
             Pool::Postgres(_) => Backend::Postgres,
         }
     }
@@ -146,7 +175,22 @@ impl Db {
     }
 
     pub async fn close(&self) {
-        crate::on_pool!(self, p => p.close().await)
+        match &self.pool {
+            Pool::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Pool::Postgres(p) => p.close().await,
+        }
+    }
+
+    /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`), so a transaction that reads then writes can never deadlock on upgrade.
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(match &self.pool {
+            Pool::Sqlite { write, .. } => Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
     }
 }
 
@@ -170,18 +214,13 @@ fn classify_open_error(url: &str, err: sqlx::Error) -> DbError {
         return DbError::DiskFull { url, reason: text };
     }
     match err {
-        sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::PoolTimedOut
-        | sqlx::Error::Configuration(_) => DbError::Unreachable { url, reason: text },
-        sqlx::Error::Database(_)
-            if url.starts_with("sqlite") && lower.contains("unable to open") =>
-        {
-            DbError::ReadOnly { url, reason: text }
-        }
-        sqlx::Error::Database(_) if !url.starts_with("sqlite") => {
+        sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolTimedOut | sqlx::Error::Configuration(_) => {
             DbError::Unreachable { url, reason: text }
         }
+        sqlx::Error::Database(_) if url.starts_with("sqlite") && lower.contains("unable to open") => {
+            DbError::ReadOnly { url, reason: text }
+        }
+        sqlx::Error::Database(_) if !url.starts_with("sqlite") => DbError::Unreachable { url, reason: text },
         other => DbError::Sqlx(other),
     }
 }
@@ -190,9 +229,7 @@ impl Db {
     /// Runs trusted SQL text (no parameters), e.g. from tests or maintenance scripts, and
     /// returns the rows affected. Never pass it anything a user typed.
     pub async fn execute_trusted(&self, sql: &str) -> Result<u64> {
-        Ok(
-            crate::on_pool!(self, p => sqlx::raw_sql(sql).execute(p).await.map(|r| r.rows_affected()))?,
-        )
+        Ok(crate::on_pool!(self, p => sqlx::raw_sql(sql).execute(p).await.map(|r| r.rows_affected()))?)
     }
 }
 

@@ -6,16 +6,26 @@
 //! written once and compiled for both drivers by [`on_pool!`], so no call goes through sqlx's
 //! type-erased `Any` driver.
 
+mod api_calls;
+mod api_keys;
 mod audit;
 mod connect;
 mod error;
+mod idempotency;
+mod jobs;
+mod orders;
 mod sessions;
 mod tenancy;
 mod users;
 
+pub use api_calls::ApiCall;
+pub use api_keys::{ApiKeyRow, NewApiKey};
 pub use audit::{AuditEvent, AuditRow};
-pub use connect::{redact_url, Backend, Db, DbConfig};
+pub use connect::{redact_url, Backend, Db, DbConfig, Tx};
 pub use error::DbError;
+pub use idempotency::{Claim, SavedResponse, IDEMPOTENCY_TTL_MS};
+pub use jobs::JobRow;
+pub use orders::{CaptureRow, OrderEvent, OrderRow, RefundRow};
 pub use sessions::{NewSession, SessionRow};
 pub use tenancy::{MembershipRow, MerchantRow, NewMerchant, NewStore, StoreRow};
 pub use users::{NewUser, Preferences, UserRow};
@@ -27,9 +37,37 @@ pub type Result<T, E = DbError> = std::result::Result<T, E>;
 macro_rules! on_pool {
     ($db:expr, $p:ident => $body:expr) => {
         match &$db.pool {
-            $crate::connect::Pool::Sqlite($p) => $body,
+            $crate::connect::Pool::Sqlite { read: $p, .. } => $body,
             $crate::connect::Pool::Postgres($p) => $body,
         }
     };
 }
 pub(crate) use on_pool;
+
+/// Like [`on_pool!`], for statements that write: on SQLite they go through the one writer.
+macro_rules! on_writer {
+    ($db:expr, $p:ident => $body:expr) => {
+        match &$db.pool {
+            $crate::connect::Pool::Sqlite { write: $p, .. } => $body,
+            $crate::connect::Pool::Postgres($p) => $body,
+        }
+    };
+}
+pub(crate) use on_writer;
+
+/// Runs `$body` with `$c` bound to the connection of transaction `$tx`.
+macro_rules! on_tx {
+    ($tx:expr, $c:ident => $body:expr) => {
+        match $tx {
+            $crate::connect::Tx::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::connect::Tx::Postgres(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on_tx;

@@ -1,4 +1,4 @@
-use crate::{on_pool, Db, DbError, Result};
+use crate::{on_pool, on_writer, Db, DbError, Result};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MerchantRow {
@@ -67,7 +67,7 @@ impl Db {
     pub async fn create_merchant(&self, m: &NewMerchant<'_>, now: i64) -> Result<i64> {
         let sql = "INSERT INTO merchants (legal_name, org_number, vat_id, address_line, postal_code, city, country, onboarding, require_two_factor, created_at) \
                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id";
-        Ok(on_pool!(self, p => sqlx::query_scalar::<_, i64>(sql)
+        Ok(on_writer!(self, p => sqlx::query_scalar::<_, i64>(sql)
             .bind(m.legal_name)
             .bind(m.org_number)
             .bind(m.vat_id)
@@ -85,15 +85,13 @@ impl Db {
     pub async fn merchant(&self, id: i64) -> Result<Option<MerchantRow>> {
         let sql = "SELECT id, legal_name, org_number, vat_id, address_line, postal_code, city, country, onboarding, require_two_factor \
                    FROM merchants WHERE id = $1";
-        Ok(
-            on_pool!(self, p => sqlx::query_as::<_, MerchantRow>(sql).bind(id).fetch_optional(p).await)?,
-        )
+        Ok(on_pool!(self, p => sqlx::query_as::<_, MerchantRow>(sql).bind(id).fetch_optional(p).await)?)
     }
 
     pub async fn create_store(&self, s: &NewStore<'_>, now: i64) -> Result<()> {
         let sql = "INSERT INTO stores (id, merchant_id, name, url, country, currency, statement_descriptor, environment, created_at) \
                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
-        on_pool!(self, p => sqlx::query(sql)
+        on_writer!(self, p => sqlx::query(sql)
             .bind(s.id)
             .bind(s.merchant_id)
             .bind(s.name)
@@ -112,22 +110,14 @@ impl Db {
 
     pub async fn store(&self, id: &str) -> Result<Option<StoreRow>> {
         let sql = "SELECT id, merchant_id, name, url, country, currency, environment, reservation_days FROM stores WHERE id = $1";
-        Ok(
-            on_pool!(self, p => sqlx::query_as::<_, StoreRow>(sql).bind(id).fetch_optional(p).await)?,
-        )
+        Ok(on_pool!(self, p => sqlx::query_as::<_, StoreRow>(sql).bind(id).fetch_optional(p).await)?)
     }
 
     /// Gives `user_id` `role` in `store_id`, or changes the role they have there.
-    pub async fn set_membership(
-        &self,
-        user_id: i64,
-        store_id: &str,
-        role: &str,
-        now: i64,
-    ) -> Result<()> {
+    pub async fn set_membership(&self, user_id: i64, store_id: &str, role: &str, now: i64) -> Result<()> {
         let sql = "INSERT INTO memberships (user_id, store_id, role, created_at) VALUES ($1, $2, $3, $4) \
                    ON CONFLICT (user_id, store_id) DO UPDATE SET role = excluded.role";
-        on_pool!(self, p => sqlx::query(sql).bind(user_id).bind(store_id).bind(role).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
+        on_writer!(self, p => sqlx::query(sql).bind(user_id).bind(store_id).bind(role).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 
@@ -137,8 +127,6 @@ impl Db {
                           m.legal_name AS merchant_name, m.onboarding, ms.role \
                    FROM memberships ms JOIN stores s ON s.id = ms.store_id JOIN merchants m ON m.id = s.merchant_id \
                    WHERE ms.user_id = $1 ORDER BY s.id";
-        Ok(
-            on_pool!(self, p => sqlx::query_as::<_, MembershipRow>(sql).bind(user_id).fetch_all(p).await)?,
-        )
+        Ok(on_pool!(self, p => sqlx::query_as::<_, MembershipRow>(sql).bind(user_id).fetch_all(p).await)?)
     }
 }

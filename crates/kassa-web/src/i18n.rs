@@ -30,15 +30,7 @@ pub enum Lang {
 }
 
 impl Lang {
-    pub const ALL: [Lang; 7] = [
-        Lang::En,
-        Lang::Sv,
-        Lang::De,
-        Lang::Fi,
-        Lang::Nb,
-        Lang::Da,
-        Lang::Nl,
-    ];
+    pub const ALL: [Lang; 7] = [Lang::En, Lang::Sv, Lang::De, Lang::Fi, Lang::Nb, Lang::Da, Lang::Nl];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -79,11 +71,7 @@ impl Lang {
     }
 
     pub fn from_code(code: &str) -> Option<Lang> {
-        let primary = code
-            .split(['-', '_'])
-            .next()
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let primary = code.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
         // Norwegian without a written standard, and Nynorsk, read Bokmål.
         let primary = if primary == "no" || primary == "nn" {
             "nb".to_owned()
@@ -128,9 +116,33 @@ impl Lang {
     }
 
     fn id(self) -> LanguageIdentifier {
-        self.code()
-            .parse()
-            .expect("language codes are valid identifiers")
+        self.code().parse().expect("language codes are valid identifiers")
+    }
+
+    /// An amount in minor units as people of this language write it: `SEK 1,234.50` in
+    /// English, `1 234,50 SEK` in Swedish. Integer arithmetic only; never a float.
+    pub fn format_money(self, minor: i64, currency: &str) -> String {
+        let (group, decimal) = match self {
+            Lang::En => (",", "."),
+            Lang::Sv | Lang::Fi | Lang::Nb => ("\u{a0}", ","),
+            Lang::De | Lang::Da | Lang::Nl => (".", ","),
+        };
+        let sign = if minor < 0 { "-" } else { "" };
+        let abs = minor.unsigned_abs();
+        let (major, cents) = (abs / 100, abs % 100);
+        let digits = major.to_string();
+        let mut grouped = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                grouped.push_str(group);
+            }
+            grouped.push(c);
+        }
+        let currency = currency.to_uppercase();
+        match self {
+            Lang::En | Lang::Nl => format!("{sign}{currency}\u{a0}{grouped}{decimal}{cents:02}"),
+            _ => format!("{sign}{grouped}{decimal}{cents:02}\u{a0}{currency}"),
+        }
     }
 
     /// The message `key` in this language.
@@ -159,6 +171,14 @@ mod tests {
         assert_eq!(Lang::negotiate("nn"), Lang::Nb);
         assert_eq!(Lang::negotiate(""), Lang::En);
         assert_eq!(Lang::negotiate("fr"), Lang::En);
+    }
+
+    #[test]
+    fn money_is_formatted_per_language() {
+        assert_eq!(Lang::En.format_money(123_450, "sek"), "SEK\u{a0}1,234.50");
+        assert_eq!(Lang::Sv.format_money(123_450, "SEK"), "1\u{a0}234,50\u{a0}SEK");
+        assert_eq!(Lang::De.format_money(-5, "EUR"), "-0,05\u{a0}EUR");
+        assert_eq!(Lang::En.format_money(100_000_000, "USD"), "USD\u{a0}1,000,000.00");
     }
 
     #[test]
@@ -202,11 +222,8 @@ mod tests {
             .step_by(2)
             .filter(|s| {
                 s.contains('-')
-                    && s.split('-').all(|w| {
-                        !w.is_empty()
-                            && w.chars()
-                                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-                    })
+                    && s.split('-')
+                        .all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
             })
             .map(str::to_owned)
             .collect()
@@ -232,11 +249,7 @@ mod tests {
             let missing: Vec<_> = english.difference(&ids).collect();
             let extra: Vec<_> = ids.difference(&english).collect();
             assert!(missing.is_empty(), "{}: missing {missing:?}", lang.code());
-            assert!(
-                extra.is_empty(),
-                "{}: not in English {extra:?}",
-                lang.code()
-            );
+            assert!(extra.is_empty(), "{}: not in English {extra:?}", lang.code());
             for id in &english {
                 assert!(
                     LOCALES.try_lookup(&lang.id(), id).is_some() || id == "home-greeting",
@@ -251,10 +264,7 @@ mod tests {
     #[test]
     fn every_message_used_exists() {
         let english = ids_in(&manifest("locales/en/main.ftl"));
-        let prefixes: BTreeSet<&str> = english
-            .iter()
-            .filter_map(|id| id.split('-').next())
-            .collect();
+        let prefixes: BTreeSet<&str> = english.iter().filter_map(|id| id.split('-').next()).collect();
         let mut files = Vec::new();
         files_under(&manifest("templates"), "html", &mut files);
         files_under(&manifest("src"), "rs", &mut files);

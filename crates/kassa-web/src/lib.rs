@@ -2,11 +2,15 @@
 //! endpoints. Handlers parse input into domain types, ask kassa-core what is allowed, and
 //! persist through kassa-db; they hold no business rules of their own.
 
+pub mod api;
 pub mod assets;
+pub mod checkout_page;
 pub mod demo;
 mod error;
 pub mod i18n;
+pub mod jobs;
 mod ops;
+pub mod orders;
 pub mod password;
 pub mod portal;
 mod security;
@@ -30,6 +34,11 @@ pub struct WebConfig {
     /// the cookie flavour (`Secure` and `__Host-` under https) and the origin that state-
     /// changing requests must come from.
     pub public_url: String,
+    /// Key for the keyed hashes of API secrets and for signing hosted-checkout forms. Every
+    /// process of one installation must use the same key.
+    pub secret_key: Vec<u8>,
+    /// How often background jobs (push notifications, expiry) are looked for.
+    pub worker_interval: Duration,
 }
 
 impl WebConfig {
@@ -55,6 +64,19 @@ impl WebConfig {
 pub struct AppState {
     pub db: Db,
     pub config: Arc<WebConfig>,
+    pub recorder: api::recorder::Recorder,
+}
+
+impl AppState {
+    /// Builds the state and starts the API-call recorder (needs a Tokio runtime).
+    pub fn new(db: Db, config: WebConfig) -> AppState {
+        let recorder = api::recorder::Recorder::start(db.clone());
+        AppState {
+            db,
+            config: Arc::new(config),
+            recorder,
+        }
+    }
 }
 
 /// The whole application: portal, operations endpoints, static assets, with request ids,
@@ -63,6 +85,8 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(ops::router())
         .merge(assets::router())
+        .merge(api::router(state.clone()))
+        .merge(checkout_page::router())
         .merge(portal::router(state.clone()))
         .fallback(error::not_found)
         .with_state(state.clone())
@@ -98,9 +122,7 @@ impl Server {
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener
-            .local_addr()
-            .expect("a bound listener has an address")
+        self.listener.local_addr().expect("a bound listener has an address")
     }
 
     /// Serves until `shutdown` completes, then lets requests in flight finish.
@@ -111,9 +133,7 @@ impl Server {
     ) -> std::io::Result<()> {
         let janitor = tokio::spawn(session::janitor(state.db.clone(), Duration::from_secs(300)));
         let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
-        let result = axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let result = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await;
         janitor.abort();
         result
     }

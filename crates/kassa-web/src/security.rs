@@ -13,6 +13,10 @@ use axum::response::{IntoResponse, Response};
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/// On a response: it may be framed as its own CSP says (the hosted checkout page).
+#[derive(Clone, Copy)]
+pub(crate) struct AllowFraming;
+
 pub(crate) async fn headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let lang = Lang::for_request(req.headers());
     let request_id = req
@@ -33,6 +37,7 @@ pub(crate) async fn headers(State(state): State<AppState>, req: Request, next: N
         );
         res = page;
     }
+    let framable = res.extensions().get::<AllowFraming>().is_some();
     let h = res.headers_mut();
     let mut set = |name: HeaderName, value: &'static str| {
         h.entry(name).or_insert(HeaderValue::from_static(value));
@@ -40,21 +45,17 @@ pub(crate) async fn headers(State(state): State<AppState>, req: Request, next: N
     set(header::CONTENT_SECURITY_POLICY, CSP);
     set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(header::REFERRER_POLICY, "same-origin");
-    set(header::X_FRAME_OPTIONS, "DENY");
+    if !framable {
+        set(header::X_FRAME_OPTIONS, "DENY");
+    }
     set(
         HeaderName::from_static("permissions-policy"),
         "camera=(), microphone=(), geolocation=(), payment=()",
     );
-    set(
-        HeaderName::from_static("cross-origin-opener-policy"),
-        "same-origin",
-    );
+    set(HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
     set(header::CACHE_CONTROL, "no-store");
     if state.config.secure() {
-        set(
-            header::STRICT_TRANSPORT_SECURITY,
-            "max-age=63072000; includeSubDomains",
-        );
+        set(header::STRICT_TRANSPORT_SECURITY, "max-age=63072000; includeSubDomains");
     }
     res
 }

@@ -7,20 +7,10 @@ use kassa_db::{AuditEvent, Db, DbConfig, NewUser};
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(
-    name = "kassa",
-    version,
-    about = "Kassa: merchant portal and payments back office"
-)]
+#[command(name = "kassa", version, about = "Kassa: merchant portal and payments back office")]
 pub struct Cli {
     /// Log format: human-readable text or one JSON object per line.
-    #[arg(
-        long,
-        env = "KASSA_LOG_FORMAT",
-        value_enum,
-        default_value = "text",
-        global = true
-    )]
+    #[arg(long, env = "KASSA_LOG_FORMAT", value_enum, default_value = "text", global = true)]
     pub log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
@@ -43,6 +33,9 @@ enum Command {
     /// Manage portal users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage merchant API credentials.
+    #[command(subcommand)]
+    Key(KeyCommand),
 }
 
 #[derive(Args, Clone)]
@@ -68,8 +61,43 @@ pub struct ServeArgs {
     /// http://LISTEN.
     #[arg(long, env = "KASSA_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// How often background jobs (push notifications, expiry) are looked for, in ms.
+    #[arg(long, env = "KASSA_WORKER_INTERVAL_MS", default_value_t = 1000)]
+    pub worker_interval_ms: u64,
     #[command(flatten)]
     pub db: DbArgs,
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Create API credentials for a store; the password is shown once.
+    Create {
+        #[arg(long)]
+        store: String,
+        /// A name to recognise the key by, e.g. the platform using it.
+        #[arg(long, default_value = "")]
+        name: String,
+        /// Print `{"username": …, "password": …}` instead of text.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// List API keys (never their secrets).
+    List {
+        #[arg(long)]
+        store: Option<String>,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Revoke an API key by username; calls with it get 401 at once.
+    Revoke {
+        username: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -137,7 +165,73 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::User(UserCommand::Create(args)) => create_user(args).await,
+        Command::Key(cmd) => key_command(cmd).await,
     }
+}
+
+async fn key_command(cmd: KeyCommand) -> Result<()> {
+    match cmd {
+        KeyCommand::Create { store, name, json, db } => {
+            let store_id = StoreId::parse(&store)?;
+            let secret = serve::secret_key(&db.data_dir)?;
+            let db = db.open().await?;
+            let store = db
+                .store(store_id.as_str())
+                .await?
+                .with_context(|| format!("store {store_id} does not exist"))?;
+            let cred = kassa_web::api::keys::create_key(&db, &secret, &store, &name, "cli").await?;
+            let after = serde_json::json!({"username": cred.username, "name": name}).to_string();
+            let event = AuditEvent {
+                merchant_id: Some(store.merchant_id),
+                actor: "cli",
+                action: "api_key_created",
+                subject: &cred.username,
+                after: Some(after),
+                ..Default::default()
+            };
+            db.record_audit(&event, kassa_web::now_ms()).await?;
+            if json {
+                println!("{}", serde_json::to_string(&cred)?);
+            } else {
+                println!(
+                    "username: {}\npassword: {}\n(the password is shown only now; store it safely)",
+                    cred.username, cred.password
+                );
+            }
+        }
+        KeyCommand::List { store, json, db } => {
+            let db = db.open().await?;
+            let keys = db.api_keys(store.as_deref()).await?;
+            if json {
+                let rows: Vec<_> = keys
+                    .iter()
+                    .map(|k| serde_json::json!({"username": k.username, "store": k.store_id, "prefix": k.prefix, "name": k.name,
+                        "created_by": k.created_by, "created_at": k.created_at, "last_used_at": k.last_used_at, "revoked_at": k.revoked_at}))
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else {
+                for k in keys {
+                    let state = if k.revoked_at.is_some() { "revoked" } else { "active" };
+                    println!("{}\t{}\t{}…\t{}\t{}", k.username, k.store_id, k.prefix, state, k.name);
+                }
+            }
+        }
+        KeyCommand::Revoke { username, db } => {
+            let db = db.open().await?;
+            if !db.revoke_api_key(&username, kassa_web::now_ms()).await? {
+                bail!("no active API key {username}");
+            }
+            let event = AuditEvent {
+                actor: "cli",
+                action: "api_key_revoked",
+                subject: &username,
+                ..Default::default()
+            };
+            db.record_audit(&event, kassa_web::now_ms()).await?;
+            println!("revoked {username}");
+        }
+    }
+    Ok(())
 }
 
 async fn create_user(args: UserCreateArgs) -> Result<()> {
@@ -149,10 +243,7 @@ async fn create_user(args: UserCreateArgs) -> Result<()> {
         .map(|s| StoreId::parse(s))
         .collect::<Result<Vec<_>, _>>()?;
     if kassa_web::i18n::Lang::from_code(&args.language).is_none() {
-        bail!(
-            "unknown language {:?}; use en, sv, de, fi, nb, da or nl",
-            args.language
-        );
+        bail!("unknown language {:?}; use en, sv, de, fi, nb, da or nl", args.language);
     }
     let (password, generated) = if args.password_stdin {
         let mut line = String::new();
@@ -185,12 +276,9 @@ async fn create_user(args: UserCreateArgs) -> Result<()> {
     };
     let id = db.create_user(&user, now).await?;
     for store in &stores {
-        db.set_membership(id, store.as_str(), role.code(), now)
-            .await?;
+        db.set_membership(id, store.as_str(), role.code(), now).await?;
     }
-    let after =
-        serde_json::json!({"email": email.as_str(), "role": role.code(), "stores": args.stores})
-            .to_string();
+    let after = serde_json::json!({"email": email.as_str(), "role": role.code(), "stores": args.stores}).to_string();
     let event = AuditEvent {
         merchant_id,
         actor: "cli",
@@ -200,10 +288,7 @@ async fn create_user(args: UserCreateArgs) -> Result<()> {
         ..Default::default()
     };
     db.record_audit(&event, now).await?;
-    println!(
-        "created user {email} ({role}) in {}",
-        args.stores.join(", ")
-    );
+    println!("created user {email} ({role}) in {}", args.stores.join(", "));
     if generated {
         println!("password: {}", password.expose());
     }

@@ -3,22 +3,16 @@ use anyhow::{Context, Result};
 use kassa_core::account::NewPassword;
 use kassa_web::{AppState, Server, WebConfig};
 use std::path::Path;
-use std::sync::Arc;
 use tracing_subscriber::EnvFilter;
 
 pub fn init_logging(format: LogFormat) {
-    let filter =
-        EnvFilter::try_from_env("KASSA_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter = EnvFilter::try_from_env("KASSA_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),
-        LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .init(),
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).init(),
     }
 }
 
@@ -26,19 +20,36 @@ pub fn init_logging(format: LogFormat) {
 /// and kept in the data folder (mode 0600), so it can be printed again at every start.
 pub fn demo_password(data_dir: &Path) -> Result<NewPassword> {
     if let Ok(p) = std::env::var("KASSA_DEMO_PASSWORD") {
-        return NewPassword::parse(&p)
-            .context("KASSA_DEMO_PASSWORD does not meet the password policy");
+        return NewPassword::parse(&p).context("KASSA_DEMO_PASSWORD does not meet the password policy");
     }
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
     let file = data_dir.join("demo-password");
     if let Ok(saved) = std::fs::read_to_string(&file) {
-        return NewPassword::parse(saved.trim())
-            .with_context(|| format!("{} holds no valid password", file.display()));
+        return NewPassword::parse(saved.trim()).with_context(|| format!("{} holds no valid password", file.display()));
     }
     let password = kassa_web::password::random_password(16);
     write_private(&file, &password).with_context(|| format!("cannot write {}", file.display()))?;
     Ok(NewPassword::parse(&password).expect("generated passwords meet the policy"))
+}
+
+/// The installation's secret key: `KASSA_SECRET_KEY` (hex or any text of 32+ characters),
+/// else a random key generated at first start into the data folder (mode 0600). Processes
+/// sharing one PostgreSQL database must share the key (set the variable).
+pub fn secret_key(data_dir: &Path) -> Result<Vec<u8>> {
+    if let Ok(k) = std::env::var("KASSA_SECRET_KEY") {
+        anyhow::ensure!(k.len() >= 32, "KASSA_SECRET_KEY must have at least 32 characters");
+        return Ok(k.into_bytes());
+    }
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
+    let file = data_dir.join("secret-key");
+    if let Ok(saved) = std::fs::read_to_string(&file) {
+        return Ok(saved.trim().as_bytes().to_vec());
+    }
+    let key = kassa_web::password::random_token();
+    write_private(&file, &key).with_context(|| format!("cannot write {}", file.display()))?;
+    Ok(key.into_bytes())
 }
 
 fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
@@ -59,16 +70,13 @@ pub async fn serve(args: ServeArgs, demo: Option<NewPassword>) -> Result<()> {
     }
     let server = Server::bind(&args.listen).await?;
     let addr = server.local_addr();
-    let public_url = args
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{addr}"));
-    let state = AppState {
-        db: db.clone(),
-        config: Arc::new(WebConfig {
-            public_url: public_url.clone(),
-        }),
+    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+    let config = WebConfig {
+        public_url: public_url.clone(),
+        secret_key: secret_key(&args.db.data_dir)?,
+        worker_interval: std::time::Duration::from_millis(args.worker_interval_ms),
     };
+    let state = AppState::new(db.clone(), config);
     tracing::info!(%addr, database = db.url(), "Kassa is listening");
     if let Some(password) = &demo {
         println!("Kassa demo: {}/portal", public_url.trim_end_matches('/'));
@@ -79,10 +87,7 @@ pub async fn serve(args: ServeArgs, demo: Option<NewPassword>) -> Result<()> {
         println!("Sign in as any of: {}", users.join(", "));
         println!("Password: {}", password.expose());
     }
-    server
-        .serve(state, shutdown_signal())
-        .await
-        .context("serving HTTP")?;
+    server.serve(state, shutdown_signal()).await.context("serving HTTP")?;
     db.close().await;
     tracing::info!("stopped");
     Ok(())

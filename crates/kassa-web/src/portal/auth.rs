@@ -4,8 +4,7 @@ use super::safe_next;
 use crate::i18n::Lang;
 use crate::password::{self, random_token};
 use crate::session::{
-    self, client_ip, cookie, csrf_cookie, session_cookie, set_cookie, Member, SessionEnded,
-    LANG_COOKIE,
+    self, client_ip, cookie, csrf_cookie, session_cookie, set_cookie, Member, SessionEnded, LANG_COOKIE,
 };
 use crate::views::{render, Page};
 use crate::{now_ms, AppState, WebError};
@@ -87,10 +86,7 @@ pub(crate) async fn sign_in(
     req: Request,
 ) -> Result<Response, WebError> {
     let ip = client_ip(req.extensions());
-    let previous = req
-        .extensions()
-        .get::<Member>()
-        .map(|m| m.token_hash.clone());
+    let previous = req.extensions().get::<Member>().map(|m| m.token_hash.clone());
     let Form(form) = Form::<SignInForm>::from_request(req, &state)
         .await
         .map_err(|e| WebError::BadRequest(e.body_text()))?;
@@ -116,11 +112,7 @@ pub(crate) async fn sign_in(
     let password_ok = if refusal == Some(SignInRefusal::Locked) {
         false
     } else {
-        password::verify(
-            &form.password,
-            user.as_ref().and_then(|u| u.password_hash.as_deref()),
-        )
-        .await?
+        password::verify(&form.password, user.as_ref().and_then(|u| u.password_hash.as_deref())).await?
     };
     let memberships = match (&user, password_ok, refusal) {
         (Some(u), true, None) => db.memberships_of(u.id).await?,
@@ -152,19 +144,13 @@ pub(crate) async fn sign_in(
                 "sign-in-error-expired"
             }
             (Some(SignInRefusal::NotActive), true) => {
-                db.record_audit(
-                    &audit("sign_in_refused_inactive", user_id, merchant_id),
-                    now,
-                )
-                .await?;
+                db.record_audit(&audit("sign_in_refused_inactive", user_id, merchant_id), now)
+                    .await?;
                 "sign-in-error-inactive"
             }
             (None, true) => {
-                db.record_audit(
-                    &audit("sign_in_refused_no_store", user_id, merchant_id),
-                    now,
-                )
-                .await?;
+                db.record_audit(&audit("sign_in_refused_no_store", user_id, merchant_id), now)
+                    .await?;
                 "sign-in-error-no-store"
             }
             _ => {
@@ -175,8 +161,7 @@ pub(crate) async fn sign_in(
                         action = "account_locked";
                     }
                 }
-                db.record_audit(&audit(action, user_id, merchant_id), now)
-                    .await?;
+                db.record_audit(&audit(action, user_id, merchant_id), now).await?;
                 if action == "account_locked" {
                     "sign-in-error-locked"
                 } else {
@@ -206,23 +191,15 @@ pub(crate) async fn sign_in(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let token = session::start(db, user.id, &first.store_id, &ip, user_agent).await?;
-    db.record_audit(
-        &audit("sign_in", Some(user.id), Some(first.merchant_id)),
-        now,
-    )
-    .await?;
+    db.record_audit(&audit("sign_in", Some(user.id), Some(first.merchant_id)), now)
+        .await?;
 
     let config = &state.config;
     let mut res = Redirect::to(safe_next(form.next.as_deref())).into_response();
     let h = res.headers_mut();
     h.append(
         header::SET_COOKIE,
-        set_cookie(
-            config,
-            session_cookie(config),
-            &token,
-            Some(SESSION_ABSOLUTE_MS / 1000),
-        ),
+        set_cookie(config, session_cookie(config), &token, Some(SESSION_ABSOLUTE_MS / 1000)),
     );
     h.append(
         header::SET_COOKIE,
@@ -231,10 +208,7 @@ pub(crate) async fn sign_in(
     Ok(res)
 }
 
-pub(crate) async fn sign_out(
-    State(state): State<AppState>,
-    member: Member,
-) -> Result<Response, WebError> {
+pub(crate) async fn sign_out(State(state): State<AppState>, member: Member) -> Result<Response, WebError> {
     state.db.delete_session(&member.token_hash).await?;
     state
         .db

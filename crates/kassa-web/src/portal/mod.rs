@@ -34,16 +34,10 @@ impl Routes {
         H: Handler<T, AppState>,
         T: 'static,
     {
-        let filter =
-            MethodFilter::try_from(method.clone()).expect("portal routes use plain methods");
-        let route =
-            on(filter, handler).route_layer(axum::middleware::from_fn_with_state(access, guard));
+        let filter = MethodFilter::try_from(method.clone()).expect("portal routes use plain methods");
+        let route = on(filter, handler).route_layer(axum::middleware::from_fn_with_state(access, guard));
         self.router = self.router.route(path, route);
-        self.specs.push(RouteSpec {
-            method,
-            path,
-            access,
-        });
+        self.specs.push(RouteSpec { method, path, access });
         self
     }
 }
@@ -58,37 +52,12 @@ fn build() -> Routes {
     }
     .add(get.clone(), "/portal/sign-in", Public, auth::sign_in_page)
     .add(post.clone(), "/portal/sign-in", Public, auth::sign_in)
-    .add(
-        post.clone(),
-        "/portal/sign-out",
-        Member(SignedIn),
-        auth::sign_out,
-    )
-    .add(
-        post.clone(),
-        "/portal/language",
-        Public,
-        account::set_language,
-    )
-    .add(
-        post.clone(),
-        "/portal/theme",
-        Member(SignedIn),
-        account::set_theme,
-    )
-    .add(
-        post.clone(),
-        "/portal/store",
-        Member(SignedIn),
-        account::switch_store,
-    )
+    .add(post.clone(), "/portal/sign-out", Member(SignedIn), auth::sign_out)
+    .add(post.clone(), "/portal/language", Public, account::set_language)
+    .add(post.clone(), "/portal/theme", Member(SignedIn), account::set_theme)
+    .add(post.clone(), "/portal/store", Member(SignedIn), account::switch_store)
     .add(get.clone(), "/portal", Member(SignedIn), home::show)
-    .add(
-        get.clone(),
-        "/portal/account",
-        Member(SignedIn),
-        account::show,
-    )
+    .add(get.clone(), "/portal/account", Member(SignedIn), account::show)
     .add(
         post.clone(),
         "/portal/account/profile",

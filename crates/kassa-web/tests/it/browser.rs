@@ -19,8 +19,7 @@ impl Drop for Driver {
 }
 
 fn chromedriver_path() -> Option<String> {
-    let path =
-        std::env::var("KASSA_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+    let path = std::env::var("KASSA_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
     std::path::Path::new(&path).exists().then_some(path)
 }
 
@@ -118,10 +117,7 @@ async fn sign_in(b: &Browser, base: &str, email: &str) {
         .click()
         .await
         .unwrap();
-    b.wait()
-        .for_element(Locator::Css("nav.sidenav"))
-        .await
-        .unwrap();
+    b.wait().for_element(Locator::Css("nav.sidenav")).await.unwrap();
 }
 
 #[tokio::test]
@@ -172,7 +168,9 @@ async fn sign_in_switch_language_toggle_dark_mode_sign_out() {
 #[tokio::test]
 async fn portal_fits_a_phone_and_works_by_keyboard() {
     on_each_backend(|app| async move {
-        let Some((_driver, b)) = open_browser().await else { return };
+        let Some((_driver, b)) = open_browser().await else {
+            return;
+        };
         b.set_window_size(375, 800).await.unwrap();
         sign_in(&b, &app.url, "superadmin@demo.kassa.test").await;
         for path in ["/portal", "/portal/account"] {
@@ -187,8 +185,16 @@ async fn portal_fits_a_phone_and_works_by_keyboard() {
         }
         // The first Tab reaches the skip link, which jumps to the content.
         b.goto(&format!("{}/portal", app.url)).await.unwrap();
-        b.find(Locator::Css("body")).await.unwrap().send_keys("\u{E004}").await.unwrap();
-        assert_eq!(eval_string(&b, "return document.activeElement.className").await, "skip-link");
+        b.find(Locator::Css("body"))
+            .await
+            .unwrap()
+            .send_keys("\u{E004}")
+            .await
+            .unwrap();
+        assert_eq!(
+            eval_string(&b, "return document.activeElement.className").await,
+            "skip-link"
+        );
         b.find(Locator::Css("body")).await.unwrap();
         b.active_element().await.unwrap().send_keys("\u{E007}").await.unwrap();
         assert_eq!(eval_string(&b, "return document.activeElement.id").await, "main");

@@ -14,10 +14,7 @@ async fn language_switch_is_remembered_on_the_account() {
         let res = c
             .post_form("/portal/language", &[("lang", "sv"), ("next", "/portal")])
             .await;
-        assert_eq!(
-            (res.status().as_u16(), location(&res)),
-            (303, "/portal".to_owned())
-        );
+        assert_eq!((res.status().as_u16(), location(&res)), (303, "/portal".to_owned()));
         let (_, body) = c.page("/portal").await;
         assert!(
             body.contains("<html lang=\"sv\"") && body.contains("Välkommen"),
@@ -49,17 +46,10 @@ async fn visitors_get_their_browser_language_and_can_switch() {
         let c = app.client();
         c.page("/portal/sign-in").await;
         let res = c
-            .post_form(
-                "/portal/language",
-                &[("lang", "fi"), ("next", "/portal/sign-in")],
-            )
+            .post_form("/portal/language", &[("lang", "fi"), ("next", "/portal/sign-in")])
             .await;
         assert_eq!(location(&res), "/portal/sign-in");
-        assert!(c
-            .page("/portal/sign-in")
-            .await
-            .1
-            .contains("<html lang=\"fi\""));
+        assert!(c.page("/portal/sign-in").await.1.contains("<html lang=\"fi\""));
     })
     .await;
 }
@@ -70,24 +60,13 @@ async fn dark_mode_is_stored_and_honoured_on_every_page() {
         let c = app.signed_in("settlement@demo.kassa.test").await;
         c.page("/portal").await;
         let res = c
-            .post_form(
-                "/portal/theme",
-                &[("theme", "dark"), ("next", "/portal/account")],
-            )
+            .post_form("/portal/theme", &[("theme", "dark"), ("next", "/portal/account")])
             .await;
         assert_eq!(location(&res), "/portal/account");
         for path in ["/portal", "/portal/account"] {
-            assert!(
-                c.page(path).await.1.contains("data-theme=\"dark\""),
-                "{path}"
-            );
+            assert!(c.page(path).await.1.contains("data-theme=\"dark\""), "{path}");
         }
-        assert_eq!(
-            c.post_form("/portal/theme", &[("theme", "purple")])
-                .await
-                .status(),
-            400
-        );
+        assert_eq!(c.post_form("/portal/theme", &[("theme", "purple")]).await.status(), 400);
     })
     .await;
 }
@@ -100,14 +79,9 @@ async fn store_switcher_changes_store_and_refuses_foreign_stores() {
         let res = c.post_form("/portal/store", &[("store", "M100002")]).await;
         assert_eq!(res.status(), 303);
         let (_, body) = c.page("/portal").await;
-        assert!(
-            body.contains("<code>M100002</code>"),
-            "home shows the live store"
-        );
+        assert!(body.contains("<code>M100002</code>"), "home shows the live store");
         assert_eq!(
-            c.post_form("/portal/store", &[("store", "M999999")])
-                .await
-                .status(),
+            c.post_form("/portal/store", &[("store", "M999999")]).await.status(),
             404
         );
     })
@@ -131,8 +105,7 @@ async fn menu_lists_exactly_the_sections_a_role_may_open() {
                     Section::Integrations => "href=\"/portal/integrations\"",
                     Section::DeveloperLogs => "href=\"/portal/developer-logs\"",
                 };
-                let expected =
-                    section.exists() && allows(role, Onboarding::Direct, section.permission());
+                let expected = section.exists() && allows(role, Onboarding::Direct, section.permission());
                 assert_eq!(nav.contains(href), expected, "{role}: {section:?}");
             }
         }
@@ -214,41 +187,20 @@ async fn account_settings_update_profile_and_password() {
             )
             .await;
         assert_eq!(location(&res), "/portal/account?saved=profile");
-        let user = app
-            .db()
-            .user_by_email("user@demo.kassa.test")
-            .await
-            .unwrap()
-            .unwrap();
+        let user = app.db().user_by_email("user@demo.kassa.test").await.unwrap().unwrap();
         assert_eq!(
             (user.name.as_str(), user.timezone.as_str()),
             ("Ulla User", "Europe/Helsinki")
         );
-        let audit = app
-            .db()
-            .audit_events(Some("profile_updated"), 1)
-            .await
-            .unwrap();
-        assert!(audit[0]
-            .before_json
-            .as_deref()
-            .unwrap()
-            .contains("Europe/Stockholm"));
-        assert!(audit[0]
-            .after_json
-            .as_deref()
-            .unwrap()
-            .contains("Europe/Helsinki"));
+        let audit = app.db().audit_events(Some("profile_updated"), 1).await.unwrap();
+        assert!(audit[0].before_json.as_deref().unwrap().contains("Europe/Stockholm"));
+        assert!(audit[0].after_json.as_deref().unwrap().contains("Europe/Helsinki"));
 
         c.page("/portal/account").await;
         let res = c
             .post_form(
                 "/portal/account/profile",
-                &[
-                    ("name", "Ulla"),
-                    ("phone", ""),
-                    ("timezone", "Mars/Olympus"),
-                ],
+                &[("name", "Ulla"), ("phone", ""), ("timezone", "Mars/Olympus")],
             )
             .await;
         assert_eq!(res.status(), 422);
@@ -286,23 +238,9 @@ async fn account_settings_update_profile_and_password() {
             )
             .await;
         assert_eq!(location(&res), "/portal/account?saved=password");
-        assert_eq!(
-            c.page("/portal").await.0,
-            200,
-            "this browser stays signed in"
-        );
-        assert_eq!(
-            other.get("/portal").await.status(),
-            303,
-            "the other session ended"
-        );
-        assert_eq!(
-            app.client()
-                .sign_in("user@demo.kassa.test", new)
-                .await
-                .status(),
-            303
-        );
+        assert_eq!(c.page("/portal").await.0, 200, "this browser stays signed in");
+        assert_eq!(other.get("/portal").await.status(), 303, "the other session ended");
+        assert_eq!(app.client().sign_in("user@demo.kassa.test", new).await.status(), 303);
         assert_eq!(
             app.client()
                 .sign_in("user@demo.kassa.test", DEMO_PASSWORD)

@@ -9,14 +9,14 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
 
 pub const DEMO_PASSWORD: &str = "demo password 123";
+pub const TEST_SECRET_KEY: &[u8] = b"test secret key of kassa integration tests";
 
 fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
 
 pub fn postgres_url() -> String {
-    std::env::var("KASSA_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("KASSA_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 /// The backends to run on: `KASSA_TEST_BACKENDS` (default `sqlite,postgres`). Under CI an
@@ -33,9 +33,7 @@ pub async fn backends() -> Vec<Backend> {
                     out.push(Backend::Postgres)
                 }
                 Err(e) if in_ci() => panic!("CI=true but PostgreSQL cannot be used: {e}"),
-                Err(e) => eprintln!(
-                    "SKIPPING PostgreSQL (set KASSA_TEST_BACKENDS=sqlite to silence): {e}"
-                ),
+                Err(e) => eprintln!("SKIPPING PostgreSQL (set KASSA_TEST_BACKENDS=sqlite to silence): {e}"),
             },
             "" => {}
             other => panic!("unknown backend {other:?} in KASSA_TEST_BACKENDS"),
@@ -111,15 +109,12 @@ impl TestDb {
 async fn sweep_stale_schemas() {
     static DONE: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
     DONE.get_or_init(|| async {
-        let pool = sqlx::PgPool::connect(&postgres_url())
-            .await
-            .expect("admin pool");
-        let schemas: Vec<String> = sqlx::query_scalar(
-            "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'kassa_t_%'",
-        )
-        .fetch_all(&pool)
-        .await
-        .unwrap_or_default();
+        let pool = sqlx::PgPool::connect(&postgres_url()).await.expect("admin pool");
+        let schemas: Vec<String> =
+            sqlx::query_scalar("SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'kassa_t_%'")
+                .fetch_all(&pool)
+                .await
+                .unwrap_or_default();
         for schema in schemas {
             let pid: Option<u32> = schema.split('_').nth(2).and_then(|p| p.parse().ok());
             let alive = pid.is_some_and(|p| std::path::Path::new(&format!("/proc/{p}")).exists());
@@ -158,11 +153,10 @@ impl TestApp {
         let url = format!("http://{}", server.local_addr());
         let config = WebConfig {
             public_url: public_url.unwrap_or(&url).to_owned(),
+            secret_key: TEST_SECRET_KEY.to_vec(),
+            worker_interval: std::time::Duration::from_millis(50),
         };
-        let state = AppState {
-            db: store.db.clone(),
-            config: Arc::new(config),
-        };
+        let state = AppState::new(store.db.clone(), config);
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             server
@@ -246,11 +240,7 @@ impl Client {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.http
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .expect("GET")
+        self.http.get(format!("{}{path}", self.base)).send().await.expect("GET")
     }
 
     /// GET and return status and body, remembering the page's CSRF token.
@@ -283,12 +273,7 @@ impl Client {
     }
 
     /// A raw POST with exactly the given headers and form (for forgery tests).
-    pub async fn post_raw(
-        &self,
-        path: &str,
-        origin: Option<&str>,
-        fields: &[(&str, &str)],
-    ) -> reqwest::Response {
+    pub async fn post_raw(&self, path: &str, origin: Option<&str>, fields: &[(&str, &str)]) -> reqwest::Response {
         let mut req = self.http.post(format!("{}{path}", self.base)).form(fields);
         if let Some(o) = origin {
             req = req.header("origin", o);
@@ -298,11 +283,8 @@ impl Client {
 
     pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
         self.page("/portal/sign-in").await;
-        self.post_form(
-            "/portal/sign-in",
-            &[("email", email), ("password", password)],
-        )
-        .await
+        self.post_form("/portal/sign-in", &[("email", email), ("password", password)])
+            .await
     }
 
     pub async fn sign_out(&self) -> reqwest::Response {
@@ -312,8 +294,7 @@ impl Client {
 }
 
 pub fn csrf_in(html: &str) -> Option<String> {
-    let start =
-        html.find("name=\"csrf-token\" content=\"")? + "name=\"csrf-token\" content=\"".len();
+    let start = html.find("name=\"csrf-token\" content=\"")? + "name=\"csrf-token\" content=\"".len();
     let end = html[start..].find('"')? + start;
     Some(html[start..end].to_owned()).filter(|t| !t.is_empty())
 }

@@ -1,0 +1,66 @@
+//! Recorded merchant API calls (Developer Logs), written in batches off the request path.
+
+use crate::{on_pool, on_writer, Db, Result};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ApiCall {
+    pub store_id: String,
+    pub api_key: String,
+    pub at: i64,
+    /// `incoming` (merchant → Kassa) or `outgoing` (Kassa → merchant, e.g. push).
+    pub direction: String,
+    pub method: String,
+    pub path: String,
+    pub status: i64,
+    pub duration_us: i64,
+    pub correlation_id: String,
+    pub order_id: Option<String>,
+    pub request_body: Option<String>,
+    pub response_body: Option<String>,
+}
+
+impl Db {
+    /// Inserts many calls in one statement.
+    pub async fn insert_api_calls(&self, calls: &[ApiCall]) -> Result<()> {
+        if calls.is_empty() {
+            return Ok(());
+        }
+        on_writer!(self, p => {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO api_calls (store_id, api_key, at, direction, method, path, status, duration_us, correlation_id, order_id, request_body, response_body) ",
+            );
+            q.push_values(calls, |mut b, c| {
+                b.push_bind(&c.store_id)
+                    .push_bind(&c.api_key)
+                    .push_bind(c.at)
+                    .push_bind(&c.direction)
+                    .push_bind(&c.method)
+                    .push_bind(&c.path)
+                    .push_bind(c.status)
+                    .push_bind(c.duration_us)
+                    .push_bind(&c.correlation_id)
+                    .push_bind(&c.order_id)
+                    .push_bind(&c.request_body)
+                    .push_bind(&c.response_body);
+            });
+            q.build().execute(p).await.map(|r| r.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    /// The newest calls of a store, optionally for one order.
+    pub async fn api_calls(&self, store_id: &str, order_id: Option<&str>, limit: i64) -> Result<Vec<ApiCall>> {
+        let sql = "SELECT store_id, api_key, at, direction, method, path, status, duration_us, correlation_id, order_id, \
+                   request_body, response_body FROM api_calls WHERE store_id = $1 AND (CAST($2 AS TEXT) IS NULL OR order_id = $2) \
+                   ORDER BY id DESC LIMIT $3";
+        Ok(
+            on_pool!(self, p => sqlx::query_as::<_, ApiCall>(sql).bind(store_id).bind(order_id).bind(limit).fetch_all(p).await)?,
+        )
+    }
+
+    /// Deletes calls older than `before` (Developer Logs keep 30 days).
+    pub async fn purge_api_calls(&self, before: i64) -> Result<u64> {
+        let done = on_writer!(self, p => sqlx::query("DELETE FROM api_calls WHERE at < $1").bind(before).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(done)
+    }
+}

@@ -1,0 +1,70 @@
+//! Merchant API credentials. Only a keyed hash of each secret is stored.
+
+use crate::{on_pool, on_writer, Db, DbError, Result};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ApiKeyRow {
+    pub id: i64,
+    pub store_id: String,
+    pub username: String,
+    pub secret_hash: String,
+    pub prefix: String,
+    pub name: String,
+    pub created_by: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    /// `live` or `playground`, from the store.
+    pub environment: String,
+}
+
+const COLUMNS: &str = "k.id, k.store_id, k.username, k.secret_hash, k.prefix, k.name, k.created_by, k.created_at, \
+                       k.last_used_at, k.revoked_at, s.environment";
+
+#[derive(Debug, Clone)]
+pub struct NewApiKey<'a> {
+    pub store_id: &'a str,
+    pub username: &'a str,
+    pub secret_hash: &'a str,
+    pub prefix: &'a str,
+    pub name: &'a str,
+    pub created_by: &'a str,
+}
+
+impl Db {
+    pub async fn create_api_key(&self, k: &NewApiKey<'_>, now: i64) -> Result<i64> {
+        let sql = "INSERT INTO api_keys (store_id, username, secret_hash, prefix, name, created_by, created_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
+        on_writer!(self, p => sqlx::query_scalar::<_, i64>(sql)
+            .bind(k.store_id).bind(k.username).bind(k.secret_hash).bind(k.prefix).bind(k.name).bind(k.created_by).bind(now)
+            .fetch_one(p).await)
+        .map_err(|e| DbError::from_insert(e, format!("API key {}", k.username)))
+    }
+
+    pub async fn api_key(&self, username: &str) -> Result<Option<ApiKeyRow>> {
+        let sql = format!("SELECT {COLUMNS} FROM api_keys k JOIN stores s ON s.id = k.store_id WHERE k.username = $1");
+        Ok(on_pool!(self, p => sqlx::query_as::<_, ApiKeyRow>(&sql).bind(username).fetch_optional(p).await)?)
+    }
+
+    /// Keys of one store (or all stores), newest first.
+    pub async fn api_keys(&self, store_id: Option<&str>) -> Result<Vec<ApiKeyRow>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM api_keys k JOIN stores s ON s.id = k.store_id \
+             WHERE (CAST($1 AS TEXT) IS NULL OR k.store_id = $1) ORDER BY k.id DESC"
+        );
+        Ok(on_pool!(self, p => sqlx::query_as::<_, ApiKeyRow>(&sql).bind(store_id).fetch_all(p).await)?)
+    }
+
+    /// Revokes a key; returns whether a live key was revoked.
+    pub async fn revoke_api_key(&self, username: &str, now: i64) -> Result<bool> {
+        let sql = "UPDATE api_keys SET revoked_at = $2 WHERE username = $1 AND revoked_at IS NULL";
+        let done = on_writer!(self, p => sqlx::query(sql).bind(username).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(done == 1)
+    }
+
+    pub async fn touch_api_key(&self, id: i64, now: i64) -> Result<()> {
+        let sql = "UPDATE api_keys SET last_used_at = $2 WHERE id = $1";
+        on_writer!(self, p => sqlx::query(sql).bind(id).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,286 @@
+//! Orders, captures, refunds and the order timeline. Money-changing writes happen inside a
+//! [`Tx`] after [`Tx::lock_order`], so concurrent requests on one order apply one at a time.
+
+use crate::{on_pool, on_tx, Db, DbError, Result, Tx};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OrderRow {
+    pub order_id: String,
+    pub store_id: String,
+    pub short_reference: String,
+    pub checkout_status: String,
+    pub status: Option<String>,
+    pub fraud_status: Option<String>,
+    pub purchase_country: String,
+    pub purchase_currency: String,
+    pub locale: String,
+    pub order_amount: i64,
+    pub order_tax_amount: i64,
+    pub original_order_amount: i64,
+    pub captured_amount: i64,
+    pub refunded_amount: i64,
+    pub released: bool,
+    pub merchant_reference1: Option<String>,
+    pub merchant_reference2: Option<String>,
+    pub customer_name: String,
+    pub customer_email: String,
+    pub payment_method: Option<String>,
+    pub acknowledged: bool,
+    pub body: String,
+    pub created_at: i64,
+    pub completed_at: Option<i64>,
+    pub last_modified_at: i64,
+    pub checkout_expires_at: i64,
+    pub expires_at: Option<i64>,
+}
+
+const ORDER_COLUMNS: &str = "order_id, store_id, short_reference, checkout_status, status, fraud_status, purchase_country, \
+    purchase_currency, locale, order_amount, order_tax_amount, original_order_amount, captured_amount, refunded_amount, \
+    released, merchant_reference1, merchant_reference2, customer_name, customer_email, payment_method, acknowledged, body, \
+    created_at, completed_at, last_modified_at, checkout_expires_at, expires_at";
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CaptureRow {
+    pub capture_id: String,
+    pub order_id: String,
+    pub seq: i64,
+    pub captured_amount: i64,
+    pub refunded_amount: i64,
+    pub body: String,
+    pub captured_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RefundRow {
+    pub refund_id: String,
+    pub order_id: String,
+    pub refunded_amount: i64,
+    pub body: String,
+    pub refunded_at: i64,
+}
+
+/// One entry of an order's timeline.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OrderEvent {
+    pub order_id: String,
+    pub at: i64,
+    /// `api_key`, `portal_user`, `system` or `shopper`.
+    pub actor_kind: String,
+    pub actor: String,
+    pub action: String,
+    pub amount: Option<i64>,
+    pub details: Option<String>,
+}
+
+impl Db {
+    pub async fn order(&self, store_id: &str, order_id: &str) -> Result<Option<OrderRow>> {
+        let sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE order_id = $1 AND store_id = $2");
+        Ok(
+            on_pool!(self, p => sqlx::query_as::<_, OrderRow>(&sql).bind(order_id).bind(store_id).fetch_optional(p).await)?,
+        )
+    }
+
+    /// An order by id alone, for the hosted checkout page (the id is its capability).
+    pub async fn order_by_id(&self, order_id: &str) -> Result<Option<OrderRow>> {
+        let sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE order_id = $1");
+        Ok(on_pool!(self, p => sqlx::query_as::<_, OrderRow>(&sql).bind(order_id).fetch_optional(p).await)?)
+    }
+
+    pub async fn captures_of(&self, order_id: &str) -> Result<Vec<CaptureRow>> {
+        let sql = "SELECT capture_id, order_id, seq, captured_amount, refunded_amount, body, captured_at FROM captures WHERE order_id = $1 ORDER BY seq";
+        Ok(on_pool!(self, p => sqlx::query_as::<_, CaptureRow>(sql).bind(order_id).fetch_all(p).await)?)
+    }
+
+    pub async fn refunds_of(&self, order_id: &str) -> Result<Vec<RefundRow>> {
+        let sql = "SELECT refund_id, order_id, refunded_amount, body, refunded_at FROM refunds WHERE order_id = $1 ORDER BY refunded_at, refund_id";
+        Ok(on_pool!(self, p => sqlx::query_as::<_, RefundRow>(sql).bind(order_id).fetch_all(p).await)?)
+    }
+
+    pub async fn events_of(&self, order_id: &str) -> Result<Vec<OrderEvent>> {
+        let sql = "SELECT order_id, at, actor_kind, actor, action, amount, details FROM order_events WHERE order_id = $1 ORDER BY id";
+        Ok(on_pool!(self, p => sqlx::query_as::<_, OrderEvent>(sql).bind(order_id).fetch_all(p).await)?)
+    }
+
+    /// Orders whose authorization has run out by `now` but are not marked yet.
+    pub async fn orders_due_to_expire(&self, now: i64, limit: i64) -> Result<Vec<(String, String)>> {
+        let sql = "SELECT store_id, order_id FROM orders WHERE status IN ('AUTHORIZED', 'PART_CAPTURED') \
+                   AND released = $3 AND expires_at <= $1 ORDER BY expires_at LIMIT $2";
+        Ok(
+            on_pool!(self, p => sqlx::query_as::<_, (String, String)>(sql).bind(now).bind(limit).bind(false).fetch_all(p).await)?,
+        )
+    }
+
+    /// Counts orders per status in a store (for the demo seed and tests).
+    pub async fn order_status_counts(&self, store_id: &str) -> Result<Vec<(String, i64)>> {
+        let sql = "SELECT COALESCE(status, checkout_status) AS s, COUNT(*) FROM orders WHERE store_id = $1 GROUP BY COALESCE(status, checkout_status) ORDER BY 1";
+        Ok(on_pool!(self, p => sqlx::query_as::<_, (String, i64)>(sql).bind(store_id).fetch_all(p).await)?)
+    }
+}
+
+impl Tx {
+    pub async fn insert_order(&mut self, o: &OrderRow) -> Result<()> {
+        let sql = format!(
+            "INSERT INTO orders ({ORDER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
+             $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)"
+        );
+        on_tx!(self, c => sqlx::query(&sql)
+            .bind(&o.order_id)
+            .bind(&o.store_id)
+            .bind(&o.short_reference)
+            .bind(&o.checkout_status)
+            .bind(&o.status)
+            .bind(&o.fraud_status)
+            .bind(&o.purchase_country)
+            .bind(&o.purchase_currency)
+            .bind(&o.locale)
+            .bind(o.order_amount)
+            .bind(o.order_tax_amount)
+            .bind(o.original_order_amount)
+            .bind(o.captured_amount)
+            .bind(o.refunded_amount)
+            .bind(o.released)
+            .bind(&o.merchant_reference1)
+            .bind(&o.merchant_reference2)
+            .bind(&o.customer_name)
+            .bind(&o.customer_email)
+            .bind(&o.payment_method)
+            .bind(o.acknowledged)
+            .bind(&o.body)
+            .bind(o.created_at)
+            .bind(o.completed_at)
+            .bind(o.last_modified_at)
+            .bind(o.checkout_expires_at)
+            .bind(o.expires_at)
+            .execute(c)
+            .await
+            .map(|_| ()))
+        .map_err(|e| DbError::from_insert(e, format!("order {}", o.order_id)))
+    }
+
+    /// Reads the order and holds it until commit: PostgreSQL locks the row; SQLite already
+    /// holds the database's write lock (`BEGIN IMMEDIATE`).
+    pub async fn lock_order(&mut self, store_id: &str, order_id: &str) -> Result<Option<OrderRow>> {
+        Ok(match self {
+            Tx::Sqlite(t) => {
+                let sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE order_id = $1 AND store_id = $2");
+                sqlx::query_as::<_, OrderRow>(&sql)
+                    .bind(order_id)
+                    .bind(store_id)
+                    .fetch_optional(&mut **t)
+                    .await?
+            }
+            Tx::Postgres(t) => {
+                let sql =
+                    format!("SELECT {ORDER_COLUMNS} FROM orders WHERE order_id = $1 AND store_id = $2 FOR UPDATE");
+                sqlx::query_as::<_, OrderRow>(&sql)
+                    .bind(order_id)
+                    .bind(store_id)
+                    .fetch_optional(&mut **t)
+                    .await?
+            }
+        })
+    }
+
+    /// Writes back every mutable column of a locked order.
+    pub async fn update_order(&mut self, o: &OrderRow) -> Result<()> {
+        let sql = "UPDATE orders SET checkout_status = $2, status = $3, fraud_status = $4, order_amount = $5, \
+                   order_tax_amount = $6, captured_amount = $7, refunded_amount = $8, released = $9, \
+                   merchant_reference1 = $10, merchant_reference2 = $11, customer_name = $12, customer_email = $13, \
+                   payment_method = $14, acknowledged = $15, body = $16, completed_at = $17, last_modified_at = $18, \
+                   checkout_expires_at = $19, expires_at = $20, purchase_country = $21, purchase_currency = $22, locale = $23 \
+                   WHERE order_id = $1";
+        on_tx!(self, c => sqlx::query(sql)
+            .bind(&o.order_id)
+            .bind(&o.checkout_status)
+            .bind(&o.status)
+            .bind(&o.fraud_status)
+            .bind(o.order_amount)
+            .bind(o.order_tax_amount)
+            .bind(o.captured_amount)
+            .bind(o.refunded_amount)
+            .bind(o.released)
+            .bind(&o.merchant_reference1)
+            .bind(&o.merchant_reference2)
+            .bind(&o.customer_name)
+            .bind(&o.customer_email)
+            .bind(&o.payment_method)
+            .bind(o.acknowledged)
+            .bind(&o.body)
+            .bind(o.completed_at)
+            .bind(o.last_modified_at)
+            .bind(o.checkout_expires_at)
+            .bind(o.expires_at)
+            .bind(&o.purchase_country)
+            .bind(&o.purchase_currency)
+            .bind(&o.locale)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    pub async fn captures_of(&mut self, order_id: &str) -> Result<Vec<CaptureRow>> {
+        let sql = "SELECT capture_id, order_id, seq, captured_amount, refunded_amount, body, captured_at FROM captures WHERE order_id = $1 ORDER BY seq";
+        Ok(on_tx!(self, c => sqlx::query_as::<_, CaptureRow>(sql).bind(order_id).fetch_all(c).await)?)
+    }
+
+    pub async fn insert_capture(&mut self, cap: &CaptureRow) -> Result<()> {
+        let sql =
+            "INSERT INTO captures (capture_id, order_id, seq, captured_amount, refunded_amount, body, captured_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        on_tx!(self, c => sqlx::query(sql)
+            .bind(&cap.capture_id)
+            .bind(&cap.order_id)
+            .bind(cap.seq)
+            .bind(cap.captured_amount)
+            .bind(cap.refunded_amount)
+            .bind(&cap.body)
+            .bind(cap.captured_at)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    pub async fn update_capture(&mut self, cap: &CaptureRow) -> Result<()> {
+        let sql = "UPDATE captures SET refunded_amount = $2, body = $3 WHERE capture_id = $1";
+        on_tx!(self, c => sqlx::query(sql).bind(&cap.capture_id).bind(cap.refunded_amount).bind(&cap.body).execute(c).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    pub async fn refunds_of(&mut self, order_id: &str) -> Result<Vec<RefundRow>> {
+        let sql = "SELECT refund_id, order_id, refunded_amount, body, refunded_at FROM refunds WHERE order_id = $1 ORDER BY refunded_at, refund_id";
+        Ok(on_tx!(self, c => sqlx::query_as::<_, RefundRow>(sql).bind(order_id).fetch_all(c).await)?)
+    }
+
+    pub async fn insert_refund(&mut self, r: &RefundRow) -> Result<()> {
+        let sql =
+            "INSERT INTO refunds (refund_id, order_id, refunded_amount, body, refunded_at) VALUES ($1, $2, $3, $4, $5)";
+        on_tx!(self, c => sqlx::query(sql)
+            .bind(&r.refund_id)
+            .bind(&r.order_id)
+            .bind(r.refunded_amount)
+            .bind(&r.body)
+            .bind(r.refunded_at)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    pub async fn insert_event(&mut self, e: &OrderEvent) -> Result<()> {
+        let sql = "INSERT INTO order_events (order_id, at, actor_kind, actor, action, amount, details) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        on_tx!(self, c => sqlx::query(sql)
+            .bind(&e.order_id)
+            .bind(e.at)
+            .bind(&e.actor_kind)
+            .bind(&e.actor)
+            .bind(&e.action)
+            .bind(e.amount)
+            .bind(&e.details)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+}

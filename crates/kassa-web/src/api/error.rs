@@ -1,0 +1,94 @@
+//! The merchant API's error body, Kustom's: `{error_code, error_messages, correlation_id}`.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use kassa_core::lines::BadValue;
+use kassa_core::order::Refusal;
+
+/// An API error. The correlation id is added by the pipeline, which knows the request.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub messages: Vec<String>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            messages: vec![message.into()],
+        }
+    }
+
+    pub fn bad_value(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "BAD_VALUE", message)
+    }
+
+    pub fn bad_values(values: Vec<BadValue>) -> ApiError {
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            code: "BAD_VALUE",
+            messages: values.iter().map(|b| b.to_string()).collect(),
+        }
+    }
+
+    pub fn no_such_order(order_id: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "NO_SUCH_ORDER",
+            format!("Order {order_id} cannot be found."),
+        )
+    }
+
+    pub fn unauthorized() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHORIZED",
+            "Missing or invalid credentials: use HTTP Basic with your API username and password.",
+        )
+    }
+
+    pub fn internal() -> ApiError {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL_SERVER_ERROR",
+            "Unexpected server error. Retry later with the same idempotency key.",
+        )
+    }
+
+    /// The JSON body, with the request's correlation id.
+    pub fn body(&self, correlation_id: &str) -> serde_json::Value {
+        serde_json::json!({
+            "error_code": self.code,
+            "error_messages": self.messages,
+            "correlation_id": correlation_id,
+        })
+    }
+}
+
+impl From<Refusal> for ApiError {
+    fn from(r: Refusal) -> ApiError {
+        let status = match r {
+            Refusal::BadValue(_) => StatusCode::BAD_REQUEST,
+            _ => StatusCode::FORBIDDEN,
+        };
+        ApiError::new(status, r.code(), r.to_string())
+    }
+}
+
+impl From<kassa_db::DbError> for ApiError {
+    fn from(e: kassa_db::DbError) -> ApiError {
+        tracing::error!(error = %e, "storage failed during an API call");
+        ApiError::internal()
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut res = self.status.into_response();
+        res.extensions_mut().insert(self);
+        res
+    }
+}

@@ -1,0 +1,232 @@
+//! The merchant API: Checkout v3 and Order Management v1, wire-compatible with Kustom, plus
+//! playground test helpers and the OpenAPI document.
+//!
+//! Every call passes one pipeline ([`pipeline`]): read the body (10 MB at most), authenticate
+//! the key, claim the idempotency key, run the handler, render errors in Kustom's shape with
+//! the correlation id, save the response for replays, and record the call for Developer Logs.
+
+mod checkout;
+pub mod error;
+mod idempotency;
+pub mod keys;
+pub mod model;
+mod om;
+pub mod openapi;
+pub mod recorder;
+mod test_helpers;
+
+use crate::AppState;
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::{header, request::Parts, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post};
+use axum::Router;
+use error::ApiError;
+use keys::Caller;
+use std::time::Instant;
+
+/// Largest request body the API reads.
+pub const BODY_LIMIT: usize = 10 * 1024 * 1024;
+
+pub(crate) fn router(state: AppState) -> Router<AppState> {
+    let om = "/ordermanagement/v1/orders/{order_id}";
+    let api = Router::new()
+        .route("/checkout/v3/orders", post(checkout::create))
+        .route(
+            "/checkout/v3/orders/{order_id}",
+            get(checkout::read).post(checkout::update),
+        )
+        .route("/checkout/v3/orders/{order_id}/abort", post(checkout::abort))
+        .route(om, get(om::get_order))
+        .route(&format!("{om}/acknowledge"), post(om::acknowledge))
+        .route(&format!("{om}/authorization"), patch(om::update_authorization))
+        .route(&format!("{om}/cancel"), post(om::cancel))
+        .route(&format!("{om}/captures"), get(om::list_captures).post(om::capture))
+        .route(&format!("{om}/captures/{{capture_id}}"), get(om::get_capture))
+        .route(
+            &format!("{om}/captures/{{capture_id}}/extend-due-date"),
+            patch(om::extend_due_date),
+        )
+        .route(
+            &format!("{om}/captures/{{capture_id}}/extend-due-date-options"),
+            get(om::extend_due_date_options),
+        )
+        .route(
+            &format!("{om}/captures/{{capture_id}}/shipping-info"),
+            post(om::capture_shipping_info),
+        )
+        .route(
+            &format!("{om}/captures/{{capture_id}}/trigger-send-out"),
+            post(om::trigger_send_out),
+        )
+        .route(&format!("{om}/customer-details"), patch(om::customer_details))
+        .route(
+            &format!("{om}/extend-authorization-time"),
+            post(om::extend_authorization_time),
+        )
+        .route(&format!("{om}/merchant-references"), patch(om::merchant_references))
+        .route(&format!("{om}/refunds"), post(om::refund))
+        .route(&format!("{om}/refunds/{{refund_id}}"), get(om::get_refund))
+        .route(&format!("{om}/release-remaining-authorization"), post(om::release))
+        .route(&format!("{om}/shipping-info"), post(om::shipping_info))
+        .route(
+            "/test-helpers/checkout/v3/orders/{order_id}/complete",
+            post(test_helpers::complete),
+        )
+        .route_layer(axum::middleware::from_fn_with_state(state, pipeline));
+    Router::new().route("/openapi.json", get(openapi::document)).merge(api)
+}
+
+/// What a handler knows about the call beyond its own input.
+#[derive(Clone)]
+pub struct ApiCtx {
+    pub caller: Caller,
+    pub correlation_id: String,
+    /// The idempotency key this request claimed, if it sent one.
+    pub idempotency_key: Option<String>,
+    /// The raw request body (already read by the pipeline).
+    pub body: Bytes,
+}
+
+impl ApiCtx {
+    pub fn actor(&self) -> crate::orders::Actor {
+        crate::orders::Actor {
+            kind: "api_key",
+            name: self.caller.username.clone(),
+        }
+    }
+
+    /// The body as JSON; an empty body, malformed JSON or non-UTF-8 is a 400 BAD_VALUE.
+    pub fn json(&self) -> Result<serde_json::Value, ApiError> {
+        if self.body.is_empty() {
+            return Err(ApiError::bad_value("Bad value: the request needs a JSON body"));
+        }
+        serde_json::from_slice(&self.body)
+            .map_err(|e| ApiError::bad_value(format!("Bad value: the body is not valid JSON ({e})")))
+    }
+
+    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, ApiError> {
+        model::parse(self.json()?)
+    }
+
+    /// Commits `tx` with `response` saved under the idempotency key in the same transaction.
+    pub async fn commit(&self, mut tx: kassa_db::Tx, response: Response) -> Result<Response, ApiError> {
+        let (parts, body) = response.into_parts();
+        let bytes = axum::body::to_bytes(body, BODY_LIMIT)
+            .await
+            .map_err(|_| ApiError::internal())?;
+        if let Some(key) = &self.idempotency_key {
+            let saved = idempotency::save(&parts, &bytes);
+            tx.complete_idempotency_key(&self.caller.store_id, key, &saved).await?;
+        }
+        tx.commit().await?;
+        let mut res = Response::from_parts(parts, Body::from(bytes));
+        res.extensions_mut().insert(idempotency::Saved);
+        Ok(res)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiCtx {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<ApiCtx>()
+            .cloned()
+            .ok_or_else(ApiError::unauthorized)
+    }
+}
+
+fn correlation_id(req: &Request) -> String {
+    req.headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+}
+
+async fn pipeline(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let correlation = correlation_id(&req);
+    let (mut parts, body) = req.into_parts();
+    let too_large = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
+        .is_some_and(|n| n > BODY_LIMIT);
+    let bytes = if too_large {
+        None
+    } else {
+        axum::body::to_bytes(body, BODY_LIMIT).await.ok()
+    };
+    let Some(bytes) = bytes else {
+        let err = ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "REQUEST_TOO_LARGE",
+            "Request is too large (10 MB at most).",
+        );
+        return render(err.into_response(), &correlation);
+    };
+    let caller = match keys::authenticate(&state, &parts.headers).await {
+        Ok(c) => c,
+        Err(e) => {
+            let mut res = render(e.into_response(), &correlation);
+            res.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"Kassa\""),
+            );
+            return res;
+        }
+    };
+    let method = parts.method.clone();
+    let path = parts.uri.path().to_owned();
+    let key = parts
+        .headers
+        .get("klarna-idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .filter(|_| method == axum::http::Method::POST || method == axum::http::Method::PATCH);
+    let response = match &key {
+        Some(k) if k.is_empty() || k.len() > 255 => {
+            ApiError::bad_value("Bad value: Klarna-Idempotency-Key must have 1 to 255 characters").into_response()
+        }
+        Some(k) => match idempotency::claim(&state, &caller, k, &method, &path, &bytes).await {
+            Ok(None) => {
+                let ctx = ApiCtx {
+                    caller: caller.clone(),
+                    correlation_id: correlation.clone(),
+                    idempotency_key: Some(k.clone()),
+                    body: bytes.clone(),
+                };
+                parts.extensions.insert(ctx);
+                let res = next.run(Request::from_parts(parts, Body::from(bytes.clone()))).await;
+                let res = render(res, &correlation);
+                idempotency::finish(&state, &caller, k, res).await
+            }
+            Ok(Some(replay)) => replay,
+            Err(e) => e.into_response(),
+        },
+        None => {
+            let ctx = ApiCtx {
+                caller: caller.clone(),
+                correlation_id: correlation.clone(),
+                idempotency_key: None,
+                body: bytes.clone(),
+            };
+            parts.extensions.insert(ctx);
+            next.run(Request::from_parts(parts, Body::from(bytes.clone()))).await
+        }
+    };
+    let response = render(response, &correlation);
+    recorder::record(&state, &caller, &method, &path, &bytes, response, &correlation, started).await
+}
+
+/// Gives an error response its JSON body with the correlation id.
+fn render(res: Response, correlation: &str) -> Response {
+    let Some(err) = res.extensions().get::<ApiError>().cloned() else {
+        return res;
+    };
+    (err.status, axum::Json(err.body(correlation))).into_response()
+}

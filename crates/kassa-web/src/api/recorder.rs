@@ -1,0 +1,257 @@
+//! Records every merchant API call for Developer Logs. Calls go through a channel to one
+//! writer task that inserts them in batches, so recording costs the request path a copy of
+//! the bodies and no database round trip. Secrets and card numbers are redacted first.
+
+use super::keys::Caller;
+use crate::{now_ms, AppState};
+use axum::body::{Body, Bytes};
+use axum::http::Method;
+use axum::response::Response;
+use kassa_db::{ApiCall, Db};
+use serde_json::Value;
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot};
+
+/// Bodies are cut to this many bytes in the log.
+const MAX_LOGGED_BODY: usize = 64 * 1024;
+const BATCH: usize = 500;
+
+enum Msg {
+    Call(Box<ApiCall>),
+    Flush(oneshot::Sender<()>),
+}
+
+/// The sending side, kept in the app state.
+#[derive(Clone)]
+pub struct Recorder {
+    tx: mpsc::Sender<Msg>,
+}
+
+impl Recorder {
+    /// Starts the writer task.
+    pub fn start(db: Db) -> Recorder {
+        let (tx, rx) = mpsc::channel(10_000);
+        tokio::spawn(writer(db, rx));
+        Recorder { tx }
+    }
+
+    pub async fn send(&self, call: ApiCall) {
+        // Waits when the writer falls behind: no call goes unrecorded.
+        let _ = self.tx.send(Msg::Call(Box::new(call))).await;
+    }
+
+    /// Waits until every call sent so far is in the database.
+    pub async fn flush(&self) {
+        let (done, wait) = oneshot::channel();
+        if self.tx.send(Msg::Flush(done)).await.is_ok() {
+            let _ = wait.await;
+        }
+    }
+}
+
+async fn writer(db: Db, mut rx: mpsc::Receiver<Msg>) {
+    let mut batch: Vec<ApiCall> = Vec::with_capacity(BATCH);
+    while let Some(first) = rx.recv().await {
+        let mut waiters = Vec::new();
+        let mut take = |msg: Msg, batch: &mut Vec<ApiCall>| match msg {
+            Msg::Call(c) => batch.push(*c),
+            Msg::Flush(w) => waiters.push(w),
+        };
+        take(first, &mut batch);
+        // Gather what else is already queued, up to a batch.
+        while batch.len() < BATCH {
+            match rx.try_recv() {
+                Ok(msg) => take(msg, &mut batch),
+                Err(_) => break,
+            }
+        }
+        if let Err(e) = db.insert_api_calls(&batch).await {
+            tracing::error!(error = %e, calls = batch.len(), "recording API calls failed");
+        }
+        batch.clear();
+        for w in waiters {
+            let _ = w.send(());
+        }
+        if rx.is_empty() {
+            // A short pause lets the next calls pile up into one insert.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// Records one call and hands its response back.
+#[allow(clippy::too_many_arguments)]
+pub async fn record(
+    state: &AppState,
+    caller: &Caller,
+    method: &Method,
+    path: &str,
+    request: &Bytes,
+    response: Response,
+    correlation: &str,
+    started: Instant,
+) -> Response {
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, super::BODY_LIMIT).await else {
+        return Response::from_parts(parts, Body::empty());
+    };
+    let order_id = order_id_in(path).or_else(|| {
+        serde_json::from_slice::<Value>(&bytes)
+            .ok()?
+            .get("order_id")?
+            .as_str()
+            .map(str::to_owned)
+    });
+    let call = ApiCall {
+        store_id: caller.store_id.clone(),
+        api_key: caller.username.clone(),
+        at: now_ms(),
+        direction: "incoming".into(),
+        method: method.to_string(),
+        path: path.to_owned(),
+        status: parts.status.as_u16() as i64,
+        duration_us: started.elapsed().as_micros() as i64,
+        correlation_id: correlation.to_owned(),
+        order_id,
+        request_body: loggable(request),
+        response_body: loggable(&bytes),
+    };
+    state.recorder.send(call).await;
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// The order id in an API path (`…/orders/{id}…`).
+pub fn order_id_in(path: &str) -> Option<String> {
+    let mut segments = path.split('/');
+    segments.find(|s| *s == "orders")?;
+    segments.next().filter(|s| !s.is_empty()).map(str::to_owned)
+}
+
+/// A body as it may be shown in Developer Logs: secrets and card numbers redacted, long
+/// bodies cut.
+pub fn loggable(body: &[u8]) -> Option<String> {
+    if body.is_empty() {
+        return None;
+    }
+    let text = match serde_json::from_slice::<Value>(body) {
+        Ok(mut v) => {
+            redact_json(&mut v);
+            v.to_string()
+        }
+        Err(_) => mask_card_numbers(&String::from_utf8_lossy(body)),
+    };
+    Some(if text.len() > MAX_LOGGED_BODY {
+        let mut cut = MAX_LOGGED_BODY;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        format!("{}… [cut at {} of {} bytes]", &text[..cut], cut, text.len())
+    } else {
+        text
+    })
+}
+
+fn is_secret_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    [
+        "password",
+        "secret",
+        "token",
+        "authorization",
+        "card_number",
+        "cvc",
+        "cvv",
+        "pan",
+        "security_code",
+    ]
+    .iter()
+    .any(|s| k.contains(s))
+}
+
+fn redact_json(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            for (k, val) in map.iter_mut() {
+                if is_secret_key(k) && !val.is_null() {
+                    *val = Value::String("[redacted]".into());
+                } else {
+                    redact_json(val);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact_json),
+        Value::String(s) => *s = mask_card_numbers(s),
+        _ => {}
+    }
+}
+
+/// Replaces runs of 13–19 digits (spaces and dashes allowed between them) with a mask that
+/// keeps the last four, as PCI DSS allows.
+pub fn mask_card_numbers(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit() {
+            let mut j = i;
+            let mut digits = 0;
+            let mut end = i;
+            while j < chars.len()
+                && (chars[j].is_ascii_digit()
+                    || ((chars[j] == ' ' || chars[j] == '-') && j + 1 < chars.len() && chars[j + 1].is_ascii_digit()))
+            {
+                if chars[j].is_ascii_digit() {
+                    digits += 1;
+                    end = j + 1;
+                }
+                j += 1;
+            }
+            if (13..=19).contains(&digits) {
+                let run: String = chars[i..end].iter().filter(|c| c.is_ascii_digit()).collect();
+                out.push_str(&format!("************{}", &run[run.len() - 4..]));
+            } else {
+                out.extend(&chars[i..end]);
+            }
+            i = end;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn card_numbers_and_secrets_are_redacted() {
+        assert_eq!(
+            mask_card_numbers("card 4111 1111 1111 1111 ok"),
+            "card ************1111 ok"
+        );
+        assert_eq!(mask_card_numbers("4000-0000-0000-0002"), "************0002");
+        assert_eq!(
+            mask_card_numbers("order 12345 amount 50000"),
+            "order 12345 amount 50000"
+        );
+        let body =
+            br#"{"password":"kco_test_api_x","billing_address":{"note":"4111111111111111"},"n":[{"cvc":"123"}]}"#;
+        let logged = loggable(body).unwrap();
+        assert!(
+            !logged.contains("kco_test_api_x") && !logged.contains("4111111111111111") && !logged.contains("123\""),
+            "{logged}"
+        );
+        assert!(logged.contains("************1111"));
+    }
+
+    #[test]
+    fn order_ids_come_from_paths() {
+        assert_eq!(
+            order_id_in("/ordermanagement/v1/orders/abc/captures"),
+            Some("abc".into())
+        );
+        assert_eq!(order_id_in("/checkout/v3/orders"), None);
+    }
+}
