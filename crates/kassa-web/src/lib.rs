@@ -132,9 +132,14 @@ impl Server {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let janitor = tokio::spawn(session::janitor(state.db.clone(), Duration::from_secs(300)));
+        let worker = tokio::spawn(jobs::worker(state.clone()));
+        let recorder = state.recorder.clone();
         let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
         let result = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await;
         janitor.abort();
+        worker.abort();
+        // Calls answered before shutdown are still written to Developer Logs.
+        recorder.flush().await;
         result
     }
 }

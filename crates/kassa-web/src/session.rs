@@ -325,5 +325,12 @@ pub(crate) async fn janitor(db: Db, every: Duration) {
         {
             tracing::warn!(error = %e, "purging sessions failed");
         }
+        if let Err(e) = db.purge_idempotency_keys(now).await {
+            tracing::warn!(error = %e, "purging idempotency keys failed");
+        }
+        // Developer Logs keep 30 days.
+        if let Err(e) = db.purge_api_calls(now - 30 * 24 * 3600 * 1000).await {
+            tracing::warn!(error = %e, "purging API call records failed");
+        }
     }
 }

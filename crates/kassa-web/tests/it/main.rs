@@ -1,9 +1,12 @@
 //! Kassa's integration tests: one binary (a fast build on two cores), a real server on port 0
 //! per test, a fresh database per test, on SQLite and PostgreSQL both.
 
+mod api;
 mod browser;
+mod checkout_page;
 mod portal_auth;
 mod portal_shell;
+mod push;
 mod security;
 mod startup;
 mod storage;

@@ -11,6 +11,19 @@ use tokio::sync::oneshot;
 pub const DEMO_PASSWORD: &str = "demo password 123";
 pub const TEST_SECRET_KEY: &[u8] = b"test secret key of kassa integration tests";
 
+/// `KASSA_TEST_LOG=debug` (any tracing filter) shows the server's logs in test output.
+fn init_logging() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if let Ok(filter) = std::env::var("KASSA_TEST_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_test_writer()
+                .try_init();
+        }
+    });
+}
+
 fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
@@ -144,6 +157,7 @@ impl TestApp {
 
     /// `public_url` overrides the URL the app believes it has (e.g. https, to check cookies).
     pub async fn spawn_with(backend: Backend, public_url: Option<&str>) -> TestApp {
+        init_logging();
         let store = TestDb::new(backend).await;
         let password = NewPassword::parse(DEMO_PASSWORD).unwrap();
         kassa_web::demo::seed_if_empty(&store.db, &password)
@@ -312,4 +326,162 @@ pub fn set_cookies(res: &reqwest::Response) -> Vec<String> {
         .iter()
         .map(|v| v.to_str().unwrap().to_owned())
         .collect()
+}
+
+/// A merchant platform's view of Kassa: HTTP Basic with one API key, one method per call.
+#[derive(Clone)]
+pub struct Api {
+    pub base: String,
+    pub username: String,
+    pub password: String,
+    pub http: reqwest::Client,
+}
+
+impl TestApp {
+    /// New API credentials for `store_id` (M100001 is the playground store).
+    pub async fn api(&self, store_id: &str) -> Api {
+        let store = self.db().store(store_id).await.unwrap().expect("store");
+        let cred = kassa_web::api::keys::create_key(self.db(), TEST_SECRET_KEY, &store, "tests", "tests")
+            .await
+            .unwrap();
+        Api {
+            base: self.url.clone(),
+            username: cred.username,
+            password: cred.password,
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+        }
+    }
+}
+
+pub fn sample_order() -> serde_json::Value {
+    serde_json::json!({
+        "purchase_country": "SE",
+        "purchase_currency": "SEK",
+        "locale": "sv-SE",
+        "order_amount": 60000,
+        "order_tax_amount": 12000,
+        "merchant_reference1": "45aa52f387871e3a210645d4",
+        "order_lines": [
+            {"type": "physical", "reference": "19-402-SWE", "name": "Camera Travel Set", "quantity": 1, "quantity_unit": "pcs",
+             "unit_price": 40000, "tax_rate": 2500, "total_amount": 40000, "total_discount_amount": 0, "total_tax_amount": 8000},
+            {"type": "physical", "reference": "19-403-SWE", "name": "Tripod", "quantity": 2,
+             "unit_price": 10000, "tax_rate": 2500, "total_amount": 20000, "total_tax_amount": 4000}
+        ],
+        "merchant_urls": {
+            "terms": "https://shop.example/terms",
+            "checkout": "https://shop.example/checkout?order={checkout.order.id}",
+            "confirmation": "https://shop.example/confirmation?order={checkout.order.id}",
+            "push": "https://shop.example/push?order={checkout.order.id}"
+        }
+    })
+}
+
+impl Api {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, self.url(path))
+            .basic_auth(&self.username, Some(&self.password))
+    }
+
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        key: Option<&str>,
+    ) -> reqwest::Response {
+        let mut req = self.request(method, path);
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        if let Some(k) = key {
+            req = req.header("Klarna-Idempotency-Key", k);
+        }
+        req.send().await.expect("API call")
+    }
+
+    pub async fn create_checkout(&self, order: &serde_json::Value) -> reqwest::Response {
+        self.send(reqwest::Method::POST, "/checkout/v3/orders", Some(order), None)
+            .await
+    }
+
+    /// Creates and completes a checkout; returns the order id.
+    pub async fn authorized_order(&self, order: &serde_json::Value) -> String {
+        let res = self.create_checkout(order).await;
+        assert_eq!(res.status(), 201, "create: {}", res.text().await.unwrap());
+        let id = res.json::<serde_json::Value>().await.unwrap()["order_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let res = self.complete(&id, None).await;
+        assert_eq!(res.status(), 200, "complete: {}", res.text().await.unwrap());
+        id
+    }
+
+    pub async fn complete(&self, order_id: &str, body: Option<&serde_json::Value>) -> reqwest::Response {
+        self.send(
+            reqwest::Method::POST,
+            &format!("/test-helpers/checkout/v3/orders/{order_id}/complete"),
+            body,
+            None,
+        )
+        .await
+    }
+
+    pub async fn order(&self, order_id: &str) -> serde_json::Value {
+        let res = self
+            .send(
+                reqwest::Method::GET,
+                &format!("/ordermanagement/v1/orders/{order_id}"),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        res.json().await.unwrap()
+    }
+
+    pub async fn om(
+        &self,
+        method: reqwest::Method,
+        order_id: &str,
+        action: &str,
+        body: Option<&serde_json::Value>,
+    ) -> reqwest::Response {
+        let path = if action.is_empty() {
+            format!("/ordermanagement/v1/orders/{order_id}")
+        } else {
+            format!("/ordermanagement/v1/orders/{order_id}/{action}")
+        };
+        self.send(method, &path, body, None).await
+    }
+
+    pub async fn capture(&self, order_id: &str, amount: i64, key: Option<&str>) -> reqwest::Response {
+        let body = serde_json::json!({"captured_amount": amount, "description": "Shipped"});
+        self.send(
+            reqwest::Method::POST,
+            &format!("/ordermanagement/v1/orders/{order_id}/captures"),
+            Some(&body),
+            key,
+        )
+        .await
+    }
+}
+
+/// The error body's code, asserting Kustom's error shape on the way.
+pub async fn error_code(res: reqwest::Response) -> String {
+    let body: serde_json::Value = res.json().await.expect("error body is JSON");
+    assert!(
+        body["error_messages"].as_array().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    assert!(body["correlation_id"].as_str().is_some_and(|c| !c.is_empty()), "{body}");
+    body["error_code"].as_str().unwrap().to_owned()
 }
