@@ -110,6 +110,13 @@ impl Db {
         )
     }
 
+    /// Money captured over a store's orders, and the number of captures behind it; the two
+    /// views of the same money must agree.
+    pub async fn capture_totals(&self, store_id: &str) -> Result<(i64, i64, i64)> {
+        let sql = "SELECT COALESCE((SELECT SUM(captured_amount) FROM orders WHERE store_id = $1), 0),                    COALESCE(SUM(c.captured_amount), 0), COUNT(c.capture_id)                    FROM captures c JOIN orders o ON o.order_id = c.order_id WHERE o.store_id = $1";
+        Ok(on_pool!(self, p => sqlx::query_as::<_, (i64, i64, i64)>(sql).bind(store_id).fetch_one(p).await)?)
+    }
+
     /// Counts orders per status in a store (for the demo seed and tests).
     pub async fn order_status_counts(&self, store_id: &str) -> Result<Vec<(String, i64)>> {
         let sql = "SELECT COALESCE(status, checkout_status) AS s, COUNT(*) FROM orders WHERE store_id = $1 GROUP BY COALESCE(status, checkout_status) ORDER BY 1";
@@ -222,6 +229,12 @@ impl Tx {
     pub async fn captures_of(&mut self, order_id: &str) -> Result<Vec<CaptureRow>> {
         let sql = "SELECT capture_id, order_id, seq, captured_amount, refunded_amount, body, captured_at FROM captures WHERE order_id = $1 ORDER BY seq";
         Ok(on_tx!(self, c => sqlx::query_as::<_, CaptureRow>(sql).bind(order_id).fetch_all(c).await)?)
+    }
+
+    /// The sequence number the next capture of the order gets (1 for the first).
+    pub async fn next_capture_seq(&mut self, order_id: &str) -> Result<i64> {
+        let sql = "SELECT COALESCE(MAX(seq), 0) + 1 FROM captures WHERE order_id = $1";
+        Ok(on_tx!(self, c => sqlx::query_scalar::<_, i64>(sql).bind(order_id).fetch_one(c).await)?)
     }
 
     pub async fn insert_capture(&mut self, cap: &CaptureRow) -> Result<()> {

@@ -127,6 +127,16 @@ pub async fn lock_checkout(db: &Db, store_id: &str, order_id: &str) -> Result<Lo
     }
 }
 
+/// The lines in a stored capture or refund body.
+fn stored_lines(body: &str) -> Vec<WireLine> {
+    lines_of(
+        serde_json::from_str::<Value>(body)
+            .ok()
+            .as_ref()
+            .and_then(|b| b.get("order_lines")),
+    )
+}
+
 fn lines_of(value: Option<&Value>) -> Vec<WireLine> {
     value
         .and_then(|v| serde_json::from_value(v.clone()).ok())
@@ -419,20 +429,11 @@ pub async fn capture(locked: &mut Locked, req: &CaptureRequest, actor: &Actor) -
     }
     let next = locked.state()?.capture(req.captured_amount, now)?;
     let body = locked.body();
-    let captures = locked.tx.captures_of(&locked.row.order_id).await?;
     if !lines.is_empty() {
+        // Only a capture by lines needs the earlier captures' lines.
+        let captures = locked.tx.captures_of(&locked.row.order_id).await?;
         let ordered = core_lines(&lines_of(body.get("order_lines")));
-        let earlier: Vec<Vec<Line>> = captures
-            .iter()
-            .map(|c| {
-                core_lines(&lines_of(
-                    serde_json::from_str::<Value>(&c.body)
-                        .ok()
-                        .as_ref()
-                        .and_then(|b| b.get("order_lines")),
-                ))
-            })
-            .collect();
+        let earlier: Vec<Vec<Line>> = captures.iter().map(|c| core_lines(&stored_lines(&c.body))).collect();
         let earlier: Vec<&[Line]> = earlier.iter().map(Vec::as_slice).collect();
         if let Some(name) = exceeds_quantities(&ordered, &earlier, &core_lines(&lines)) {
             return Err(Refusal::CaptureNotAllowed(format!(
@@ -441,7 +442,7 @@ pub async fn capture(locked: &mut Locked, req: &CaptureRequest, actor: &Actor) -
             .into());
         }
     }
-    let seq = captures.len() as i64 + 1;
+    let seq = locked.tx.next_capture_seq(&locked.row.order_id).await?;
     let capture_id = new_id();
     let capture_body = json!({
         "capture_id": capture_id,
@@ -489,30 +490,12 @@ pub async fn refund(locked: &mut Locked, req: &RefundRequest, actor: &Actor) -> 
     let next = locked.state()?.refund(req.refunded_amount)?;
     let mut captures = locked.tx.captures_of(&locked.row.order_id).await?;
     if !lines.is_empty() {
-        let captured: Vec<Vec<Line>> = captures
+        let captured: Vec<Line> = captures
             .iter()
-            .map(|c| {
-                core_lines(&lines_of(
-                    serde_json::from_str::<Value>(&c.body)
-                        .ok()
-                        .as_ref()
-                        .and_then(|b| b.get("order_lines")),
-                ))
-            })
+            .flat_map(|c| core_lines(&stored_lines(&c.body)))
             .collect();
-        let captured: Vec<Line> = captured.into_iter().flatten().collect();
         let refunds = locked.tx.refunds_of(&locked.row.order_id).await?;
-        let earlier: Vec<Vec<Line>> = refunds
-            .iter()
-            .map(|r| {
-                core_lines(&lines_of(
-                    serde_json::from_str::<Value>(&r.body)
-                        .ok()
-                        .as_ref()
-                        .and_then(|b| b.get("order_lines")),
-                ))
-            })
-            .collect();
+        let earlier: Vec<Vec<Line>> = refunds.iter().map(|r| core_lines(&stored_lines(&r.body))).collect();
         let earlier: Vec<&[Line]> = earlier.iter().map(Vec::as_slice).collect();
         if !captured.is_empty() {
             if let Some(name) = exceeds_quantities(&captured, &earlier, &core_lines(&lines)) {

@@ -24,7 +24,8 @@ enum Msg {
 /// The sending side, kept in the app state.
 #[derive(Clone)]
 pub struct Recorder {
-    tx: mpsc::Sender<Msg>,
+    /// `None` only for benchmarks that measure what recording costs.
+    tx: Option<mpsc::Sender<Msg>>,
 }
 
 impl Recorder {
@@ -32,19 +33,28 @@ impl Recorder {
     pub fn start(db: Db) -> Recorder {
         let (tx, rx) = mpsc::channel(10_000);
         tokio::spawn(writer(db, rx));
-        Recorder { tx }
+        Recorder { tx: Some(tx) }
+    }
+
+    /// A recorder that records nothing: the baseline of the recording-cost benchmark.
+    pub fn disabled() -> Recorder {
+        Recorder { tx: None }
     }
 
     pub async fn send(&self, call: ApiCall) {
         // Waits when the writer falls behind: no call goes unrecorded.
-        let _ = self.tx.send(Msg::Call(Box::new(call))).await;
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(Msg::Call(Box::new(call))).await;
+        }
     }
 
     /// Waits until every call sent so far is in the database.
     pub async fn flush(&self) {
         let (done, wait) = oneshot::channel();
-        if self.tx.send(Msg::Flush(done)).await.is_ok() {
-            let _ = wait.await;
+        if let Some(tx) = &self.tx {
+            if tx.send(Msg::Flush(done)).await.is_ok() {
+                let _ = wait.await;
+            }
         }
     }
 }

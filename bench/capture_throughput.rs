@@ -1,0 +1,392 @@
+//! Capture throughput and latency of the merchant API, with the raw database baseline
+//! measured in the same run.
+//!
+//!     cargo bench -p kassa-web --bench capture_throughput              # SQLite
+//!     KASSA_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
+//!         cargo bench -p kassa-web --bench capture_throughput          # PostgreSQL
+//!
+//! The server runs as `kassa serve` does (multi-threaded Tokio, two workers); the load
+//! generator shares the machine, speaking HTTP/1.1 keep-alive over raw TCP so that it costs
+//! as little as possible. Phases:
+//! 1. maximum capture rate with 64 connections (each capture of 1 on one of 200 orders),
+//! 2. latency at half that rate, open loop (measured from the scheduled send time, so a slow
+//!    server cannot hide its queueing),
+//! 3. maximum rate again with API-call recording off, for its cost,
+//! 4. the baseline: SQLite single-row commits through the same driver, or pgbench TPC-B.
+
+use base64::Engine;
+use kassa_core::account::NewPassword;
+use kassa_db::{Backend, Db, DbConfig};
+use kassa_web::api::recorder::Recorder;
+use kassa_web::{AppState, Server, WebConfig};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+const CONNECTIONS: usize = 64;
+const ORDERS: usize = 200;
+const PHASE: Duration = Duration::from_secs(8);
+
+struct Target {
+    addr: String,
+    auth: String,
+    orders: Vec<String>,
+}
+
+/// One keep-alive HTTP/1.1 connection that sends a capture and reads the reply.
+struct Conn {
+    reader: BufReader<TcpStream>,
+    line: String,
+}
+
+impl Conn {
+    async fn open(addr: &str) -> Conn {
+        let stream = TcpStream::connect(addr).await.unwrap();
+        stream.set_nodelay(true).unwrap();
+        Conn {
+            reader: BufReader::new(stream),
+            line: String::new(),
+        }
+    }
+
+    /// Sends one request; returns the status.
+    async fn call(&mut self, request: &[u8]) -> u16 {
+        self.reader.get_mut().write_all(request).await.unwrap();
+        self.line.clear();
+        self.reader.read_line(&mut self.line).await.unwrap();
+        let status: u16 = self.line.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let mut length = 0usize;
+        loop {
+            self.line.clear();
+            self.reader.read_line(&mut self.line).await.unwrap();
+            let l = self.line.trim_end();
+            if l.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = l.split_once(':') {
+                if k.eq_ignore_ascii_case("content-length") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+        }
+        let mut body = vec![0u8; length];
+        self.reader.read_exact(&mut body).await.unwrap();
+        status
+    }
+}
+
+fn capture_request(t: &Target, order: &str) -> Vec<u8> {
+    let body = r#"{"captured_amount":1}"#;
+    format!(
+        "POST /ordermanagement/v1/orders/{order}/captures HTTP/1.1\r\nHost: {}\r\nAuthorization: Basic {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        t.addr,
+        t.auth,
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// Closed loop: every connection sends as fast as answers come. Returns captures per second.
+async fn max_rate(t: &Arc<Target>) -> f64 {
+    let done = Arc::new(AtomicU64::new(0));
+    let failed = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..CONNECTIONS)
+        .map(|i| {
+            let (t, done, failed) = (t.clone(), done.clone(), failed.clone());
+            tokio::spawn(async move {
+                let mut conn = Conn::open(&t.addr).await;
+                let mut n = i;
+                while started.elapsed() < PHASE {
+                    let req = capture_request(&t, &t.orders[n % t.orders.len()]);
+                    n += CONNECTIONS;
+                    if conn.call(&req).await == 201 {
+                        done.fetch_add(1, Ordering::Relaxed)
+                    } else {
+                        failed.fetch_add(1, Ordering::Relaxed)
+                    };
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let secs = started.elapsed().as_secs_f64();
+    assert_eq!(failed.load(Ordering::Relaxed), 0, "some captures failed");
+    done.load(Ordering::Relaxed) as f64 / secs
+}
+
+/// Open loop at `rate` per second; returns latencies (ms) from the scheduled send time.
+async fn latencies_at(t: &Arc<Target>, rate: f64) -> Vec<f64> {
+    let per_conn_interval = Duration::from_secs_f64(CONNECTIONS as f64 / rate);
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..CONNECTIONS)
+        .map(|i| {
+            let t = t.clone();
+            tokio::spawn(async move {
+                let mut conn = Conn::open(&t.addr).await;
+                let mut out = Vec::new();
+                // Spread the connections' start times over one interval.
+                let mut next = started + per_conn_interval.mul_f64(i as f64 / CONNECTIONS as f64);
+                let mut n = i;
+                while next.duration_since(started) < PHASE {
+                    tokio::time::sleep_until(next.into()).await;
+                    let req = capture_request(&t, &t.orders[n % t.orders.len()]);
+                    n += CONNECTIONS;
+                    assert_eq!(conn.call(&req).await, 201);
+                    out.push(next.elapsed().as_secs_f64() * 1000.0);
+                    next += per_conn_interval;
+                }
+                out
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.unwrap());
+    }
+    all.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    all
+}
+
+fn pct(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// Starts Kassa on its own two-worker runtime, like `kassa serve`.
+fn start_server(db: Db, record: bool) -> String {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let server = Server::bind("127.0.0.1:0").await.unwrap();
+            let addr = server.local_addr().to_string();
+            let config = WebConfig {
+                public_url: format!("http://{addr}"),
+                secret_key: b"bench secret key of some length".to_vec(),
+                worker_interval: Duration::from_secs(1),
+            };
+            let mut state = AppState::new(db, config);
+            if !record {
+                state.recorder = Recorder::disabled();
+            }
+            tx.send(addr).unwrap();
+            server.serve(state, std::future::pending()).await.unwrap();
+        });
+    });
+    rx.recv().unwrap()
+}
+
+/// Creates the API key and the orders through the API, as a platform would.
+async fn prepare(db: &Db, addr: &str) -> Arc<Target> {
+    let store = db.store("M100001").await.unwrap().unwrap();
+    let cred = kassa_web::api::keys::create_key(db, b"bench secret key of some length", &store, "bench", "bench")
+        .await
+        .unwrap();
+    let http = reqwest::Client::new();
+    let base = format!("http://{addr}");
+    let mut orders = Vec::new();
+    for _ in 0..ORDERS {
+        let order = serde_json::json!({
+            "purchase_country": "SE", "purchase_currency": "SEK", "locale": "sv-SE",
+            "order_amount": 100_000_000, "order_tax_amount": 0,
+            "order_lines": [{"name": "Units", "quantity": 100_000_000, "unit_price": 1, "tax_rate": 0, "total_amount": 100_000_000, "total_tax_amount": 0}],
+            "merchant_urls": {"terms": "https://shop.example/t", "checkout": "https://shop.example/c", "confirmation": "https://shop.example/ok", "push": "https://shop.example/p"}
+        });
+        let created: serde_json::Value = http
+            .post(format!("{base}/checkout/v3/orders"))
+            .basic_auth(&cred.username, Some(&cred.password))
+            .json(&order)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = created["order_id"].as_str().unwrap().to_owned();
+        let res = http
+            .post(format!("{base}/test-helpers/checkout/v3/orders/{id}/complete"))
+            .basic_auth(&cred.username, Some(&cred.password))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        // Acknowledge, so the push job (to an unreachable shop) finishes at once.
+        http.post(format!("{base}/ordermanagement/v1/orders/{id}/acknowledge"))
+            .basic_auth(&cred.username, Some(&cred.password))
+            .send()
+            .await
+            .unwrap();
+        orders.push(id);
+    }
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", cred.username, cred.password));
+    Arc::new(Target {
+        addr: addr.to_owned(),
+        auth,
+        orders,
+    })
+}
+
+async fn fresh_db(url: &str, tag: &str) -> (Db, Option<String>, Option<tempfile::TempDir>) {
+    if url.starts_with("postgres") {
+        let schema = format!("kassa_bench_{tag}_{}", std::process::id());
+        let config = DbConfig {
+            pg_schema: Some(schema.clone()),
+            max_connections: 16,
+            ..DbConfig::new(url)
+        };
+        let db = Db::connect(&config).await.unwrap();
+        db.migrate().await.unwrap();
+        (db, Some(schema), None)
+    } else {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::connect(&DbConfig::new(format!(
+            "sqlite://{}",
+            dir.path().join("kassa.db").display()
+        )))
+        .await
+        .unwrap();
+        db.migrate().await.unwrap();
+        (db, None, Some(dir))
+    }
+}
+
+async fn drop_schema(url: &str, schema: Option<String>) {
+    if let Some(s) = schema {
+        let admin = Db::connect(&DbConfig::new(url)).await.unwrap();
+        admin
+            .execute_trusted(&format!("DROP SCHEMA IF EXISTS \"{s}\" CASCADE"))
+            .await
+            .unwrap();
+    }
+}
+
+/// SQLite: single-row INSERT transactions per second through sqlx, the ceiling any
+/// SQLite-backed write path on this machine works under.
+async fn sqlite_commit_baseline() -> f64 {
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+    let dir = tempfile::tempdir().unwrap();
+    // The same settings Kassa uses: WAL, synchronous NORMAL, one writer.
+    let options = SqliteConnectOptions::new()
+        .filename(dir.path().join("baseline.db"))
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal);
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await
+        .unwrap();
+    sqlx::query("CREATE TABLE bench_rows (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let mut n = 0i64;
+    while started.elapsed() < Duration::from_secs(3) {
+        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.unwrap();
+        sqlx::query("INSERT INTO bench_rows (v) VALUES ($1)")
+            .bind(n)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        n += 1;
+    }
+    n as f64 / started.elapsed().as_secs_f64()
+}
+
+/// PostgreSQL: pgbench TPC-B (8 clients, 2 threads, 15 s) in a scratch database.
+fn pgbench_baseline(url: &str) -> Option<f64> {
+    let db = "kassa_bench_pgbench";
+    let base = url.rsplit_once('/').map(|(b, _)| b).unwrap_or(url);
+    let psql = |sql: &str| std::process::Command::new("psql").args([url, "-qc", sql]).output();
+    let _ = psql(&format!("DROP DATABASE IF EXISTS {db}"));
+    psql(&format!("CREATE DATABASE {db}")).ok()?;
+    let target = format!("{base}/{db}");
+    std::process::Command::new("pgbench")
+        .args(["-q", "-i", "-s", "8", &target])
+        .output()
+        .ok()?;
+    let out = std::process::Command::new("pgbench")
+        .args(["-c", "8", "-j", "2", "-T", "15", &target])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let _ = psql(&format!("DROP DATABASE IF EXISTS {db}"));
+    text.lines()
+        .find(|l| l.starts_with("tps"))?
+        .split_whitespace()
+        .nth(2)?
+        .parse()
+        .ok()
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let url = std::env::var("KASSA_BENCH_DATABASE_URL").unwrap_or_else(|_| "sqlite".into());
+    let password = NewPassword::parse("bench password 123").unwrap();
+    let mut results = Vec::new();
+    for record in [true, false] {
+        let (db, schema, _dir) = fresh_db(&url, if record { "rec" } else { "norec" }).await;
+        kassa_web::demo::seed_if_empty(&db, &password).await.unwrap();
+        let backend = db.backend();
+        let addr = start_server(db.clone(), record);
+        let target = prepare(&db, &addr).await;
+        let rate = max_rate(&target).await;
+        println!(
+            "{:?}, recording {}: {rate:.0} captures/s at most ({CONNECTIONS} connections, {ORDERS} orders)",
+            backend,
+            if record { "on" } else { "off" }
+        );
+        if record {
+            let lat = latencies_at(&target, rate / 2.0).await;
+            println!(
+                "{:?}, recording on, at {:.0}/s (half the maximum): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms over {} captures",
+                backend,
+                rate / 2.0,
+                pct(&lat, 0.5),
+                pct(&lat, 0.99),
+                lat.last().unwrap(),
+                lat.len()
+            );
+        }
+        results.push(rate);
+        let (on_orders, in_captures, count) = db.capture_totals("M100001").await.unwrap();
+        assert_eq!(
+            (on_orders, in_captures),
+            (count, count),
+            "every capture of 1 is counted once, on both sides"
+        );
+        drop_schema(&url, schema).await;
+        if backend == Backend::Sqlite && !record {
+            let base = sqlite_commit_baseline().await;
+            println!(
+                "baseline: SQLite single-row commits through sqlx: {base:.0}/s; captures reach {:.2} of it",
+                results[0] / base
+            );
+        }
+        if backend == Backend::Postgres && !record {
+            match pgbench_baseline(&url) {
+                Some(tps) => println!(
+                    "baseline: pgbench TPC-B {tps:.0} TPS; captures reach {:.2} of it",
+                    results[0] / tps
+                ),
+                None => println!("baseline: pgbench could not run (is postgresql-client installed?)"),
+            }
+        }
+    }
+    println!(
+        "recording costs {:.1} % of capture throughput (on {:.0}/s, off {:.0}/s)",
+        (1.0 - results[0] / results[1]) * 100.0,
+        results[0],
+        results[1]
+    );
+}
