@@ -25,6 +25,17 @@ impl Tx {
     }
 }
 
+impl Tx {
+    /// Ends the open jobs of a kind and key, e.g. push retries once the order is
+    /// acknowledged, in the transaction that makes them pointless.
+    pub async fn finish_jobs(&mut self, kind: &str, key: &str, now: i64) -> Result<()> {
+        let sql =
+            "UPDATE jobs SET done_at = $3, locked_until = NULL WHERE kind = $1 AND job_key = $2 AND done_at IS NULL";
+        on_tx!(self, c => sqlx::query(sql).bind(kind).bind(key).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+}
+
 impl Db {
     /// Leases up to `limit` due jobs for `lease_ms`. On PostgreSQL, `SKIP LOCKED` lets
     /// several processes claim different jobs at once; SQLite has one writer, so its claim

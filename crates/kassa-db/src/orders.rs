@@ -117,6 +117,21 @@ impl Db {
         Ok(on_pool!(self, p => sqlx::query_as::<_, (i64, i64, i64)>(sql).bind(store_id).fetch_one(p).await)?)
     }
 
+    /// Moves an order's whole history `by_ms` into the past (demo data that spans months).
+    pub async fn shift_order_history(&self, order_id: &str, by_ms: i64) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let statements = [
+            "UPDATE orders SET created_at = created_at - $2, last_modified_at = last_modified_at - $2,              checkout_expires_at = checkout_expires_at - $2, completed_at = completed_at - $2, expires_at = expires_at - $2              WHERE order_id = $1",
+            "UPDATE captures SET captured_at = captured_at - $2 WHERE order_id = $1",
+            "UPDATE refunds SET refunded_at = refunded_at - $2 WHERE order_id = $1",
+            "UPDATE order_events SET at = at - $2 WHERE order_id = $1",
+        ];
+        for sql in statements {
+            on_tx!(&mut tx, c => sqlx::query(sql).bind(order_id).bind(by_ms).execute(c).await.map(|r| r.rows_affected()))?;
+        }
+        tx.commit().await
+    }
+
     /// Counts orders per status in a store (for the demo seed and tests).
     pub async fn order_status_counts(&self, store_id: &str) -> Result<Vec<(String, i64)>> {
         let sql = "SELECT COALESCE(status, checkout_status) AS s, COUNT(*) FROM orders WHERE store_id = $1 GROUP BY COALESCE(status, checkout_status) ORDER BY 1";

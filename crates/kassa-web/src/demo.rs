@@ -104,3 +104,201 @@ fn demo_name(role: Role) -> &'static str {
         Role::External => "Elin Strand",
     }
 }
+
+/// A small deterministic generator: the same demo data on every machine.
+struct Dice(u64);
+
+impl Dice {
+    fn roll(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.roll(items.len() as u64) as usize]
+    }
+}
+
+const FIRST_NAMES: &[&str] = &[
+    "Alice", "Oskar", "Maja", "Elias", "Ebba", "Hugo", "Wilma", "Liam", "Alva", "Noah", "Saga", "Lucas", "Astrid",
+    "Leo", "Freja", "Nils",
+];
+const LAST_NAMES: &[&str] = &[
+    "Andersson",
+    "Johansson",
+    "Karlsson",
+    "Nilsson",
+    "Eriksson",
+    "Larsson",
+    "Olsson",
+    "Persson",
+    "Svensson",
+    "Gustafsson",
+    "Lindberg",
+    "Holm",
+];
+const PRODUCTS: &[(&str, &str, i64)] = &[
+    ("TS-101", "Organic cotton T-shirt", 24_900),
+    ("HD-220", "Merino hoodie", 89_900),
+    ("SN-310", "Running sneakers", 129_900),
+    ("CP-044", "Wool cap", 29_900),
+    ("BG-510", "Canvas tote bag", 19_900),
+    ("JK-700", "Rain jacket", 179_900),
+    ("SK-012", "Hiking socks, 3-pack", 14_900),
+    ("BT-330", "Water bottle", 24_900),
+];
+
+fn demo_order(dice: &mut Dice, n: usize) -> (serde_json::Map<String, serde_json::Value>, String) {
+    use serde_json::json;
+    let first = *dice.pick(FIRST_NAMES);
+    let last = *dice.pick(LAST_NAMES);
+    let email = format!("{}.{}{}@example.com", first.to_lowercase(), last.to_lowercase(), n % 97);
+    let mut lines = Vec::new();
+    for _ in 0..1 + dice.roll(3) {
+        let (reference, name, price) = *dice.pick(PRODUCTS);
+        let quantity = 1 + dice.roll(3) as i64;
+        let total = price * quantity;
+        let tax = total - total * 10_000 / 12_500;
+        lines.push(json!({"type": "physical", "reference": reference, "name": name, "quantity": quantity, "unit_price": price,
+                          "tax_rate": 2500, "total_amount": total, "total_discount_amount": 0, "total_tax_amount": tax}));
+    }
+    let shipping = 4_900;
+    lines.push(json!({"type": "shipping_fee", "reference": "SHIP", "name": "Home delivery", "quantity": 1, "unit_price": shipping,
+                      "tax_rate": 2500, "total_amount": shipping, "total_discount_amount": 0, "total_tax_amount": shipping - shipping * 10_000 / 12_500}));
+    let amount: i64 = lines.iter().map(|l| l["total_amount"].as_i64().unwrap_or(0)).sum();
+    let tax: i64 = lines.iter().map(|l| l["total_tax_amount"].as_i64().unwrap_or(0)).sum();
+    let order = json!({
+        "purchase_country": "SE", "purchase_currency": "SEK", "locale": "sv-SE",
+        "order_amount": amount, "order_tax_amount": tax, "order_lines": lines,
+        "merchant_reference1": format!("DS-{:06}", 100_000 + n),
+        "billing_address": {"given_name": first, "family_name": last, "email": email, "street_address": "Storgatan 1",
+                            "postal_code": "111 22", "city": "Stockholm", "country": "SE"},
+        "merchant_urls": {"terms": "https://shop.demo.kassa.test/terms", "checkout": "https://shop.demo.kassa.test/checkout",
+                          "confirmation": "https://shop.demo.kassa.test/thanks?order={checkout.order.id}",
+                          "push": "https://shop.demo.kassa.test/push?order={checkout.order.id}"}
+    });
+    (order.as_object().cloned().unwrap_or_default(), email)
+}
+
+/// Seeds `count` orders into the playground store if it has none, through the same order
+/// operations the API uses, spread over the last 90 days and across every status.
+pub async fn seed_orders(db: &Db, count: usize) -> Result<usize, WebError> {
+    use crate::api::model::{CaptureRequest, RefundRequest};
+    use crate::orders::{self, Actor, Purchase};
+    if !db.order_status_counts(PLAYGROUND_STORE).await?.is_empty() {
+        return Ok(0);
+    }
+    let fail = |e: crate::api::error::ApiError| WebError::Internal(e.messages.join("; "));
+    let store = db.store(PLAYGROUND_STORE).await?.ok_or(WebError::NotFound)?;
+    let platform = Actor {
+        kind: "api_key",
+        name: format!("{PLAYGROUND_STORE}_demo"),
+    };
+    let mut dice = Dice(7);
+    const DAY: i64 = 24 * 3600 * 1000;
+    for n in 0..count {
+        let (body, _) = demo_order(&mut dice, n);
+        let billing = body
+            .get("billing_address")
+            .and_then(|b| b.as_object())
+            .cloned()
+            .unwrap_or_default();
+        let row = orders::create_checkout(db, PLAYGROUND_STORE, body, &platform)
+            .await
+            .map_err(fail)?;
+        let id = row.order_id.clone();
+        let fate = dice.roll(100);
+        // Authorized orders stay inside their reservation; expired ones are well past it.
+        let age_days = match fate {
+            0..=24 => dice.roll(25),
+            85..=89 => 35 + dice.roll(55),
+            _ => dice.roll(90),
+        } as i64;
+        match fate {
+            0..=3 => {}
+            4..=6 => {
+                orders::abort_checkout(db, PLAYGROUND_STORE, &id, &platform)
+                    .await
+                    .map_err(fail)?;
+            }
+            _ => {
+                let method = dice
+                    .pick(&["INVOICE", "INVOICE", "CARD", "CARD", "PAY_IN_X"])
+                    .to_string();
+                let shopper = Actor {
+                    kind: "shopper",
+                    name: billing.get("email").and_then(|e| e.as_str()).unwrap_or("").into(),
+                };
+                let purchase = Purchase {
+                    billing_address: billing,
+                    shipping_address: None,
+                    payment_method: method,
+                };
+                let done =
+                    orders::complete_checkout(db, PLAYGROUND_STORE, &id, purchase, store.reservation_days, &shopper)
+                        .await
+                        .map_err(fail)?;
+                let mut locked = orders::lock(db, PLAYGROUND_STORE, &id).await.map_err(fail)?;
+                orders::acknowledge(&mut locked, &platform).await.map_err(fail)?;
+                let amount = done.order_amount;
+                let capture = |captured_amount| CaptureRequest {
+                    captured_amount,
+                    description: Some("Shipped".into()),
+                    reference: None,
+                    order_lines: None,
+                    shipping_info: None,
+                    shipping_delay: None,
+                };
+                let refund = |refunded_amount| RefundRequest {
+                    refunded_amount,
+                    description: Some("Returned".into()),
+                    reference: None,
+                    order_lines: None,
+                };
+                match fate {
+                    7..=34 => {}
+                    35..=44 => {
+                        orders::capture(&mut locked, &capture(amount / 2), &platform)
+                            .await
+                            .map_err(fail)?;
+                    }
+                    45..=69 => {
+                        orders::capture(&mut locked, &capture(amount), &platform)
+                            .await
+                            .map_err(fail)?;
+                    }
+                    70..=76 => {
+                        orders::capture(&mut locked, &capture(amount), &platform)
+                            .await
+                            .map_err(fail)?;
+                        orders::refund(&mut locked, &refund(amount / 3), &platform)
+                            .await
+                            .map_err(fail)?;
+                    }
+                    77..=84 => {
+                        orders::capture(&mut locked, &capture(amount), &platform)
+                            .await
+                            .map_err(fail)?;
+                        orders::refund(&mut locked, &refund(amount), &platform)
+                            .await
+                            .map_err(fail)?;
+                    }
+                    85..=89 => {}
+                    _ => {
+                        let next = locked.state().map_err(fail)?.cancel().map_err(WebError::from_refusal)?;
+                        orders::transition(&mut locked, &platform, "cancelled", next)
+                            .await
+                            .map_err(fail)?;
+                    }
+                }
+                locked.tx.commit().await?;
+            }
+        }
+        db.shift_order_history(&id, age_days * DAY + dice.roll(DAY as u64) as i64)
+            .await?;
+    }
+    Ok(count)
+}

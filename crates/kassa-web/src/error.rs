@@ -22,6 +22,10 @@ pub enum WebError {
 }
 
 impl WebError {
+    pub fn from_refusal(r: kassa_core::order::Refusal) -> WebError {
+        WebError::BadRequest(r.to_string())
+    }
+
     fn status(&self) -> StatusCode {
         match self {
             WebError::NotFound => StatusCode::NOT_FOUND,

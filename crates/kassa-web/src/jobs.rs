@@ -49,13 +49,23 @@ pub async fn worker(state: AppState) {
 
 async fn run_due(state: &AppState, client: &reqwest::Client) -> Result<(), kassa_db::DbError> {
     let now = now_ms();
+    // Jobs run side by side: one slow merchant endpoint must not hold up the others.
+    let mut running = tokio::task::JoinSet::new();
     for job in state.db.claim_jobs(now, LEASE_MS, 20).await? {
-        match job.kind.as_str() {
-            PUSH => push(state, client, &job).await?,
-            other => {
-                tracing::error!(kind = other, "unknown job kind");
-                state.db.finish_job(job.id, now).await?;
+        let (state, client) = (state.clone(), client.clone());
+        running.spawn(async move {
+            match job.kind.as_str() {
+                PUSH => push(&state, &client, &job).await,
+                other => {
+                    tracing::error!(kind = other, "unknown job kind");
+                    state.db.finish_job(job.id, now).await
+                }
             }
+        });
+    }
+    while let Some(result) = running.join_next().await {
+        if let Ok(Err(e)) = result {
+            tracing::warn!(error = %e, "a background job failed; it runs again when its lease ends");
         }
     }
     expire_authorizations(state).await;

@@ -410,6 +410,20 @@ pub async fn complete_checkout(
 
 // ---- Order Management ----------------------------------------------------------------------
 
+/// The merchant has the order: push notifications stop.
+pub async fn acknowledge(locked: &mut Locked, actor: &Actor) -> Result<(), ApiError> {
+    if locked.row.acknowledged {
+        return Ok(());
+    }
+    locked.row.acknowledged = true;
+    locked.save().await?;
+    locked
+        .tx
+        .finish_jobs(crate::jobs::PUSH, &locked.row.order_id, now_ms())
+        .await?;
+    locked.event(actor, "acknowledged", None, None).await
+}
+
 /// Captures `req` on a locked order; returns the new capture.
 pub async fn capture(locked: &mut Locked, req: &CaptureRequest, actor: &Actor) -> Result<CaptureRow, ApiError> {
     let now = now_ms();
@@ -464,6 +478,11 @@ pub async fn capture(locked: &mut Locked, req: &CaptureRequest, actor: &Actor) -
         captured_at: now,
     };
     locked.tx.insert_capture(&cap).await?;
+    // A capture counts as acknowledgement: push notifications stop.
+    locked
+        .tx
+        .finish_jobs(crate::jobs::PUSH, &locked.row.order_id, now)
+        .await?;
     locked.apply(&next, now);
     locked.save().await?;
     locked

@@ -27,7 +27,7 @@ enum Command {
     /// Serve the portal, the merchant API and the back office.
     Serve(ServeArgs),
     /// Like `serve`, but first seeds the demo merchant into an empty database.
-    Demo(ServeArgs),
+    Demo(DemoArgs),
     /// Create or update the database schema, then exit.
     Migrate(DbArgs),
     /// Manage portal users.
@@ -66,6 +66,15 @@ pub struct ServeArgs {
     pub worker_interval_ms: u64,
     #[command(flatten)]
     pub db: DbArgs,
+}
+
+#[derive(Args, Clone)]
+pub struct DemoArgs {
+    /// Orders to seed into the playground store when it has none.
+    #[arg(long, env = "KASSA_DEMO_ORDERS", default_value_t = 3000)]
+    pub orders: usize,
+    #[command(flatten)]
+    pub serve: ServeArgs,
 }
 
 #[derive(Subcommand)]
@@ -156,8 +165,8 @@ pub async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Serve(args) => serve::serve(args, None).await,
         Command::Demo(args) => {
-            let password = serve::demo_password(&args.db.data_dir)?;
-            serve::serve(args, Some(password)).await
+            let password = serve::demo_password(&args.serve.db.data_dir)?;
+            serve::serve(args.serve, Some((password, args.orders))).await
         }
         Command::Migrate(args) => {
             let db = args.open().await?;

@@ -61,11 +61,21 @@ fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
     options.open(path)?.write_all(content.as_bytes())
 }
 
-pub async fn serve(args: ServeArgs, demo: Option<NewPassword>) -> Result<()> {
+/// Serves; `demo` (password, order count) seeds the demo merchant first.
+pub async fn serve(args: ServeArgs, demo: Option<(NewPassword, usize)>) -> Result<()> {
     let db = args.db.open().await?;
-    if let Some(password) = &demo {
+    if let Some((password, orders)) = &demo {
         if kassa_web::demo::seed_if_empty(&db, password).await? {
             tracing::info!("seeded the demo merchant Demo Shop AB");
+        }
+        let started = std::time::Instant::now();
+        let seeded = kassa_web::demo::seed_orders(&db, *orders).await?;
+        if seeded > 0 {
+            tracing::info!(
+                orders = seeded,
+                seconds = started.elapsed().as_secs_f64(),
+                "seeded demo orders"
+            );
         }
     }
     let server = Server::bind(&args.listen).await?;
@@ -78,7 +88,7 @@ pub async fn serve(args: ServeArgs, demo: Option<NewPassword>) -> Result<()> {
     };
     let state = AppState::new(db.clone(), config);
     tracing::info!(%addr, database = db.url(), "Kassa is listening");
-    if let Some(password) = &demo {
+    if let Some((password, _)) = &demo {
         println!("Kassa demo: {}/portal", public_url.trim_end_matches('/'));
         let users: Vec<String> = kassa_web::demo::demo_users()
             .into_iter()

@@ -45,11 +45,7 @@ pub async fn acknowledge(
     Path(order_id): Path<String>,
 ) -> Result<Response, ApiError> {
     let mut locked = orders::lock(&state.db, &ctx.caller.store_id, &order_id).await?;
-    if !locked.row.acknowledged {
-        locked.row.acknowledged = true;
-        locked.save().await?;
-        locked.event(&ctx.actor(), "acknowledged", None, None).await?;
-    }
+    orders::acknowledge(&mut locked, &ctx.actor()).await?;
     done(&ctx, locked).await
 }
 
