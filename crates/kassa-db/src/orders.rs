@@ -142,8 +142,8 @@ impl Db {
 impl Tx {
     pub async fn insert_order(&mut self, o: &OrderRow) -> Result<()> {
         let sql = format!(
-            "INSERT INTO orders ({ORDER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
-             $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)"
+            "INSERT INTO orders ({ORDER_COLUMNS}, customer_search) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
+             $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)"
         );
         on_tx!(self, c => sqlx::query(&sql)
             .bind(&o.order_id)
@@ -173,6 +173,7 @@ impl Tx {
             .bind(o.last_modified_at)
             .bind(o.checkout_expires_at)
             .bind(o.expires_at)
+            .bind(o.customer_name.to_lowercase())
             .execute(c)
             .await
             .map(|_| ()))
@@ -209,8 +210,8 @@ impl Tx {
                    order_tax_amount = $6, captured_amount = $7, refunded_amount = $8, released = $9, \
                    merchant_reference1 = $10, merchant_reference2 = $11, customer_name = $12, customer_email = $13, \
                    payment_method = $14, acknowledged = $15, body = $16, completed_at = $17, last_modified_at = $18, \
-                   checkout_expires_at = $19, expires_at = $20, purchase_country = $21, purchase_currency = $22, locale = $23 \
-                   WHERE order_id = $1";
+                   checkout_expires_at = $19, expires_at = $20, purchase_country = $21, purchase_currency = $22, locale = $23, \
+                   customer_search = $24 WHERE order_id = $1";
         on_tx!(self, c => sqlx::query(sql)
             .bind(&o.order_id)
             .bind(&o.checkout_status)
@@ -235,6 +236,7 @@ impl Tx {
             .bind(&o.purchase_country)
             .bind(&o.purchase_currency)
             .bind(&o.locale)
+            .bind(o.customer_name.to_lowercase())
             .execute(c)
             .await
             .map(|r| r.rows_affected()))?;

@@ -134,13 +134,60 @@ impl Server {
         let janitor = tokio::spawn(session::janitor(state.db.clone(), Duration::from_secs(300)));
         let worker = tokio::spawn(jobs::worker(state.clone()));
         let recorder = state.recorder.clone();
-        let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
-        let result = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await;
+        let router = app(state);
+        // A hand-written accept loop instead of `axum::serve`, for one reason: HTTP/1.1
+        // header names go out in Title-Case (`Content-Type`, `Location`, `Capture-Id`), as
+        // Kustom sends them. Klarna's official PHP SDK looks headers up case-sensitively.
+        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        let mut shutdown = std::pin::pin!(shutdown);
+        loop {
+            let (stream, remote) = tokio::select! {
+                accepted = self.listener.accept() => match accepted {
+                    Ok(conn) => conn,
+                    Err(e) => {
+                        // Out of file descriptors and the like: wait a moment, keep serving.
+                        tracing::warn!(error = %e, "accepting a connection failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                _ = &mut shutdown => break,
+            };
+            let _ = stream.set_nodelay(true);
+            let service = tower::ServiceExt::map_request(
+                router.clone(),
+                move |req: axum::http::Request<hyper::body::Incoming>| {
+                    let mut req = req.map(axum::body::Body::new);
+                    req.extensions_mut().insert(axum::extract::ConnectInfo(remote));
+                    req
+                },
+            );
+            let conn = hyper::server::conn::http1::Builder::new()
+                .title_case_headers(true)
+                .serve_connection(
+                    hyper_util::rt::TokioIo::new(stream),
+                    hyper_util::service::TowerToHyperService::new(service),
+                );
+            let conn = graceful.watch(conn);
+            tokio::spawn(async move {
+                if let Err(e) = conn.await {
+                    tracing::debug!(error = %e, "connection ended with an error");
+                }
+            });
+        }
+        // Requests in flight finish (for at most 30 s); new connections are refused.
+        drop(self.listener);
+        if tokio::time::timeout(Duration::from_secs(30), graceful.shutdown())
+            .await
+            .is_err()
+        {
+            tracing::warn!("some connections were still busy after 30 s and were closed");
+        }
         janitor.abort();
         worker.abort();
         // Calls answered before shutdown are still written to Developer Logs.
         recorder.flush().await;
-        result
+        Ok(())
     }
 }
 

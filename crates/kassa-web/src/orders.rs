@@ -37,6 +37,24 @@ impl Actor {
 pub struct Locked {
     pub tx: Tx,
     pub row: OrderRow,
+    /// The uncaptured amount when locked, to keep the store's total in step on save.
+    uncaptured_before: i64,
+}
+
+/// What an order adds to its store's uncaptured total.
+fn uncaptured(row: &OrderRow) -> i64 {
+    match row.status.as_deref() {
+        Some("AUTHORIZED") | Some("PART_CAPTURED") if !row.released => row.order_amount - row.captured_amount,
+        _ => 0,
+    }
+}
+
+fn locked(tx: Tx, row: OrderRow) -> Locked {
+    Locked {
+        uncaptured_before: uncaptured(&row),
+        tx,
+        row,
+    }
 }
 
 impl Locked {
@@ -81,9 +99,26 @@ impl Locked {
         Ok(self.tx.insert_event(&event).await?)
     }
 
-    /// Writes the order back. The caller commits.
+    /// Writes the order back, and its change to the store's uncaptured total. The caller
+    /// commits.
     pub async fn save(&mut self) -> Result<(), ApiError> {
-        Ok(self.tx.update_order(&self.row).await?)
+        self.tx.update_order(&self.row).await?;
+        let after = uncaptured(&self.row);
+        let before = std::mem::replace(&mut self.uncaptured_before, after);
+        if after != before {
+            let count = (after > 0) as i64 - (before > 0) as i64;
+            let shard = (now_ms() % 16 + self.row.order_id.len() as i64) % 16;
+            self.tx
+                .add_uncaptured(
+                    &self.row.store_id,
+                    &self.row.purchase_currency,
+                    after - before,
+                    count,
+                    shard,
+                )
+                .await?;
+        }
+        Ok(())
     }
 }
 
@@ -109,7 +144,7 @@ pub fn core_state(row: &OrderRow) -> Result<Order, ApiError> {
 pub async fn lock(db: &Db, store_id: &str, order_id: &str) -> Result<Locked, ApiError> {
     let mut tx = db.begin().await?;
     match tx.lock_order(store_id, order_id).await? {
-        Some(row) if row.status.is_some() => Ok(Locked { tx, row }),
+        Some(row) if row.status.is_some() => Ok(locked(tx, row)),
         _ => Err(ApiError::no_such_order(order_id)),
     }
 }
@@ -118,7 +153,7 @@ pub async fn lock(db: &Db, store_id: &str, order_id: &str) -> Result<Locked, Api
 pub async fn lock_checkout(db: &Db, store_id: &str, order_id: &str) -> Result<Locked, ApiError> {
     let mut tx = db.begin().await?;
     match tx.lock_order(store_id, order_id).await? {
-        Some(row) => Ok(Locked { tx, row }),
+        Some(row) => Ok(locked(tx, row)),
         None => Err(ApiError::new(
             StatusCode::NOT_FOUND,
             "NOT_FOUND",
@@ -201,7 +236,7 @@ pub async fn create_checkout(db: &Db, store_id: &str, mut body: Object, actor: &
     row.original_order_amount = row.order_amount;
     let mut tx = db.begin().await?;
     tx.insert_order(&row).await?;
-    let mut locked = Locked { tx, row };
+    let mut locked = locked(tx, row);
     locked
         .event(actor, "checkout_created", Some(locked.row.order_amount), None)
         .await?;

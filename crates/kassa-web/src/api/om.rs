@@ -168,11 +168,16 @@ pub async fn extend_due_date_options(
         .order(&ctx.caller.store_id, &order_id)
         .await?
         .ok_or_else(|| ApiError::no_such_order(&order_id))?;
-    check_invoice(&row)?;
-    let options: Vec<Value> = DUE_DATE_OPTIONS
-        .iter()
-        .map(|(days, fee)| json!({"number_of_days": days, "amount": fee}))
-        .collect();
+    // Only invoices have due dates: other purchases are offered no extension (the spec
+    // knows no refusal here; the PATCH refuses).
+    let options: Vec<Value> = if check_invoice(&row).is_ok() {
+        DUE_DATE_OPTIONS
+            .iter()
+            .map(|(days, fee)| json!({"number_of_days": days, "amount": fee}))
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(Json(json!({"currency": row.purchase_currency, "options": options})).into_response())
 }
 

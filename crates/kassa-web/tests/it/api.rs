@@ -604,3 +604,34 @@ async fn every_call_is_recorded_with_secrets_and_cards_redacted() {
     })
     .await;
 }
+
+/// Klarna's official PHP SDK looks response headers up case-sensitively: Kassa must send
+/// `Content-Type`, `Location` and `Capture-Id` as Kustom does. Client libraries normalise
+/// case, so this reads the raw bytes.
+#[tokio::test]
+async fn header_names_go_out_in_title_case() {
+    use base64::Engine;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    on_each_backend(|app| async move {
+        let api = app.api("M100001").await;
+        let id = api.authorized_order(&sample_order()).await;
+        let addr = app.url.trim_start_matches("http://").to_owned();
+        let auth = base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", api.username, api.password));
+        let body = r#"{"captured_amount":100}"#;
+        let request = format!(
+            "POST /ordermanagement/v1/orders/{id}/captures HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Basic {auth}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut raw = String::new();
+        stream.read_to_string(&mut raw).await.unwrap();
+        assert!(raw.starts_with("HTTP/1.1 201"), "{raw}");
+        for name in ["\r\nLocation: ", "\r\nCapture-Id: ", "\r\nContent-Security-Policy: "] {
+            assert!(raw.contains(name), "{name:?} missing in {raw}");
+        }
+        let res = api.send(Method::GET, &format!("/ordermanagement/v1/orders/{id}"), None, None).await;
+        assert_eq!(res.status(), 200);
+    })
+    .await;
+}
