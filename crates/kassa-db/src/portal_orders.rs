@@ -211,14 +211,14 @@ impl Db {
 
     /// Uncaptured authorizations of a store: (currency, amount, count), from the aggregate.
     pub async fn uncaptured(&self, store_id: &str) -> Result<Vec<(String, i64, i64)>> {
-        let sql = "SELECT currency, SUM(uncaptured_amount), SUM(uncaptured_count) FROM store_totals \
+        let sql = "SELECT currency, CAST(SUM(uncaptured_amount) AS BIGINT), CAST(SUM(uncaptured_count) AS BIGINT) FROM store_totals \
                    WHERE store_id = $1 GROUP BY currency HAVING SUM(uncaptured_count) > 0 ORDER BY currency";
         Ok(on_pool!(self, p => sqlx::query_as::<_, (String, i64, i64)>(sql).bind(store_id).fetch_all(p).await)?)
     }
 
     /// Authorized orders whose authorization ends between `now` and `until`: (count, amount).
     pub async fn expiring(&self, store_id: &str, now: i64, until: i64) -> Result<(i64, i64)> {
-        let sql = "SELECT COUNT(*), COALESCE(SUM(order_amount - captured_amount), 0) FROM orders \
+        let sql = "SELECT COUNT(*), CAST(COALESCE(SUM(order_amount - captured_amount), 0) AS BIGINT) FROM orders \
                    WHERE store_id = $1 AND status IN ('AUTHORIZED', 'PART_CAPTURED') AND released = FALSE \
                    AND expires_at >= $2 AND expires_at < $3";
         Ok(

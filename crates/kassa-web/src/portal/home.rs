@@ -1,8 +1,31 @@
+//! Home: who and where you are, what needs attention (uncaptured orders, authorizations
+//! about to expire) and the last 30 days of sales. Every figure links to the matching
+//! filtered order list. Figures come from maintained aggregates and indexed queries.
+
 use crate::session::Member;
 use crate::views::{render, Page};
+use crate::{now_ms, AppState, WebError};
 use askama::Template;
+use axum::extract::State;
 use axum::response::Response;
-use kassa_core::access::Section;
+use kassa_core::access::{Onboarding, Permission, Section};
+
+const DAY_MS: i64 = 24 * 3600 * 1000;
+const CHART_DAYS: i64 = 30;
+
+pub struct Uncaptured {
+    pub amount: String,
+    pub count: i64,
+}
+
+/// One bar of the sales chart, in SVG user units (600 × 160 drawing area).
+pub struct Bar {
+    pub x: i64,
+    pub y: i64,
+    pub height: i64,
+    pub date: String,
+    pub label: String,
+}
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -14,10 +37,27 @@ struct HomeTemplate {
     store_name: String,
     merchant_name: String,
     playground: bool,
+    show_orders: bool,
+    migrated: bool,
+    uncaptured: Vec<Uncaptured>,
+    expiring_count: i64,
+    expiring_amount: String,
+    bars: Vec<Bar>,
+    sales_total: String,
+    chart_max: String,
+    first_day: String,
+    last_day: String,
 }
 
-pub(crate) async fn show(member: Member) -> Response {
+fn date_of_day(day: i64) -> String {
+    jiff::Timestamp::from_millisecond(day * DAY_MS)
+        .map(|t| t.strftime("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+pub(crate) async fn show(State(state): State<AppState>, member: Member) -> Result<Response, WebError> {
     let page = Page::member(&member, Some(Section::Home), "home-title", "/portal");
+    let lang = page.lang;
     let first_name = member
         .user
         .name
@@ -25,7 +65,7 @@ pub(crate) async fn show(member: Member) -> Response {
         .next()
         .unwrap_or(&member.user.name)
         .to_owned();
-    let greeting = page.lang.t_args(
+    let greeting = lang.t_args(
         "home-greeting",
         &[
             ("name", first_name),
@@ -33,13 +73,64 @@ pub(crate) async fn show(member: Member) -> Response {
             ("store", member.store.store_name.clone()),
         ],
     );
-    render(&HomeTemplate {
+    let store_id = member.store.store_id.clone();
+    let show_orders = member.allows(Permission::ViewOrders);
+    let store = state.db.store(&store_id).await?.ok_or(WebError::NotFound)?;
+    let now = now_ms();
+    let uncaptured = state
+        .db
+        .uncaptured(&store_id)
+        .await?
+        .into_iter()
+        .map(|(currency, amount, count)| Uncaptured {
+            amount: lang.format_money(amount, &currency),
+            count,
+        })
+        .collect();
+    let (expiring_count, expiring_minor) = state.db.expiring(&store_id, now, now + 3 * DAY_MS).await?;
+    let today = now / DAY_MS;
+    let first = today - CHART_DAYS + 1;
+    let sales: Vec<(i64, i64)> = state
+        .db
+        .daily_sales(&store_id, first)
+        .await?
+        .into_iter()
+        .filter(|(_, currency, _, _)| *currency == store.currency)
+        .map(|(day, _, amount, _)| (day, amount))
+        .collect();
+    let max = sales.iter().map(|(_, a)| *a).max().unwrap_or(0).max(1);
+    let bars = (0..CHART_DAYS)
+        .map(|i| {
+            let day = first + i;
+            let amount = sales.iter().find(|(d, _)| *d == day).map(|(_, a)| *a).unwrap_or(0);
+            let height = amount * 150 / max;
+            Bar {
+                x: i * 20 + 2,
+                y: 155 - height,
+                height: height.max(1),
+                date: date_of_day(day),
+                label: lang.format_money(amount, &store.currency),
+            }
+        })
+        .collect();
+    let total: i64 = sales.iter().map(|(_, a)| *a).sum();
+    Ok(render(&HomeTemplate {
         greeting,
         role: page.t(&format!("role-{}", member.role.code().replace('_', "-"))),
-        store_id: member.store.store_id.clone(),
+        store_id,
         store_name: member.store.store_name.clone(),
         merchant_name: member.store.merchant_name.clone(),
         playground: member.store.environment == "playground",
+        show_orders,
+        migrated: member.onboarding == Onboarding::Migrated,
+        uncaptured,
+        expiring_count,
+        expiring_amount: lang.format_money(expiring_minor, &store.currency),
+        bars,
+        sales_total: lang.format_money(total, &store.currency),
+        chart_max: lang.format_money(max, &store.currency),
+        first_day: date_of_day(first),
+        last_day: date_of_day(today),
         page,
-    })
+    }))
 }

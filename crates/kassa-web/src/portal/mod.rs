@@ -5,6 +5,7 @@
 mod account;
 mod auth;
 mod home;
+pub mod orders;
 
 pub use crate::session::Access;
 use crate::session::{guard, portal_context};
@@ -44,7 +45,7 @@ impl Routes {
 
 fn build() -> Routes {
     use Access::{Member, Public};
-    use Permission::SignedIn;
+    use Permission::{ManageOrders, SignedIn, ViewOrders};
     let (get, post) = (Method::GET, Method::POST);
     Routes {
         specs: Vec::new(),
@@ -65,10 +66,36 @@ fn build() -> Routes {
         account::update_profile,
     )
     .add(
-        post,
+        post.clone(),
         "/portal/account/password",
         Member(SignedIn),
         account::change_password,
+    )
+    .add(get.clone(), "/portal/orders", Member(ViewOrders), orders::list)
+    .add(
+        get.clone(),
+        "/portal/orders/export.csv",
+        Member(ViewOrders),
+        orders::export,
+    )
+    .add(
+        post.clone(),
+        "/portal/orders/columns",
+        Member(ViewOrders),
+        orders::save_columns,
+    )
+    .add(
+        post.clone(),
+        "/portal/orders/bulk-capture",
+        Member(ManageOrders),
+        orders::bulk_capture,
+    )
+    .add(get, "/portal/orders/{order_id}", Member(ViewOrders), orders::show)
+    .add(
+        post,
+        "/portal/orders/{order_id}/{action}",
+        Member(ManageOrders),
+        orders::act,
     )
 }
 

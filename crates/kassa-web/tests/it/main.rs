@@ -4,6 +4,7 @@
 mod api;
 mod browser;
 mod checkout_page;
+mod openapi;
 mod portal_auth;
 mod portal_shell;
 mod push;
