@@ -83,12 +83,13 @@ async fn main() {
     kassa_web::demo::seed_if_empty(&db, &pw).await.unwrap();
     let server = Server::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", server.local_addr());
-    let state = AppState {
-        db: db.clone(),
-        config: Arc::new(WebConfig {
-            public_url: base.clone(),
-        }),
+    let config = WebConfig {
+        public_url: base.clone(),
+        mail: kassa_web::mail::MailConfig::Outbox {
+            dir: dir.path().join("outbox"),
+        },
     };
+    let state = AppState::new(db.clone(), config).unwrap();
     tokio::spawn(server.serve(state, std::future::pending()));
     println!(
         "sign-in benchmark on {} ({} cores)",

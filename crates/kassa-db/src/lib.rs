@@ -9,15 +9,20 @@
 mod audit;
 mod connect;
 mod error;
+mod security;
 mod sessions;
+mod team;
 mod tenancy;
+mod tokens;
 mod users;
 
-pub use audit::{AuditEvent, AuditRow};
+pub use audit::{AuditEvent, AuditFilter, AuditRow};
 pub use connect::{redact_url, Backend, Db, DbConfig};
 pub use error::DbError;
 pub use sessions::{NewSession, SessionRow};
+pub use team::{AccessRefusal, AccessUpdate, Invitation, MerchantStoreRow, TeamMembershipRow};
 pub use tenancy::{MembershipRow, MerchantRow, NewMerchant, NewStore, StoreRow};
+pub use tokens::TokenPurpose;
 pub use users::{NewUser, Preferences, UserRow};
 
 pub type Result<T, E = DbError> = std::result::Result<T, E>;

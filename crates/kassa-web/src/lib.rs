@@ -6,6 +6,7 @@ pub mod assets;
 pub mod demo;
 mod error;
 pub mod i18n;
+pub mod mail;
 mod ops;
 pub mod password;
 pub mod portal;
@@ -30,11 +31,18 @@ pub struct WebConfig {
     /// the cookie flavour (`Secure` and `__Host-` under https) and the origin that state-
     /// changing requests must come from.
     pub public_url: String,
+    /// Where emails go: SMTP, or the outbox folder.
+    pub mail: mail::MailConfig,
 }
 
 impl WebConfig {
     pub fn secure(&self) -> bool {
         self.public_url.starts_with("https://")
+    }
+
+    /// An absolute link to `path` (which starts with `/`), for emails.
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{path}", self.public_url.trim_end_matches('/'))
     }
 
     /// `scheme://host[:port]` of the public URL, as browsers send it in `Origin`.
@@ -55,6 +63,19 @@ impl WebConfig {
 pub struct AppState {
     pub db: Db,
     pub config: Arc<WebConfig>,
+    pub mailer: mail::Mailer,
+}
+
+impl AppState {
+    /// The state for `config`; fails when the mail settings cannot work.
+    pub fn new(db: Db, config: WebConfig) -> Result<AppState, WebError> {
+        let mailer = mail::Mailer::new(&config.mail)?;
+        Ok(AppState {
+            db,
+            config: Arc::new(config),
+            mailer,
+        })
+    }
 }
 
 /// The whole application: portal, operations endpoints, static assets, with request ids,

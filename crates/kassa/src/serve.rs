@@ -1,9 +1,9 @@
 use crate::cli::{LogFormat, ServeArgs};
 use anyhow::{Context, Result};
 use kassa_core::account::NewPassword;
+use kassa_web::mail::{MailConfig, SmtpConfig, SmtpTls};
 use kassa_web::{AppState, Server, WebConfig};
 use std::path::Path;
-use std::sync::Arc;
 use tracing_subscriber::EnvFilter;
 
 pub fn init_logging(format: LogFormat) {
@@ -63,12 +63,22 @@ pub async fn serve(args: ServeArgs, demo: Option<NewPassword>) -> Result<()> {
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{addr}"));
-    let state = AppState {
-        db: db.clone(),
-        config: Arc::new(WebConfig {
+    let mail = mail_config(&args, &public_url)?;
+    match &mail {
+        MailConfig::Outbox { dir } => {
+            tracing::info!(outbox = %dir.display(), "no SMTP server configured: emails go to the outbox (kassa mail list)")
+        }
+        MailConfig::Smtp(smtp) => {
+            tracing::info!(host = %smtp.host, port = smtp.port, "sending email over SMTP")
+        }
+    }
+    let state = AppState::new(
+        db.clone(),
+        WebConfig {
             public_url: public_url.clone(),
-        }),
-    };
+            mail,
+        },
+    )?;
     tracing::info!(%addr, database = db.url(), "Kassa is listening");
     if let Some(password) = &demo {
         println!("Kassa demo: {}/portal", public_url.trim_end_matches('/'));
@@ -86,6 +96,41 @@ pub async fn serve(args: ServeArgs, demo: Option<NewPassword>) -> Result<()> {
     db.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// SMTP when a host is given, else the outbox folder in the data directory.
+fn mail_config(args: &ServeArgs, public_url: &str) -> Result<MailConfig> {
+    let smtp = &args.smtp;
+    let Some(host) = smtp.smtp_host.clone() else {
+        return Ok(MailConfig::Outbox {
+            dir: args.db.data_dir.join("outbox"),
+        });
+    };
+    let tls: SmtpTls = smtp.smtp_tls.parse().map_err(anyhow::Error::msg)?;
+    if smtp.smtp_username.is_some() != smtp.smtp_password.is_some() {
+        anyhow::bail!("give both --smtp-username and --smtp-password, or neither");
+    }
+    let from = match &smtp.smtp_from {
+        Some(from) => from.clone(),
+        None => {
+            let host_of_url = public_url
+                .split("://")
+                .nth(1)
+                .unwrap_or(public_url)
+                .split(['/', ':'])
+                .next()
+                .unwrap_or("localhost");
+            format!("Kassa <no-reply@{host_of_url}>")
+        }
+    };
+    Ok(MailConfig::Smtp(SmtpConfig {
+        host,
+        port: smtp.smtp_port.unwrap_or(tls.default_port()),
+        tls,
+        username: smtp.smtp_username.clone(),
+        password: smtp.smtp_password.clone(),
+        from,
+    }))
 }
 
 /// Resolves on Ctrl-C or SIGTERM, after which requests in flight are finished.

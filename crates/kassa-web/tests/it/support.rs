@@ -138,6 +138,8 @@ async fn sweep_stale_schemas() {
 pub struct TestApp {
     pub url: String,
     pub store: TestDb,
+    /// Where the app's emails go (no SMTP in tests).
+    pub outbox: tempfile::TempDir,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -156,13 +158,14 @@ impl TestApp {
             .expect("seed demo");
         let server = Server::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}", server.local_addr());
+        let outbox = tempfile::tempdir().expect("outbox dir");
         let config = WebConfig {
             public_url: public_url.unwrap_or(&url).to_owned(),
+            mail: kassa_web::mail::MailConfig::Outbox {
+                dir: outbox.path().to_owned(),
+            },
         };
-        let state = AppState {
-            db: store.db.clone(),
-            config: Arc::new(config),
-        };
+        let state = AppState::new(store.db.clone(), config).expect("app state");
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             server
@@ -175,6 +178,7 @@ impl TestApp {
         TestApp {
             url,
             store,
+            outbox,
             shutdown: Some(tx),
             task: Some(task),
         }
@@ -182,6 +186,23 @@ impl TestApp {
 
     pub fn db(&self) -> &Db {
         &self.store.db
+    }
+
+    /// Every email the app has sent, oldest first.
+    pub fn mails(&self) -> Vec<kassa_web::mail::OutboxMessage> {
+        kassa_web::mail::read_outbox(self.outbox.path()).expect("read outbox")
+    }
+
+    /// The first link of the newest email to `to`, as a path (`/portal/...`).
+    pub fn last_link_to(&self, to: &str) -> String {
+        let mail = self
+            .mails()
+            .into_iter()
+            .rev()
+            .find(|m| m.to == to)
+            .unwrap_or_else(|| panic!("no mail to {to}"));
+        let link = mail.links.first().expect("a link in the mail").clone();
+        link.strip_prefix(&self.url).unwrap_or(&link).to_owned()
     }
 
     pub fn client(&self) -> Client {
