@@ -12,6 +12,7 @@ pub mod password;
 pub mod portal;
 mod security;
 mod session;
+pub mod two_factor;
 mod views;
 
 use axum::Router;

@@ -52,6 +52,11 @@ impl Page {
         self.lang.t(key)
     }
 
+    /// The message `key` with named arguments.
+    pub fn t_args(&self, key: &str, args: &[(&'static str, String)]) -> String {
+        self.lang.t_args(key, args)
+    }
+
     pub fn languages(&self) -> [Lang; 7] {
         Lang::ALL
     }
