@@ -205,6 +205,92 @@ impl TestApp {
         link.strip_prefix(&self.url).unwrap_or(&link).to_owned()
     }
 
+    /// Adds an active user with `role` in the demo playground store; returns their id.
+    pub async fn seed_demo_user(&self, email: &str, role: &str) -> i64 {
+        let hash = kassa_web::password::hash(&NewPassword::parse(DEMO_PASSWORD).unwrap())
+            .await
+            .unwrap();
+        let user = kassa_db::NewUser {
+            email,
+            name: "Test Target",
+            password_hash: Some(&hash),
+            language: "en",
+            status: "active",
+            access_expires_at: None,
+        };
+        let id = self
+            .db()
+            .create_user(&user, kassa_web::now_ms())
+            .await
+            .unwrap();
+        self.db()
+            .set_membership(id, kassa_web::demo::PLAYGROUND_STORE, role, 0)
+            .await
+            .unwrap();
+        id
+    }
+
+    /// A second merchant, "Other AB", with store M200001 and an admin; returns the admin's
+    /// email (password `DEMO_PASSWORD`).
+    pub async fn seed_other_merchant(&self) -> String {
+        let db = self.db();
+        let now = kassa_web::now_ms();
+        let merchant = db
+            .create_merchant(
+                &kassa_db::NewMerchant {
+                    legal_name: "Other AB",
+                    org_number: "559900-1122",
+                    vat_id: "",
+                    address_line: "",
+                    postal_code: "",
+                    city: "Göteborg",
+                    country: "SE",
+                    onboarding: "direct",
+                    require_two_factor: false,
+                },
+                now,
+            )
+            .await
+            .unwrap();
+        db.create_store(
+            &kassa_db::NewStore {
+                id: "M200001",
+                merchant_id: merchant,
+                name: "Other Store",
+                url: "",
+                country: "SE",
+                currency: "SEK",
+                statement_descriptor: "OTHER",
+                environment: "live",
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        let email = "admin@other.example".to_owned();
+        let hash = kassa_web::password::hash(&NewPassword::parse(DEMO_PASSWORD).unwrap())
+            .await
+            .unwrap();
+        let id = db
+            .create_user(
+                &kassa_db::NewUser {
+                    email: &email,
+                    name: "Olga Other",
+                    password_hash: Some(&hash),
+                    language: "en",
+                    status: "active",
+                    access_expires_at: None,
+                },
+                now,
+            )
+            .await
+            .unwrap();
+        db.set_membership(id, "M200001", "admin", now)
+            .await
+            .unwrap();
+        email
+    }
+
     pub fn client(&self) -> Client {
         Client::new(&self.url)
     }
