@@ -9,7 +9,6 @@
 use kassa_core::account::NewPassword;
 use kassa_db::{Db, DbConfig};
 use kassa_web::{password, AppState, Server, WebConfig};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const PASSWORD: &str = "bench password 123";

@@ -118,6 +118,8 @@ pub struct Mailer {
     inner: Arc<Transport>,
 }
 
+// One per process, behind an Arc: the size of the SMTP variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 enum Transport {
     Outbox(PathBuf),
     Smtp {
