@@ -58,11 +58,7 @@ async fn sign_in(base: &str, email: &str) -> Duration {
     let res = http
         .post(format!("{base}/portal/sign-in"))
         .header("origin", base)
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("email", email),
-            ("password", PASSWORD),
-        ])
+        .form(&[("csrf", csrf.as_str()), ("email", email), ("password", PASSWORD)])
         .send()
         .await
         .unwrap();
@@ -88,14 +84,12 @@ async fn main() {
             dir: dir.path().join("outbox"),
         },
     };
-    let state = AppState::new(db.clone(), config).unwrap();
+    let state = AppState::new(db.clone(), config);
     tokio::spawn(server.serve(state, std::future::pending()));
     println!(
         "sign-in benchmark on {} ({} cores)",
         db.url(),
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
     );
 
     let hash = password::hash(&pw).await.unwrap();
@@ -116,10 +110,7 @@ async fn main() {
     }
     let p95 = report("sign-in, one at a time", sequential);
 
-    let users: Vec<String> = kassa_web::demo::demo_users()
-        .into_iter()
-        .map(|(e, _)| e)
-        .collect();
+    let users: Vec<String> = kassa_web::demo::demo_users().into_iter().map(|(e, _)| e).collect();
     let tasks: Vec<_> = (0..4)
         .map(|i| {
             let base = base.clone();
@@ -142,8 +133,6 @@ async fn main() {
         "ratio p95 / argon2 p95: {:.2} one at a time, {:.2} with 4 clients on {} cores",
         p95.as_secs_f64() / floor.as_secs_f64(),
         p95_concurrent.as_secs_f64() / floor.as_secs_f64(),
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
     );
 }

@@ -48,10 +48,7 @@ impl Role {
     }
 
     fn column(self) -> usize {
-        Role::ALL
-            .iter()
-            .position(|r| *r == self)
-            .expect("every role is in ALL")
+        Role::ALL.iter().position(|r| *r == self).expect("every role is in ALL")
     }
 }
 
@@ -235,20 +232,12 @@ mod tests {
         use Onboarding::Direct;
         assert!(allows(Role::User, Direct, Permission::ManageOrders));
         assert!(!allows(Role::ReadOnly, Direct, Permission::ManageOrders));
-        assert!(allows(
-            Role::Settlement,
-            Direct,
-            Permission::ViewSettlements
-        ));
+        assert!(allows(Role::Settlement, Direct, Permission::ViewSettlements));
         assert!(!allows(Role::Settlement, Direct, Permission::ManageCompany));
         assert!(allows(Role::Settlement, Direct, Permission::ViewCompany));
         assert!(allows(Role::Terminated, Direct, Permission::Disputes));
         assert!(!allows(Role::External, Direct, Permission::Disputes));
-        assert!(allows(
-            Role::SuperAdmin,
-            Direct,
-            Permission::AssignSuperAdmin
-        ));
+        assert!(allows(Role::SuperAdmin, Direct, Permission::AssignSuperAdmin));
         assert!(!allows(Role::Admin, Direct, Permission::AssignSuperAdmin));
     }
 
@@ -263,21 +252,13 @@ mod tests {
 
     #[test]
     fn partner_integrations_are_read_only() {
-        assert!(allows(
-            Role::Admin,
-            Onboarding::Partner,
-            Permission::ViewIntegrations
-        ));
+        assert!(allows(Role::Admin, Onboarding::Partner, Permission::ViewIntegrations));
         assert!(!allows(
             Role::Admin,
             Onboarding::Partner,
             Permission::ManageIntegrations
         ));
-        assert!(allows(
-            Role::Admin,
-            Onboarding::Direct,
-            Permission::ManageIntegrations
-        ));
+        assert!(allows(Role::Admin, Onboarding::Direct, Permission::ManageIntegrations));
     }
 
     #[test]

@@ -102,8 +102,7 @@ pub struct StoreId(String);
 impl StoreId {
     pub fn parse(raw: &str) -> Result<Self, AccountError> {
         let s = raw.trim();
-        let valid =
-            s.len() == 7 && s.starts_with('M') && s[1..].bytes().all(|b| b.is_ascii_digit());
+        let valid = s.len() == 7 && s.starts_with('M') && s[1..].bytes().all(|b| b.is_ascii_digit());
         if valid {
             Ok(StoreId(s.to_owned()))
         } else {
@@ -231,19 +230,14 @@ mod tests {
             Email::parse("  Admin@Demo.Kassa.Test ").unwrap().as_str(),
             "admin@demo.kassa.test"
         );
-        for bad in [
-            "", "a", "a@b", "@b.se", "a@.se", "a@b.", "a b@c.se", "a@b@c.se",
-        ] {
+        for bad in ["", "a", "a@b", "@b.se", "a@.se", "a@b.", "a b@c.se", "a@b@c.se"] {
             assert!(Email::parse(bad).is_err(), "{bad:?} accepted");
         }
     }
 
     #[test]
     fn password_policy() {
-        assert_eq!(
-            NewPassword::parse("short").unwrap_err(),
-            AccountError::PasswordTooShort
-        );
+        assert_eq!(NewPassword::parse("short").unwrap_err(), AccountError::PasswordTooShort);
         assert!(NewPassword::parse("twelve chars").is_ok());
         assert!(NewPassword::parse(&"x".repeat(257)).is_err());
         // Characters, not bytes: twelve Swedish letters pass.
@@ -295,10 +289,6 @@ mod tests {
         assert!(!session_alive(start, start, SESSION_IDLE_MS));
         let late = SESSION_ABSOLUTE_MS - 1;
         assert!(session_alive(start, late - 1, late));
-        assert!(!session_alive(
-            start,
-            SESSION_ABSOLUTE_MS - 10,
-            SESSION_ABSOLUTE_MS
-        ));
+        assert!(!session_alive(start, SESSION_ABSOLUTE_MS - 10, SESSION_ABSOLUTE_MS));
     }
 }

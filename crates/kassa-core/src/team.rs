@@ -25,10 +25,7 @@ impl Role {
 /// Whether a user without two-factor must set it up before using the portal: they are an
 /// admin in a store whose merchant requires it (PCI DSS 8.4). `memberships` holds each
 /// store's role and whether its merchant has the policy on.
-pub fn must_enrol_two_factor(
-    has_two_factor: bool,
-    memberships: impl IntoIterator<Item = (Role, bool)>,
-) -> bool {
+pub fn must_enrol_two_factor(has_two_factor: bool, memberships: impl IntoIterator<Item = (Role, bool)>) -> bool {
     !has_two_factor
         && memberships
             .into_iter()

@@ -52,9 +52,7 @@ impl Db {
     pub async fn audit_events(&self, action: Option<&str>, limit: i64) -> Result<Vec<AuditRow>> {
         let sql = "SELECT id, at, merchant_id, actor_user_id, actor, action, subject, ip, before_json, after_json \
                    FROM audit_events WHERE (CAST($1 AS TEXT) IS NULL OR action = $1) ORDER BY id DESC LIMIT $2";
-        Ok(
-            on_pool!(self, p => sqlx::query_as::<_, AuditRow>(sql).bind(action).bind(limit).fetch_all(p).await)?,
-        )
+        Ok(on_pool!(self, p => sqlx::query_as::<_, AuditRow>(sql).bind(action).bind(limit).fetch_all(p).await)?)
     }
 }
 
@@ -96,12 +94,7 @@ pub struct AuditFilter<'a> {
 impl Db {
     /// One page of a merchant's audit log, newest first. Pages by id (keyset), so a page
     /// costs the same however far back it is and new events do not shift pages.
-    pub async fn audit_page(
-        &self,
-        merchant_id: i64,
-        f: &AuditFilter<'_>,
-        limit: i64,
-    ) -> Result<Vec<AuditRow>> {
+    pub async fn audit_page(&self, merchant_id: i64, f: &AuditFilter<'_>, limit: i64) -> Result<Vec<AuditRow>> {
         let sql = "SELECT id, at, merchant_id, actor_user_id, actor, action, subject, ip, before_json, after_json \
                    FROM audit_events WHERE merchant_id = $1 \
                    AND (CAST($2 AS TEXT) IS NULL OR action = $2) \

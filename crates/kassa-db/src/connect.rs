@@ -97,13 +97,10 @@ impl Db {
                 .await
                 .map_err(classify)?;
             if let Some(schema) = &config.pg_schema {
-                sqlx::query(&format!(
-                    "CREATE SCHEMA IF NOT EXISTS \"{}\"",
-                    schema.replace('"', "")
-                ))
-                .execute(&pool)
-                .await
-                .map_err(classify)?;
+                sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS \"{}\"", schema.replace('"', "")))
+                    .execute(&pool)
+                    .await
+                    .map_err(classify)?;
             }
             Pool::Postgres(pool)
         } else {
@@ -170,18 +167,13 @@ fn classify_open_error(url: &str, err: sqlx::Error) -> DbError {
         return DbError::DiskFull { url, reason: text };
     }
     match err {
-        sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::PoolTimedOut
-        | sqlx::Error::Configuration(_) => DbError::Unreachable { url, reason: text },
-        sqlx::Error::Database(_)
-            if url.starts_with("sqlite") && lower.contains("unable to open") =>
-        {
-            DbError::ReadOnly { url, reason: text }
-        }
-        sqlx::Error::Database(_) if !url.starts_with("sqlite") => {
+        sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolTimedOut | sqlx::Error::Configuration(_) => {
             DbError::Unreachable { url, reason: text }
         }
+        sqlx::Error::Database(_) if url.starts_with("sqlite") && lower.contains("unable to open") => {
+            DbError::ReadOnly { url, reason: text }
+        }
+        sqlx::Error::Database(_) if !url.starts_with("sqlite") => DbError::Unreachable { url, reason: text },
         other => DbError::Sqlx(other),
     }
 }
@@ -190,9 +182,7 @@ impl Db {
     /// Runs trusted SQL text (no parameters), e.g. from tests or maintenance scripts, and
     /// returns the rows affected. Never pass it anything a user typed.
     pub async fn execute_trusted(&self, sql: &str) -> Result<u64> {
-        Ok(
-            crate::on_pool!(self, p => sqlx::raw_sql(sql).execute(p).await.map(|r| r.rows_affected()))?,
-        )
+        Ok(crate::on_pool!(self, p => sqlx::raw_sql(sql).execute(p).await.map(|r| r.rows_affected()))?)
     }
 }
 

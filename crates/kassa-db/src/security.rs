@@ -6,26 +6,19 @@ use crate::{on_pool, Db, Result};
 macro_rules! insert_recovery_codes {
     ($tx:expr, $user_id:expr, $hashes:expr, $now:expr) => {
         for hash in $hashes {
-            sqlx::query(
-                "INSERT INTO recovery_codes (code_hash, user_id, created_at) VALUES ($1, $2, $3)",
-            )
-            .bind(hash)
-            .bind($user_id)
-            .bind($now)
-            .execute($tx)
-            .await?;
+            sqlx::query("INSERT INTO recovery_codes (code_hash, user_id, created_at) VALUES ($1, $2, $3)")
+                .bind(hash)
+                .bind($user_id)
+                .bind($now)
+                .execute($tx)
+                .await?;
         }
     };
 }
 
 impl Db {
     /// Keeps a secret being set up (shown to the user, not yet confirmed), or clears it.
-    pub async fn set_totp_pending(
-        &self,
-        user_id: i64,
-        secret: Option<&str>,
-        now: i64,
-    ) -> Result<()> {
+    pub async fn set_totp_pending(&self, user_id: i64, secret: Option<&str>, now: i64) -> Result<()> {
         let sql = "UPDATE users SET totp_pending_secret = $2, updated_at = $3 WHERE id = $1";
         on_pool!(self, p => sqlx::query(sql).bind(user_id).bind(secret).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
@@ -33,7 +26,10 @@ impl Db {
 
     pub async fn totp_pending(&self, user_id: i64) -> Result<Option<String>> {
         let sql = "SELECT totp_pending_secret FROM users WHERE id = $1";
-        Ok(on_pool!(self, p => sqlx::query_scalar::<_, Option<String>>(sql).bind(user_id).fetch_optional(p).await)?.flatten())
+        Ok(
+            on_pool!(self, p => sqlx::query_scalar::<_, Option<String>>(sql).bind(user_id).fetch_optional(p).await)?
+                .flatten(),
+        )
     }
 
     /// Turns two-factor on with the pending secret `secret` (confirmed by a code) and stores
@@ -47,8 +43,7 @@ impl Db {
         audit: &AuditEvent<'_>,
         now: i64,
     ) -> Result<bool> {
-        let enable =
-            "UPDATE users SET totp_secret = totp_pending_secret, totp_pending_secret = NULL, \
+        let enable = "UPDATE users SET totp_secret = totp_pending_secret, totp_pending_secret = NULL, \
                       two_factor_enabled_at = $3, totp_last_step = $4, updated_at = $3 \
                       WHERE id = $1 AND totp_pending_secret = $2";
         Ok(on_pool!(self, p => async {
@@ -66,12 +61,7 @@ impl Db {
         .await)?)
     }
 
-    pub async fn disable_two_factor(
-        &self,
-        user_id: i64,
-        audit: &AuditEvent<'_>,
-        now: i64,
-    ) -> Result<()> {
+    pub async fn disable_two_factor(&self, user_id: i64, audit: &AuditEvent<'_>, now: i64) -> Result<()> {
         let disable = "UPDATE users SET totp_secret = NULL, totp_pending_secret = NULL, two_factor_enabled_at = NULL, updated_at = $2 WHERE id = $1";
         on_pool!(self, p => async {
             let mut tx = p.begin().await?;
@@ -119,7 +109,8 @@ impl Db {
     /// so an observed code cannot be replayed.
     pub async fn accept_totp_step(&self, user_id: i64, step: i64) -> Result<bool> {
         let sql = "UPDATE users SET totp_last_step = $2 WHERE id = $1 AND totp_last_step < $2";
-        let done = on_pool!(self, p => sqlx::query(sql).bind(user_id).bind(step).execute(p).await.map(|r| r.rows_affected()))?;
+        let done =
+            on_pool!(self, p => sqlx::query(sql).bind(user_id).bind(step).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(done == 1)
     }
 
@@ -133,7 +124,8 @@ impl Db {
         now: i64,
     ) -> Result<()> {
         let set = "UPDATE users SET password_hash = $2, failed_sign_ins = 0, locked_until = NULL, updated_at = $3 WHERE id = $1";
-        let retire = "UPDATE user_tokens SET used_at = $2 WHERE user_id = $1 AND purpose = 'password_reset' AND used_at IS NULL";
+        let retire =
+            "UPDATE user_tokens SET used_at = $2 WHERE user_id = $1 AND purpose = 'password_reset' AND used_at IS NULL";
         on_pool!(self, p => async {
             let mut tx = p.begin().await?;
             sqlx::query(set).bind(user_id).bind(password_hash).bind(now).execute(&mut *tx).await?;

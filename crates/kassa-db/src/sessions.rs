@@ -42,14 +42,11 @@ impl Db {
 
     pub async fn session(&self, token_hash: &str) -> Result<Option<SessionRow>> {
         let sql = "SELECT token_hash, user_id, csrf_token, store_id, created_at, last_seen_at FROM sessions WHERE token_hash = $1";
-        Ok(
-            on_pool!(self, p => sqlx::query_as::<_, SessionRow>(sql).bind(token_hash).fetch_optional(p).await)?,
-        )
+        Ok(on_pool!(self, p => sqlx::query_as::<_, SessionRow>(sql).bind(token_hash).fetch_optional(p).await)?)
     }
 
     pub async fn touch_session(&self, token_hash: &str, now: i64) -> Result<()> {
-        let sql =
-            "UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1 AND last_seen_at < $2";
+        let sql = "UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1 AND last_seen_at < $2";
         on_pool!(self, p => sqlx::query(sql).bind(token_hash).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }

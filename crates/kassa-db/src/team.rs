@@ -69,18 +69,12 @@ impl Db {
             "SELECT {USER_COLUMNS} FROM users WHERE id IN (SELECT ms.user_id FROM memberships ms \
              JOIN stores s ON s.id = ms.store_id WHERE s.merchant_id = $1) ORDER BY LOWER(name), email"
         );
-        Ok(
-            on_pool!(self, p => sqlx::query_as::<_, UserRow>(&sql).bind(merchant_id).fetch_all(p).await)?,
-        )
+        Ok(on_pool!(self, p => sqlx::query_as::<_, UserRow>(&sql).bind(merchant_id).fetch_all(p).await)?)
     }
 
     /// The user, if they have access to a store of the merchant; users of other merchants
     /// are not found.
-    pub async fn user_of_merchant(
-        &self,
-        merchant_id: i64,
-        user_id: i64,
-    ) -> Result<Option<UserRow>> {
+    pub async fn user_of_merchant(&self, merchant_id: i64, user_id: i64) -> Result<Option<UserRow>> {
         let sql = format!(
             "SELECT {USER_COLUMNS} FROM users WHERE id = $2 AND id IN (SELECT ms.user_id FROM memberships ms \
              JOIN stores s ON s.id = ms.store_id WHERE s.merchant_id = $1)"
@@ -96,30 +90,21 @@ impl Db {
     pub async fn team_memberships(&self, merchant_id: i64) -> Result<Vec<TeamMembershipRow>> {
         let sql = "SELECT ms.user_id, ms.store_id, ms.role FROM memberships ms \
                    JOIN stores s ON s.id = ms.store_id WHERE s.merchant_id = $1 ORDER BY ms.store_id";
-        Ok(
-            on_pool!(self, p => sqlx::query_as::<_, TeamMembershipRow>(sql).bind(merchant_id).fetch_all(p).await)?,
-        )
+        Ok(on_pool!(self, p => sqlx::query_as::<_, TeamMembershipRow>(sql).bind(merchant_id).fetch_all(p).await)?)
     }
 
     pub async fn stores_of_merchant(&self, merchant_id: i64) -> Result<Vec<MerchantStoreRow>> {
         let sql = "SELECT id, name, environment FROM stores WHERE merchant_id = $1 ORDER BY id";
-        Ok(
-            on_pool!(self, p => sqlx::query_as::<_, MerchantStoreRow>(sql).bind(merchant_id).fetch_all(p).await)?,
-        )
+        Ok(on_pool!(self, p => sqlx::query_as::<_, MerchantStoreRow>(sql).bind(merchant_id).fetch_all(p).await)?)
     }
 
     /// Creates an invited user with their store access and invitation token, and records
     /// `audit`, all or nothing. Returns the new user's id.
-    pub async fn invite_user(
-        &self,
-        inv: &Invitation<'_>,
-        audit: &AuditEvent<'_>,
-        now: i64,
-    ) -> Result<i64> {
-        let insert_user = "INSERT INTO users (email, name, language, status, access_expires_at, created_at, updated_at) \
+    pub async fn invite_user(&self, inv: &Invitation<'_>, audit: &AuditEvent<'_>, now: i64) -> Result<i64> {
+        let insert_user =
+            "INSERT INTO users (email, name, language, status, access_expires_at, created_at, updated_at) \
                            VALUES ($1, '', $2, 'invited', $3, $4, $4) RETURNING id";
-        let insert_membership =
-            "INSERT INTO memberships (user_id, store_id, role, created_at) VALUES ($1, $2, $3, $4)";
+        let insert_membership = "INSERT INTO memberships (user_id, store_id, role, created_at) VALUES ($1, $2, $3, $4)";
         let result = on_pool!(self, p => async {
             let mut tx = p.begin().await?;
             let id: i64 = sqlx::query_scalar(insert_user)
@@ -197,15 +182,8 @@ impl Db {
 
     /// An invited user accepts: they get a name and password and become active, once.
     /// Returns false when the user was not (or no longer) invited.
-    pub async fn activate_invited_user(
-        &self,
-        user_id: i64,
-        name: &str,
-        password_hash: &str,
-        now: i64,
-    ) -> Result<bool> {
-        let sql =
-            "UPDATE users SET status = 'active', name = $2, password_hash = $3, updated_at = $4 \
+    pub async fn activate_invited_user(&self, user_id: i64, name: &str, password_hash: &str, now: i64) -> Result<bool> {
+        let sql = "UPDATE users SET status = 'active', name = $2, password_hash = $3, updated_at = $4 \
                    WHERE id = $1 AND status = 'invited'";
         let done = on_pool!(self, p => sqlx::query(sql).bind(user_id).bind(name).bind(password_hash).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(done == 1)

@@ -87,9 +87,7 @@ impl Db {
     pub async fn merchant(&self, id: i64) -> Result<Option<MerchantRow>> {
         let sql = "SELECT id, legal_name, org_number, vat_id, address_line, postal_code, city, country, onboarding, require_two_factor \
                    FROM merchants WHERE id = $1";
-        Ok(
-            on_pool!(self, p => sqlx::query_as::<_, MerchantRow>(sql).bind(id).fetch_optional(p).await)?,
-        )
+        Ok(on_pool!(self, p => sqlx::query_as::<_, MerchantRow>(sql).bind(id).fetch_optional(p).await)?)
     }
 
     pub async fn create_store(&self, s: &NewStore<'_>, now: i64) -> Result<()> {
@@ -114,19 +112,11 @@ impl Db {
 
     pub async fn store(&self, id: &str) -> Result<Option<StoreRow>> {
         let sql = "SELECT id, merchant_id, name, url, country, currency, environment, reservation_days FROM stores WHERE id = $1";
-        Ok(
-            on_pool!(self, p => sqlx::query_as::<_, StoreRow>(sql).bind(id).fetch_optional(p).await)?,
-        )
+        Ok(on_pool!(self, p => sqlx::query_as::<_, StoreRow>(sql).bind(id).fetch_optional(p).await)?)
     }
 
     /// Gives `user_id` `role` in `store_id`, or changes the role they have there.
-    pub async fn set_membership(
-        &self,
-        user_id: i64,
-        store_id: &str,
-        role: &str,
-        now: i64,
-    ) -> Result<()> {
+    pub async fn set_membership(&self, user_id: i64, store_id: &str, role: &str, now: i64) -> Result<()> {
         let sql = "INSERT INTO memberships (user_id, store_id, role, created_at) VALUES ($1, $2, $3, $4) \
                    ON CONFLICT (user_id, store_id) DO UPDATE SET role = excluded.role";
         on_pool!(self, p => sqlx::query(sql).bind(user_id).bind(store_id).bind(role).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
@@ -139,8 +129,6 @@ impl Db {
                           m.legal_name AS merchant_name, m.onboarding, ms.role, m.require_two_factor \
                    FROM memberships ms JOIN stores s ON s.id = ms.store_id JOIN merchants m ON m.id = s.merchant_id \
                    WHERE ms.user_id = $1 ORDER BY s.id";
-        Ok(
-            on_pool!(self, p => sqlx::query_as::<_, MembershipRow>(sql).bind(user_id).fetch_all(p).await)?,
-        )
+        Ok(on_pool!(self, p => sqlx::query_as::<_, MembershipRow>(sql).bind(user_id).fetch_all(p).await)?)
     }
 }

@@ -64,12 +64,7 @@ impl Db {
     }
 
     /// The user a token belongs to, if it is unused and unexpired. Does not use it up.
-    pub async fn token_user(
-        &self,
-        token_hash: &str,
-        purpose: TokenPurpose,
-        now: i64,
-    ) -> Result<Option<i64>> {
+    pub async fn token_user(&self, token_hash: &str, purpose: TokenPurpose, now: i64) -> Result<Option<i64>> {
         let sql = "SELECT user_id FROM user_tokens WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3";
         Ok(on_pool!(self, p => sqlx::query_scalar::<_, i64>(sql)
             .bind(token_hash)
@@ -80,12 +75,7 @@ impl Db {
     }
 
     /// Uses a token up and returns its user; `None` if it was unknown, used or expired.
-    pub async fn consume_token(
-        &self,
-        token_hash: &str,
-        purpose: TokenPurpose,
-        now: i64,
-    ) -> Result<Option<i64>> {
+    pub async fn consume_token(&self, token_hash: &str, purpose: TokenPurpose, now: i64) -> Result<Option<i64>> {
         let sql = "UPDATE user_tokens SET used_at = $3 WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3 RETURNING user_id";
         Ok(on_pool!(self, p => sqlx::query_scalar::<_, i64>(sql)
             .bind(token_hash)
@@ -103,18 +93,12 @@ impl Db {
     }
 
     /// When the user's newest token of this purpose expires (for "invitation expired" hints).
-    pub async fn latest_token_expiry(
-        &self,
-        user_id: i64,
-        purpose: TokenPurpose,
-    ) -> Result<Option<i64>> {
+    pub async fn latest_token_expiry(&self, user_id: i64, purpose: TokenPurpose) -> Result<Option<i64>> {
         let sql = "SELECT MAX(expires_at) FROM user_tokens WHERE user_id = $1 AND purpose = $2";
-        Ok(
-            on_pool!(self, p => sqlx::query_scalar::<_, Option<i64>>(sql)
+        Ok(on_pool!(self, p => sqlx::query_scalar::<_, Option<i64>>(sql)
             .bind(user_id)
             .bind(purpose.code())
             .fetch_one(p)
-            .await)?,
-        )
+            .await)?)
     }
 }

@@ -22,8 +22,7 @@ pub struct UserRow {
     pub two_factor_enabled_at: Option<i64>,
 }
 
-pub(crate) const USER_COLUMNS: &str =
-    "id, email, name, phone, password_hash, language, theme, timezone, status, \
+pub(crate) const USER_COLUMNS: &str = "id, email, name, phone, password_hash, language, theme, timezone, status, \
      access_expires_at, failed_sign_ins, locked_until, last_sign_in_at, created_at, \
      totp_secret, two_factor_enabled_at";
 
@@ -66,32 +65,22 @@ impl Db {
 
     pub async fn user_by_email(&self, email: &str) -> Result<Option<UserRow>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1");
-        Ok(
-            on_pool!(self, p => sqlx::query_as::<_, UserRow>(&sql).bind(email).fetch_optional(p).await)?,
-        )
+        Ok(on_pool!(self, p => sqlx::query_as::<_, UserRow>(&sql).bind(email).fetch_optional(p).await)?)
     }
 
     pub async fn user_by_id(&self, id: i64) -> Result<Option<UserRow>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
-        Ok(
-            on_pool!(self, p => sqlx::query_as::<_, UserRow>(&sql).bind(id).fetch_optional(p).await)?,
-        )
+        Ok(on_pool!(self, p => sqlx::query_as::<_, UserRow>(&sql).bind(id).fetch_optional(p).await)?)
     }
 
     pub async fn count_users(&self) -> Result<i64> {
-        Ok(
-            on_pool!(self, p => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users").fetch_one(p).await)?,
-        )
+        Ok(on_pool!(self, p => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users").fetch_one(p).await)?)
     }
 
     /// Counts a failed sign-in in one atomic statement, so concurrent guesses cannot slip past
     /// the limit, and locks the account when it is reached. A lock that has run out starts a
     /// fresh count. Returns the new count and the lock's end, if locked.
-    pub async fn record_failed_sign_in(
-        &self,
-        user_id: i64,
-        now: i64,
-    ) -> Result<(i64, Option<i64>)> {
+    pub async fn record_failed_sign_in(&self, user_id: i64, now: i64) -> Result<(i64, Option<i64>)> {
         let sql = "UPDATE users SET \
                      failed_sign_ins = CASE WHEN locked_until IS NOT NULL AND locked_until <= $2 THEN 1 ELSE failed_sign_ins + 1 END, \
                      locked_until = CASE \
@@ -100,15 +89,13 @@ impl Db {
                        ELSE locked_until END, \
                      updated_at = $2 \
                    WHERE id = $1 RETURNING failed_sign_ins, locked_until";
-        Ok(
-            on_pool!(self, p => sqlx::query_as::<_, (i64, Option<i64>)>(sql)
+        Ok(on_pool!(self, p => sqlx::query_as::<_, (i64, Option<i64>)>(sql)
             .bind(user_id)
             .bind(now)
             .bind(MAX_FAILED_SIGN_INS)
             .bind(now + LOCKOUT_MS)
             .fetch_one(p)
-            .await)?,
-        )
+            .await)?)
     }
 
     /// A successful sign-in: the failure count starts over.
@@ -124,12 +111,7 @@ impl Db {
         Ok(())
     }
 
-    pub async fn set_preferences(
-        &self,
-        user_id: i64,
-        prefs: &Preferences<'_>,
-        now: i64,
-    ) -> Result<()> {
+    pub async fn set_preferences(&self, user_id: i64, prefs: &Preferences<'_>, now: i64) -> Result<()> {
         let sql = "UPDATE users SET name = COALESCE($2, name), phone = COALESCE($3, phone), \
                    language = COALESCE($4, language), theme = COALESCE($5, theme), \
                    timezone = COALESCE($6, timezone), updated_at = $7 WHERE id = $1";

@@ -8,56 +8,20 @@ use axum::routing::get;
 use axum::Router;
 
 const ASSETS: &[(&str, &str, &str)] = &[
-    (
-        "app.css",
-        "text/css; charset=utf-8",
-        include_str!("../static/app.css"),
-    ),
+    ("app.css", "text/css; charset=utf-8", include_str!("../static/app.css")),
     (
         "app.js",
         "text/javascript; charset=utf-8",
         include_str!("../static/app.js"),
     ),
-    (
-        "favicon.svg",
-        "image/svg+xml",
-        include_str!("../static/favicon.svg"),
-    ),
-    (
-        "flags/gb.svg",
-        "image/svg+xml",
-        include_str!("../static/flags/gb.svg"),
-    ),
-    (
-        "flags/se.svg",
-        "image/svg+xml",
-        include_str!("../static/flags/se.svg"),
-    ),
-    (
-        "flags/de.svg",
-        "image/svg+xml",
-        include_str!("../static/flags/de.svg"),
-    ),
-    (
-        "flags/fi.svg",
-        "image/svg+xml",
-        include_str!("../static/flags/fi.svg"),
-    ),
-    (
-        "flags/no.svg",
-        "image/svg+xml",
-        include_str!("../static/flags/no.svg"),
-    ),
-    (
-        "flags/dk.svg",
-        "image/svg+xml",
-        include_str!("../static/flags/dk.svg"),
-    ),
-    (
-        "flags/nl.svg",
-        "image/svg+xml",
-        include_str!("../static/flags/nl.svg"),
-    ),
+    ("favicon.svg", "image/svg+xml", include_str!("../static/favicon.svg")),
+    ("flags/gb.svg", "image/svg+xml", include_str!("../static/flags/gb.svg")),
+    ("flags/se.svg", "image/svg+xml", include_str!("../static/flags/se.svg")),
+    ("flags/de.svg", "image/svg+xml", include_str!("../static/flags/de.svg")),
+    ("flags/fi.svg", "image/svg+xml", include_str!("../static/flags/fi.svg")),
+    ("flags/no.svg", "image/svg+xml", include_str!("../static/flags/no.svg")),
+    ("flags/dk.svg", "image/svg+xml", include_str!("../static/flags/dk.svg")),
+    ("flags/nl.svg", "image/svg+xml", include_str!("../static/flags/nl.svg")),
 ];
 
 pub(crate) fn router() -> Router<AppState> {

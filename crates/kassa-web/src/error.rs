@@ -6,10 +6,7 @@ use axum::response::{IntoResponse, Response};
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
     #[error("cannot listen on {addr}: {source}. Is another Kassa (or something else) using that port? Pick another with --listen.")]
-    Bind {
-        addr: String,
-        source: std::io::Error,
-    },
+    Bind { addr: String, source: std::io::Error },
     #[error("not found")]
     NotFound,
     #[error("forbidden")]

@@ -30,15 +30,7 @@ pub enum Lang {
 }
 
 impl Lang {
-    pub const ALL: [Lang; 7] = [
-        Lang::En,
-        Lang::Sv,
-        Lang::De,
-        Lang::Fi,
-        Lang::Nb,
-        Lang::Da,
-        Lang::Nl,
-    ];
+    pub const ALL: [Lang; 7] = [Lang::En, Lang::Sv, Lang::De, Lang::Fi, Lang::Nb, Lang::Da, Lang::Nl];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -79,11 +71,7 @@ impl Lang {
     }
 
     pub fn from_code(code: &str) -> Option<Lang> {
-        let primary = code
-            .split(['-', '_'])
-            .next()
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let primary = code.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
         // Norwegian without a written standard, and Nynorsk, read Bokmål.
         let primary = if primary == "no" || primary == "nn" {
             "nb".to_owned()
@@ -128,9 +116,7 @@ impl Lang {
     }
 
     fn id(self) -> LanguageIdentifier {
-        self.code()
-            .parse()
-            .expect("language codes are valid identifiers")
+        self.code().parse().expect("language codes are valid identifiers")
     }
 
     /// The message `key` in this language.
@@ -220,11 +206,8 @@ mod tests {
             .step_by(2)
             .filter(|s| {
                 s.contains('-')
-                    && s.split('-').all(|w| {
-                        !w.is_empty()
-                            && w.chars()
-                                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-                    })
+                    && s.split('-')
+                        .all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
             })
             .map(str::to_owned)
             .collect()
@@ -251,11 +234,7 @@ mod tests {
             let missing: Vec<_> = english.difference(&ids).collect();
             let extra: Vec<_> = ids.difference(&english).collect();
             assert!(missing.is_empty(), "{}: missing {missing:?}", lang.code());
-            assert!(
-                extra.is_empty(),
-                "{}: not in English {extra:?}",
-                lang.code()
-            );
+            assert!(extra.is_empty(), "{}: not in English {extra:?}", lang.code());
             for id in &english {
                 // Messages with variables only format when given them.
                 let args: HashMap<Cow<'static, str>, FluentValue> = variables
@@ -265,9 +244,7 @@ mod tests {
                     .map(|v| (Cow::Owned(v.clone()), FluentValue::from("x")))
                     .collect();
                 assert!(
-                    LOCALES
-                        .try_lookup_with_args(&lang.id(), id, &args)
-                        .is_some(),
+                    LOCALES.try_lookup_with_args(&lang.id(), id, &args).is_some(),
                     "{}: {id} does not load",
                     lang.code()
                 );
@@ -279,10 +256,7 @@ mod tests {
     #[test]
     fn every_message_used_exists() {
         let english = ids_in(&manifest("locales/en/main.ftl"));
-        let prefixes: BTreeSet<&str> = english
-            .iter()
-            .filter_map(|id| id.split('-').next())
-            .collect();
+        let prefixes: BTreeSet<&str> = english.iter().filter_map(|id| id.split('-').next()).collect();
         let mut files = Vec::new();
         files_under(&manifest("templates"), "html", &mut files);
         files_under(&manifest("src"), "rs", &mut files);

@@ -68,14 +68,14 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The state for `config`; fails when the mail settings cannot work.
-    pub fn new(db: Db, config: WebConfig) -> Result<AppState, WebError> {
-        let mailer = mail::Mailer::new(&config.mail)?;
-        Ok(AppState {
+    /// The state for `config`. Check the mail settings with [`mail::Mailer::check`] first.
+    pub fn new(db: Db, config: WebConfig) -> AppState {
+        let mailer = mail::Mailer::new(&config.mail);
+        AppState {
             db,
             config: Arc::new(config),
             mailer,
-        })
+        }
     }
 }
 
@@ -120,9 +120,7 @@ impl Server {
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener
-            .local_addr()
-            .expect("a bound listener has an address")
+        self.listener.local_addr().expect("a bound listener has an address")
     }
 
     /// Serves until `shutdown` completes, then lets requests in flight finish.
@@ -133,9 +131,7 @@ impl Server {
     ) -> std::io::Result<()> {
         let janitor = tokio::spawn(session::janitor(state.db.clone(), Duration::from_secs(300)));
         let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
-        let result = axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let result = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await;
         janitor.abort();
         result
     }

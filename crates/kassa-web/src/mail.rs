@@ -82,9 +82,7 @@ impl FromStr for SmtpTls {
             "starttls" => Ok(SmtpTls::StartTls),
             "tls" => Ok(SmtpTls::Tls),
             "none" => Ok(SmtpTls::None),
-            other => Err(format!(
-                "unknown SMTP TLS mode {other:?}; use starttls, tls or none"
-            )),
+            other => Err(format!("unknown SMTP TLS mode {other:?}; use starttls, tls or none")),
         }
     }
 }
@@ -126,46 +124,52 @@ enum Transport {
         transport: AsyncSmtpTransport<Tokio1Executor>,
         from: Mailbox,
     },
+    /// Settings that cannot work, and why.
+    Broken(String),
 }
 
 impl Mailer {
-    pub fn new(config: &MailConfig) -> Result<Mailer, WebError> {
-        let transport = match config {
-            MailConfig::Outbox { dir } => Transport::Outbox(dir.clone()),
-            MailConfig::Smtp(smtp) => {
-                let bad = |what: String| WebError::Config(what);
-                let builder = match smtp.tls {
-                    SmtpTls::StartTls => {
-                        AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host)
-                            .map_err(|e| bad(format!("SMTP host {}: {e}", smtp.host)))?
-                    }
-                    SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host)
-                        .map_err(|e| bad(format!("SMTP host {}: {e}", smtp.host)))?,
-                    SmtpTls::None => {
-                        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host)
-                    }
-                };
-                let mut builder = builder.port(smtp.port).timeout(Some(SMTP_TIMEOUT));
-                if let (Some(user), Some(password)) = (&smtp.username, &smtp.password) {
-                    builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
-                }
-                let from = smtp.from.parse::<Mailbox>().map_err(|e| {
-                    bad(format!(
-                        "SMTP from address {:?} is not valid: {e}",
-                        smtp.from
-                    ))
-                })?;
-                Transport::Smtp {
-                    transport: builder.build(),
-                    from,
-                }
-            }
-        };
-        Ok(Mailer {
+    /// The mailer for `config`. Settings that cannot work (run [`Mailer::check`] at startup
+    /// to refuse them early) make every send fail with the reason, logged.
+    pub fn new(config: &MailConfig) -> Mailer {
+        let transport = build(config).unwrap_or_else(|e| Transport::Broken(e.to_string()));
+        Mailer {
             inner: Arc::new(transport),
-        })
+        }
     }
 
+    /// Whether `config` can work: a valid SMTP host name for TLS and a valid From address.
+    pub fn check(config: &MailConfig) -> Result<(), WebError> {
+        build(config).map(|_| ())
+    }
+}
+
+fn build(config: &MailConfig) -> Result<Transport, WebError> {
+    let smtp = match config {
+        MailConfig::Outbox { dir } => return Ok(Transport::Outbox(dir.clone())),
+        MailConfig::Smtp(smtp) => smtp,
+    };
+    let bad_host = |e: lettre::transport::smtp::Error| WebError::Config(format!("SMTP host {}: {e}", smtp.host));
+    let builder = match smtp.tls {
+        SmtpTls::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host).map_err(bad_host)?,
+        SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host).map_err(bad_host)?,
+        SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host),
+    };
+    let mut builder = builder.port(smtp.port).timeout(Some(SMTP_TIMEOUT));
+    if let (Some(user), Some(password)) = (&smtp.username, &smtp.password) {
+        builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
+    }
+    let from = smtp
+        .from
+        .parse::<Mailbox>()
+        .map_err(|e| WebError::Config(format!("SMTP from address {:?} is not valid: {e}", smtp.from)))?;
+    Ok(Transport::Smtp {
+        transport: builder.build(),
+        from,
+    })
+}
+
+impl Mailer {
     /// Sends `mail`. The outbox is written before this returns; SMTP delivery runs in the
     /// background with a timeout, so a slow or broken mail server never holds up a page.
     /// Failures are logged with the recipient (never the links, which are secrets).
@@ -177,9 +181,11 @@ impl Mailer {
                 tokio::task::spawn_blocking(move || write_outbox(&dir, &mail))
                     .await
                     .map_err(|e| WebError::Internal(e.to_string()))?
-                    .map_err(|e| {
-                        WebError::Internal(format!("writing mail to {to} into the outbox: {e}"))
-                    })
+                    .map_err(|e| WebError::Internal(format!("writing mail to {to} into the outbox: {e}")))
+            }
+            Transport::Broken(reason) => {
+                tracing::error!(to = %mail.to, %reason, "cannot send mail: the mail settings do not work");
+                Err(WebError::Config(reason.clone()))
             }
             Transport::Smtp { transport, from } => {
                 let message = build_message(from, &mail)?;
@@ -215,15 +221,9 @@ fn build_message(from: &Mailbox, mail: &Mail) -> Result<Message, WebError> {
                         .header(ContentType::TEXT_PLAIN)
                         .body(mail.text.clone()),
                 )
-                .singlepart(
-                    SinglePart::builder()
-                        .header(ContentType::TEXT_HTML)
-                        .body(html.clone()),
-                ),
+                .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html.clone())),
         ),
-        None => builder
-            .header(ContentType::TEXT_PLAIN)
-            .body(mail.text.clone()),
+        None => builder.header(ContentType::TEXT_PLAIN).body(mail.text.clone()),
     };
     built.map_err(|e| WebError::Internal(format!("building mail: {e}")))
 }
@@ -263,9 +263,7 @@ pub fn read_outbox(dir: &Path) -> std::io::Result<Vec<OutboxMessage>> {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
             p.extension().is_some_and(|x| x == "json")
-                && !p
-                    .file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                && !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'))
         })
         .collect();
     names.sort();
@@ -273,24 +271,15 @@ pub fn read_outbox(dir: &Path) -> std::io::Result<Vec<OutboxMessage>> {
         .iter()
         .map(|p| {
             let bytes = std::fs::read(p)?;
-            serde_json::from_slice(&bytes).map_err(|e| {
-                std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    format!("{}: {e}", p.display()),
-                )
-            })
+            serde_json::from_slice(&bytes)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{}: {e}", p.display())))
         })
         .collect()
 }
 
 /// Composes a message from translated paragraphs; a paragraph may be followed by a link on a
 /// line of its own. The HTML part is the same text, escaped, with the link clickable.
-pub(crate) fn compose(
-    lang: Lang,
-    to: &str,
-    subject: String,
-    paragraphs: Vec<(String, Option<String>)>,
-) -> Mail {
+pub(crate) fn compose(lang: Lang, to: &str, subject: String, paragraphs: Vec<(String, Option<String>)>) -> Mail {
     let mut text = String::new();
     let mut html = String::from("<!doctype html><html lang=\"");
     html.push_str(lang.code());
@@ -358,9 +347,7 @@ mod tests {
         assert_eq!(all.len(), 3);
         assert_eq!(all[0].to, "n0@example.com");
         assert_eq!(all[2].links, vec!["https://kassa.test/x/2".to_owned()]);
-        assert!(all[0]
-            .text
-            .contains("Hello <there> & welcome\nhttps://kassa.test/x/0"));
+        assert!(all[0].text.contains("Hello <there> & welcome\nhttps://kassa.test/x/0"));
         assert!(all[0]
             .html
             .as_deref()
@@ -371,17 +358,31 @@ mod tests {
 
     #[test]
     fn smtp_messages_build_with_both_parts() {
-        let mail = compose(
-            Lang::Sv,
-            "a@example.com",
-            "Ämne".into(),
-            vec![("Hej".into(), None)],
-        );
+        let mail = compose(Lang::Sv, "a@example.com", "Ämne".into(), vec![("Hej".into(), None)]);
         let from: Mailbox = "Kassa <no-reply@example.com>".parse().unwrap();
         let message = build_message(&from, &mail).unwrap();
         let raw = String::from_utf8(message.formatted()).unwrap();
         assert!(raw.contains("multipart/alternative"));
         assert!(raw.contains("To: a@example.com"));
+    }
+
+    #[tokio::test]
+    async fn unusable_settings_are_refused_at_startup_and_fail_sends() {
+        let config = MailConfig::Smtp(SmtpConfig {
+            host: "smtp.example.com".into(),
+            port: 587,
+            tls: SmtpTls::StartTls,
+            username: None,
+            password: Some("secret".into()),
+            from: "not a mailbox".into(),
+        });
+        assert!(Mailer::check(&config).is_err());
+        assert!(
+            !format!("{config:?}").contains("secret"),
+            "the password is never printed"
+        );
+        let mail = compose(Lang::En, "a@example.com", "S".into(), vec![]);
+        assert!(Mailer::new(&config).send(mail).await.is_err());
     }
 
     #[test]

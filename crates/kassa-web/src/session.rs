@@ -15,9 +15,7 @@ use axum::http::{header, request::Parts, HeaderMap, HeaderValue, Method, StatusC
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use kassa_core::access::{allows, Onboarding, Permission, Role};
-use kassa_core::account::{
-    session_alive, SignInState, UserStatus, SESSION_ABSOLUTE_MS, SESSION_IDLE_MS,
-};
+use kassa_core::account::{session_alive, SignInState, UserStatus, SESSION_ABSOLUTE_MS, SESSION_IDLE_MS};
 use kassa_core::team::must_enrol_two_factor;
 use kassa_db::{Db, MembershipRow, UserRow};
 use sha2::{Digest, Sha256};
@@ -62,12 +60,7 @@ pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> 
 
 /// A `Set-Cookie` value: HttpOnly, SameSite=Lax, path /, and `Secure` under TLS. `max_age`
 /// of `Some(0)` deletes the cookie; `None` makes it last for the browser session.
-pub(crate) fn set_cookie(
-    config: &WebConfig,
-    name: &str,
-    value: &str,
-    max_age: Option<i64>,
-) -> HeaderValue {
+pub(crate) fn set_cookie(config: &WebConfig, name: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
     let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
     if config.secure() {
         c.push_str("; Secure");
@@ -140,11 +133,7 @@ pub(crate) fn urlencode(s: &str) -> String {
 
 /// Loads the session into a [`Member`], ends dead sessions, and enforces Origin + CSRF
 /// token on every state-changing request.
-pub(crate) async fn portal_context(
-    State(state): State<AppState>,
-    req: Request,
-    next: Next,
-) -> Response {
+pub(crate) async fn portal_context(State(state): State<AppState>, req: Request, next: Next) -> Response {
     match load_and_check(&state, req).await {
         Ok(req) => next.run(req).await,
         Err(res) => res,

@@ -41,9 +41,7 @@ fn totp(secret: &str) -> Option<TOTP> {
 
 /// The code for `secret` at `ms` (what an authenticator app shows then).
 pub fn code_at(secret: &str, ms: i64) -> String {
-    totp(secret)
-        .map(|t| t.generate((ms / 1000) as u64))
-        .unwrap_or_default()
+    totp(secret).map(|t| t.generate((ms / 1000) as u64)).unwrap_or_default()
 }
 
 /// Checks `code` against the steps around `now_ms` (one step either way, for clock drift)
@@ -112,10 +110,7 @@ pub fn qr_svg(text: &str, label: &str) -> String {
             }
         }
     }
-    let label = label
-        .replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;");
+    let label = label.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;");
     format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"qr\" viewBox=\"0 0 {size} {size}\" role=\"img\" aria-label=\"{label}\" shape-rendering=\"crispEdges\"><rect width=\"{size}\" height=\"{size}\" fill=\"#fff\"/><path d=\"{path}\" fill=\"#000\"/></svg>"
     )
@@ -148,10 +143,7 @@ mod tests {
         let now = 1_700_000_000_000;
         let step = now / 30_000;
         assert_eq!(verify(&secret, &code_at(&secret, now), now), Some(step));
-        assert_eq!(
-            verify(&secret, &code_at(&secret, now - 30_000), now),
-            Some(step - 1)
-        );
+        assert_eq!(verify(&secret, &code_at(&secret, now - 30_000), now), Some(step - 1));
         assert_eq!(verify(&secret, &code_at(&secret, now - 90_000), now), None);
         assert_eq!(verify(&secret, "12345", now), None);
         assert_eq!(verify(&secret, "abcdef", now), None);
@@ -165,10 +157,7 @@ mod tests {
         assert_eq!(unique.len(), 10);
         let c = &codes[0];
         assert_eq!(recovery_code_hash(c), recovery_code_hash(&c.to_uppercase()));
-        assert_eq!(
-            recovery_code_hash(c),
-            recovery_code_hash(&c.replace('-', " "))
-        );
+        assert_eq!(recovery_code_hash(c), recovery_code_hash(&c.replace('-', " ")));
         assert!(!looks_like_totp(c));
         assert!(looks_like_totp("123 456"));
     }

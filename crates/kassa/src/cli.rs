@@ -7,20 +7,10 @@ use kassa_db::{AuditEvent, Db, DbConfig, NewUser};
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(
-    name = "kassa",
-    version,
-    about = "Kassa: merchant portal and payments back office"
-)]
+#[command(name = "kassa", version, about = "Kassa: merchant portal and payments back office")]
 pub struct Cli {
     /// Log format: human-readable text or one JSON object per line.
-    #[arg(
-        long,
-        env = "KASSA_LOG_FORMAT",
-        value_enum,
-        default_value = "text",
-        global = true
-    )]
+    #[arg(long, env = "KASSA_LOG_FORMAT", value_enum, default_value = "text", global = true)]
     pub log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
@@ -187,8 +177,8 @@ pub async fn run(cli: Cli) -> Result<()> {
 
 fn list_mail(args: MailListArgs) -> Result<()> {
     let dir = args.data_dir.join("outbox");
-    let messages = kassa_web::mail::read_outbox(&dir)
-        .with_context(|| format!("cannot read the outbox {}", dir.display()))?;
+    let messages =
+        kassa_web::mail::read_outbox(&dir).with_context(|| format!("cannot read the outbox {}", dir.display()))?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&messages)?);
         return Ok(());
@@ -218,10 +208,7 @@ async fn create_user(args: UserCreateArgs) -> Result<()> {
         .map(|s| StoreId::parse(s))
         .collect::<Result<Vec<_>, _>>()?;
     if kassa_web::i18n::Lang::from_code(&args.language).is_none() {
-        bail!(
-            "unknown language {:?}; use en, sv, de, fi, nb, da or nl",
-            args.language
-        );
+        bail!("unknown language {:?}; use en, sv, de, fi, nb, da or nl", args.language);
     }
     let (password, generated) = if args.password_stdin {
         let mut line = String::new();
@@ -254,12 +241,9 @@ async fn create_user(args: UserCreateArgs) -> Result<()> {
     };
     let id = db.create_user(&user, now).await?;
     for store in &stores {
-        db.set_membership(id, store.as_str(), role.code(), now)
-            .await?;
+        db.set_membership(id, store.as_str(), role.code(), now).await?;
     }
-    let after =
-        serde_json::json!({"email": email.as_str(), "role": role.code(), "stores": args.stores})
-            .to_string();
+    let after = serde_json::json!({"email": email.as_str(), "role": role.code(), "stores": args.stores}).to_string();
     let event = AuditEvent {
         merchant_id,
         actor: "cli",
@@ -269,10 +253,7 @@ async fn create_user(args: UserCreateArgs) -> Result<()> {
         ..Default::default()
     };
     db.record_audit(&event, now).await?;
-    println!(
-        "created user {email} ({role}) in {}",
-        args.stores.join(", ")
-    );
+    println!("created user {email} ({role}) in {}", args.stores.join(", "));
     if generated {
         println!("password: {}", password.expose());
     }

@@ -7,18 +7,13 @@ use std::path::Path;
 use tracing_subscriber::EnvFilter;
 
 pub fn init_logging(format: LogFormat) {
-    let filter =
-        EnvFilter::try_from_env("KASSA_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter = EnvFilter::try_from_env("KASSA_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),
-        LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .init(),
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).init(),
     }
 }
 
@@ -26,15 +21,13 @@ pub fn init_logging(format: LogFormat) {
 /// and kept in the data folder (mode 0600), so it can be printed again at every start.
 pub fn demo_password(data_dir: &Path) -> Result<NewPassword> {
     if let Ok(p) = std::env::var("KASSA_DEMO_PASSWORD") {
-        return NewPassword::parse(&p)
-            .context("KASSA_DEMO_PASSWORD does not meet the password policy");
+        return NewPassword::parse(&p).context("KASSA_DEMO_PASSWORD does not meet the password policy");
     }
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
     let file = data_dir.join("demo-password");
     if let Ok(saved) = std::fs::read_to_string(&file) {
-        return NewPassword::parse(saved.trim())
-            .with_context(|| format!("{} holds no valid password", file.display()));
+        return NewPassword::parse(saved.trim()).with_context(|| format!("{} holds no valid password", file.display()));
     }
     let password = kassa_web::password::random_password(16);
     write_private(&file, &password).with_context(|| format!("cannot write {}", file.display()))?;
@@ -59,10 +52,7 @@ pub async fn serve(args: ServeArgs, demo: Option<NewPassword>) -> Result<()> {
     }
     let server = Server::bind(&args.listen).await?;
     let addr = server.local_addr();
-    let public_url = args
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{addr}"));
+    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
     let mail = mail_config(&args, &public_url)?;
     match &mail {
         MailConfig::Outbox { dir } => {
@@ -72,13 +62,14 @@ pub async fn serve(args: ServeArgs, demo: Option<NewPassword>) -> Result<()> {
             tracing::info!(host = %smtp.host, port = smtp.port, "sending email over SMTP")
         }
     }
+    kassa_web::mail::Mailer::check(&mail)?;
     let state = AppState::new(
         db.clone(),
         WebConfig {
             public_url: public_url.clone(),
             mail,
         },
-    )?;
+    );
     tracing::info!(%addr, database = db.url(), "Kassa is listening");
     if let Some(password) = &demo {
         println!("Kassa demo: {}/portal", public_url.trim_end_matches('/'));
@@ -89,10 +80,7 @@ pub async fn serve(args: ServeArgs, demo: Option<NewPassword>) -> Result<()> {
         println!("Sign in as any of: {}", users.join(", "));
         println!("Password: {}", password.expose());
     }
-    server
-        .serve(state, shutdown_signal())
-        .await
-        .context("serving HTTP")?;
+    server.serve(state, shutdown_signal()).await.context("serving HTTP")?;
     db.close().await;
     tracing::info!("stopped");
     Ok(())

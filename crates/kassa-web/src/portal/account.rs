@@ -24,25 +24,19 @@ pub(crate) struct LanguageForm {
 
 /// Anyone may pick a language; a member keeps it on their account, so it follows them to
 /// other browsers and into emails.
-pub(crate) async fn set_language(
-    State(state): State<AppState>,
-    req: Request,
-) -> Result<Response, WebError> {
+pub(crate) async fn set_language(State(state): State<AppState>, req: Request) -> Result<Response, WebError> {
     let member = req.extensions().get::<Member>().cloned();
     let Form(form) = Form::<LanguageForm>::from_request(req, &state)
         .await
         .map_err(|e| WebError::BadRequest(e.body_text()))?;
-    let lang = Lang::from_code(&form.lang)
-        .ok_or_else(|| WebError::BadRequest(format!("unknown language {:?}", form.lang)))?;
+    let lang =
+        Lang::from_code(&form.lang).ok_or_else(|| WebError::BadRequest(format!("unknown language {:?}", form.lang)))?;
     if let Some(m) = &member {
         let prefs = Preferences {
             language: Some(lang.code()),
             ..Default::default()
         };
-        state
-            .db
-            .set_preferences(m.user.id, &prefs, now_ms())
-            .await?;
+        state.db.set_preferences(m.user.id, &prefs, now_ms()).await?;
     }
     let next = match form.next.as_deref() {
         Some("/portal/sign-in") => "/portal/sign-in",
@@ -51,12 +45,7 @@ pub(crate) async fn set_language(
     let mut res = Redirect::to(next).into_response();
     res.headers_mut().append(
         header::SET_COOKIE,
-        set_cookie(
-            &state.config,
-            LANG_COOKIE,
-            lang.code(),
-            Some(365 * 24 * 3600),
-        ),
+        set_cookie(&state.config, LANG_COOKIE, lang.code(), Some(365 * 24 * 3600)),
     );
     Ok(res)
 }
@@ -80,10 +69,7 @@ pub(crate) async fn set_theme(
         theme: Some(theme.code()),
         ..Default::default()
     };
-    state
-        .db
-        .set_preferences(member.user.id, &prefs, now_ms())
-        .await?;
+    state.db.set_preferences(member.user.id, &prefs, now_ms()).await?;
     Ok(Redirect::to(safe_next(form.next.as_deref())).into_response())
 }
 
@@ -102,10 +88,7 @@ pub(crate) async fn switch_store(
     if !member.stores.iter().any(|s| s.store_id == form.store) {
         return Err(WebError::NotFound);
     }
-    state
-        .db
-        .set_session_store(&member.token_hash, &form.store)
-        .await?;
+    state.db.set_session_store(&member.token_hash, &form.store).await?;
     Ok(Redirect::to("/portal").into_response())
 }
 
@@ -219,11 +202,7 @@ pub(crate) async fn update_profile(
     let phone = form.phone.trim();
     let error = if name.is_empty() || name.chars().count() > 100 {
         Some("account-error-name")
-    } else if phone.chars().count() > 40
-        || !phone
-            .chars()
-            .all(|c| c.is_ascii_digit() || " +-()".contains(c))
-    {
+    } else if phone.chars().count() > 40 || !phone.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) {
         Some("account-error-phone")
     } else if jiff::tz::TimeZone::get(&form.timezone).is_err() {
         Some("account-error-timezone")
@@ -234,17 +213,15 @@ pub(crate) async fn update_profile(
         return account_page(&state, &member, None, Some(lang.t(key)), None).await;
     }
     let now = now_ms();
-    let before = serde_json::json!({"name": member.user.name, "phone": member.user.phone, "timezone": member.user.timezone});
+    let before =
+        serde_json::json!({"name": member.user.name, "phone": member.user.phone, "timezone": member.user.timezone});
     let prefs = Preferences {
         name: Some(name),
         phone: Some(phone),
         timezone: Some(&form.timezone),
         ..Default::default()
     };
-    state
-        .db
-        .set_preferences(member.user.id, &prefs, now)
-        .await?;
+    state.db.set_preferences(member.user.id, &prefs, now).await?;
     let after = serde_json::json!({"name": name, "phone": phone, "timezone": form.timezone});
     audit(
         &state,
@@ -271,11 +248,7 @@ pub(crate) async fn change_password(
     headers: HeaderMap,
     req: Request,
 ) -> Result<Response, WebError> {
-    let member = req
-        .extensions()
-        .get::<Member>()
-        .cloned()
-        .ok_or(WebError::Forbidden)?;
+    let member = req.extensions().get::<Member>().cloned().ok_or(WebError::Forbidden)?;
     let ip = client_ip(req.extensions());
     let Form(form) = Form::<PasswordForm>::from_request(req, &state)
         .await
@@ -283,42 +256,18 @@ pub(crate) async fn change_password(
     let lang = Lang::from_code(&member.user.language).unwrap_or(Lang::En);
     let fail = |key: &str| Some(lang.t(key));
     if !password::verify(&form.current_password, member.user.password_hash.as_deref()).await? {
-        return account_page(
-            &state,
-            &member,
-            None,
-            None,
-            fail("account-error-current-password"),
-        )
-        .await;
+        return account_page(&state, &member, None, None, fail("account-error-current-password")).await;
     }
     let new = match NewPassword::parse(&form.new_password) {
         Ok(p) => p,
-        Err(_) => {
-            return account_page(
-                &state,
-                &member,
-                None,
-                None,
-                fail("account-error-password-policy"),
-            )
-            .await
-        }
+        Err(_) => return account_page(&state, &member, None, None, fail("account-error-password-policy")).await,
     };
     if form.new_password != form.confirm_password {
-        return account_page(
-            &state,
-            &member,
-            None,
-            None,
-            fail("account-error-password-mismatch"),
-        )
-        .await;
+        return account_page(&state, &member, None, None, fail("account-error-password-mismatch")).await;
     }
     let hash = password::hash(&new).await?;
     let db = &state.db;
-    db.set_password_hash(member.user.id, &hash, now_ms())
-        .await?;
+    db.set_password_hash(member.user.id, &hash, now_ms()).await?;
     db.delete_sessions_of_user(member.user.id).await?;
     let user_agent = headers
         .get(header::USER_AGENT)

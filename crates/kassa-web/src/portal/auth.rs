@@ -4,8 +4,7 @@ use super::safe_next;
 use crate::i18n::Lang;
 use crate::password::{self, random_token};
 use crate::session::{
-    self, client_ip, cookie, csrf_cookie, session_cookie, set_cookie, Member, SessionEnded,
-    LANG_COOKIE,
+    self, client_ip, cookie, csrf_cookie, session_cookie, set_cookie, Member, SessionEnded, LANG_COOKIE,
 };
 use crate::views::{render, Page};
 use crate::{now_ms, AppState, WebError};
@@ -95,10 +94,7 @@ pub(crate) async fn sign_in(
     req: Request,
 ) -> Result<Response, WebError> {
     let ip = client_ip(req.extensions());
-    let previous = req
-        .extensions()
-        .get::<Member>()
-        .map(|m| m.token_hash.clone());
+    let previous = req.extensions().get::<Member>().map(|m| m.token_hash.clone());
     let Form(form) = Form::<SignInForm>::from_request(req, &state)
         .await
         .map_err(|e| WebError::BadRequest(e.body_text()))?;
@@ -124,11 +120,7 @@ pub(crate) async fn sign_in(
     let password_ok = if refusal == Some(SignInRefusal::Locked) {
         false
     } else {
-        password::verify(
-            &form.password,
-            user.as_ref().and_then(|u| u.password_hash.as_deref()),
-        )
-        .await?
+        password::verify(&form.password, user.as_ref().and_then(|u| u.password_hash.as_deref())).await?
     };
     let memberships = match (&user, password_ok, refusal) {
         (Some(u), true, None) => db.memberships_of(u.id).await?,
@@ -163,19 +155,13 @@ pub(crate) async fn sign_in(
                 "sign-in-error-expired"
             }
             (Some(SignInRefusal::NotActive), true) => {
-                db.record_audit(
-                    &audit("sign_in_refused_inactive", user_id, merchant_id),
-                    now,
-                )
-                .await?;
+                db.record_audit(&audit("sign_in_refused_inactive", user_id, merchant_id), now)
+                    .await?;
                 "sign-in-error-inactive"
             }
             (None, true) => {
-                db.record_audit(
-                    &audit("sign_in_refused_no_store", user_id, merchant_id),
-                    now,
-                )
-                .await?;
+                db.record_audit(&audit("sign_in_refused_no_store", user_id, merchant_id), now)
+                    .await?;
                 "sign-in-error-no-store"
             }
             _ => {
@@ -186,8 +172,7 @@ pub(crate) async fn sign_in(
                         action = "account_locked";
                     }
                 }
-                db.record_audit(&audit(action, user_id, merchant_id), now)
-                    .await?;
+                db.record_audit(&audit(action, user_id, merchant_id), now).await?;
                 if action == "account_locked" {
                     "sign-in-error-locked"
                 } else {
@@ -242,11 +227,7 @@ pub(crate) struct SignedIn<'a> {
 
 /// Starts the session: a fresh session id at every sign-in, so a session fixed before
 /// sign-in is worthless; the failure count starts over; the sign-in is audited.
-pub(crate) async fn complete_sign_in(
-    state: &AppState,
-    s: SignedIn<'_>,
-    next: &str,
-) -> Result<Response, WebError> {
+pub(crate) async fn complete_sign_in(state: &AppState, s: SignedIn<'_>, next: &str) -> Result<Response, WebError> {
     let db = &state.db;
     let now = now_ms();
     if let Some(old) = s.previous {
@@ -273,12 +254,7 @@ pub(crate) async fn complete_sign_in(
     let h = res.headers_mut();
     h.append(
         header::SET_COOKIE,
-        set_cookie(
-            config,
-            session_cookie(config),
-            &token,
-            Some(SESSION_ABSOLUTE_MS / 1000),
-        ),
+        set_cookie(config, session_cookie(config), &token, Some(SESSION_ABSOLUTE_MS / 1000)),
     );
     h.append(
         header::SET_COOKIE,
@@ -301,11 +277,7 @@ pub(crate) fn challenge_cookie(config: &crate::WebConfig) -> &'static str {
 
 /// Right password (or sign-in link), two-factor on: remember that for five minutes in a
 /// cookie-held one-time token and ask for the code.
-pub(crate) async fn start_challenge(
-    state: &AppState,
-    user_id: i64,
-    next: &str,
-) -> Result<Response, WebError> {
+pub(crate) async fn start_challenge(state: &AppState, user_id: i64, next: &str) -> Result<Response, WebError> {
     let token = random_token();
     let now = now_ms();
     state
@@ -338,18 +310,10 @@ pub(crate) async fn start_challenge(
 /// The merchant a user belongs to (their first store's), so that refused sign-ins show in
 /// that merchant's audit log.
 pub(crate) async fn merchant_of(state: &AppState, user_id: i64) -> Result<Option<i64>, WebError> {
-    Ok(state
-        .db
-        .memberships_of(user_id)
-        .await?
-        .first()
-        .map(|m| m.merchant_id))
+    Ok(state.db.memberships_of(user_id).await?.first().map(|m| m.merchant_id))
 }
 
-pub(crate) async fn sign_out(
-    State(state): State<AppState>,
-    member: Member,
-) -> Result<Response, WebError> {
+pub(crate) async fn sign_out(State(state): State<AppState>, member: Member) -> Result<Response, WebError> {
     state.db.delete_session(&member.token_hash).await?;
     state
         .db

@@ -39,16 +39,10 @@ impl Routes {
         H: Handler<T, AppState>,
         T: 'static,
     {
-        let filter =
-            MethodFilter::try_from(method.clone()).expect("portal routes use plain methods");
-        let route =
-            on(filter, handler).route_layer(axum::middleware::from_fn_with_state(access, guard));
+        let filter = MethodFilter::try_from(method.clone()).expect("portal routes use plain methods");
+        let route = on(filter, handler).route_layer(axum::middleware::from_fn_with_state(access, guard));
         self.router = self.router.route(path, route);
-        self.specs.push(RouteSpec {
-            method,
-            path,
-            access,
-        });
+        self.specs.push(RouteSpec { method, path, access });
         self
     }
 }
@@ -63,37 +57,12 @@ fn build() -> Routes {
     }
     .add(get.clone(), "/portal/sign-in", Public, auth::sign_in_page)
     .add(post.clone(), "/portal/sign-in", Public, auth::sign_in)
-    .add(
-        post.clone(),
-        "/portal/sign-out",
-        Member(SignedIn),
-        auth::sign_out,
-    )
-    .add(
-        post.clone(),
-        "/portal/language",
-        Public,
-        account::set_language,
-    )
-    .add(
-        post.clone(),
-        "/portal/theme",
-        Member(SignedIn),
-        account::set_theme,
-    )
-    .add(
-        post.clone(),
-        "/portal/store",
-        Member(SignedIn),
-        account::switch_store,
-    )
+    .add(post.clone(), "/portal/sign-out", Member(SignedIn), auth::sign_out)
+    .add(post.clone(), "/portal/language", Public, account::set_language)
+    .add(post.clone(), "/portal/theme", Member(SignedIn), account::set_theme)
+    .add(post.clone(), "/portal/store", Member(SignedIn), account::switch_store)
     .add(get.clone(), "/portal", Member(SignedIn), home::show)
-    .add(
-        get.clone(),
-        "/portal/account",
-        Member(SignedIn),
-        account::show,
-    )
+    .add(get.clone(), "/portal/account", Member(SignedIn), account::show)
     .add(
         post.clone(),
         "/portal/account/profile",
@@ -107,12 +76,7 @@ fn build() -> Routes {
         account::change_password,
     )
     // Account security: two-factor set-up and recovery codes.
-    .add(
-        get.clone(),
-        TWO_FACTOR_SETUP,
-        Member(SignedIn),
-        security::show,
-    )
+    .add(get.clone(), TWO_FACTOR_SETUP, Member(SignedIn), security::show)
     .add(
         post.clone(),
         "/portal/account/two-factor/setup",
@@ -145,12 +109,7 @@ fn build() -> Routes {
         Public,
         recovery::challenge_form,
     )
-    .add(
-        post.clone(),
-        "/portal/sign-in/two-factor",
-        Public,
-        recovery::challenge,
-    )
+    .add(post.clone(), "/portal/sign-in/two-factor", Public, recovery::challenge)
     .add(
         get.clone(),
         "/portal/sign-in/link",
@@ -181,24 +140,14 @@ fn build() -> Routes {
         Public,
         recovery::reset_request_page,
     )
-    .add(
-        post.clone(),
-        "/portal/password-reset",
-        Public,
-        recovery::reset_request,
-    )
+    .add(post.clone(), "/portal/password-reset", Public, recovery::reset_request)
     .add(
         get.clone(),
         "/portal/password-reset/{token}",
         Public,
         recovery::reset_page,
     )
-    .add(
-        post.clone(),
-        "/portal/password-reset/{token}",
-        Public,
-        recovery::reset,
-    )
+    .add(post.clone(), "/portal/password-reset/{token}", Public, recovery::reset)
     .add(
         get.clone(),
         "/portal/invitation/{token}",
@@ -212,36 +161,16 @@ fn build() -> Routes {
         recovery::accept_invitation,
     )
     // User management and the audit log.
-    .add(
-        get.clone(),
-        "/portal/users",
-        Member(ManageUsers),
-        users::list,
-    )
+    .add(get.clone(), "/portal/users", Member(ManageUsers), users::list)
     .add(
         get.clone(),
         "/portal/users/invite",
         Member(ManageUsers),
         users::invite_form,
     )
-    .add(
-        post.clone(),
-        "/portal/users/invite",
-        Member(ManageUsers),
-        users::invite,
-    )
-    .add(
-        get.clone(),
-        "/portal/users/audit",
-        Member(ManageUsers),
-        users::audit,
-    )
-    .add(
-        get.clone(),
-        "/portal/users/{id}",
-        Member(ManageUsers),
-        users::detail,
-    )
+    .add(post.clone(), "/portal/users/invite", Member(ManageUsers), users::invite)
+    .add(get.clone(), "/portal/users/audit", Member(ManageUsers), users::audit)
+    .add(get.clone(), "/portal/users/{id}", Member(ManageUsers), users::detail)
     .add(
         post.clone(),
         "/portal/users/{id}/access",
@@ -260,12 +189,7 @@ fn build() -> Routes {
         Member(ManageUsers),
         users::reactivate,
     )
-    .add(
-        post,
-        "/portal/users/{id}/resend",
-        Member(ManageUsers),
-        users::resend,
-    )
+    .add(post, "/portal/users/{id}/resend", Member(ManageUsers), users::resend)
 }
 
 /// Where an admin who must set up two-factor is sent.

@@ -38,10 +38,7 @@ pub(crate) struct Visitor {
 
 impl FromRequestParts<AppState> for Visitor {
     type Rejection = std::convert::Infallible;
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let member = parts.extensions.get::<Member>();
         let lang = member
             .and_then(|m| Lang::from_code(&m.user.language))
@@ -89,13 +86,7 @@ impl Visitor {
         res
     }
 
-    fn link_status(
-        &self,
-        state: &AppState,
-        title: &str,
-        text: &str,
-        status: StatusCode,
-    ) -> Response {
+    fn link_status(&self, state: &AppState, title: &str, text: &str, status: StatusCode) -> Response {
         let page = self.page(title, "/portal/sign-in");
         self.show(
             state,
@@ -110,12 +101,7 @@ impl Visitor {
     }
 
     fn invalid_link(&self, state: &AppState) -> Response {
-        self.link_status(
-            state,
-            "link-invalid-title",
-            "link-invalid-text",
-            StatusCode::GONE,
-        )
+        self.link_status(state, "link-invalid-title", "link-invalid-text", StatusCode::GONE)
     }
 }
 
@@ -219,10 +205,7 @@ pub(crate) fn invitation_mail(
     expires: String,
 ) -> Mail {
     let args = |extra: &[(&'static str, String)]| {
-        let mut a = vec![
-            ("inviter", inviter.to_owned()),
-            ("merchant", merchant.to_owned()),
-        ];
+        let mut a = vec![("inviter", inviter.to_owned()), ("merchant", merchant.to_owned())];
         a.extend_from_slice(extra);
         a
     };
@@ -233,10 +216,7 @@ pub(crate) fn invitation_mail(
         vec![
             (lang.t_args("mail-invitation-body", &args(&[])), None),
             (lang.t("mail-invitation-action"), Some(link)),
-            (
-                lang.t_args("mail-invitation-expiry", &[("expires", expires)]),
-                None,
-            ),
+            (lang.t_args("mail-invitation-expiry", &[("expires", expires)]), None),
             (lang.t("mail-ignore"), None),
         ],
     )
@@ -307,9 +287,7 @@ pub(crate) async fn reset_request(
                 )
                 .await?;
             let lang = lang_of(&user);
-            let link = state
-                .config
-                .link(&format!("/portal/password-reset/{token}"));
+            let link = state.config.link(&format!("/portal/password-reset/{token}"));
             let mail = compose(
                 lang,
                 &user.email,
@@ -382,25 +360,16 @@ fn set_password_page(
 
 /// The new password of a set-password form, or the message key saying what is wrong.
 fn checked_password(form: &NewPasswordForm) -> Result<NewPassword, &'static str> {
-    let password =
-        NewPassword::parse(&form.new_password).map_err(|_| "account-error-password-policy")?;
+    let password = NewPassword::parse(&form.new_password).map_err(|_| "account-error-password-policy")?;
     if form.new_password != form.confirm_password {
         return Err("account-error-password-mismatch");
     }
     Ok(password)
 }
 
-async fn user_of_token(
-    state: &AppState,
-    token: &str,
-    purpose: TokenPurpose,
-) -> Result<Option<UserRow>, WebError> {
+async fn user_of_token(state: &AppState, token: &str, purpose: TokenPurpose) -> Result<Option<UserRow>, WebError> {
     let now = now_ms();
-    match state
-        .db
-        .token_user(&token_hash(token), purpose, now)
-        .await?
-    {
+    match state.db.token_user(&token_hash(token), purpose, now).await? {
         Some(id) => Ok(state.db.user_by_id(id).await?),
         None => Ok(None),
     }
@@ -412,9 +381,7 @@ pub(crate) async fn reset_page(
     Path(token): Path<String>,
 ) -> Result<Response, WebError> {
     match user_of_token(&state, &token, TokenPurpose::PasswordReset).await? {
-        Some(user) => Ok(set_password_page(
-            &state, &v, &user, false, &token, "", None,
-        )),
+        Some(user) => Ok(set_password_page(&state, &v, &user, false, &token, "", None)),
         None => Ok(v.invalid_link(&state)),
     }
 }
@@ -430,17 +397,7 @@ pub(crate) async fn reset(
     };
     let password = match checked_password(&form) {
         Ok(p) => p,
-        Err(key) => {
-            return Ok(set_password_page(
-                &state,
-                &v,
-                &user,
-                false,
-                &token,
-                "",
-                Some(key),
-            ))
-        }
+        Err(key) => return Ok(set_password_page(&state, &v, &user, false, &token, "", Some(key))),
     };
     let hash = password::hash(&password).await?;
     let now = now_ms();
@@ -508,17 +465,7 @@ pub(crate) async fn accept_invitation(
     }
     let password = match checked_password(&form) {
         Ok(p) => p,
-        Err(key) => {
-            return Ok(set_password_page(
-                &state,
-                &v,
-                &user,
-                true,
-                &token,
-                &name,
-                Some(key),
-            ))
-        }
+        Err(key) => return Ok(set_password_page(&state, &v, &user, true, &token, &name, Some(key))),
     };
     let hash = password::hash(&password).await?;
     let now = now_ms();
@@ -526,12 +473,7 @@ pub(crate) async fn accept_invitation(
         .db
         .consume_token(&token_hash(&token), TokenPurpose::Invitation, now)
         .await?;
-    if used != Some(user.id)
-        || !state
-            .db
-            .activate_invited_user(user.id, &name, &hash, now)
-            .await?
-    {
+    if used != Some(user.id) || !state.db.activate_invited_user(user.id, &name, &hash, now).await? {
         return Ok(v.invalid_link(&state));
     }
     let after = serde_json::json!({ "name": name, "status": "active" }).to_string();
@@ -690,12 +632,7 @@ pub(crate) async fn challenge_form(
     if challenged_user(&state, &v).await?.is_none() {
         return Ok(challenge_expired());
     }
-    Ok(challenge_page(
-        &state,
-        &v,
-        q.next.as_deref().unwrap_or("/portal"),
-        None,
-    ))
+    Ok(challenge_page(&state, &v, q.next.as_deref().unwrap_or("/portal"), None))
 }
 
 #[derive(Deserialize)]
@@ -741,12 +678,7 @@ pub(crate) async fn challenge(
         if locked_until.is_some_and(|t| t > now) {
             return Ok(challenge_expired());
         }
-        return Ok(challenge_page(
-            &state,
-            &v,
-            &next,
-            Some("two-factor-error-code"),
-        ));
+        return Ok(challenge_page(&state, &v, &next, Some("two-factor-error-code")));
     };
     let token = v.challenge.as_deref().unwrap_or_default();
     if db

@@ -54,13 +54,8 @@ async fn security_page(
     error: Option<&str>,
     recovery_codes: Vec<String>,
 ) -> Result<Response, WebError> {
-    let page = Page::member(member, None, "security-title", "/portal/account/security")
-        .with_notice(notice);
-    let user = state
-        .db
-        .user_by_id(member.user.id)
-        .await?
-        .ok_or(WebError::NotFound)?;
+    let page = Page::member(member, None, "security-title", "/portal/account/security").with_notice(notice);
+    let user = state.db.user_by_id(member.user.id).await?.ok_or(WebError::NotFound)?;
     let enabled = user.totp_secret.is_some();
     let setup = if enabled {
         None
@@ -121,10 +116,7 @@ pub(crate) async fn show(
 }
 
 /// Starts (or restarts) setup with a new secret, kept as pending until a code confirms it.
-pub(crate) async fn setup(
-    State(state): State<AppState>,
-    member: Member,
-) -> Result<Response, WebError> {
+pub(crate) async fn setup(State(state): State<AppState>, member: Member) -> Result<Response, WebError> {
     if member.user.totp_secret.is_some() {
         return Ok(Redirect::to("/portal/account/security").into_response());
     }
@@ -155,10 +147,7 @@ fn audit_event<'a>(member: &'a Member, action: &'a str, after: Option<String>) -
 }
 
 fn hashes(codes: &[String]) -> Vec<String> {
-    codes
-        .iter()
-        .map(|c| two_factor::recovery_code_hash(c))
-        .collect()
+    codes.iter().map(|c| two_factor::recovery_code_hash(c)).collect()
 }
 
 /// A code from the app proves it holds the secret: two-factor goes on, and the recovery
@@ -173,14 +162,7 @@ pub(crate) async fn confirm(
         return Ok(Redirect::to("/portal/account/security").into_response());
     };
     let Some(step) = two_factor::verify(&secret, &form.code, now) else {
-        return security_page(
-            &state,
-            &member,
-            None,
-            Some("two-factor-error-code"),
-            Vec::new(),
-        )
-        .await;
+        return security_page(&state, &member, None, Some("two-factor-error-code"), Vec::new()).await;
     };
     let codes = two_factor::new_recovery_codes();
     let event = audit_event(
@@ -198,14 +180,7 @@ pub(crate) async fn confirm(
     let mut member = member;
     member.user.totp_secret = Some(secret);
     member.must_enrol_two_factor = false;
-    security_page(
-        &state,
-        &member,
-        Some("security-notice-enabled"),
-        None,
-        codes,
-    )
-    .await
+    security_page(&state, &member, Some("security-notice-enabled"), None, codes).await
 }
 
 #[derive(Deserialize)]
@@ -237,14 +212,7 @@ pub(crate) async fn new_recovery_codes(
         .db
         .replace_recovery_codes(member.user.id, &hashes(&codes), &event, now_ms())
         .await?;
-    security_page(
-        &state,
-        &member,
-        Some("security-notice-new-codes"),
-        None,
-        codes,
-    )
-    .await
+    security_page(&state, &member, Some("security-notice-new-codes"), None, codes).await
 }
 
 /// Turning two-factor off needs the password, and is refused where the merchant's policy
@@ -255,14 +223,7 @@ pub(crate) async fn disable(
     Form(form): Form<PasswordConfirmForm>,
 ) -> Result<Response, WebError> {
     if required_for(&member) {
-        return security_page(
-            &state,
-            &member,
-            None,
-            Some("security-disable-not-allowed"),
-            Vec::new(),
-        )
-        .await;
+        return security_page(&state, &member, None, Some("security-disable-not-allowed"), Vec::new()).await;
     }
     if !password::verify(&form.current_password, member.user.password_hash.as_deref()).await? {
         return security_page(
@@ -279,9 +240,6 @@ pub(crate) async fn disable(
         "two_factor_disabled",
         Some(serde_json::json!({ "two_factor": false }).to_string()),
     );
-    state
-        .db
-        .disable_two_factor(member.user.id, &event, now_ms())
-        .await?;
+    state.db.disable_two_factor(member.user.id, &event, now_ms()).await?;
     Ok(Redirect::to("/portal/account/security?done=disabled").into_response())
 }

@@ -22,8 +22,8 @@ use kassa_core::access::{allows, Permission, Role, Section};
 use kassa_core::account::{Email, UserStatus};
 use kassa_core::team::{may_change_access, INVITATION_VALID_MS};
 use kassa_db::{
-    AccessRefusal, AccessUpdate, AuditEvent, AuditFilter, AuditRow, Invitation, MerchantStoreRow,
-    TeamMembershipRow, TokenPurpose, UserRow,
+    AccessRefusal, AccessUpdate, AuditEvent, AuditFilter, AuditRow, Invitation, MerchantStoreRow, TeamMembershipRow,
+    TokenPurpose, UserRow,
 };
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -164,17 +164,9 @@ struct UsersTemplate {
     policy_on: bool,
 }
 
-pub(crate) async fn list(
-    State(state): State<AppState>,
-    member: Member,
-) -> Result<Response, WebError> {
+pub(crate) async fn list(State(state): State<AppState>, member: Member) -> Result<Response, WebError> {
     let merchant_id = member.store.merchant_id;
-    let page = Page::member(
-        &member,
-        Some(Section::Users),
-        "users-title",
-        "/portal/users",
-    );
+    let page = Page::member(&member, Some(Section::Users), "users-title", "/portal/users");
     let now = now_ms();
     let users = state.db.users_of_merchant(merchant_id).await?;
     let mut roles = roles_by_user(&state.db.team_memberships(merchant_id).await?);
@@ -201,10 +193,7 @@ pub(crate) async fn list(
                 status_badge,
                 external_until: u.access_expires_at.map(|t| expiry_date(t, tz)),
                 two_factor: u.totp_secret.is_some(),
-                last_sign_in: u
-                    .last_sign_in_at
-                    .map(|t| format_time(t, tz))
-                    .unwrap_or_default(),
+                last_sign_in: u.last_sign_in_at.map(|t| format_time(t, tz)).unwrap_or_default(),
             }
         })
         .collect();
@@ -305,10 +294,7 @@ async fn invite_page(
     Ok(res)
 }
 
-pub(crate) async fn invite_form(
-    State(state): State<AppState>,
-    member: Member,
-) -> Result<Response, WebError> {
+pub(crate) async fn invite_form(State(state): State<AppState>, member: Member) -> Result<Response, WebError> {
     let form = InviteForm {
         kind: "internal".into(),
         role: Role::User.code().into(),
@@ -335,15 +321,10 @@ fn parse_form<T: serde::de::DeserializeOwned + Default>(body: &str) -> Result<T,
             map.insert(k, v.into());
         }
     }
-    serde_json::from_value(serde_json::Value::Object(map))
-        .map_err(|e| WebError::BadRequest(e.to_string()))
+    serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| WebError::BadRequest(e.to_string()))
 }
 
-pub(crate) async fn invite(
-    State(state): State<AppState>,
-    member: Member,
-    body: String,
-) -> Result<Response, WebError> {
+pub(crate) async fn invite(State(state): State<AppState>, member: Member, body: String) -> Result<Response, WebError> {
     let form: InviteForm = parse_form(&body)?;
     let (email, role, expires_at, lang) = match check_invitation(&state, &member, &form).await? {
         Ok(ok) => ok,
@@ -385,15 +366,7 @@ pub(crate) async fn invite(
         }
         Err(e) => return Err(e.into()),
     };
-    send_invitation(
-        &state,
-        &member,
-        email.as_str(),
-        lang,
-        &token,
-        now + INVITATION_VALID_MS,
-    )
-    .await?;
+    send_invitation(&state, &member, email.as_str(), lang, &token, now + INVITATION_VALID_MS).await?;
     Ok(Redirect::to(&format!("/portal/users/{id}?done=invited")).into_response())
 }
 
@@ -445,14 +418,7 @@ async fn send_invitation(
     let link = state.config.link(&format!("/portal/invitation/{token}"));
     // The invitee has no timezone yet; the inviter's is the best guess for "when".
     let expires = format_time(expires_at, &member.user.timezone);
-    let mail = invitation_mail(
-        lang,
-        to,
-        &member.user.name,
-        &member.store.merchant_name,
-        link,
-        expires,
-    );
+    let mail = invitation_mail(lang, to, &member.user.name, &member.store.merchant_name, link, expires);
     state.mailer.send(mail).await
 }
 
@@ -518,11 +484,7 @@ async fn target(state: &AppState, member: &Member, id: i64) -> Result<UserRow, W
 }
 
 /// The target's roles in the merchant's stores.
-async fn roles_of(
-    state: &AppState,
-    member: &Member,
-    id: i64,
-) -> Result<Vec<TeamMembershipRow>, WebError> {
+async fn roles_of(state: &AppState, member: &Member, id: i64) -> Result<Vec<TeamMembershipRow>, WebError> {
     Ok(state
         .db
         .team_memberships(member.store.merchant_id)
@@ -545,8 +507,7 @@ async fn detail_page(
 ) -> Result<Response, WebError> {
     let user = target(state, member, id).await?;
     let here = format!("/portal/users/{id}");
-    let page =
-        Page::member(member, Some(Section::Users), "users-detail-title", &here).with_notice(notice);
+    let page = Page::member(member, Some(Section::Users), "users-detail-title", &here).with_notice(notice);
     let tz = &member.user.timezone;
     let now = now_ms();
     let current = roles_of(state, member, id).await?;
@@ -582,10 +543,7 @@ async fn detail_page(
                 if t <= now {
                     page.t("users-invitation-expired")
                 } else {
-                    page.t_args(
-                        "users-invitation-valid-until",
-                        &[("time", format_time(t, tz))],
-                    )
+                    page.t_args("users-invitation-valid-until", &[("time", format_time(t, tz))])
                 }
             })
             .unwrap_or_default()
@@ -596,10 +554,7 @@ async fn detail_page(
         person: Some(&user.email),
         ..Default::default()
     };
-    let events = state
-        .db
-        .audit_page(member.store.merchant_id, &filter, 10)
-        .await?;
+    let events = state.db.audit_page(member.store.merchant_id, &filter, 10).await?;
     let (status_label, status_badge) = status_of(&page, &user, now);
     let mut res = render(&DetailTemplate {
         error: error.map(|k| page.t(k)),
@@ -607,10 +562,7 @@ async fn detail_page(
         status_badge,
         external_until: user.access_expires_at.map(|t| expiry_date(t, tz)),
         created: format_time(user.created_at, tz),
-        last_sign_in: user
-            .last_sign_in_at
-            .map(|t| format_time(t, tz))
-            .unwrap_or_default(),
+        last_sign_in: user.last_sign_in_at.map(|t| format_time(t, tz)).unwrap_or_default(),
         access,
         roles: Role::ALL
             .into_iter()
@@ -661,8 +613,7 @@ fn done(id: i64, what: &str) -> Response {
 
 fn access_json(rows: &[(String, String)], expires: Option<String>, status: &str) -> String {
     let stores: BTreeMap<&str, &str> = rows.iter().map(|(s, r)| (s.as_str(), r.as_str())).collect();
-    serde_json::json!({ "stores": stores, "access_expires_at": expires, "status": status })
-        .to_string()
+    serde_json::json!({ "stores": stores, "access_expires_at": expires, "status": status }).to_string()
 }
 
 /// Changes roles per store (`role_<StoreID>` fields, empty for no access) and, for
@@ -676,10 +627,7 @@ pub(crate) async fn change_access(
     let user = target(&state, &member, id).await?;
     let current = roles_of(&state, &member, id).await?;
     let manageable = manageable_stores(&member);
-    let mut after: BTreeMap<String, String> = current
-        .iter()
-        .map(|m| (m.store_id.clone(), m.role.clone()))
-        .collect();
+    let mut after: BTreeMap<String, String> = current.iter().map(|m| (m.store_id.clone(), m.role.clone())).collect();
     let mut changes = Vec::new();
     for (key, value) in &fields {
         let Some(store) = key.strip_prefix("role_") else {
@@ -721,16 +669,11 @@ pub(crate) async fn change_access(
         // Only external users carry a date; an internal user's form has no such field.
         (Some(date), Some(_)) => match day_end(date, tz) {
             Some(t) => Some(Some(t)),
-            None => {
-                return detail_page(&state, &member, id, None, Some("users-error-expiry")).await
-            }
+            None => return detail_page(&state, &member, id, None, Some("users-error-expiry")).await,
         },
         _ => None,
     };
-    let before_rows: Vec<(String, String)> = current
-        .iter()
-        .map(|m| (m.store_id.clone(), m.role.clone()))
-        .collect();
+    let before_rows: Vec<(String, String)> = current.iter().map(|m| (m.store_id.clone(), m.role.clone())).collect();
     let after_rows: Vec<(String, String)> = after.into_iter().collect();
     let before = access_json(
         &before_rows,
@@ -738,11 +681,7 @@ pub(crate) async fn change_access(
         &user.status,
     );
     let after_expiry = new_expiry.unwrap_or(user.access_expires_at);
-    let after = access_json(
-        &after_rows,
-        after_expiry.map(|t| expiry_date(t, tz)),
-        &user.status,
-    );
+    let after = access_json(&after_rows, after_expiry.map(|t| expiry_date(t, tz)), &user.status);
     let update = AccessUpdate {
         memberships: changes.iter().map(|(s, r)| (s.as_str(), *r)).collect(),
         status: None,
@@ -899,13 +838,7 @@ pub(crate) async fn resend(
     let expires_at = now + INVITATION_VALID_MS;
     state
         .db
-        .replace_token(
-            user.id,
-            TokenPurpose::Invitation,
-            &token_hash(&token),
-            expires_at,
-            now,
-        )
+        .replace_token(user.id, TokenPurpose::Invitation, &token_hash(&token), expires_at, now)
         .await?;
     let lang = Lang::from_code(&user.language).unwrap_or(Lang::En);
     send_invitation(&state, &member, &user.email, lang, &token, expires_at).await?;
@@ -963,14 +896,9 @@ pub(crate) async fn audit(
     member: Member,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
-    let q: AuditQuery = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
-        .map_err(|e| WebError::BadRequest(e.to_string()))?;
-    let page = Page::member(
-        &member,
-        Some(Section::Users),
-        "audit-title",
-        "/portal/users/audit",
-    );
+    let q: AuditQuery =
+        serde_urlencoded::from_str(raw.as_deref().unwrap_or("")).map_err(|e| WebError::BadRequest(e.to_string()))?;
+    let page = Page::member(&member, Some(Section::Users), "audit-title", "/portal/users/audit");
     let tz = &member.user.timezone;
     let action = non_empty(&q.action).filter(|a| AUDIT_ACTIONS.contains(a));
     let person = non_empty(&q.user);
@@ -994,12 +922,7 @@ pub(crate) async fn audit(
         rows.truncate(AUDIT_PAGE as usize);
         let last = rows.last().map(|r| r.id).unwrap_or_default();
         let mut params: Vec<(&str, String)> = Vec::new();
-        for (k, v) in [
-            ("action", action),
-            ("user", person),
-            ("from", from),
-            ("to", to),
-        ] {
+        for (k, v) in [("action", action), ("user", person), ("from", from), ("to", to)] {
             if let Some(v) = v {
                 params.push((k, v.to_owned()));
             }
@@ -1035,11 +958,7 @@ pub(crate) async fn audit(
         to: to.unwrap_or_default().to_owned(),
         events: audit_lines(&page, rows, tz),
         older,
-        filtered: action.is_some()
-            || person.is_some()
-            || from.is_some()
-            || to.is_some()
-            || q.before.is_some(),
+        filtered: action.is_some() || person.is_some() || from.is_some() || to.is_some() || q.before.is_some(),
         error: bad_date.then(|| page.t("audit-error-date")),
         page,
     }))
@@ -1062,8 +981,7 @@ mod tests {
 
     #[test]
     fn repeated_store_fields_parse() {
-        let f: InviteForm =
-            parse_form("email=a%40b.se&kind=internal&store=M100001&store=M100002").unwrap();
+        let f: InviteForm = parse_form("email=a%40b.se&kind=internal&store=M100001&store=M100002").unwrap();
         assert_eq!(f.store, vec!["M100001", "M100002"]);
         let f: InviteForm = parse_form("email=a%40b.se&store=M100001").unwrap();
         assert_eq!(f.store, vec!["M100001"]);

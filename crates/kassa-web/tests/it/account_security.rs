@@ -15,25 +15,16 @@ async fn password_reset_by_email_works_once_and_ends_other_sessions() {
         assert_eq!(status, 200);
         assert!(form.contains("Reset your password"));
         let res = c
-            .post_form(
-                "/portal/password-reset",
-                &[("email", "USER@demo.kassa.test")],
-            )
+            .post_form("/portal/password-reset", &[("email", "USER@demo.kassa.test")])
             .await;
         assert_eq!(res.status(), 200);
         let known = res.text().await.unwrap();
         let res = c
-            .post_form(
-                "/portal/password-reset",
-                &[("email", "nobody@demo.kassa.test")],
-            )
+            .post_form("/portal/password-reset", &[("email", "nobody@demo.kassa.test")])
             .await;
         let unknown = res.text().await.unwrap();
         let said = "If an account with that email can sign in";
-        assert!(
-            known.contains(said) && unknown.contains(said),
-            "same answer either way"
-        );
+        assert!(known.contains(said) && unknown.contains(said), "same answer either way");
         assert_eq!(app.mails().len(), 1, "only the real account gets mail");
         let mail = app.mails().pop().unwrap();
         assert_eq!(mail.subject, "Reset your Kassa password");
@@ -45,29 +36,19 @@ async fn password_reset_by_email_works_once_and_ends_other_sessions() {
         let res = c
             .post_form(
                 &link,
-                &[
-                    ("new_password", NEW_PASSWORD),
-                    ("confirm_password", "not the same one"),
-                ],
+                &[("new_password", NEW_PASSWORD), ("confirm_password", "not the same one")],
             )
             .await;
         assert_eq!(res.status(), 422);
         let res = c
             .post_form(
                 &link,
-                &[
-                    ("new_password", NEW_PASSWORD),
-                    ("confirm_password", NEW_PASSWORD),
-                ],
+                &[("new_password", NEW_PASSWORD), ("confirm_password", NEW_PASSWORD)],
             )
             .await;
         assert_eq!(location(&res), "/portal/sign-in?notice=password_reset");
         assert_eq!(c.page(&link).await.0, 410, "one use");
-        assert_eq!(
-            open_session.get("/portal").await.status(),
-            303,
-            "sessions ended"
-        );
+        assert_eq!(open_session.get("/portal").await.status(), 303, "sessions ended");
         assert_eq!(
             app.client()
                 .sign_in("user@demo.kassa.test", DEMO_PASSWORD)
@@ -83,18 +64,12 @@ async fn password_reset_by_email_works_once_and_ends_other_sessions() {
             303
         );
         for action in ["password_reset_requested", "password_reset"] {
-            assert_eq!(
-                app.db().audit_events(Some(action), 5).await.unwrap().len(),
-                1
-            );
+            assert_eq!(app.db().audit_events(Some(action), 5).await.unwrap().len(), 1);
         }
 
         // A link older than an hour does not work.
-        c.post_form(
-            "/portal/password-reset",
-            &[("email", "user@demo.kassa.test")],
-        )
-        .await;
+        c.post_form("/portal/password-reset", &[("email", "user@demo.kassa.test")])
+            .await;
         let link = app.last_link_to("user@demo.kassa.test");
         app.db()
             .execute_trusted("UPDATE user_tokens SET expires_at = expires_at - 3600001")
@@ -111,10 +86,7 @@ async fn a_sign_in_link_signs_in_once_within_fifteen_minutes() {
         let c = app.client();
         c.page("/portal/sign-in/link").await;
         let res = c
-            .post_form(
-                "/portal/sign-in/link",
-                &[("email", "settlement@demo.kassa.test")],
-            )
+            .post_form("/portal/sign-in/link", &[("email", "settlement@demo.kassa.test")])
             .await;
         assert_eq!(res.status(), 200);
         let link = app.last_link_to("settlement@demo.kassa.test");
@@ -124,10 +96,7 @@ async fn a_sign_in_link_signs_in_once_within_fifteen_minutes() {
         assert_eq!(status, 200);
         assert!(page.contains("Sign in as settlement@demo.kassa.test?"));
         let res = c.post_form(&link, &[]).await;
-        assert_eq!(
-            (res.status().as_u16(), location(&res)),
-            (303, "/portal".to_owned())
-        );
+        assert_eq!((res.status().as_u16(), location(&res)), (303, "/portal".to_owned()));
         assert_eq!(c.page("/portal").await.0, 200);
         let other = app.client();
         other.page("/portal/sign-in").await;
@@ -136,11 +105,8 @@ async fn a_sign_in_link_signs_in_once_within_fifteen_minutes() {
         assert!(event.after_json.as_deref().unwrap().contains("magic_link"));
 
         // Expired after 15 minutes.
-        c.post_form(
-            "/portal/sign-in/link",
-            &[("email", "settlement@demo.kassa.test")],
-        )
-        .await;
+        c.post_form("/portal/sign-in/link", &[("email", "settlement@demo.kassa.test")])
+            .await;
         let link = app.last_link_to("settlement@demo.kassa.test");
         app.db()
             .execute_trusted("UPDATE user_tokens SET expires_at = expires_at - 900001")
@@ -150,16 +116,11 @@ async fn a_sign_in_link_signs_in_once_within_fifteen_minutes() {
         // Deactivated users get no link.
         let before = app.mails().len();
         app.db()
-            .execute_trusted(
-                "UPDATE users SET status = 'deactivated' WHERE email = 'readonly@demo.kassa.test'",
-            )
+            .execute_trusted("UPDATE users SET status = 'deactivated' WHERE email = 'readonly@demo.kassa.test'")
             .await
             .unwrap();
-        c.post_form(
-            "/portal/sign-in/link",
-            &[("email", "readonly@demo.kassa.test")],
-        )
-        .await;
+        c.post_form("/portal/sign-in/link", &[("email", "readonly@demo.kassa.test")])
+            .await;
         assert_eq!(app.mails().len(), before);
     })
     .await;
@@ -207,16 +168,10 @@ async fn two_factor_set_up_sign_in_with_codes_and_recovery_codes() {
     on_each_backend(|app| async move {
         let c = app.signed_in("user@demo.kassa.test").await;
         let (_, security) = c.page("/portal/account/security").await;
-        assert!(
-            security.contains("does not require two-factor"),
-            "demo policy is off"
-        );
+        assert!(security.contains("does not require two-factor"), "demo policy is off");
         let (secret, codes) = enrol(&c).await;
         let (_, account) = c.page("/portal/account").await;
-        assert!(
-            account.contains("badge-success"),
-            "account page shows it on"
-        );
+        assert!(account.contains("badge-success"), "account page shows it on");
 
         // Password alone is no longer enough.
         let b = app.client();
@@ -225,32 +180,23 @@ async fn two_factor_set_up_sign_in_with_codes_and_recovery_codes() {
         assert_eq!(b.get("/portal").await.status(), 303, "no session yet");
         let (status, _) = b.page(&location(&res)).await;
         assert_eq!(status, 200);
-        let res = b
-            .post_form("/portal/sign-in/two-factor", &[("code", "123456")])
-            .await;
+        let res = b.post_form("/portal/sign-in/two-factor", &[("code", "123456")]).await;
         assert_eq!(res.status(), 401);
         // The code that confirmed set-up cannot be replayed; the app's next one (accepted
         // one step early, for clock drift) works.
         let code = two_factor::code_at(&secret, kassa_web::now_ms() + 30_000);
-        let res = b
-            .post_form("/portal/sign-in/two-factor", &[("code", &code)])
-            .await;
+        let res = b.post_form("/portal/sign-in/two-factor", &[("code", &code)]).await;
         assert_eq!(location(&res), "/portal");
         assert_eq!(b.page("/portal").await.0, 200);
         // The same code again, in another browser, is refused.
         let r = app.client();
         r.sign_in("user@demo.kassa.test", DEMO_PASSWORD).await;
         r.page("/portal/sign-in/two-factor").await;
-        let res = r
-            .post_form("/portal/sign-in/two-factor", &[("code", &code)])
-            .await;
+        let res = r.post_form("/portal/sign-in/two-factor", &[("code", &code)]).await;
         assert_eq!(res.status(), 401, "a code works once");
         // A recovery code works, once.
         let res = r
-            .post_form(
-                "/portal/sign-in/two-factor",
-                &[("code", &codes[0].to_uppercase())],
-            )
+            .post_form("/portal/sign-in/two-factor", &[("code", &codes[0].to_uppercase())])
             .await;
         assert_eq!(location(&res), "/portal");
         let again = app.client();
@@ -273,10 +219,7 @@ async fn two_factor_set_up_sign_in_with_codes_and_recovery_codes() {
         // Turning it off needs the password.
         b.page("/portal/account/security").await;
         let res = b
-            .post_form(
-                "/portal/account/two-factor/disable",
-                &[("current_password", "wrong")],
-            )
+            .post_form("/portal/account/two-factor/disable", &[("current_password", "wrong")])
             .await;
         assert_eq!(res.status(), 422);
         let res = b
@@ -287,11 +230,7 @@ async fn two_factor_set_up_sign_in_with_codes_and_recovery_codes() {
             .await;
         assert_eq!(res.status(), 303);
         assert_eq!(
-            location(
-                &app.client()
-                    .sign_in("user@demo.kassa.test", DEMO_PASSWORD)
-                    .await
-            ),
+            location(&app.client().sign_in("user@demo.kassa.test", DEMO_PASSWORD).await),
             "/portal"
         );
         for action in [
@@ -301,11 +240,7 @@ async fn two_factor_set_up_sign_in_with_codes_and_recovery_codes() {
             "two_factor_failed",
         ] {
             assert!(
-                !app.db()
-                    .audit_events(Some(action), 5)
-                    .await
-                    .unwrap()
-                    .is_empty(),
+                !app.db().audit_events(Some(action), 5).await.unwrap().is_empty(),
                 "{action} audited"
             );
         }

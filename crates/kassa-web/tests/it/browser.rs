@@ -20,8 +20,7 @@ impl Drop for Driver {
 }
 
 fn chromedriver_path() -> Option<String> {
-    let path =
-        std::env::var("KASSA_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+    let path = std::env::var("KASSA_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
     std::path::Path::new(&path).exists().then_some(path)
 }
 
@@ -129,10 +128,7 @@ async fn sign_in_with(b: &Browser, base: &str, email: &str, password: &str) {
         .click()
         .await
         .unwrap();
-    b.wait()
-        .for_element(Locator::Css("nav.sidenav"))
-        .await
-        .unwrap();
+    b.wait().for_element(Locator::Css("nav.sidenav")).await.unwrap();
 }
 
 #[tokio::test]
@@ -183,7 +179,9 @@ async fn sign_in_switch_language_toggle_dark_mode_sign_out() {
 #[tokio::test]
 async fn portal_fits_a_phone_and_works_by_keyboard() {
     on_each_backend(|app| async move {
-        let Some((_driver, b)) = open_browser().await else { return };
+        let Some((_driver, b)) = open_browser().await else {
+            return;
+        };
         b.set_window_size(375, 800).await.unwrap();
         sign_in(&b, &app.url, "superadmin@demo.kassa.test").await;
         for path in ["/portal", "/portal/account"] {
@@ -198,8 +196,16 @@ async fn portal_fits_a_phone_and_works_by_keyboard() {
         }
         // The first Tab reaches the skip link, which jumps to the content.
         b.goto(&format!("{}/portal", app.url)).await.unwrap();
-        b.find(Locator::Css("body")).await.unwrap().send_keys("\u{E004}").await.unwrap();
-        assert_eq!(eval_string(&b, "return document.activeElement.className").await, "skip-link");
+        b.find(Locator::Css("body"))
+            .await
+            .unwrap()
+            .send_keys("\u{E004}")
+            .await
+            .unwrap();
+        assert_eq!(
+            eval_string(&b, "return document.activeElement.className").await,
+            "skip-link"
+        );
         b.find(Locator::Css("body")).await.unwrap();
         b.active_element().await.unwrap().send_keys("\u{E007}").await.unwrap();
         assert_eq!(eval_string(&b, "return document.activeElement.id").await, "main");
@@ -253,16 +259,8 @@ async fn invite_accept_sign_in_then_deactivation_ends_the_session() {
             .await
             .unwrap();
         snap(&admin, "users-invite").await;
-        click(
-            &admin,
-            "form[action='/portal/users/invite'] button[type=submit]",
-        )
-        .await;
-        admin
-            .wait()
-            .for_element(Locator::Id("user-status"))
-            .await
-            .unwrap();
+        click(&admin, "form[action='/portal/users/invite'] button[type=submit]").await;
+        admin.wait().for_element(Locator::Id("user-status")).await.unwrap();
         assert!(text_of(&admin, "main .notice")
             .await
             .contains("invitation has been sent"));
@@ -280,16 +278,11 @@ async fn invite_accept_sign_in_then_deactivation_ends_the_session() {
         snap(&nora, "invitation-accept").await;
         click(&nora, "form.form button[type=submit]").await;
         nora.wait().for_element(Locator::Id("email")).await.unwrap();
-        assert!(text_of(&nora, "main .notice")
-            .await
-            .contains("Your account is ready"));
+        assert!(text_of(&nora, "main .notice").await.contains("Your account is ready"));
         sign_in_with(&nora, &app.url, "nora@example.com", password).await;
         assert!(text_of(&nora, "main h1").await.contains("Welcome, Nora!"));
         let menu = text_of(&nora, "nav.sidenav ul").await;
-        assert!(
-            menu.contains("Home") && !menu.contains("User management"),
-            "{menu}"
-        );
+        assert!(menu.contains("Home") && !menu.contains("User management"), "{menu}");
         let links = eval_string(
             &nora,
             "return String(document.querySelectorAll('nav.sidenav a').length)",
@@ -301,9 +294,7 @@ async fn invite_accept_sign_in_then_deactivation_ends_the_session() {
             permitted.to_string(),
             "a Settlement user sees only what they may open"
         );
-        nora.goto(&format!("{}/portal/users", app.url))
-            .await
-            .unwrap();
+        nora.goto(&format!("{}/portal/users", app.url)).await.unwrap();
         assert!(text_of(&nora, "main").await.contains("Not allowed"));
         nora.goto(&format!("{}/portal", app.url)).await.unwrap();
         snap(&nora, "invitee-home").await;
@@ -315,19 +306,13 @@ async fn invite_accept_sign_in_then_deactivation_ends_the_session() {
         click(&admin, "details.confirm summary").await;
         snap(&admin, "users-deactivate-confirm").await;
         click(&admin, "#confirm-deactivate").await;
-        admin
-            .wait()
-            .for_element(Locator::Css("main .notice"))
-            .await
-            .unwrap();
+        admin.wait().for_element(Locator::Css("main .notice")).await.unwrap();
         assert_eq!(text_of(&admin, "#user-status").await, "Deactivated");
 
         // Her open page: the next click lands on sign-in, session ended.
         click(&nora, "nav.sidenav a[href='/portal']").await;
         nora.wait().for_element(Locator::Id("email")).await.unwrap();
-        assert!(text_of(&nora, "main")
-            .await
-            .contains("Your session has ended"));
+        assert!(text_of(&nora, "main").await.contains("Your session has ended"));
         snap(&nora, "invitee-signed-out").await;
         nora.close().await.unwrap();
         admin.close().await.unwrap();

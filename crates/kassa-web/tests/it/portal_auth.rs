@@ -17,10 +17,7 @@ async fn every_demo_user_signs_in_and_lands_on_home() {
                 cookies.contains("HttpOnly") && cookies.contains("SameSite=Lax"),
                 "{cookies}"
             );
-            assert!(
-                !cookies.contains("Secure"),
-                "no Secure over plain http: {cookies}"
-            );
+            assert!(!cookies.contains("Secure"), "no Secure over plain http: {cookies}");
             let (status, body) = c.page("/portal").await;
             assert_eq!(status, 200);
             assert!(body.contains("Demo Shop AB"), "home names the merchant");
@@ -39,19 +36,13 @@ async fn wrong_password_and_unknown_email_are_refused_alike() {
         let res = c.sign_in("admin@demo.kassa.test", "not the password").await;
         assert_eq!(res.status(), 401);
         let wrong_pw = res.text().await.unwrap();
-        let res = c
-            .sign_in("nobody@demo.kassa.test", "not the password")
-            .await;
+        let res = c.sign_in("nobody@demo.kassa.test", "not the password").await;
         assert_eq!(res.status(), 401);
         let unknown = res.text().await.unwrap();
         let msg = "The email or password is not right";
         assert!(wrong_pw.contains(msg) && unknown.contains(msg));
         assert_eq!(c.get("/portal").await.status(), 303, "still signed out");
-        let failures = app
-            .db()
-            .audit_events(Some("sign_in_failed"), 10)
-            .await
-            .unwrap();
+        let failures = app.db().audit_events(Some("sign_in_failed"), 10).await.unwrap();
         assert_eq!(failures.len(), 2);
         assert_eq!(failures[0].subject, "nobody@demo.kassa.test");
         assert!(!failures[0].ip.is_empty(), "the address is recorded");
@@ -64,22 +55,13 @@ async fn ten_failures_lock_the_account_for_thirty_minutes() {
     on_each_backend(|app| async move {
         let c = app.client();
         for _ in 0..10 {
-            assert_eq!(
-                c.sign_in("user@demo.kassa.test", "wrong password!")
-                    .await
-                    .status(),
-                401
-            );
+            assert_eq!(c.sign_in("user@demo.kassa.test", "wrong password!").await.status(), 401);
         }
         let res = c.sign_in("user@demo.kassa.test", DEMO_PASSWORD).await;
         assert_eq!(res.status(), 401, "locked even with the right password");
         assert!(res.text().await.unwrap().contains("locked for 30 minutes"));
         assert_eq!(
-            app.db()
-                .audit_events(Some("account_locked"), 10)
-                .await
-                .unwrap()
-                .len(),
+            app.db().audit_events(Some("account_locked"), 10).await.unwrap().len(),
             1
         );
         assert_eq!(
@@ -91,36 +73,18 @@ async fn ten_failures_lock_the_account_for_thirty_minutes() {
             1
         );
 
-        let user = app
-            .db()
-            .user_by_email("user@demo.kassa.test")
-            .await
-            .unwrap()
-            .unwrap();
+        let user = app.db().user_by_email("user@demo.kassa.test").await.unwrap().unwrap();
         let until = user.locked_until.expect("locked");
         let minutes = (until - kassa_web::now_ms()) as f64 / 60_000.0;
-        assert!(
-            (29.0..=30.0).contains(&minutes),
-            "locked for {minutes} minutes"
-        );
+        assert!((29.0..=30.0).contains(&minutes), "locked for {minutes} minutes");
 
         // Thirty minutes later (moved in the database) the right password works again.
         app.db()
             .execute_trusted("UPDATE users SET locked_until = locked_until - 1800001")
             .await
             .unwrap();
-        assert_eq!(
-            c.sign_in("user@demo.kassa.test", DEMO_PASSWORD)
-                .await
-                .status(),
-            303
-        );
-        let user = app
-            .db()
-            .user_by_email("user@demo.kassa.test")
-            .await
-            .unwrap()
-            .unwrap();
+        assert_eq!(c.sign_in("user@demo.kassa.test", DEMO_PASSWORD).await.status(), 303);
+        let user = app.db().user_by_email("user@demo.kassa.test").await.unwrap().unwrap();
         assert_eq!((user.failed_sign_ins, user.locked_until), (0, None));
     })
     .await;
@@ -144,14 +108,7 @@ async fn sign_in_issues_a_new_session_id_and_sign_out_ends_it() {
             .iter()
             .any(|c| c.starts_with("kassa_session=;") && c.contains("Max-Age=0")));
         assert_eq!(c.get("/portal").await.status(), 303);
-        assert_eq!(
-            app.db()
-                .audit_events(Some("sign_out"), 10)
-                .await
-                .unwrap()
-                .len(),
-            1
-        );
+        assert_eq!(app.db().audit_events(Some("sign_out"), 10).await.unwrap().len(), 1);
         let second = session_of(&c.sign_in("admin@demo.kassa.test", DEMO_PASSWORD).await);
         assert_ne!(first, second, "every sign-in gets a new session id");
 
@@ -192,33 +149,21 @@ async fn sessions_end_after_15_idle_minutes_and_12_hours() {
             .execute_trusted("UPDATE sessions SET created_at = created_at - 12 * 3600 * 1000")
             .await
             .unwrap();
-        assert_eq!(
-            c.get("/portal").await.status(),
-            303,
-            "absolute lifetime ended"
-        );
+        assert_eq!(c.get("/portal").await.status(), 303, "absolute lifetime ended");
     })
     .await;
 }
 
 #[tokio::test]
 async fn under_tls_cookies_are_secure_and_host_prefixed() {
-    for backend in backends()
-        .await
-        .into_iter()
-        .filter(|b| *b == Backend::Sqlite)
-    {
+    for backend in backends().await.into_iter().filter(|b| *b == Backend::Sqlite) {
         let app = TestApp::spawn_with(backend, Some("https://portal.example.test")).await;
         // A plain client: the Secure cookies would never be sent back over http by a jar.
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        let res = http
-            .get(format!("{}/portal/sign-in", app.url))
-            .send()
-            .await
-            .unwrap();
+        let res = http.get(format!("{}/portal/sign-in", app.url)).send().await.unwrap();
         assert!(res.headers().get("strict-transport-security").is_some());
         let cookies = set_cookies(&res).join("\n");
         assert!(
@@ -253,25 +198,17 @@ async fn deactivated_and_expired_users_are_refused_and_lose_their_sessions() {
     on_each_backend(|app| async move {
         let c = app.signed_in("external@demo.kassa.test").await;
         app.db()
-            .execute_trusted(
-                "UPDATE users SET access_expires_at = 1 WHERE email = 'external@demo.kassa.test'",
-            )
+            .execute_trusted("UPDATE users SET access_expires_at = 1 WHERE email = 'external@demo.kassa.test'")
             .await
             .unwrap();
-        assert_eq!(
-            c.get("/portal").await.status(),
-            303,
-            "open session ended at expiry"
-        );
+        assert_eq!(c.get("/portal").await.status(), 303, "open session ended at expiry");
         let res = c.sign_in("external@demo.kassa.test", DEMO_PASSWORD).await;
         assert_eq!(res.status(), 401);
         assert!(res.text().await.unwrap().contains("has expired"));
 
         let c = app.signed_in("readonly@demo.kassa.test").await;
         app.db()
-            .execute_trusted(
-                "UPDATE users SET status = 'deactivated' WHERE email = 'readonly@demo.kassa.test'",
-            )
+            .execute_trusted("UPDATE users SET status = 'deactivated' WHERE email = 'readonly@demo.kassa.test'")
             .await
             .unwrap();
         assert_eq!(
@@ -279,12 +216,7 @@ async fn deactivated_and_expired_users_are_refused_and_lose_their_sessions() {
             303,
             "open session ended at deactivation"
         );
-        assert_eq!(
-            c.sign_in("readonly@demo.kassa.test", DEMO_PASSWORD)
-                .await
-                .status(),
-            401
-        );
+        assert_eq!(c.sign_in("readonly@demo.kassa.test", DEMO_PASSWORD).await.status(), 401);
     })
     .await;
 }

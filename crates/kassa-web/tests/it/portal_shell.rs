@@ -14,10 +14,7 @@ async fn language_switch_is_remembered_on_the_account() {
         let res = c
             .post_form("/portal/language", &[("lang", "sv"), ("next", "/portal")])
             .await;
-        assert_eq!(
-            (res.status().as_u16(), location(&res)),
-            (303, "/portal".to_owned())
-        );
+        assert_eq!((res.status().as_u16(), location(&res)), (303, "/portal".to_owned()));
         let (_, body) = c.page("/portal").await;
         assert!(
             body.contains("<html lang=\"sv\"") && body.contains("Välkommen"),
@@ -49,17 +46,10 @@ async fn visitors_get_their_browser_language_and_can_switch() {
         let c = app.client();
         c.page("/portal/sign-in").await;
         let res = c
-            .post_form(
-                "/portal/language",
-                &[("lang", "fi"), ("next", "/portal/sign-in")],
-            )
+            .post_form("/portal/language", &[("lang", "fi"), ("next", "/portal/sign-in")])
             .await;
         assert_eq!(location(&res), "/portal/sign-in");
-        assert!(c
-            .page("/portal/sign-in")
-            .await
-            .1
-            .contains("<html lang=\"fi\""));
+        assert!(c.page("/portal/sign-in").await.1.contains("<html lang=\"fi\""));
     })
     .await;
 }
@@ -70,24 +60,13 @@ async fn dark_mode_is_stored_and_honoured_on_every_page() {
         let c = app.signed_in("settlement@demo.kassa.test").await;
         c.page("/portal").await;
         let res = c
-            .post_form(
-                "/portal/theme",
-                &[("theme", "dark"), ("next", "/portal/account")],
-            )
+            .post_form("/portal/theme", &[("theme", "dark"), ("next", "/portal/account")])
             .await;
         assert_eq!(location(&res), "/portal/account");
         for path in ["/portal", "/portal/account"] {
-            assert!(
-                c.page(path).await.1.contains("data-theme=\"dark\""),
-                "{path}"
-            );
+            assert!(c.page(path).await.1.contains("data-theme=\"dark\""), "{path}");
         }
-        assert_eq!(
-            c.post_form("/portal/theme", &[("theme", "purple")])
-                .await
-                .status(),
-            400
-        );
+        assert_eq!(c.post_form("/portal/theme", &[("theme", "purple")]).await.status(), 400);
     })
     .await;
 }
@@ -100,14 +79,9 @@ async fn store_switcher_changes_store_and_refuses_foreign_stores() {
         let res = c.post_form("/portal/store", &[("store", "M100002")]).await;
         assert_eq!(res.status(), 303);
         let (_, body) = c.page("/portal").await;
-        assert!(
-            body.contains("<code>M100002</code>"),
-            "home shows the live store"
-        );
+        assert!(body.contains("<code>M100002</code>"), "home shows the live store");
         assert_eq!(
-            c.post_form("/portal/store", &[("store", "M999999")])
-                .await
-                .status(),
+            c.post_form("/portal/store", &[("store", "M999999")]).await.status(),
             404
         );
     })
@@ -131,8 +105,7 @@ async fn menu_lists_exactly_the_sections_a_role_may_open() {
                     Section::Integrations => "href=\"/portal/integrations\"",
                     Section::DeveloperLogs => "href=\"/portal/developer-logs\"",
                 };
-                let expected =
-                    section.exists() && allows(role, Onboarding::Direct, section.permission());
+                let expected = section.exists() && allows(role, Onboarding::Direct, section.permission());
                 assert_eq!(nav.contains(href), expected, "{role}: {section:?}");
             }
         }
@@ -170,12 +143,7 @@ async fn snapshot(app: &TestApp, merchant_id: i64) -> String {
         .into_iter()
         .map(|m| format!("{} {} {}", m.user_id, m.store_id, m.role))
         .collect();
-    let newest_audit = db
-        .audit_events(None, 1)
-        .await
-        .unwrap()
-        .first()
-        .map(|e| e.id);
+    let newest_audit = db.audit_events(None, 1).await.unwrap().first().map(|e| e.id);
     format!("{users:?}\n{memberships:?}\n{newest_audit:?}")
 }
 
@@ -205,9 +173,7 @@ async fn permission_table_guards_every_route_for_every_role() {
         let table = routes();
         assert!(table.len() >= 30);
         let demo_merchant = app.db().memberships_of(1).await.unwrap()[0].merchant_id;
-        let target = app
-            .seed_demo_user("target@demo.kassa.test", "read_only")
-            .await;
+        let target = app.seed_demo_user("target@demo.kassa.test", "read_only").await;
         let stranger = app.seed_other_merchant().await;
 
         let visitor = app.client();
@@ -242,11 +208,7 @@ async fn permission_table_guards_every_route_for_every_role() {
                     assert_ne!(res.status(), 403, "{what}");
                 } else {
                     assert_eq!(res.status(), 403, "{what}");
-                    assert_eq!(
-                        snapshot(&app, demo_merchant).await,
-                        before,
-                        "{what} changed something"
-                    );
+                    assert_eq!(snapshot(&app, demo_merchant).await, before, "{what} changed something");
                 }
                 checked += 1;
             }
@@ -267,43 +229,21 @@ async fn permission_table_guards_every_route_for_every_role() {
             }
             if route.method == "GET" {
                 let body = res.text().await.unwrap();
-                assert!(
-                    !body.contains("demo.kassa.test"),
-                    "{what} shows a demo user"
-                );
+                assert!(!body.contains("demo.kassa.test"), "{what} shows a demo user");
             }
-            assert_eq!(
-                snapshot(&app, demo_merchant).await,
-                before,
-                "{what} changed something"
-            );
+            assert_eq!(snapshot(&app, demo_merchant).await, before, "{what} changed something");
         }
         // And the other way round.
         let stranger_id = app.db().user_by_email(&stranger).await.unwrap().unwrap().id;
         let admin = app.signed_in("admin@demo.kassa.test").await;
-        assert_eq!(
-            admin
-                .get(&format!("/portal/users/{stranger_id}"))
-                .await
-                .status(),
-            404
-        );
-        let res = request(
-            &admin,
-            "POST",
-            &format!("/portal/users/{stranger_id}/deactivate"),
-        )
-        .await;
+        assert_eq!(admin.get(&format!("/portal/users/{stranger_id}")).await.status(), 404);
+        let res = request(&admin, "POST", &format!("/portal/users/{stranger_id}/deactivate")).await;
         assert_eq!(res.status(), 404);
         let stranger_row = app.db().user_by_email(&stranger).await.unwrap().unwrap();
         assert_eq!(stranger_row.status, "active");
 
         // Paths the table does not declare do not exist, signed in or not.
-        for path in [
-            "/portal/nothing-here",
-            "/portal/users/1/delete",
-            "/portal/admin",
-        ] {
+        for path in ["/portal/nothing-here", "/portal/users/1/delete", "/portal/admin"] {
             assert_eq!(admin.get(path).await.status(), 404, "{path}");
             assert_eq!(admin.post_form(path, &[]).await.status(), 404, "{path}");
         }
@@ -335,12 +275,7 @@ fn the_route_table_is_the_only_router() {
     assert_eq!(adds, table.len(), "every .add( is in routes()");
     let mut seen = std::collections::HashSet::new();
     for r in &table {
-        assert!(
-            seen.insert((r.method.clone(), r.path)),
-            "{} {} twice",
-            r.method,
-            r.path
-        );
+        assert!(seen.insert((r.method.clone(), r.path)), "{} {} twice", r.method, r.path);
     }
 }
 
@@ -367,41 +302,20 @@ async fn account_settings_update_profile_and_password() {
             )
             .await;
         assert_eq!(location(&res), "/portal/account?saved=profile");
-        let user = app
-            .db()
-            .user_by_email("user@demo.kassa.test")
-            .await
-            .unwrap()
-            .unwrap();
+        let user = app.db().user_by_email("user@demo.kassa.test").await.unwrap().unwrap();
         assert_eq!(
             (user.name.as_str(), user.timezone.as_str()),
             ("Ulla User", "Europe/Helsinki")
         );
-        let audit = app
-            .db()
-            .audit_events(Some("profile_updated"), 1)
-            .await
-            .unwrap();
-        assert!(audit[0]
-            .before_json
-            .as_deref()
-            .unwrap()
-            .contains("Europe/Stockholm"));
-        assert!(audit[0]
-            .after_json
-            .as_deref()
-            .unwrap()
-            .contains("Europe/Helsinki"));
+        let audit = app.db().audit_events(Some("profile_updated"), 1).await.unwrap();
+        assert!(audit[0].before_json.as_deref().unwrap().contains("Europe/Stockholm"));
+        assert!(audit[0].after_json.as_deref().unwrap().contains("Europe/Helsinki"));
 
         c.page("/portal/account").await;
         let res = c
             .post_form(
                 "/portal/account/profile",
-                &[
-                    ("name", "Ulla"),
-                    ("phone", ""),
-                    ("timezone", "Mars/Olympus"),
-                ],
+                &[("name", "Ulla"), ("phone", ""), ("timezone", "Mars/Olympus")],
             )
             .await;
         assert_eq!(res.status(), 422);
@@ -439,23 +353,9 @@ async fn account_settings_update_profile_and_password() {
             )
             .await;
         assert_eq!(location(&res), "/portal/account?saved=password");
-        assert_eq!(
-            c.page("/portal").await.0,
-            200,
-            "this browser stays signed in"
-        );
-        assert_eq!(
-            other.get("/portal").await.status(),
-            303,
-            "the other session ended"
-        );
-        assert_eq!(
-            app.client()
-                .sign_in("user@demo.kassa.test", new)
-                .await
-                .status(),
-            303
-        );
+        assert_eq!(c.page("/portal").await.0, 200, "this browser stays signed in");
+        assert_eq!(other.get("/portal").await.status(), 303, "the other session ended");
+        assert_eq!(app.client().sign_in("user@demo.kassa.test", new).await.status(), 303);
         assert_eq!(
             app.client()
                 .sign_in("user@demo.kassa.test", DEMO_PASSWORD)

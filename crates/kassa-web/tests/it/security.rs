@@ -26,11 +26,7 @@ async fn every_response_carries_the_security_headers() {
                 "{path}: {csp}"
             );
             assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
-            assert_eq!(
-                h.get("x-content-type-options").unwrap(),
-                "nosniff",
-                "{path}"
-            );
+            assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff", "{path}");
             assert_eq!(h.get("referrer-policy").unwrap(), "same-origin", "{path}");
             assert!(h.get("x-request-id").is_some(), "{path}: request id");
         }
@@ -44,10 +40,7 @@ async fn pages_have_no_inline_script_or_style() {
         let c = app.signed_in("superadmin@demo.kassa.test").await;
         for path in ["/portal", "/portal/account", "/portal/sign-in", "/nope"] {
             let (_, body) = c.page(path).await;
-            assert!(
-                !body.contains(" style="),
-                "{path} has an inline style attribute"
-            );
+            assert!(!body.contains(" style="), "{path} has an inline style attribute");
             assert!(
                 !body.contains("<script>") && !body.contains(" onclick="),
                 "{path} has inline script"
@@ -70,38 +63,21 @@ async fn state_changing_requests_need_token_and_same_origin() {
         let attempts: [Attempt; 4] = [
             (Some(&own), vec![("theme", "dark")]),
             (Some(&own), vec![("csrf", "0000"), ("theme", "dark")]),
-            (
-                Some("https://evil.example"),
-                vec![("csrf", &token), ("theme", "dark")],
-            ),
+            (Some("https://evil.example"), vec![("csrf", &token), ("theme", "dark")]),
             (None, vec![("csrf", &token), ("theme", "dark")]),
         ];
         for (origin, form) in attempts {
             let res = c.post_raw("/portal/theme", origin, &form).await;
             assert_eq!(res.status(), 403, "origin {origin:?} form {form:?}");
         }
-        let user = app
-            .db()
-            .user_by_email("admin@demo.kassa.test")
-            .await
-            .unwrap()
-            .unwrap();
+        let user = app.db().user_by_email("admin@demo.kassa.test").await.unwrap().unwrap();
         assert_eq!(user.theme, "system", "nothing changed");
         // The same post with both: accepted.
         let res = c
-            .post_raw(
-                "/portal/theme",
-                Some(&own),
-                &[("csrf", &token), ("theme", "dark")],
-            )
+            .post_raw("/portal/theme", Some(&own), &[("csrf", &token), ("theme", "dark")])
             .await;
         assert_eq!(res.status(), 303);
-        let user = app
-            .db()
-            .user_by_email("admin@demo.kassa.test")
-            .await
-            .unwrap()
-            .unwrap();
+        let user = app.db().user_by_email("admin@demo.kassa.test").await.unwrap().unwrap();
         assert_eq!(user.theme, "dark");
     })
     .await;
@@ -124,12 +100,7 @@ async fn sign_in_form_is_protected_against_login_csrf() {
             )
             .await;
         assert_eq!(res.status(), 403);
-        assert!(app
-            .db()
-            .audit_events(Some("sign_in"), 10)
-            .await
-            .unwrap()
-            .is_empty());
+        assert!(app.db().audit_events(Some("sign_in"), 10).await.unwrap().is_empty());
     })
     .await;
 }
@@ -140,13 +111,7 @@ async fn error_pages_are_friendly_and_carry_the_request_id() {
         let c = app.client();
         let res = c.get("/portal/definitely-missing").await;
         assert_eq!(res.status(), 404);
-        let id = res
-            .headers()
-            .get("x-request-id")
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .to_owned();
+        let id = res.headers().get("x-request-id").unwrap().to_str().unwrap().to_owned();
         let body = res.text().await.unwrap();
         assert!(body.contains("Page not found"), "{body}");
         assert!(body.contains(&id), "the page shows the request id");
@@ -169,11 +134,7 @@ async fn health_and_readiness() {
             (200, "ready".to_owned())
         );
         app.db().close().await;
-        assert_eq!(
-            c.get("/readyz").await.status(),
-            503,
-            "not ready without a database"
-        );
+        assert_eq!(c.get("/readyz").await.status(), 503, "not ready without a database");
     })
     .await;
 }

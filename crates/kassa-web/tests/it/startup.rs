@@ -15,9 +15,7 @@ async fn a_port_in_use_is_explained() {
 #[tokio::test]
 async fn an_unreachable_database_is_explained_without_its_password() {
     let config = DbConfig::new("postgres://kassa:topsecret@127.0.0.1:1/kassa");
-    let err = Db::connect(&config)
-        .await
-        .expect_err("nothing listens on port 1");
+    let err = Db::connect(&config).await.expect_err("nothing listens on port 1");
     assert!(matches!(err, DbError::Unreachable { .. }), "{err:?}");
     let text = err.to_string();
     assert!(
@@ -28,14 +26,8 @@ async fn an_unreachable_database_is_explained_without_its_password() {
 
 #[tokio::test]
 async fn an_unknown_database_url_is_explained() {
-    let err = Db::connect(&DbConfig::new("mysql://x"))
-        .await
-        .err()
-        .unwrap();
-    assert!(
-        err.to_string().contains("use sqlite://PATH or postgres://"),
-        "{err}"
-    );
+    let err = Db::connect(&DbConfig::new("mysql://x")).await.err().unwrap();
+    assert!(err.to_string().contains("use sqlite://PATH or postgres://"), "{err}");
 }
 
 #[tokio::test]
@@ -47,12 +39,9 @@ async fn a_read_only_sqlite_database_is_explained() {
         .await
         .unwrap();
     db.close().await;
-    let db = Db::connect(&DbConfig::new(format!(
-        "sqlite://{}?mode=ro",
-        path.display()
-    )))
-    .await
-    .unwrap();
+    let db = Db::connect(&DbConfig::new(format!("sqlite://{}?mode=ro", path.display())))
+        .await
+        .unwrap();
     let err = db.migrate().await.expect_err("cannot migrate read-only");
     assert!(matches!(err, DbError::ReadOnly { .. }), "{err:?}");
 }

@@ -19,13 +19,8 @@ async fn migrations_are_idempotent_and_emails_unique() {
     for backend in backends().await {
         let t = TestDb::new(backend).await;
         t.db.migrate().await.expect("second migrate is a no-op");
-        t.db.create_user(&new_user("a@example.com"), 1)
-            .await
-            .unwrap();
-        let err =
-            t.db.create_user(&new_user("a@example.com"), 2)
-                .await
-                .unwrap_err();
+        t.db.create_user(&new_user("a@example.com"), 1).await.unwrap();
+        let err = t.db.create_user(&new_user("a@example.com"), 2).await.unwrap_err();
         assert!(matches!(err, DbError::Conflict(_)), "{backend:?}: {err:?}");
         t.drop_schema().await;
     }
@@ -36,10 +31,7 @@ async fn migrations_are_idempotent_and_emails_unique() {
 async fn failed_sign_ins_count_exactly_under_concurrency() {
     for backend in backends().await {
         let t = TestDb::new(backend).await;
-        let id =
-            t.db.create_user(&new_user("c@example.com"), 1)
-                .await
-                .unwrap();
+        let id = t.db.create_user(&new_user("c@example.com"), 1).await.unwrap();
         let now = 1_000_000;
         let tasks: Vec<_> = (0..25)
             .map(|_| {
@@ -56,10 +48,7 @@ async fn failed_sign_ins_count_exactly_under_concurrency() {
         let user = t.db.user_by_id(id).await.unwrap().unwrap();
         assert_eq!(user.locked_until, Some(now + 30 * 60 * 1000), "{backend:?}");
         // After the lock runs out, counting starts again.
-        let (count, lock) =
-            t.db.record_failed_sign_in(id, now + 31 * 60 * 1000)
-                .await
-                .unwrap();
+        let (count, lock) = t.db.record_failed_sign_in(id, now + 31 * 60 * 1000).await.unwrap();
         assert_eq!((count, lock), (1, None), "{backend:?}");
         t.drop_schema().await;
     }
@@ -75,24 +64,12 @@ async fn memberships_and_sessions() {
             !kassa_web::demo::seed_if_empty(&t.db, &pw).await.unwrap(),
             "seeding twice does nothing"
         );
-        let user =
-            t.db.user_by_email("admin@demo.kassa.test")
-                .await
-                .unwrap()
-                .unwrap();
+        let user = t.db.user_by_email("admin@demo.kassa.test").await.unwrap().unwrap();
         let stores = t.db.memberships_of(user.id).await.unwrap();
-        let ids: Vec<_> = stores
-            .iter()
-            .map(|m| (m.store_id.as_str(), m.role.as_str()))
-            .collect();
+        let ids: Vec<_> = stores.iter().map(|m| (m.store_id.as_str(), m.role.as_str())).collect();
         assert_eq!(ids, [("M100001", "admin"), ("M100002", "admin")]);
-        t.db.set_membership(user.id, "M100002", "read_only", 5)
-            .await
-            .unwrap();
-        assert_eq!(
-            t.db.memberships_of(user.id).await.unwrap()[1].role,
-            "read_only"
-        );
+        t.db.set_membership(user.id, "M100002", "read_only", 5).await.unwrap();
+        assert_eq!(t.db.memberships_of(user.id).await.unwrap()[1].role, "read_only");
 
         let s = kassa_db::NewSession {
             token_hash: "h1",
@@ -114,11 +91,7 @@ async fn memberships_and_sessions() {
         .unwrap();
         t.db.touch_session("h1", 200).await.unwrap();
         assert_eq!(t.db.session("h1").await.unwrap().unwrap().last_seen_at, 200);
-        assert_eq!(
-            t.db.purge_sessions(150, 0).await.unwrap(),
-            1,
-            "h2 idle since 100"
-        );
+        assert_eq!(t.db.purge_sessions(150, 0).await.unwrap(), 1, "h2 idle since 100");
         assert_eq!(t.db.delete_sessions_of_user(user.id).await.unwrap(), 1);
         t.drop_schema().await;
     }

@@ -15,8 +15,7 @@ fn in_ci() -> bool {
 }
 
 pub fn postgres_url() -> String {
-    std::env::var("KASSA_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("KASSA_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 /// The backends to run on: `KASSA_TEST_BACKENDS` (default `sqlite,postgres`). Under CI an
@@ -33,9 +32,7 @@ pub async fn backends() -> Vec<Backend> {
                     out.push(Backend::Postgres)
                 }
                 Err(e) if in_ci() => panic!("CI=true but PostgreSQL cannot be used: {e}"),
-                Err(e) => eprintln!(
-                    "SKIPPING PostgreSQL (set KASSA_TEST_BACKENDS=sqlite to silence): {e}"
-                ),
+                Err(e) => eprintln!("SKIPPING PostgreSQL (set KASSA_TEST_BACKENDS=sqlite to silence): {e}"),
             },
             "" => {}
             other => panic!("unknown backend {other:?} in KASSA_TEST_BACKENDS"),
@@ -111,15 +108,12 @@ impl TestDb {
 async fn sweep_stale_schemas() {
     static DONE: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
     DONE.get_or_init(|| async {
-        let pool = sqlx::PgPool::connect(&postgres_url())
-            .await
-            .expect("admin pool");
-        let schemas: Vec<String> = sqlx::query_scalar(
-            "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'kassa_t_%'",
-        )
-        .fetch_all(&pool)
-        .await
-        .unwrap_or_default();
+        let pool = sqlx::PgPool::connect(&postgres_url()).await.expect("admin pool");
+        let schemas: Vec<String> =
+            sqlx::query_scalar("SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'kassa_t_%'")
+                .fetch_all(&pool)
+                .await
+                .unwrap_or_default();
         for schema in schemas {
             let pid: Option<u32> = schema.split('_').nth(2).and_then(|p| p.parse().ok());
             let alive = pid.is_some_and(|p| std::path::Path::new(&format!("/proc/{p}")).exists());
@@ -165,7 +159,7 @@ impl TestApp {
                 dir: outbox.path().to_owned(),
             },
         };
-        let state = AppState::new(store.db.clone(), config).expect("app state");
+        let state = AppState::new(store.db.clone(), config);
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             server
@@ -218,11 +212,7 @@ impl TestApp {
             status: "active",
             access_expires_at: None,
         };
-        let id = self
-            .db()
-            .create_user(&user, kassa_web::now_ms())
-            .await
-            .unwrap();
+        let id = self.db().create_user(&user, kassa_web::now_ms()).await.unwrap();
         self.db()
             .set_membership(id, kassa_web::demo::PLAYGROUND_STORE, role, 0)
             .await
@@ -285,9 +275,7 @@ impl TestApp {
             )
             .await
             .unwrap();
-        db.set_membership(id, "M200001", "admin", now)
-            .await
-            .unwrap();
+        db.set_membership(id, "M200001", "admin", now).await.unwrap();
         email
     }
 
@@ -353,11 +341,7 @@ impl Client {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.http
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .expect("GET")
+        self.http.get(format!("{}{path}", self.base)).send().await.expect("GET")
     }
 
     /// GET and return status and body, remembering the page's CSRF token.
@@ -390,12 +374,7 @@ impl Client {
     }
 
     /// A raw POST with exactly the given headers and form (for forgery tests).
-    pub async fn post_raw(
-        &self,
-        path: &str,
-        origin: Option<&str>,
-        fields: &[(&str, &str)],
-    ) -> reqwest::Response {
+    pub async fn post_raw(&self, path: &str, origin: Option<&str>, fields: &[(&str, &str)]) -> reqwest::Response {
         let mut req = self.http.post(format!("{}{path}", self.base)).form(fields);
         if let Some(o) = origin {
             req = req.header("origin", o);
@@ -405,11 +384,8 @@ impl Client {
 
     pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
         self.page("/portal/sign-in").await;
-        self.post_form(
-            "/portal/sign-in",
-            &[("email", email), ("password", password)],
-        )
-        .await
+        self.post_form("/portal/sign-in", &[("email", email), ("password", password)])
+            .await
     }
 
     pub async fn sign_out(&self) -> reqwest::Response {
@@ -419,8 +395,7 @@ impl Client {
 }
 
 pub fn csrf_in(html: &str) -> Option<String> {
-    let start =
-        html.find("name=\"csrf-token\" content=\"")? + "name=\"csrf-token\" content=\"".len();
+    let start = html.find("name=\"csrf-token\" content=\"")? + "name=\"csrf-token\" content=\"".len();
     let end = html[start..].find('"')? + start;
     Some(html[start..end].to_owned()).filter(|t| !t.is_empty())
 }

@@ -96,12 +96,7 @@ async fn an_invited_user_sets_a_password_once_and_signs_in() {
         assert_eq!(app.client().page(&link).await.0, 410);
 
         let nina = app.client();
-        assert_eq!(
-            nina.sign_in("nina@example.com", NEW_PASSWORD)
-                .await
-                .status(),
-            303
-        );
+        assert_eq!(nina.sign_in("nina@example.com", NEW_PASSWORD).await.status(), 303);
         let (status, home) = nina.page("/portal").await;
         assert_eq!(status, 200);
         assert!(home.contains("Welcome, Nina!"));
@@ -111,16 +106,8 @@ async fn an_invited_user_sets_a_password_once_and_signs_in() {
         );
         assert_eq!(nina.get("/portal/users").await.status(), 403);
 
-        let user = app
-            .db()
-            .user_by_email("nina@example.com")
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(
-            (user.status.as_str(), user.name.as_str()),
-            ("active", "Nina Nordin")
-        );
+        let user = app.db().user_by_email("nina@example.com").await.unwrap().unwrap();
+        assert_eq!((user.status.as_str(), user.name.as_str()), ("active", "Nina Nordin"));
         for action in ["user_invited", "invitation_accepted"] {
             let events = app.db().audit_events(Some(action), 5).await.unwrap();
             assert_eq!(events.len(), 1, "{action}");
@@ -155,20 +142,14 @@ async fn resending_an_invitation_retires_the_old_link_and_links_expire() {
         let first = invite(&app, &admin, "olle@example.com", "user").await;
         let id = user_id(app.db(), "olle@example.com").await;
         admin.page(&format!("/portal/users/{id}")).await;
-        let res = admin
-            .post_form(&format!("/portal/users/{id}/resend"), &[])
-            .await;
+        let res = admin.post_form(&format!("/portal/users/{id}/resend"), &[]).await;
         assert_eq!(location(&res), format!("/portal/users/{id}?done=resent"));
         let second = app.last_link_to("olle@example.com");
         assert_ne!(first, second);
         assert_eq!(app.client().page(&first).await.0, 410, "old link retired");
         assert_eq!(app.client().page(&second).await.0, 200);
         assert_eq!(
-            app.db()
-                .audit_events(Some("invitation_resent"), 5)
-                .await
-                .unwrap()
-                .len(),
+            app.db().audit_events(Some("invitation_resent"), 5).await.unwrap().len(),
             1
         );
         // Seven days later the link no longer works.
@@ -201,13 +182,9 @@ async fn external_users_need_a_date_and_lose_access_when_it_passes() {
         };
         let res = admin.post_form("/portal/users/invite", &external("")).await;
         assert_eq!(res.status(), 422, "an external user needs a date");
-        let res = admin
-            .post_form("/portal/users/invite", &external("2001-01-01"))
-            .await;
+        let res = admin.post_form("/portal/users/invite", &external("2001-01-01")).await;
         assert_eq!(res.status(), 422, "a past date is refused");
-        let res = admin
-            .post_form("/portal/users/invite", &external("2099-12-31"))
-            .await;
+        let res = admin.post_form("/portal/users/invite", &external("2099-12-31")).await;
         assert_eq!(res.status(), 303);
         // The email is in Swedish, the recipient's language.
         let mail = app.mails().pop().unwrap();
@@ -216,12 +193,7 @@ async fn external_users_need_a_date_and_lose_access_when_it_passes() {
         assert_eq!(accept(&app, &link, "Kim Konsult").await.status(), 303);
 
         let c = app.client();
-        assert_eq!(
-            c.sign_in("consultant@agency.example", NEW_PASSWORD)
-                .await
-                .status(),
-            303
-        );
+        assert_eq!(c.sign_in("consultant@agency.example", NEW_PASSWORD).await.status(), 303);
         assert_eq!(c.page("/portal").await.0, 200);
         let (_, list) = admin.page("/portal/users").await;
         assert!(list.contains("access until 2099-12-31"));
@@ -231,9 +203,7 @@ async fn external_users_need_a_date_and_lose_access_when_it_passes() {
 
         // The date passes: the open session ends and sign-in is refused.
         app.db()
-            .execute_trusted(&format!(
-                "UPDATE users SET access_expires_at = 1000 WHERE id = {id}"
-            ))
+            .execute_trusted(&format!("UPDATE users SET access_expires_at = 1000 WHERE id = {id}"))
             .await
             .unwrap();
         assert_eq!(c.get("/portal").await.status(), 303, "session ended");
@@ -255,12 +225,7 @@ async fn external_users_need_a_date_and_lose_access_when_it_passes() {
             )
             .await;
         assert_eq!(res.status(), 303);
-        assert_eq!(
-            c.sign_in("consultant@agency.example", NEW_PASSWORD)
-                .await
-                .status(),
-            303
-        );
+        assert_eq!(c.sign_in("consultant@agency.example", NEW_PASSWORD).await.status(), 303);
     })
     .await;
 }
@@ -282,15 +247,8 @@ async fn roles_change_per_store_with_before_and_after_in_the_audit_log() {
         assert_eq!(location(&res), format!("/portal/users/{id}?done=access"));
         let m = app.db().memberships_of(id).await.unwrap();
         assert_eq!(m.len(), 1);
-        assert_eq!(
-            (m[0].store_id.as_str(), m[0].role.as_str()),
-            ("M100001", "disputes")
-        );
-        let event = &app
-            .db()
-            .audit_events(Some("user_access_changed"), 1)
-            .await
-            .unwrap()[0];
+        assert_eq!((m[0].store_id.as_str(), m[0].role.as_str()), ("M100001", "disputes"));
+        let event = &app.db().audit_events(Some("user_access_changed"), 1).await.unwrap()[0];
         assert!(event
             .before_json
             .as_deref()
@@ -306,19 +264,13 @@ async fn roles_change_per_store_with_before_and_after_in_the_audit_log() {
         // No store at all is refused: deactivate instead.
         admin.page(&format!("/portal/users/{id}")).await;
         let res = admin
-            .post_form(
-                &format!("/portal/users/{id}/access"),
-                &[("role_M100001", "")],
-            )
+            .post_form(&format!("/portal/users/{id}/access"), &[("role_M100001", "")])
             .await;
         assert_eq!(res.status(), 422);
         assert_eq!(app.db().memberships_of(id).await.unwrap().len(), 1);
         // Stores of another merchant cannot be named.
         let res = admin
-            .post_form(
-                &format!("/portal/users/{id}/access"),
-                &[("role_M999999", "admin")],
-            )
+            .post_form(&format!("/portal/users/{id}/access"), &[("role_M999999", "admin")])
             .await;
         assert_eq!(res.status(), 404);
     })
@@ -331,10 +283,7 @@ async fn only_a_super_admin_grants_or_touches_super_admin() {
         let admin = app.signed_in("admin@demo.kassa.test").await;
         admin.page("/portal/users/invite").await;
         let (_, form) = admin.page("/portal/users/invite").await;
-        assert!(
-            !form.contains("value=\"super_admin\""),
-            "not offered to an Admin"
-        );
+        assert!(!form.contains("value=\"super_admin\""), "not offered to an Admin");
         let res = admin
             .post_form(
                 "/portal/users/invite",
@@ -348,12 +297,7 @@ async fn only_a_super_admin_grants_or_touches_super_admin() {
             )
             .await;
         assert_eq!(res.status(), 422);
-        assert!(app
-            .db()
-            .user_by_email("boss@example.com")
-            .await
-            .unwrap()
-            .is_none());
+        assert!(app.db().user_by_email("boss@example.com").await.unwrap().is_none());
 
         let user = user_id(app.db(), "user@demo.kassa.test").await;
         admin.page(&format!("/portal/users/{user}")).await;
@@ -401,13 +345,8 @@ async fn deactivation_ends_sessions_at_once_and_reactivation_restores_access() {
         let admin = app.signed_in("admin@demo.kassa.test").await;
         let id = user_id(app.db(), "disputes@demo.kassa.test").await;
         admin.page(&format!("/portal/users/{id}")).await;
-        let res = admin
-            .post_form(&format!("/portal/users/{id}/deactivate"), &[])
-            .await;
-        assert_eq!(
-            location(&res),
-            format!("/portal/users/{id}?done=deactivated")
-        );
+        let res = admin.post_form(&format!("/portal/users/{id}/deactivate"), &[]).await;
+        assert_eq!(location(&res), format!("/portal/users/{id}?done=deactivated"));
         let sessions = app
             .db()
             .execute_trusted(&format!("DELETE FROM sessions WHERE user_id = {id}"))
@@ -419,10 +358,7 @@ async fn deactivation_ends_sessions_at_once_and_reactivation_restores_access() {
             assert_eq!(res.status(), 303);
             assert!(location(&res).starts_with("/portal/sign-in"));
         }
-        let res = app
-            .client()
-            .sign_in("disputes@demo.kassa.test", DEMO_PASSWORD)
-            .await;
+        let res = app.client().sign_in("disputes@demo.kassa.test", DEMO_PASSWORD).await;
         assert_eq!(res.status(), 401);
         assert!(res.text().await.unwrap().contains("not active"));
         // Never deleted: still listed, as deactivated.
@@ -431,9 +367,7 @@ async fn deactivation_ends_sessions_at_once_and_reactivation_restores_access() {
         assert!(list.contains("Deactivated"));
 
         admin.page(&format!("/portal/users/{id}")).await;
-        let res = admin
-            .post_form(&format!("/portal/users/{id}/reactivate"), &[])
-            .await;
+        let res = admin.post_form(&format!("/portal/users/{id}/reactivate"), &[]).await;
         assert_eq!(res.status(), 303);
         assert_eq!(
             app.client()
@@ -442,26 +376,14 @@ async fn deactivation_ends_sessions_at_once_and_reactivation_restores_access() {
                 .status(),
             303
         );
-        let events = app
-            .db()
-            .audit_events(Some("user_deactivated"), 5)
-            .await
-            .unwrap();
-        assert_eq!(
-            events[0].before_json.as_deref(),
-            Some("{\"status\":\"active\"}")
-        );
-        assert_eq!(
-            events[0].after_json.as_deref(),
-            Some("{\"status\":\"deactivated\"}")
-        );
+        let events = app.db().audit_events(Some("user_deactivated"), 5).await.unwrap();
+        assert_eq!(events[0].before_json.as_deref(), Some("{\"status\":\"active\"}"));
+        assert_eq!(events[0].after_json.as_deref(), Some("{\"status\":\"deactivated\"}"));
         assert!(!events[0].ip.is_empty());
         // Nobody deactivates themself.
         let me = user_id(app.db(), "admin@demo.kassa.test").await;
         admin.page(&format!("/portal/users/{me}")).await;
-        let res = admin
-            .post_form(&format!("/portal/users/{me}/deactivate"), &[])
-            .await;
+        let res = admin.post_form(&format!("/portal/users/{me}/deactivate"), &[]).await;
         assert_eq!(res.status(), 422);
     })
     .await;
@@ -487,16 +409,9 @@ async fn a_merchant_always_keeps_an_active_admin() {
             )
             .await;
         assert_eq!(res.status(), 422);
-        assert!(res
-            .text()
-            .await
-            .unwrap()
-            .contains("without an active Admin"));
+        assert!(res.text().await.unwrap().contains("without an active Admin"));
         let roles = app.db().memberships_of(me).await.unwrap();
-        assert!(
-            roles.iter().all(|m| m.role == "super_admin"),
-            "nothing changed"
-        );
+        assert!(roles.iter().all(|m| m.role == "super_admin"), "nothing changed");
         assert!(app
             .db()
             .audit_events(Some("user_access_changed"), 5)
@@ -608,14 +523,10 @@ async fn audit_log_filters_by_action_user_and_date_and_pages_by_key() {
         assert!(!page2.contains("rel=\"next\""), "no further page");
 
         // By user: what was done to or by them.
-        let (_, by_user) = admin
-            .page("/portal/users/audit?user=person7%40example.com")
-            .await;
+        let (_, by_user) = admin.page("/portal/users/audit?user=person7%40example.com").await;
         assert_eq!(by_user.matches("<tr>").count() - 1, 1);
         // By date: nothing before the seeding day.
-        let (_, old) = admin
-            .page("/portal/users/audit?from=2001-01-01&to=2001-01-31")
-            .await;
+        let (_, old) = admin.page("/portal/users/audit?from=2001-01-01&to=2001-01-31").await;
         assert!(old.contains("No events match."));
         let (_, bad) = admin.page("/portal/users/audit?from=01%2F01%2F2001").await;
         assert!(bad.contains("YYYY-MM-DD"));
