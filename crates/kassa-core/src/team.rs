@@ -11,6 +11,9 @@ pub const PASSWORD_RESET_VALID_MS: i64 = 60 * 60 * 1000;
 pub const MAGIC_LINK_VALID_MS: i64 = 15 * 60 * 1000;
 /// Between a right password and the second factor, at most five minutes.
 pub const SIGN_IN_CHALLENGE_MS: i64 = 5 * 60 * 1000;
+/// At most one password-reset or sign-in link per account this often, so the forms cannot
+/// be used to flood someone's inbox.
+pub const EMAIL_LINK_INTERVAL_MS: i64 = 60 * 1000;
 /// Recovery codes issued when two-factor is set up.
 pub const RECOVERY_CODES: usize = 10;
 

@@ -92,6 +92,19 @@ impl Db {
         Ok(())
     }
 
+    /// Whether a token of this purpose was issued to the user at or after `since`, so that
+    /// emailed links can be rate-limited per account.
+    pub async fn token_issued_since(&self, user_id: i64, purpose: TokenPurpose, since: i64) -> Result<bool> {
+        let sql = "SELECT COUNT(*) FROM user_tokens WHERE user_id = $1 AND purpose = $2 AND created_at >= $3";
+        let n = on_pool!(self, p => sqlx::query_scalar::<_, i64>(sql)
+            .bind(user_id)
+            .bind(purpose.code())
+            .bind(since)
+            .fetch_one(p)
+            .await)?;
+        Ok(n > 0)
+    }
+
     /// When the user's newest token of this purpose expires (for "invitation expired" hints).
     pub async fn latest_token_expiry(&self, user_id: i64, purpose: TokenPurpose) -> Result<Option<i64>> {
         let sql = "SELECT MAX(expires_at) FROM user_tokens WHERE user_id = $1 AND purpose = $2";

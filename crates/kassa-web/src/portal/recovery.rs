@@ -19,7 +19,7 @@ use axum::http::{header, request::Parts, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use kassa_core::account::{Email, NewPassword, SignInState, UserStatus};
-use kassa_core::team::{MAGIC_LINK_VALID_MS, PASSWORD_RESET_VALID_MS};
+use kassa_core::team::{EMAIL_LINK_INTERVAL_MS, MAGIC_LINK_VALID_MS, PASSWORD_RESET_VALID_MS};
 use kassa_db::{AuditEvent, TokenPurpose, UserRow};
 use serde::Deserialize;
 
@@ -274,7 +274,7 @@ pub(crate) async fn reset_request(
 ) -> Result<Response, WebError> {
     let now = now_ms();
     if let Some(user) = account_for(&state, &form.email).await? {
-        if may_sign_in(&user, now, true) {
+        if may_sign_in(&user, now, true) && !recently_sent(&state, &user, TokenPurpose::PasswordReset, now).await? {
             let token = random_token();
             state
                 .db
@@ -303,6 +303,14 @@ pub(crate) async fn reset_request(
         }
     }
     Ok(email_form_page(&state, &v, EmailFormKind::Reset, true))
+}
+
+/// Whether this kind of link went to the user within the last minute.
+async fn recently_sent(state: &AppState, user: &UserRow, purpose: TokenPurpose, now: i64) -> Result<bool, WebError> {
+    Ok(state
+        .db
+        .token_issued_since(user.id, purpose, now - EMAIL_LINK_INTERVAL_MS)
+        .await?)
 }
 
 async fn account_for(state: &AppState, raw_email: &str) -> Result<Option<UserRow>, WebError> {
@@ -499,7 +507,10 @@ pub(crate) async fn magic_link_request(
     let now = now_ms();
     if let Some(user) = account_for(&state, &form.email).await? {
         let has_store = !state.db.memberships_of(user.id).await?.is_empty();
-        if has_store && may_sign_in(&user, now, false) {
+        if has_store
+            && may_sign_in(&user, now, false)
+            && !recently_sent(&state, &user, TokenPurpose::MagicLink, now).await?
+        {
             let token = random_token();
             state
                 .db

@@ -67,9 +67,19 @@ async fn password_reset_by_email_works_once_and_ends_other_sessions() {
             assert_eq!(app.db().audit_events(Some(action), 5).await.unwrap().len(), 1);
         }
 
-        // A link older than an hour does not work.
+        // At most one link a minute per account.
+        let mails = app.mails().len();
         c.post_form("/portal/password-reset", &[("email", "user@demo.kassa.test")])
             .await;
+        assert_eq!(app.mails().len(), mails, "throttled");
+        // A link older than an hour does not work.
+        app.db()
+            .execute_trusted("UPDATE user_tokens SET created_at = created_at - 60001")
+            .await
+            .unwrap();
+        c.post_form("/portal/password-reset", &[("email", "user@demo.kassa.test")])
+            .await;
+        assert_eq!(app.mails().len(), mails + 1);
         let link = app.last_link_to("user@demo.kassa.test");
         app.db()
             .execute_trusted("UPDATE user_tokens SET expires_at = expires_at - 3600001")
@@ -105,6 +115,10 @@ async fn a_sign_in_link_signs_in_once_within_fifteen_minutes() {
         assert!(event.after_json.as_deref().unwrap().contains("magic_link"));
 
         // Expired after 15 minutes.
+        app.db()
+            .execute_trusted("UPDATE user_tokens SET created_at = created_at - 60001")
+            .await
+            .unwrap();
         c.post_form("/portal/sign-in/link", &[("email", "settlement@demo.kassa.test")])
             .await;
         let link = app.last_link_to("settlement@demo.kassa.test");
@@ -268,6 +282,10 @@ async fn admins_must_enrol_before_anything_else_when_the_policy_is_on() {
         assert_eq!(status, 200);
         assert!(page.contains("requires Super Admins and Admins to use two-factor"));
         assert!(page.contains("Two-factor required"));
+        assert!(
+            !page.contains("href=\"/portal/users\""),
+            "no menu to places it cannot reach yet"
+        );
         admin.page("/portal/account/security").await;
         let res = admin
             .post_form(

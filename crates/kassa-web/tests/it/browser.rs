@@ -3,6 +3,7 @@
 use crate::support::*;
 use fantoccini::{Client as Browser, ClientBuilder, Locator};
 use kassa_core::access::{Onboarding, Role, Section};
+use kassa_web::two_factor;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -316,6 +317,63 @@ async fn invite_accept_sign_in_then_deactivation_ends_the_session() {
         snap(&nora, "invitee-signed-out").await;
         nora.close().await.unwrap();
         admin.close().await.unwrap();
+    })
+    .await;
+}
+
+/// With the merchant's two-factor policy on, a Super Admin lands on the set-up page, scans
+/// (reads) the key, confirms a code, gets recovery codes, and from then on signs in with a
+/// code from the app.
+#[tokio::test]
+async fn admins_set_up_two_factor_first_and_then_sign_in_with_a_code() {
+    on_each_backend(|app| async move {
+        app.db()
+            .execute_trusted("UPDATE merchants SET require_two_factor = TRUE")
+            .await
+            .unwrap();
+        let Some((_driver, b)) = open_browser().await else {
+            return;
+        };
+        sign_in(&b, &app.url, "superadmin@demo.kassa.test").await;
+        assert_eq!(b.current_url().await.unwrap().path(), "/portal/account/security");
+        assert!(text_of(&b, "main .alert")
+            .await
+            .contains("requires Super Admins and Admins"));
+        b.goto(&format!("{}/portal/users", app.url)).await.unwrap();
+        assert_eq!(
+            b.current_url().await.unwrap().path(),
+            "/portal/account/security",
+            "nothing else first"
+        );
+        click(&b, "form[action='/portal/account/two-factor/setup'] button").await;
+        b.wait().for_element(Locator::Css("svg.qr")).await.unwrap();
+        snap(&b, "two-factor-setup").await;
+        let secret = text_of(&b, "#totp-secret").await.replace(' ', "");
+        fill(&b, "confirm-code", &two_factor::code_at(&secret, kassa_web::now_ms())).await;
+        click(&b, "form[action='/portal/account/two-factor/confirm'] button").await;
+        b.wait().for_element(Locator::Css("ul.recovery-codes")).await.unwrap();
+        snap(&b, "two-factor-recovery-codes").await;
+        assert_eq!(
+            b.find_all(Locator::Css("ul.recovery-codes li")).await.unwrap().len(),
+            10
+        );
+        b.goto(&format!("{}/portal/users", app.url)).await.unwrap();
+        assert!(text_of(&b, "main h1").await.contains("User management"));
+
+        // Next sign-in asks for the code.
+        click(&b, ".user-menu summary").await;
+        click(&b, ".user-menu form[action='/portal/sign-out'] button").await;
+        b.wait().for_element(Locator::Id("email")).await.unwrap();
+        fill(&b, "email", "superadmin@demo.kassa.test").await;
+        fill(&b, "password", DEMO_PASSWORD).await;
+        click(&b, "form.form button[type=submit]").await;
+        b.wait().for_element(Locator::Id("code")).await.unwrap();
+        snap(&b, "two-factor-challenge").await;
+        fill(&b, "code", &two_factor::code_at(&secret, kassa_web::now_ms() + 30_000)).await;
+        click(&b, "form.form button[type=submit]").await;
+        b.wait().for_element(Locator::Css("nav.sidenav")).await.unwrap();
+        assert!(text_of(&b, "main h1").await.contains("Welcome"));
+        b.close().await.unwrap();
     })
     .await;
 }
