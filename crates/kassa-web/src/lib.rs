@@ -97,10 +97,26 @@ pub fn app(state: AppState) -> Router {
                     .get("x-request-id")
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("-");
-                tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+                let path = loggable_path(req.uri().path());
+                tracing::info_span!("request", request_id = %id, method = %req.method(), path = %path)
             }),
         )
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// The path as logs may show it: the one-time token of an emailed link is a secret (whoever
+/// reads it in a log could use the link), so it is cut off.
+fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    for prefix in [
+        "/portal/invitation/",
+        "/portal/password-reset/",
+        "/portal/sign-in/link/",
+    ] {
+        if path.len() > prefix.len() && path.starts_with(prefix) {
+            return format!("{prefix}…").into();
+        }
+    }
+    path.into()
 }
 
 /// A bound listener, so callers (and tests) learn the port before serving starts.
@@ -140,4 +156,21 @@ impl Server {
 /// Milliseconds since the Unix epoch, the unit every stored time uses.
 pub fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn emailed_tokens_stay_out_of_logs() {
+        assert_eq!(
+            super::loggable_path("/portal/invitation/abc123"),
+            "/portal/invitation/…"
+        );
+        assert_eq!(
+            super::loggable_path("/portal/sign-in/link/abc"),
+            "/portal/sign-in/link/…"
+        );
+        assert_eq!(super::loggable_path("/portal/sign-in/link"), "/portal/sign-in/link");
+        assert_eq!(super::loggable_path("/portal/users/7"), "/portal/users/7");
+    }
 }
