@@ -315,6 +315,19 @@ async fn invite_accept_sign_in_then_deactivation_ends_the_session() {
         nora.wait().for_element(Locator::Id("email")).await.unwrap();
         assert!(text_of(&nora, "main").await.contains("Your session has ended"));
         snap(&nora, "invitee-signed-out").await;
+
+        // The admin finds it all in the audit log, filtered to her.
+        click(&admin, "a[href^='/portal/users/audit?user=']").await;
+        admin
+            .wait()
+            .for_element(Locator::Css("table.audit-table"))
+            .await
+            .unwrap();
+        let log = text_of(&admin, "table.audit-table").await;
+        for event in ["User invited", "Invitation accepted", "Signed in", "User deactivated"] {
+            assert!(log.contains(event), "{event} in {log}");
+        }
+        snap(&admin, "audit-log").await;
         nora.close().await.unwrap();
         admin.close().await.unwrap();
     })

@@ -204,8 +204,12 @@ async fn permission_table_guards_every_route_for_every_role() {
                     Access::Member(permission) => allows(role, Onboarding::Direct, permission),
                 };
                 let what = format!("{role} {} {}", route.method, route.path);
+                assert!(res.status().as_u16() < 500, "{what}: {}", res.status());
                 if allowed {
                     assert_ne!(res.status(), 403, "{what}");
+                    if route.method == "GET" && route.access != Access::Public {
+                        assert_eq!(res.status(), 200, "{what}: a permitted page opens");
+                    }
                 } else {
                     assert_eq!(res.status(), 403, "{what}");
                     assert_eq!(snapshot(&app, demo_merchant).await, before, "{what} changed something");
