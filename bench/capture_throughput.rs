@@ -172,6 +172,9 @@ fn start_server(db: Db, record: bool) -> String {
                 public_url: format!("http://{addr}"),
                 secret_key: b"bench secret key of some length".to_vec(),
                 worker_interval: Duration::from_secs(1),
+                mail: kassa_web::mail::MailConfig::Outbox {
+                    dir: std::env::temp_dir().join("kassa-bench-outbox"),
+                },
             };
             let mut state = AppState::new(db, config);
             if !record {

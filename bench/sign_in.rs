@@ -82,6 +82,9 @@ async fn main() {
         public_url: base.clone(),
         secret_key: b"bench secret key".to_vec(),
         worker_interval: Duration::from_secs(1),
+        mail: kassa_web::mail::MailConfig::Outbox {
+            dir: dir.path().join("outbox"),
+        },
     };
     let state = AppState::new(db.clone(), config);
     tokio::spawn(server.serve(state, std::future::pending()));

@@ -4,7 +4,9 @@
 # document says. Starts a throwaway `kassa demo`, makes a playground key and real orders, then
 # runs four passes: every operation with generated ids, the Order Management operations on a
 # real completed, captured and refunded order, the Checkout operations on a real incomplete
-# checkout, and the test helper on another. Exits non-zero on any failure (or server panic).
+# checkout, and the test helper on another; then it reads every seeded demo order (all
+# statuses) and checks each answer against the document. Exits non-zero on any failure (or
+# server panic).
 #
 # Environment: SCHEMATHESIS_MAX_EXAMPLES (default 30 per operation and pass),
 # SCHEMATHESIS_SEED (reproduce a run), SCHEMATHESIS_VENV (default target/schemathesis-venv).
@@ -49,7 +51,7 @@ port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
 base="http://127.0.0.1:$port"
 
 log "start kassa demo on $base"
-KASSA_DEMO_PASSWORD="schemathesis demo password" KASSA_DEMO_ORDERS=0 \
+KASSA_DEMO_PASSWORD="schemathesis demo password" KASSA_DEMO_ORDERS=200 \
   "$kassa" demo --data-dir "$data" --listen "127.0.0.1:$port" >"$data/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 120); do
@@ -110,6 +112,47 @@ run "Order Management on a real order" --include-path-regex '^/ordermanagement/'
   --set-path "order_id=$om_order" --set-path "capture_id=$capture_id" --set-path "refund_id=$refund_id"
 run "Checkout on a real checkout" --include-path-regex '^/checkout/' --set-path "order_id=$checkout_order"
 run "test helper on a real checkout" --include-path-regex '^/test-helpers/' --set-path "order_id=$to_complete"
+
+log "reads of the 200 seeded demo orders (every status) against the document"
+"$VENV/bin/python" - "$base" "$auth" "$data/kassa.db" <<'PY' || failed=1
+import sqlite3, sys
+import requests, schemathesis
+
+base, auth, db = sys.argv[1], tuple(sys.argv[2].split(":", 1)), sys.argv[3]
+schema = schemathesis.from_uri(f"{base}/openapi.json")
+om = "/ordermanagement/v1/orders/{order_id}"
+checked, failures = 0, []
+
+def read(template, **ids):
+    global checked
+    path = template.format(**ids)
+    res = requests.get(base + path, auth=auth, timeout=20)
+    checked += 1
+    try:
+        if res.status_code != 200:
+            raise AssertionError(f"status {res.status_code}")
+        schema[template]["GET"].validate_response(res)
+    except Exception as e:  # CheckFailed or AssertionError
+        failures.append(f"GET {path}: {e}\n{res.text[:2000]}")
+    return res
+
+rows = sqlite3.connect(db).execute("SELECT order_id, status FROM orders WHERE store_id = 'M100001'").fetchall()
+for order_id, status in rows:
+    read("/checkout/v3/orders/{order_id}", order_id=order_id)
+    if status is None:
+        continue
+    order = read(om, order_id=order_id).json()
+    read(om + "/captures", order_id=order_id)
+    for c in order.get("captures", []):
+        read(om + "/captures/{capture_id}", order_id=order_id, capture_id=c["capture_id"])
+        read(om + "/captures/{capture_id}/extend-due-date-options", order_id=order_id, capture_id=c["capture_id"])
+    for r in order.get("refunds", []):
+        read(om + "/refunds/{refund_id}", order_id=order_id, refund_id=r["refund_id"])
+print(f"{len(rows)} orders, {checked} reads, {len(failures)} failures")
+for f in failures[:10]:
+    print(f)
+sys.exit(1 if failures else 0)
+PY
 
 if grep -q "panicked" "$data/server.log"; then
   log "the server panicked"

@@ -6,3 +6,4 @@ pub mod account;
 pub mod lines;
 pub mod money;
 pub mod order;
+pub mod team;

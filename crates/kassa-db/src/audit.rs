@@ -52,6 +52,66 @@ impl Db {
     pub async fn audit_events(&self, action: Option<&str>, limit: i64) -> Result<Vec<AuditRow>> {
         let sql = "SELECT id, at, merchant_id, actor_user_id, actor, action, subject, ip, before_json, after_json \
                    FROM audit_events WHERE (CAST($1 AS TEXT) IS NULL OR action = $1) ORDER BY id DESC LIMIT $2";
-        Ok(on_pool!(self, p => sqlx::query_as::<_, AuditRow>(sql).bind(action).bind(limit).fetch_all(p).await)?)
+        Ok(on_writer!(self, p => sqlx::query_as::<_, AuditRow>(sql).bind(action).bind(limit).fetch_all(p).await)?)
+    }
+}
+
+/// Inserts an audit event inside a transaction (`$tx` is an executor), so a change and its
+/// record commit together.
+macro_rules! insert_audit {
+    ($tx:expr, $e:expr, $now:expr) => {
+        sqlx::query(
+            "INSERT INTO audit_events (at, merchant_id, actor_user_id, actor, action, subject, ip, before_json, after_json) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind($now)
+        .bind($e.merchant_id)
+        .bind($e.actor_user_id)
+        .bind($e.actor)
+        .bind($e.action)
+        .bind($e.subject)
+        .bind($e.ip)
+        .bind($e.before.as_deref())
+        .bind($e.after.as_deref())
+        .execute($tx)
+        .await?
+    };
+}
+pub(crate) use insert_audit;
+
+/// Which of a merchant's audit events to show.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter<'a> {
+    pub action: Option<&'a str>,
+    /// Events this email did or that were done to it.
+    pub person: Option<&'a str>,
+    pub from_ms: Option<i64>,
+    pub until_ms: Option<i64>,
+    /// Keyset pagination: only events older than this id.
+    pub before_id: Option<i64>,
+}
+
+impl Db {
+    /// One page of a merchant's audit log, newest first. Pages by id (keyset), so a page
+    /// costs the same however far back it is and new events do not shift pages.
+    pub async fn audit_page(&self, merchant_id: i64, f: &AuditFilter<'_>, limit: i64) -> Result<Vec<AuditRow>> {
+        let sql = "SELECT id, at, merchant_id, actor_user_id, actor, action, subject, ip, before_json, after_json \
+                   FROM audit_events WHERE merchant_id = $1 \
+                   AND (CAST($2 AS TEXT) IS NULL OR action = $2) \
+                   AND (CAST($3 AS TEXT) IS NULL OR actor = $3 OR subject = $3) \
+                   AND (CAST($4 AS BIGINT) IS NULL OR at >= $4) \
+                   AND (CAST($5 AS BIGINT) IS NULL OR at < $5) \
+                   AND (CAST($6 AS BIGINT) IS NULL OR id < $6) \
+                   ORDER BY id DESC LIMIT $7";
+        Ok(on_pool!(self, p => sqlx::query_as::<_, AuditRow>(sql)
+            .bind(merchant_id)
+            .bind(f.action)
+            .bind(f.person)
+            .bind(f.from_ms)
+            .bind(f.until_ms)
+            .bind(f.before_id)
+            .bind(limit)
+            .fetch_all(p)
+            .await)?)
     }
 }

@@ -40,6 +40,34 @@ pub(crate) enum Pool {
     Postgres(PgPool),
 }
 
+/// Starts a write transaction on a pool of either backend: on SQLite with the write lock
+/// taken at once (`BEGIN IMMEDIATE`), so a transaction that reads and then writes never
+/// fails on the upgrade.
+pub(crate) trait BeginWrite {
+    type Db: sqlx::Database;
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = Result<Transaction<'static, Self::Db>, sqlx::Error>> + Send;
+}
+
+impl BeginWrite for SqlitePool {
+    type Db = Sqlite;
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = Result<Transaction<'static, Sqlite>, sqlx::Error>> + Send {
+        self.begin_with("BEGIN IMMEDIATE")
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Db = Postgres;
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = Result<Transaction<'static, Postgres>, sqlx::Error>> + Send {
+        self.begin()
+    }
+}
+
 /// A write transaction on either backend; run statements in it with `on_tx!`.
 pub enum Tx {
     Sqlite(Transaction<'static, Sqlite>),

@@ -15,13 +15,16 @@ mod idempotency;
 mod jobs;
 mod orders;
 mod portal_orders;
+mod security;
 mod sessions;
+mod team;
 mod tenancy;
+mod tokens;
 mod users;
 
 pub use api_calls::ApiCall;
 pub use api_keys::{ApiKeyRow, NewApiKey};
-pub use audit::{AuditEvent, AuditRow};
+pub use audit::{AuditEvent, AuditFilter, AuditRow};
 pub use connect::{redact_url, Backend, Db, DbConfig, Tx};
 pub use error::DbError;
 pub use idempotency::{Claim, SavedResponse, IDEMPOTENCY_TTL_MS};
@@ -29,7 +32,9 @@ pub use jobs::JobRow;
 pub use orders::{CaptureRow, OrderEvent, OrderRow, RefundRow};
 pub use portal_orders::{Cursor, OrderFilter, OrderListRow, SortOrder};
 pub use sessions::{NewSession, SessionRow};
+pub use team::{AccessRefusal, AccessUpdate, Invitation, MerchantStoreRow, TeamMembershipRow};
 pub use tenancy::{MembershipRow, MerchantRow, NewMerchant, NewStore, StoreRow};
+pub use tokens::TokenPurpose;
 pub use users::{NewUser, Preferences, UserRow};
 
 pub type Result<T, E = DbError> = std::result::Result<T, E>;

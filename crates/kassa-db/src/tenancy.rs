@@ -61,6 +61,8 @@ pub struct MembershipRow {
     pub merchant_name: String,
     pub onboarding: String,
     pub role: String,
+    /// The merchant's policy: Super Admins and Admins must use two-factor authentication.
+    pub require_two_factor: bool,
 }
 
 impl Db {
@@ -124,7 +126,7 @@ impl Db {
     /// Every store the user belongs to, in Store ID order.
     pub async fn memberships_of(&self, user_id: i64) -> Result<Vec<MembershipRow>> {
         let sql = "SELECT s.id AS store_id, s.name AS store_name, s.environment, m.id AS merchant_id, \
-                          m.legal_name AS merchant_name, m.onboarding, ms.role \
+                          m.legal_name AS merchant_name, m.onboarding, ms.role, m.require_two_factor \
                    FROM memberships ms JOIN stores s ON s.id = ms.store_id JOIN merchants m ON m.id = s.merchant_id \
                    WHERE ms.user_id = $1 ORDER BY s.id";
         Ok(on_pool!(self, p => sqlx::query_as::<_, MembershipRow>(sql).bind(user_id).fetch_all(p).await)?)

@@ -17,10 +17,14 @@ pub struct UserRow {
     pub locked_until: Option<i64>,
     pub last_sign_in_at: Option<i64>,
     pub created_at: i64,
+    /// The confirmed TOTP secret (base32); `None` until two-factor is set up.
+    pub totp_secret: Option<String>,
+    pub two_factor_enabled_at: Option<i64>,
 }
 
-const USER_COLUMNS: &str = "id, email, name, phone, password_hash, language, theme, timezone, status, \
-     access_expires_at, failed_sign_ins, locked_until, last_sign_in_at, created_at";
+pub(crate) const USER_COLUMNS: &str = "id, email, name, phone, password_hash, language, theme, timezone, status, \
+     access_expires_at, failed_sign_ins, locked_until, last_sign_in_at, created_at, \
+     totp_secret, two_factor_enabled_at";
 
 #[derive(Debug, Clone)]
 pub struct NewUser<'a> {

@@ -214,7 +214,7 @@ fn luhn(number: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Simulated card authorization: the test cards, any other Luhn-valid number with a future

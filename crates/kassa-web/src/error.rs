@@ -17,6 +17,8 @@ pub enum WebError {
     Db(#[from] kassa_db::DbError),
     #[error("template: {0}")]
     Template(#[from] askama::Error),
+    #[error("configuration: {0}")]
+    Config(String),
     #[error("internal: {0}")]
     Internal(String),
 }

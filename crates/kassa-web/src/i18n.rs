@@ -214,6 +214,24 @@ mod tests {
             .collect()
     }
 
+    /// The `$variables` each message of one .ftl file uses.
+    fn variables_in(path: &Path) -> HashMap<String, Vec<String>> {
+        std::fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .filter_map(|l| l.split_once(" = "))
+            .map(|(id, text)| {
+                let vars = text
+                    .split("{ $")
+                    .skip(1)
+                    .filter_map(|rest| rest.split(' ').next())
+                    .map(str::to_owned)
+                    .collect();
+                (id.to_owned(), vars)
+            })
+            .collect()
+    }
+
     /// Every string literal in `text` that looks like a message id: lower-case words joined
     /// by dashes, e.g. "sign-in-title".
     fn key_like_literals(text: &str) -> Vec<String> {
@@ -244,20 +262,23 @@ mod tests {
     fn every_language_has_every_message() {
         let english = ids_in(&manifest("locales/en/main.ftl"));
         assert!(english.len() > 50);
+        let variables = variables_in(&manifest("locales/en/main.ftl"));
         for lang in Lang::ALL {
             let ids = ids_in(&manifest(&format!("locales/{}/main.ftl", lang.code())));
             let missing: Vec<_> = english.difference(&ids).collect();
             let extra: Vec<_> = ids.difference(&english).collect();
             assert!(missing.is_empty(), "{}: missing {missing:?}", lang.code());
             assert!(extra.is_empty(), "{}: not in English {extra:?}", lang.code());
-            let source = std::fs::read_to_string(manifest(&format!("locales/{}/main.ftl", lang.code()))).unwrap();
             for id in &english {
-                // Messages with arguments only format when given them; those are covered where used.
-                let takes_args = source
-                    .lines()
-                    .any(|l| l.starts_with(&format!("{id} =")) && l.contains("{ $"));
+                // Messages with variables only format when given them.
+                let args: HashMap<Cow<'static, str>, FluentValue> = variables
+                    .get(id)
+                    .into_iter()
+                    .flatten()
+                    .map(|v| (Cow::Owned(v.clone()), FluentValue::from("x")))
+                    .collect();
                 assert!(
-                    takes_args || LOCALES.try_lookup(&lang.id(), id).is_some(),
+                    LOCALES.try_lookup_with_args(&lang.id(), id, &args).is_some(),
                     "{}: {id} does not load",
                     lang.code()
                 );

@@ -9,12 +9,14 @@ pub mod demo;
 mod error;
 pub mod i18n;
 pub mod jobs;
+pub mod mail;
 mod ops;
 pub mod orders;
 pub mod password;
 pub mod portal;
 mod security;
 mod session;
+pub mod two_factor;
 mod views;
 
 use axum::Router;
@@ -39,11 +41,18 @@ pub struct WebConfig {
     pub secret_key: Vec<u8>,
     /// How often background jobs (push notifications, expiry) are looked for.
     pub worker_interval: Duration,
+    /// Where emails go: SMTP, or the outbox folder.
+    pub mail: mail::MailConfig,
 }
 
 impl WebConfig {
     pub fn secure(&self) -> bool {
         self.public_url.starts_with("https://")
+    }
+
+    /// An absolute link to `path` (which starts with `/`), for emails.
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{path}", self.public_url.trim_end_matches('/'))
     }
 
     /// `scheme://host[:port]` of the public URL, as browsers send it in `Origin`.
@@ -65,16 +74,20 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<WebConfig>,
     pub recorder: api::recorder::Recorder,
+    pub mailer: mail::Mailer,
 }
 
 impl AppState {
-    /// Builds the state and starts the API-call recorder (needs a Tokio runtime).
+    /// Builds the state and starts the API-call recorder (needs a Tokio runtime). Check
+    /// the mail settings with [`mail::Mailer::check`] first.
     pub fn new(db: Db, config: WebConfig) -> AppState {
         let recorder = api::recorder::Recorder::start(db.clone());
+        let mailer = mail::Mailer::new(&config.mail);
         AppState {
             db,
             config: Arc::new(config),
             recorder,
+            mailer,
         }
     }
 }
@@ -99,10 +112,26 @@ pub fn app(state: AppState) -> Router {
                     .get("x-request-id")
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("-");
-                tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+                let path = loggable_path(req.uri().path());
+                tracing::info_span!("request", request_id = %id, method = %req.method(), path = %path)
             }),
         )
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// The path as logs may show it: the one-time token of an emailed link is a secret (whoever
+/// reads it in a log could use the link), so it is cut off.
+fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    for prefix in [
+        "/portal/invitation/",
+        "/portal/password-reset/",
+        "/portal/sign-in/link/",
+    ] {
+        if path.len() > prefix.len() && path.starts_with(prefix) {
+            return format!("{prefix}…").into();
+        }
+    }
+    path.into()
 }
 
 /// A bound listener, so callers (and tests) learn the port before serving starts.
@@ -194,4 +223,21 @@ impl Server {
 /// Milliseconds since the Unix epoch, the unit every stored time uses.
 pub fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn emailed_tokens_stay_out_of_logs() {
+        assert_eq!(
+            super::loggable_path("/portal/invitation/abc123"),
+            "/portal/invitation/…"
+        );
+        assert_eq!(
+            super::loggable_path("/portal/sign-in/link/abc"),
+            "/portal/sign-in/link/…"
+        );
+        assert_eq!(super::loggable_path("/portal/sign-in/link"), "/portal/sign-in/link");
+        assert_eq!(super::loggable_path("/portal/users/7"), "/portal/users/7");
+    }
 }

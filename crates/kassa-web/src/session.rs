@@ -6,14 +6,17 @@
 //! for that lives here too, so no handler can forget it.
 
 use crate::password::{hex, random_token};
+use crate::portal::{REACHABLE_BEFORE_TWO_FACTOR, TWO_FACTOR_SETUP};
 use crate::{now_ms, AppState, WebConfig, WebError};
 use axum::body::Body;
+use axum::extract::MatchedPath;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::{header, request::Parts, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use kassa_core::access::{allows, Onboarding, Permission, Role};
 use kassa_core::account::{session_alive, SignInState, UserStatus, SESSION_ABSOLUTE_MS, SESSION_IDLE_MS};
+use kassa_core::team::must_enrol_two_factor;
 use kassa_db::{Db, MembershipRow, UserRow};
 use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
@@ -83,6 +86,9 @@ pub struct Member {
     pub role: Role,
     pub onboarding: Onboarding,
     pub ip: String,
+    /// An admin at a merchant that requires two-factor, without it: until they set it up,
+    /// they reach only the setup page (and sign-out, language, theme).
+    pub must_enrol_two_factor: bool,
 }
 
 impl Member {
@@ -251,7 +257,14 @@ async fn load_member(db: &Db, token: &str, ip: &str, now: i64) -> Result<Option<
         .onboarding
         .parse()
         .map_err(|e: kassa_core::access::UnknownOnboarding| WebError::Internal(e.to_string()))?;
+    let must_enrol_two_factor = must_enrol_two_factor(
+        user.totp_secret.is_some(),
+        stores
+            .iter()
+            .filter_map(|m| Some((m.role.parse::<Role>().ok()?, m.require_two_factor))),
+    );
     Ok(Some(Member {
+        must_enrol_two_factor,
         token_hash: hash,
         csrf: session.csrf_token,
         user,
@@ -282,8 +295,21 @@ pub(crate) async fn guard(State(access): State<Access>, req: Request, next: Next
         None if req.method() == Method::GET => sign_in_redirect(&req.uri().to_string()),
         None => Redirect::to("/portal/sign-in").into_response(),
         Some(m) if !m.allows(permission) => WebError::Forbidden.into_response(),
+        Some(m) if m.must_enrol_two_factor && !reachable_before_two_factor(&req) => {
+            if req.method() == Method::GET {
+                Redirect::to(TWO_FACTOR_SETUP).into_response()
+            } else {
+                WebError::Forbidden.into_response()
+            }
+        }
         Some(_) => next.run(req).await,
     }
+}
+
+fn reachable_before_two_factor(req: &Request) -> bool {
+    req.extensions()
+        .get::<MatchedPath>()
+        .is_some_and(|p| REACHABLE_BEFORE_TWO_FACTOR.contains(&p.as_str()))
 }
 
 /// Starts a session for `user_id` in `store_id` and returns the cookie token.

@@ -52,6 +52,11 @@ impl Page {
         self.lang.t(key)
     }
 
+    /// The message `key` with named arguments.
+    pub fn t_args(&self, key: &str, args: &[(&'static str, String)]) -> String {
+        self.lang.t_args(key, args)
+    }
+
     pub fn languages(&self) -> [Lang; 7] {
         Lang::ALL
     }
@@ -59,7 +64,13 @@ impl Page {
     /// A page for a signed-in member, with `section` highlighted in the menu.
     pub fn member(member: &Member, section: Option<Section>, title_key: &str, here: &str) -> Page {
         let lang = Lang::from_code(&member.user.language).unwrap_or(Lang::En);
-        let nav = Section::visible_to(member.role, member.onboarding)
+        // Until a required second factor is set up, the menu would only lead back to set-up.
+        let sections = if member.must_enrol_two_factor {
+            Vec::new()
+        } else {
+            Section::visible_to(member.role, member.onboarding)
+        };
+        let nav = sections
             .into_iter()
             .map(|s| NavItem {
                 href: section_href(s),

@@ -36,6 +36,48 @@ enum Command {
     /// Manage merchant API credentials.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Emails waiting in the outbox (used when no SMTP server is configured).
+    #[command(subcommand)]
+    Mail(MailCommand),
+}
+
+#[derive(Subcommand)]
+enum MailCommand {
+    /// List the messages in the outbox, oldest first.
+    List(MailListArgs),
+}
+
+#[derive(Args)]
+struct MailListArgs {
+    /// One JSON array instead of readable text.
+    #[arg(long)]
+    json: bool,
+    /// Folder for the embedded database and other local files; the outbox is its `outbox`.
+    #[arg(long, env = "KASSA_DATA_DIR", default_value = "./kassa-data")]
+    data_dir: PathBuf,
+}
+
+/// Outgoing email. Without `--smtp-host`, messages are written to `<data-dir>/outbox`.
+#[derive(Args, Clone)]
+pub struct SmtpArgs {
+    /// SMTP server to send email through.
+    #[arg(long, env = "KASSA_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+    /// SMTP port; default 587 for starttls, 465 for tls, 25 for none.
+    #[arg(long, env = "KASSA_SMTP_PORT")]
+    pub smtp_port: Option<u16>,
+    /// How the connection is secured: starttls, tls (implicit) or none.
+    #[arg(long, env = "KASSA_SMTP_TLS", default_value = "starttls")]
+    pub smtp_tls: String,
+    /// SMTP user name, if the server wants one.
+    #[arg(long, env = "KASSA_SMTP_USERNAME")]
+    pub smtp_username: Option<String>,
+    /// SMTP password (prefer the environment variable: flags show up in process lists).
+    #[arg(long, env = "KASSA_SMTP_PASSWORD", hide_env_values = true)]
+    pub smtp_password: Option<String>,
+    /// The From address of emails. Default: Kassa <no-reply@HOST of the public URL>.
+    #[arg(long, env = "KASSA_SMTP_FROM")]
+    pub smtp_from: Option<String>,
 }
 
 #[derive(Args, Clone)]
@@ -66,6 +108,8 @@ pub struct ServeArgs {
     pub worker_interval_ms: u64,
     #[command(flatten)]
     pub db: DbArgs,
+    #[command(flatten)]
+    pub smtp: SmtpArgs,
 }
 
 #[derive(Args, Clone)]
@@ -175,6 +219,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::User(UserCommand::Create(args)) => create_user(args).await,
         Command::Key(cmd) => key_command(cmd).await,
+        Command::Mail(MailCommand::List(args)) => list_mail(args),
     }
 }
 
@@ -239,6 +284,30 @@ async fn key_command(cmd: KeyCommand) -> Result<()> {
             db.record_audit(&event, kassa_web::now_ms()).await?;
             println!("revoked {username}");
         }
+    }
+    Ok(())
+}
+
+fn list_mail(args: MailListArgs) -> Result<()> {
+    let dir = args.data_dir.join("outbox");
+    let messages =
+        kassa_web::mail::read_outbox(&dir).with_context(|| format!("cannot read the outbox {}", dir.display()))?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&messages)?);
+        return Ok(());
+    }
+    if messages.is_empty() {
+        println!("the outbox {} is empty", dir.display());
+    }
+    for m in &messages {
+        println!("{}  to {}", m.created_at, m.to);
+        println!("subject: {}", m.subject);
+        for link in &m.links {
+            println!("link: {link}");
+        }
+        println!();
+        println!("{}", m.text.trim_end());
+        println!("{}", "-".repeat(72));
     }
     Ok(())
 }

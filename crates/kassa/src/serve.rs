@@ -1,6 +1,7 @@
 use crate::cli::{LogFormat, ServeArgs};
 use anyhow::{Context, Result};
 use kassa_core::account::NewPassword;
+use kassa_web::mail::{MailConfig, SmtpConfig, SmtpTls};
 use kassa_web::{AppState, Server, WebConfig};
 use std::path::Path;
 use tracing_subscriber::EnvFilter;
@@ -81,10 +82,21 @@ pub async fn serve(args: ServeArgs, demo: Option<(NewPassword, usize)>) -> Resul
     let server = Server::bind(&args.listen).await?;
     let addr = server.local_addr();
     let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+    let mail = mail_config(&args, &public_url)?;
+    match &mail {
+        MailConfig::Outbox { dir } => {
+            tracing::info!(outbox = %dir.display(), "no SMTP server configured: emails go to the outbox (kassa mail list)")
+        }
+        MailConfig::Smtp(smtp) => {
+            tracing::info!(host = %smtp.host, port = smtp.port, "sending email over SMTP")
+        }
+    }
+    kassa_web::mail::Mailer::check(&mail)?;
     let config = WebConfig {
         public_url: public_url.clone(),
         secret_key: secret_key(&args.db.data_dir)?,
         worker_interval: std::time::Duration::from_millis(args.worker_interval_ms),
+        mail,
     };
     let state = AppState::new(db.clone(), config);
     tracing::info!(%addr, database = db.url(), "Kassa is listening");
@@ -101,6 +113,41 @@ pub async fn serve(args: ServeArgs, demo: Option<(NewPassword, usize)>) -> Resul
     db.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// SMTP when a host is given, else the outbox folder in the data directory.
+fn mail_config(args: &ServeArgs, public_url: &str) -> Result<MailConfig> {
+    let smtp = &args.smtp;
+    let Some(host) = smtp.smtp_host.clone() else {
+        return Ok(MailConfig::Outbox {
+            dir: args.db.data_dir.join("outbox"),
+        });
+    };
+    let tls: SmtpTls = smtp.smtp_tls.parse().map_err(anyhow::Error::msg)?;
+    if smtp.smtp_username.is_some() != smtp.smtp_password.is_some() {
+        anyhow::bail!("give both --smtp-username and --smtp-password, or neither");
+    }
+    let from = match &smtp.smtp_from {
+        Some(from) => from.clone(),
+        None => {
+            let host_of_url = public_url
+                .split("://")
+                .nth(1)
+                .unwrap_or(public_url)
+                .split(['/', ':'])
+                .next()
+                .unwrap_or("localhost");
+            format!("Kassa <no-reply@{host_of_url}>")
+        }
+    };
+    Ok(MailConfig::Smtp(SmtpConfig {
+        host,
+        port: smtp.smtp_port.unwrap_or(tls.default_port()),
+        tls,
+        username: smtp.smtp_username.clone(),
+        password: smtp.smtp_password.clone(),
+        from,
+    }))
 }
 
 /// Resolves on Ctrl-C or SIGTERM, after which requests in flight are finished.

@@ -106,6 +106,7 @@ struct AccountTemplate {
     company: Option<MerchantRow>,
     profile_error: Option<String>,
     password_error: Option<String>,
+    two_factor_on: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -163,6 +164,7 @@ async fn account_page(
         company,
         profile_error,
         password_error,
+        two_factor_on: member.user.totp_secret.is_some(),
     });
     if failed {
         *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;

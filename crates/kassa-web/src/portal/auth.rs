@@ -14,7 +14,8 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use kassa_core::account::{Email, SignInRefusal, SignInState, UserStatus, SESSION_ABSOLUTE_MS};
-use kassa_db::AuditEvent;
+use kassa_core::team::SIGN_IN_CHALLENGE_MS;
+use kassa_db::{AuditEvent, TokenPurpose, UserRow};
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -30,6 +31,8 @@ struct SignInTemplate {
 pub(crate) struct SignInQuery {
     next: Option<String>,
     signed_out: Option<String>,
+    /// Why the visitor was sent here: `activated`, `password_reset` or `challenge_expired`.
+    notice: Option<String>,
 }
 
 pub(crate) async fn sign_in_page(
@@ -45,7 +48,12 @@ pub(crate) async fn sign_in_page(
     } else if q.signed_out.is_some() {
         Some("sign-in-signed-out")
     } else {
-        None
+        match q.notice.as_deref() {
+            Some("activated") => Some("sign-in-notice-activated"),
+            Some("password_reset") => Some("sign-in-notice-password-reset"),
+            Some("challenge_expired") => Some("sign-in-notice-challenge-expired"),
+            _ => None,
+        }
     };
     let existing = cookie(req.headers(), csrf_cookie(&state.config)).map(str::to_owned);
     let csrf = existing.clone().unwrap_or_else(random_token);
@@ -130,8 +138,11 @@ pub(crate) async fn sign_in(
     };
 
     let (Some(user), Some(first)) = (&user, memberships.first()) else {
-        let merchant_id = None;
         let user_id = user.as_ref().map(|u| u.id);
+        let merchant_id = match user_id {
+            Some(id) => merchant_of(&state, id).await?,
+            None => None,
+        };
         let message = match (refusal, password_ok) {
             (Some(SignInRefusal::Locked), _) => {
                 db.record_audit(&audit("sign_in_refused_locked", user_id, merchant_id), now)
@@ -181,21 +192,65 @@ pub(crate) async fn sign_in(
         return Ok(res);
     };
 
-    // A fresh session id at every sign-in: a session fixed before sign-in is worthless.
-    if let Some(old) = previous {
-        db.delete_session(&old).await?;
+    let next = safe_next(form.next.as_deref()).to_owned();
+    if user.totp_secret.is_some() {
+        return start_challenge(&state, user.id, &next).await;
     }
-    db.record_sign_in(user.id, now).await?;
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let token = session::start(db, user.id, &first.store_id, &ip, user_agent).await?;
-    db.record_audit(&audit("sign_in", Some(user.id), Some(first.merchant_id)), now)
-        .await?;
+    let signed_in = SignedIn {
+        user,
+        store_id: &first.store_id,
+        merchant_id: first.merchant_id,
+        ip: &ip,
+        user_agent,
+        previous,
+        method: "password",
+    };
+    complete_sign_in(&state, signed_in, &next).await
+}
 
+/// A user who has proved who they are, about to get a session.
+pub(crate) struct SignedIn<'a> {
+    pub user: &'a UserRow,
+    pub store_id: &'a str,
+    pub merchant_id: i64,
+    pub ip: &'a str,
+    pub user_agent: &'a str,
+    /// The session this browser had before, ended now.
+    pub previous: Option<String>,
+    /// How they proved it, for the audit log: password, password+totp, magic_link, …
+    pub method: &'a str,
+}
+
+/// Starts the session: a fresh session id at every sign-in, so a session fixed before
+/// sign-in is worthless; the failure count starts over; the sign-in is audited.
+pub(crate) async fn complete_sign_in(state: &AppState, s: SignedIn<'_>, next: &str) -> Result<Response, WebError> {
+    let db = &state.db;
+    let now = now_ms();
+    if let Some(old) = s.previous {
+        db.delete_session(&old).await?;
+    }
+    db.record_sign_in(s.user.id, now).await?;
+    let token = session::start(db, s.user.id, s.store_id, s.ip, s.user_agent).await?;
+    db.record_audit(
+        &AuditEvent {
+            merchant_id: Some(s.merchant_id),
+            actor_user_id: Some(s.user.id),
+            actor: &s.user.email,
+            action: "sign_in",
+            subject: &s.user.email,
+            ip: s.ip,
+            after: Some(serde_json::json!({ "method": s.method }).to_string()),
+            ..Default::default()
+        },
+        now,
+    )
+    .await?;
     let config = &state.config;
-    let mut res = Redirect::to(safe_next(form.next.as_deref())).into_response();
+    let mut res = Redirect::to(safe_next(Some(next))).into_response();
     let h = res.headers_mut();
     h.append(
         header::SET_COOKIE,
@@ -203,9 +258,59 @@ pub(crate) async fn sign_in(
     );
     h.append(
         header::SET_COOKIE,
-        set_cookie(config, LANG_COOKIE, &user.language, Some(365 * 24 * 3600)),
+        set_cookie(config, LANG_COOKIE, &s.user.language, Some(365 * 24 * 3600)),
+    );
+    h.append(
+        header::SET_COOKIE,
+        set_cookie(config, challenge_cookie(config), "", Some(0)),
     );
     Ok(res)
+}
+
+pub(crate) fn challenge_cookie(config: &crate::WebConfig) -> &'static str {
+    if config.secure() {
+        "__Host-kassa_2fa"
+    } else {
+        "kassa_2fa"
+    }
+}
+
+/// Right password (or sign-in link), two-factor on: remember that for five minutes in a
+/// cookie-held one-time token and ask for the code.
+pub(crate) async fn start_challenge(state: &AppState, user_id: i64, next: &str) -> Result<Response, WebError> {
+    let token = random_token();
+    let now = now_ms();
+    state
+        .db
+        .replace_token(
+            user_id,
+            TokenPurpose::SignInChallenge,
+            &session::token_hash(&token),
+            now + SIGN_IN_CHALLENGE_MS,
+            now,
+        )
+        .await?;
+    let target = format!(
+        "/portal/sign-in/two-factor?next={}",
+        session::urlencode(safe_next(Some(next)))
+    );
+    let mut res = Redirect::to(&target).into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(
+            &state.config,
+            challenge_cookie(&state.config),
+            &token,
+            Some(SIGN_IN_CHALLENGE_MS / 1000),
+        ),
+    );
+    Ok(res)
+}
+
+/// The merchant a user belongs to (their first store's), so that refused sign-ins show in
+/// that merchant's audit log.
+pub(crate) async fn merchant_of(state: &AppState, user_id: i64) -> Result<Option<i64>, WebError> {
+    Ok(state.db.memberships_of(user_id).await?.first().map(|m| m.merchant_id))
 }
 
 pub(crate) async fn sign_out(State(state): State<AppState>, member: Member) -> Result<Response, WebError> {

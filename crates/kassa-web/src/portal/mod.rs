@@ -6,6 +6,11 @@ mod account;
 mod auth;
 mod home;
 pub mod orders;
+mod recovery;
+mod security;
+mod users;
+
+pub use users::AUDIT_ACTIONS;
 
 pub use crate::session::Access;
 use crate::session::{guard, portal_context};
@@ -45,7 +50,7 @@ impl Routes {
 
 fn build() -> Routes {
     use Access::{Member, Public};
-    use Permission::{ManageOrders, SignedIn, ViewOrders};
+    use Permission::{ManageOrders, ManageUsers, SignedIn, ViewOrders};
     let (get, post) = (Method::GET, Method::POST);
     Routes {
         specs: Vec::new(),
@@ -90,14 +95,149 @@ fn build() -> Routes {
         Member(ManageOrders),
         orders::bulk_capture,
     )
-    .add(get, "/portal/orders/{order_id}", Member(ViewOrders), orders::show)
     .add(
-        post,
+        get.clone(),
+        "/portal/orders/{order_id}",
+        Member(ViewOrders),
+        orders::show,
+    )
+    .add(
+        post.clone(),
         "/portal/orders/{order_id}/{action}",
         Member(ManageOrders),
         orders::act,
     )
+    // Account security: two-factor set-up and recovery codes.
+    .add(get.clone(), TWO_FACTOR_SETUP, Member(SignedIn), security::show)
+    .add(
+        post.clone(),
+        "/portal/account/two-factor/setup",
+        Member(SignedIn),
+        security::setup,
+    )
+    .add(
+        post.clone(),
+        "/portal/account/two-factor/confirm",
+        Member(SignedIn),
+        security::confirm,
+    )
+    .add(
+        post.clone(),
+        "/portal/account/two-factor/disable",
+        Member(SignedIn),
+        security::disable,
+    )
+    .add(
+        post.clone(),
+        "/portal/account/two-factor/recovery-codes",
+        Member(SignedIn),
+        security::new_recovery_codes,
+    )
+    // Reached from emails and between password and session: public by nature, each
+    // guarded by its one-time token.
+    .add(
+        get.clone(),
+        "/portal/sign-in/two-factor",
+        Public,
+        recovery::challenge_form,
+    )
+    .add(post.clone(), "/portal/sign-in/two-factor", Public, recovery::challenge)
+    .add(
+        get.clone(),
+        "/portal/sign-in/link",
+        Public,
+        recovery::magic_link_request_page,
+    )
+    .add(
+        post.clone(),
+        "/portal/sign-in/link",
+        Public,
+        recovery::magic_link_request,
+    )
+    .add(
+        get.clone(),
+        "/portal/sign-in/link/{token}",
+        Public,
+        recovery::magic_link_page,
+    )
+    .add(
+        post.clone(),
+        "/portal/sign-in/link/{token}",
+        Public,
+        recovery::magic_link_sign_in,
+    )
+    .add(
+        get.clone(),
+        "/portal/password-reset",
+        Public,
+        recovery::reset_request_page,
+    )
+    .add(post.clone(), "/portal/password-reset", Public, recovery::reset_request)
+    .add(
+        get.clone(),
+        "/portal/password-reset/{token}",
+        Public,
+        recovery::reset_page,
+    )
+    .add(post.clone(), "/portal/password-reset/{token}", Public, recovery::reset)
+    .add(
+        get.clone(),
+        "/portal/invitation/{token}",
+        Public,
+        recovery::invitation_page,
+    )
+    .add(
+        post.clone(),
+        "/portal/invitation/{token}",
+        Public,
+        recovery::accept_invitation,
+    )
+    // User management and the audit log.
+    .add(get.clone(), "/portal/users", Member(ManageUsers), users::list)
+    .add(
+        get.clone(),
+        "/portal/users/invite",
+        Member(ManageUsers),
+        users::invite_form,
+    )
+    .add(post.clone(), "/portal/users/invite", Member(ManageUsers), users::invite)
+    .add(get.clone(), "/portal/users/audit", Member(ManageUsers), users::audit)
+    .add(get.clone(), "/portal/users/{id}", Member(ManageUsers), users::detail)
+    .add(
+        post.clone(),
+        "/portal/users/{id}/access",
+        Member(ManageUsers),
+        users::change_access,
+    )
+    .add(
+        post.clone(),
+        "/portal/users/{id}/deactivate",
+        Member(ManageUsers),
+        users::deactivate,
+    )
+    .add(
+        post.clone(),
+        "/portal/users/{id}/reactivate",
+        Member(ManageUsers),
+        users::reactivate,
+    )
+    .add(post, "/portal/users/{id}/resend", Member(ManageUsers), users::resend)
 }
+
+/// Where an admin who must set up two-factor is sent.
+pub const TWO_FACTOR_SETUP: &str = "/portal/account/security";
+
+/// What a member who must set up two-factor first may still reach: the set-up itself and
+/// the header's controls.
+pub const REACHABLE_BEFORE_TWO_FACTOR: &[&str] = &[
+    TWO_FACTOR_SETUP,
+    "/portal/account/two-factor/setup",
+    "/portal/account/two-factor/confirm",
+    "/portal/sign-out",
+    "/portal/language",
+    "/portal/theme",
+    "/portal/store",
+];
 
 /// Every portal route with what it requires.
 pub fn routes() -> Vec<RouteSpec> {

@@ -2,6 +2,8 @@
 
 use crate::support::*;
 use fantoccini::{Client as Browser, ClientBuilder, Locator};
+use kassa_core::access::{Onboarding, Role, Section};
+use kassa_web::two_factor;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -45,6 +47,12 @@ async fn open_browser() -> Option<(Driver, Browser)> {
         .spawn()
         .expect("start chromedriver");
     let driver = Driver { child, port };
+    let browser = connect(&driver).await;
+    Some((driver, browser))
+}
+
+/// A new browser session (its own Chromium, cookies and all) on a running chromedriver.
+async fn connect(driver: &Driver) -> Browser {
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
@@ -63,7 +71,7 @@ async fn open_browser() -> Option<(Driver, Browser)> {
             .connect(&url)
             .await
         {
-            Ok(browser) => return Some((driver, browser)),
+            Ok(browser) => return browser,
             Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
         }
     }
@@ -98,6 +106,10 @@ async fn eval_string(b: &Browser, script: &str) -> String {
 }
 
 async fn sign_in(b: &Browser, base: &str, email: &str) {
+    sign_in_with(b, base, email, DEMO_PASSWORD).await
+}
+
+async fn sign_in_with(b: &Browser, base: &str, email: &str, password: &str) {
     b.goto(&format!("{base}/portal")).await.unwrap();
     b.find(Locator::Id("email"))
         .await
@@ -108,7 +120,7 @@ async fn sign_in(b: &Browser, base: &str, email: &str) {
     b.find(Locator::Id("password"))
         .await
         .unwrap()
-        .send_keys(DEMO_PASSWORD)
+        .send_keys(password)
         .await
         .unwrap();
     b.find(Locator::Css("form.form button[type=submit]"))
@@ -198,6 +210,182 @@ async fn portal_fits_a_phone_and_works_by_keyboard() {
         b.find(Locator::Css("body")).await.unwrap();
         b.active_element().await.unwrap().send_keys("\u{E007}").await.unwrap();
         assert_eq!(eval_string(&b, "return document.activeElement.id").await, "main");
+        b.close().await.unwrap();
+    })
+    .await;
+}
+
+async fn fill(b: &Browser, id: &str, text: &str) {
+    b.find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("#{id}: {e}"))
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
+async fn click(b: &Browser, css: &str) {
+    b.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+/// An admin invites a colleague; the colleague opens the link from the outbox in their own
+/// browser, chooses a password, signs in and sees only what a Settlement user may; the
+/// admin deactivates them and their open page is signed out on the next click.
+#[tokio::test]
+async fn invite_accept_sign_in_then_deactivation_ends_the_session() {
+    on_each_backend(|app| async move {
+        let Some((driver, admin)) = open_browser().await else {
+            return;
+        };
+        sign_in(&admin, &app.url, "admin@demo.kassa.test").await;
+        click(&admin, "nav.sidenav a[href='/portal/users']").await;
+        admin
+            .wait()
+            .for_element(Locator::Css("table.users-table"))
+            .await
+            .unwrap();
+        snap(&admin, "users-list").await;
+        click(&admin, "a[href='/portal/users/invite']").await;
+        fill(&admin, "invite-email", "nora@example.com").await;
+        admin
+            .find(Locator::Id("invite-role"))
+            .await
+            .unwrap()
+            .select_by_value("settlement")
+            .await
+            .unwrap();
+        snap(&admin, "users-invite").await;
+        click(&admin, "form[action='/portal/users/invite'] button[type=submit]").await;
+        admin.wait().for_element(Locator::Id("user-status")).await.unwrap();
+        assert!(text_of(&admin, "main .notice")
+            .await
+            .contains("invitation has been sent"));
+        assert_eq!(text_of(&admin, "#user-status").await, "Invited");
+        let detail_url = admin.current_url().await.unwrap();
+
+        // The colleague, in another browser, follows the emailed link.
+        let nora = connect(&driver).await;
+        let link = app.last_link_to("nora@example.com");
+        nora.goto(&format!("{}{link}", app.url)).await.unwrap();
+        fill(&nora, "name", "Nora Nyberg").await;
+        let password = "nora's own long password";
+        fill(&nora, "new-password", password).await;
+        fill(&nora, "confirm-password", password).await;
+        snap(&nora, "invitation-accept").await;
+        click(&nora, "form.form button[type=submit]").await;
+        nora.wait().for_element(Locator::Id("email")).await.unwrap();
+        assert!(text_of(&nora, "main .notice").await.contains("Your account is ready"));
+        sign_in_with(&nora, &app.url, "nora@example.com", password).await;
+        assert!(text_of(&nora, "main h1").await.contains("Welcome, Nora!"));
+        let menu = text_of(&nora, "nav.sidenav ul").await;
+        assert!(menu.contains("Home") && !menu.contains("User management"), "{menu}");
+        let links = eval_string(
+            &nora,
+            "return String(document.querySelectorAll('nav.sidenav a').length)",
+        )
+        .await;
+        let permitted = Section::visible_to(Role::Settlement, Onboarding::Direct).len();
+        assert_eq!(
+            links,
+            permitted.to_string(),
+            "a Settlement user sees only what they may open"
+        );
+        nora.goto(&format!("{}/portal/users", app.url)).await.unwrap();
+        assert!(text_of(&nora, "main").await.contains("Not allowed"));
+        nora.goto(&format!("{}/portal", app.url)).await.unwrap();
+        snap(&nora, "invitee-home").await;
+
+        // The admin deactivates her (a destructive action asks again).
+        admin.goto(detail_url.as_str()).await.unwrap();
+        admin.refresh().await.unwrap();
+        assert_eq!(text_of(&admin, "#user-status").await, "Active");
+        click(&admin, "details.confirm summary").await;
+        snap(&admin, "users-deactivate-confirm").await;
+        click(&admin, "#confirm-deactivate").await;
+        admin.wait().for_element(Locator::Css("main .notice")).await.unwrap();
+        assert_eq!(text_of(&admin, "#user-status").await, "Deactivated");
+
+        // Her open page: the next click lands on sign-in, session ended.
+        click(&nora, "nav.sidenav a[href='/portal']").await;
+        nora.wait().for_element(Locator::Id("email")).await.unwrap();
+        assert!(text_of(&nora, "main").await.contains("Your session has ended"));
+        snap(&nora, "invitee-signed-out").await;
+
+        // The admin finds it all in the audit log, filtered to her.
+        click(&admin, "a[href^='/portal/users/audit?user=']").await;
+        admin
+            .wait()
+            .for_element(Locator::Css("table.audit-table"))
+            .await
+            .unwrap();
+        let log = text_of(&admin, "table.audit-table").await;
+        for event in ["User invited", "Invitation accepted", "Signed in", "User deactivated"] {
+            assert!(log.contains(event), "{event} in {log}");
+        }
+        snap(&admin, "audit-log").await;
+        nora.close().await.unwrap();
+        admin.close().await.unwrap();
+    })
+    .await;
+}
+
+/// With the merchant's two-factor policy on, a Super Admin lands on the set-up page, scans
+/// (reads) the key, confirms a code, gets recovery codes, and from then on signs in with a
+/// code from the app.
+#[tokio::test]
+async fn admins_set_up_two_factor_first_and_then_sign_in_with_a_code() {
+    on_each_backend(|app| async move {
+        app.db()
+            .execute_trusted("UPDATE merchants SET require_two_factor = TRUE")
+            .await
+            .unwrap();
+        let Some((_driver, b)) = open_browser().await else {
+            return;
+        };
+        sign_in(&b, &app.url, "superadmin@demo.kassa.test").await;
+        assert_eq!(b.current_url().await.unwrap().path(), "/portal/account/security");
+        assert!(text_of(&b, "main .alert")
+            .await
+            .contains("requires Super Admins and Admins"));
+        b.goto(&format!("{}/portal/users", app.url)).await.unwrap();
+        assert_eq!(
+            b.current_url().await.unwrap().path(),
+            "/portal/account/security",
+            "nothing else first"
+        );
+        click(&b, "form[action='/portal/account/two-factor/setup'] button").await;
+        b.wait().for_element(Locator::Css("svg.qr")).await.unwrap();
+        snap(&b, "two-factor-setup").await;
+        let secret = text_of(&b, "#totp-secret").await.replace(' ', "");
+        fill(&b, "confirm-code", &two_factor::code_at(&secret, kassa_web::now_ms())).await;
+        click(&b, "form[action='/portal/account/two-factor/confirm'] button").await;
+        b.wait().for_element(Locator::Css("ul.recovery-codes")).await.unwrap();
+        snap(&b, "two-factor-recovery-codes").await;
+        assert_eq!(
+            b.find_all(Locator::Css("ul.recovery-codes li")).await.unwrap().len(),
+            10
+        );
+        b.goto(&format!("{}/portal/users", app.url)).await.unwrap();
+        assert!(text_of(&b, "main h1").await.contains("User management"));
+
+        // Next sign-in asks for the code.
+        click(&b, ".user-menu summary").await;
+        click(&b, ".user-menu form[action='/portal/sign-out'] button").await;
+        b.wait().for_element(Locator::Id("email")).await.unwrap();
+        fill(&b, "email", "superadmin@demo.kassa.test").await;
+        fill(&b, "password", DEMO_PASSWORD).await;
+        click(&b, "form.form button[type=submit]").await;
+        b.wait().for_element(Locator::Id("code")).await.unwrap();
+        snap(&b, "two-factor-challenge").await;
+        fill(&b, "code", &two_factor::code_at(&secret, kassa_web::now_ms() + 30_000)).await;
+        click(&b, "form.form button[type=submit]").await;
+        b.wait().for_element(Locator::Css("nav.sidenav")).await.unwrap();
+        assert!(text_of(&b, "main h1").await.contains("Welcome"));
         b.close().await.unwrap();
     })
     .await;

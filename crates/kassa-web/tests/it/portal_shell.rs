@@ -113,55 +113,177 @@ async fn menu_lists_exactly_the_sections_a_role_may_open() {
     .await;
 }
 
-/// Walks every declared portal route for every role: a role without the permission gets
-/// 403 and nothing runs; a role with it is never refused. Signed-out visitors are sent to
-/// sign-in. Adding a route to the table adds it here.
+/// What a forbidden request must leave untouched: the demo merchant's users (with status,
+/// password, two-factor and expiry), their store access, and the audit log's newest entry.
+async fn snapshot(app: &TestApp, merchant_id: i64) -> String {
+    let db = app.db();
+    let users: Vec<String> = db
+        .users_of_merchant(merchant_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| {
+            format!(
+                "{} {} {} {} {:?} {:?} {:?} {:?}",
+                u.id,
+                u.email,
+                u.name,
+                u.status,
+                u.password_hash,
+                u.totp_secret,
+                u.access_expires_at,
+                u.two_factor_enabled_at
+            )
+        })
+        .collect();
+    let memberships: Vec<String> = db
+        .team_memberships(merchant_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| format!("{} {} {}", m.user_id, m.store_id, m.role))
+        .collect();
+    let newest_audit = db.audit_events(None, 1).await.unwrap().first().map(|e| e.id);
+    format!("{users:?}\n{memberships:?}\n{newest_audit:?}")
+}
+
+/// A route's path with its parameters filled in: `{id}` is a user of the demo merchant that
+/// no walker signs in as, `{token}` a token that does not exist.
+fn concrete(path: &str, target: i64, order: &str) -> String {
+    path.replace("{id}", &target.to_string())
+        .replace("{token}", "0123456789abcdef")
+        .replace("{order_id}", order)
+        .replace("{action}", "references")
+}
+
+async fn request(c: &Client, method: &str, path: &str) -> reqwest::Response {
+    c.page("/portal").await;
+    match method {
+        "GET" => c.get(path).await,
+        _ => c.post_form(path, &[]).await,
+    }
+}
+
+/// Walks every declared portal route for every role of the demo merchant, and for an admin
+/// of another merchant. A role without the permission gets 403 and nothing changes; a role
+/// with it is never refused. The other merchant's admin gets 404 for every demo user and
+/// changes nothing. Signed-out visitors are sent to sign-in. Adding a route to the table
+/// adds it here; a route added outside the table fails `the_route_table_is_the_only_router`.
 #[tokio::test]
 async fn permission_table_guards_every_route_for_every_role() {
     on_each_backend(|app| async move {
         let table = routes();
-        assert!(table.len() >= 10);
+        assert!(table.len() >= 30);
+        let demo_merchant = app.db().memberships_of(1).await.unwrap()[0].merchant_id;
+        let target = app.seed_demo_user("target@demo.kassa.test", "read_only").await;
+        let stranger = app.seed_other_merchant().await;
+        let order = app.api("M100001").await.authorized_order(&sample_order()).await;
+
         let visitor = app.client();
         visitor.page("/portal/sign-in").await;
         for route in table.iter().filter(|r| r.access != Access::Public) {
+            let path = concrete(route.path, target, &order);
             let res = match route.method.as_str() {
-                "GET" => visitor.get(route.path).await,
-                _ => visitor.post_form(route.path, &[]).await,
+                "GET" => visitor.get(&path).await,
+                _ => visitor.post_form(&path, &[]).await,
             };
             assert_eq!(res.status(), 303, "visitor {} {}", route.method, route.path);
             assert!(location(&res).starts_with("/portal/sign-in"));
         }
+
+        let walked: Vec<_> = table
+            .iter()
+            .filter(|r| r.path != "/portal/sign-out") // would end the walker's session
+            .collect();
         let mut checked = 0;
         for (email, role) in kassa_web::demo::demo_users() {
             let c = app.signed_in(&email).await;
-            for route in &table {
-                let Access::Member(permission) = route.access else {
-                    continue;
+            for route in &walked {
+                let path = concrete(route.path, target, &order);
+                let before = snapshot(&app, demo_merchant).await;
+                let res = request(&c, route.method.as_str(), &path).await;
+                let allowed = match route.access {
+                    Access::Public => true,
+                    Access::Member(permission) => allows(role, Onboarding::Direct, permission),
                 };
-                if route.path == "/portal/sign-out" {
-                    continue; // would end the session the walk uses; covered in portal_auth
-                }
-                c.page("/portal").await;
-                let res = match route.method.as_str() {
-                    "GET" => c.get(route.path).await,
-                    _ => c.post_form(route.path, &[]).await,
-                };
-                let allowed = allows(role, Onboarding::Direct, permission);
+                let what = format!("{role} {} {}", route.method, route.path);
+                assert!(res.status().as_u16() < 500, "{what}: {}", res.status());
                 if allowed {
-                    assert_ne!(res.status(), 403, "{role} {} {}", route.method, route.path);
+                    assert_ne!(res.status(), 403, "{what}");
+                    if route.method == "GET" && route.access != Access::Public {
+                        assert_eq!(res.status(), 200, "{what}: a permitted page opens");
+                    }
                 } else {
-                    assert_eq!(res.status(), 403, "{role} {} {}", route.method, route.path);
+                    assert_eq!(res.status(), 403, "{what}");
+                    assert_eq!(snapshot(&app, demo_merchant).await, before, "{what} changed something");
                 }
                 checked += 1;
             }
         }
-        let member_routes = table
-            .iter()
-            .filter(|r| r.access != Access::Public && r.path != "/portal/sign-out")
-            .count();
-        assert_eq!(checked, member_routes * 8, "every route × role pair walked");
+        assert_eq!(checked, walked.len() * 8, "every route × role pair walked");
+
+        // An admin of another merchant: demo users do not exist for them.
+        let other = app.signed_in(&stranger).await;
+        for route in &walked {
+            let path = concrete(route.path, target, &order);
+            let before = snapshot(&app, demo_merchant).await;
+            let res = request(&other, route.method.as_str(), &path).await;
+            let what = format!("other merchant {} {}", route.method, route.path);
+            if route.path.contains("{id}") {
+                assert_eq!(res.status(), 404, "{what}");
+            } else {
+                assert_ne!(res.status(), 403, "{what}");
+            }
+            if route.method == "GET" {
+                let body = res.text().await.unwrap();
+                assert!(!body.contains("demo.kassa.test"), "{what} shows a demo user");
+            }
+            assert_eq!(snapshot(&app, demo_merchant).await, before, "{what} changed something");
+        }
+        // And the other way round.
+        let stranger_id = app.db().user_by_email(&stranger).await.unwrap().unwrap().id;
+        let admin = app.signed_in("admin@demo.kassa.test").await;
+        assert_eq!(admin.get(&format!("/portal/users/{stranger_id}")).await.status(), 404);
+        let res = request(&admin, "POST", &format!("/portal/users/{stranger_id}/deactivate")).await;
+        assert_eq!(res.status(), 404);
+        let stranger_row = app.db().user_by_email(&stranger).await.unwrap().unwrap();
+        assert_eq!(stranger_row.status, "active");
+
+        // Paths the table does not declare do not exist, signed in or not.
+        for path in ["/portal/nothing-here", "/portal/users/1/delete", "/portal/admin"] {
+            assert_eq!(admin.get(path).await.status(), 404, "{path}");
+            assert_eq!(admin.post_form(path, &[]).await.status(), 404, "{path}");
+        }
     })
     .await;
+}
+
+/// The route table is the only way into the portal router: every route is added through
+/// `Routes::add` (which attaches the guard and records the route in `routes()`), and no
+/// module under `portal/` calls `.route(`, `.nest(` or `.merge(` on its own.
+#[test]
+fn the_route_table_is_the_only_router() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/portal");
+    let mut adds = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let routes = text.matches(".route(").count();
+        let expected = if name == "mod.rs" { 1 } else { 0 };
+        assert_eq!(routes, expected, "{name}: .route( outside Routes::add");
+        assert_eq!(text.matches(".nest(").count(), 0, "{name}");
+        assert_eq!(text.matches(".merge(").count(), 0, "{name}");
+        if name == "mod.rs" {
+            adds = text.matches(".add(").count();
+        }
+    }
+    let table = routes();
+    assert_eq!(adds, table.len(), "every .add( is in routes()");
+    let mut seen = std::collections::HashSet::new();
+    for r in &table {
+        assert!(seen.insert((r.method.clone(), r.path)), "{} {} twice", r.method, r.path);
+    }
 }
 
 #[tokio::test]

@@ -38,6 +38,9 @@ async fn push_is_sent_once_across_processes_and_rescheduled_until_acknowledged()
             public_url: app.url.clone(),
             secret_key: TEST_SECRET_KEY.to_vec(),
             worker_interval: Duration::from_millis(20),
+            mail: kassa_web::mail::MailConfig::Outbox {
+                dir: std::env::temp_dir().join(format!("kassa-push-outbox-{}", std::process::id())),
+            },
         };
         let state = AppState::new(app.db().clone(), config);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -146,6 +146,8 @@ async fn sweep_stale_schemas() {
 pub struct TestApp {
     pub url: String,
     pub store: TestDb,
+    /// Where the app's emails go (no SMTP in tests).
+    pub outbox: tempfile::TempDir,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -165,10 +167,14 @@ impl TestApp {
             .expect("seed demo");
         let server = Server::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}", server.local_addr());
+        let outbox = tempfile::tempdir().expect("outbox dir");
         let config = WebConfig {
             public_url: public_url.unwrap_or(&url).to_owned(),
             secret_key: TEST_SECRET_KEY.to_vec(),
             worker_interval: std::time::Duration::from_millis(50),
+            mail: kassa_web::mail::MailConfig::Outbox {
+                dir: outbox.path().to_owned(),
+            },
         };
         let state = AppState::new(store.db.clone(), config);
         let (tx, rx) = oneshot::channel::<()>();
@@ -183,6 +189,7 @@ impl TestApp {
         TestApp {
             url,
             store,
+            outbox,
             shutdown: Some(tx),
             task: Some(task),
         }
@@ -190,6 +197,103 @@ impl TestApp {
 
     pub fn db(&self) -> &Db {
         &self.store.db
+    }
+
+    /// Every email the app has sent, oldest first.
+    pub fn mails(&self) -> Vec<kassa_web::mail::OutboxMessage> {
+        kassa_web::mail::read_outbox(self.outbox.path()).expect("read outbox")
+    }
+
+    /// The first link of the newest email to `to`, as a path (`/portal/...`).
+    pub fn last_link_to(&self, to: &str) -> String {
+        let mail = self
+            .mails()
+            .into_iter()
+            .rev()
+            .find(|m| m.to == to)
+            .unwrap_or_else(|| panic!("no mail to {to}"));
+        let link = mail.links.first().expect("a link in the mail").clone();
+        link.strip_prefix(&self.url).unwrap_or(&link).to_owned()
+    }
+
+    /// Adds an active user with `role` in the demo playground store; returns their id.
+    pub async fn seed_demo_user(&self, email: &str, role: &str) -> i64 {
+        let hash = kassa_web::password::hash(&NewPassword::parse(DEMO_PASSWORD).unwrap())
+            .await
+            .unwrap();
+        let user = kassa_db::NewUser {
+            email,
+            name: "Test Target",
+            password_hash: Some(&hash),
+            language: "en",
+            status: "active",
+            access_expires_at: None,
+        };
+        let id = self.db().create_user(&user, kassa_web::now_ms()).await.unwrap();
+        self.db()
+            .set_membership(id, kassa_web::demo::PLAYGROUND_STORE, role, 0)
+            .await
+            .unwrap();
+        id
+    }
+
+    /// A second merchant, "Other AB", with store M200001 and an admin; returns the admin's
+    /// email (password `DEMO_PASSWORD`).
+    pub async fn seed_other_merchant(&self) -> String {
+        let db = self.db();
+        let now = kassa_web::now_ms();
+        let merchant = db
+            .create_merchant(
+                &kassa_db::NewMerchant {
+                    legal_name: "Other AB",
+                    org_number: "559900-1122",
+                    vat_id: "",
+                    address_line: "",
+                    postal_code: "",
+                    city: "Göteborg",
+                    country: "SE",
+                    onboarding: "direct",
+                    require_two_factor: false,
+                },
+                now,
+            )
+            .await
+            .unwrap();
+        db.create_store(
+            &kassa_db::NewStore {
+                id: "M200001",
+                merchant_id: merchant,
+                name: "Other Store",
+                url: "",
+                country: "SE",
+                currency: "SEK",
+                statement_descriptor: "OTHER",
+                environment: "live",
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        let email = "admin@other.example".to_owned();
+        let hash = kassa_web::password::hash(&NewPassword::parse(DEMO_PASSWORD).unwrap())
+            .await
+            .unwrap();
+        let id = db
+            .create_user(
+                &kassa_db::NewUser {
+                    email: &email,
+                    name: "Olga Other",
+                    password_hash: Some(&hash),
+                    language: "en",
+                    status: "active",
+                    access_expires_at: None,
+                },
+                now,
+            )
+            .await
+            .unwrap();
+        db.set_membership(id, "M200001", "admin", now).await.unwrap();
+        email
     }
 
     pub fn client(&self) -> Client {

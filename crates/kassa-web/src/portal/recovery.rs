@@ -1,0 +1,717 @@
+//! Everything reached from an email or between password and session: accepting an
+//! invitation, resetting a forgotten password, signing in with an emailed link, and the
+//! second step of a two-factor sign-in.
+//!
+//! Emailed links are opened with GET, which only shows a page; the token is used up by the
+//! POST of that page. Mail scanners that fetch every link therefore cannot spend it.
+
+use super::auth::{challenge_cookie, complete_sign_in, merchant_of, start_challenge, SignedIn};
+use super::safe_next;
+use crate::i18n::Lang;
+use crate::mail::{compose, Mail};
+use crate::password::{self, random_token};
+use crate::session::{client_ip, cookie, csrf_cookie, set_cookie, token_hash, Member};
+use crate::views::{render, Page};
+use crate::{now_ms, two_factor, AppState, WebError};
+use askama::Template;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::{header, request::Parts, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use kassa_core::account::{Email, NewPassword, SignInState, UserStatus};
+use kassa_core::team::{EMAIL_LINK_INTERVAL_MS, MAGIC_LINK_VALID_MS, PASSWORD_RESET_VALID_MS};
+use kassa_db::{AuditEvent, TokenPurpose, UserRow};
+use serde::Deserialize;
+
+/// Who is looking at a public page: their language, the CSRF token the page's form must
+/// carry (the session's when signed in, else the pre-session cookie), and where from.
+pub(crate) struct Visitor {
+    pub lang: Lang,
+    pub csrf: String,
+    new_csrf: bool,
+    pub ip: String,
+    pub user_agent: String,
+    /// The session this browser already has, if any (ended when a new one starts).
+    pub session: Option<String>,
+    challenge: Option<String>,
+}
+
+impl FromRequestParts<AppState> for Visitor {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let member = parts.extensions.get::<Member>();
+        let lang = member
+            .and_then(|m| Lang::from_code(&m.user.language))
+            .unwrap_or_else(|| Lang::for_request(&parts.headers));
+        let existing = cookie(&parts.headers, csrf_cookie(&state.config)).map(str::to_owned);
+        let (csrf, new_csrf) = match (member, existing) {
+            (Some(m), _) => (m.csrf.clone(), false),
+            (None, Some(c)) => (c, false),
+            (None, None) => (random_token(), true),
+        };
+        Ok(Visitor {
+            lang,
+            csrf,
+            new_csrf,
+            ip: client_ip(&parts.extensions),
+            user_agent: parts
+                .headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned(),
+            session: member.map(|m| m.token_hash.clone()),
+            challenge: cookie(&parts.headers, challenge_cookie(&state.config)).map(str::to_owned),
+        })
+    }
+}
+
+impl Visitor {
+    fn page(&self, title_key: &str, here: &str) -> Page {
+        Page::visitor(self.lang, &self.csrf, title_key, here)
+    }
+
+    /// Renders `template`, setting the CSRF cookie if the visitor had none.
+    fn show(&self, state: &AppState, template: &impl Template, status: StatusCode) -> Response {
+        let mut res = render(template);
+        if res.status() == StatusCode::OK {
+            *res.status_mut() = status;
+        }
+        if self.new_csrf {
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(&state.config, csrf_cookie(&state.config), &self.csrf, None),
+            );
+        }
+        res
+    }
+
+    fn link_status(&self, state: &AppState, title: &str, text: &str, status: StatusCode) -> Response {
+        let page = self.page(title, "/portal/sign-in");
+        self.show(
+            state,
+            &LinkStatusTemplate {
+                text: page.t(text),
+                continue_action: None,
+                continue_label: String::new(),
+                page,
+            },
+            status,
+        )
+    }
+
+    fn invalid_link(&self, state: &AppState) -> Response {
+        self.link_status(state, "link-invalid-title", "link-invalid-text", StatusCode::GONE)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "email_form.html")]
+struct EmailFormTemplate {
+    page: Page,
+    intro: String,
+    action: &'static str,
+    submit: String,
+    error: Option<String>,
+    sent: bool,
+    sent_text: String,
+}
+
+#[derive(Template)]
+#[template(path = "set_password.html")]
+struct SetPasswordTemplate {
+    page: Page,
+    intro: String,
+    action: String,
+    email: String,
+    ask_name: bool,
+    name: String,
+    submit: String,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "link_status.html")]
+struct LinkStatusTemplate {
+    page: Page,
+    text: String,
+    continue_action: Option<String>,
+    continue_label: String,
+}
+
+#[derive(Template)]
+#[template(path = "two_factor_challenge.html")]
+struct ChallengeTemplate {
+    page: Page,
+    next: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct EmailForm {
+    email: String,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct NewPasswordForm {
+    name: Option<String>,
+    new_password: String,
+    confirm_password: String,
+}
+
+/// The language a user reads email in.
+fn lang_of(user: &UserRow) -> Lang {
+    Lang::from_code(&user.language).unwrap_or(Lang::En)
+}
+
+/// Whether the account may sign in now, ignoring a lock (a reset lifts it).
+fn may_sign_in(user: &UserRow, now: i64, ignore_lock: bool) -> bool {
+    SignInState {
+        status: user.status.parse().unwrap_or(UserStatus::Deactivated),
+        locked_until_ms: if ignore_lock { None } else { user.locked_until },
+        access_expires_ms: user.access_expires_at,
+    }
+    .refusal(now)
+    .is_none()
+}
+
+async fn audit_user(
+    state: &AppState,
+    user: &UserRow,
+    action: &str,
+    ip: &str,
+    after: Option<String>,
+) -> Result<(), WebError> {
+    let event = AuditEvent {
+        merchant_id: merchant_of(state, user.id).await?,
+        actor_user_id: Some(user.id),
+        actor: &user.email,
+        action,
+        subject: &user.email,
+        ip,
+        before: None,
+        after,
+    };
+    Ok(state.db.record_audit(&event, now_ms()).await?)
+}
+
+/// The invitation email, in the invitee's language.
+pub(crate) fn invitation_mail(
+    lang: Lang,
+    to: &str,
+    inviter: &str,
+    merchant: &str,
+    link: String,
+    expires: String,
+) -> Mail {
+    let args = |extra: &[(&'static str, String)]| {
+        let mut a = vec![("inviter", inviter.to_owned()), ("merchant", merchant.to_owned())];
+        a.extend_from_slice(extra);
+        a
+    };
+    compose(
+        lang,
+        to,
+        lang.t_args("mail-invitation-subject", &args(&[])),
+        vec![
+            (lang.t_args("mail-invitation-body", &args(&[])), None),
+            (lang.t("mail-invitation-action"), Some(link)),
+            (lang.t_args("mail-invitation-expiry", &[("expires", expires)]), None),
+            (lang.t("mail-ignore"), None),
+        ],
+    )
+}
+
+// ---- Password reset ------------------------------------------------------------------
+
+pub(crate) async fn reset_request_page(State(state): State<AppState>, v: Visitor) -> Response {
+    email_form_page(&state, &v, EmailFormKind::Reset, false)
+}
+
+#[derive(Clone, Copy)]
+enum EmailFormKind {
+    Reset,
+    MagicLink,
+}
+
+fn email_form_page(state: &AppState, v: &Visitor, kind: EmailFormKind, sent: bool) -> Response {
+    let (title, intro, action, submit) = match kind {
+        EmailFormKind::Reset => (
+            "password-reset-title",
+            "password-reset-intro",
+            "/portal/password-reset",
+            "password-reset-submit",
+        ),
+        EmailFormKind::MagicLink => (
+            "magic-link-title",
+            "magic-link-intro",
+            "/portal/sign-in/link",
+            "magic-link-submit",
+        ),
+    };
+    let page = v.page(title, action);
+    v.show(
+        state,
+        &EmailFormTemplate {
+            intro: page.t(intro),
+            action,
+            submit: page.t(submit),
+            error: None,
+            sent,
+            sent_text: page.t("email-link-sent"),
+            page,
+        },
+        StatusCode::OK,
+    )
+}
+
+/// Always answers "if the account exists, we sent a link", so the form tells nobody which
+/// emails have accounts.
+pub(crate) async fn reset_request(
+    State(state): State<AppState>,
+    v: Visitor,
+    Form(form): Form<EmailForm>,
+) -> Result<Response, WebError> {
+    let now = now_ms();
+    if let Some(user) = account_for(&state, &form.email).await? {
+        if may_sign_in(&user, now, true) && !recently_sent(&state, &user, TokenPurpose::PasswordReset, now).await? {
+            let token = random_token();
+            state
+                .db
+                .replace_token(
+                    user.id,
+                    TokenPurpose::PasswordReset,
+                    &token_hash(&token),
+                    now + PASSWORD_RESET_VALID_MS,
+                    now,
+                )
+                .await?;
+            let lang = lang_of(&user);
+            let link = state.config.link(&format!("/portal/password-reset/{token}"));
+            let mail = compose(
+                lang,
+                &user.email,
+                lang.t("mail-reset-subject"),
+                vec![
+                    (lang.t("mail-reset-body"), Some(link)),
+                    (lang.t("mail-reset-expiry"), None),
+                    (lang.t("mail-ignore"), None),
+                ],
+            );
+            state.mailer.send(mail).await?;
+            audit_user(&state, &user, "password_reset_requested", &v.ip, None).await?;
+        }
+    }
+    Ok(email_form_page(&state, &v, EmailFormKind::Reset, true))
+}
+
+/// Whether this kind of link went to the user within the last minute.
+async fn recently_sent(state: &AppState, user: &UserRow, purpose: TokenPurpose, now: i64) -> Result<bool, WebError> {
+    Ok(state
+        .db
+        .token_issued_since(user.id, purpose, now - EMAIL_LINK_INTERVAL_MS)
+        .await?)
+}
+
+async fn account_for(state: &AppState, raw_email: &str) -> Result<Option<UserRow>, WebError> {
+    match Email::parse(raw_email) {
+        Ok(email) => Ok(state.db.user_by_email(email.as_str()).await?),
+        Err(_) => Ok(None),
+    }
+}
+
+fn set_password_page(
+    state: &AppState,
+    v: &Visitor,
+    user: &UserRow,
+    invitation: bool,
+    token: &str,
+    name: &str,
+    error: Option<&str>,
+) -> Response {
+    let (title, intro, action, submit) = if invitation {
+        (
+            "invitation-title",
+            "invitation-intro",
+            format!("/portal/invitation/{token}"),
+            "invitation-submit",
+        )
+    } else {
+        (
+            "password-reset-title",
+            "password-reset-new-intro",
+            format!("/portal/password-reset/{token}"),
+            "password-reset-new-submit",
+        )
+    };
+    let page = v.page(title, "/portal/sign-in");
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    v.show(
+        state,
+        &SetPasswordTemplate {
+            intro: page.t(intro),
+            action,
+            email: user.email.clone(),
+            ask_name: invitation,
+            name: name.to_owned(),
+            submit: page.t(submit),
+            error: error.map(|k| page.t(k)),
+            page,
+        },
+        status,
+    )
+}
+
+/// The new password of a set-password form, or the message key saying what is wrong.
+fn checked_password(form: &NewPasswordForm) -> Result<NewPassword, &'static str> {
+    let password = NewPassword::parse(&form.new_password).map_err(|_| "account-error-password-policy")?;
+    if form.new_password != form.confirm_password {
+        return Err("account-error-password-mismatch");
+    }
+    Ok(password)
+}
+
+async fn user_of_token(state: &AppState, token: &str, purpose: TokenPurpose) -> Result<Option<UserRow>, WebError> {
+    let now = now_ms();
+    match state.db.token_user(&token_hash(token), purpose, now).await? {
+        Some(id) => Ok(state.db.user_by_id(id).await?),
+        None => Ok(None),
+    }
+}
+
+pub(crate) async fn reset_page(
+    State(state): State<AppState>,
+    v: Visitor,
+    Path(token): Path<String>,
+) -> Result<Response, WebError> {
+    match user_of_token(&state, &token, TokenPurpose::PasswordReset).await? {
+        Some(user) => Ok(set_password_page(&state, &v, &user, false, &token, "", None)),
+        None => Ok(v.invalid_link(&state)),
+    }
+}
+
+pub(crate) async fn reset(
+    State(state): State<AppState>,
+    v: Visitor,
+    Path(token): Path<String>,
+    Form(form): Form<NewPasswordForm>,
+) -> Result<Response, WebError> {
+    let Some(user) = user_of_token(&state, &token, TokenPurpose::PasswordReset).await? else {
+        return Ok(v.invalid_link(&state));
+    };
+    let password = match checked_password(&form) {
+        Ok(p) => p,
+        Err(key) => return Ok(set_password_page(&state, &v, &user, false, &token, "", Some(key))),
+    };
+    let hash = password::hash(&password).await?;
+    let now = now_ms();
+    // Used up only now, so a mistyped confirmation does not cost the link.
+    if state
+        .db
+        .consume_token(&token_hash(&token), TokenPurpose::PasswordReset, now)
+        .await?
+        != Some(user.id)
+    {
+        return Ok(v.invalid_link(&state));
+    }
+    let event = AuditEvent {
+        merchant_id: merchant_of(&state, user.id).await?,
+        actor_user_id: Some(user.id),
+        actor: &user.email,
+        action: "password_reset",
+        subject: &user.email,
+        ip: &v.ip,
+        ..Default::default()
+    };
+    state.db.reset_password(user.id, &hash, &event, now).await?;
+    Ok(Redirect::to("/portal/sign-in?notice=password_reset").into_response())
+}
+
+// ---- Invitations ---------------------------------------------------------------------
+
+async fn invited_user(state: &AppState, token: &str) -> Result<Option<UserRow>, WebError> {
+    Ok(user_of_token(state, token, TokenPurpose::Invitation)
+        .await?
+        .filter(|u| u.status == UserStatus::Invited.code()))
+}
+
+pub(crate) async fn invitation_page(
+    State(state): State<AppState>,
+    v: Visitor,
+    Path(token): Path<String>,
+) -> Result<Response, WebError> {
+    match invited_user(&state, &token).await? {
+        Some(user) => Ok(set_password_page(&state, &v, &user, true, &token, "", None)),
+        None => Ok(v.invalid_link(&state)),
+    }
+}
+
+pub(crate) async fn accept_invitation(
+    State(state): State<AppState>,
+    v: Visitor,
+    Path(token): Path<String>,
+    Form(form): Form<NewPasswordForm>,
+) -> Result<Response, WebError> {
+    let Some(user) = invited_user(&state, &token).await? else {
+        return Ok(v.invalid_link(&state));
+    };
+    let name = form.name.as_deref().unwrap_or("").trim().to_owned();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Ok(set_password_page(
+            &state,
+            &v,
+            &user,
+            true,
+            &token,
+            &name,
+            Some("account-error-name"),
+        ));
+    }
+    let password = match checked_password(&form) {
+        Ok(p) => p,
+        Err(key) => return Ok(set_password_page(&state, &v, &user, true, &token, &name, Some(key))),
+    };
+    let hash = password::hash(&password).await?;
+    let now = now_ms();
+    let used = state
+        .db
+        .consume_token(&token_hash(&token), TokenPurpose::Invitation, now)
+        .await?;
+    if used != Some(user.id) || !state.db.activate_invited_user(user.id, &name, &hash, now).await? {
+        return Ok(v.invalid_link(&state));
+    }
+    let after = serde_json::json!({ "name": name, "status": "active" }).to_string();
+    audit_user(&state, &user, "invitation_accepted", &v.ip, Some(after)).await?;
+    let target = format!(
+        "/portal/sign-in?notice=activated&next={}",
+        crate::session::urlencode("/portal")
+    );
+    Ok(Redirect::to(&target).into_response())
+}
+
+// ---- Sign-in links -------------------------------------------------------------------
+
+pub(crate) async fn magic_link_request_page(State(state): State<AppState>, v: Visitor) -> Response {
+    email_form_page(&state, &v, EmailFormKind::MagicLink, false)
+}
+
+pub(crate) async fn magic_link_request(
+    State(state): State<AppState>,
+    v: Visitor,
+    Form(form): Form<EmailForm>,
+) -> Result<Response, WebError> {
+    let now = now_ms();
+    if let Some(user) = account_for(&state, &form.email).await? {
+        let has_store = !state.db.memberships_of(user.id).await?.is_empty();
+        if has_store
+            && may_sign_in(&user, now, false)
+            && !recently_sent(&state, &user, TokenPurpose::MagicLink, now).await?
+        {
+            let token = random_token();
+            state
+                .db
+                .replace_token(
+                    user.id,
+                    TokenPurpose::MagicLink,
+                    &token_hash(&token),
+                    now + MAGIC_LINK_VALID_MS,
+                    now,
+                )
+                .await?;
+            let lang = lang_of(&user);
+            let link = state.config.link(&format!("/portal/sign-in/link/{token}"));
+            let mail = compose(
+                lang,
+                &user.email,
+                lang.t("mail-magic-link-subject"),
+                vec![
+                    (lang.t("mail-magic-link-body"), Some(link)),
+                    (lang.t("mail-magic-link-expiry"), None),
+                    (lang.t("mail-ignore"), None),
+                ],
+            );
+            state.mailer.send(mail).await?;
+            audit_user(&state, &user, "magic_link_requested", &v.ip, None).await?;
+        }
+    }
+    Ok(email_form_page(&state, &v, EmailFormKind::MagicLink, true))
+}
+
+pub(crate) async fn magic_link_page(
+    State(state): State<AppState>,
+    v: Visitor,
+    Path(token): Path<String>,
+) -> Result<Response, WebError> {
+    let Some(user) = user_of_token(&state, &token, TokenPurpose::MagicLink).await? else {
+        return Ok(v.invalid_link(&state));
+    };
+    let page = v.page("magic-link-title", "/portal/sign-in");
+    let text = page.t_args("magic-link-continue-text", &[("email", user.email.clone())]);
+    Ok(v.show(
+        &state,
+        &LinkStatusTemplate {
+            text,
+            continue_action: Some(format!("/portal/sign-in/link/{token}")),
+            continue_label: page.t("magic-link-continue"),
+            page,
+        },
+        StatusCode::OK,
+    ))
+}
+
+pub(crate) async fn magic_link_sign_in(
+    State(state): State<AppState>,
+    v: Visitor,
+    Path(token): Path<String>,
+) -> Result<Response, WebError> {
+    let now = now_ms();
+    let Some(user_id) = state
+        .db
+        .consume_token(&token_hash(&token), TokenPurpose::MagicLink, now)
+        .await?
+    else {
+        return Ok(v.invalid_link(&state));
+    };
+    let Some(user) = state.db.user_by_id(user_id).await? else {
+        return Ok(v.invalid_link(&state));
+    };
+    let stores = state.db.memberships_of(user.id).await?;
+    let Some(first) = stores.first().filter(|_| may_sign_in(&user, now, false)) else {
+        audit_user(&state, &user, "sign_in_refused_inactive", &v.ip, None).await?;
+        return Ok(v.invalid_link(&state));
+    };
+    if user.totp_secret.is_some() {
+        return start_challenge(&state, user.id, "/portal").await;
+    }
+    let signed_in = SignedIn {
+        user: &user,
+        store_id: &first.store_id,
+        merchant_id: first.merchant_id,
+        ip: &v.ip,
+        user_agent: &v.user_agent,
+        previous: v.session.clone(),
+        method: "magic_link",
+    };
+    complete_sign_in(&state, signed_in, "/portal").await
+}
+
+// ---- Second factor at sign-in --------------------------------------------------------
+
+#[derive(Deserialize, Default)]
+pub(crate) struct NextQuery {
+    next: Option<String>,
+}
+
+async fn challenged_user(state: &AppState, v: &Visitor) -> Result<Option<UserRow>, WebError> {
+    let Some(token) = &v.challenge else {
+        return Ok(None);
+    };
+    user_of_token(state, token, TokenPurpose::SignInChallenge).await
+}
+
+fn challenge_expired() -> Response {
+    Redirect::to("/portal/sign-in?notice=challenge_expired").into_response()
+}
+
+fn challenge_page(state: &AppState, v: &Visitor, next: &str, error: Option<&str>) -> Response {
+    let page = v.page("two-factor-challenge-title", "/portal/sign-in");
+    let status = if error.is_some() {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::OK
+    };
+    v.show(
+        state,
+        &ChallengeTemplate {
+            next: safe_next(Some(next)).to_owned(),
+            error: error.map(|k| page.t(k)),
+            page,
+        },
+        status,
+    )
+}
+
+pub(crate) async fn challenge_form(
+    State(state): State<AppState>,
+    v: Visitor,
+    Query(q): Query<NextQuery>,
+) -> Result<Response, WebError> {
+    if challenged_user(&state, &v).await?.is_none() {
+        return Ok(challenge_expired());
+    }
+    Ok(challenge_page(&state, &v, q.next.as_deref().unwrap_or("/portal"), None))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ChallengeForm {
+    code: String,
+    next: Option<String>,
+}
+
+/// Checks the TOTP code or a recovery code. Failures count towards the same lockout as wrong
+/// passwords, so the six digits cannot be guessed through.
+pub(crate) async fn challenge(
+    State(state): State<AppState>,
+    v: Visitor,
+    Form(form): Form<ChallengeForm>,
+) -> Result<Response, WebError> {
+    let next = safe_next(form.next.as_deref()).to_owned();
+    let Some(user) = challenged_user(&state, &v).await? else {
+        return Ok(challenge_expired());
+    };
+    let now = now_ms();
+    let db = &state.db;
+    let stores = db.memberships_of(user.id).await?;
+    let (Some(secret), Some(first)) = (&user.totp_secret, stores.first()) else {
+        return Ok(challenge_expired());
+    };
+    if !may_sign_in(&user, now, false) {
+        return Ok(challenge_expired());
+    }
+    let method = if two_factor::looks_like_totp(&form.code) {
+        match two_factor::verify(secret, &form.code, now) {
+            Some(step) if db.accept_totp_step(user.id, step).await? => Some("password+totp"),
+            _ => None,
+        }
+    } else {
+        let hash = two_factor::recovery_code_hash(&form.code);
+        db.use_recovery_code(user.id, &hash, now)
+            .await?
+            .then_some("password+recovery_code")
+    };
+    let Some(method) = method else {
+        let (_, locked_until) = db.record_failed_sign_in(user.id, now).await?;
+        audit_user(&state, &user, "two_factor_failed", &v.ip, None).await?;
+        if locked_until.is_some_and(|t| t > now) {
+            return Ok(challenge_expired());
+        }
+        return Ok(challenge_page(&state, &v, &next, Some("two-factor-error-code")));
+    };
+    let token = v.challenge.as_deref().unwrap_or_default();
+    if db
+        .consume_token(&token_hash(token), TokenPurpose::SignInChallenge, now)
+        .await?
+        != Some(user.id)
+    {
+        return Ok(challenge_expired());
+    }
+    if method == "password+recovery_code" {
+        let left = db.unused_recovery_codes(user.id).await?;
+        let after = serde_json::json!({ "recovery_codes_left": left }).to_string();
+        audit_user(&state, &user, "recovery_code_used", &v.ip, Some(after)).await?;
+    }
+    let signed_in = SignedIn {
+        user: &user,
+        store_id: &first.store_id,
+        merchant_id: first.merchant_id,
+        ip: &v.ip,
+        user_agent: &v.user_agent,
+        previous: v.session.clone(),
+        method,
+    };
+    complete_sign_in(&state, signed_in, &next).await
+}
