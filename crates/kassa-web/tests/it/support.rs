@@ -589,3 +589,10 @@ pub async fn error_code(res: reqwest::Response) -> String {
     assert!(body["correlation_id"].as_str().is_some_and(|c| !c.is_empty()), "{body}");
     body["error_code"].as_str().unwrap().to_owned()
 }
+
+/// Percent-encodes a query-string value.
+pub fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)])
+        .map(|e| e[1..].to_owned())
+        .unwrap_or_default()
+}
