@@ -390,3 +390,170 @@ async fn admins_set_up_two_factor_first_and_then_sign_in_with_a_code() {
     })
     .await;
 }
+
+/// Issue 4's walk: find an order by search, capture part of it by lines, refund part,
+/// cancel another, read the timeline, and see Home's uncaptured total fall by exactly that.
+#[tokio::test]
+async fn manage_orders_in_the_browser() {
+    on_each_backend(|app| async move {
+        let Some((_driver, b)) = open_browser().await else {
+            return;
+        };
+        let api = app.api("M100001").await;
+        let mut order = sample_order();
+        order["merchant_reference1"] = serde_json::json!("WEB-4711");
+        let id = api.authorized_order(&order).await;
+        let other = api.authorized_order(&sample_order()).await;
+        sign_in(&b, &app.url, "user@demo.kassa.test").await;
+        let uncaptured = |b: &Browser| {
+            let b = b.clone();
+            async move { text_of(&b, "[data-uncaptured]").await }
+        };
+        b.goto(&format!("{}/portal", app.url)).await.unwrap();
+        assert_eq!(uncaptured(&b).await, "SEK 1,200.00");
+        snap(&b, "home").await;
+
+        // Find it by its merchant reference.
+        b.find(Locator::Css("nav.sidenav a[href='/portal/orders']"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        b.find(Locator::Id("q"))
+            .await
+            .unwrap()
+            .send_keys("WEB-4711")
+            .await
+            .unwrap();
+        b.find(Locator::Css(".filter-actions button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        b.wait().for_element(Locator::Css("table.orders-table")).await.unwrap();
+        snap(&b, "orders").await;
+        let rows = b.find_all(Locator::Css("table.orders-table tbody tr")).await.unwrap();
+        assert_eq!(rows.len(), 1);
+        b.find(Locator::Css("table.orders-table tbody a"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        b.wait().for_element(Locator::Id("capture-form")).await.unwrap();
+
+        // Capture the camera set (line 1) only.
+        b.find(Locator::Css("#capture-form input[value=lines]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let qty = b.find(Locator::Id("capture-qty-0")).await.unwrap();
+        qty.clear().await.unwrap();
+        qty.send_keys("1").await.unwrap();
+        b.find(Locator::Css("#capture-form button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        b.wait().for_element(Locator::Css("main .notice")).await.unwrap();
+        assert_eq!(text_of(&b, "#amount-captured").await, "SEK 400.00");
+
+        // Refund 100 of it, confirming the destructive step.
+        b.find(Locator::Css("#refund-form input[value=amount]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        b.find(Locator::Id("refund-amount"))
+            .await
+            .unwrap()
+            .send_keys("100")
+            .await
+            .unwrap();
+        b.find(Locator::Id("refund-description"))
+            .await
+            .unwrap()
+            .send_keys("Dented box")
+            .await
+            .unwrap();
+        b.find(Locator::Css("#refund-form details.confirm summary"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        b.find(Locator::Css("#refund-form details.confirm button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        b.wait().for_element(Locator::Css("main .notice")).await.unwrap();
+        assert_eq!(text_of(&b, "#amount-refunded").await, "SEK 100.00");
+        let timeline = text_of(&b, "#timeline").await;
+        assert!(
+            timeline.contains("Refunded") && timeline.contains("by user@demo.kassa.test in the portal"),
+            "{timeline}"
+        );
+        assert!(
+            timeline.contains("Captured") && timeline.contains("Purchase completed"),
+            "{timeline}"
+        );
+        snap(&b, "order").await;
+
+        // Cancel the other order.
+        b.goto(&format!("{}/portal/orders/{other}", app.url)).await.unwrap();
+        b.find(Locator::Css("#cancel-form details.confirm summary"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        b.find(Locator::Css("#cancel-form details.confirm button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        b.wait().for_element(Locator::Css("main .notice")).await.unwrap();
+        assert!(text_of(&b, "#order-status").await.contains("Cancelled"));
+
+        // (WebDriver reports the no-break spaces of amounts as plain spaces.)
+        // Home: 1200 − 400 captured − 600 cancelled = 200 left uncaptured.
+        b.goto(&format!("{}/portal", app.url)).await.unwrap();
+        assert_eq!(uncaptured(&b).await, "SEK 200.00");
+        assert_eq!(api.order(&id).await["refunded_amount"], 10000);
+
+        // A read-only user sees the order but no action.
+        b.find(Locator::Css(".user-menu summary"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        b.find(Locator::Css(".user-menu form[action='/portal/sign-out'] button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        sign_in(&b, &app.url, "readonly@demo.kassa.test").await;
+        b.goto(&format!("{}/portal/orders/{id}", app.url)).await.unwrap();
+        b.wait().for_element(Locator::Id("timeline")).await.unwrap();
+        assert!(b
+            .find_all(Locator::Css(
+                "form[action*='/capture'], form[action*='/refund'], form[action*='/cancel']"
+            ))
+            .await
+            .unwrap()
+            .is_empty());
+        b.close().await.unwrap();
+    })
+    .await;
+}
