@@ -116,7 +116,9 @@ check('final: CAPTURED 14000, refunded 4000, remaining 0, references, later expi
     && ($order['refunded_amount'] ?? null) === 4000 && ($order['remaining_authorized_amount'] ?? null) === 0
     && ($order['merchant_reference1'] ?? null) === 'SHOP-1001' && ($order['merchant_reference2'] ?? null) === 'cart-77'
     && ($order['expires_at'] ?? '') > $expires,
-    [$order['status'] ?? null, $order['captured_amount'] ?? null, $order['expires_at'] ?? null, $expires]);
+    [$order['status'] ?? null, $order['captured_amount'] ?? null, $order['refunded_amount'] ?? null,
+     $order['remaining_authorized_amount'] ?? null, $order['merchant_reference1'] ?? null,
+     $order['merchant_reference2'] ?? null, $order['expires_at'] ?? null, $expires]);
 
 // ---- cancel on a second order, and an error the SDK turns into ConnectorException
 $checkout2 = new CheckoutOrder($connector);

@@ -217,5 +217,22 @@ expect_error("over-refund -> RefundNotAllowedErrorMessageException 403 REFUND_NO
 expect_error("unknown order -> NoSuchOrderErrorMessageException 404 NO_SUCH_ORDER",
              lambda: orders.get_order(str(uuid.uuid4())), "NoSuchOrderErrorMessageException", 404, "NO_SUCH_ORDER")
 
+# ---- order C: paid by CARD; due dates are an invoice feature ------------------
+oid3 = new_authorized_order(1, "CARD")
+r = call("captures.capture_order (order C, card)", lambda: captures.capture_order(
+    oid3, CaptureObject(captured_amount=10000)), 201)
+cap3 = r and {k.lower(): v for k, v in r.headers.items()}.get("capture-id")
+r = call("captures.get_options_for_extend_due_date (card order)",
+         lambda: captures.get_options_for_extend_due_date(oid3, cap3), 200)
+check("extend-due-date options for a card order: empty list", r is not None and r.body is not None
+      and not (r.body.options or []) and json.loads(r.text).get("options") == [], r and r.text[:300])
+try:
+    captures.extend_due_date(oid3, cap3, ExtendDueDateRequest(number_of_days=7))
+    check("captures.extend_due_date (card order) -> 403 NOT_ALLOWED", False, "succeeded")
+except ApiException as e:
+    check("captures.extend_due_date (card order) -> 403 NOT_ALLOWED", e.response_code == 403
+          and json.loads(e.response.text).get("error_code") == "NOT_ALLOWED",
+          f"{type(e).__name__} {e.response_code} {e.response.text}")
+
 print(f"\n{failures} check(s) failed" if failures else "\nall klarna-python-sdk checks passed")
 sys.exit(1 if failures else 0)
