@@ -85,7 +85,7 @@ pub fn check_line(line: &Line, at: &str, out: &mut Vec<BadValue>) {
         ("total_amount", line.total_amount),
         ("total_tax_amount", line.total_tax_amount),
     ] {
-        if value.abs() > MAX_AMOUNT {
+        if !(-MAX_AMOUNT..=MAX_AMOUNT).contains(&value) {
             out.push(BadValue::new(
                 field(name),
                 format!("must be between -{MAX_AMOUNT} and {MAX_AMOUNT}"),
@@ -286,6 +286,17 @@ mod tests {
         let mut out = Vec::new();
         check_line(&l, "l", &mut out);
         assert!(out.iter().any(|b| b.field == "l.quantity"));
+    }
+
+    #[test]
+    fn the_most_negative_number_is_refused_not_a_crash() {
+        let mut l = line("Min", 1, 1, 0);
+        l.unit_price = i64::MIN;
+        l.total_amount = i64::MIN;
+        l.total_tax_amount = i64::MIN;
+        let mut out = Vec::new();
+        check_line(&l, "l", &mut out);
+        assert!(out.iter().any(|b| b.field == "l.unit_price"));
     }
 
     #[test]

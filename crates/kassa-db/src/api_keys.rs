@@ -46,6 +46,13 @@ impl Db {
         Ok(on_pool!(self, p => sqlx::query_as::<_, ApiKeyRow>(&sql).bind(username).fetch_optional(p).await)?)
     }
 
+    /// The key whose secret has this keyed hash (for callers that send the key alone).
+    pub async fn api_key_by_hash(&self, secret_hash: &str) -> Result<Option<ApiKeyRow>> {
+        let sql =
+            format!("SELECT {COLUMNS} FROM api_keys k JOIN stores s ON s.id = k.store_id WHERE k.secret_hash = $1");
+        Ok(on_pool!(self, p => sqlx::query_as::<_, ApiKeyRow>(&sql).bind(secret_hash).fetch_optional(p).await)?)
+    }
+
     /// Keys of one store (or all stores), newest first.
     pub async fn api_keys(&self, store_id: Option<&str>) -> Result<Vec<ApiKeyRow>> {
         let sql = format!(

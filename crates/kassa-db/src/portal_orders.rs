@@ -288,6 +288,84 @@ impl Tx {
     }
 }
 
+impl Db {
+    /// Inserts many finished orders at once (with their captures, refunds and timeline
+    /// events), for seeding large stores. Multi-row statements in transactions of a few
+    /// thousand rows: one round trip per 100 orders instead of a dozen per order.
+    pub async fn bulk_insert_orders(
+        &self,
+        orders: &[crate::OrderRow],
+        captures: &[crate::CaptureRow],
+        refunds: &[crate::RefundRow],
+        events: &[crate::OrderEvent],
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        for chunk in orders.chunks(100) {
+            on_tx!(&mut tx, c => {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO orders (order_id, store_id, short_reference, checkout_status, status, fraud_status, purchase_country, \
+                     purchase_currency, locale, order_amount, order_tax_amount, original_order_amount, captured_amount, refunded_amount, \
+                     released, merchant_reference1, merchant_reference2, customer_name, customer_email, payment_method, acknowledged, body, \
+                     created_at, completed_at, last_modified_at, checkout_expires_at, expires_at, customer_search) ",
+                );
+                q.push_values(chunk, |mut b, o| {
+                    b.push_bind(&o.order_id).push_bind(&o.store_id).push_bind(&o.short_reference).push_bind(&o.checkout_status)
+                        .push_bind(&o.status).push_bind(&o.fraud_status).push_bind(&o.purchase_country).push_bind(&o.purchase_currency)
+                        .push_bind(&o.locale).push_bind(o.order_amount).push_bind(o.order_tax_amount).push_bind(o.original_order_amount)
+                        .push_bind(o.captured_amount).push_bind(o.refunded_amount).push_bind(o.released).push_bind(&o.merchant_reference1)
+                        .push_bind(&o.merchant_reference2).push_bind(&o.customer_name).push_bind(&o.customer_email).push_bind(&o.payment_method)
+                        .push_bind(o.acknowledged).push_bind(&o.body).push_bind(o.created_at).push_bind(o.completed_at)
+                        .push_bind(o.last_modified_at).push_bind(o.checkout_expires_at).push_bind(o.expires_at)
+                        .push_bind(o.customer_name.to_lowercase());
+                });
+                q.build().execute(c).await.map(|r| r.rows_affected())
+            })?;
+        }
+        for chunk in captures.chunks(500) {
+            on_tx!(&mut tx, c => {
+                let mut q = sqlx::QueryBuilder::new("INSERT INTO captures (capture_id, order_id, seq, captured_amount, refunded_amount, body, captured_at) ");
+                q.push_values(chunk, |mut b, r| {
+                    b.push_bind(&r.capture_id).push_bind(&r.order_id).push_bind(r.seq).push_bind(r.captured_amount)
+                        .push_bind(r.refunded_amount).push_bind(&r.body).push_bind(r.captured_at);
+                });
+                q.build().execute(c).await.map(|r| r.rows_affected())
+            })?;
+        }
+        for chunk in refunds.chunks(500) {
+            on_tx!(&mut tx, c => {
+                let mut q = sqlx::QueryBuilder::new("INSERT INTO refunds (refund_id, order_id, refunded_amount, body, refunded_at) ");
+                q.push_values(chunk, |mut b, r| {
+                    b.push_bind(&r.refund_id).push_bind(&r.order_id).push_bind(r.refunded_amount).push_bind(&r.body).push_bind(r.refunded_at);
+                });
+                q.build().execute(c).await.map(|r| r.rows_affected())
+            })?;
+        }
+        for chunk in events.chunks(500) {
+            on_tx!(&mut tx, c => {
+                let mut q = sqlx::QueryBuilder::new("INSERT INTO order_events (order_id, at, actor_kind, actor, action, amount, details) ");
+                q.push_values(chunk, |mut b, e| {
+                    b.push_bind(&e.order_id).push_bind(e.at).push_bind(&e.actor_kind).push_bind(&e.actor).push_bind(&e.action)
+                        .push_bind(e.amount).push_bind(&e.details);
+                });
+                q.build().execute(c).await.map(|r| r.rows_affected())
+            })?;
+        }
+        tx.commit().await
+    }
+
+    /// Recounts a store's uncaptured totals from its orders (after a bulk seed).
+    pub async fn rebuild_store_totals(&self, store_id: &str) -> Result<()> {
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, c => sqlx::query("DELETE FROM store_totals WHERE store_id = $1").bind(store_id).execute(c).await.map(|r| r.rows_affected()))?;
+        let sql = "INSERT INTO store_totals (store_id, currency, shard, uncaptured_amount, uncaptured_count) \
+                   SELECT store_id, purchase_currency, 0, SUM(order_amount - captured_amount), COUNT(*) FROM orders \
+                   WHERE store_id = $1 AND status IN ('AUTHORIZED', 'PART_CAPTURED') AND released = FALSE \
+                   GROUP BY store_id, purchase_currency";
+        on_tx!(&mut tx, c => sqlx::query(sql).bind(store_id).execute(c).await.map(|r| r.rows_affected()))?;
+        tx.commit().await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -302,3 +302,123 @@ pub async fn seed_orders(db: &Db, count: usize) -> Result<usize, WebError> {
     }
     Ok(count)
 }
+
+/// Seeds `count` orders into an empty playground store in bulk, for stores the size of a
+/// large merchant (a million orders in minutes). The orders are finished states written
+/// directly (statuses, amounts, captures, refunds and one timeline entry each), consistent
+/// with what the order operations would have produced; the store's aggregates are then
+/// recounted from them.
+pub async fn seed_orders_bulk(db: &Db, count: usize) -> Result<usize, WebError> {
+    use kassa_db::{CaptureRow, OrderEvent, OrderRow, RefundRow};
+    if !db.order_status_counts(PLAYGROUND_STORE).await?.is_empty() {
+        return Ok(0);
+    }
+    const DAY: i64 = 24 * 3600 * 1000;
+    let now = now_ms();
+    let mut dice = Dice(11);
+    let batch = 5_000;
+    let mut done = 0;
+    while done < count {
+        let n = batch.min(count - done);
+        let (mut orders, mut captures, mut refunds, mut events) =
+            (Vec::with_capacity(n), Vec::new(), Vec::new(), Vec::with_capacity(n));
+        for i in done..done + n {
+            let (body, email) = demo_order(&mut dice, i);
+            let amount = body.get("order_amount").and_then(|v| v.as_i64()).unwrap_or(0);
+            let tax = body.get("order_tax_amount").and_then(|v| v.as_i64()).unwrap_or(0);
+            let billing = body.get("billing_address").cloned().unwrap_or_default();
+            let name = format!(
+                "{} {}",
+                billing.get("given_name").and_then(|v| v.as_str()).unwrap_or(""),
+                billing.get("family_name").and_then(|v| v.as_str()).unwrap_or("")
+            );
+            let fate = dice.roll(100);
+            // Spread over two years; authorized orders are recent, expired ones old.
+            let age = match fate {
+                0..=24 => dice.roll(25) as i64 * DAY,
+                _ => dice.roll(730) as i64 * DAY + 40 * DAY * (85..90).contains(&fate) as i64,
+            } + dice.roll(DAY as u64) as i64;
+            let created = now - age;
+            let (status, captured, refunded, released) = match fate {
+                0..=24 => ("AUTHORIZED", 0, 0, false),
+                25..=34 => ("PART_CAPTURED", amount / 2, 0, false),
+                35..=69 => ("CAPTURED", amount, 0, false),
+                70..=76 => ("CAPTURED", amount, amount / 3, false),
+                77..=84 => ("CLOSED", amount, amount, false),
+                85..=89 => ("EXPIRED", 0, 0, false),
+                _ => ("CANCELLED", 0, 0, false),
+            };
+            let id = uuid::Uuid::new_v4().to_string();
+            let mut full = body.clone();
+            full.insert(
+                "initial_payment_method".into(),
+                serde_json::json!({"type": "INVOICE", "description": "Pay later by invoice"}),
+            );
+            let method = *dice.pick(&["INVOICE", "INVOICE", "CARD", "CARD", "PAY_IN_X"]);
+            orders.push(OrderRow {
+                order_id: id.clone(),
+                store_id: PLAYGROUND_STORE.into(),
+                short_reference: format!("D{:06}", i % 1_000_000).chars().take(7).collect::<String>()
+                    + &crate::orders::short_reference()[..0],
+                checkout_status: "checkout_complete".into(),
+                status: Some(status.into()),
+                fraud_status: Some("ACCEPTED".into()),
+                purchase_country: "SE".into(),
+                purchase_currency: "SEK".into(),
+                locale: "sv-SE".into(),
+                order_amount: amount,
+                order_tax_amount: tax,
+                original_order_amount: amount,
+                captured_amount: captured,
+                refunded_amount: refunded,
+                released,
+                merchant_reference1: Some(format!("DS-{:07}", 1_000_000 + i)),
+                merchant_reference2: None,
+                customer_name: name,
+                customer_email: email.clone(),
+                payment_method: Some(method.into()),
+                acknowledged: true,
+                body: serde_json::Value::Object(full).to_string(),
+                created_at: created,
+                completed_at: Some(created + 60_000),
+                last_modified_at: created + 60_000,
+                checkout_expires_at: created + 48 * 3600 * 1000,
+                expires_at: Some(created + 60_000 + 28 * DAY),
+            });
+            events.push(OrderEvent {
+                order_id: id.clone(),
+                at: created + 60_000,
+                actor_kind: "shopper".into(),
+                actor: email,
+                action: "authorized".into(),
+                amount: Some(amount),
+                details: None,
+            });
+            if captured > 0 {
+                captures.push(CaptureRow {
+                    capture_id: uuid::Uuid::new_v4().to_string(),
+                    order_id: id.clone(),
+                    seq: 1,
+                    captured_amount: captured,
+                    refunded_amount: refunded,
+                    body: r#"{"description":"Shipped","order_lines":[],"shipping_info":[]}"#.into(),
+                    captured_at: created + DAY,
+                });
+            }
+            if refunded > 0 {
+                refunds.push(RefundRow {
+                    refund_id: uuid::Uuid::new_v4().to_string(),
+                    order_id: id.clone(),
+                    refunded_amount: refunded,
+                    body: r#"{"description":"Returned","order_lines":[]}"#.into(),
+                    refunded_at: created + 5 * DAY,
+                });
+            }
+        }
+        db.bulk_insert_orders(&orders, &captures, &refunds, &events).await?;
+        done += n;
+    }
+    db.rebuild_store_totals(PLAYGROUND_STORE).await?;
+    db.rebuild_daily_sales(PLAYGROUND_STORE).await?;
+    Ok(count)
+}

@@ -104,6 +104,8 @@ pub fn app(state: AppState) -> Router {
         .fallback(error::not_found)
         .with_state(state.clone())
         .layer(axum::middleware::from_fn_with_state(state, security::headers))
+        // A bug that panics in a handler answers 500 (logged) instead of dropping the connection.
+        .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {

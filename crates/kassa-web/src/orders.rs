@@ -620,7 +620,12 @@ pub async fn update_authorization(
     let mut problems = Vec::new();
     model::check_text(req.description.as_deref(), "description", 255, &mut problems);
     if let Some(lines) = &req.order_lines {
-        let tax: i64 = lines.iter().map(|l| l.total_tax_amount.unwrap_or(0)).sum();
+        // Summed wide: the lines are only checked below, and huge values must not overflow.
+        let tax = lines
+            .iter()
+            .map(|l| l.total_tax_amount.unwrap_or(0) as i128)
+            .sum::<i128>();
+        let tax = i64::try_from(tax).unwrap_or(i64::MAX);
         model::check_lines(lines, req.order_amount, tax, &mut problems);
     }
     if !problems.is_empty() {
@@ -634,7 +639,7 @@ pub async fn update_authorization(
             "order_lines".into(),
             json!(lines.iter().cloned().map(WireLine::normalized).collect::<Vec<_>>()),
         );
-        locked.row.order_tax_amount = lines.iter().map(|l| l.total_tax_amount.unwrap_or(0)).sum();
+        locked.row.order_tax_amount = lines.iter().map(|l| l.total_tax_amount.unwrap_or(0)).sum::<i64>();
         locked.set_body(&body);
     }
     locked.apply(&next, now_ms());

@@ -116,3 +116,29 @@ document.addEventListener("click", async (event) => {
   }, 2000);
   copyStates.set(button, { label, timer });
 });
+
+// Charts: an svg with preserveAspectRatio="none" stretches to its box (full width, fixed
+// height), which would stretch its text too. Each label is scaled back horizontally around its
+// anchor point, so it reads at its natural proportions at any width. Without this file the
+// labels are merely stretched.
+const unstretchLabels = (svg) => {
+  const box = svg.viewBox.baseVal;
+  const width = svg.clientWidth;
+  const height = svg.clientHeight;
+  if (!box || !box.width || !box.height || !width || !height) return;
+  const factor = (height / box.height) / (width / box.width);
+  for (const label of svg.querySelectorAll("text")) {
+    const first = (list) => (list.numberOfItems ? list.getItem(0).value : 0);
+    const x = first(label.x.baseVal);
+    const y = first(label.y.baseVal);
+    label.setAttribute("transform", `translate(${x} ${y}) scale(${factor} 1) translate(${-x} ${-y})`);
+  }
+};
+
+const stretchedCharts = document.querySelectorAll('svg.chart[preserveAspectRatio="none"]');
+if (stretchedCharts.length && "ResizeObserver" in window) {
+  const observer = new ResizeObserver((entries) => {
+    for (const entry of entries) unstretchLabels(entry.target);
+  });
+  for (const svg of stretchedCharts) observer.observe(svg);
+}

@@ -70,7 +70,13 @@ pub async fn serve(args: ServeArgs, demo: Option<(NewPassword, usize)>) -> Resul
             tracing::info!("seeded the demo merchant Demo Shop AB");
         }
         let started = std::time::Instant::now();
-        let seeded = kassa_web::demo::seed_orders(&db, *orders).await?;
+        // A few thousand orders go through the order operations one by one; beyond that, a
+        // bulk path makes large stores (a million orders) in minutes.
+        let seeded = if *orders > 5_000 {
+            kassa_web::demo::seed_orders_bulk(&db, *orders).await?
+        } else {
+            kassa_web::demo::seed_orders(&db, *orders).await?
+        };
         if seeded > 0 {
             tracing::info!(
                 orders = seeded,

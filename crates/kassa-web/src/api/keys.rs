@@ -61,11 +61,16 @@ pub async fn create_key(
     Ok(NewCredential { username, password })
 }
 
-/// Checks `Authorization: Basic base64(username:password)`.
+/// Checks `Authorization: Basic base64(username:password)`, or, as Kustom also allows,
+/// `Basic base64(password)` with the key alone.
 pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Caller, ApiError> {
     let (username, password) = basic_credentials(headers).ok_or_else(ApiError::unauthorized)?;
-    let key = state.db.api_key(&username).await?.ok_or_else(ApiError::unauthorized)?;
     let expected = hash_secret(&state.config.secret_key, &password);
+    let key = match username {
+        Some(u) => state.db.api_key(&u).await?,
+        None => state.db.api_key_by_hash(&expected).await?,
+    }
+    .ok_or_else(ApiError::unauthorized)?;
     let matches: bool = expected.as_bytes().ct_eq(key.secret_hash.as_bytes()).into();
     if !matches || key.revoked_at.is_some() {
         return Err(ApiError::unauthorized());
@@ -82,13 +87,18 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Calle
     })
 }
 
-fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+/// (username, password) from the header; no username when only the key was sent.
+fn basic_credentials(headers: &HeaderMap) -> Option<(Option<String>, String)> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let encoded = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic "))?;
     let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
     let text = String::from_utf8(decoded).ok()?;
-    let (user, pass) = text.split_once(':')?;
-    Some((user.to_owned(), pass.to_owned()))
+    match text.split_once(':') {
+        Some((user, pass)) if !user.is_empty() => Some((Some(user.to_owned()), pass.to_owned())),
+        Some((_, pass)) => Some((None, pass.to_owned())),
+        None if !text.is_empty() => Some((None, text)),
+        None => None,
+    }
 }
 
 #[cfg(test)]
@@ -110,8 +120,11 @@ mod tests {
         h.insert(header::AUTHORIZATION, format!("Basic {v}").parse().unwrap());
         assert_eq!(
             basic_credentials(&h),
-            Some(("M100001_abc".into(), "kco_test_api_s:ecret".into()))
+            Some((Some("M100001_abc".into()), "kco_test_api_s:ecret".into()))
         );
+        let key_only = base64::engine::general_purpose::STANDARD.encode("kco_test_api_secret");
+        h.insert(header::AUTHORIZATION, format!("Basic {key_only}").parse().unwrap());
+        assert_eq!(basic_credentials(&h), Some((None, "kco_test_api_secret".into())));
         h.insert(header::AUTHORIZATION, "Bearer x".parse().unwrap());
         assert_eq!(basic_credentials(&h), None);
     }

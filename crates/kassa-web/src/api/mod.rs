@@ -182,15 +182,19 @@ async fn pipeline(State(state): State<AppState>, req: Request, next: Next) -> Re
     };
     let method = parts.method.clone();
     let path = parts.uri.path().to_owned();
-    let key = parts
-        .headers
-        .get("klarna-idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .filter(|_| method == axum::http::Method::POST || method == axum::http::Method::PATCH);
+    let writes = method == axum::http::Method::POST || method == axum::http::Method::PATCH;
+    // A key that is not visible ASCII is refused, never silently ignored.
+    let key = parts.headers.get("klarna-idempotency-key").filter(|_| writes).map(|v| {
+        v.to_str()
+            .ok()
+            .filter(|k| k.bytes().all(|b| b.is_ascii_graphic()))
+            .unwrap_or_default()
+            .to_owned()
+    });
     let response = match &key {
         Some(k) if k.is_empty() || k.len() > 255 => {
-            ApiError::bad_value("Bad value: Klarna-Idempotency-Key must have 1 to 255 characters").into_response()
+            ApiError::bad_value("Bad value: Klarna-Idempotency-Key must have 1 to 255 visible ASCII characters")
+                .into_response()
         }
         Some(k) => match idempotency::claim(&state, &caller, k, &method, &path, &bytes).await {
             Ok(None) => {

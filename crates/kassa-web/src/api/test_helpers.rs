@@ -51,6 +51,18 @@ pub async fn complete(
             .cloned()
             .unwrap_or_default()
         });
+    let mut problems = Vec::new();
+    for (name, addr) in [
+        ("billing_address", &body.billing_address),
+        ("shipping_address", &body.shipping_address),
+    ] {
+        if let Some(a) = addr {
+            super::model::check_address(&Value::Object(a.clone()), name, &mut problems);
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::bad_values(problems));
+    }
     let method = body.payment_method.unwrap_or_else(|| "INVOICE".into()).to_uppercase();
     if !["INVOICE", "CARD", "PAY_IN_X"].contains(&method.as_str()) {
         return Err(ApiError::bad_value(

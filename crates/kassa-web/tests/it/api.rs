@@ -247,6 +247,23 @@ async fn credentials_are_required_and_see_only_their_store() {
             ..api.clone()
         };
         assert_eq!(wrong.send(Method::GET, &path, None, None).await.status(), 401);
+        // Kustom also takes the key alone (`Basic base64(key)`).
+        let key_only = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &api.password);
+        let http = reqwest::Client::new();
+        let res = http
+            .get(format!("{}{path}", app.url))
+            .header("authorization", format!("Basic {key_only}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let res = http
+            .get(format!("{}{path}", app.url))
+            .header("authorization", "Basic a2NvX3Rlc3RfYXBpX25vcGU=")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 401);
 
         // The live store's key cannot see the playground store's order.
         let live = app.api("M100002").await;
