@@ -172,7 +172,7 @@ pub fn check_address(value: &Value, at: &str, out: &mut Vec<BadValue>) {
     }
 }
 
-const SHIPPING_METHODS: &[&str] = &[
+pub const SHIPPING_METHODS: &[&str] = &[
     "PickUpStore",
     "Home",
     "BoxReg",

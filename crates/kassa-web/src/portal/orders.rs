@@ -510,6 +510,15 @@ struct OrderTemplate {
     can_extend: bool,
     can_release: bool,
     can_edit: bool,
+    can_change_amount: bool,
+    edit_given: String,
+    edit_family: String,
+    edit_email: String,
+    edit_street: String,
+    edit_postal: String,
+    edit_city: String,
+    edit_phone: String,
+    shipping_methods: &'static [&'static str],
     form_key: String,
     error: Option<String>,
 }
@@ -532,6 +541,14 @@ fn address_lines(v: Option<&Value>) -> Vec<String> {
     .into_iter()
     .filter(|l| !l.is_empty())
     .collect()
+}
+
+fn billing_field(body: &serde_json::Map<String, Value>, key: &str) -> String {
+    body.get("billing_address")
+        .and_then(|a| a.get(key))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned()
 }
 
 fn event_key(action: &str) -> String {
@@ -690,6 +707,15 @@ async fn order_page(
         can_extend: manage && state_now.extend_authorization(now, 24 * 3600 * 1000).is_ok(),
         can_release: manage && state_now.release_remaining().is_ok(),
         can_edit: manage && state_now.may_edit_details().is_ok(),
+        can_change_amount: manage && open,
+        edit_given: billing_field(&body, "given_name"),
+        edit_family: billing_field(&body, "family_name"),
+        edit_email: billing_field(&body, "email"),
+        edit_street: billing_field(&body, "street_address"),
+        edit_postal: billing_field(&body, "postal_code"),
+        edit_city: billing_field(&body, "city"),
+        edit_phone: billing_field(&body, "phone"),
+        shipping_methods: crate::api::model::SHIPPING_METHODS,
         form_key: crate::password::random_token(),
         error,
         page,
@@ -714,6 +740,9 @@ pub(crate) async fn show(
         "extended" => "order-done-extended",
         "released" => "order-done-released",
         "references" => "order-done-references",
+        "amount" => "order-done-amount",
+        "customer" => "order-done-customer",
+        "shipping" => "order-done-shipping",
         _ => "order-done-repeated",
     });
     order_page(&state, &member, &order_id, notice, None).await
@@ -940,6 +969,78 @@ async fn run_action(
             let next = locked.state()?.release_remaining().map_err(ApiError::from)?;
             orders::transition(&mut locked, actor, "released", next).await?;
             "released"
+        }
+        "amount" => {
+            // A new order amount while something is left to capture (lower it when an item
+            // cannot be delivered). Never below what is captured: the domain refuses that.
+            let amount = parse_major(&form.amount).ok_or_else(|| bad("amount"))?;
+            let description = Some(form.description.trim().to_owned()).filter(|d| !d.is_empty());
+            let req = crate::api::model::UpdateAuthorization {
+                order_amount: amount,
+                description,
+                order_lines: None,
+            };
+            orders::update_authorization(&mut locked, &req, actor).await?;
+            "amount"
+        }
+        "customer" => {
+            let field = |k: &str| form.rest.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
+            let mut address = serde_json::Map::new();
+            for key in [
+                "given_name",
+                "family_name",
+                "email",
+                "street_address",
+                "postal_code",
+                "city",
+                "phone",
+            ] {
+                address.insert(key.into(), Value::String(field(key)));
+            }
+            let mut problems = Vec::new();
+            crate::api::model::check_address(&Value::Object(address.clone()), "billing_address", &mut problems);
+            if !problems.is_empty() {
+                return Err(ActionError::Refused(ApiError::bad_values(problems)));
+            }
+            orders::edit_details(&mut locked, actor, "customer_details_updated", |body, _| {
+                let mut merged = body
+                    .get("billing_address")
+                    .and_then(Value::as_object)
+                    .cloned()
+                    .unwrap_or_default();
+                merged.extend(address);
+                body.insert("billing_address".into(), Value::Object(merged));
+            })
+            .await?;
+            "customer"
+        }
+        "shipping" => {
+            let field = |k: &str| form.rest.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
+            let mut entry = serde_json::Map::new();
+            for key in ["shipping_company", "tracking_number", "shipping_method", "tracking_uri"] {
+                if !field(key).is_empty() {
+                    entry.insert(key.into(), Value::String(field(key)));
+                }
+            }
+            if entry.is_empty() {
+                return Err(bad("shipping_info"));
+            }
+            let mut problems = Vec::new();
+            crate::api::model::check_shipping_info(&[Value::Object(entry.clone())], &mut problems);
+            if !problems.is_empty() {
+                return Err(ActionError::Refused(ApiError::bad_values(problems)));
+            }
+            orders::edit_details(&mut locked, actor, "shipping_info_added", |body, _| {
+                let mut list = body
+                    .get("shipping_info")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                list.push(Value::Object(entry));
+                body.insert("shipping_info".into(), Value::Array(list));
+            })
+            .await?;
+            "shipping"
         }
         "references" => {
             for (name, v) in [

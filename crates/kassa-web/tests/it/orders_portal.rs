@@ -261,3 +261,85 @@ async fn bulk_capture_reports_each_order_and_columns_are_remembered() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn amount_customer_details_and_shipping_can_be_changed_in_the_portal() {
+    on_each_backend(|app| async move {
+        let api = app.api("M100001").await;
+        let id = api.authorized_order(&sample_order()).await;
+        let c = app.signed_in("admin@demo.kassa.test").await;
+        let post = |form_id: &'static str, action: &'static str, fields: Vec<(&'static str, &'static str)>| {
+            let c = &c;
+            let id = id.clone();
+            async move {
+                let (_, page) = c.page(&format!("/portal/orders/{id}")).await;
+                let key = form_key_in(&page, form_id);
+                let mut all = vec![("form_key", key.as_str())];
+                all.extend(fields);
+                c.post_form(&format!("/portal/orders/{id}/{action}"), &all).await
+            }
+        };
+        let res = post(
+            "amount-form",
+            "amount",
+            vec![("amount", "500"), ("description", "Tripod sold out")],
+        )
+        .await;
+        assert_eq!(location(&res), format!("/portal/orders/{id}?done=amount"));
+        assert_eq!(api.order(&id).await["order_amount"], 50000);
+        let res = post("amount-form", "amount", vec![("amount", "-1")]).await;
+        assert_eq!(res.status(), 422, "a bad amount is explained, not applied");
+
+        let res = post(
+            "customer-form",
+            "customer",
+            vec![
+                ("given_name", "Ada"),
+                ("family_name", "Byron"),
+                ("email", "ada@example.org"),
+                ("city", "London"),
+            ],
+        )
+        .await;
+        assert_eq!(location(&res), format!("/portal/orders/{id}?done=customer"));
+        let om = api.order(&id).await;
+        assert_eq!(
+            (
+                om["billing_address"]["family_name"].as_str(),
+                om["billing_address"]["city"].as_str()
+            ),
+            (Some("Byron"), Some("London"))
+        );
+        let res = post("customer-form", "customer", vec![("email", "not-an-email")]).await;
+        assert_eq!(res.status(), 422);
+
+        let res = post(
+            "shipping-form",
+            "shipping",
+            vec![
+                ("shipping_company", "PostNord"),
+                ("tracking_number", "PN42"),
+                ("shipping_method", "Home"),
+            ],
+        )
+        .await;
+        assert_eq!(location(&res), format!("/portal/orders/{id}?done=shipping"));
+        assert_eq!(api.order(&id).await["shipping_info"][0]["tracking_number"], "PN42");
+        let actions: Vec<String> = app
+            .db()
+            .events_of(&id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        for a in [
+            "authorization_updated",
+            "customer_details_updated",
+            "shipping_info_added",
+        ] {
+            assert!(actions.iter().any(|x| x == a), "{a} on the timeline");
+        }
+    })
+    .await;
+}

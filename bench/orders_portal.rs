@@ -1,0 +1,280 @@
+//! The Orders section and Home with a million orders in one store: server time of the pages
+//! a merchant opens most, CSV export speed and memory, and the query plans behind them.
+//!
+//!     cargo bench -p kassa-web --bench orders_portal                 # SQLite, 1,000,000 orders
+//!     KASSA_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres KASSA_BENCH_ORDERS=1000000 \
+//!         cargo bench -p kassa-web --bench orders_portal             # PostgreSQL
+//!
+//! Times are measured at the client over loopback, so they include HTTP; each page is asked
+//! for 40 times after a warm-up and p50/p95 are printed.
+
+use kassa_core::account::NewPassword;
+use kassa_db::{Db, DbConfig, OrderFilter, SortOrder};
+use kassa_web::{AppState, Server, WebConfig};
+use std::time::{Duration, Instant};
+
+const PASSWORD: &str = "bench password 123";
+
+fn rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn csrf_in(html: &str) -> String {
+    let marker = "name=\"csrf-token\" content=\"";
+    let start = html.find(marker).expect("csrf meta") + marker.len();
+    html[start..start + 64].to_owned()
+}
+
+async fn timed(http: &reqwest::Client, url: &str) -> (Vec<f64>, String) {
+    let mut body = String::new();
+    for _ in 0..3 {
+        body = http.get(url).send().await.unwrap().text().await.unwrap();
+    }
+    let mut times = Vec::new();
+    for _ in 0..40 {
+        let t = Instant::now();
+        let res = http.get(url).send().await.unwrap();
+        assert!(res.status().is_success(), "{url}: {}", res.status());
+        body = res.text().await.unwrap();
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    (times, body)
+}
+
+fn pct(v: &[f64], p: f64) -> f64 {
+    v[((v.len() as f64 - 1.0) * p).round() as usize]
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let count: usize = std::env::var("KASSA_BENCH_ORDERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let url = std::env::var("KASSA_BENCH_DATABASE_URL").unwrap_or_else(|_| "sqlite".into());
+    let dir = tempfile::tempdir().unwrap();
+    let schema = format!("kassa_bench_orders_{}", std::process::id());
+    let db = if url.starts_with("postgres") {
+        Db::connect(&DbConfig {
+            pg_schema: Some(schema.clone()),
+            max_connections: 8,
+            ..DbConfig::new(url.clone())
+        })
+        .await
+        .unwrap()
+    } else {
+        Db::connect(&DbConfig::new(format!(
+            "sqlite://{}",
+            dir.path().join("kassa.db").display()
+        )))
+        .await
+        .unwrap()
+    };
+    db.migrate().await.unwrap();
+    let pw = NewPassword::parse(PASSWORD).unwrap();
+    kassa_web::demo::seed_if_empty(&db, &pw).await.unwrap();
+    let t = Instant::now();
+    kassa_web::demo::seed_orders_bulk(&db, count).await.unwrap();
+    println!(
+        "{:?}: seeded {count} orders in {:.1} s ({:.0} orders/s)",
+        db.backend(),
+        t.elapsed().as_secs_f64(),
+        count as f64 / t.elapsed().as_secs_f64()
+    );
+
+    let server = Server::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", server.local_addr());
+    let config = WebConfig {
+        public_url: base.clone(),
+        secret_key: b"bench secret key of some length".to_vec(),
+        worker_interval: Duration::from_secs(3600),
+        mail: kassa_web::mail::MailConfig::Outbox {
+            dir: dir.path().join("outbox"),
+        },
+    };
+    tokio::spawn(server.serve(AppState::new(db.clone(), config), std::future::pending()));
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = http
+        .get(format!("{base}/portal/sign-in"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_in(&page);
+    let res = http
+        .post(format!("{base}/portal/sign-in"))
+        .header("origin", &base)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", "admin@demo.kassa.test"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+
+    // Real keys to search for: an order in the middle of the store.
+    let probe = db
+        .search_orders(
+            &OrderFilter {
+                store_id: "M100001".into(),
+                sort: SortOrder::NewestFirst,
+                ..Default::default()
+            },
+            None,
+            1,
+        )
+        .await
+        .unwrap();
+    let middle = db
+        .search_orders(
+            &OrderFilter {
+                store_id: "M100001".into(),
+                query: Some(format!("DS-{:07}", 1_000_000 + count / 2)),
+                ..Default::default()
+            },
+            None,
+            1,
+        )
+        .await
+        .unwrap();
+    let target = middle.first().or(probe.first()).expect("an order");
+    let today = jiff::Zoned::now().date();
+    let month_ago = today.checked_sub(jiff::ToSpan::days(30)).unwrap();
+    let pages: Vec<(&str, String)> = vec![
+        ("Home", "/portal".into()),
+        ("orders, first page", "/portal/orders".into()),
+        ("filter status=AUTHORIZED", "/portal/orders?status=AUTHORIZED".into()),
+        ("filter status=EXPIRED", "/portal/orders?status=EXPIRED".into()),
+        (
+            "filter last 30 days",
+            format!("/portal/orders?from={month_ago}&to={today}"),
+        ),
+        ("filter amount 500–700", "/portal/orders?min=500&max=700".into()),
+        ("filter method=CARD", "/portal/orders?method=CARD".into()),
+        ("sort largest first", "/portal/orders?sort=largest".into()),
+        ("expiring in 3 days", "/portal/orders?expiring=3".into()),
+        ("search order id", format!("/portal/orders?q={}", target.order_id)),
+        (
+            "search short reference",
+            format!("/portal/orders?q={}", target.short_reference),
+        ),
+        (
+            "search merchant reference",
+            format!(
+                "/portal/orders?q={}",
+                target.merchant_reference1.clone().unwrap_or_default()
+            ),
+        ),
+        ("search email", format!("/portal/orders?q={}", target.customer_email)),
+        (
+            "search name prefix",
+            format!(
+                "/portal/orders?q={}",
+                target.customer_name.split(' ').next().unwrap_or("a").to_lowercase()
+            ),
+        ),
+        ("order page", format!("/portal/orders/{}", target.order_id)),
+    ];
+    println!("{:<28} {:>9} {:>9}", "page", "p50 ms", "p95 ms");
+    for (name, path) in &pages {
+        let (times, _) = timed(&http, &format!("{base}{path}")).await;
+        println!("{name:<28} {:>9.2} {:>9.2}", pct(&times, 0.5), pct(&times, 0.95));
+    }
+
+    // CSV of every order, streamed; memory sampled while it runs.
+    let rss_before = rss_kb();
+    let peak = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(rss_before));
+    let sampler = {
+        let peak = peak.clone();
+        tokio::spawn(async move {
+            loop {
+                peak.fetch_max(rss_kb(), std::sync::atomic::Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+    };
+    let t = Instant::now();
+    let mut res = http
+        .get(format!("{base}/portal/orders/export.csv"))
+        .send()
+        .await
+        .unwrap();
+    let (mut bytes, mut lines) = (0usize, 0usize);
+    while let Some(chunk) = res.chunk().await.unwrap() {
+        bytes += chunk.len();
+        lines += chunk.iter().filter(|b| **b == b'\n').count();
+    }
+    let secs = t.elapsed().as_secs_f64();
+    sampler.abort();
+    println!(
+        "CSV export: {} rows, {:.1} MB in {secs:.1} s = {:.0} rows/s; process RSS {} MB before, peak {} MB",
+        lines - 1,
+        bytes as f64 / 1e6,
+        (lines - 1) as f64 / secs,
+        rss_before / 1024,
+        peak.load(std::sync::atomic::Ordering::Relaxed) / 1024
+    );
+
+    println!("\nquery plans:");
+    let plans = [
+        (
+            "first page",
+            OrderFilter {
+                store_id: "M100001".into(),
+                ..Default::default()
+            },
+        ),
+        (
+            "status",
+            OrderFilter {
+                store_id: "M100001".into(),
+                statuses: vec!["AUTHORIZED".into()],
+                ..Default::default()
+            },
+        ),
+        (
+            "search",
+            OrderFilter {
+                store_id: "M100001".into(),
+                query: Some(target.customer_email.clone()),
+                ..Default::default()
+            },
+        ),
+        (
+            "amount",
+            OrderFilter {
+                store_id: "M100001".into(),
+                amount_min: Some(50_000),
+                amount_max: Some(70_000),
+                ..Default::default()
+            },
+        ),
+    ];
+    for (name, f) in plans {
+        println!("-- {name}\n{}", db.explain_search(&f).await.unwrap());
+    }
+    if url.starts_with("postgres") {
+        db.close().await;
+        let admin = Db::connect(&DbConfig::new(url)).await.unwrap();
+        admin
+            .execute_trusted(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
+            .await
+            .unwrap();
+    }
+}
