@@ -83,28 +83,6 @@ fn search_sql(f: &OrderFilter, after: Option<&Cursor>, limit: i64) -> (String, V
         binds.push(b);
         format!("${}", binds.len())
     };
-    // A search term is matched against each indexed column separately (a union of index
-    // lookups) rather than one OR, which planners tend to answer with a scan.
-    let source = match f.query.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        None => "orders".to_owned(),
-        Some(q) => {
-            let exact = push(Bind::Text(q.to_owned()), &mut binds);
-            let upper = push(Bind::Text(q.to_uppercase()), &mut binds);
-            let lower = q.to_lowercase();
-            let low = push(Bind::Text(lower.clone()), &mut binds);
-            let high = push(Bind::Text(format!("{lower}\u{10FFFF}")), &mut binds);
-            let branch = |cond: String| format!("SELECT * FROM orders WHERE store_id = $1 AND {cond}");
-            format!(
-                "({} UNION {} UNION {} UNION {} UNION {} UNION {})",
-                branch(format!("order_id = {exact}")),
-                branch(format!("short_reference = {upper}")),
-                branch(format!("merchant_reference1 = {exact}")),
-                branch(format!("merchant_reference2 = {exact}")),
-                branch(format!("customer_email = {low}")),
-                branch(format!("customer_search >= {low} AND customer_search < {high}")),
-            )
-        }
-    };
     let mut conds = vec!["store_id = $1".to_owned(), "status IS NOT NULL".to_owned()];
     if !f.statuses.is_empty() {
         let list: Vec<String> = f
@@ -149,10 +127,38 @@ fn search_sql(f: &OrderFilter, after: Option<&Cursor>, limit: i64) -> (String, V
     }
     let dir = if descending { "DESC" } else { "ASC" };
     let lim = push(Bind::Int(limit), &mut binds);
-    let sql = format!(
-        "SELECT {LIST_COLUMNS} FROM {source} AS o WHERE {} ORDER BY {column} {dir}, order_id {dir} LIMIT {lim}",
-        conds.join(" AND ")
-    );
+    let order_by = format!("ORDER BY {column} {dir}, order_id {dir} LIMIT {lim}");
+    let filter = conds.join(" AND ");
+    let sql = match f.query.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        None => format!("SELECT {LIST_COLUMNS} FROM orders WHERE {filter} {order_by}"),
+        Some(q) => {
+            // A search term is matched against each indexed column separately: a union of
+            // index lookups rather than one OR, which planners tend to answer with a scan.
+            // The filters and the page start apply to the union, so each lookup stays on
+            // its own index (with them inside, planners walk the date index instead).
+            let exact = push(Bind::Text(q.to_owned()), &mut binds);
+            let upper = push(Bind::Text(q.to_uppercase()), &mut binds);
+            let lower = q.to_lowercase();
+            let low = push(Bind::Text(lower.clone()), &mut binds);
+            let high = push(Bind::Text(format!("{lower}\u{10FFFF}")), &mut binds);
+            let branches = [
+                format!("order_id = {exact}"),
+                format!("short_reference = {upper}"),
+                format!("merchant_reference1 = {exact}"),
+                format!("merchant_reference2 = {exact}"),
+                format!("customer_email = {low}"),
+                format!("customer_search >= {low} AND customer_search < {high}"),
+            ];
+            let union: Vec<String> = branches
+                .iter()
+                .map(|cond| format!("SELECT * FROM orders WHERE store_id = $1 AND {cond}"))
+                .collect();
+            format!(
+                "SELECT {LIST_COLUMNS} FROM ({}) AS o WHERE {filter} {order_by}",
+                union.join(" UNION ")
+            )
+        }
+    };
     (sql, binds)
 }
 
@@ -387,17 +393,17 @@ mod tests {
             }),
             50,
         );
-        assert!(sql.contains("UNION") && sql.contains("customer_email = $4"), "{sql}");
+        assert!(sql.contains("UNION") && sql.contains("customer_email = $10"), "{sql}");
         assert!(
-            sql.contains("status IN ($6, $7)") && sql.contains("order_amount >= $8"),
+            sql.contains("status IN ($2, $3)") && sql.contains("order_amount >= $4"),
             "{sql}"
         );
         assert!(
-            sql.contains("(created_at < $9 OR (created_at = $9 AND order_id < $10))"),
+            sql.contains("(created_at < $5 OR (created_at = $5 AND order_id < $6))"),
             "{sql}"
         );
         assert!(
-            sql.ends_with("ORDER BY created_at DESC, order_id DESC LIMIT $11"),
+            sql.ends_with("ORDER BY created_at DESC, order_id DESC LIMIT $7"),
             "{sql}"
         );
         assert_eq!(binds.len(), 11);
