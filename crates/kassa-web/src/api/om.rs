@@ -20,6 +20,21 @@ fn no_content() -> Response {
     StatusCode::NO_CONTENT.into_response()
 }
 
+/// 201 for a new capture or refund: its id in a header of its own and in `Location`, no
+/// body, as Kustom answers (clients read either header).
+fn created(state: &AppState, order_id: &str, collection: &str, id_header: &'static str, id: String) -> Response {
+    let base = state.config.public_url.trim_end_matches('/');
+    let location = format!("{base}/ordermanagement/v1/orders/{order_id}/{collection}/{id}");
+    (
+        StatusCode::CREATED,
+        [
+            (header::LOCATION, location),
+            (header::HeaderName::from_static(id_header), id),
+        ],
+    )
+        .into_response()
+}
+
 /// Commits a change that answers 204.
 async fn done(ctx: &ApiCtx, locked: Locked) -> Result<Response, ApiError> {
     ctx.commit(locked.tx, no_content()).await
@@ -94,19 +109,7 @@ pub async fn capture(
     let req: CaptureRequest = ctx.parse()?;
     let mut locked = orders::lock(&state.db, &ctx.caller.store_id, &order_id).await?;
     let cap = orders::capture(&mut locked, &req, &ctx.actor()).await?;
-    let location = format!(
-        "{}/ordermanagement/v1/orders/{order_id}/captures/{}",
-        state.config.public_url.trim_end_matches('/'),
-        cap.capture_id
-    );
-    let res = (
-        StatusCode::CREATED,
-        [
-            (header::LOCATION, location),
-            (header::HeaderName::from_static("capture-id"), cap.capture_id),
-        ],
-    )
-        .into_response();
+    let res = created(&state, &order_id, "captures", "capture-id", cap.capture_id);
     ctx.commit(locked.tx, res).await
 }
 
@@ -365,19 +368,7 @@ pub async fn refund(
     let req: RefundRequest = ctx.parse()?;
     let mut locked = orders::lock(&state.db, &ctx.caller.store_id, &order_id).await?;
     let r = orders::refund(&mut locked, &req, &ctx.actor()).await?;
-    let location = format!(
-        "{}/ordermanagement/v1/orders/{order_id}/refunds/{}",
-        state.config.public_url.trim_end_matches('/'),
-        r.refund_id
-    );
-    let res = (
-        StatusCode::CREATED,
-        [
-            (header::LOCATION, location),
-            (header::HeaderName::from_static("refund-id"), r.refund_id),
-        ],
-    )
-        .into_response();
+    let res = created(&state, &order_id, "refunds", "refund-id", r.refund_id);
     ctx.commit(locked.tx, res).await
 }
 
