@@ -89,12 +89,34 @@ async fn snap(b: &Browser, name: &str) {
 }
 
 async fn text_of(b: &Browser, css: &str) -> String {
-    b.find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .text()
-        .await
-        .unwrap()
+    // A page may still be replacing the previous one (after a form post): an element found
+    // on the old page goes stale. Ask again until the new page answers, for up to 5 s.
+    let mut last = String::new();
+    for _ in 0..50 {
+        match b.find(Locator::Css(css)).await {
+            Ok(el) => match el.text().await {
+                Ok(text) => return text,
+                Err(e) => last = e.to_string(),
+            },
+            Err(e) => last = e.to_string(),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{css}: {last}")
+}
+
+/// Waits (up to 5 s) until the element's text is `expected`, as the page after a form post
+/// replaces the one before; returns the last text seen.
+async fn wait_text(b: &Browser, css: &str, expected: &str) -> String {
+    let mut seen = String::new();
+    for _ in 0..50 {
+        seen = text_of(b, css).await;
+        if seen == expected {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    seen
 }
 
 async fn eval_string(b: &Browser, script: &str) -> String {
@@ -308,7 +330,7 @@ async fn invite_accept_sign_in_then_deactivation_ends_the_session() {
         snap(&admin, "users-deactivate-confirm").await;
         click(&admin, "#confirm-deactivate").await;
         admin.wait().for_element(Locator::Css("main .notice")).await.unwrap();
-        assert_eq!(text_of(&admin, "#user-status").await, "Deactivated");
+        assert_eq!(wait_text(&admin, "#user-status", "Deactivated").await, "Deactivated");
 
         // Her open page: the next click lands on sign-in, session ended.
         click(&nora, "nav.sidenav a[href='/portal']").await;
@@ -461,7 +483,7 @@ async fn manage_orders_in_the_browser() {
             .await
             .unwrap();
         b.wait().for_element(Locator::Css("main .notice")).await.unwrap();
-        assert_eq!(text_of(&b, "#amount-captured").await, "SEK 400.00");
+        assert_eq!(wait_text(&b, "#amount-captured", "SEK 400.00").await, "SEK 400.00");
 
         // Refund 100 of it, confirming the destructive step.
         b.find(Locator::Css("#refund-form input[value=amount]"))
@@ -495,7 +517,7 @@ async fn manage_orders_in_the_browser() {
             .await
             .unwrap();
         b.wait().for_element(Locator::Css("main .notice")).await.unwrap();
-        assert_eq!(text_of(&b, "#amount-refunded").await, "SEK 100.00");
+        assert_eq!(wait_text(&b, "#amount-refunded", "SEK 100.00").await, "SEK 100.00");
         let timeline = text_of(&b, "#timeline").await;
         assert!(
             timeline.contains("Refunded") && timeline.contains("by user@demo.kassa.test in the portal"),
@@ -522,7 +544,7 @@ async fn manage_orders_in_the_browser() {
             .await
             .unwrap();
         b.wait().for_element(Locator::Css("main .notice")).await.unwrap();
-        assert!(text_of(&b, "#order-status").await.contains("Cancelled"));
+        assert_eq!(wait_text(&b, "#order-status", "Cancelled").await, "Cancelled");
 
         // (WebDriver reports the no-break spaces of amounts as plain spaces.)
         // Home: 1200 − 400 captured − 600 cancelled = 200 left uncaptured.
