@@ -81,6 +81,29 @@ pub(crate) struct ShopperForm {
     card_cvc: String,
 }
 
+impl ShopperForm {
+    /// Whether any field holds NUL, which no address or card field has (and PostgreSQL
+    /// text cannot store).
+    fn has_nul(&self) -> bool {
+        [
+            &self.token,
+            &self.email,
+            &self.given_name,
+            &self.family_name,
+            &self.street_address,
+            &self.postal_code,
+            &self.city,
+            &self.phone,
+            &self.payment_method,
+            &self.card_number,
+            &self.card_expiry,
+            &self.card_cvc,
+        ]
+        .iter()
+        .any(|f| f.contains('\0'))
+    }
+}
+
 fn form_token(state: &AppState, order_id: &str) -> String {
     hash_secret(&state.config.secret_key, &format!("hosted-checkout:{order_id}"))
 }
@@ -184,6 +207,9 @@ async fn page(state: &AppState, row: &OrderRow, form: ShopperForm, error: Option
 }
 
 async fn show(State(state): State<AppState>, Path(order_id): Path<String>) -> Response {
+    if order_id.contains('\0') {
+        return StatusCode::NOT_FOUND.into_response();
+    }
     match state.db.order_by_id(&order_id).await {
         Ok(Some(row)) => page(&state, &row, ShopperForm::default(), None).await,
         Ok(None) => StatusCode::NOT_FOUND.into_response(),
@@ -253,6 +279,12 @@ async fn confirm(
     headers: HeaderMap,
     Form(form): Form<ShopperForm>,
 ) -> Response {
+    if order_id.contains('\0') {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    if form.has_nul() {
+        return StatusCode::BAD_REQUEST.into_response();
+    }
     let row = match state.db.order_by_id(&order_id).await {
         Ok(Some(row)) => row,
         Ok(None) => return StatusCode::NOT_FOUND.into_response(),

@@ -141,6 +141,10 @@ pub(crate) async fn portal_context(State(state): State<AppState>, req: Request, 
 }
 
 async fn load_and_check(state: &AppState, mut req: Request) -> Result<Request, Response> {
+    // No field or id of the portal can hold NUL (PostgreSQL text cannot store it).
+    if req.uri().to_string().to_ascii_lowercase().contains("%00") {
+        return Err(WebError::BadRequest("NUL in the address".into()).into_response());
+    }
     let now = now_ms();
     let ip = client_ip(req.extensions());
     let token = cookie(req.headers(), session_cookie(&state.config)).map(str::to_owned);
@@ -168,6 +172,9 @@ async fn load_and_check(state: &AppState, mut req: Request) -> Result<Request, R
         let bytes = axum::body::to_bytes(body, FORM_LIMIT)
             .await
             .map_err(|_| StatusCode::PAYLOAD_TOO_LARGE.into_response())?;
+        if bytes.windows(3).any(|w| w.eq_ignore_ascii_case(b"%00")) {
+            return Err(WebError::BadRequest("NUL in a form field".into()).into_response());
+        }
         let sent = parts
             .headers
             .get("x-csrf-token")

@@ -103,8 +103,15 @@ impl ApiCtx {
         if self.body.is_empty() {
             return Err(ApiError::bad_value("Bad value: the request needs a JSON body"));
         }
-        serde_json::from_slice(&self.body)
-            .map_err(|e| ApiError::bad_value(format!("Bad value: the body is not valid JSON ({e})")))
+        let value: serde_json::Value = serde_json::from_slice(&self.body)
+            .map_err(|e| ApiError::bad_value(format!("Bad value: the body is not valid JSON ({e})")))?;
+        if contains_nul(&value) {
+            // PostgreSQL text cannot hold U+0000, and no real field needs it.
+            return Err(ApiError::bad_value(
+                "Bad value: text must not contain the NUL character (\\u0000)",
+            ));
+        }
+        Ok(value)
     }
 
     pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, ApiError> {
@@ -139,6 +146,20 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiCtx {
     }
 }
 
+fn contains_nul(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::String(s) => s.contains('\0'),
+        serde_json::Value::Array(items) => items.iter().any(contains_nul),
+        serde_json::Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || contains_nul(v)),
+        _ => false,
+    }
+}
+
+/// Whether a raw path or query carries an encoded NUL, which no id or key can contain.
+pub(crate) fn has_encoded_nul(text: &str) -> bool {
+    text.to_ascii_lowercase().contains("%00")
+}
+
 fn correlation_id(req: &Request) -> String {
     req.headers()
         .get("x-request-id")
@@ -150,6 +171,14 @@ fn correlation_id(req: &Request) -> String {
 async fn pipeline(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let started = Instant::now();
     let correlation = correlation_id(&req);
+    if has_encoded_nul(req.uri().path()) {
+        let err = ApiError::new(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "No such resource: identifiers never contain NUL.",
+        );
+        return render(err.into_response(), &correlation);
+    }
     let (mut parts, body) = req.into_parts();
     let too_large = parts
         .headers

@@ -652,3 +652,46 @@ async fn header_names_go_out_in_title_case() {
     })
     .await;
 }
+
+/// PostgreSQL text cannot hold NUL: ids and fields with it are refused cleanly, never a 500.
+#[tokio::test]
+async fn nul_characters_are_refused_not_a_server_error() {
+    on_each_backend(|app| async move {
+        let api = app.api("M100001").await;
+        let res = api
+            .send(
+                Method::POST,
+                "/ordermanagement/v1/orders/%00/release-remaining-authorization",
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(res.status(), 404);
+        assert_eq!(error_code(res).await, "NOT_FOUND");
+        let mut order = sample_order();
+        order["merchant_reference1"] = json!("abc\u{0}def");
+        let res = api.create_checkout(&order).await;
+        assert_eq!(res.status(), 400);
+        let c = app.signed_in("admin@demo.kassa.test").await;
+        assert_eq!(c.get("/portal/orders?q=%00").await.status(), 400);
+        let res = c
+            .post_form(
+                "/portal/account/profile",
+                &[
+                    ("name", "Nul\u{0}Name"),
+                    ("phone", ""),
+                    ("timezone", "Europe/Stockholm"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 400);
+        assert_eq!(
+            reqwest::get(format!("{}/checkout/%00", app.url))
+                .await
+                .unwrap()
+                .status(),
+            404
+        );
+    })
+    .await;
+}
