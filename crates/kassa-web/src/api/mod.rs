@@ -172,11 +172,16 @@ async fn pipeline(State(state): State<AppState>, req: Request, next: Next) -> Re
     let started = Instant::now();
     let correlation = correlation_id(&req);
     if has_encoded_nul(req.uri().path()) {
-        let err = ApiError::new(
-            StatusCode::NOT_FOUND,
-            "NOT_FOUND",
-            "No such resource: identifiers never contain NUL.",
-        );
+        // No id contains NUL: answer as for any unknown order, in each API's own words.
+        let err = if req.uri().path().starts_with("/ordermanagement/") {
+            ApiError::no_such_order("with a NUL character")
+        } else {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "NOT_FOUND",
+                "We did not find any order with that ID.",
+            )
+        };
         return render(err.into_response(), &correlation);
     }
     let (mut parts, body) = req.into_parts();

@@ -667,7 +667,7 @@ async fn nul_characters_are_refused_not_a_server_error() {
             )
             .await;
         assert_eq!(res.status(), 404);
-        assert_eq!(error_code(res).await, "NOT_FOUND");
+        assert_eq!(error_code(res).await, "NO_SUCH_ORDER");
         let mut order = sample_order();
         order["merchant_reference1"] = json!("abc\u{0}def");
         let res = api.create_checkout(&order).await;
