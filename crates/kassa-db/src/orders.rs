@@ -113,7 +113,9 @@ impl Db {
     /// Money captured over a store's orders, and the number of captures behind it; the two
     /// views of the same money must agree.
     pub async fn capture_totals(&self, store_id: &str) -> Result<(i64, i64, i64)> {
-        let sql = "SELECT COALESCE((SELECT SUM(captured_amount) FROM orders WHERE store_id = $1), 0),                    COALESCE(SUM(c.captured_amount), 0), COUNT(c.capture_id)                    FROM captures c JOIN orders o ON o.order_id = c.order_id WHERE o.store_id = $1";
+        let sql = "SELECT CAST(COALESCE((SELECT SUM(captured_amount) FROM orders WHERE store_id = $1), 0) AS BIGINT), \
+                   CAST(COALESCE(SUM(c.captured_amount), 0) AS BIGINT), COUNT(c.capture_id) \
+                   FROM captures c JOIN orders o ON o.order_id = c.order_id WHERE o.store_id = $1";
         Ok(on_pool!(self, p => sqlx::query_as::<_, (i64, i64, i64)>(sql).bind(store_id).fetch_one(p).await)?)
     }
 
