@@ -349,12 +349,12 @@ pub async fn seed_orders_bulk(db: &Db, count: usize) -> Result<usize, WebError> 
                 _ => ("CANCELLED", 0, 0, false),
             };
             let id = uuid::Uuid::new_v4().to_string();
+            let method = *dice.pick(&["INVOICE", "INVOICE", "CARD", "CARD", "PAY_IN_X"]);
             let mut full = body.clone();
             full.insert(
                 "initial_payment_method".into(),
-                serde_json::json!({"type": "INVOICE", "description": "Pay later by invoice"}),
+                serde_json::json!({"type": method, "description": crate::orders::payment_description(method)}),
             );
-            let method = *dice.pick(&["INVOICE", "INVOICE", "CARD", "CARD", "PAY_IN_X"]);
             orders.push(OrderRow {
                 order_id: id.clone(),
                 store_id: PLAYGROUND_STORE.into(),
