@@ -119,11 +119,11 @@ fn search_sql(f: &OrderFilter, after: Option<&Cursor>, limit: i64) -> (String, V
     };
     if let Some(c) = after {
         let v = push(Bind::Int(c.value), &mut binds);
+        // A row-value comparison: both databases walk the (column, order_id) index from the
+        // cursor on, where the equivalent OR form makes PostgreSQL rescan from the start.
         let id = push(Bind::Text(c.order_id.clone()), &mut binds);
         let op = if descending { "<" } else { ">" };
-        conds.push(format!(
-            "({column} {op} {v} OR ({column} = {v} AND order_id {op} {id}))"
-        ));
+        conds.push(format!("({column}, order_id) {op} ({v}, {id})"));
     }
     let dir = if descending { "DESC" } else { "ASC" };
     let lim = push(Bind::Int(limit), &mut binds);
@@ -398,10 +398,7 @@ mod tests {
             sql.contains("status IN ($2, $3)") && sql.contains("order_amount >= $4"),
             "{sql}"
         );
-        assert!(
-            sql.contains("(created_at < $5 OR (created_at = $5 AND order_id < $6))"),
-            "{sql}"
-        );
+        assert!(sql.contains("(created_at, order_id) < ($5, $6)"), "{sql}");
         assert!(
             sql.ends_with("ORDER BY created_at DESC, order_id DESC LIMIT $7"),
             "{sql}"
