@@ -54,6 +54,21 @@ pub const LINE_KINDS: &[&str] = &[
 /// Largest number of lines on an order, capture or refund.
 pub const MAX_LINES: usize = 1000;
 
+/// `total_amount` as the spec defines it: quantity × unit_price − total_discount_amount, or
+/// None when that does not fit in an `i64`.
+pub fn line_total(quantity: i64, unit_price: i64, total_discount_amount: i64) -> Option<i64> {
+    quantity.checked_mul(unit_price)?.checked_sub(total_discount_amount)
+}
+
+/// The tax included in `total_amount` at `tax_rate` (basis points, from 0):
+/// total_amount − total_amount × 10000 / (10000 + tax_rate). [`check_line`] accepts a
+/// `total_tax_amount` within ±1 of it.
+pub fn included_tax(total_amount: i64, tax_rate: i64) -> i64 {
+    let net = (total_amount as i128 * 10_000) / (10_000 + tax_rate.max(0) as i128);
+    // Between 0 and total_amount, so it fits.
+    (total_amount as i128 - net) as i64
+}
+
 /// Checks one line on its own. `at` names it in messages, e.g. `order_lines[0]`.
 pub fn check_line(line: &Line, at: &str, out: &mut Vec<BadValue>) {
     let field = |name: &str| format!("{at}.{name}");
@@ -106,17 +121,16 @@ pub fn check_line(line: &Line, at: &str, out: &mut Vec<BadValue>) {
     if out.iter().any(|b| b.field.starts_with(&format!("{at}."))) {
         return;
     }
-    let expected_total = line.quantity * line.unit_price - line.total_discount_amount;
+    // In range, so this fits.
+    let expected_total = line_total(line.quantity, line.unit_price, line.total_discount_amount).unwrap_or(i64::MAX);
     if line.total_amount != expected_total {
         out.push(BadValue::new(
             field("total_amount"),
             format!("must be quantity × unit_price − total_discount_amount = {expected_total}"),
         ));
     }
-    // total_tax_amount ≈ total_amount − total_amount × 10000 / (10000 + tax_rate), ±1.
-    let net = (line.total_amount as i128 * 10_000) / (10_000 + line.tax_rate as i128);
-    let expected_tax = line.total_amount as i128 - net;
-    if (line.total_tax_amount as i128 - expected_tax).abs() > 1 {
+    let expected_tax = included_tax(line.total_amount, line.tax_rate);
+    if (line.total_tax_amount as i128 - expected_tax as i128).abs() > 1 {
         out.push(BadValue::new(
             field("total_tax_amount"),
             format!("must be within ±1 of total_amount − total_amount × 10000 / (10000 + tax_rate) = {expected_tax}"),
@@ -218,8 +232,8 @@ mod tests {
     use super::*;
 
     pub(crate) fn line(name: &str, quantity: i64, unit_price: i64, tax_rate: i64) -> Line {
-        let total = quantity * unit_price;
-        let tax = total - total * 10_000 / (10_000 + tax_rate);
+        let total = line_total(quantity, unit_price, 0).unwrap();
+        let tax = included_tax(total, tax_rate);
         Line {
             kind: Some("physical".into()),
             reference: Some(name.to_lowercase()),
@@ -252,6 +266,28 @@ mod tests {
             check_line(&l, "order_lines[0]", &mut out);
             assert_eq!(out.is_empty(), ok, "tax {tax}: {out:?}");
         }
+    }
+
+    #[test]
+    fn totals_worked_out_here_pass_the_check() {
+        for (quantity, unit_price, discount, rate) in [(3, 33_333, 0, 2500), (7, 1_999, 500, 1200), (1, 1, 0, 600)] {
+            let total = line_total(quantity, unit_price, discount).unwrap();
+            let l = Line {
+                name: "Item".into(),
+                quantity,
+                unit_price,
+                tax_rate: rate,
+                total_amount: total,
+                total_discount_amount: discount,
+                total_tax_amount: included_tax(total, rate),
+                ..Line::default()
+            };
+            let mut out = Vec::new();
+            check_line(&l, "l", &mut out);
+            assert_eq!(out, vec![], "{l:?}");
+        }
+        assert_eq!(included_tax(12_500, 2500), 2500);
+        assert_eq!(line_total(i64::MAX, 2, 0), None);
     }
 
     #[test]

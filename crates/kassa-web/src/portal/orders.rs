@@ -463,6 +463,10 @@ pub struct LineView {
     pub total: String,
     pub capturable: i64,
     pub refundable: i64,
+    /// The unit price as the "Edit lines" form shows and reads it back (`1234,50`).
+    pub price_input: String,
+    /// The tax rate as a percentage (`25 %`).
+    pub tax: String,
 }
 
 pub struct EventView {
@@ -511,6 +515,9 @@ struct OrderTemplate {
     can_release: bool,
     can_edit: bool,
     can_change_amount: bool,
+    can_edit_lines: bool,
+    lines_version: String,
+    new_tax_rate: String,
     edit_given: String,
     edit_family: String,
     edit_email: String,
@@ -609,14 +616,9 @@ async fn order_page(
             let captured = counted(captures.iter().map(|c| c.body.as_str()).collect(), l);
             let refunded = counted(refunds.iter().map(|r| r.body.as_str()).collect(), l);
             LineView {
-                index,
-                reference: l.reference.clone().unwrap_or_default(),
-                name: l.name.clone(),
-                quantity: l.quantity,
-                unit_price: money(l.unit_price),
-                total: money(l.total_amount),
                 capturable: if open { (l.quantity - captured).max(0) } else { 0 },
                 refundable: (captured - refunded).max(0),
+                ..line_view(index, l, lang, &row.purchase_currency)
             }
         })
         .collect();
@@ -708,6 +710,15 @@ async fn order_page(
         can_release: manage && state_now.release_remaining().is_ok(),
         can_edit: manage && state_now.may_edit_details().is_ok(),
         can_change_amount: manage && open,
+        // Lines change only while nothing is captured (the portal's "edit lines while
+        // uncaptured"); the amount alone may change later too.
+        can_edit_lines: manage && open && state_now.status == Status::Authorized,
+        lines_version: lines_version(&body),
+        new_tax_rate: lines
+            .first()
+            .and_then(|l| l.tax_rate)
+            .map(|r| percent_input(r, lang))
+            .unwrap_or_default(),
         edit_given: billing_field(&body, "given_name"),
         edit_family: billing_field(&body, "family_name"),
         edit_email: billing_field(&body, "email"),
@@ -743,6 +754,7 @@ pub(crate) async fn show(
         "amount" => "order-done-amount",
         "customer" => "order-done-customer",
         "shipping" => "order-done-shipping",
+        "lines" => "order-done-lines",
         _ => "order-done-repeated",
     });
     order_page(&state, &member, &order_id, notice, None).await
@@ -803,19 +815,29 @@ fn picked_lines(lines: &[WireLine], form: &ActionForm) -> Result<Vec<WireLine>, 
         if q < 0 || q > l.quantity {
             return Err(());
         }
-        let discount = l.total_discount_amount.unwrap_or(0) * q / l.quantity.max(1);
-        let total = l.unit_price * q - discount;
-        let rate = l.tax_rate.unwrap_or(0);
-        let tax = total - total * 10_000 / (10_000 + rate);
-        out.push(WireLine {
-            quantity: q,
-            total_amount: total,
-            total_discount_amount: Some(discount),
-            total_tax_amount: Some(tax),
-            ..l.clone()
-        });
+        out.push(repriced(l, q, l.unit_price).ok_or(())?);
     }
     Ok(out)
+}
+
+/// `line` at another quantity and unit price: its discount kept per unit, its totals worked
+/// out as the spec defines them. None when the numbers are too large to multiply.
+fn repriced(line: &WireLine, quantity: i64, unit_price: i64) -> Option<WireLine> {
+    let discount = line.total_discount_amount.unwrap_or(0);
+    let discount = if line.quantity > 0 {
+        i64::try_from(discount as i128 * quantity as i128 / line.quantity as i128).ok()?
+    } else {
+        discount
+    };
+    let total = kassa_core::lines::line_total(quantity, unit_price, discount)?;
+    Some(WireLine {
+        quantity,
+        unit_price,
+        total_amount: total,
+        total_discount_amount: Some(discount),
+        total_tax_amount: Some(kassa_core::lines::included_tax(total, line.tax_rate.unwrap_or(0))),
+        ..line.clone()
+    })
 }
 
 /// Runs one action on a locked order as the signed-in user, at most once per form.
@@ -840,6 +862,21 @@ pub(crate) async fn act(
     {
         Claim::Fresh => {}
         _ => return Ok(Redirect::to(&done_url("repeated")).into_response()),
+    }
+    // An edit of the lines that removes some or lowers the amount is shown and asked for
+    // again first: the form key is given back, to be spent when it is confirmed.
+    if action == "lines" && form.rest.get("confirmed").map(String::as_str) != Some("1") {
+        match lines_confirmation(&state, &member, &order_id, &form).await {
+            Ok(None) => {}
+            Ok(Some(page)) => {
+                state.db.release_idempotency_key(&store, &key).await?;
+                return Ok(page);
+            }
+            Err(e) => {
+                state.db.release_idempotency_key(&store, &key).await?;
+                return Err(e);
+            }
+        }
     }
     let actor = Actor {
         kind: "portal_user",
@@ -866,12 +903,17 @@ pub(crate) async fn act(
             state.db.release_idempotency_key(&store, &key).await?;
             order_page(&state, &member, &order_id, None, Some(explain(lang, &e))).await
         }
+        Err(ActionError::Lines(problem)) => {
+            state.db.release_idempotency_key(&store, &key).await?;
+            order_page(&state, &member, &order_id, None, Some(problem.explain(lang))).await
+        }
     }
 }
 
 enum ActionError {
     NotFound,
     Refused(ApiError),
+    Lines(LinesProblem),
 }
 
 impl From<ApiError> for ActionError {
@@ -983,6 +1025,18 @@ async fn run_action(
             orders::update_authorization(&mut locked, &req, actor).await?;
             "amount"
         }
+        "lines" => {
+            // Worked out again under the lock, from the order as it is now.
+            let edit = edited_lines(&locked.row, form).map_err(ActionError::Lines)?;
+            let description = Some(form.description.trim().to_owned()).filter(|d| !d.is_empty());
+            let req = crate::api::model::UpdateAuthorization {
+                order_amount: edit.order_amount,
+                description,
+                order_lines: Some(edit.lines),
+            };
+            orders::update_authorization(&mut locked, &req, actor).await?;
+            "lines"
+        }
         "customer" => {
             let field = |k: &str| form.rest.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
             let mut address = serde_json::Map::new();
@@ -1069,6 +1123,280 @@ async fn run_action(
     Ok((locked, done))
 }
 
+// ---- Editing the lines of an uncaptured order ----------------------------------------------
+
+/// A line as the order page and the confirmation show it.
+fn line_view(index: usize, l: &WireLine, lang: Lang, currency: &str) -> LineView {
+    LineView {
+        index,
+        reference: l.reference.clone().unwrap_or_default(),
+        name: l.name.clone(),
+        quantity: l.quantity,
+        unit_price: lang.format_money(l.unit_price, currency),
+        total: lang.format_money(l.total_amount, currency),
+        capturable: 0,
+        refundable: 0,
+        price_input: major_input(l.unit_price, lang),
+        tax: format!("{}\u{a0}%", percent_input(l.tax_rate.unwrap_or(0), lang)),
+    }
+}
+
+/// Minor units as a person types them into a form in this language (`1234,50`, no
+/// grouping), which [`parse_major`] reads back.
+fn major_input(minor: i64, lang: Lang) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let separator = if lang == Lang::En { '.' } else { ',' };
+    let abs = minor.unsigned_abs();
+    format!("{sign}{}{separator}{:02}", abs / 100, abs % 100)
+}
+
+/// A tax rate in basis points as a percentage to type: 2500 → `25`, 1250 → `12,5`.
+fn percent_input(basis_points: i64, lang: Lang) -> String {
+    major_input(basis_points, lang)
+        .trim_end_matches('0')
+        .trim_end_matches([',', '.'])
+        .to_owned()
+}
+
+/// Like [`parse_major`], and a leading minus for discount lines.
+fn parse_signed_major(text: &str) -> Option<i64> {
+    match text.trim().strip_prefix(['-', '\u{2212}']) {
+        Some(rest) => parse_major(rest).map(|v| -v),
+        None => parse_major(text),
+    }
+}
+
+/// A fingerprint of an order's lines, sent with the form: an edit made on lines that have
+/// changed since is refused rather than applied to the wrong line.
+fn lines_version(body: &serde_json::Map<String, Value>) -> String {
+    use sha2::Digest;
+    let lines = body.get("order_lines").map(Value::to_string).unwrap_or_default();
+    sha2::Sha256::digest(lines.as_bytes())
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Why an edit of the lines was not taken; each is explained in plain words.
+#[derive(Debug, PartialEq, Eq)]
+enum LinesProblem {
+    Quantity(String),
+    Price(String),
+    NewLine,
+    TaxRate,
+    Empty,
+    TooLarge(String),
+    Unchanged,
+    Changed,
+    Captured,
+}
+
+impl LinesProblem {
+    fn explain(&self, lang: Lang) -> String {
+        match self {
+            LinesProblem::Quantity(name) => lang.t_args("order-lines-error-quantity", &[("name", name.clone())]),
+            LinesProblem::Price(name) => lang.t_args("order-lines-error-price", &[("name", name.clone())]),
+            LinesProblem::NewLine => lang.t("order-lines-error-new-line"),
+            LinesProblem::TaxRate => lang.t("order-lines-error-tax-rate"),
+            LinesProblem::Empty => lang.t("order-lines-error-empty"),
+            LinesProblem::TooLarge(currency) => lang.t_args(
+                "order-lines-error-too-large",
+                &[("max", lang.format_money(kassa_core::money::MAX_AMOUNT, currency))],
+            ),
+            LinesProblem::Unchanged => lang.t("order-lines-error-unchanged"),
+            LinesProblem::Changed => lang.t("order-lines-error-changed"),
+            LinesProblem::Captured => lang.t("order-lines-error-captured"),
+        }
+    }
+}
+
+/// The lines an "Edit lines" form asks for, and what they add up to.
+struct LinesEdit {
+    lines: Vec<WireLine>,
+    order_amount: i64,
+    /// Names of the lines taken off.
+    removed: Vec<String>,
+}
+
+/// Reads the "Edit lines" form against the order as `row` has it: per line `quantity_<i>`,
+/// `unit_price_<i>` and `remove_<i>`; an optional new line (`new_name`, `new_reference`,
+/// `new_quantity`, `new_unit_price`, `new_tax_rate` in %). Totals are worked out with the
+/// spec's line arithmetic; the domain checks the result as it checks the API's.
+fn edited_lines(row: &kassa_db::OrderRow, form: &ActionForm) -> Result<LinesEdit, LinesProblem> {
+    let body: serde_json::Map<String, Value> = serde_json::from_str(&row.body).unwrap_or_default();
+    if form.rest.get("lines_version") != Some(&lines_version(&body)) {
+        return Err(LinesProblem::Changed);
+    }
+    if row.captured_amount > 0 {
+        return Err(LinesProblem::Captured);
+    }
+    let current: Vec<WireLine> = body
+        .get("order_lines")
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default();
+    let field = |key: String| form.rest.get(&key).map(|v| v.trim());
+    let quantity_of = |raw: &str| raw.parse::<i64>().ok().filter(|q| *q >= 0);
+    let too_large = || LinesProblem::TooLarge(row.purchase_currency.clone());
+    let mut lines = Vec::new();
+    let mut removed = Vec::new();
+    let mut changed = false;
+    for (i, line) in current.iter().enumerate() {
+        if field(format!("remove_{i}")).is_some_and(|v| !v.is_empty()) {
+            removed.push(line.name.clone());
+            continue;
+        }
+        // A field left out keeps its value; one sent empty is a mistake to explain.
+        let quantity = match field(format!("quantity_{i}")) {
+            None => line.quantity,
+            Some(raw) => quantity_of(raw).ok_or_else(|| LinesProblem::Quantity(line.name.clone()))?,
+        };
+        let unit_price = match field(format!("unit_price_{i}")) {
+            None => line.unit_price,
+            Some(raw) => parse_signed_major(raw).ok_or_else(|| LinesProblem::Price(line.name.clone()))?,
+        };
+        if (quantity, unit_price) == (line.quantity, line.unit_price) {
+            lines.push(line.clone());
+        } else {
+            lines.push(repriced(line, quantity, unit_price).ok_or_else(too_large)?);
+            changed = true;
+        }
+    }
+    let new = |key: &str| field(format!("new_{key}")).unwrap_or("");
+    let (name, reference, quantity, price) = (new("name"), new("reference"), new("quantity"), new("unit_price"));
+    if [name, reference, quantity, price].iter().any(|v| !v.is_empty()) {
+        if name.is_empty() || quantity.is_empty() || price.is_empty() {
+            return Err(LinesProblem::NewLine);
+        }
+        let quantity = quantity_of(quantity)
+            .filter(|q| *q > 0)
+            .ok_or_else(|| LinesProblem::Quantity(name.to_owned()))?;
+        let unit_price = parse_signed_major(price).ok_or_else(|| LinesProblem::Price(name.to_owned()))?;
+        let tax_rate = match new("tax_rate") {
+            "" => 0,
+            raw => parse_major(raw)
+                .filter(|r| *r <= kassa_core::money::MAX_TAX_RATE)
+                .ok_or(LinesProblem::TaxRate)?,
+        };
+        let line = WireLine {
+            // A negative price takes money off: Kustom's discount line.
+            kind: Some(if unit_price < 0 { "discount" } else { "physical" }.to_owned()),
+            reference: Some(reference.to_owned()).filter(|r| !r.is_empty()),
+            name: name.to_owned(),
+            quantity,
+            quantity_unit: None,
+            unit_price,
+            tax_rate: Some(tax_rate),
+            total_amount: 0,
+            total_discount_amount: Some(0),
+            total_tax_amount: Some(0),
+            merchant_data: None,
+            product_url: None,
+            image_url: None,
+            extra: Default::default(),
+        };
+        lines.push(repriced(&line, quantity, unit_price).ok_or_else(too_large)?);
+        changed = true;
+    }
+    if !changed && removed.is_empty() {
+        return Err(LinesProblem::Unchanged);
+    }
+    let order_amount = lines
+        .iter()
+        .try_fold(0i64, |sum, l| sum.checked_add(l.total_amount))
+        .ok_or_else(too_large)?;
+    if lines.is_empty() || order_amount <= 0 {
+        return Err(LinesProblem::Empty);
+    }
+    if order_amount > kassa_core::money::MAX_AMOUNT {
+        return Err(too_large());
+    }
+    Ok(LinesEdit {
+        lines,
+        order_amount,
+        removed,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "order_lines_confirm.html")]
+struct LinesConfirmTemplate {
+    page: Page,
+    id: String,
+    short_reference: String,
+    amount_change: String,
+    removed: Vec<String>,
+    lines: Vec<LineView>,
+    /// The form as it was sent, to send again with `confirmed=1`.
+    fields: Vec<(String, String)>,
+    form_key: String,
+}
+
+/// For an edit of the lines that removes some or lowers the amount: a page that shows the
+/// result and asks again. A form with a mistake gets the order page with the mistake
+/// explained. None when the edit may go ahead without asking.
+async fn lines_confirmation(
+    state: &AppState,
+    member: &Member,
+    order_id: &str,
+    form: &ActionForm,
+) -> Result<Option<Response>, WebError> {
+    let row = state
+        .db
+        .order(&member.store.store_id, order_id)
+        .await?
+        .filter(|r| r.status.is_some())
+        .ok_or(WebError::NotFound)?;
+    let lang = Lang::from_code(&member.user.language).unwrap_or(Lang::En);
+    let edit = match edited_lines(&row, form) {
+        Ok(edit) => edit,
+        Err(problem) => {
+            return order_page(state, member, order_id, None, Some(problem.explain(lang)))
+                .await
+                .map(Some)
+        }
+    };
+    if edit.removed.is_empty() && edit.order_amount >= row.order_amount {
+        return Ok(None);
+    }
+    let currency = &row.purchase_currency;
+    let page = Page::member(
+        member,
+        Some(Section::Orders),
+        "order-lines-confirm-title",
+        &format!("/portal/orders/{order_id}"),
+    );
+    let mut fields: Vec<(String, String)> = form
+        .rest
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "csrf" | "confirmed"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    fields.push(("description".into(), form.description.clone()));
+    fields.sort();
+    Ok(Some(render(&LinesConfirmTemplate {
+        id: row.order_id.clone(),
+        short_reference: row.short_reference.clone(),
+        amount_change: lang.t_args(
+            "order-lines-amount-change",
+            &[
+                ("before", lang.format_money(row.order_amount, currency)),
+                ("after", lang.format_money(edit.order_amount, currency)),
+            ],
+        ),
+        removed: edit.removed,
+        lines: edit
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| line_view(i, l, lang, currency))
+            .collect(),
+        fields,
+        form_key: form.form_key.clone(),
+        page,
+    })))
+}
+
 #[derive(Template)]
 #[template(path = "bulk_capture.html")]
 struct BulkTemplate {
@@ -1137,6 +1465,171 @@ mod tests {
         for bad in ["", "1.234", "-5", "abc", "1e3", ".", "12,3,4"] {
             assert_eq!(parse_major(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn line_form_values_round_trip() {
+        assert_eq!(major_input(123450, Lang::En), "1234.50");
+        assert_eq!(major_input(-5, Lang::Sv), "-0,05");
+        assert_eq!(parse_signed_major(&major_input(-123450, Lang::De)), Some(-123450));
+        assert_eq!(percent_input(2500, Lang::Sv), "25");
+        assert_eq!(percent_input(1250, Lang::En), "12.5");
+        assert_eq!(percent_input(0, Lang::Nl), "0");
+        assert_eq!(percent_input(10000, Lang::Fi), "100");
+        assert_eq!(parse_major(&percent_input(650, Lang::Da)), Some(650));
+    }
+
+    fn order_with(lines: Value, captured: i64) -> kassa_db::OrderRow {
+        kassa_db::OrderRow {
+            order_id: "o".into(),
+            store_id: "M1".into(),
+            short_reference: "K".into(),
+            checkout_status: "checkout_complete".into(),
+            status: Some("AUTHORIZED".into()),
+            fraud_status: None,
+            purchase_country: "SE".into(),
+            purchase_currency: "SEK".into(),
+            locale: "sv-SE".into(),
+            order_amount: 60000,
+            order_tax_amount: 12000,
+            original_order_amount: 60000,
+            captured_amount: captured,
+            refunded_amount: 0,
+            released: false,
+            merchant_reference1: None,
+            merchant_reference2: None,
+            customer_name: String::new(),
+            customer_email: String::new(),
+            payment_method: None,
+            acknowledged: false,
+            body: serde_json::json!({ "order_lines": lines }).to_string(),
+            created_at: 0,
+            completed_at: None,
+            last_modified_at: 0,
+            checkout_expires_at: 0,
+            expires_at: None,
+        }
+    }
+
+    fn lines_form(row: &kassa_db::OrderRow, fields: &[(&str, &str)]) -> ActionForm {
+        let body: serde_json::Map<String, Value> = serde_json::from_str(&row.body).unwrap();
+        let mut rest: std::collections::HashMap<String, String> =
+            fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        rest.entry("lines_version".into())
+            .or_insert_with(|| lines_version(&body));
+        ActionForm {
+            rest,
+            ..ActionForm::default()
+        }
+    }
+
+    #[test]
+    fn edited_lines_are_priced_by_the_spec_and_checked() {
+        let row = order_with(
+            serde_json::json!([
+                {"type": "physical", "reference": "A", "name": "Camera", "quantity": 1, "unit_price": 40000,
+                 "tax_rate": 2500, "total_amount": 40000, "total_discount_amount": 0, "total_tax_amount": 8000},
+                {"type": "physical", "reference": "B", "name": "Tripod", "quantity": 2, "unit_price": 10000,
+                 "tax_rate": 2500, "total_amount": 20000, "total_discount_amount": 1000, "total_tax_amount": 4000}
+            ]),
+            0,
+        );
+        // Three tripods at 99,90 keep their discount per unit (500 each).
+        let edit = edited_lines(
+            &row,
+            &lines_form(&row, &[("quantity_1", "3"), ("unit_price_1", "99,90")]),
+        )
+        .unwrap();
+        let tripod = &edit.lines[1];
+        assert_eq!((tripod.total_discount_amount, tripod.total_amount), (Some(1500), 28470));
+        assert_eq!(
+            tripod.total_tax_amount,
+            Some(kassa_core::lines::included_tax(28470, 2500))
+        );
+        assert_eq!(edit.lines[0].total_amount, 40000, "an untouched line stays as it was");
+        assert_eq!(edit.order_amount, 68470);
+        let core: Vec<_> = edit.lines.iter().map(WireLine::to_line).collect();
+        let tax = core.iter().map(|l| l.total_tax_amount).sum();
+        assert_eq!(kassa_core::lines::check_order(&core, edit.order_amount, tax), vec![]);
+
+        // Remove one, add one with 12,5 % tax.
+        let edit = edited_lines(
+            &row,
+            &lines_form(
+                &row,
+                &[
+                    ("remove_0", "1"),
+                    ("new_name", "Bag"),
+                    ("new_quantity", "2"),
+                    ("new_unit_price", "15"),
+                    ("new_tax_rate", "12,5"),
+                ],
+            ),
+        )
+        .unwrap();
+        assert_eq!(edit.removed, vec!["Camera".to_owned()]);
+        assert_eq!(edit.lines.len(), 2);
+        assert_eq!(
+            (
+                edit.lines[1].total_amount,
+                edit.lines[1].tax_rate,
+                edit.lines[1].total_tax_amount
+            ),
+            (3000, Some(1250), Some(334))
+        );
+
+        let problem = |fields: &[(&str, &str)]| edited_lines(&row, &lines_form(&row, fields)).err();
+        assert_eq!(problem(&[]), Some(LinesProblem::Unchanged));
+        assert_eq!(
+            problem(&[("quantity_0", "1.5")]),
+            Some(LinesProblem::Quantity("Camera".into()))
+        );
+        assert_eq!(
+            problem(&[("quantity_0", "")]),
+            Some(LinesProblem::Quantity("Camera".into()))
+        );
+        assert_eq!(
+            problem(&[("unit_price_1", "ten")]),
+            Some(LinesProblem::Price("Tripod".into()))
+        );
+        assert_eq!(
+            problem(&[("remove_0", "1"), ("remove_1", "1")]),
+            Some(LinesProblem::Empty)
+        );
+        assert_eq!(
+            problem(&[("quantity_0", "0"), ("quantity_1", "0")]),
+            Some(LinesProblem::Empty)
+        );
+        assert_eq!(problem(&[("new_name", "Bag")]), Some(LinesProblem::NewLine));
+        assert_eq!(
+            problem(&[
+                ("new_name", "Bag"),
+                ("new_quantity", "1"),
+                ("new_unit_price", "1"),
+                ("new_tax_rate", "101")
+            ]),
+            Some(LinesProblem::TaxRate)
+        );
+        assert_eq!(
+            problem(&[("quantity_0", "9223372036854775807")]),
+            Some(LinesProblem::TooLarge("SEK".into()))
+        );
+        assert_eq!(
+            problem(&[("quantity_0", "3000")]),
+            Some(LinesProblem::TooLarge("SEK".into()))
+        );
+        assert_eq!(
+            problem(&[("quantity_0", "2"), ("lines_version", "stale")]),
+            Some(LinesProblem::Changed)
+        );
+        let captured = order_with(
+            serde_json::from_str::<Value>(&row.body).unwrap()["order_lines"].clone(),
+            1,
+        );
+        assert_eq!(
+            edited_lines(&captured, &lines_form(&captured, &[("quantity_0", "2")])).err(),
+            Some(LinesProblem::Captured)
+        );
     }
 
     #[test]

@@ -414,7 +414,8 @@ async fn admins_set_up_two_factor_first_and_then_sign_in_with_a_code() {
 }
 
 /// Issue 4's walk: find an order by search, capture part of it by lines, refund part,
-/// cancel another, read the timeline, and see Home's uncaptured total fall by exactly that.
+/// edit another's lines and cancel it, read the timeline, and see Home's uncaptured total fall
+/// by exactly that.
 #[tokio::test]
 async fn manage_orders_in_the_browser() {
     on_each_backend(|app| async move {
@@ -529,6 +530,25 @@ async fn manage_orders_in_the_browser() {
         );
         snap(&b, "order").await;
 
+        // One tripod fewer on the other order: a lower amount is confirmed on a page of its own.
+        b.goto(&format!("{}/portal/orders/{other}", app.url)).await.unwrap();
+        let qty = b.find(Locator::Id("line-quantity-1")).await.unwrap();
+        qty.clear().await.unwrap();
+        qty.send_keys("1").await.unwrap();
+        snap(&b, "order-lines-edit").await;
+        click(&b, "#lines-form button[type=submit]").await;
+        b.wait().for_element(Locator::Id("lines-confirm-form")).await.unwrap();
+        let question = text_of(&b, "#lines-confirm h2").await;
+        assert!(
+            question.contains("SEK 600.00") && question.contains("SEK 500.00"),
+            "{question}"
+        );
+        snap(&b, "order-lines-confirm").await;
+        click(&b, "#confirm-lines").await;
+        b.wait().for_element(Locator::Css("main .notice")).await.unwrap();
+        assert_eq!(wait_text(&b, "#amount-order", "SEK 500.00").await, "SEK 500.00");
+        assert_eq!(api.order(&other).await["order_lines"][1]["quantity"], 1);
+
         // Cancel the other order.
         b.goto(&format!("{}/portal/orders/{other}", app.url)).await.unwrap();
         b.find(Locator::Css("#cancel-form details.confirm summary"))
@@ -547,7 +567,7 @@ async fn manage_orders_in_the_browser() {
         assert_eq!(wait_text(&b, "#order-status", "Cancelled").await, "Cancelled");
 
         // (WebDriver reports the no-break spaces of amounts as plain spaces.)
-        // Home: 1200 − 400 captured − 600 cancelled = 200 left uncaptured.
+        // Home: 1200 − 400 captured − 100 edited off − 500 cancelled = 200 left uncaptured.
         b.goto(&format!("{}/portal", app.url)).await.unwrap();
         assert_eq!(uncaptured(&b).await, "SEK 200.00");
         assert_eq!(api.order(&id).await["refunded_amount"], 10000);

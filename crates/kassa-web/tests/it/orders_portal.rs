@@ -203,7 +203,13 @@ async fn read_only_users_see_no_actions_and_forged_posts_are_refused() {
         let c = app.signed_in("readonly@demo.kassa.test").await;
         let (status, page) = c.page(&format!("/portal/orders/{id}")).await;
         assert_eq!(status, 200);
-        for form in ["capture-form", "refund-form", "cancel-form", "/bulk-capture"] {
+        for form in [
+            "capture-form",
+            "refund-form",
+            "cancel-form",
+            "lines-form",
+            "/bulk-capture",
+        ] {
             assert!(!page.contains(form), "read-only sees {form}");
         }
         let (_, list) = c.page("/portal/orders").await;
@@ -217,7 +223,19 @@ async fn read_only_users_see_no_actions_and_forged_posts_are_refused() {
         assert_eq!(res.status(), 403);
         let res = c.post_form("/portal/orders/bulk-capture", &[("order", &id)]).await;
         assert_eq!(res.status(), 403);
+        let res = c
+            .post_form(
+                &format!("/portal/orders/{id}/lines"),
+                &[
+                    ("form_key", "0123456789abcdef0123"),
+                    ("quantity_1", "5"),
+                    ("confirmed", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 403);
         assert_eq!(api.order(&id).await["status"], "AUTHORIZED", "nothing changed");
+        assert_eq!(api.order(&id).await["order_amount"], 60000, "nothing changed");
         // An order that is not in the current store is not found.
         assert_eq!(
             c.get("/portal/orders/00000000-0000-4000-8000-000000000000")
@@ -340,6 +358,345 @@ async fn amount_customer_details_and_shipping_can_be_changed_in_the_portal() {
         ] {
             assert!(actions.iter().any(|x| x == a), "{a} on the timeline");
         }
+    })
+    .await;
+}
+
+/// The value of the field `name` inside the form `form_id`.
+fn field_in(html: &str, form_id: &str, name: &str) -> String {
+    let form = &html[html
+        .find(&format!("id=\"{form_id}\""))
+        .unwrap_or_else(|| panic!("no {form_id}"))..];
+    let field = &form[form
+        .find(&format!("name=\"{name}\""))
+        .unwrap_or_else(|| panic!("no {name} in {form_id}"))..];
+    let field = &field[..field.find('>').unwrap()];
+    let start = field.find("value=\"").unwrap_or_else(|| panic!("{name} has no value")) + "value=\"".len();
+    field[start..].split('"').next().unwrap().to_owned()
+}
+
+/// The hidden fields of the form `form_id` (but the CSRF token, which the client adds), as a
+/// browser would send them.
+fn hidden_fields(html: &str, form_id: &str) -> Vec<(String, String)> {
+    let start = html
+        .find(&format!("id=\"{form_id}\""))
+        .unwrap_or_else(|| panic!("no {form_id}"));
+    let form = &html[start..start + html[start..].find("</form>").unwrap()];
+    let unescape = |v: &str| {
+        v.replace("&quot;", "\"")
+            .replace("&#x27;", "'")
+            .replace("&#39;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
+    };
+    form.split("<input type=\"hidden\" name=\"")
+        .skip(1)
+        .map(|rest| {
+            let (name, rest) = rest.split_once('"').unwrap();
+            let value = rest.split("value=\"").nth(1).unwrap().split('"').next().unwrap();
+            (name.to_owned(), unescape(value))
+        })
+        .filter(|(name, _)| name != "csrf")
+        .collect()
+}
+
+/// Posts the "Edit lines" form of the order page as it is now, with `fields` filled in.
+async fn post_lines(c: &Client, id: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    let (_, page) = c.page(&format!("/portal/orders/{id}")).await;
+    let key = form_key_in(&page, "lines-form");
+    let version = field_in(&page, "lines-form", "lines_version");
+    let mut all = vec![("form_key", key.as_str()), ("lines_version", version.as_str())];
+    all.extend_from_slice(fields);
+    c.post_form(&format!("/portal/orders/{id}/lines"), &all).await
+}
+
+fn lines_of(om: &serde_json::Value) -> Vec<(String, i64, i64, i64, i64)> {
+    om["order_lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["name"].as_str().unwrap().to_owned(),
+                l["quantity"].as_i64().unwrap(),
+                l["unit_price"].as_i64().unwrap(),
+                l["total_amount"].as_i64().unwrap(),
+                l["total_tax_amount"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_line_edit_in_the_portal_changes_the_order_once() {
+    on_each_backend(|app| async move {
+        let api = app.api("M100001").await;
+        let id = api.authorized_order(&sample_order()).await;
+        let c = app.signed_in("user@demo.kassa.test").await;
+        let (_, page) = c.page(&format!("/portal/orders/{id}")).await;
+        assert_eq!(field_in(&page, "lines-form", "unit_price_1"), "100.00");
+        assert_eq!(field_in(&page, "lines-form", "new_tax_rate"), "25");
+
+        // One more tripod: the amount rises, so nothing to confirm.
+        let key = form_key_in(&page, "lines-form");
+        let version = field_in(&page, "lines-form", "lines_version");
+        let form = [
+            ("form_key", key.as_str()),
+            ("lines_version", version.as_str()),
+            ("quantity_0", "1"),
+            ("unit_price_0", "400.00"),
+            ("quantity_1", "3"),
+            ("unit_price_1", "100,00"),
+            ("description", "A third tripod"),
+        ];
+        let res = c.post_form(&format!("/portal/orders/{id}/lines"), &form).await;
+        assert_eq!(location(&res), format!("/portal/orders/{id}?done=lines"));
+        // The same form again (a double click) does nothing more.
+        let res = c.post_form(&format!("/portal/orders/{id}/lines"), &form).await;
+        assert_eq!(location(&res), format!("/portal/orders/{id}?done=repeated"));
+
+        let om = api.order(&id).await;
+        assert_eq!(
+            (om["order_amount"].as_i64(), om["remaining_authorized_amount"].as_i64()),
+            (Some(70000), Some(70000))
+        );
+        assert_eq!(
+            lines_of(&om),
+            vec![
+                ("Camera Travel Set".to_owned(), 1, 40000, 40000, 8000),
+                ("Tripod".to_owned(), 3, 10000, 30000, 6000),
+            ]
+        );
+        assert_eq!(
+            om["order_lines"][0]["quantity_unit"], "pcs",
+            "the rest of a line is kept"
+        );
+        assert_eq!(
+            app.db().order("M100001", &id).await.unwrap().unwrap().order_tax_amount,
+            14000
+        );
+
+        let (_, page) = c.page(&format!("/portal/orders/{id}?done=lines")).await;
+        assert!(page.contains("The order lines are saved."));
+        assert!(
+            page.contains("id=\"amount-order\">SEK\u{a0}700.00<"),
+            "the page shows the new amount"
+        );
+        let timeline = &page[page.find("id=\"timeline\"").unwrap()..];
+        assert!(
+            timeline.contains("Order amount changed") && timeline.contains("by user@demo.kassa.test in the portal"),
+            "{timeline}"
+        );
+        let updates: Vec<_> = app
+            .db()
+            .events_of(&id)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.action == "authorization_updated")
+            .collect();
+        assert_eq!(updates.len(), 1, "changed once");
+        assert_eq!(
+            (
+                updates[0].actor_kind.as_str(),
+                updates[0].actor.as_str(),
+                updates[0].amount
+            ),
+            ("portal_user", "user@demo.kassa.test", Some(70000))
+        );
+        let (_, home) = c.page("/portal").await;
+        assert!(
+            home.contains("data-uncaptured>SEK\u{a0}700.00<"),
+            "Home's total follows"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn lines_are_added_and_removed_after_a_confirmation() {
+    on_each_backend(|app| async move {
+        let api = app.api("M100001").await;
+        let id = api.authorized_order(&sample_order()).await;
+        let c = app.signed_in("admin@demo.kassa.test").await;
+
+        // Add a line: 2 lens caps at 25,50 with 25 % tax.
+        let res = post_lines(
+            &c,
+            &id,
+            &[
+                ("new_name", "Lens cap"),
+                ("new_reference", "19-404-SWE"),
+                ("new_quantity", "2"),
+                ("new_unit_price", "25,50"),
+                ("new_tax_rate", "25"),
+            ],
+        )
+        .await;
+        assert_eq!(location(&res), format!("/portal/orders/{id}?done=lines"));
+        let om = api.order(&id).await;
+        assert_eq!(om["order_amount"], 65100);
+        let cap = &om["order_lines"][2];
+        assert_eq!(
+            (
+                cap["reference"].as_str(),
+                cap["type"].as_str(),
+                cap["total_amount"].as_i64(),
+                cap["tax_rate"].as_i64(),
+                cap["total_tax_amount"].as_i64()
+            ),
+            (Some("19-404-SWE"), Some("physical"), Some(5100), Some(2500), Some(1020))
+        );
+
+        // Removing the camera asks first, and changes nothing until confirmed.
+        let res = post_lines(&c, &id, &[("remove_0", "1"), ("description", "Out of stock")]).await;
+        assert_eq!(res.status(), 200);
+        let confirm = res.text().await.unwrap();
+        assert!(confirm.contains("id=\"lines-confirm-form\""));
+        let removed = &confirm[confirm.find("id=\"removed-lines\"").unwrap()..];
+        assert!(removed.split("</ul>").next().unwrap().contains("Camera Travel Set"));
+        assert!(
+            confirm.contains("The order amount changes from SEK\u{a0}651.00 to SEK\u{a0}251.00."),
+            "{confirm}"
+        );
+        assert_eq!(api.order(&id).await["order_amount"], 65100, "not yet");
+
+        let fields = hidden_fields(&confirm, "lines-confirm-form");
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert!(fields.contains(&("confirmed", "1")) && fields.contains(&("description", "Out of stock")));
+        let res = c.post_form(&format!("/portal/orders/{id}/lines"), &fields).await;
+        assert_eq!(location(&res), format!("/portal/orders/{id}?done=lines"));
+        let res = c.post_form(&format!("/portal/orders/{id}/lines"), &fields).await;
+        assert_eq!(location(&res), format!("/portal/orders/{id}?done=repeated"));
+        let om = api.order(&id).await;
+        assert_eq!(om["order_amount"], 25100);
+        assert_eq!(
+            lines_of(&om),
+            vec![
+                ("Tripod".to_owned(), 2, 10000, 20000, 4000),
+                ("Lens cap".to_owned(), 2, 2550, 5100, 1020),
+            ]
+        );
+        let updates = app
+            .db()
+            .events_of(&id)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.action == "authorization_updated" && e.actor == "admin@demo.kassa.test")
+            .count();
+        assert_eq!(updates, 2, "one event per change, none for the question");
+
+        // Fewer tripods lowers the amount: asked too.
+        let res = post_lines(&c, &id, &[("quantity_0", "1")]).await;
+        assert_eq!(res.status(), 200);
+        assert!(res.text().await.unwrap().contains("id=\"lines-confirm-form\""));
+        assert_eq!(api.order(&id).await["order_amount"], 25100);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_wrong_line_edit_is_explained_and_changes_nothing() {
+    on_each_backend(|app| async move {
+        let api = app.api("M100001").await;
+        let id = api.authorized_order(&sample_order()).await;
+        let c = app.signed_in("user@demo.kassa.test").await;
+        let before = lines_of(&api.order(&id).await);
+        for (fields, explained) in [
+            (
+                vec![("quantity_0", "two")],
+                "The quantity of “Camera Travel Set” must be a whole number",
+            ),
+            (
+                vec![("unit_price_1", "10 SEK")],
+                "The unit price of “Tripod” must be an amount",
+            ),
+            (
+                vec![("remove_0", "1"), ("remove_1", "1"), ("confirmed", "1")],
+                "An order needs at least one line",
+            ),
+            (
+                vec![("quantity_0", "0"), ("quantity_1", "0")],
+                "An order needs at least one line",
+            ),
+            (
+                vec![("new_name", "Lens cap")],
+                "A new line needs a name, a quantity and a unit price.",
+            ),
+            (
+                vec![
+                    ("new_name", "Lens cap"),
+                    ("new_quantity", "1"),
+                    ("new_unit_price", "5"),
+                    ("new_tax_rate", "250"),
+                ],
+                "The tax rate must be a percentage from 0 to 100",
+            ),
+            (
+                vec![("quantity_0", "3000")],
+                "add up to more than an order may be: at most SEK\u{a0}1,000,000.00.",
+            ),
+            (vec![], "Nothing was changed."),
+        ] {
+            let res = post_lines(&c, &id, &fields).await;
+            assert_eq!(res.status(), 422, "{fields:?}");
+            let page = res.text().await.unwrap();
+            let alert = page.split("role=\"alert\">").nth(1).unwrap_or_default();
+            assert!(alert.contains(explained), "{fields:?}: {alert}");
+            assert!(page.contains("id=\"lines-form\""), "the form is there to try again");
+        }
+
+        // Lines edited elsewhere since the page was loaded: refused, not applied to the wrong line.
+        let (_, page) = c.page(&format!("/portal/orders/{id}")).await;
+        let key = form_key_in(&page, "lines-form");
+        let res = c
+            .post_form(
+                &format!("/portal/orders/{id}/lines"),
+                &[
+                    ("form_key", &key),
+                    ("lines_version", "0123456789abcdef"),
+                    ("quantity_1", "3"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 422);
+        assert!(res
+            .text()
+            .await
+            .unwrap()
+            .contains("The order lines changed while you were editing them"));
+
+        // Something captured since the page was loaded: lines can no longer change.
+        let (_, page) = c.page(&format!("/portal/orders/{id}")).await;
+        let key = form_key_in(&page, "lines-form");
+        let version = field_in(&page, "lines-form", "lines_version");
+        assert_eq!(api.capture(&id, 10000, None).await.status(), 201);
+        let res = c
+            .post_form(
+                &format!("/portal/orders/{id}/lines"),
+                &[("form_key", &key), ("lines_version", &version), ("quantity_1", "3")],
+            )
+            .await;
+        assert_eq!(res.status(), 422);
+        let page = res.text().await.unwrap();
+        assert!(page.contains("Lines can only be edited while nothing of the order is captured."));
+        assert!(
+            !page.contains("id=\"lines-form\""),
+            "no form on a partly captured order"
+        );
+
+        let om = api.order(&id).await;
+        assert_eq!(om["order_amount"], 60000);
+        assert_eq!(lines_of(&om), before);
+        assert!(!app
+            .db()
+            .events_of(&id)
+            .await
+            .unwrap()
+            .iter()
+            .any(|e| e.action == "authorization_updated"));
     })
     .await;
 }
