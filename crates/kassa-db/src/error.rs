@@ -17,6 +17,8 @@ pub enum DbError {
     Conflict(String),
     #[error(transparent)]
     Sqlx(#[from] sqlx::Error),
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
 }
 
 impl DbError {

@@ -1,220 +1,12 @@
-//! Queries of the portal's Orders section and Home: keyset-paginated search, and the
-//! aggregates Home reads instead of scanning orders.
+//! The aggregates Home reads instead of scanning orders, per-user settings, and seeding a
+//! large store. (The order list's search is in `order_search`.)
 
 use crate::{on_pool, on_tx, Db, Result, Tx};
 
-/// One row of the order list.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct OrderListRow {
-    pub order_id: String,
-    pub short_reference: String,
-    pub created_at: i64,
-    pub merchant_reference1: Option<String>,
-    pub merchant_reference2: Option<String>,
-    pub customer_name: String,
-    pub customer_email: String,
-    pub purchase_currency: String,
-    pub order_amount: i64,
-    pub captured_amount: i64,
-    pub refunded_amount: i64,
-    pub payment_method: Option<String>,
-    pub status: String,
-    pub expires_at: Option<i64>,
-}
-
-const LIST_COLUMNS: &str = "order_id, short_reference, created_at, merchant_reference1, merchant_reference2, customer_name, \
-    customer_email, purchase_currency, order_amount, captured_amount, refunded_amount, payment_method, status, expires_at";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SortOrder {
-    #[default]
-    NewestFirst,
-    OldestFirst,
-    LargestFirst,
-    SmallestFirst,
-}
-
-/// What the list shows: every filter is optional.
-#[derive(Debug, Clone, Default)]
-pub struct OrderFilter {
-    pub store_id: String,
-    /// Order id, short reference, merchant reference, customer email or name prefix.
-    pub query: Option<String>,
-    pub statuses: Vec<String>,
-    pub created_from: Option<i64>,
-    pub created_to: Option<i64>,
-    pub amount_min: Option<i64>,
-    pub amount_max: Option<i64>,
-    pub payment_method: Option<String>,
-    /// Orders still authorized whose authorization ends before this time.
-    pub expires_before: Option<i64>,
-    pub sort: SortOrder,
-}
-
-/// Where the next page starts: the sort value and order id of the last row shown.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cursor {
-    pub value: i64,
-    pub order_id: String,
-}
-
-impl Cursor {
-    pub fn of(row: &OrderListRow, sort: SortOrder) -> Cursor {
-        let value = match sort {
-            SortOrder::NewestFirst | SortOrder::OldestFirst => row.created_at,
-            SortOrder::LargestFirst | SortOrder::SmallestFirst => row.order_amount,
-        };
-        Cursor {
-            value,
-            order_id: row.order_id.clone(),
-        }
-    }
-}
-
-/// Builds the search as SQL text shared by both backends, with its bind values.
-enum Bind {
-    Text(String),
-    Int(i64),
-}
-
-fn search_sql(f: &OrderFilter, after: Option<&Cursor>, limit: i64) -> (String, Vec<Bind>) {
-    let mut binds = vec![Bind::Text(f.store_id.clone())];
-    let push = |b: Bind, binds: &mut Vec<Bind>| {
-        binds.push(b);
-        format!("${}", binds.len())
-    };
-    let mut conds = vec!["store_id = $1".to_owned(), "status IS NOT NULL".to_owned()];
-    if !f.statuses.is_empty() {
-        let list: Vec<String> = f
-            .statuses
-            .iter()
-            .map(|s| push(Bind::Text(s.clone()), &mut binds))
-            .collect();
-        conds.push(format!("status IN ({})", list.join(", ")));
-    }
-    if let Some(v) = f.created_from {
-        conds.push(format!("created_at >= {}", push(Bind::Int(v), &mut binds)));
-    }
-    if let Some(v) = f.created_to {
-        conds.push(format!("created_at < {}", push(Bind::Int(v), &mut binds)));
-    }
-    if let Some(v) = f.amount_min {
-        conds.push(format!("order_amount >= {}", push(Bind::Int(v), &mut binds)));
-    }
-    if let Some(v) = f.amount_max {
-        conds.push(format!("order_amount <= {}", push(Bind::Int(v), &mut binds)));
-    }
-    if let Some(m) = &f.payment_method {
-        conds.push(format!("payment_method = {}", push(Bind::Text(m.clone()), &mut binds)));
-    }
-    if let Some(v) = f.expires_before {
-        conds.push("status IN ('AUTHORIZED', 'PART_CAPTURED') AND released = FALSE".to_owned());
-        conds.push(format!("expires_at < {}", push(Bind::Int(v), &mut binds)));
-    }
-    let (column, descending) = match f.sort {
-        SortOrder::NewestFirst => ("created_at", true),
-        SortOrder::OldestFirst => ("created_at", false),
-        SortOrder::LargestFirst => ("order_amount", true),
-        SortOrder::SmallestFirst => ("order_amount", false),
-    };
-    if let Some(c) = after {
-        let v = push(Bind::Int(c.value), &mut binds);
-        // A row-value comparison: both databases walk the (column, order_id) index from the
-        // cursor on, where the equivalent OR form makes PostgreSQL rescan from the start.
-        let id = push(Bind::Text(c.order_id.clone()), &mut binds);
-        let op = if descending { "<" } else { ">" };
-        conds.push(format!("({column}, order_id) {op} ({v}, {id})"));
-    }
-    let dir = if descending { "DESC" } else { "ASC" };
-    let lim = push(Bind::Int(limit), &mut binds);
-    let order_by = format!("ORDER BY {column} {dir}, order_id {dir} LIMIT {lim}");
-    let filter = conds.join(" AND ");
-    let sql = match f.query.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        None => format!("SELECT {LIST_COLUMNS} FROM orders WHERE {filter} {order_by}"),
-        Some(q) => {
-            // A search term is matched against each indexed column separately: a union of
-            // index lookups rather than one OR, which planners tend to answer with a scan.
-            // The filters and the page start apply to the union, so each lookup stays on
-            // its own index (with them inside, planners walk the date index instead).
-            let exact = push(Bind::Text(q.to_owned()), &mut binds);
-            let upper = push(Bind::Text(q.to_uppercase()), &mut binds);
-            let lower = q.to_lowercase();
-            let low = push(Bind::Text(lower.clone()), &mut binds);
-            let high = push(Bind::Text(format!("{lower}\u{10FFFF}")), &mut binds);
-            let branches = [
-                format!("order_id = {exact}"),
-                format!("short_reference = {upper}"),
-                format!("merchant_reference1 = {exact}"),
-                format!("merchant_reference2 = {exact}"),
-                format!("customer_email = {low}"),
-                format!("customer_search >= {low} AND customer_search < {high}"),
-            ];
-            let union: Vec<String> = branches
-                .iter()
-                .map(|cond| format!("SELECT * FROM orders WHERE store_id = $1 AND {cond}"))
-                .collect();
-            format!(
-                "SELECT {LIST_COLUMNS} FROM ({}) AS o WHERE {filter} {order_by}",
-                union.join(" UNION ")
-            )
-        }
-    };
-    (sql, binds)
-}
+/// The writer's page cache while seeding a large store: 1 GiB, about a million orders' indexes.
+const BULK_CACHE_KIB: i64 = 1 << 20;
 
 impl Db {
-    /// One page of orders matching `f`, after `after` in the sort order.
-    pub async fn search_orders(
-        &self,
-        f: &OrderFilter,
-        after: Option<&Cursor>,
-        limit: i64,
-    ) -> Result<Vec<OrderListRow>> {
-        let (sql, binds) = search_sql(f, after, limit);
-        Ok(on_pool!(self, p => {
-            let mut q = sqlx::query_as::<_, OrderListRow>(&sql);
-            for b in binds {
-                q = match b {
-                    Bind::Text(t) => q.bind(t),
-                    Bind::Int(i) => q.bind(i),
-                };
-            }
-            q.fetch_all(p).await
-        })?)
-    }
-
-    /// The query plan of a search, for the benchmark's report of which indexes it uses.
-    pub async fn explain_search(&self, f: &OrderFilter) -> Result<String> {
-        let (sql, binds) = search_sql(f, None, 50);
-        let explain = match self.backend() {
-            crate::Backend::Sqlite => format!("EXPLAIN QUERY PLAN {sql}"),
-            crate::Backend::Postgres => format!("EXPLAIN {sql}"),
-        };
-        let lines: Vec<String> = match &self.pool {
-            crate::connect::Pool::Sqlite { read, .. } => {
-                let mut q = sqlx::query_as::<_, (i64, i64, i64, String)>(&explain);
-                for b in binds {
-                    q = match b {
-                        Bind::Text(t) => q.bind(t),
-                        Bind::Int(i) => q.bind(i),
-                    };
-                }
-                q.fetch_all(read).await?.into_iter().map(|r| r.3).collect()
-            }
-            crate::connect::Pool::Postgres(p) => {
-                let mut q = sqlx::query_scalar::<_, String>(&explain);
-                for b in binds {
-                    q = match b {
-                        Bind::Text(t) => q.bind(t),
-                        Bind::Int(i) => q.bind(i),
-                    };
-                }
-                q.fetch_all(p).await?
-            }
-        };
-        Ok(lines.join("\n"))
-    }
-
     /// Uncaptured authorizations of a store: (currency, amount, count), from the aggregate.
     pub async fn uncaptured(&self, store_id: &str) -> Result<Vec<(String, i64, i64)>> {
         let sql = "SELECT currency, CAST(SUM(uncaptured_amount) AS BIGINT), CAST(SUM(uncaptured_count) AS BIGINT) FROM store_totals \
@@ -359,6 +151,36 @@ impl Db {
         tx.commit().await
     }
 
+    /// Gives SQLite's single writer a page cache large enough for a bulk load (`on`), or the
+    /// usual one back. Loading a million orders updates a dozen indexes on random keys (order
+    /// ids, emails, amounts); with the usual cache every insert evicts pages it needs again.
+    pub async fn bulk_load_cache(&self, on: bool) -> Result<()> {
+        if let crate::connect::Pool::Sqlite { write, .. } = &self.pool {
+            let kib = if on {
+                BULK_CACHE_KIB
+            } else {
+                crate::connect::SQLITE_CACHE_KIB
+            };
+            sqlx::query(&format!("PRAGMA cache_size = -{kib}"))
+                .execute(write)
+                .await?;
+            if !on {
+                sqlx::query("PRAGMA shrink_memory").execute(write).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Refreshes PostgreSQL's planner statistics after a bulk load. Until autovacuum gets to
+    /// it, the planner would believe the store still has its old handful of orders and sort
+    /// whole stores instead of walking an index. (SQLite's plans here are chosen by Kassa.)
+    pub async fn analyze_orders(&self) -> Result<()> {
+        if let crate::connect::Pool::Postgres(p) = &self.pool {
+            sqlx::query("ANALYZE orders").execute(p).await?;
+        }
+        Ok(())
+    }
+
     /// Recounts a store's uncaptured totals from its orders (after a bulk seed).
     pub async fn rebuild_store_totals(&self, store_id: &str) -> Result<()> {
         let mut tx = self.begin().await?;
@@ -369,40 +191,5 @@ impl Db {
                    GROUP BY store_id, purchase_currency";
         on_tx!(&mut tx, c => sqlx::query(sql).bind(store_id).execute(c).await.map(|r| r.rows_affected()))?;
         tx.commit().await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keyset_and_filters_build_one_statement() {
-        let f = OrderFilter {
-            store_id: "M100001".into(),
-            query: Some("ada@example.com".into()),
-            statuses: vec!["AUTHORIZED".into(), "PART_CAPTURED".into()],
-            amount_min: Some(100),
-            ..Default::default()
-        };
-        let (sql, binds) = search_sql(
-            &f,
-            Some(&Cursor {
-                value: 5,
-                order_id: "x".into(),
-            }),
-            50,
-        );
-        assert!(sql.contains("UNION") && sql.contains("customer_email = $10"), "{sql}");
-        assert!(
-            sql.contains("status IN ($2, $3)") && sql.contains("order_amount >= $4"),
-            "{sql}"
-        );
-        assert!(sql.contains("(created_at, order_id) < ($5, $6)"), "{sql}");
-        assert!(
-            sql.ends_with("ORDER BY created_at DESC, order_id DESC LIMIT $7"),
-            "{sql}"
-        );
-        assert_eq!(binds.len(), 11);
     }
 }

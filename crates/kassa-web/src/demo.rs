@@ -308,16 +308,31 @@ pub async fn seed_orders(db: &Db, count: usize) -> Result<usize, WebError> {
 /// directly (statuses, amounts, captures, refunds and one timeline entry each), consistent
 /// with what the order operations would have produced; the store's aggregates are then
 /// recounted from them.
+/// "D" and six base-36 digits of `n`: unique per seeded order, and never equal to a random
+/// reference of a real checkout, which has no "0" in it (these start "D0" below 60 million).
+fn demo_short_reference(n: usize) -> String {
+    const DIGITS: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let mut out = [b'0'; 6];
+    let mut rest = n;
+    for d in out.iter_mut().rev() {
+        *d = DIGITS[rest % 36];
+        rest /= 36;
+    }
+    format!("D{}", String::from_utf8_lossy(&out))
+}
+
 pub async fn seed_orders_bulk(db: &Db, count: usize) -> Result<usize, WebError> {
     use kassa_db::{CaptureRow, OrderEvent, OrderRow, RefundRow};
     if !db.order_status_counts(PLAYGROUND_STORE).await?.is_empty() {
         return Ok(0);
     }
     const DAY: i64 = 24 * 3600 * 1000;
+    const SPAN: i64 = 730 * DAY;
     let now = now_ms();
     let mut dice = Dice(11);
     let batch = 5_000;
     let mut done = 0;
+    db.bulk_load_cache(true).await?;
     while done < count {
         let n = batch.min(count - done);
         let (mut orders, mut captures, mut refunds, mut events) =
@@ -332,20 +347,20 @@ pub async fn seed_orders_bulk(db: &Db, count: usize) -> Result<usize, WebError> 
                 billing.get("given_name").and_then(|v| v.as_str()).unwrap_or(""),
                 billing.get("family_name").and_then(|v| v.as_str()).unwrap_or("")
             );
-            let fate = dice.roll(100);
-            // Spread over two years; authorized orders are recent, expired ones old.
-            let age = match fate {
-                0..=24 => dice.roll(25) as i64 * DAY,
-                _ => dice.roll(730) as i64 * DAY + 40 * DAY * (85..90).contains(&fate) as i64,
-            } + dice.roll(DAY as u64) as i64;
-            let created = now - age;
-            let (status, captured, refunded, released) = match fate {
-                0..=24 => ("AUTHORIZED", 0, 0, false),
-                25..=34 => ("PART_CAPTURED", amount / 2, 0, false),
-                35..=69 => ("CAPTURED", amount, 0, false),
-                70..=76 => ("CAPTURED", amount, amount / 3, false),
-                77..=84 => ("CLOSED", amount, amount, false),
-                85..=89 => ("EXPIRED", 0, 0, false),
+            // Two years of orders in the order they came in (as a live store's are), so the
+            // table is in creation order. Recent ones still wait for capture; older ones were
+            // captured, refunded, cancelled or let expire.
+            let slot = SPAN / count as i64;
+            let created = now - SPAN + i as i64 * SPAN / count as i64 + dice.roll(slot.max(1) as u64) as i64;
+            let recent = now - created < 28 * DAY;
+            let (status, captured, refunded, released) = match (recent, dice.roll(100)) {
+                (true, 0..=44) => ("AUTHORIZED", 0, 0, false),
+                (true, 45..=54) => ("PART_CAPTURED", amount / 2, 0, false),
+                (false, 0..=9) => ("PART_CAPTURED", amount / 2, 0, true),
+                (_, 0..=59) => ("CAPTURED", amount, 0, false),
+                (_, 60..=69) => ("CAPTURED", amount, amount / 3, false),
+                (_, 70..=79) => ("CLOSED", amount, amount, false),
+                (false, 80..=89) => ("EXPIRED", 0, 0, false),
                 _ => ("CANCELLED", 0, 0, false),
             };
             let id = uuid::Uuid::new_v4().to_string();
@@ -358,8 +373,7 @@ pub async fn seed_orders_bulk(db: &Db, count: usize) -> Result<usize, WebError> 
             orders.push(OrderRow {
                 order_id: id.clone(),
                 store_id: PLAYGROUND_STORE.into(),
-                short_reference: format!("D{:06}", i % 1_000_000).chars().take(7).collect::<String>()
-                    + &crate::orders::short_reference()[..0],
+                short_reference: demo_short_reference(i),
                 checkout_status: "checkout_complete".into(),
                 status: Some(status.into()),
                 fraud_status: Some("ACCEPTED".into()),
@@ -418,6 +432,8 @@ pub async fn seed_orders_bulk(db: &Db, count: usize) -> Result<usize, WebError> 
         db.bulk_insert_orders(&orders, &captures, &refunds, &events).await?;
         done += n;
     }
+    db.bulk_load_cache(false).await?;
+    db.analyze_orders().await?;
     db.rebuild_store_totals(PLAYGROUND_STORE).await?;
     db.rebuild_daily_sales(PLAYGROUND_STORE).await?;
     Ok(count)

@@ -118,12 +118,16 @@ impl ListQuery {
             amount_min: parse_major(&self.min),
             amount_max: parse_major(&self.max),
             payment_method: Some(self.method.clone()).filter(|m| ["INVOICE", "CARD", "PAY_IN_X"].contains(&m.as_str())),
-            expires_before: self
+            // Still ahead, as Home counts them: an authorization already past its end is expired.
+            expiring: self
                 .expiring
                 .parse::<i64>()
                 .ok()
                 .filter(|d| (1..=90).contains(d))
-                .map(|d| now_ms() + d * 24 * 3600 * 1000),
+                .map(|d| {
+                    let now = now_ms();
+                    (now, now + d * 24 * 3600 * 1000)
+                }),
             sort: match self.sort.as_str() {
                 "oldest" => SortOrder::OldestFirst,
                 "largest" => SortOrder::LargestFirst,
@@ -269,9 +273,10 @@ pub(crate) async fn list(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
     let filter = q.filter(&member);
+    let plan = state.db.plan_search(&filter).await?;
     let mut rows = state
         .db
-        .search_orders(&filter, q.cursor().as_ref(), PAGE_SIZE + 1)
+        .search_orders(&filter, plan, q.cursor().as_ref(), PAGE_SIZE + 1)
         .await?;
     let more = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
@@ -364,17 +369,21 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for RawForm {
     }
 }
 
-/// A cell for CSV: quoted when needed, and never read as a formula by a spreadsheet.
-fn csv_cell(value: &str) -> String {
-    let safe = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
+/// Appends a CSV cell: quoted when needed, and never read as a formula by a spreadsheet.
+fn csv_cell(out: &mut String, value: &str) {
+    let defuse = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        "'"
     } else {
-        value.to_owned()
+        ""
     };
-    if safe.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", safe.replace('"', "\"\""))
+    if value.contains([',', '"', '\n', '\r']) {
+        out.push('"');
+        out.push_str(defuse);
+        out.push_str(&value.replace('"', "\"\""));
+        out.push('"');
     } else {
-        safe
+        out.push_str(defuse);
+        out.push_str(value);
     }
 }
 
@@ -382,6 +391,44 @@ fn csv_cell(value: &str) -> String {
 fn decimal(minor: i64) -> String {
     let sign = if minor < 0 { "-" } else { "" };
     format!("{sign}{}.{:02}", minor.unsigned_abs() / 100, minor.unsigned_abs() % 100)
+}
+
+/// Rows per statement of the CSV export: large enough that the per-statement cost vanishes,
+/// small enough that a page (≈ 1 MB of CSV) is nothing to hold.
+const EXPORT_PAGE: i64 = 5_000;
+
+/// One order as a CSV line.
+fn csv_row(out: &mut String, r: &OrderListRow) {
+    let time = |ms: i64| crate::api::model::iso_time(ms);
+    let (created, expires) = (time(r.created_at), r.expires_at.map(time).unwrap_or_default());
+    let (amount, captured, refunded) = (
+        decimal(r.order_amount),
+        decimal(r.captured_amount),
+        decimal(r.refunded_amount),
+    );
+    let cells = [
+        created.as_str(),
+        &r.order_id,
+        &r.short_reference,
+        r.merchant_reference1.as_deref().unwrap_or_default(),
+        r.merchant_reference2.as_deref().unwrap_or_default(),
+        &r.customer_name,
+        &r.customer_email,
+        &r.purchase_currency,
+        &amount,
+        &captured,
+        &refunded,
+        r.payment_method.as_deref().unwrap_or_default(),
+        &r.status,
+        &expires,
+    ];
+    for (i, cell) in cells.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        csv_cell(out, cell);
+    }
+    out.push('\n');
 }
 
 /// The current filter as CSV, streamed page by page: constant memory for any size.
@@ -398,41 +445,26 @@ pub(crate) async fn export(
         if tx.send(Ok(header.to_owned())).await.is_err() {
             return;
         }
-        let mut cursor: Option<Cursor> = None;
-        loop {
-            let rows = match db.search_orders(&filter, cursor.as_ref(), 1000).await {
-                Ok(rows) => rows,
-                Err(e) => {
-                    let _ = tx.send(Err(std::io::Error::other(e.to_string()))).await;
-                    return;
+        let plan = match db.plan_search(&filter).await {
+            Ok(plan) => plan,
+            Err(e) => return drop(tx.send(Err(std::io::Error::other(e.to_string()))).await),
+        };
+        let mut pages = db.export_orders(&filter, plan, EXPORT_PAGE);
+        while let Some(page) = pages.recv().await {
+            let chunk = page.map(|rows| {
+                let mut chunk = String::with_capacity(rows.len() * 200);
+                for r in &rows {
+                    csv_row(&mut chunk, r);
                 }
-            };
-            let Some(last) = rows.last() else { return };
-            cursor = Some(Cursor::of(last, filter.sort));
-            let mut chunk = String::with_capacity(rows.len() * 200);
-            for r in &rows {
-                let time = |ms: i64| crate::api::model::iso_time(ms);
-                let cells = [
-                    time(r.created_at),
-                    r.order_id.clone(),
-                    r.short_reference.clone(),
-                    r.merchant_reference1.clone().unwrap_or_default(),
-                    r.merchant_reference2.clone().unwrap_or_default(),
-                    r.customer_name.clone(),
-                    r.customer_email.clone(),
-                    r.purchase_currency.clone(),
-                    decimal(r.order_amount),
-                    decimal(r.captured_amount),
-                    decimal(r.refunded_amount),
-                    r.payment_method.clone().unwrap_or_default(),
-                    r.status.clone(),
-                    r.expires_at.map(time).unwrap_or_default(),
-                ];
-                let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
-                chunk.push_str(&line.join(","));
-                chunk.push('\n');
-            }
-            if tx.send(Ok(chunk)).await.is_err() || (rows.len() as i64) < 1000 {
+                chunk
+            });
+            let failed = chunk.is_err();
+            if tx
+                .send(chunk.map_err(|e| std::io::Error::other(e.to_string())))
+                .await
+                .is_err()
+                || failed
+            {
                 return;
             }
         }
@@ -1634,10 +1666,16 @@ mod tests {
 
     #[test]
     fn csv_cells_are_quoted_and_defused() {
-        assert_eq!(csv_cell("plain"), "plain");
-        assert_eq!(csv_cell("a,b"), "\"a,b\"");
-        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_cell("=SUM(A1)"), "'=SUM(A1)");
+        let cell = |v: &str| {
+            let mut out = String::new();
+            csv_cell(&mut out, v);
+            out
+        };
+        assert_eq!(cell("plain"), "plain");
+        assert_eq!(cell("a,b"), "\"a,b\"");
+        assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(cell("=SUM(A1)"), "'=SUM(A1)");
+        assert_eq!(cell("-1,5"), "\"'-1,5\"");
         assert_eq!(decimal(123450), "1234.50");
         assert_eq!(decimal(-5), "-0.05");
     }
