@@ -166,17 +166,24 @@ impl Db {
                 .await?;
             if !on {
                 sqlx::query("PRAGMA shrink_memory").execute(write).await?;
+                // SQLite hands the gigabyte back to malloc, which would keep it for good.
+                #[cfg(all(target_os = "linux", target_env = "gnu"))]
+                // SAFETY: malloc_trim only releases free heap pages; it touches no live memory.
+                unsafe {
+                    libc::malloc_trim(0);
+                }
             }
         }
         Ok(())
     }
 
-    /// Refreshes PostgreSQL's planner statistics after a bulk load. Until autovacuum gets to
-    /// it, the planner would believe the store still has its old handful of orders and sort
-    /// whole stores instead of walking an index. (SQLite's plans here are chosen by Kassa.)
-    pub async fn analyze_orders(&self) -> Result<()> {
+    /// Does at once for PostgreSQL what autovacuum would do a while after a bulk load:
+    /// fresh statistics (else the planner believes the store still has its old handful of
+    /// orders and sorts whole stores) and the visibility map (else every index-only count,
+    /// such as the search planner's, reads the table too). SQLite needs neither.
+    pub async fn vacuum_orders(&self) -> Result<()> {
         if let crate::connect::Pool::Postgres(p) = &self.pool {
-            sqlx::query("ANALYZE orders").execute(p).await?;
+            sqlx::query("VACUUM (ANALYZE) orders").execute(p).await?;
         }
         Ok(())
     }

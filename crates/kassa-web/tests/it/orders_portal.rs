@@ -873,3 +873,35 @@ async fn every_search_plan_finds_the_same_orders_in_the_same_order() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn home_figures_match_the_lists_they_link_to() {
+    on_each_backend(|app| async move {
+        kassa_web::demo::seed_orders_bulk(app.db(), 6_000).await.unwrap();
+        let c = app.signed_in("user@demo.kassa.test").await;
+        let (_, home) = c.page("/portal").await;
+        let figure = |marker: &str| -> usize {
+            let after = home.split(marker).nth(1).unwrap_or_else(|| panic!("{marker} on Home"));
+            after.split('<').next().unwrap().trim().parse().unwrap()
+        };
+        let uncaptured = figure("data-uncaptured-count>");
+        let expiring = figure("href=\"/portal/orders?expiring=3\" class=\"figure-link\"><span class=\"figure-value\">");
+        assert!(
+            expiring > 0 && uncaptured > expiring,
+            "{uncaptured} uncaptured, {expiring} expiring"
+        );
+        for (query, want) in [
+            ("status=AUTHORIZED,PART_CAPTURED", uncaptured),
+            ("expiring=3", expiring),
+        ] {
+            let csv = c
+                .get(&format!("/portal/orders/export.csv?{query}"))
+                .await
+                .text()
+                .await
+                .unwrap();
+            assert_eq!(csv.lines().count() - 1, want, "{query}");
+        }
+    })
+    .await;
+}
