@@ -189,6 +189,10 @@ async fn main() {
         ),
         ("search email", format!("/portal/orders?q={}", target.customer_email)),
         ("search name prefix", format!("/portal/orders?q={first_name}")),
+        (
+            "page after the middle order",
+            format!("/portal/orders?after={}:{}", target.created_at, target.order_id),
+        ),
         ("order page", format!("/portal/orders/{}", target.order_id)),
     ];
     println!("{:<28} {:>9} {:>9}", "page", "p50 ms", "p95 ms");
