@@ -61,7 +61,7 @@ where
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
-    conn.pragma_update(None, "mmap_size", 2_147_418_112_i64)?;
+    conn.pragma_update(None, "mmap_size", crate::connect::SQLITE_MMAP_BYTES)?;
     let mut after: Option<Cursor> = None;
     loop {
         let (text, binds) = page_sql(f, plan, Backend::Sqlite, after.as_ref(), page);
