@@ -40,11 +40,11 @@ impl Db {
                     Ok(rows) => rows,
                     Err(e) => return drop(tx.send(Err(e)).await),
                 };
-                let full = rows.len() as i64 == page;
-                after = rows.last().map(|r| Cursor::of(r, f.sort));
-                if rows.is_empty() || tx.send(Ok(rows)).await.is_err() || !full {
+                let next = next_page(&rows, &f, page);
+                if rows.is_empty() || tx.send(Ok(rows)).await.is_err() || next.is_none() {
                     return;
                 }
+                after = next;
             }
         });
         rx
@@ -99,10 +99,17 @@ where
                 expires_at: r.get(13)?,
             });
         }
-        let full = rows.len() as i64 == page;
-        after = rows.last().map(|r| Cursor::of(r, f.sort));
-        if rows.is_empty() || !each(rows) || !full {
+        let next = next_page(&rows, f, page);
+        if rows.is_empty() || !each(rows) || next.is_none() {
             return Ok(());
         }
+        after = next;
     }
+}
+
+/// Where the page after `rows` starts; none when `rows` was the last (a short page).
+fn next_page(rows: &[OrderListRow], f: &OrderFilter, page: i64) -> Option<Cursor> {
+    rows.last()
+        .filter(|_| rows.len() as i64 == page)
+        .map(|r| Cursor::of(r, f.sort))
 }

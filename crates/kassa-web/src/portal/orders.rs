@@ -1176,10 +1176,12 @@ fn line_view(index: usize, l: &WireLine, lang: Lang, currency: &str) -> LineView
 /// Minor units as a person types them into a form in this language (`1234,50`, no
 /// grouping), which [`parse_major`] reads back.
 fn major_input(minor: i64, lang: Lang) -> String {
-    let sign = if minor < 0 { "-" } else { "" };
-    let separator = if lang == Lang::En { '.' } else { ',' };
-    let abs = minor.unsigned_abs();
-    format!("{sign}{}{separator}{:02}", abs / 100, abs % 100)
+    let plain = decimal(minor);
+    if lang == Lang::En {
+        plain
+    } else {
+        plain.replace('.', ",")
+    }
 }
 
 /// A tax rate in basis points as a percentage to type: 2500 → `25`, 1250 → `12,5`.
