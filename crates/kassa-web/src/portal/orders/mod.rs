@@ -1,0 +1,498 @@
+//! The Orders section: list (search, filters, keyset pages, chosen columns, CSV export),
+//! the order page with its timeline, and the actions — each running the same order
+//! operations as the merchant API, guarded by the same idempotency table against double
+//! submits.
+
+mod actions;
+mod bulk;
+mod lines_edit;
+mod page;
+#[cfg(test)]
+mod tests;
+
+use crate::api::error::ApiError;
+use crate::api::model::{CaptureRequest, RefundRequest, WireLine};
+use crate::i18n::Lang;
+use crate::orders::{self, Actor, Locked};
+use crate::portal::account::format_time;
+use crate::session::Member;
+use crate::views::{render, Page};
+use crate::{now_ms, AppState, WebError};
+pub(crate) use actions::act;
+use actions::*;
+use askama::Template;
+use axum::body::Body;
+use axum::extract::{Path, Query, RawQuery, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+pub(crate) use bulk::bulk_capture;
+use kassa_core::access::{Permission, Section};
+use kassa_core::order::Status;
+use kassa_db::{Claim, Cursor, OrderFilter, OrderListRow, SavedResponse, SortOrder};
+use lines_edit::*;
+pub(crate) use page::show;
+use page::*;
+use serde::Deserialize;
+use serde_json::Value;
+
+const PAGE_SIZE: i64 = 50;
+
+/// Columns a user may show in the list, in display order; the first four are the default.
+pub const COLUMNS: &[&str] = &[
+    "created",
+    "order",
+    "reference",
+    "customer",
+    "amount",
+    "captured",
+    "refunded",
+    "method",
+    "status",
+    "expires",
+];
+const DEFAULT_COLUMNS: &[&str] = &["created", "order", "reference", "customer", "amount", "status"];
+
+/// Filters as they come in the query string (all optional, all text: parsed below).
+#[derive(Debug, Deserialize, Default, Clone)]
+pub(crate) struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    min: String,
+    #[serde(default)]
+    max: String,
+    #[serde(default)]
+    method: String,
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    after: String,
+    #[serde(default)]
+    expiring: String,
+}
+
+/// "123,45" or "123.45" (major units) → 12345 minor units, with no float anywhere.
+pub fn parse_major(text: &str) -> Option<i64> {
+    let t = text.trim().replace([' ', '\u{a0}'], "");
+    if t.is_empty() {
+        return None;
+    }
+    let (int, frac) = match t.split_once(['.', ',']) {
+        Some((i, f)) => (i, f),
+        None => (t.as_str(), ""),
+    };
+    if int.is_empty() && frac.is_empty()
+        || frac.len() > 2
+        || !int.chars().all(|c| c.is_ascii_digit())
+        || !frac.chars().all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let major: i64 = if int.is_empty() { 0 } else { int.parse().ok()? };
+    let minor: i64 = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<2}").parse().ok()?
+    };
+    major.checked_mul(100)?.checked_add(minor)
+}
+
+/// A calendar date in the user's timezone → its first millisecond (UTC).
+fn day_start(date: &str, timezone: &str) -> Option<i64> {
+    let d: jiff::civil::Date = date.trim().parse().ok()?;
+    let tz = jiff::tz::TimeZone::get(timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+    Some(d.to_zoned(tz).ok()?.timestamp().as_millisecond())
+}
+
+impl ListQuery {
+    fn filter(&self, member: &Member) -> OrderFilter {
+        let tz = &member.user.timezone;
+        let statuses = self
+            .status
+            .split(',')
+            .map(str::trim)
+            .filter(|s| s.parse::<Status>().is_ok())
+            .map(str::to_owned)
+            .collect();
+        OrderFilter {
+            store_id: member.store.store_id.clone(),
+            query: Some(self.q.trim().to_owned()).filter(|q| !q.is_empty()),
+            statuses,
+            created_from: day_start(&self.from, tz),
+            // "to" is inclusive: up to the start of the next day.
+            created_to: day_start(&self.to, tz).map(|t| t + 24 * 3600 * 1000),
+            amount_min: parse_major(&self.min),
+            amount_max: parse_major(&self.max),
+            payment_method: Some(self.method.clone()).filter(|m| ["INVOICE", "CARD", "PAY_IN_X"].contains(&m.as_str())),
+            // Still ahead, as Home counts them: an authorization already past its end is expired.
+            expiring: self
+                .expiring
+                .parse::<i64>()
+                .ok()
+                .filter(|d| (1..=90).contains(d))
+                .map(|d| {
+                    let now = now_ms();
+                    (now, now + d * 24 * 3600 * 1000)
+                }),
+            sort: match self.sort.as_str() {
+                "oldest" => SortOrder::OldestFirst,
+                "largest" => SortOrder::LargestFirst,
+                "smallest" => SortOrder::SmallestFirst,
+                _ => SortOrder::NewestFirst,
+            },
+        }
+    }
+
+    fn cursor(&self) -> Option<Cursor> {
+        let (value, id) = self.after.split_once(':')?;
+        Some(Cursor {
+            value: value.parse().ok()?,
+            order_id: id.to_owned(),
+        })
+    }
+
+    /// The query string without the page cursor, to build next-page and export links.
+    fn without_cursor(&self) -> String {
+        let pairs: Vec<(&str, &str)> = [
+            ("q", &self.q),
+            ("status", &self.status),
+            ("from", &self.from),
+            ("to", &self.to),
+            ("min", &self.min),
+            ("max", &self.max),
+            ("method", &self.method),
+            ("sort", &self.sort),
+            ("expiring", &self.expiring),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (k, v.as_str()))
+        .collect();
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    }
+}
+
+/// An order as a list row shows it.
+pub struct RowView {
+    pub id: String,
+    pub short_reference: String,
+    pub created: String,
+    pub reference: String,
+    pub customer: String,
+    pub email: String,
+    pub amount: String,
+    pub captured: String,
+    pub refunded: String,
+    pub method: String,
+    pub status: String,
+    pub status_label: String,
+    pub status_class: &'static str,
+    pub expires: String,
+    pub capturable: bool,
+}
+
+pub fn status_class(status: &str) -> &'static str {
+    match status {
+        "AUTHORIZED" => "badge-info",
+        "PART_CAPTURED" => "badge-warning",
+        "CAPTURED" => "badge-success",
+        "CLOSED" => "badge-neutral",
+        _ => "badge-danger",
+    }
+}
+
+pub fn status_key(status: &str) -> String {
+    format!("order-status-{}", status.to_lowercase().replace('_', "-"))
+}
+
+fn method_key(method: Option<&str>) -> &'static str {
+    match method {
+        Some("CARD") => "order-method-card",
+        Some("PAY_IN_X") => "order-method-parts",
+        Some("INVOICE") => "order-method-invoice",
+        _ => "order-method-unknown",
+    }
+}
+
+fn row_view(r: &OrderListRow, lang: Lang, tz: &str) -> RowView {
+    let money = |v: i64| lang.format_money(v, &r.purchase_currency);
+    RowView {
+        id: r.order_id.clone(),
+        short_reference: r.short_reference.clone(),
+        created: format_time(r.created_at, tz),
+        reference: r.merchant_reference1.clone().unwrap_or_default(),
+        customer: r.customer_name.clone(),
+        email: r.customer_email.clone(),
+        amount: money(r.order_amount),
+        captured: money(r.captured_amount),
+        refunded: money(r.refunded_amount),
+        method: lang.t(method_key(r.payment_method.as_deref())),
+        status_label: lang.t(&status_key(&r.status)),
+        status_class: status_class(&r.status),
+        status: r.status.clone(),
+        expires: r
+            .expires_at
+            .filter(|_| matches!(r.status.as_str(), "AUTHORIZED" | "PART_CAPTURED"))
+            .map(|t| format_time(t, tz))
+            .unwrap_or_default(),
+        capturable: r.status == "AUTHORIZED",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "orders.html")]
+struct OrdersTemplate {
+    page: Page,
+    rows: Vec<RowView>,
+    columns: Vec<&'static str>,
+    all_columns: &'static [&'static str],
+    filters: ListQuery,
+    statuses: Vec<(&'static str, String, bool)>,
+    next_page: Option<String>,
+    export_link: String,
+    can_manage: bool,
+    migrated: bool,
+}
+
+impl OrdersTemplate {
+    fn shows(&self, column: &str) -> bool {
+        self.columns.contains(&column)
+    }
+}
+
+async fn columns_of(state: &AppState, member: &Member) -> Result<Vec<&'static str>, WebError> {
+    let saved = state.db.user_setting(member.user.id, "order_columns").await?;
+    Ok(match saved {
+        Some(list) => COLUMNS
+            .iter()
+            .copied()
+            .filter(|c| list.split(',').any(|s| s == *c))
+            .collect(),
+        None => DEFAULT_COLUMNS.to_vec(),
+    })
+}
+
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    member: Member,
+    Query(q): Query<ListQuery>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, WebError> {
+    let filter = q.filter(&member);
+    let plan = state.db.plan_search(&filter).await?;
+    let mut rows = state
+        .db
+        .search_orders(&filter, plan, q.cursor().as_ref(), PAGE_SIZE + 1)
+        .await?;
+    let more = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    let base = q.without_cursor();
+    let next_page = more.then(|| {
+        let c = Cursor::of(rows.last().expect("a full page has a last row"), filter.sort);
+        let after = serde_urlencoded::to_string([("after", format!("{}:{}", c.value, c.order_id))]).unwrap_or_default();
+        if base.is_empty() {
+            format!("/portal/orders?{after}")
+        } else {
+            format!("/portal/orders?{base}&{after}")
+        }
+    });
+    let here = match raw {
+        Some(r) if !r.is_empty() => format!("/portal/orders?{r}"),
+        _ => "/portal/orders".to_owned(),
+    };
+    let page = Page::member(&member, Some(Section::Orders), "orders-title", &here);
+    let lang = page.lang;
+    let chosen: Vec<&str> = q.status.split(',').collect();
+    let statuses = Status::ALL
+        .iter()
+        .map(|s| (s.code(), lang.t(&status_key(s.code())), chosen.contains(&s.code())))
+        .collect();
+    Ok(render(&OrdersTemplate {
+        rows: rows.iter().map(|r| row_view(r, lang, &member.user.timezone)).collect(),
+        columns: columns_of(&state, &member).await?,
+        all_columns: COLUMNS,
+        statuses,
+        next_page,
+        export_link: if base.is_empty() {
+            "/portal/orders/export.csv".into()
+        } else {
+            format!("/portal/orders/export.csv?{base}")
+        },
+        can_manage: member.allows(Permission::ManageOrders),
+        migrated: member.onboarding == kassa_core::access::Onboarding::Migrated,
+        filters: q,
+        page,
+    }))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ColumnsForm {
+    #[serde(default)]
+    columns: Vec<String>,
+}
+
+/// Remembers the columns a user picked (per user, across sessions and browsers).
+pub(crate) async fn save_columns(
+    State(state): State<AppState>,
+    member: Member,
+    RawForm(form): RawForm,
+) -> Result<Response, WebError> {
+    let picked: Vec<&str> = COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| form.columns.iter().any(|p| p == c))
+        .collect();
+    let value = if picked.is_empty() {
+        DEFAULT_COLUMNS.join(",")
+    } else {
+        picked.join(",")
+    };
+    state
+        .db
+        .set_user_setting(member.user.id, "order_columns", &value)
+        .await?;
+    Ok(Redirect::to("/portal/orders").into_response())
+}
+
+/// A form with repeated fields (`columns=a&columns=b`), which `Form` cannot read.
+pub(crate) struct RawForm(ColumnsForm);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for RawForm {
+    type Rejection = WebError;
+    async fn from_request(req: axum::extract::Request, _: &S) -> Result<Self, Self::Rejection> {
+        let bytes = axum::body::to_bytes(req.into_body(), 64 * 1024)
+            .await
+            .map_err(|_| WebError::BadRequest("form too large".into()))?;
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_bytes(&bytes).map_err(|e| WebError::BadRequest(e.to_string()))?;
+        Ok(RawForm(ColumnsForm {
+            columns: pairs
+                .into_iter()
+                .filter(|(k, _)| k == "columns")
+                .map(|(_, v)| v)
+                .collect(),
+        }))
+    }
+}
+
+/// Appends a CSV cell: quoted when needed, and never read as a formula by a spreadsheet.
+fn csv_cell(out: &mut String, value: &str) {
+    let defuse = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        "'"
+    } else {
+        ""
+    };
+    if value.contains([',', '"', '\n', '\r']) {
+        out.push('"');
+        out.push_str(defuse);
+        out.push_str(&value.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(defuse);
+        out.push_str(value);
+    }
+}
+
+/// Minor units as a plain decimal (`1234.50`), which every spreadsheet reads.
+fn decimal(minor: i64) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    format!("{sign}{}.{:02}", minor.unsigned_abs() / 100, minor.unsigned_abs() % 100)
+}
+
+/// Rows per statement of the CSV export: large enough that the per-statement cost vanishes,
+/// small enough that a page (≈ 1 MB of CSV) is nothing to hold.
+const EXPORT_PAGE: i64 = 5_000;
+
+/// One order as a CSV line.
+fn csv_row(out: &mut String, r: &OrderListRow) {
+    let time = |ms: i64| crate::api::model::iso_time(ms);
+    let (created, expires) = (time(r.created_at), r.expires_at.map(time).unwrap_or_default());
+    let (amount, captured, refunded) = (
+        decimal(r.order_amount),
+        decimal(r.captured_amount),
+        decimal(r.refunded_amount),
+    );
+    let cells = [
+        created.as_str(),
+        &r.order_id,
+        &r.short_reference,
+        r.merchant_reference1.as_deref().unwrap_or_default(),
+        r.merchant_reference2.as_deref().unwrap_or_default(),
+        &r.customer_name,
+        &r.customer_email,
+        &r.purchase_currency,
+        &amount,
+        &captured,
+        &refunded,
+        r.payment_method.as_deref().unwrap_or_default(),
+        &r.status,
+        &expires,
+    ];
+    for (i, cell) in cells.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        csv_cell(out, cell);
+    }
+    out.push('\n');
+}
+
+/// The current filter as CSV, streamed page by page: constant memory for any size.
+pub(crate) async fn export(
+    State(state): State<AppState>,
+    member: Member,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, WebError> {
+    let filter = q.filter(&member);
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(4);
+    let db = state.db.clone();
+    tokio::spawn(async move {
+        let header = "created_at_utc,order_id,short_reference,merchant_reference1,merchant_reference2,customer_name,customer_email,currency,order_amount,captured_amount,refunded_amount,payment_method,status,expires_at_utc\n";
+        if tx.send(Ok(header.to_owned())).await.is_err() {
+            return;
+        }
+        let plan = match db.plan_search(&filter).await {
+            Ok(plan) => plan,
+            Err(e) => return drop(tx.send(Err(std::io::Error::other(e.to_string()))).await),
+        };
+        let mut pages = db.export_orders(&filter, plan, EXPORT_PAGE);
+        while let Some(page) = pages.recv().await {
+            let chunk = page.map(|rows| {
+                let mut chunk = String::with_capacity(rows.len() * 200);
+                for r in &rows {
+                    csv_row(&mut chunk, r);
+                }
+                chunk
+            });
+            let failed = chunk.is_err();
+            if tx
+                .send(chunk.map_err(|e| std::io::Error::other(e.to_string())))
+                .await
+                .is_err()
+                || failed
+            {
+                return;
+            }
+        }
+    });
+    let stream = tokio_stream::wrappers::ReceiverStream::new(rx);
+    let filename = format!("orders-{}-{}.csv", member.store.store_id, jiff::Zoned::now().date());
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response())
+}
