@@ -501,3 +501,19 @@ audit-action-magic-link-requested = Login-link anmodet
 audit-action-two-factor-enabled = Totrinsgodkendelse slået til
 audit-action-two-factor-disabled = Totrinsgodkendelse slået fra
 audit-action-recovery-codes-replaced = Nye gendannelseskoder
+
+# ---- issue 9, job "ux": Home sales chart ----
+home-sales-none = Intet salg de seneste 30 dage endnu. Hvert gennemført køb vises her den dag, det blev foretaget.
+home-sales-all-orders = Se alle ordrer
+home-sales-chart = Salg pr. dag,
+home-sales-table = Salg pr. dag som tabel
+home-sales-day = Dag (UTC)
+home-sales-orders = Køb
+home-sales-amount = Salg
+
+# ---- issue 9, job "ux": hosted checkout messages ----
+checkout-error-email = E-mailadressen ser ikke rigtig ud. Skriv den som navn@eksempel.dk.
+checkout-error-too-long = { $field } er for lang: brug højst { $max } tegn.
+checkout-error-closed = Dette køb er allerede gennemført eller er lukket. Gå tilbage til butikken for at starte forfra.
+checkout-error-details = Nogle af dine oplysninger kunne ikke godkendes. Kontrollér dem, og prøv igen.
+checkout-error-general = Købet kunne ikke gennemføres. Prøv igen om lidt.

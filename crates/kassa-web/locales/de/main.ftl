@@ -501,3 +501,19 @@ audit-action-magic-link-requested = Anmeldelink angefordert
 audit-action-two-factor-enabled = Zwei-Faktor eingeschaltet
 audit-action-two-factor-disabled = Zwei-Faktor ausgeschaltet
 audit-action-recovery-codes-replaced = Neue Wiederherstellungscodes
+
+# ---- issue 9, job "ux": Home sales chart ----
+home-sales-none = In den letzten 30 Tagen noch keine Verkäufe. Jeder abgeschlossene Kauf erscheint hier an dem Tag, an dem er getätigt wurde.
+home-sales-all-orders = Alle Bestellungen ansehen
+home-sales-chart = Umsatz pro Tag,
+home-sales-table = Umsatz pro Tag als Tabelle
+home-sales-day = Tag (UTC)
+home-sales-orders = Käufe
+home-sales-amount = Umsatz
+
+# ---- issue 9, job "ux": hosted checkout messages ----
+checkout-error-email = Die E-Mail-Adresse sieht nicht richtig aus. Schreiben Sie sie wie name@beispiel.de.
+checkout-error-too-long = { $field } ist zu lang: höchstens { $max } Zeichen.
+checkout-error-closed = Dieser Bezahlvorgang ist bereits abgeschlossen oder wurde geschlossen. Kehren Sie zum Shop zurück, um neu zu beginnen.
+checkout-error-details = Einige Ihrer Angaben konnten nicht angenommen werden. Prüfen Sie sie und versuchen Sie es erneut.
+checkout-error-general = Der Kauf konnte nicht abgeschlossen werden. Versuchen Sie es gleich noch einmal.

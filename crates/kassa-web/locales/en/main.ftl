@@ -501,3 +501,19 @@ audit-action-magic-link-requested = Sign-in link requested
 audit-action-two-factor-enabled = Two-factor turned on
 audit-action-two-factor-disabled = Two-factor turned off
 audit-action-recovery-codes-replaced = New recovery codes
+
+# ---- issue 9, job "ux": Home sales chart ----
+home-sales-none = No sales in the last 30 days yet. Each completed purchase shows here on the day it was made.
+home-sales-all-orders = See all orders
+home-sales-chart = Sales per day,
+home-sales-table = Sales per day as a table
+home-sales-day = Day (UTC)
+home-sales-orders = Purchases
+home-sales-amount = Sales
+
+# ---- issue 9, job "ux": hosted checkout messages ----
+checkout-error-email = The email address does not look right. Write it like name@example.com.
+checkout-error-too-long = { $field } is too long: use at most { $max } characters.
+checkout-error-closed = This checkout is already finished or has closed. Go back to the shop to start again.
+checkout-error-details = Some of your details could not be accepted. Check them and try again.
+checkout-error-general = The purchase could not be completed. Try again in a moment.

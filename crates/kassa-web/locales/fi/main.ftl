@@ -501,3 +501,19 @@ audit-action-magic-link-requested = Kirjautumislinkkiä pyydetty
 audit-action-two-factor-enabled = Kaksivaiheinen otettu käyttöön
 audit-action-two-factor-disabled = Kaksivaiheinen poistettu käytöstä
 audit-action-recovery-codes-replaced = Uudet varakoodit
+
+# ---- issue 9, job "ux": Home sales chart ----
+home-sales-none = Ei vielä myyntiä viimeisten 30 päivän ajalta. Jokainen valmis osto näkyy täällä sinä päivänä, jona se tehtiin.
+home-sales-all-orders = Näytä kaikki tilaukset
+home-sales-chart = Myynti päivittäin,
+home-sales-table = Päivittäinen myynti taulukkona
+home-sales-day = Päivä (UTC)
+home-sales-orders = Ostot
+home-sales-amount = Myynti
+
+# ---- issue 9, job "ux": hosted checkout messages ----
+checkout-error-email = Sähköpostiosoite ei näytä oikealta. Kirjoita se muodossa nimi@esimerkki.fi.
+checkout-error-too-long = { $field } on liian pitkä: enintään { $max } merkkiä.
+checkout-error-closed = Tämä kassa on jo valmis tai suljettu. Palaa kauppaan ja aloita alusta.
+checkout-error-details = Joitakin tietojasi ei voitu hyväksyä. Tarkista ne ja yritä uudelleen.
+checkout-error-general = Ostoa ei voitu viedä loppuun. Yritä hetken kuluttua uudelleen.

@@ -501,3 +501,19 @@ audit-action-magic-link-requested = Innloggingslenke bedt om
 audit-action-two-factor-enabled = Tofaktor slått på
 audit-action-two-factor-disabled = Tofaktor slått av
 audit-action-recovery-codes-replaced = Nye reservekoder
+
+# ---- issue 9, job "ux": Home sales chart ----
+home-sales-none = Ingen salg de siste 30 dagene ennå. Hvert fullførte kjøp vises her den dagen det ble gjort.
+home-sales-all-orders = Se alle ordrer
+home-sales-chart = Salg per dag,
+home-sales-table = Salg per dag som tabell
+home-sales-day = Dag (UTC)
+home-sales-orders = Kjøp
+home-sales-amount = Salg
+
+# ---- issue 9, job "ux": hosted checkout messages ----
+checkout-error-email = E-postadressen ser ikke riktig ut. Skriv den som navn@eksempel.no.
+checkout-error-too-long = { $field } er for lang: bruk høyst { $max } tegn.
+checkout-error-closed = Dette kjøpet er allerede fullført eller er stengt. Gå tilbake til butikken for å begynne på nytt.
+checkout-error-details = Noen av opplysningene dine kunne ikke godtas. Kontroller dem og prøv igjen.
+checkout-error-general = Kjøpet kunne ikke fullføres. Prøv igjen om litt.

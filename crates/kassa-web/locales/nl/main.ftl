@@ -501,3 +501,19 @@ audit-action-magic-link-requested = Inloglink aangevraagd
 audit-action-two-factor-enabled = Tweestapsverificatie aangezet
 audit-action-two-factor-disabled = Tweestapsverificatie uitgezet
 audit-action-recovery-codes-replaced = Nieuwe herstelcodes
+
+# ---- issue 9, job "ux": Home sales chart ----
+home-sales-none = Nog geen verkopen in de afgelopen 30 dagen. Elke afgeronde aankoop verschijnt hier op de dag waarop hij is gedaan.
+home-sales-all-orders = Alle bestellingen bekijken
+home-sales-chart = Verkopen per dag,
+home-sales-table = Verkopen per dag als tabel
+home-sales-day = Dag (UTC)
+home-sales-orders = Aankopen
+home-sales-amount = Verkopen
+
+# ---- issue 9, job "ux": hosted checkout messages ----
+checkout-error-email = Het e-mailadres lijkt niet te kloppen. Schrijf het als naam@voorbeeld.nl.
+checkout-error-too-long = { $field } is te lang: gebruik hoogstens { $max } tekens.
+checkout-error-closed = Deze betaling is al afgerond of gesloten. Ga terug naar de winkel om opnieuw te beginnen.
+checkout-error-details = Sommige van je gegevens konden niet worden geaccepteerd. Controleer ze en probeer het opnieuw.
+checkout-error-general = De aankoop kon niet worden afgerond. Probeer het zo opnieuw.

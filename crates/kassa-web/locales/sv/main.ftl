@@ -501,3 +501,19 @@ audit-action-magic-link-requested = Inloggningslänk begärd
 audit-action-two-factor-enabled = Tvåstegsverifiering aktiverad
 audit-action-two-factor-disabled = Tvåstegsverifiering avstängd
 audit-action-recovery-codes-replaced = Nya reservkoder
+
+# ---- issue 9, job "ux": Home sales chart ----
+home-sales-none = Inga försäljningar de senaste 30 dagarna ännu. Varje genomfört köp visas här den dag det gjordes.
+home-sales-all-orders = Visa alla ordrar
+home-sales-chart = Försäljning per dag,
+home-sales-table = Försäljning per dag som tabell
+home-sales-day = Dag (UTC)
+home-sales-orders = Köp
+home-sales-amount = Försäljning
+
+# ---- issue 9, job "ux": hosted checkout messages ----
+checkout-error-email = E-postadressen ser inte rätt ut. Skriv den som namn@exempel.se.
+checkout-error-too-long = { $field } är för lång: använd högst { $max } tecken.
+checkout-error-closed = Det här köpet är redan avslutat eller har stängts. Gå tillbaka till butiken och börja om.
+checkout-error-details = Några av dina uppgifter kunde inte godtas. Kontrollera dem och försök igen.
+checkout-error-general = Köpet kunde inte genomföras. Försök igen om en stund.

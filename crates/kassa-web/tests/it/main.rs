@@ -4,7 +4,9 @@
 mod account_security;
 mod api;
 mod browser;
+mod browser_axe;
 mod checkout_page;
+mod home;
 mod openapi;
 mod orders_portal;
 mod portal_auth;

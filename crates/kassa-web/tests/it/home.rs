@@ -1,0 +1,52 @@
+//! Home's figures over HTTP: the sales chart counts what shoppers complete.
+
+use crate::support::*;
+
+/// The table row behind today's bar: (purchases, amount).
+fn today_row(html: &str) -> Option<(String, String)> {
+    let today = jiff::Timestamp::now().strftime("%Y-%m-%d").to_string();
+    let start = html.find(&format!("<tr data-day=\"{today}\">"))?;
+    let row = &html[start..start + html[start..].find("</tr>")?];
+    let cell = |marker: &str| {
+        let from = row.find(marker)? + marker.len();
+        Some(row[from..from + row[from..].find('<')?].to_owned())
+    };
+    Some((cell("data-count>")?, cell("data-amount>")?))
+}
+
+#[tokio::test]
+async fn a_completed_checkout_shows_in_todays_sales_bar() {
+    on_each_backend(|app| async move {
+        let portal = app.signed_in("admin@demo.kassa.test").await;
+        let (status, html) = portal.page("/portal").await;
+        assert_eq!(status, 200);
+        assert!(html.contains("id=\"sales-empty\""), "no sales yet: an empty state");
+        assert!(!html.contains("<svg class=\"chart\""), "no empty chart");
+
+        let api = app.api("M100001").await;
+        // An open checkout is not a sale; only completed ones count.
+        assert_eq!(api.create_checkout(&sample_order()).await.status(), 201);
+        let completed = 1 + uuid::Uuid::new_v4().as_bytes()[0] as usize % 3;
+        for _ in 0..completed {
+            api.authorized_order(&sample_order()).await;
+        }
+        let (_, html) = portal.page("/portal").await;
+        assert!(!html.contains("id=\"sales-empty\""));
+        let (count, amount) = today_row(&html).expect("today's row in the sales table");
+        assert_eq!(count, completed.to_string());
+        let sek = completed * 600;
+        let expected = match sek / 1000 {
+            0 => format!("SEK\u{a0}{sek}.00"),
+            thousands => format!("SEK\u{a0}{thousands},{:03}.00", sek % 1000),
+        };
+        assert_eq!(amount, expected);
+        assert!(html.contains(&format!("id=\"sales-total\">{expected}<")), "the total");
+
+        // The chart is one graphic without links (the table has them).
+        let svg_start = html.find("<svg class=\"chart\"").unwrap();
+        let svg = &html[svg_start..svg_start + html[svg_start..].find("</svg>").unwrap()];
+        assert!(svg.contains("role=\"img\"") && svg.contains("<title id=\"sales-chart-title\">"));
+        assert!(!svg.contains("<a "), "no links inside the chart: {svg}");
+    })
+    .await;
+}
