@@ -517,3 +517,25 @@ checkout-error-too-long = { $field } er for lang: brug højst { $max } tegn.
 checkout-error-closed = Dette køb er allerede gennemført eller er lukket. Gå tilbage til butikken for at starte forfra.
 checkout-error-details = Nogle af dine oplysninger kunne ikke godkendes. Kontrollér dem, og prøv igen.
 checkout-error-general = Købet kunne ikke gennemføres. Prøv igen om lidt.
+
+# ---- issue 9, job "ux": order list filters, pages and bulk capture ----
+orders-status-uncaptured = Endnu ikke hævet (godkendt eller delvist hævet)
+orders-expiring = Godkendelsen udløber
+orders-expiring-within = Inden for { $days } dage
+orders-invalid-title = Listen vises ikke, fordi nogle filtre ikke kan bruges:
+orders-invalid-date = { $field }: »{ $value }« er ikke en dato. Skriv den som ÅÅÅÅ-MM-DD, for eksempel 2025-03-31.
+orders-invalid-date-order = Til-datoen er før fra-datoen.
+orders-invalid-amount = { $field }: »{ $value }« er ikke et beløb. Skriv det som 1250 eller 1250,50.
+orders-invalid-amount-order = »Beløb fra« er større end »Beløb til«.
+orders-invalid-status = Status i linket er ukendt for Kassa. Vælg en fra listen.
+orders-invalid-method = Betalingsmetoden i linket er ukendt for Kassa. Vælg en fra listen.
+orders-invalid-expiring = Tidsvinduet skal være et antal dage fra 1 til 90.
+orders-count = Fundne ordrer: { $count }
+orders-count-range = Ordre { $first }–{ $last } af { $total }
+orders-count-more = Ordre { $first }–{ $last } af flere end { $total }
+orders-previous = Forrige side
+orders-select-all = Vælg alle ordrer på denne side
+orders-bulk-question = Hæve { $count } ordrer fuldt ud, i alt { $total }?
+orders-bulk-confirm = Hæv { $count } ordrer: { $total }
+orders-bulk-amount = At hæve
+orders-bulk-cancel = Tilbage uden at hæve

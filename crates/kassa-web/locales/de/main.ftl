@@ -517,3 +517,25 @@ checkout-error-too-long = { $field } ist zu lang: höchstens { $max } Zeichen.
 checkout-error-closed = Dieser Bezahlvorgang ist bereits abgeschlossen oder wurde geschlossen. Kehren Sie zum Shop zurück, um neu zu beginnen.
 checkout-error-details = Einige Ihrer Angaben konnten nicht angenommen werden. Prüfen Sie sie und versuchen Sie es erneut.
 checkout-error-general = Der Kauf konnte nicht abgeschlossen werden. Versuchen Sie es gleich noch einmal.
+
+# ---- issue 9, job "ux": order list filters, pages and bulk capture ----
+orders-status-uncaptured = Noch nicht belastet (autorisiert oder teilweise belastet)
+orders-expiring = Autorisierung endet
+orders-expiring-within = Innerhalb von { $days } Tagen
+orders-invalid-title = Die Liste wird nicht angezeigt, weil einige Filter nicht verwendet werden können:
+orders-invalid-date = { $field }: „{ $value }“ ist kein Datum. Schreiben Sie es als JJJJ-MM-TT, zum Beispiel 2025-03-31.
+orders-invalid-date-order = Das Bis-Datum liegt vor dem Von-Datum.
+orders-invalid-amount = { $field }: „{ $value }“ ist kein Betrag. Schreiben Sie ihn wie 1250 oder 1250,50.
+orders-invalid-amount-order = „Betrag von“ ist größer als „Betrag bis“.
+orders-invalid-status = Der Status im Link ist Kassa nicht bekannt. Wählen Sie einen aus der Liste.
+orders-invalid-method = Die Zahlungsart im Link ist Kassa nicht bekannt. Wählen Sie eine aus der Liste.
+orders-invalid-expiring = Der Zeitraum muss eine Anzahl Tage von 1 bis 90 sein.
+orders-count = Gefundene Bestellungen: { $count }
+orders-count-range = Bestellungen { $first }–{ $last } von { $total }
+orders-count-more = Bestellungen { $first }–{ $last } von mehr als { $total }
+orders-previous = Vorherige Seite
+orders-select-all = Alle Bestellungen auf dieser Seite auswählen
+orders-bulk-question = { $count } Bestellungen vollständig belasten, insgesamt { $total }?
+orders-bulk-confirm = { $count } Bestellungen belasten: { $total }
+orders-bulk-amount = Zu belasten
+orders-bulk-cancel = Zurück, ohne zu belasten

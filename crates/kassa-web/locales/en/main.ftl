@@ -517,3 +517,25 @@ checkout-error-too-long = { $field } is too long: use at most { $max } character
 checkout-error-closed = This checkout is already finished or has closed. Go back to the shop to start again.
 checkout-error-details = Some of your details could not be accepted. Check them and try again.
 checkout-error-general = The purchase could not be completed. Try again in a moment.
+
+# ---- issue 9, job "ux": order list filters, pages and bulk capture ----
+orders-status-uncaptured = Not yet captured (authorized or part captured)
+orders-expiring = Authorization ends
+orders-expiring-within = Within { $days } days
+orders-invalid-title = The list is not shown because some filters cannot be used:
+orders-invalid-date = { $field }: “{ $value }” is not a date. Write it as YYYY-MM-DD, for example 2025-03-31.
+orders-invalid-date-order = The “to” date is before the “from” date.
+orders-invalid-amount = { $field }: “{ $value }” is not an amount. Write it like 1250 or 1250.50.
+orders-invalid-amount-order = “Amount from” is larger than “Amount to”.
+orders-invalid-status = The status in the link is not one Kassa knows. Choose one from the list.
+orders-invalid-method = The payment method in the link is not one Kassa knows. Choose one from the list.
+orders-invalid-expiring = The expiry window must be a number of days from 1 to 90.
+orders-count = Orders found: { $count }
+orders-count-range = Orders { $first }–{ $last } of { $total }
+orders-count-more = Orders { $first }–{ $last } of more than { $total }
+orders-previous = Previous page
+orders-select-all = Select all orders on this page
+orders-bulk-question = Capture { $count } orders in full, { $total } in all?
+orders-bulk-confirm = Capture { $count } orders: { $total }
+orders-bulk-amount = To capture
+orders-bulk-cancel = Back without capturing

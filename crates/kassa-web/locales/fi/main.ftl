@@ -517,3 +517,25 @@ checkout-error-too-long = { $field } on liian pitkä: enintään { $max } merkki
 checkout-error-closed = Tämä kassa on jo valmis tai suljettu. Palaa kauppaan ja aloita alusta.
 checkout-error-details = Joitakin tietojasi ei voitu hyväksyä. Tarkista ne ja yritä uudelleen.
 checkout-error-general = Ostoa ei voitu viedä loppuun. Yritä hetken kuluttua uudelleen.
+
+# ---- issue 9, job "ux": order list filters, pages and bulk capture ----
+orders-status-uncaptured = Veloittamatta (hyväksytyt tai osittain veloitetut)
+orders-expiring = Hyväksyntä päättyy
+orders-expiring-within = { $days } päivän sisällä
+orders-invalid-title = Luetteloa ei näytetä, koska joitakin suodattimia ei voi käyttää:
+orders-invalid-date = { $field }: ”{ $value }” ei ole päivämäärä. Kirjoita se muodossa VVVV-KK-PP, esimerkiksi 2025-03-31.
+orders-invalid-date-order = Loppupäivä on ennen alkupäivää.
+orders-invalid-amount = { $field }: ”{ $value }” ei ole summa. Kirjoita se muodossa 1250 tai 1250,50.
+orders-invalid-amount-order = ”Summa alkaen” on suurempi kuin ”Summa enintään”.
+orders-invalid-status = Linkin tila on Kassalle tuntematon. Valitse tila luettelosta.
+orders-invalid-method = Linkin maksutapa on Kassalle tuntematon. Valitse maksutapa luettelosta.
+orders-invalid-expiring = Aikaikkunan on oltava 1–90 päivää.
+orders-count = Löydetyt tilaukset: { $count }
+orders-count-range = Tilaukset { $first }–{ $last } / { $total }
+orders-count-more = Tilaukset { $first }–{ $last } / yli { $total }
+orders-previous = Edellinen sivu
+orders-select-all = Valitse kaikki tämän sivun tilaukset
+orders-bulk-question = Veloitetaanko { $count } tilausta kokonaan, yhteensä { $total }?
+orders-bulk-confirm = Veloita { $count } tilausta: { $total }
+orders-bulk-amount = Veloitettava
+orders-bulk-cancel = Takaisin veloittamatta

@@ -517,3 +517,25 @@ checkout-error-too-long = { $field } er for lang: bruk høyst { $max } tegn.
 checkout-error-closed = Dette kjøpet er allerede fullført eller er stengt. Gå tilbake til butikken for å begynne på nytt.
 checkout-error-details = Noen av opplysningene dine kunne ikke godtas. Kontroller dem og prøv igjen.
 checkout-error-general = Kjøpet kunne ikke fullføres. Prøv igjen om litt.
+
+# ---- issue 9, job "ux": order list filters, pages and bulk capture ----
+orders-status-uncaptured = Ikke belastet ennå (autorisert eller delvis belastet)
+orders-expiring = Autorisasjonen utløper
+orders-expiring-within = Innen { $days } dager
+orders-invalid-title = Listen vises ikke fordi noen filtre ikke kan brukes:
+orders-invalid-date = { $field }: «{ $value }» er ikke en dato. Skriv den som ÅÅÅÅ-MM-DD, for eksempel 2025-03-31.
+orders-invalid-date-order = Til-datoen er før fra-datoen.
+orders-invalid-amount = { $field }: «{ $value }» er ikke et beløp. Skriv det som 1250 eller 1250,50.
+orders-invalid-amount-order = «Beløp fra» er større enn «Beløp til».
+orders-invalid-status = Statusen i lenken er ukjent for Kassa. Velg en fra listen.
+orders-invalid-method = Betalingsmåten i lenken er ukjent for Kassa. Velg en fra listen.
+orders-invalid-expiring = Tidsvinduet må være et antall dager fra 1 til 90.
+orders-count = Ordrer funnet: { $count }
+orders-count-range = Ordre { $first }–{ $last } av { $total }
+orders-count-more = Ordre { $first }–{ $last } av flere enn { $total }
+orders-previous = Forrige side
+orders-select-all = Velg alle ordrer på denne siden
+orders-bulk-question = Belaste { $count } ordrer i sin helhet, totalt { $total }?
+orders-bulk-confirm = Belast { $count } ordrer: { $total }
+orders-bulk-amount = Å belaste
+orders-bulk-cancel = Tilbake uten å belaste

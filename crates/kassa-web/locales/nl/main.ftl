@@ -517,3 +517,25 @@ checkout-error-too-long = { $field } is te lang: gebruik hoogstens { $max } teke
 checkout-error-closed = Deze betaling is al afgerond of gesloten. Ga terug naar de winkel om opnieuw te beginnen.
 checkout-error-details = Sommige van je gegevens konden niet worden geaccepteerd. Controleer ze en probeer het opnieuw.
 checkout-error-general = De aankoop kon niet worden afgerond. Probeer het zo opnieuw.
+
+# ---- issue 9, job "ux": order list filters, pages and bulk capture ----
+orders-status-uncaptured = Nog niet afgeschreven (geautoriseerd of deels afgeschreven)
+orders-expiring = Autorisatie verloopt
+orders-expiring-within = Binnen { $days } dagen
+orders-invalid-title = De lijst wordt niet getoond omdat sommige filters niet bruikbaar zijn:
+orders-invalid-date = { $field }: ‘{ $value }’ is geen datum. Schrijf het als JJJJ-MM-DD, bijvoorbeeld 2025-03-31.
+orders-invalid-date-order = De tot-datum ligt vóór de van-datum.
+orders-invalid-amount = { $field }: ‘{ $value }’ is geen bedrag. Schrijf het als 1250 of 1250,50.
+orders-invalid-amount-order = ‘Bedrag vanaf’ is groter dan ‘Bedrag tot’.
+orders-invalid-status = De status in de link is onbekend voor Kassa. Kies er een uit de lijst.
+orders-invalid-method = De betaalmethode in de link is onbekend voor Kassa. Kies er een uit de lijst.
+orders-invalid-expiring = De periode moet een aantal dagen van 1 tot 90 zijn.
+orders-count = Gevonden bestellingen: { $count }
+orders-count-range = Bestellingen { $first }–{ $last } van { $total }
+orders-count-more = Bestellingen { $first }–{ $last } van meer dan { $total }
+orders-previous = Vorige pagina
+orders-select-all = Alle bestellingen op deze pagina selecteren
+orders-bulk-question = { $count } bestellingen volledig afschrijven, in totaal { $total }?
+orders-bulk-confirm = { $count } bestellingen afschrijven: { $total }
+orders-bulk-amount = Af te schrijven
+orders-bulk-cancel = Terug zonder af te schrijven

@@ -517,3 +517,25 @@ checkout-error-too-long = { $field } är för lång: använd högst { $max } tec
 checkout-error-closed = Det här köpet är redan avslutat eller har stängts. Gå tillbaka till butiken och börja om.
 checkout-error-details = Några av dina uppgifter kunde inte godtas. Kontrollera dem och försök igen.
 checkout-error-general = Köpet kunde inte genomföras. Försök igen om en stund.
+
+# ---- issue 9, job "ux": order list filters, pages and bulk capture ----
+orders-status-uncaptured = Ännu inte debiterade (godkända eller delvis debiterade)
+orders-expiring = Godkännandet upphör
+orders-expiring-within = Inom { $days } dagar
+orders-invalid-title = Listan visas inte eftersom några filter inte kan användas:
+orders-invalid-date = { $field }: ”{ $value }” är inget datum. Skriv det som ÅÅÅÅ-MM-DD, till exempel 2025-03-31.
+orders-invalid-date-order = Till-datumet är före från-datumet.
+orders-invalid-amount = { $field }: ”{ $value }” är inget belopp. Skriv det som 1250 eller 1250,50.
+orders-invalid-amount-order = ”Belopp från” är större än ”Belopp till”.
+orders-invalid-status = Statusen i länken är okänd för Kassa. Välj en i listan.
+orders-invalid-method = Betalsättet i länken är okänt för Kassa. Välj ett i listan.
+orders-invalid-expiring = Tidsfönstret måste vara ett antal dagar från 1 till 90.
+orders-count = Hittade ordrar: { $count }
+orders-count-range = Order { $first }–{ $last } av { $total }
+orders-count-more = Order { $first }–{ $last } av fler än { $total }
+orders-previous = Föregående sida
+orders-select-all = Markera alla ordrar på sidan
+orders-bulk-question = Debitera { $count } ordrar i sin helhet, totalt { $total }?
+orders-bulk-confirm = Debitera { $count } ordrar: { $total }
+orders-bulk-amount = Att debitera
+orders-bulk-cancel = Tillbaka utan att debitera

@@ -97,6 +97,12 @@ fn build() -> Routes {
     )
     .add(
         get.clone(),
+        "/portal/orders/bulk-capture",
+        Member(ManageOrders),
+        orders::bulk_capture_result,
+    )
+    .add(
+        get.clone(),
         "/portal/orders/{order_id}",
         Member(ViewOrders),
         orders::show,
