@@ -8,6 +8,7 @@ mod browser_axe;
 mod checkout_page;
 mod home;
 mod openapi;
+mod orders_list;
 mod orders_portal;
 mod portal_auth;
 mod portal_shell;

@@ -100,9 +100,9 @@ pub(crate) async fn bulk_capture(
         return Ok(render(&BulkTemplate {
             question: lang.t_args(
                 "orders-bulk-question",
-                &[("count", count.clone()), ("total", total.clone())],
+                &[("count", count), ("total", total.clone())],
             ),
-            confirm_label: lang.t_args("orders-bulk-confirm", &[("count", count), ("total", total)]),
+            confirm_label: lang.t_args("orders-bulk-confirm", &[("total", total)]),
             selected: orders
                 .into_iter()
                 .map(|(o, amount)| Selected {
