@@ -539,3 +539,18 @@ orders-bulk-question = Hæve disse ordrer fuldt ud? Ordrer: { $count }. I alt: {
 orders-bulk-confirm = Hæv { $total }
 orders-bulk-amount = At hæve
 orders-bulk-cancel = Tilbage uden at hæve
+
+# ---- issue 9, job "ux": invitation ----
+home-notice-activated = Din konto er klar, og du er logget ind. Velkommen til Kassa!
+
+# ---- issue 9, job "ux": time-zone picker ----
+timezone-common = Almindelige tidszoner
+timezone-region-africa = Afrika
+timezone-region-america = Amerika
+timezone-region-antarctica = Antarktis
+timezone-region-asia = Asien
+timezone-region-atlantic = Atlanterhavet
+timezone-region-australia = Australien
+timezone-region-europe = Europa
+timezone-region-indian = Det Indiske Ocean
+timezone-region-pacific = Stillehavet

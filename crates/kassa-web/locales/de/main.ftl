@@ -539,3 +539,18 @@ orders-bulk-question = Diese Bestellungen vollständig belasten? Bestellungen: {
 orders-bulk-confirm = { $total } belasten
 orders-bulk-amount = Zu belasten
 orders-bulk-cancel = Zurück, ohne zu belasten
+
+# ---- issue 9, job "ux": invitation ----
+home-notice-activated = Ihr Konto ist bereit und Sie sind angemeldet. Willkommen bei Kassa!
+
+# ---- issue 9, job "ux": time-zone picker ----
+timezone-common = Häufige Zeitzonen
+timezone-region-africa = Afrika
+timezone-region-america = Amerika
+timezone-region-antarctica = Antarktis
+timezone-region-asia = Asien
+timezone-region-atlantic = Atlantik
+timezone-region-australia = Australien
+timezone-region-europe = Europa
+timezone-region-indian = Indischer Ozean
+timezone-region-pacific = Pazifik

@@ -539,3 +539,18 @@ orders-bulk-question = Capture these orders in full? Orders: { $count }. Total: 
 orders-bulk-confirm = Capture { $total }
 orders-bulk-amount = To capture
 orders-bulk-cancel = Back without capturing
+
+# ---- issue 9, job "ux": invitation ----
+home-notice-activated = Your account is ready and you are signed in. Welcome to Kassa!
+
+# ---- issue 9, job "ux": time-zone picker ----
+timezone-common = Common time zones
+timezone-region-africa = Africa
+timezone-region-america = Americas
+timezone-region-antarctica = Antarctica
+timezone-region-asia = Asia
+timezone-region-atlantic = Atlantic
+timezone-region-australia = Australia
+timezone-region-europe = Europe
+timezone-region-indian = Indian Ocean
+timezone-region-pacific = Pacific

@@ -539,3 +539,18 @@ orders-bulk-question = Veloitetaanko nämä tilaukset kokonaan? Tilauksia: { $co
 orders-bulk-confirm = Veloita { $total }
 orders-bulk-amount = Veloitettava
 orders-bulk-cancel = Takaisin veloittamatta
+
+# ---- issue 9, job "ux": invitation ----
+home-notice-activated = Tilisi on valmis ja olet kirjautunut sisään. Tervetuloa Kassaan!
+
+# ---- issue 9, job "ux": time-zone picker ----
+timezone-common = Yleiset aikavyöhykkeet
+timezone-region-africa = Afrikka
+timezone-region-america = Amerikka
+timezone-region-antarctica = Etelämanner
+timezone-region-asia = Aasia
+timezone-region-atlantic = Atlantti
+timezone-region-australia = Australia
+timezone-region-europe = Eurooppa
+timezone-region-indian = Intian valtameri
+timezone-region-pacific = Tyynimeri

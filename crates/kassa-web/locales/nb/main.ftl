@@ -539,3 +539,18 @@ orders-bulk-question = Belaste disse ordrene i sin helhet? Ordrer: { $count }. T
 orders-bulk-confirm = Belast { $total }
 orders-bulk-amount = Å belaste
 orders-bulk-cancel = Tilbake uten å belaste
+
+# ---- issue 9, job "ux": invitation ----
+home-notice-activated = Kontoen din er klar, og du er logget inn. Velkommen til Kassa!
+
+# ---- issue 9, job "ux": time-zone picker ----
+timezone-common = Vanlige tidssoner
+timezone-region-africa = Afrika
+timezone-region-america = Amerika
+timezone-region-antarctica = Antarktis
+timezone-region-asia = Asia
+timezone-region-atlantic = Atlanterhavet
+timezone-region-australia = Australia
+timezone-region-europe = Europa
+timezone-region-indian = Indiahavet
+timezone-region-pacific = Stillehavet

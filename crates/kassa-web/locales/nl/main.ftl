@@ -539,3 +539,18 @@ orders-bulk-question = Deze bestellingen volledig afschrijven? Bestellingen: { $
 orders-bulk-confirm = { $total } afschrijven
 orders-bulk-amount = Af te schrijven
 orders-bulk-cancel = Terug zonder af te schrijven
+
+# ---- issue 9, job "ux": invitation ----
+home-notice-activated = Je account is klaar en je bent ingelogd. Welkom bij Kassa!
+
+# ---- issue 9, job "ux": time-zone picker ----
+timezone-common = Veelgebruikte tijdzones
+timezone-region-africa = Afrika
+timezone-region-america = Amerika
+timezone-region-antarctica = Antarctica
+timezone-region-asia = Azië
+timezone-region-atlantic = Atlantische Oceaan
+timezone-region-australia = Australië
+timezone-region-europe = Europa
+timezone-region-indian = Indische Oceaan
+timezone-region-pacific = Stille Oceaan

@@ -539,3 +539,18 @@ orders-bulk-question = Debitera dessa ordrar i sin helhet? Ordrar: { $count }. T
 orders-bulk-confirm = Debitera { $total }
 orders-bulk-amount = Att debitera
 orders-bulk-cancel = Tillbaka utan att debitera
+
+# ---- issue 9, job "ux": invitation ----
+home-notice-activated = Ditt konto är klart och du är inloggad. Välkommen till Kassa!
+
+# ---- issue 9, job "ux": time-zone picker ----
+timezone-common = Vanliga tidszoner
+timezone-region-africa = Afrika
+timezone-region-america = Amerika
+timezone-region-antarctica = Antarktis
+timezone-region-asia = Asien
+timezone-region-atlantic = Atlanten
+timezone-region-australia = Australien
+timezone-region-europe = Europa
+timezone-region-indian = Indiska oceanen
+timezone-region-pacific = Stilla havet

@@ -6,7 +6,7 @@ use crate::session::Member;
 use crate::views::{render, Page};
 use crate::{now_ms, AppState, WebError};
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::Response;
 use kassa_core::access::{Onboarding, Permission, Section};
 
@@ -58,8 +58,19 @@ fn date_of_day(day: i64) -> String {
         .unwrap_or_default()
 }
 
-pub(crate) async fn show(State(state): State<AppState>, member: Member) -> Result<Response, WebError> {
-    let page = Page::member(&member, Some(Section::Home), "home-title", "/portal");
+/// `?notice=activated`: the welcome after accepting an invitation, which signs in.
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct HomeQuery {
+    notice: Option<String>,
+}
+
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    member: Member,
+    Query(q): Query<HomeQuery>,
+) -> Result<Response, WebError> {
+    let notice = (q.notice.as_deref() == Some("activated")).then_some("home-notice-activated");
+    let page = Page::member(&member, Some(Section::Home), "home-title", "/portal").with_notice(notice);
     let lang = page.lang;
     let first_name = member
         .user

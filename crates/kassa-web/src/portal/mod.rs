@@ -8,6 +8,7 @@ mod home;
 pub mod orders;
 mod recovery;
 mod security;
+mod timezones;
 mod users;
 
 pub use users::AUDIT_ACTIONS;

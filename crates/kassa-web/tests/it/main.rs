@@ -7,6 +7,7 @@ mod browser;
 mod browser_axe;
 mod checkout_page;
 mod home;
+mod invitation;
 mod openapi;
 mod orders_list;
 mod orders_portal;

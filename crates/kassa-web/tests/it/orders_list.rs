@@ -81,14 +81,19 @@ async fn pages_show_where_they_are_and_lead_back() {
         assert!(first.contains("Orders 1–50 of more than 50"), "first page count");
         assert!(!first.contains("rel=\"prev\""), "no previous page on the first");
         let next = attr_of(&first, "rel=\"next\"").expect("a next page");
-        let (_, second) = c.page(&next.replace("&amp;", "&")).await;
+        let (_, second) = c.page(&next.replace("&#38;", "&")).await;
+        let count = |html: &str| {
+            let at = html.find("id=\"result-count\"").map(|i| &html[i..]).unwrap_or(html);
+            at[..at.find("</p>").unwrap_or(at.len())].to_owned()
+        };
         assert!(
             second.contains(&format!("Orders 51–{total} of {total}")),
-            "the last page knows the total"
+            "the last page knows the total: {} ({next})",
+            count(&second)
         );
         assert_eq!(second.matches("<tr>").count() - 1, extra, "rows of the second page");
         let previous = attr_of(&second, "rel=\"prev\"").expect("a previous page");
-        let (_, back) = c.page(&previous.replace("&amp;", "&")).await;
+        let (_, back) = c.page(&previous.replace("&#38;", "&")).await;
         let rows = |html: &str| -> Vec<String> {
             html.split("href=\"/portal/orders/")
                 .skip(1)
