@@ -22,14 +22,17 @@ showCardFields();
 // Inside the merchant's page (html_snippet's iframe), tell the frame how tall the page is,
 // so it grows and shrinks with its content instead of scrolling inside. Only a height is
 // sent, so any parent may read it; the frame's own script checks where it came from.
-if (window.parent !== window) {
+// The content's height, not the document's: the body is at least as tall as the frame, so
+// measuring the document would let the frame grow but never shrink.
+const content = document.querySelector("main");
+if (window.parent !== window && content) {
   let last = 0;
   const report = () => {
-    const height = Math.ceil(document.documentElement.getBoundingClientRect().height);
+    const height = Math.ceil(content.getBoundingClientRect().bottom + window.scrollY);
     if (height === last) return;
     last = height;
     window.parent.postMessage({ type: "kassa-checkout:height", height }, "*");
   };
-  new ResizeObserver(report).observe(document.documentElement);
+  new ResizeObserver(report).observe(content);
   report();
 }

@@ -554,3 +554,19 @@ timezone-region-australia = Australien
 timezone-region-europe = Europa
 timezone-region-indian = Det Indiske Ocean
 timezone-region-pacific = Stillehavet
+
+# ---- issue 9, job "ux": audit entries in words ----
+audit-field-role = Rolle
+audit-field-status = Status
+audit-field-method = Logget ind med
+audit-field-two-factor = Totrinslogin
+audit-field-recovery-left = Gendannelseskoder tilbage
+audit-field-expires = Adgang til og med
+audit-field-access = Adgang
+audit-field-stores = Butikker
+audit-on = Til
+audit-off = Fra
+audit-no-end = Ingen slutdato
+audit-method-password = Adgangskode
+audit-method-magic-link = Loginlink
+audit-method-invitation = Accepteret invitation

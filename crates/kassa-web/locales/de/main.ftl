@@ -554,3 +554,19 @@ timezone-region-australia = Australien
 timezone-region-europe = Europa
 timezone-region-indian = Indischer Ozean
 timezone-region-pacific = Pazifik
+
+# ---- issue 9, job "ux": audit entries in words ----
+audit-field-role = Rolle
+audit-field-status = Status
+audit-field-method = Angemeldet mit
+audit-field-two-factor = Zwei-Faktor-Anmeldung
+audit-field-recovery-left = Verbleibende Wiederherstellungscodes
+audit-field-expires = Zugang bis
+audit-field-access = Zugang
+audit-field-stores = Shops
+audit-on = An
+audit-off = Aus
+audit-no-end = Kein Enddatum
+audit-method-password = Passwort
+audit-method-magic-link = Anmeldelink
+audit-method-invitation = Angenommene Einladung

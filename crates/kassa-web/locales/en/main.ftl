@@ -554,3 +554,19 @@ timezone-region-australia = Australia
 timezone-region-europe = Europe
 timezone-region-indian = Indian Ocean
 timezone-region-pacific = Pacific
+
+# ---- issue 9, job "ux": audit entries in words ----
+audit-field-role = Role
+audit-field-status = Status
+audit-field-method = Signed in with
+audit-field-two-factor = Two-factor sign-in
+audit-field-recovery-left = Recovery codes left
+audit-field-expires = Access until
+audit-field-access = Access
+audit-field-stores = Stores
+audit-on = On
+audit-off = Off
+audit-no-end = No end date
+audit-method-password = Password
+audit-method-magic-link = Sign-in link
+audit-method-invitation = Accepted invitation

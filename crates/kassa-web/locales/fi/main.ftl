@@ -554,3 +554,19 @@ timezone-region-australia = Australia
 timezone-region-europe = Eurooppa
 timezone-region-indian = Intian valtameri
 timezone-region-pacific = Tyynimeri
+
+# ---- issue 9, job "ux": audit entries in words ----
+audit-field-role = Rooli
+audit-field-status = Tila
+audit-field-method = Kirjautumistapa
+audit-field-two-factor = Kaksivaiheinen kirjautuminen
+audit-field-recovery-left = Palautuskoodeja jäljellä
+audit-field-expires = Käyttöoikeus asti
+audit-field-access = Käyttöoikeus
+audit-field-stores = Kaupat
+audit-on = Käytössä
+audit-off = Pois käytöstä
+audit-no-end = Ei päättymispäivää
+audit-method-password = Salasana
+audit-method-magic-link = Kirjautumislinkki
+audit-method-invitation = Hyväksytty kutsu

@@ -554,3 +554,19 @@ timezone-region-australia = Australia
 timezone-region-europe = Europa
 timezone-region-indian = Indiahavet
 timezone-region-pacific = Stillehavet
+
+# ---- issue 9, job "ux": audit entries in words ----
+audit-field-role = Rolle
+audit-field-status = Status
+audit-field-method = Logget inn med
+audit-field-two-factor = Totrinnspålogging
+audit-field-recovery-left = Gjenopprettingskoder igjen
+audit-field-expires = Tilgang til og med
+audit-field-access = Tilgang
+audit-field-stores = Butikker
+audit-on = På
+audit-off = Av
+audit-no-end = Ingen sluttdato
+audit-method-password = Passord
+audit-method-magic-link = Påloggingslenke
+audit-method-invitation = Godtatt invitasjon

@@ -554,3 +554,19 @@ timezone-region-australia = Australië
 timezone-region-europe = Europa
 timezone-region-indian = Indische Oceaan
 timezone-region-pacific = Stille Oceaan
+
+# ---- issue 9, job "ux": audit entries in words ----
+audit-field-role = Rol
+audit-field-status = Status
+audit-field-method = Ingelogd met
+audit-field-two-factor = Tweestapsaanmelding
+audit-field-recovery-left = Herstelcodes over
+audit-field-expires = Toegang tot en met
+audit-field-access = Toegang
+audit-field-stores = Winkels
+audit-on = Aan
+audit-off = Uit
+audit-no-end = Geen einddatum
+audit-method-password = Wachtwoord
+audit-method-magic-link = Inloglink
+audit-method-invitation = Geaccepteerde uitnodiging

@@ -554,3 +554,19 @@ timezone-region-australia = Australien
 timezone-region-europe = Europa
 timezone-region-indian = Indiska oceanen
 timezone-region-pacific = Stilla havet
+
+# ---- issue 9, job "ux": audit entries in words ----
+audit-field-role = Roll
+audit-field-status = Status
+audit-field-method = Inloggning med
+audit-field-two-factor = Tvåstegsinloggning
+audit-field-recovery-left = Återställningskoder kvar
+audit-field-expires = Åtkomst till och med
+audit-field-access = Åtkomst
+audit-field-stores = Butiker
+audit-on = På
+audit-off = Av
+audit-no-end = Inget slutdatum
+audit-method-password = Lösenord
+audit-method-magic-link = Inloggningslänk
+audit-method-invitation = Accepterad inbjudan

@@ -3,6 +3,7 @@
 //! permission-matrix test walks the same list through [`routes`].
 
 mod account;
+mod audit_words;
 mod auth;
 mod home;
 pub mod orders;

@@ -5,6 +5,7 @@ mod account_security;
 mod api;
 mod browser;
 mod browser_axe;
+mod browser_ux;
 mod checkout_page;
 mod home;
 mod invitation;
