@@ -431,7 +431,12 @@ pub async fn complete_checkout(
     // transaction, so the chart and the order list never disagree.
     locked
         .tx
-        .add_daily_sale(store_id, &locked.row.purchase_currency, now / DAY_MS, locked.row.original_order_amount)
+        .add_daily_sale(
+            store_id,
+            &locked.row.purchase_currency,
+            now / DAY_MS,
+            locked.row.original_order_amount,
+        )
         .await?;
     locked
         .event(

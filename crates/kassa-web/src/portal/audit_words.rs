@@ -49,12 +49,18 @@ fn one(lang: Lang, key: &str, value: &Value) -> String {
         "method" => (lang.t("audit-field-method"), coded(lang, "audit-method", &plain(value))),
         "two_factor" => (
             lang.t("audit-field-two-factor"),
-            lang.t(if value.as_bool() == Some(true) { "audit-on" } else { "audit-off" }),
+            lang.t(if value.as_bool() == Some(true) {
+                "audit-on"
+            } else {
+                "audit-off"
+            }),
         ),
         "recovery_codes_left" => (lang.t("audit-field-recovery-left"), plain(value)),
         "access_expires_at" => (
             lang.t("audit-field-expires"),
-            Some(plain(value)).filter(|d| !d.is_empty()).unwrap_or_else(|| lang.t("audit-no-end")),
+            Some(plain(value))
+                .filter(|d| !d.is_empty())
+                .unwrap_or_else(|| lang.t("audit-no-end")),
         ),
         "stores" => match value {
             // Per store, its role: {"M100001": "admin"}.
@@ -99,14 +105,24 @@ mod tests {
 
     #[test]
     fn changes_read_as_words() {
-        let access = r#"{"stores":{"M100001":"admin","M100002":"read_only"},"access_expires_at":null,"status":"active"}"#;
+        let access =
+            r#"{"stores":{"M100001":"admin","M100002":"read_only"},"access_expires_at":null,"status":"active"}"#;
         let words = change_in_words(Lang::En, access);
-        assert!(words.contains("Access: M100001 – Admin, M100002 – Read Only"), "{words}");
+        assert!(
+            words.contains("Access: M100001 – Admin, M100002 – Read Only"),
+            "{words}"
+        );
         assert!(words.contains("Status: Active"), "{words}");
         assert!(words.contains("Access until: No end date"), "{words}");
         assert!(!words.contains('{') && !words.contains("read_only"));
-        assert_eq!(change_in_words(Lang::Sv, r#"{"method":"magic_link"}"#), "Inloggning med: Inloggningslänk");
-        assert_eq!(change_in_words(Lang::En, r#"{"two_factor":true}"#), "Two-factor sign-in: On");
+        assert_eq!(
+            change_in_words(Lang::Sv, r#"{"method":"magic_link"}"#),
+            "Inloggning med: Inloggningslänk"
+        );
+        assert_eq!(
+            change_in_words(Lang::En, r#"{"two_factor":true}"#),
+            "Two-factor sign-in: On"
+        );
         assert_eq!(change_in_words(Lang::En, "not json"), "not json");
     }
 }

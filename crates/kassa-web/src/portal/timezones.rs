@@ -109,7 +109,10 @@ mod tests {
         assert_eq!(groups[0].zones[0].name, "Europe/Stockholm");
         assert!(groups[0].zones[0].selected);
         assert!(groups[0].zones[0].label.starts_with("Europe/Stockholm (UTC+0"));
-        let all: Vec<&str> = groups.iter().flat_map(|g| g.zones.iter().map(|z| z.name.as_str())).collect();
+        let all: Vec<&str> = groups
+            .iter()
+            .flat_map(|g| g.zones.iter().map(|z| z.name.as_str()))
+            .collect();
         assert!(!all.contains(&"US/Eastern") && !all.contains(&"Etc/GMT+5"), "aliases");
         assert_eq!(all.iter().filter(|n| **n == "Europe/Stockholm").count(), 1, "once");
         assert!(all.contains(&"America/Argentina/Buenos_Aires"));

@@ -8,7 +8,10 @@ use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client as Browser, Locator};
 
 fn axe_source() -> Option<String> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/axe/node_modules/axe-core/axe.min.js");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/axe/node_modules/axe-core/axe.min.js"
+    );
     match std::fs::read_to_string(path) {
         Ok(source) => Some(source),
         Err(_) if std::env::var("CI").is_ok_and(|v| v == "true") => {
@@ -74,7 +77,9 @@ async fn axe_finds_no_violations_on_any_page_in_light_or_dark() {
     on_each_backend(|app| {
         let axe = axe.clone();
         async move {
-            let Some((_driver, b)) = open_browser().await else { return };
+            let Some((_driver, b)) = open_browser().await else {
+                return;
+            };
             let api = app.api("M100001").await;
             let order = api.authorized_order(&sample_order()).await;
             let checkout: serde_json::Value = api.create_checkout(&sample_order()).await.json().await.unwrap();

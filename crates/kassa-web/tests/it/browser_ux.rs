@@ -9,7 +9,9 @@ use std::time::Duration;
 
 /// A merchant's shop page, on its own origin (`listener`), that embeds Kassa's `html_snippet`.
 fn serve_shop(listener: tokio::net::TcpListener, snippet: String) -> tokio::task::JoinHandle<()> {
-    let page = format!("<!doctype html><html lang=\"en\"><head><title>Shop</title></head><body><h1>Shop</h1>{snippet}</body></html>");
+    let page = format!(
+        "<!doctype html><html lang=\"en\"><head><title>Shop</title></head><body><h1>Shop</h1>{snippet}</body></html>"
+    );
     let app = axum::Router::new().route(
         "/checkout",
         axum::routing::get(move || {
@@ -43,7 +45,9 @@ const PAGE_HEIGHT: &str =
 #[tokio::test]
 async fn the_framed_checkout_grows_with_its_content_and_shows_card_fields_for_card_only() {
     on_each_backend(|app| async move {
-        let Some((_driver, b)) = open_browser().await else { return };
+        let Some((_driver, b)) = open_browser().await else {
+            return;
+        };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let origin = format!("http://{}", listener.local_addr().unwrap());
         let api = app.api("M100001").await;
@@ -53,7 +57,10 @@ async fn the_framed_checkout_grows_with_its_content_and_shows_card_fields_for_ca
         let created: serde_json::Value = api.create_checkout(&order).await.json().await.unwrap();
         let shop = serve_shop(listener, created["html_snippet"].as_str().unwrap().to_owned());
         b.goto(&format!("{origin}/checkout")).await.unwrap();
-        b.wait().for_element(Locator::Id("kassa-checkout-iframe")).await.unwrap();
+        b.wait()
+            .for_element(Locator::Id("kassa-checkout-iframe"))
+            .await
+            .unwrap();
 
         // The frame takes the height the page inside reports.
         let first = changed(&b, FRAME_HEIGHT, "720px").await;
@@ -64,12 +71,19 @@ async fn the_framed_checkout_grows_with_its_content_and_shows_card_fields_for_ca
         // Invoice is chosen: no card fields, and none sent.
         let hidden = "return String(document.querySelector('[data-card-fields]').hidden)";
         assert_eq!(eval_string(&b, hidden).await, "true");
-        assert_eq!(eval_string(&b, "return String(document.getElementById('card_number').disabled)").await, "true");
+        assert_eq!(
+            eval_string(&b, "return String(document.getElementById('card_number').disabled)").await,
+            "true"
+        );
         click(&b, "input[name=payment_method][value=CARD]").await;
         assert_eq!(eval_string(&b, hidden).await, "false");
         let with_card = eval_string(&b, PAGE_HEIGHT).await;
         b.enter_parent_frame().await.unwrap();
-        assert_eq!(changed(&b, FRAME_HEIGHT, &first).await, with_card, "grows with the card fields");
+        assert_eq!(
+            changed(&b, FRAME_HEIGHT, &first).await,
+            with_card,
+            "grows with the card fields"
+        );
         snap(&b, "checkout-framed-card").await;
         b.enter_frame(0).await.unwrap();
         click(&b, "input[name=payment_method][value=INVOICE]").await;
@@ -85,7 +99,9 @@ async fn the_framed_checkout_grows_with_its_content_and_shows_card_fields_for_ca
 #[tokio::test]
 async fn select_all_ticks_every_capturable_order_and_bulk_capture_asks_first() {
     on_each_backend(|app| async move {
-        let Some((_driver, b)) = open_browser().await else { return };
+        let Some((_driver, b)) = open_browser().await else {
+            return;
+        };
         let api = app.api("M100001").await;
         let count = 2 + uuid::Uuid::new_v4().as_bytes()[0] as usize % 3;
         for _ in 0..count {
@@ -100,7 +116,10 @@ async fn select_all_ticks_every_capturable_order_and_bulk_capture_asks_first() {
         assert_eq!(eval_string(&b, ticked).await, count.to_string());
         // Unticking one leaves "select all" half-ticked.
         click(&b, "input[name=order]").await;
-        assert_eq!(eval_string(&b, "return String(document.getElementById('select-all').indeterminate)").await, "true");
+        assert_eq!(
+            eval_string(&b, "return String(document.getElementById('select-all').indeterminate)").await,
+            "true"
+        );
         click(&b, "#select-all").await;
         click(&b, "#bulk-capture").await;
         b.wait().for_element(Locator::Id("bulk-confirm")).await.unwrap();
@@ -112,7 +131,11 @@ async fn select_all_ticks_every_capturable_order_and_bulk_capture_asks_first() {
         b.refresh().await.unwrap();
         b.wait().for_element(Locator::Id("bulk-results")).await.unwrap();
         let ok = "return String(document.querySelectorAll('#bulk-results .badge-success').length)";
-        assert_eq!(eval_string(&b, ok).await, count.to_string(), "a reload shows the same result");
+        assert_eq!(
+            eval_string(&b, ok).await,
+            count.to_string(),
+            "a reload shows the same result"
+        );
         b.close().await.unwrap();
     })
     .await;

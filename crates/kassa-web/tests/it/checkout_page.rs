@@ -137,7 +137,11 @@ async fn checkout_errors_are_in_the_shoppers_language_and_plain_words() {
         };
         for (email, postal_code, expected) in [
             ("ada.example.com", "111 57", "E-postadressen ser inte rätt ut"),
-            ("ada@example.com", "111 57 111 57", "Postnummer är för lång: använd högst 10 tecken."),
+            (
+                "ada@example.com",
+                "111 57 111 57",
+                "Postnummer är för lång: använd högst 10 tecken.",
+            ),
         ] {
             let res = post(email, postal_code).await;
             assert_eq!(res.status(), 422);

@@ -52,7 +52,10 @@ async fn the_accept_page_speaks_the_invitations_language_and_signs_the_user_in()
         let (_, welcome) = sara.page("/portal?notice=activated").await;
         assert!(welcome.contains("class=\"notice\""));
         let events = app.db().audit_events(Some("sign_in"), 50).await.unwrap();
-        assert!(events.iter().any(|e| e.subject == "sara@example.com"), "the sign-in is audited");
+        assert!(
+            events.iter().any(|e| e.subject == "sara@example.com"),
+            "the sign-in is audited"
+        );
         // The audit log tells it in words, not stored JSON.
         let (_, log) = admin.page("/portal/users/audit?user=sara%40example.com").await;
         assert!(log.contains("Signed in with: Accepted invitation"), "{log}");

@@ -49,7 +49,9 @@ async fn invalid_filter_input_is_explained_not_ignored() {
         assert!(html.contains("Amount from: “abc” is not an amount"));
         assert!(!html.contains("orders-table"), "no list run without the filter");
         assert!(html.contains("id=\"from\" name=\"from\" type=\"date\" value=\"2025-13-45\" aria-invalid=\"true\""));
-        let (status, html) = c.page("/portal/orders?min=500&max=100&to=2025-01-01&from=2025-02-01").await;
+        let (status, html) = c
+            .page("/portal/orders?min=500&max=100&to=2025-01-01&from=2025-02-01")
+            .await;
         assert_eq!(status, 400);
         assert!(html.contains("“Amount from” is larger than “Amount to”."));
         assert!(html.contains("The “to” date is before the “from” date."));
@@ -58,7 +60,8 @@ async fn invalid_filter_input_is_explained_not_ignored() {
         assert_eq!(html.matches("is not one Kassa knows").count(), 2);
         assert!(html.contains("from 1 to 90"));
         // In the user's language.
-        c.post_form("/portal/language", &[("lang", "sv"), ("next", "/portal/orders")]).await;
+        c.post_form("/portal/language", &[("lang", "sv"), ("next", "/portal/orders")])
+            .await;
         let (_, html) = c.page("/portal/orders?min=abc").await;
         assert!(html.contains("Belopp från: ”abc” är inget belopp"), "{html}");
         let (status, _) = c.page("/portal/orders?min=100,50").await;
@@ -128,10 +131,17 @@ async fn bulk_capture_asks_first_then_shows_a_result_page() {
         let a = api.authorized_order(&sample_order()).await;
         let b = api.authorized_order(&sample_order()).await;
         let cancelled = api.authorized_order(&sample_order()).await;
-        assert_eq!(api.om(reqwest::Method::POST, &cancelled, "cancel", None).await.status(), 204);
+        assert_eq!(
+            api.om(reqwest::Method::POST, &cancelled, "cancel", None).await.status(),
+            204
+        );
         let c = app.signed_in("admin@demo.kassa.test").await;
         c.page("/portal/orders").await;
-        let selection = [("order", a.as_str()), ("order", b.as_str()), ("order", cancelled.as_str())];
+        let selection = [
+            ("order", a.as_str()),
+            ("order", b.as_str()),
+            ("order", cancelled.as_str()),
+        ];
         let res = c.post_form("/portal/orders/bulk-capture", &selection).await;
         assert_eq!(res.status(), 200);
         let question = res.text().await.unwrap();

@@ -47,7 +47,9 @@ fn selected_ids(raw: &[u8]) -> Result<(Vec<String>, bool), WebError> {
 async fn capturable(state: &AppState, member: &Member, ids: &[String]) -> Result<Vec<(OrderRowView, i64)>, WebError> {
     let mut out = Vec::new();
     for id in ids {
-        let Some(row) = state.db.order_by_id(id).await? else { continue };
+        let Some(row) = state.db.order_by_id(id).await? else {
+            continue;
+        };
         if row.store_id != member.store.store_id {
             continue;
         }
@@ -98,10 +100,7 @@ pub(crate) async fn bulk_capture(
             .join(" + ");
         let count = orders.len().to_string();
         return Ok(render(&BulkTemplate {
-            question: lang.t_args(
-                "orders-bulk-question",
-                &[("count", count), ("total", total.clone())],
-            ),
+            question: lang.t_args("orders-bulk-question", &[("count", count), ("total", total.clone())]),
             confirm_label: lang.t_args("orders-bulk-confirm", &[("total", total)]),
             selected: orders
                 .into_iter()

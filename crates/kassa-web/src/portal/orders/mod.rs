@@ -464,7 +464,10 @@ pub(crate) async fn export(
     member: Member,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, WebError> {
-    let problems = q.problems(Lang::from_code(&member.user.language).unwrap_or(Lang::En), &member.user.timezone);
+    let problems = q.problems(
+        Lang::from_code(&member.user.language).unwrap_or(Lang::En),
+        &member.user.timezone,
+    );
     if !problems.is_empty() {
         return Err(WebError::BadRequest(problems.messages.join(" ")));
     }
