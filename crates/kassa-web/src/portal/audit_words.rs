@@ -11,22 +11,24 @@ fn role_name(lang: Lang, code: &str) -> String {
     }
 }
 
-/// A known code as words (`status`, sign-in `method`), or the code itself when it is not.
-fn coded(lang: Lang, prefix: &str, code: &str) -> String {
-    const KNOWN: &[&str] = &[
-        "user-status-active",
-        "user-status-invited",
-        "user-status-deactivated",
-        "user-status-expired",
-        "audit-method-password",
-        "audit-method-magic-link",
-        "audit-method-invitation",
-    ];
-    let key = format!("{prefix}-{}", code.replace('_', "-"));
-    if KNOWN.contains(&key.as_str()) {
-        lang.t(&key)
-    } else {
-        code.to_owned()
+const STATUSES: &[(&str, &str)] = &[
+    ("active", "user-status-active"),
+    ("invited", "user-status-invited"),
+    ("deactivated", "user-status-deactivated"),
+    ("expired", "user-status-expired"),
+];
+
+const METHODS: &[(&str, &str)] = &[
+    ("password", "audit-method-password"),
+    ("magic_link", "audit-method-magic-link"),
+    ("invitation", "audit-method-invitation"),
+];
+
+/// A known code as words (a status, a sign-in method), or the code itself when it is not.
+fn coded(lang: Lang, names: &[(&str, &str)], code: &str) -> String {
+    match names.iter().find(|(c, _)| *c == code) {
+        Some((_, key)) => lang.t(key),
+        None => code.to_owned(),
     }
 }
 
@@ -45,8 +47,8 @@ fn one(lang: Lang, key: &str, value: &Value) -> String {
         "phone" => (lang.t("field-phone"), plain(value)),
         "timezone" => (lang.t("field-timezone"), plain(value)),
         "role" => (lang.t("audit-field-role"), role_name(lang, &plain(value))),
-        "status" => (lang.t("audit-field-status"), coded(lang, "user-status", &plain(value))),
-        "method" => (lang.t("audit-field-method"), coded(lang, "audit-method", &plain(value))),
+        "status" => (lang.t("audit-field-status"), coded(lang, STATUSES, &plain(value))),
+        "method" => (lang.t("audit-field-method"), coded(lang, METHODS, &plain(value))),
         "two_factor" => (
             lang.t("audit-field-two-factor"),
             lang.t(if value.as_bool() == Some(true) {
