@@ -103,6 +103,8 @@ struct AccountTemplate {
     theme: String,
     last_sign_in: String,
     company: Option<MerchantRow>,
+    /// The company's country in words.
+    company_country: String,
     profile_error: Option<String>,
     password_error: Option<String>,
     two_factor_on: bool,
@@ -142,6 +144,10 @@ async fn account_page(
         .unwrap_or_default();
     let failed = profile_error.is_some() || password_error.is_some();
     let timezones = super::timezones::zone_groups(page.lang, &member.user.timezone);
+    let company_country = company
+        .as_ref()
+        .map(|m| crate::names::country_name(page.lang, &m.country))
+        .unwrap_or_default();
     let mut res = render(&AccountTemplate {
         page,
         name: member.user.name.clone(),
@@ -151,6 +157,7 @@ async fn account_page(
         theme: member.user.theme.clone(),
         last_sign_in,
         company,
+        company_country,
         profile_error,
         password_error,
         two_factor_on: member.user.totp_secret.is_some(),

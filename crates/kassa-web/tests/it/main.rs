@@ -2,6 +2,7 @@
 //! per test, a fresh database per test, on SQLite and PostgreSQL both.
 
 mod account_security;
+mod account_words;
 mod api;
 mod browser;
 mod browser_axe;
