@@ -50,3 +50,28 @@ async fn a_completed_checkout_shows_in_todays_sales_bar() {
     })
     .await;
 }
+
+/// The demo's orders were made now and then moved back in time: the chart counts each on the
+/// day it now has (it was empty on the demo before).
+#[tokio::test]
+async fn the_demo_store_has_sales_spread_over_the_month() {
+    on_each_backend(|app| async move {
+        kassa_web::demo::seed_orders(app.db(), 80).await.unwrap();
+        let portal = app.signed_in("admin@demo.kassa.test").await;
+        let (_, html) = portal.page("/portal").await;
+        assert!(!html.contains("id=\"sales-empty\""), "the demo has sales");
+        let days: Vec<&str> = html
+            .split("<tr data-day=\"")
+            .skip(1)
+            .map(|row| &row[..10])
+            .collect();
+        let counts: i64 = html
+            .split("data-count>")
+            .skip(1)
+            .map(|c| c[..c.find('<').unwrap()].parse::<i64>().unwrap())
+            .sum();
+        assert!(days.len() >= 5, "sales on many days, not all today: {days:?}");
+        assert!(counts >= days.len() as i64);
+    })
+    .await;
+}
