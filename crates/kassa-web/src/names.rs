@@ -71,7 +71,11 @@ mod tests {
         assert_eq!(shipping_method_name(Lang::En, "PickUpPoint"), "Pick-up point");
         assert_eq!(shipping_method_name(Lang::Fi, "Home"), "Kotiinkuljetus");
         for (code, _) in crate::api::model::SHIPPING_METHODS.iter().map(|m| (m, ())) {
-            assert_ne!(&shipping_method_name(Lang::Nl, code), code, "every Kustom method has a name");
+            assert_ne!(
+                &shipping_method_name(Lang::Nl, code),
+                code,
+                "every Kustom method has a name"
+            );
         }
     }
 }

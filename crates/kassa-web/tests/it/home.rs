@@ -60,11 +60,7 @@ async fn the_demo_store_has_sales_spread_over_the_month() {
         let portal = app.signed_in("admin@demo.kassa.test").await;
         let (_, html) = portal.page("/portal").await;
         assert!(!html.contains("id=\"sales-empty\""), "the demo has sales");
-        let days: Vec<&str> = html
-            .split("<tr data-day=\"")
-            .skip(1)
-            .map(|row| &row[..10])
-            .collect();
+        let days: Vec<&str> = html.split("<tr data-day=\"").skip(1).map(|row| &row[..10]).collect();
         let counts: i64 = html
             .split("data-count>")
             .skip(1)
