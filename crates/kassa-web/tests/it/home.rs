@@ -71,3 +71,30 @@ async fn the_demo_store_has_sales_spread_over_the_month() {
     })
     .await;
 }
+
+/// The same checkout completed by many requests at once is one sale, counted once.
+#[tokio::test]
+async fn a_checkout_completed_by_many_requests_at_once_counts_once() {
+    on_each_backend(|app| async move {
+        let api = app.api("M100001").await;
+        let created: serde_json::Value = api.create_checkout(&sample_order()).await.json().await.unwrap();
+        let id = created["order_id"].as_str().unwrap().to_owned();
+        let tries = 200;
+        let tasks: Vec<_> = (0..tries)
+            .map(|_| {
+                let (api, id) = (api.clone(), id.clone());
+                tokio::spawn(async move { api.complete(&id, None).await.status().as_u16() })
+            })
+            .collect();
+        let mut done = 0;
+        for t in tasks {
+            done += (t.await.unwrap() == 200) as usize;
+        }
+        assert_eq!(done, 1, "one completion of {tries}");
+        let portal = app.signed_in("admin@demo.kassa.test").await;
+        let (_, html) = portal.page("/portal").await;
+        let (count, amount) = today_row(&html).expect("today's row");
+        assert_eq!((count.as_str(), amount.as_str()), ("1", "SEK\u{a0}600.00"));
+    })
+    .await;
+}
