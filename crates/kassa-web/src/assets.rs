@@ -14,6 +14,16 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
         include_str!("../static/app.js"),
     ),
+    (
+        "checkout.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../static/checkout.js"),
+    ),
+    (
+        "checkout-frame.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../static/checkout-frame.js"),
+    ),
     ("favicon.svg", "image/svg+xml", include_str!("../static/favicon.svg")),
     ("flags/gb.svg", "image/svg+xml", include_str!("../static/flags/gb.svg")),
     ("flags/se.svg", "image/svg+xml", include_str!("../static/flags/se.svg")),

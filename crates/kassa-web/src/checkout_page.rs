@@ -310,8 +310,9 @@ async fn confirm(
     }
     let lang = Lang::from_code(&row.locale).unwrap_or(Lang::En);
     let fail = |key: &str| Some(lang.t(key));
-    if form.email.trim().is_empty() || form.given_name.trim().is_empty() || form.family_name.trim().is_empty() {
-        return with_status(page(&state, &row, form, fail("checkout-error-required")).await);
+    let problems = shopper_problems(lang, &form);
+    if !problems.is_empty() {
+        return with_status(page(&state, &row, form, Some(problems.join(" "))).await);
     }
     let method = match form.payment_method.as_str() {
         "CARD" | "PAY_IN_X" | "INVOICE" => form.payment_method.clone(),
@@ -358,10 +359,47 @@ async fn confirm(
             }
         }
         Err(e) => {
-            let message = e.messages.join(" ");
-            with_status(page(&state, &row, form, Some(message)).await)
+            // The API's words (field paths, English) are for developers: the shopper reads
+            // what happened in their own language; the log keeps the details.
+            tracing::info!(order_id = %order_id, code = e.code, messages = ?e.messages, "hosted checkout refused");
+            let key = match e.code {
+                "READ_ONLY_ORDER" => "checkout-error-closed",
+                "BAD_VALUE" => "checkout-error-details",
+                _ => "checkout-error-general",
+            };
+            with_status(page(&state, &row, form, fail(key)).await)
         }
     }
+}
+
+/// The shopper's details checked as the order will check them, one translated sentence per
+/// problem that names the field by its label, never by its API name.
+fn shopper_problems(lang: Lang, form: &ShopperForm) -> Vec<String> {
+    let mut problems = Vec::new();
+    if form.email.trim().is_empty() || form.given_name.trim().is_empty() || form.family_name.trim().is_empty() {
+        problems.push(lang.t("checkout-error-required"));
+    } else if kassa_core::account::Email::parse(form.email.trim()).is_err() {
+        problems.push(lang.t("checkout-error-email"));
+    }
+    let fields = [
+        ("email", "field-email", &form.email),
+        ("given_name", "checkout-given-name", &form.given_name),
+        ("family_name", "checkout-family-name", &form.family_name),
+        ("street_address", "checkout-street", &form.street_address),
+        ("postal_code", "checkout-postal-code", &form.postal_code),
+        ("city", "checkout-city", &form.city),
+        ("phone", "field-phone", &form.phone),
+    ];
+    for (key, label, value) in fields {
+        let max = crate::api::model::address_field_limit(key).unwrap_or(usize::MAX);
+        if value.trim().chars().count() > max {
+            problems.push(lang.t_args(
+                "checkout-error-too-long",
+                &[("field", lang.t(label)), ("max", max.to_string())],
+            ));
+        }
+    }
+    problems
 }
 
 fn with_status(mut res: Response) -> Response {

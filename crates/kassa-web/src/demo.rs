@@ -300,6 +300,9 @@ pub async fn seed_orders(db: &Db, count: usize) -> Result<usize, WebError> {
         db.shift_order_history(&id, age_days * DAY + dice.roll(DAY as u64) as i64)
             .await?;
     }
+    // Each sale was counted today when it completed; moved back in time, it is recounted
+    // on the day it now has.
+    db.rebuild_daily_sales(PLAYGROUND_STORE).await?;
     Ok(count)
 }
 

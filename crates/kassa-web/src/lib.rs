@@ -10,6 +10,8 @@ mod error;
 pub mod i18n;
 pub mod jobs;
 pub mod mail;
+// Country and shipping-method names (issue 9, job "ux").
+pub mod names;
 mod ops;
 pub mod orders;
 pub mod password;

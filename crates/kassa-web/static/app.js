@@ -142,3 +142,23 @@ if (stretchedCharts.length && "ResizeObserver" in window) {
   });
   for (const svg of stretchedCharts) observer.observe(svg);
 }
+
+// ---- issue 9, job "ux" ----
+// "Select all" for a list's checkboxes: <input type="checkbox" data-select-all="NAME" hidden>
+// ticks every box named NAME in its form. Hidden without this script, where it could do nothing.
+for (const all of document.querySelectorAll("input[data-select-all]")) {
+  const boxes = () => [...(all.form?.querySelectorAll(`input[type=checkbox][name="${all.dataset.selectAll}"]`) ?? [])];
+  if (boxes().length === 0) continue;
+  all.hidden = false;
+  const sync = () => {
+    const ticked = boxes().filter((b) => b.checked).length;
+    all.checked = ticked === boxes().length;
+    all.indeterminate = ticked > 0 && ticked < boxes().length;
+  };
+  all.addEventListener("change", () => {
+    for (const box of boxes()) box.checked = all.checked;
+  });
+  all.form?.addEventListener("change", (event) => {
+    if (event.target !== all) sync();
+  });
+}

@@ -501,3 +501,107 @@ audit-action-magic-link-requested = Login-link anmodet
 audit-action-two-factor-enabled = Totrinsgodkendelse slået til
 audit-action-two-factor-disabled = Totrinsgodkendelse slået fra
 audit-action-recovery-codes-replaced = Nye gendannelseskoder
+
+# ---- issue 9, job "ux": Home sales chart ----
+home-sales-none = Intet salg de seneste 30 dage endnu. Hvert gennemført køb vises her den dag, det blev foretaget.
+home-sales-all-orders = Se alle ordrer
+home-sales-chart = Salg pr. dag,
+home-sales-table = Salg pr. dag som tabel
+home-sales-day = Dag (UTC)
+home-sales-orders = Køb
+home-sales-amount = Salg
+
+# ---- issue 9, job "ux": hosted checkout messages ----
+checkout-error-email = E-mailadressen ser ikke rigtig ud. Skriv den som navn@eksempel.dk.
+checkout-error-too-long = { $field } er for lang: brug højst { $max } tegn.
+checkout-error-closed = Dette køb er allerede gennemført eller er lukket. Gå tilbage til butikken for at starte forfra.
+checkout-error-details = Nogle af dine oplysninger kunne ikke godkendes. Kontrollér dem, og prøv igen.
+checkout-error-general = Købet kunne ikke gennemføres. Prøv igen om lidt.
+
+# ---- issue 9, job "ux": order list filters, pages and bulk capture ----
+orders-status-uncaptured = Endnu ikke hævet (godkendt eller delvist hævet)
+orders-expiring = Godkendelsen udløber
+orders-expiring-within = Inden for { $days } dage
+orders-invalid-title = Listen vises ikke, fordi nogle filtre ikke kan bruges:
+orders-invalid-date = { $field }: »{ $value }« er ikke en dato. Skriv den som ÅÅÅÅ-MM-DD, for eksempel 2025-03-31.
+orders-invalid-date-order = Til-datoen er før fra-datoen.
+orders-invalid-amount = { $field }: »{ $value }« er ikke et beløb. Skriv det som 1250 eller 1250,50.
+orders-invalid-amount-order = »Beløb fra« er større end »Beløb til«.
+orders-invalid-status = Status i linket er ukendt for Kassa. Vælg en fra listen.
+orders-invalid-method = Betalingsmetoden i linket er ukendt for Kassa. Vælg en fra listen.
+orders-invalid-expiring = Tidsvinduet skal være et antal dage fra 1 til 90.
+orders-count = Fundne ordrer: { $count }
+orders-count-range = Ordre { $first }–{ $last } af { $total }
+orders-count-more = Ordre { $first }–{ $last } af flere end { $total }
+orders-previous = Forrige side
+orders-select-all = Vælg alle ordrer på denne side
+orders-bulk-question = Hæve disse ordrer fuldt ud? Ordrer: { $count }. I alt: { $total }.
+orders-bulk-confirm = Hæv { $total }
+orders-bulk-amount = At hæve
+orders-bulk-cancel = Tilbage uden at hæve
+
+# ---- issue 9, job "ux": invitation ----
+home-notice-activated = Din konto er klar, og du er logget ind. Velkommen til Kassa!
+
+# ---- issue 9, job "ux": time-zone picker ----
+timezone-common = Almindelige tidszoner
+timezone-region-africa = Afrika
+timezone-region-america = Amerika
+timezone-region-antarctica = Antarktis
+timezone-region-asia = Asien
+timezone-region-atlantic = Atlanterhavet
+timezone-region-australia = Australien
+timezone-region-europe = Europa
+timezone-region-indian = Det Indiske Ocean
+timezone-region-pacific = Stillehavet
+
+# ---- issue 9, job "ux": audit entries in words ----
+audit-field-role = Rolle
+audit-field-status = Status
+audit-field-method = Logget ind med
+audit-field-two-factor = Totrinslogin
+audit-field-recovery-left = Gendannelseskoder tilbage
+audit-field-expires = Adgang til og med
+audit-field-access = Adgang
+audit-field-stores = Butikker
+audit-on = Til
+audit-off = Fra
+audit-no-end = Ingen slutdato
+audit-method-password = Adgangskode
+audit-method-magic-link = Loginlink
+audit-method-invitation = Accepteret invitation
+
+# ---- issue 9, job "ux": countries and shipping methods in words ----
+country-se = Sverige
+country-no = Norge
+country-fi = Finland
+country-dk = Danmark
+country-de = Tyskland
+country-at = Østrig
+country-nl = Nederlandene
+country-be = Belgien
+country-ch = Schweiz
+country-gb = Storbritannien
+country-ie = Irland
+country-us = USA
+country-fr = Frankrig
+country-es = Spanien
+country-it = Italien
+country-pl = Polen
+country-pt = Portugal
+country-cz = Tjekkiet
+country-ca = Canada
+country-au = Australien
+shipping-method-pickupstore = Afhentes i butik
+shipping-method-home = Levering til døren
+shipping-method-boxreg = Pakkeboks (anbefalet)
+shipping-method-boxunreg = Pakkeboks
+shipping-method-pickuppoint = Udleveringssted
+shipping-method-own = Butikkens egen levering
+shipping-method-postal = Post
+shipping-method-dhlpackstation = DHL Packstation
+shipping-method-digital = Digital levering
+shipping-method-undefined = Ikke angivet
+shipping-method-pickupwarehouse = Afhentes på lager
+shipping-method-clickcollect = Klik og hent
+shipping-method-palletdelivery = Pallelevering

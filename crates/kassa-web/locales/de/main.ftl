@@ -501,3 +501,107 @@ audit-action-magic-link-requested = Anmeldelink angefordert
 audit-action-two-factor-enabled = Zwei-Faktor eingeschaltet
 audit-action-two-factor-disabled = Zwei-Faktor ausgeschaltet
 audit-action-recovery-codes-replaced = Neue Wiederherstellungscodes
+
+# ---- issue 9, job "ux": Home sales chart ----
+home-sales-none = In den letzten 30 Tagen noch keine Verkäufe. Jeder abgeschlossene Kauf erscheint hier an dem Tag, an dem er getätigt wurde.
+home-sales-all-orders = Alle Bestellungen ansehen
+home-sales-chart = Umsatz pro Tag,
+home-sales-table = Umsatz pro Tag als Tabelle
+home-sales-day = Tag (UTC)
+home-sales-orders = Käufe
+home-sales-amount = Umsatz
+
+# ---- issue 9, job "ux": hosted checkout messages ----
+checkout-error-email = Die E-Mail-Adresse sieht nicht richtig aus. Schreiben Sie sie wie name@beispiel.de.
+checkout-error-too-long = { $field } ist zu lang: höchstens { $max } Zeichen.
+checkout-error-closed = Dieser Bezahlvorgang ist bereits abgeschlossen oder wurde geschlossen. Kehren Sie zum Shop zurück, um neu zu beginnen.
+checkout-error-details = Einige Ihrer Angaben konnten nicht angenommen werden. Prüfen Sie sie und versuchen Sie es erneut.
+checkout-error-general = Der Kauf konnte nicht abgeschlossen werden. Versuchen Sie es gleich noch einmal.
+
+# ---- issue 9, job "ux": order list filters, pages and bulk capture ----
+orders-status-uncaptured = Noch nicht belastet (autorisiert oder teilweise belastet)
+orders-expiring = Autorisierung endet
+orders-expiring-within = Innerhalb von { $days } Tagen
+orders-invalid-title = Die Liste wird nicht angezeigt, weil einige Filter nicht verwendet werden können:
+orders-invalid-date = { $field }: „{ $value }“ ist kein Datum. Schreiben Sie es als JJJJ-MM-TT, zum Beispiel 2025-03-31.
+orders-invalid-date-order = Das Bis-Datum liegt vor dem Von-Datum.
+orders-invalid-amount = { $field }: „{ $value }“ ist kein Betrag. Schreiben Sie ihn wie 1250 oder 1250,50.
+orders-invalid-amount-order = „Betrag von“ ist größer als „Betrag bis“.
+orders-invalid-status = Der Status im Link ist Kassa nicht bekannt. Wählen Sie einen aus der Liste.
+orders-invalid-method = Die Zahlungsart im Link ist Kassa nicht bekannt. Wählen Sie eine aus der Liste.
+orders-invalid-expiring = Der Zeitraum muss eine Anzahl Tage von 1 bis 90 sein.
+orders-count = Gefundene Bestellungen: { $count }
+orders-count-range = Bestellungen { $first }–{ $last } von { $total }
+orders-count-more = Bestellungen { $first }–{ $last } von mehr als { $total }
+orders-previous = Vorherige Seite
+orders-select-all = Alle Bestellungen auf dieser Seite auswählen
+orders-bulk-question = Diese Bestellungen vollständig belasten? Bestellungen: { $count }. Gesamt: { $total }.
+orders-bulk-confirm = { $total } belasten
+orders-bulk-amount = Zu belasten
+orders-bulk-cancel = Zurück, ohne zu belasten
+
+# ---- issue 9, job "ux": invitation ----
+home-notice-activated = Ihr Konto ist bereit und Sie sind angemeldet. Willkommen bei Kassa!
+
+# ---- issue 9, job "ux": time-zone picker ----
+timezone-common = Häufige Zeitzonen
+timezone-region-africa = Afrika
+timezone-region-america = Amerika
+timezone-region-antarctica = Antarktis
+timezone-region-asia = Asien
+timezone-region-atlantic = Atlantik
+timezone-region-australia = Australien
+timezone-region-europe = Europa
+timezone-region-indian = Indischer Ozean
+timezone-region-pacific = Pazifik
+
+# ---- issue 9, job "ux": audit entries in words ----
+audit-field-role = Rolle
+audit-field-status = Status
+audit-field-method = Angemeldet mit
+audit-field-two-factor = Zwei-Faktor-Anmeldung
+audit-field-recovery-left = Verbleibende Wiederherstellungscodes
+audit-field-expires = Zugang bis
+audit-field-access = Zugang
+audit-field-stores = Shops
+audit-on = An
+audit-off = Aus
+audit-no-end = Kein Enddatum
+audit-method-password = Passwort
+audit-method-magic-link = Anmeldelink
+audit-method-invitation = Angenommene Einladung
+
+# ---- issue 9, job "ux": countries and shipping methods in words ----
+country-se = Schweden
+country-no = Norwegen
+country-fi = Finnland
+country-dk = Dänemark
+country-de = Deutschland
+country-at = Österreich
+country-nl = Niederlande
+country-be = Belgien
+country-ch = Schweiz
+country-gb = Vereinigtes Königreich
+country-ie = Irland
+country-us = Vereinigte Staaten
+country-fr = Frankreich
+country-es = Spanien
+country-it = Italien
+country-pl = Polen
+country-pt = Portugal
+country-cz = Tschechien
+country-ca = Kanada
+country-au = Australien
+shipping-method-pickupstore = Abholung im Geschäft
+shipping-method-home = Lieferung nach Hause
+shipping-method-boxreg = Paketbox (eingeschrieben)
+shipping-method-boxunreg = Paketbox
+shipping-method-pickuppoint = Abholstation
+shipping-method-own = Eigene Lieferung des Händlers
+shipping-method-postal = Post
+shipping-method-dhlpackstation = DHL Packstation
+shipping-method-digital = Digitale Lieferung
+shipping-method-undefined = Nicht angegeben
+shipping-method-pickupwarehouse = Abholung im Lager
+shipping-method-clickcollect = Click & Collect
+shipping-method-palletdelivery = Palettenlieferung

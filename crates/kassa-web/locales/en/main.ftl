@@ -501,3 +501,107 @@ audit-action-magic-link-requested = Sign-in link requested
 audit-action-two-factor-enabled = Two-factor turned on
 audit-action-two-factor-disabled = Two-factor turned off
 audit-action-recovery-codes-replaced = New recovery codes
+
+# ---- issue 9, job "ux": Home sales chart ----
+home-sales-none = No sales in the last 30 days yet. Each completed purchase shows here on the day it was made.
+home-sales-all-orders = See all orders
+home-sales-chart = Sales per day,
+home-sales-table = Sales per day as a table
+home-sales-day = Day (UTC)
+home-sales-orders = Purchases
+home-sales-amount = Sales
+
+# ---- issue 9, job "ux": hosted checkout messages ----
+checkout-error-email = The email address does not look right. Write it like name@example.com.
+checkout-error-too-long = { $field } is too long: use at most { $max } characters.
+checkout-error-closed = This checkout is already finished or has closed. Go back to the shop to start again.
+checkout-error-details = Some of your details could not be accepted. Check them and try again.
+checkout-error-general = The purchase could not be completed. Try again in a moment.
+
+# ---- issue 9, job "ux": order list filters, pages and bulk capture ----
+orders-status-uncaptured = Not yet captured (authorized or part captured)
+orders-expiring = Authorization ends
+orders-expiring-within = Within { $days } days
+orders-invalid-title = The list is not shown because some filters cannot be used:
+orders-invalid-date = { $field }: “{ $value }” is not a date. Write it as YYYY-MM-DD, for example 2025-03-31.
+orders-invalid-date-order = The “to” date is before the “from” date.
+orders-invalid-amount = { $field }: “{ $value }” is not an amount. Write it like 1250 or 1250.50.
+orders-invalid-amount-order = “Amount from” is larger than “Amount to”.
+orders-invalid-status = The status in the link is not one Kassa knows. Choose one from the list.
+orders-invalid-method = The payment method in the link is not one Kassa knows. Choose one from the list.
+orders-invalid-expiring = The expiry window must be a number of days from 1 to 90.
+orders-count = Orders found: { $count }
+orders-count-range = Orders { $first }–{ $last } of { $total }
+orders-count-more = Orders { $first }–{ $last } of more than { $total }
+orders-previous = Previous page
+orders-select-all = Select all orders on this page
+orders-bulk-question = Capture these orders in full? Orders: { $count }. Total: { $total }.
+orders-bulk-confirm = Capture { $total }
+orders-bulk-amount = To capture
+orders-bulk-cancel = Back without capturing
+
+# ---- issue 9, job "ux": invitation ----
+home-notice-activated = Your account is ready and you are signed in. Welcome to Kassa!
+
+# ---- issue 9, job "ux": time-zone picker ----
+timezone-common = Common time zones
+timezone-region-africa = Africa
+timezone-region-america = Americas
+timezone-region-antarctica = Antarctica
+timezone-region-asia = Asia
+timezone-region-atlantic = Atlantic
+timezone-region-australia = Australia
+timezone-region-europe = Europe
+timezone-region-indian = Indian Ocean
+timezone-region-pacific = Pacific
+
+# ---- issue 9, job "ux": audit entries in words ----
+audit-field-role = Role
+audit-field-status = Status
+audit-field-method = Signed in with
+audit-field-two-factor = Two-factor sign-in
+audit-field-recovery-left = Recovery codes left
+audit-field-expires = Access until
+audit-field-access = Access
+audit-field-stores = Stores
+audit-on = On
+audit-off = Off
+audit-no-end = No end date
+audit-method-password = Password
+audit-method-magic-link = Sign-in link
+audit-method-invitation = Accepted invitation
+
+# ---- issue 9, job "ux": countries and shipping methods in words ----
+country-se = Sweden
+country-no = Norway
+country-fi = Finland
+country-dk = Denmark
+country-de = Germany
+country-at = Austria
+country-nl = Netherlands
+country-be = Belgium
+country-ch = Switzerland
+country-gb = United Kingdom
+country-ie = Ireland
+country-us = United States
+country-fr = France
+country-es = Spain
+country-it = Italy
+country-pl = Poland
+country-pt = Portugal
+country-cz = Czechia
+country-ca = Canada
+country-au = Australia
+shipping-method-pickupstore = Pick-up in store
+shipping-method-home = Home delivery
+shipping-method-boxreg = Parcel box (registered)
+shipping-method-boxunreg = Parcel box
+shipping-method-pickuppoint = Pick-up point
+shipping-method-own = Merchant's own delivery
+shipping-method-postal = Post
+shipping-method-dhlpackstation = DHL Packstation
+shipping-method-digital = Digital delivery
+shipping-method-undefined = Not stated
+shipping-method-pickupwarehouse = Pick-up at warehouse
+shipping-method-clickcollect = Click and collect
+shipping-method-palletdelivery = Pallet delivery

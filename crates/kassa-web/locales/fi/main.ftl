@@ -501,3 +501,107 @@ audit-action-magic-link-requested = Kirjautumislinkkiä pyydetty
 audit-action-two-factor-enabled = Kaksivaiheinen otettu käyttöön
 audit-action-two-factor-disabled = Kaksivaiheinen poistettu käytöstä
 audit-action-recovery-codes-replaced = Uudet varakoodit
+
+# ---- issue 9, job "ux": Home sales chart ----
+home-sales-none = Ei vielä myyntiä viimeisten 30 päivän ajalta. Jokainen valmis osto näkyy täällä sinä päivänä, jona se tehtiin.
+home-sales-all-orders = Näytä kaikki tilaukset
+home-sales-chart = Myynti päivittäin,
+home-sales-table = Päivittäinen myynti taulukkona
+home-sales-day = Päivä (UTC)
+home-sales-orders = Ostot
+home-sales-amount = Myynti
+
+# ---- issue 9, job "ux": hosted checkout messages ----
+checkout-error-email = Sähköpostiosoite ei näytä oikealta. Kirjoita se muodossa nimi@esimerkki.fi.
+checkout-error-too-long = { $field } on liian pitkä: enintään { $max } merkkiä.
+checkout-error-closed = Tämä kassa on jo valmis tai suljettu. Palaa kauppaan ja aloita alusta.
+checkout-error-details = Joitakin tietojasi ei voitu hyväksyä. Tarkista ne ja yritä uudelleen.
+checkout-error-general = Ostoa ei voitu viedä loppuun. Yritä hetken kuluttua uudelleen.
+
+# ---- issue 9, job "ux": order list filters, pages and bulk capture ----
+orders-status-uncaptured = Veloittamatta (hyväksytyt tai osittain veloitetut)
+orders-expiring = Hyväksyntä päättyy
+orders-expiring-within = { $days } päivän sisällä
+orders-invalid-title = Luetteloa ei näytetä, koska joitakin suodattimia ei voi käyttää:
+orders-invalid-date = { $field }: ”{ $value }” ei ole päivämäärä. Kirjoita se muodossa VVVV-KK-PP, esimerkiksi 2025-03-31.
+orders-invalid-date-order = Loppupäivä on ennen alkupäivää.
+orders-invalid-amount = { $field }: ”{ $value }” ei ole summa. Kirjoita se muodossa 1250 tai 1250,50.
+orders-invalid-amount-order = ”Summa alkaen” on suurempi kuin ”Summa enintään”.
+orders-invalid-status = Linkin tila on Kassalle tuntematon. Valitse tila luettelosta.
+orders-invalid-method = Linkin maksutapa on Kassalle tuntematon. Valitse maksutapa luettelosta.
+orders-invalid-expiring = Aikaikkunan on oltava 1–90 päivää.
+orders-count = Löydetyt tilaukset: { $count }
+orders-count-range = Tilaukset { $first }–{ $last } / { $total }
+orders-count-more = Tilaukset { $first }–{ $last } / yli { $total }
+orders-previous = Edellinen sivu
+orders-select-all = Valitse kaikki tämän sivun tilaukset
+orders-bulk-question = Veloitetaanko nämä tilaukset kokonaan? Tilauksia: { $count }. Yhteensä: { $total }.
+orders-bulk-confirm = Veloita { $total }
+orders-bulk-amount = Veloitettava
+orders-bulk-cancel = Takaisin veloittamatta
+
+# ---- issue 9, job "ux": invitation ----
+home-notice-activated = Tilisi on valmis ja olet kirjautunut sisään. Tervetuloa Kassaan!
+
+# ---- issue 9, job "ux": time-zone picker ----
+timezone-common = Yleiset aikavyöhykkeet
+timezone-region-africa = Afrikka
+timezone-region-america = Amerikka
+timezone-region-antarctica = Etelämanner
+timezone-region-asia = Aasia
+timezone-region-atlantic = Atlantti
+timezone-region-australia = Australia
+timezone-region-europe = Eurooppa
+timezone-region-indian = Intian valtameri
+timezone-region-pacific = Tyynimeri
+
+# ---- issue 9, job "ux": audit entries in words ----
+audit-field-role = Rooli
+audit-field-status = Tila
+audit-field-method = Kirjautumistapa
+audit-field-two-factor = Kaksivaiheinen kirjautuminen
+audit-field-recovery-left = Palautuskoodeja jäljellä
+audit-field-expires = Käyttöoikeus asti
+audit-field-access = Käyttöoikeus
+audit-field-stores = Kaupat
+audit-on = Käytössä
+audit-off = Pois käytöstä
+audit-no-end = Ei päättymispäivää
+audit-method-password = Salasana
+audit-method-magic-link = Kirjautumislinkki
+audit-method-invitation = Hyväksytty kutsu
+
+# ---- issue 9, job "ux": countries and shipping methods in words ----
+country-se = Ruotsi
+country-no = Norja
+country-fi = Suomi
+country-dk = Tanska
+country-de = Saksa
+country-at = Itävalta
+country-nl = Alankomaat
+country-be = Belgia
+country-ch = Sveitsi
+country-gb = Yhdistynyt kuningaskunta
+country-ie = Irlanti
+country-us = Yhdysvallat
+country-fr = Ranska
+country-es = Espanja
+country-it = Italia
+country-pl = Puola
+country-pt = Portugali
+country-cz = Tšekki
+country-ca = Kanada
+country-au = Australia
+shipping-method-pickupstore = Nouto myymälästä
+shipping-method-home = Kotiinkuljetus
+shipping-method-boxreg = Pakettiautomaatti (kirjattu)
+shipping-method-boxunreg = Pakettiautomaatti
+shipping-method-pickuppoint = Noutopiste
+shipping-method-own = Kauppiaan oma toimitus
+shipping-method-postal = Posti
+shipping-method-dhlpackstation = DHL Packstation
+shipping-method-digital = Digitaalinen toimitus
+shipping-method-undefined = Ei ilmoitettu
+shipping-method-pickupwarehouse = Nouto varastolta
+shipping-method-clickcollect = Tilaa ja nouda
+shipping-method-palletdelivery = Lavatoimitus

@@ -501,3 +501,107 @@ audit-action-magic-link-requested = Innloggingslenke bedt om
 audit-action-two-factor-enabled = Tofaktor slått på
 audit-action-two-factor-disabled = Tofaktor slått av
 audit-action-recovery-codes-replaced = Nye reservekoder
+
+# ---- issue 9, job "ux": Home sales chart ----
+home-sales-none = Ingen salg de siste 30 dagene ennå. Hvert fullførte kjøp vises her den dagen det ble gjort.
+home-sales-all-orders = Se alle ordrer
+home-sales-chart = Salg per dag,
+home-sales-table = Salg per dag som tabell
+home-sales-day = Dag (UTC)
+home-sales-orders = Kjøp
+home-sales-amount = Salg
+
+# ---- issue 9, job "ux": hosted checkout messages ----
+checkout-error-email = E-postadressen ser ikke riktig ut. Skriv den som navn@eksempel.no.
+checkout-error-too-long = { $field } er for lang: bruk høyst { $max } tegn.
+checkout-error-closed = Dette kjøpet er allerede fullført eller er stengt. Gå tilbake til butikken for å begynne på nytt.
+checkout-error-details = Noen av opplysningene dine kunne ikke godtas. Kontroller dem og prøv igjen.
+checkout-error-general = Kjøpet kunne ikke fullføres. Prøv igjen om litt.
+
+# ---- issue 9, job "ux": order list filters, pages and bulk capture ----
+orders-status-uncaptured = Ikke belastet ennå (autorisert eller delvis belastet)
+orders-expiring = Autorisasjonen utløper
+orders-expiring-within = Innen { $days } dager
+orders-invalid-title = Listen vises ikke fordi noen filtre ikke kan brukes:
+orders-invalid-date = { $field }: «{ $value }» er ikke en dato. Skriv den som ÅÅÅÅ-MM-DD, for eksempel 2025-03-31.
+orders-invalid-date-order = Til-datoen er før fra-datoen.
+orders-invalid-amount = { $field }: «{ $value }» er ikke et beløp. Skriv det som 1250 eller 1250,50.
+orders-invalid-amount-order = «Beløp fra» er større enn «Beløp til».
+orders-invalid-status = Statusen i lenken er ukjent for Kassa. Velg en fra listen.
+orders-invalid-method = Betalingsmåten i lenken er ukjent for Kassa. Velg en fra listen.
+orders-invalid-expiring = Tidsvinduet må være et antall dager fra 1 til 90.
+orders-count = Ordrer funnet: { $count }
+orders-count-range = Ordre { $first }–{ $last } av { $total }
+orders-count-more = Ordre { $first }–{ $last } av flere enn { $total }
+orders-previous = Forrige side
+orders-select-all = Velg alle ordrer på denne siden
+orders-bulk-question = Belaste disse ordrene i sin helhet? Ordrer: { $count }. Totalt: { $total }.
+orders-bulk-confirm = Belast { $total }
+orders-bulk-amount = Å belaste
+orders-bulk-cancel = Tilbake uten å belaste
+
+# ---- issue 9, job "ux": invitation ----
+home-notice-activated = Kontoen din er klar, og du er logget inn. Velkommen til Kassa!
+
+# ---- issue 9, job "ux": time-zone picker ----
+timezone-common = Vanlige tidssoner
+timezone-region-africa = Afrika
+timezone-region-america = Amerika
+timezone-region-antarctica = Antarktis
+timezone-region-asia = Asia
+timezone-region-atlantic = Atlanterhavet
+timezone-region-australia = Australia
+timezone-region-europe = Europa
+timezone-region-indian = Indiahavet
+timezone-region-pacific = Stillehavet
+
+# ---- issue 9, job "ux": audit entries in words ----
+audit-field-role = Rolle
+audit-field-status = Status
+audit-field-method = Logget inn med
+audit-field-two-factor = Totrinnspålogging
+audit-field-recovery-left = Gjenopprettingskoder igjen
+audit-field-expires = Tilgang til og med
+audit-field-access = Tilgang
+audit-field-stores = Butikker
+audit-on = På
+audit-off = Av
+audit-no-end = Ingen sluttdato
+audit-method-password = Passord
+audit-method-magic-link = Påloggingslenke
+audit-method-invitation = Godtatt invitasjon
+
+# ---- issue 9, job "ux": countries and shipping methods in words ----
+country-se = Sverige
+country-no = Norge
+country-fi = Finland
+country-dk = Danmark
+country-de = Tyskland
+country-at = Østerrike
+country-nl = Nederland
+country-be = Belgia
+country-ch = Sveits
+country-gb = Storbritannia
+country-ie = Irland
+country-us = USA
+country-fr = Frankrike
+country-es = Spania
+country-it = Italia
+country-pl = Polen
+country-pt = Portugal
+country-cz = Tsjekkia
+country-ca = Canada
+country-au = Australia
+shipping-method-pickupstore = Hentes i butikk
+shipping-method-home = Hjemlevering
+shipping-method-boxreg = Pakkeboks (rekommandert)
+shipping-method-boxunreg = Pakkeboks
+shipping-method-pickuppoint = Hentested
+shipping-method-own = Butikkens egen levering
+shipping-method-postal = Post
+shipping-method-dhlpackstation = DHL Packstation
+shipping-method-digital = Digital levering
+shipping-method-undefined = Ikke oppgitt
+shipping-method-pickupwarehouse = Hentes på lager
+shipping-method-clickcollect = Klikk og hent
+shipping-method-palletdelivery = Pallelevering

@@ -501,3 +501,107 @@ audit-action-magic-link-requested = Inloglink aangevraagd
 audit-action-two-factor-enabled = Tweestapsverificatie aangezet
 audit-action-two-factor-disabled = Tweestapsverificatie uitgezet
 audit-action-recovery-codes-replaced = Nieuwe herstelcodes
+
+# ---- issue 9, job "ux": Home sales chart ----
+home-sales-none = Nog geen verkopen in de afgelopen 30 dagen. Elke afgeronde aankoop verschijnt hier op de dag waarop hij is gedaan.
+home-sales-all-orders = Alle bestellingen bekijken
+home-sales-chart = Verkopen per dag,
+home-sales-table = Verkopen per dag als tabel
+home-sales-day = Dag (UTC)
+home-sales-orders = Aankopen
+home-sales-amount = Verkopen
+
+# ---- issue 9, job "ux": hosted checkout messages ----
+checkout-error-email = Het e-mailadres lijkt niet te kloppen. Schrijf het als naam@voorbeeld.nl.
+checkout-error-too-long = { $field } is te lang: gebruik hoogstens { $max } tekens.
+checkout-error-closed = Deze betaling is al afgerond of gesloten. Ga terug naar de winkel om opnieuw te beginnen.
+checkout-error-details = Sommige van je gegevens konden niet worden geaccepteerd. Controleer ze en probeer het opnieuw.
+checkout-error-general = De aankoop kon niet worden afgerond. Probeer het zo opnieuw.
+
+# ---- issue 9, job "ux": order list filters, pages and bulk capture ----
+orders-status-uncaptured = Nog niet afgeschreven (geautoriseerd of deels afgeschreven)
+orders-expiring = Autorisatie verloopt
+orders-expiring-within = Binnen { $days } dagen
+orders-invalid-title = De lijst wordt niet getoond omdat sommige filters niet bruikbaar zijn:
+orders-invalid-date = { $field }: ‘{ $value }’ is geen datum. Schrijf het als JJJJ-MM-DD, bijvoorbeeld 2025-03-31.
+orders-invalid-date-order = De tot-datum ligt vóór de van-datum.
+orders-invalid-amount = { $field }: ‘{ $value }’ is geen bedrag. Schrijf het als 1250 of 1250,50.
+orders-invalid-amount-order = ‘Bedrag vanaf’ is groter dan ‘Bedrag tot’.
+orders-invalid-status = De status in de link is onbekend voor Kassa. Kies er een uit de lijst.
+orders-invalid-method = De betaalmethode in de link is onbekend voor Kassa. Kies er een uit de lijst.
+orders-invalid-expiring = De periode moet een aantal dagen van 1 tot 90 zijn.
+orders-count = Gevonden bestellingen: { $count }
+orders-count-range = Bestellingen { $first }–{ $last } van { $total }
+orders-count-more = Bestellingen { $first }–{ $last } van meer dan { $total }
+orders-previous = Vorige pagina
+orders-select-all = Alle bestellingen op deze pagina selecteren
+orders-bulk-question = Deze bestellingen volledig afschrijven? Bestellingen: { $count }. Totaal: { $total }.
+orders-bulk-confirm = { $total } afschrijven
+orders-bulk-amount = Af te schrijven
+orders-bulk-cancel = Terug zonder af te schrijven
+
+# ---- issue 9, job "ux": invitation ----
+home-notice-activated = Je account is klaar en je bent ingelogd. Welkom bij Kassa!
+
+# ---- issue 9, job "ux": time-zone picker ----
+timezone-common = Veelgebruikte tijdzones
+timezone-region-africa = Afrika
+timezone-region-america = Amerika
+timezone-region-antarctica = Antarctica
+timezone-region-asia = Azië
+timezone-region-atlantic = Atlantische Oceaan
+timezone-region-australia = Australië
+timezone-region-europe = Europa
+timezone-region-indian = Indische Oceaan
+timezone-region-pacific = Stille Oceaan
+
+# ---- issue 9, job "ux": audit entries in words ----
+audit-field-role = Rol
+audit-field-status = Status
+audit-field-method = Ingelogd met
+audit-field-two-factor = Tweestapsaanmelding
+audit-field-recovery-left = Herstelcodes over
+audit-field-expires = Toegang tot en met
+audit-field-access = Toegang
+audit-field-stores = Winkels
+audit-on = Aan
+audit-off = Uit
+audit-no-end = Geen einddatum
+audit-method-password = Wachtwoord
+audit-method-magic-link = Inloglink
+audit-method-invitation = Geaccepteerde uitnodiging
+
+# ---- issue 9, job "ux": countries and shipping methods in words ----
+country-se = Zweden
+country-no = Noorwegen
+country-fi = Finland
+country-dk = Denemarken
+country-de = Duitsland
+country-at = Oostenrijk
+country-nl = Nederland
+country-be = België
+country-ch = Zwitserland
+country-gb = Verenigd Koninkrijk
+country-ie = Ierland
+country-us = Verenigde Staten
+country-fr = Frankrijk
+country-es = Spanje
+country-it = Italië
+country-pl = Polen
+country-pt = Portugal
+country-cz = Tsjechië
+country-ca = Canada
+country-au = Australië
+shipping-method-pickupstore = Afhalen in de winkel
+shipping-method-home = Thuisbezorging
+shipping-method-boxreg = Pakketkluis (aangetekend)
+shipping-method-boxunreg = Pakketkluis
+shipping-method-pickuppoint = Afhaalpunt
+shipping-method-own = Eigen bezorging van de winkel
+shipping-method-postal = Post
+shipping-method-dhlpackstation = DHL Packstation
+shipping-method-digital = Digitale levering
+shipping-method-undefined = Niet opgegeven
+shipping-method-pickupwarehouse = Afhalen in het magazijn
+shipping-method-clickcollect = Click & collect
+shipping-method-palletdelivery = Palletlevering

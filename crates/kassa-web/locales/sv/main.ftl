@@ -501,3 +501,107 @@ audit-action-magic-link-requested = Inloggningslänk begärd
 audit-action-two-factor-enabled = Tvåstegsverifiering aktiverad
 audit-action-two-factor-disabled = Tvåstegsverifiering avstängd
 audit-action-recovery-codes-replaced = Nya reservkoder
+
+# ---- issue 9, job "ux": Home sales chart ----
+home-sales-none = Inga försäljningar de senaste 30 dagarna ännu. Varje genomfört köp visas här den dag det gjordes.
+home-sales-all-orders = Visa alla ordrar
+home-sales-chart = Försäljning per dag,
+home-sales-table = Försäljning per dag som tabell
+home-sales-day = Dag (UTC)
+home-sales-orders = Köp
+home-sales-amount = Försäljning
+
+# ---- issue 9, job "ux": hosted checkout messages ----
+checkout-error-email = E-postadressen ser inte rätt ut. Skriv den som namn@exempel.se.
+checkout-error-too-long = { $field } är för lång: använd högst { $max } tecken.
+checkout-error-closed = Det här köpet är redan avslutat eller har stängts. Gå tillbaka till butiken och börja om.
+checkout-error-details = Några av dina uppgifter kunde inte godtas. Kontrollera dem och försök igen.
+checkout-error-general = Köpet kunde inte genomföras. Försök igen om en stund.
+
+# ---- issue 9, job "ux": order list filters, pages and bulk capture ----
+orders-status-uncaptured = Ännu inte debiterade (godkända eller delvis debiterade)
+orders-expiring = Godkännandet upphör
+orders-expiring-within = Inom { $days } dagar
+orders-invalid-title = Listan visas inte eftersom några filter inte kan användas:
+orders-invalid-date = { $field }: ”{ $value }” är inget datum. Skriv det som ÅÅÅÅ-MM-DD, till exempel 2025-03-31.
+orders-invalid-date-order = Till-datumet är före från-datumet.
+orders-invalid-amount = { $field }: ”{ $value }” är inget belopp. Skriv det som 1250 eller 1250,50.
+orders-invalid-amount-order = ”Belopp från” är större än ”Belopp till”.
+orders-invalid-status = Statusen i länken är okänd för Kassa. Välj en i listan.
+orders-invalid-method = Betalsättet i länken är okänt för Kassa. Välj ett i listan.
+orders-invalid-expiring = Tidsfönstret måste vara ett antal dagar från 1 till 90.
+orders-count = Hittade ordrar: { $count }
+orders-count-range = Order { $first }–{ $last } av { $total }
+orders-count-more = Order { $first }–{ $last } av fler än { $total }
+orders-previous = Föregående sida
+orders-select-all = Markera alla ordrar på sidan
+orders-bulk-question = Debitera dessa ordrar i sin helhet? Ordrar: { $count }. Totalt: { $total }.
+orders-bulk-confirm = Debitera { $total }
+orders-bulk-amount = Att debitera
+orders-bulk-cancel = Tillbaka utan att debitera
+
+# ---- issue 9, job "ux": invitation ----
+home-notice-activated = Ditt konto är klart och du är inloggad. Välkommen till Kassa!
+
+# ---- issue 9, job "ux": time-zone picker ----
+timezone-common = Vanliga tidszoner
+timezone-region-africa = Afrika
+timezone-region-america = Amerika
+timezone-region-antarctica = Antarktis
+timezone-region-asia = Asien
+timezone-region-atlantic = Atlanten
+timezone-region-australia = Australien
+timezone-region-europe = Europa
+timezone-region-indian = Indiska oceanen
+timezone-region-pacific = Stilla havet
+
+# ---- issue 9, job "ux": audit entries in words ----
+audit-field-role = Roll
+audit-field-status = Status
+audit-field-method = Inloggning med
+audit-field-two-factor = Tvåstegsinloggning
+audit-field-recovery-left = Återställningskoder kvar
+audit-field-expires = Åtkomst till och med
+audit-field-access = Åtkomst
+audit-field-stores = Butiker
+audit-on = På
+audit-off = Av
+audit-no-end = Inget slutdatum
+audit-method-password = Lösenord
+audit-method-magic-link = Inloggningslänk
+audit-method-invitation = Accepterad inbjudan
+
+# ---- issue 9, job "ux": countries and shipping methods in words ----
+country-se = Sverige
+country-no = Norge
+country-fi = Finland
+country-dk = Danmark
+country-de = Tyskland
+country-at = Österrike
+country-nl = Nederländerna
+country-be = Belgien
+country-ch = Schweiz
+country-gb = Storbritannien
+country-ie = Irland
+country-us = USA
+country-fr = Frankrike
+country-es = Spanien
+country-it = Italien
+country-pl = Polen
+country-pt = Portugal
+country-cz = Tjeckien
+country-ca = Kanada
+country-au = Australien
+shipping-method-pickupstore = Hämtas i butik
+shipping-method-home = Hemleverans
+shipping-method-boxreg = Paketbox (rekommenderad)
+shipping-method-boxunreg = Paketbox
+shipping-method-pickuppoint = Utlämningsställe
+shipping-method-own = Butikens egen leverans
+shipping-method-postal = Post
+shipping-method-dhlpackstation = DHL Packstation
+shipping-method-digital = Digital leverans
+shipping-method-undefined = Inte angivet
+shipping-method-pickupwarehouse = Hämtas på lager
+shipping-method-clickcollect = Klicka och hämta
+shipping-method-palletdelivery = Pallleverans

@@ -143,6 +143,12 @@ const ADDRESS_FIELDS: &[(&str, usize)] = &[
     ("reference", 255),
 ];
 
+/// The most characters an address field may hold (the hosted checkout checks its form with
+/// the same limits before it completes the order).
+pub fn address_field_limit(key: &str) -> Option<usize> {
+    ADDRESS_FIELDS.iter().find(|(k, _)| *k == key).map(|(_, max)| *max)
+}
+
 /// An address object: known fields are strings within their limits; an email must be one.
 pub fn check_address(value: &Value, at: &str, out: &mut Vec<BadValue>) {
     let Some(obj) = value.as_object() else {

@@ -99,11 +99,12 @@ struct AccountTemplate {
     name: String,
     email: String,
     phone: String,
-    timezone: String,
-    timezones: Vec<String>,
+    timezones: Vec<super::timezones::ZoneGroup>,
     theme: String,
     last_sign_in: String,
     company: Option<MerchantRow>,
+    /// The company's country in words.
+    company_country: String,
     profile_error: Option<String>,
     password_error: Option<String>,
     two_factor_on: bool,
@@ -112,16 +113,6 @@ struct AccountTemplate {
 #[derive(Deserialize, Default)]
 pub(crate) struct AccountQuery {
     saved: Option<String>,
-}
-
-fn timezones() -> Vec<String> {
-    let mut zones: Vec<String> = jiff::tz::db()
-        .available()
-        .map(|n| n.to_string())
-        .filter(|n| n.contains('/'))
-        .collect();
-    zones.sort();
-    zones
 }
 
 /// A time for a person: their timezone, their language's date order.
@@ -152,16 +143,21 @@ async fn account_page(
         .map(|t| format_time(t, &member.user.timezone))
         .unwrap_or_default();
     let failed = profile_error.is_some() || password_error.is_some();
+    let timezones = super::timezones::zone_groups(page.lang, &member.user.timezone);
+    let company_country = company
+        .as_ref()
+        .map(|m| crate::names::country_name(page.lang, &m.country))
+        .unwrap_or_default();
     let mut res = render(&AccountTemplate {
         page,
         name: member.user.name.clone(),
         email: member.user.email.clone(),
         phone: member.user.phone.clone(),
-        timezone: member.user.timezone.clone(),
-        timezones: timezones(),
+        timezones,
         theme: member.user.theme.clone(),
         last_sign_in,
         company,
+        company_country,
         profile_error,
         password_error,
         two_factor_on: member.user.totp_secret.is_some(),

@@ -6,7 +6,7 @@ use crate::session::Member;
 use crate::views::{render, Page};
 use crate::{now_ms, AppState, WebError};
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::Response;
 use kassa_core::access::{Onboarding, Permission, Section};
 
@@ -18,13 +18,15 @@ pub struct Uncaptured {
     pub count: i64,
 }
 
-/// One bar of the sales chart, in SVG user units (600 × 160 drawing area).
+/// One day of the sales chart: its bar in SVG user units (600 × 160 drawing area) and its
+/// row in the table behind the chart.
 pub struct Bar {
     pub x: i64,
     pub y: i64,
     pub height: i64,
     pub date: String,
     pub label: String,
+    pub count: i64,
 }
 
 #[derive(Template)]
@@ -43,6 +45,7 @@ struct HomeTemplate {
     expiring_count: i64,
     expiring_amount: String,
     bars: Vec<Bar>,
+    sales_count: i64,
     sales_total: String,
     chart_max: String,
     first_day: String,
@@ -55,8 +58,19 @@ fn date_of_day(day: i64) -> String {
         .unwrap_or_default()
 }
 
-pub(crate) async fn show(State(state): State<AppState>, member: Member) -> Result<Response, WebError> {
-    let page = Page::member(&member, Some(Section::Home), "home-title", "/portal");
+/// `?notice=activated`: the welcome after accepting an invitation, which signs in.
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct HomeQuery {
+    notice: Option<String>,
+}
+
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    member: Member,
+    Query(q): Query<HomeQuery>,
+) -> Result<Response, WebError> {
+    let notice = (q.notice.as_deref() == Some("activated")).then_some("home-notice-activated");
+    let page = Page::member(&member, Some(Section::Home), "home-title", "/portal").with_notice(notice);
     let lang = page.lang;
     let first_name = member
         .user
@@ -90,19 +104,23 @@ pub(crate) async fn show(State(state): State<AppState>, member: Member) -> Resul
     let (expiring_count, expiring_minor) = state.db.expiring(&store_id, now, now + 3 * DAY_MS).await?;
     let today = now / DAY_MS;
     let first = today - CHART_DAYS + 1;
-    let sales: Vec<(i64, i64)> = state
+    let sales: Vec<(i64, i64, i64)> = state
         .db
         .daily_sales(&store_id, first)
         .await?
         .into_iter()
-        .filter(|(_, currency, _, _)| *currency == store.currency)
-        .map(|(day, _, amount, _)| (day, amount))
+        .filter(|(day, currency, _, _)| *currency == store.currency && *day <= today)
+        .map(|(day, _, amount, count)| (day, amount, count))
         .collect();
-    let max = sales.iter().map(|(_, a)| *a).max().unwrap_or(0).max(1);
+    let max = sales.iter().map(|(_, a, _)| *a).max().unwrap_or(0).max(1);
     let bars = (0..CHART_DAYS)
         .map(|i| {
             let day = first + i;
-            let amount = sales.iter().find(|(d, _)| *d == day).map(|(_, a)| *a).unwrap_or(0);
+            let (amount, count) = sales
+                .iter()
+                .find(|(d, _, _)| *d == day)
+                .map(|(_, a, c)| (*a, *c))
+                .unwrap_or((0, 0));
             let height = amount * 150 / max;
             Bar {
                 x: i * 20 + 2,
@@ -110,10 +128,12 @@ pub(crate) async fn show(State(state): State<AppState>, member: Member) -> Resul
                 height: height.max(1),
                 date: date_of_day(day),
                 label: lang.format_money(amount, &store.currency),
+                count,
             }
         })
         .collect();
-    let total: i64 = sales.iter().map(|(_, a)| *a).sum();
+    let total: i64 = sales.iter().map(|(_, a, _)| *a).sum();
+    let sales_count: i64 = sales.iter().map(|(_, _, c)| *c).sum();
     Ok(render(&HomeTemplate {
         greeting,
         role: page.t(&format!("role-{}", member.role.code().replace('_', "-"))),
@@ -127,6 +147,7 @@ pub(crate) async fn show(State(state): State<AppState>, member: Member) -> Resul
         expiring_count,
         expiring_amount: lang.format_money(expiring_minor, &store.currency),
         bars,
+        sales_count,
         sales_total: lang.format_money(total, &store.currency),
         chart_max: lang.format_money(max, &store.currency),
         first_day: date_of_day(first),

@@ -3,11 +3,13 @@
 //! permission-matrix test walks the same list through [`routes`].
 
 mod account;
+mod audit_words;
 mod auth;
 mod home;
 pub mod orders;
 mod recovery;
 mod security;
+mod timezones;
 mod users;
 
 pub use users::AUDIT_ACTIONS;
@@ -94,6 +96,12 @@ fn build() -> Routes {
         "/portal/orders/bulk-capture",
         Member(ManageOrders),
         orders::bulk_capture,
+    )
+    .add(
+        get.clone(),
+        "/portal/orders/bulk-capture",
+        Member(ManageOrders),
+        orders::bulk_capture_result,
     )
     .add(
         get.clone(),

@@ -439,26 +439,40 @@ async fn invited_user(state: &AppState, token: &str) -> Result<Option<UserRow>, 
         .filter(|u| u.status == UserStatus::Invited.code()))
 }
 
+/// The invitation page speaks the language the invitation was written in, unless this
+/// browser has chosen one with the language button.
+fn invitation_lang(headers: &axum::http::HeaderMap, user: &UserRow) -> Lang {
+    crate::session::cookie(headers, crate::session::LANG_COOKIE)
+        .and_then(Lang::from_code)
+        .unwrap_or_else(|| lang_of(user))
+}
+
 pub(crate) async fn invitation_page(
     State(state): State<AppState>,
-    v: Visitor,
+    mut v: Visitor,
+    headers: axum::http::HeaderMap,
     Path(token): Path<String>,
 ) -> Result<Response, WebError> {
     match invited_user(&state, &token).await? {
-        Some(user) => Ok(set_password_page(&state, &v, &user, true, &token, "", None)),
+        Some(user) => {
+            v.lang = invitation_lang(&headers, &user);
+            Ok(set_password_page(&state, &v, &user, true, &token, "", None))
+        }
         None => Ok(v.invalid_link(&state)),
     }
 }
 
 pub(crate) async fn accept_invitation(
     State(state): State<AppState>,
-    v: Visitor,
+    mut v: Visitor,
+    headers: axum::http::HeaderMap,
     Path(token): Path<String>,
     Form(form): Form<NewPasswordForm>,
 ) -> Result<Response, WebError> {
     let Some(user) = invited_user(&state, &token).await? else {
         return Ok(v.invalid_link(&state));
     };
+    v.lang = invitation_lang(&headers, &user);
     let name = form.name.as_deref().unwrap_or("").trim().to_owned();
     if name.is_empty() || name.chars().count() > 100 {
         return Ok(set_password_page(
@@ -486,11 +500,33 @@ pub(crate) async fn accept_invitation(
     }
     let after = serde_json::json!({ "name": name, "status": "active" }).to_string();
     audit_user(&state, &user, "invitation_accepted", &v.ip, Some(after)).await?;
-    let target = format!(
-        "/portal/sign-in?notice=activated&next={}",
-        crate::session::urlencode("/portal")
-    );
-    Ok(Redirect::to(&target).into_response())
+    // They have just proved the emailed link and chosen a password: sign them in rather
+    // than asking for that password again at once.
+    let stores = state.db.memberships_of(user.id).await?;
+    let Some(user) = state.db.user_by_id(user.id).await? else {
+        return Ok(v.invalid_link(&state));
+    };
+    match stores.first().filter(|_| may_sign_in(&user, now, false)) {
+        Some(first) => {
+            let signed_in = SignedIn {
+                user: &user,
+                store_id: &first.store_id,
+                merchant_id: first.merchant_id,
+                ip: &v.ip,
+                user_agent: &v.user_agent,
+                previous: v.session.clone(),
+                method: "invitation",
+            };
+            complete_sign_in(&state, signed_in, "/portal?notice=activated").await
+        }
+        None => {
+            let target = format!(
+                "/portal/sign-in?notice=activated&next={}",
+                crate::session::urlencode("/portal")
+            );
+            Ok(Redirect::to(&target).into_response())
+        }
+    }
 }
 
 // ---- Sign-in links -------------------------------------------------------------------

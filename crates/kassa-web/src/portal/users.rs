@@ -469,8 +469,8 @@ fn audit_lines(page: &Page, rows: Vec<AuditRow>, tz: &str) -> Vec<AuditLine> {
             action: action_label(page, &r.action),
             subject: r.subject,
             ip: r.ip,
-            before: r.before_json.unwrap_or_default(),
-            after: r.after_json.unwrap_or_default(),
+            before: super::audit_words::change_in_words(page.lang, r.before_json.as_deref().unwrap_or_default()),
+            after: super::audit_words::change_in_words(page.lang, r.after_json.as_deref().unwrap_or_default()),
         })
         .collect()
 }

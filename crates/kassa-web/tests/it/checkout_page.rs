@@ -96,3 +96,66 @@ async fn a_shopper_pays_by_card_and_lands_on_the_merchants_confirmation_page() {
     })
     .await;
 }
+
+/// A Swedish shopper who mistypes reads what is wrong in Swedish and in plain words: no field
+/// names, no API English; nothing is completed.
+#[tokio::test]
+async fn checkout_errors_are_in_the_shoppers_language_and_plain_words() {
+    on_each_backend(|app| async move {
+        let api = app.api("M100001").await;
+        let order: Value = api.create_checkout(&sample_order()).await.json().await.unwrap();
+        let id = order["order_id"].as_str().unwrap().to_owned();
+        let shopper = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let html = shopper
+            .get(format!("{}/checkout/{id}", app.url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let token = token_in(&html);
+        let post = |email: &str, postal_code: &str| {
+            let fields = vec![
+                ("token", token.clone()),
+                ("email", email.to_owned()),
+                ("given_name", "Ada".to_owned()),
+                ("family_name", "Lovelace".to_owned()),
+                ("street_address", "Sveavägen 1".to_owned()),
+                ("postal_code", postal_code.to_owned()),
+                ("city", "Stockholm".to_owned()),
+                ("payment_method", "INVOICE".to_owned()),
+            ];
+            let req = shopper
+                .post(format!("{}/checkout/{id}", app.url))
+                .header("origin", app.url.clone())
+                .form(&fields);
+            async move { req.send().await.unwrap() }
+        };
+        for (email, postal_code, expected) in [
+            ("ada.example.com", "111 57", "E-postadressen ser inte rätt ut"),
+            (
+                "ada@example.com",
+                "111 57 111 57",
+                "Postnummer är för lång: använd högst 10 tecken.",
+            ),
+        ] {
+            let res = post(email, postal_code).await;
+            assert_eq!(res.status(), 422);
+            let html = res.text().await.unwrap();
+            let alert = &html[html.find("role=\"alert\"").expect("an alert")..];
+            let alert = &alert[..alert.find("</div>").unwrap()];
+            assert!(alert.contains(expected), "{alert}");
+            for english in ["billing_address", "Bad value", "email", "postal_code", "characters"] {
+                assert!(!alert.contains(english), "{english} in {alert}");
+            }
+            assert!(html.contains(&format!("value=\"{email}\"")), "what was typed is kept");
+        }
+        let row = app.db().order("M100001", &id).await.unwrap().unwrap();
+        assert_eq!(row.checkout_status, "checkout_incomplete", "nothing completed");
+    })
+    .await;
+}

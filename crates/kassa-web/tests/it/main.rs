@@ -2,10 +2,16 @@
 //! per test, a fresh database per test, on SQLite and PostgreSQL both.
 
 mod account_security;
+mod account_words;
 mod api;
 mod browser;
+mod browser_axe;
+mod browser_ux;
 mod checkout_page;
+mod home;
+mod invitation;
 mod openapi;
+mod orders_list;
 mod orders_portal;
 mod portal_auth;
 mod portal_shell;

@@ -6,6 +6,7 @@
 mod actions;
 mod bulk;
 mod lines_edit;
+mod list_form;
 mod page;
 #[cfg(test)]
 mod tests;
@@ -26,7 +27,7 @@ use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-pub(crate) use bulk::bulk_capture;
+pub(crate) use bulk::{bulk_capture, bulk_capture_result};
 use kassa_core::access::{Permission, Section};
 use kassa_core::order::Status;
 use kassa_db::{Claim, Cursor, OrderFilter, OrderListRow, SavedResponse, SortOrder};
@@ -76,6 +77,9 @@ pub(crate) struct ListQuery {
     after: String,
     #[serde(default)]
     expiring: String,
+    /// The cursors of the pages before this one, for the "previous page" link.
+    #[serde(default)]
+    trail: String,
 }
 
 /// "123,45" or "123.45" (major units) → 12345 minor units, with no float anywhere.
@@ -254,8 +258,12 @@ struct OrdersTemplate {
     columns: Vec<&'static str>,
     all_columns: &'static [&'static str],
     filters: ListQuery,
-    statuses: Vec<(&'static str, String, bool)>,
+    statuses: Vec<list_form::Choice>,
+    expiring: Vec<list_form::Choice>,
+    problems: list_form::Problems,
+    count: String,
     next_page: Option<String>,
+    previous_page: Option<String>,
     export_link: String,
     can_manage: bool,
     migrated: bool,
@@ -285,41 +293,42 @@ pub(crate) async fn list(
     Query(q): Query<ListQuery>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
-    let filter = q.filter(&member);
-    let plan = state.db.plan_search(&filter).await?;
-    let mut rows = state
-        .db
-        .search_orders(&filter, plan, q.cursor().as_ref(), PAGE_SIZE + 1)
-        .await?;
-    let more = rows.len() as i64 > PAGE_SIZE;
-    rows.truncate(PAGE_SIZE as usize);
-    let base = q.without_cursor();
-    let next_page = more.then(|| {
-        let c = Cursor::of(rows.last().expect("a full page has a last row"), filter.sort);
-        let after = serde_urlencoded::to_string([("after", format!("{}:{}", c.value, c.order_id))]).unwrap_or_default();
-        if base.is_empty() {
-            format!("/portal/orders?{after}")
-        } else {
-            format!("/portal/orders?{base}&{after}")
-        }
-    });
     let here = match raw {
         Some(r) if !r.is_empty() => format!("/portal/orders?{r}"),
         _ => "/portal/orders".to_owned(),
     };
     let page = Page::member(&member, Some(Section::Orders), "orders-title", &here);
     let lang = page.lang;
-    let chosen: Vec<&str> = q.status.split(',').collect();
-    let statuses = Status::ALL
-        .iter()
-        .map(|s| (s.code(), lang.t(&status_key(s.code())), chosen.contains(&s.code())))
-        .collect();
-    Ok(render(&OrdersTemplate {
+    // A value that cannot be used is explained, and the list is not run without it.
+    let problems = q.problems(lang, &member.user.timezone);
+    let filter = q.filter(&member);
+    let mut rows = if problems.is_empty() {
+        let plan = state.db.plan_search(&filter).await?;
+        state
+            .db
+            .search_orders(&filter, plan, q.cursor().as_ref(), PAGE_SIZE + 1)
+            .await?
+    } else {
+        Vec::new()
+    };
+    let more = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    let base = q.without_cursor();
+    let next_page = more.then(|| {
+        let c = Cursor::of(rows.last().expect("a full page has a last row"), filter.sort);
+        q.next_link(&base, &format!("{}:{}", c.value, c.order_id))
+    });
+    let count = list_form::result_count(lang, q.page_index(), rows.len(), more);
+    let refused = !problems.is_empty();
+    let mut res = render(&OrdersTemplate {
         rows: rows.iter().map(|r| row_view(r, lang, &member.user.timezone)).collect(),
         columns: columns_of(&state, &member).await?,
         all_columns: COLUMNS,
-        statuses,
+        statuses: list_form::status_choices(&q.status, lang),
+        expiring: list_form::expiring_choices(&q.expiring, lang),
+        count,
         next_page,
+        previous_page: q.previous_link(&base),
         export_link: if base.is_empty() {
             "/portal/orders/export.csv".into()
         } else {
@@ -327,9 +336,14 @@ pub(crate) async fn list(
         },
         can_manage: member.allows(Permission::ManageOrders),
         migrated: member.onboarding == kassa_core::access::Onboarding::Migrated,
+        problems,
         filters: q,
         page,
-    }))
+    });
+    if res.status().is_success() && refused {
+        *res.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+    }
+    Ok(res)
 }
 
 #[derive(Deserialize)]
@@ -450,6 +464,13 @@ pub(crate) async fn export(
     member: Member,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, WebError> {
+    let problems = q.problems(
+        Lang::from_code(&member.user.language).unwrap_or(Lang::En),
+        &member.user.timezone,
+    );
+    if !problems.is_empty() {
+        return Err(WebError::BadRequest(problems.messages.join(" ")));
+    }
     let filter = q.filter(&member);
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(4);
     let db = state.db.clone();
