@@ -251,7 +251,7 @@ pub(super) async fn lines_confirmation(
                 lang,
                 &row.purchase_currency,
                 edit.order_amount,
-                ceiling,
+                ceiling.max(row.order_amount),
                 percent,
             )));
         }

@@ -58,8 +58,13 @@ pub(super) async fn confirmation(
     let currency = &row.purchase_currency;
     let (ceiling, percent) = ceiling_of(state, &row).await?;
     if new_amount > ceiling {
+        // What it would approve: never less than the amount already authorized.
         return Ok(Asked::Refused(increase_declined(
-            lang, currency, new_amount, ceiling, percent,
+            lang,
+            currency,
+            new_amount,
+            ceiling.max(row.order_amount),
+            percent,
         )));
     }
     let here = format!("/portal/orders/{order_id}/amount");

@@ -141,7 +141,7 @@ pub(in crate::portal::orders) async fn refusal(
             } else if action == "amount" && new_amount < row.captured_amount.max(1) {
                 lang.t_args("order-error-below-captured", &[("captured", money(row.captured_amount))])
             } else if e.messages.iter().any(|m| m.contains("declined")) {
-                increase_declined(lang, &currency, new_amount.max(row.order_amount), ceiling, percent)
+                increase_declined(lang, &currency, new_amount, ceiling.max(row.order_amount), percent)
             } else {
                 lang.t("order-error-not-allowed")
             }
