@@ -425,7 +425,10 @@ mod tests {
     #[test]
     fn authorization_cannot_drop_below_captures() {
         let o = order().capture(4_000, 1).unwrap();
-        assert_eq!(o.update_authorization(3_999, 2, 10_000).unwrap_err().code(), "NOT_ALLOWED");
+        assert_eq!(
+            o.update_authorization(3_999, 2, 10_000).unwrap_err().code(),
+            "NOT_ALLOWED"
+        );
         let o = o.update_authorization(4_000, 2, 10_000).unwrap();
         assert_eq!(
             o.status,
@@ -440,7 +443,10 @@ mod tests {
     fn an_increase_is_approved_only_up_to_the_ceiling() {
         let ceiling = increase_ceiling(10_000, 20);
         assert_eq!(ceiling, 12_000);
-        assert_eq!(order().update_authorization(12_000, 2, ceiling).unwrap().order_amount, 12_000);
+        assert_eq!(
+            order().update_authorization(12_000, 2, ceiling).unwrap().order_amount,
+            12_000
+        );
         let declined = order().update_authorization(12_001, 2, ceiling).unwrap_err();
         assert_eq!(declined.code(), "NOT_ALLOWED");
         assert!(declined.to_string().contains("declined"), "{declined}");
@@ -449,8 +455,12 @@ mod tests {
             .update_authorization(99_999_900, 1, increase_ceiling(124_300, 20))
             .is_err());
         // No increase at 0 %, but lowering is never an increase.
-        assert!(order().update_authorization(10_001, 2, increase_ceiling(10_000, 0)).is_err());
-        assert!(order().update_authorization(9_000, 2, increase_ceiling(10_000, 0)).is_ok());
+        assert!(order()
+            .update_authorization(10_001, 2, increase_ceiling(10_000, 0))
+            .is_err());
+        assert!(order()
+            .update_authorization(9_000, 2, increase_ceiling(10_000, 0))
+            .is_ok());
         // Once lowered, raising it back up to the ceiling is approved; small steps cannot
         // climb past it.
         let lowered = order().update_authorization(5_000, 2, ceiling).unwrap();
@@ -459,7 +469,11 @@ mod tests {
             o = next;
         }
         assert!(o.order_amount <= ceiling && o.order_amount > ceiling - 700, "{o:?}");
-        assert_eq!(increase_ceiling(MAX_AMOUNT, 50), MAX_AMOUNT, "never above the largest amount");
+        assert_eq!(
+            increase_ceiling(MAX_AMOUNT, 50),
+            MAX_AMOUNT,
+            "never above the largest amount"
+        );
     }
 
     /// A small deterministic generator, so the invariant check needs no extra crate.

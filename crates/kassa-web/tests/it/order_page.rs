@@ -14,7 +14,9 @@ fn random_below(n: u128) -> i64 {
 
 /// The value of the one-time key in the form `form_id` of `html`.
 fn form_key(html: &str, form_id: &str) -> String {
-    let form = &html[html.find(&format!("id=\"{form_id}\"")).unwrap_or_else(|| panic!("no {form_id}"))..];
+    let form = &html[html
+        .find(&format!("id=\"{form_id}\""))
+        .unwrap_or_else(|| panic!("no {form_id}"))..];
     let marker = "name=\"form_key\" value=\"";
     let start = form.find(marker).unwrap() + marker.len();
     form[start..].split('"').next().unwrap().to_owned()
@@ -62,19 +64,39 @@ async fn a_typed_amount_is_never_ignored_by_capture_or_refund() {
         let (alert, page) = sent_back(&c, res, &id, "capture").await;
         let shown = format!("SEK\u{a0}{}.{:02}", cents / 100, cents % 100);
         assert!(
-            alert.contains(&format!("You typed an amount ({shown}) but chose “Everything remaining”")),
+            alert.contains(&format!(
+                "You typed an amount ({shown}) but chose “Everything remaining”"
+            )),
             "{alert}"
         );
         assert_eq!(api.order(&id).await["captured_amount"], 0, "nothing captured");
         assert!(input_tag(&page, "capture-form", "amount").contains(&format!("value=\"{typed}\"")));
-        assert!(mode_checked(&page, "capture-form", "full"), "the chosen way is kept too");
+        assert!(
+            mode_checked(&page, "capture-form", "full"),
+            "the chosen way is kept too"
+        );
         // The same with "Chosen lines", and quantities with "An amount".
-        let res = post_action(&c, &id, "capture", &[("mode", "lines"), ("qty_1", "1"), ("amount", "10")]).await;
+        let res = post_action(
+            &c,
+            &id,
+            "capture",
+            &[("mode", "lines"), ("qty_1", "1"), ("amount", "10")],
+        )
+        .await;
         let (alert, _) = sent_back(&c, res, &id, "capture").await;
         assert!(alert.contains("but chose “Chosen lines”"), "{alert}");
-        let res = post_action(&c, &id, "capture", &[("mode", "amount"), ("qty_1", "1"), ("amount", "10")]).await;
+        let res = post_action(
+            &c,
+            &id,
+            "capture",
+            &[("mode", "amount"), ("qty_1", "1"), ("amount", "10")],
+        )
+        .await;
         let (alert, page) = sent_back(&c, res, &id, "capture").await;
-        assert!(alert.contains("You chose quantities of lines but “An amount”"), "{alert}");
+        assert!(
+            alert.contains("You chose quantities of lines but “An amount”"),
+            "{alert}"
+        );
         assert!(input_tag(&page, "capture-form", "qty_1").contains("value=\"1\""));
         assert_eq!(api.order(&id).await["captured_amount"], 0, "nothing captured");
 
@@ -95,7 +117,10 @@ async fn a_typed_amount_is_never_ignored_by_capture_or_refund() {
         assert!(input_tag(&page, "refund-form", "amount").contains(&format!("value=\"{refund}\"")));
         assert_eq!(api.order(&id).await["refunded_amount"], 0, "nothing refunded");
         // Captured by amount, no line can be chosen for a refund: the way is not offered.
-        assert!(!page.contains("name=\"mode\" value=\"lines\""), "no “Chosen lines” without lines to choose");
+        assert!(
+            !page.contains("name=\"mode\" value=\"lines\""),
+            "no “Chosen lines” without lines to choose"
+        );
         let res = post_action(&c, &id, "refund", &[("mode", "amount"), ("amount", &refund)]).await;
         assert_eq!(location(&res), format!("/portal/orders/{id}?done=refunded"));
         assert_eq!(api.order(&id).await["refunded_amount"], refund_cents);
@@ -123,7 +148,10 @@ async fn chosen_lines_are_offered_only_while_some_can_be_chosen() {
         let (_, page) = c.page(&format!("/portal/orders/{id}/capture")).await;
         assert!(page.contains("id=\"capture-qty-1\"") && !page.contains("id=\"capture-qty-0\""));
         let (_, page) = c.page(&format!("/portal/orders/{id}/refund")).await;
-        assert!(page.contains("name=\"mode\" value=\"lines\""), "captured lines can be refunded");
+        assert!(
+            page.contains("name=\"mode\" value=\"lines\""),
+            "captured lines can be refunded"
+        );
         let res = post_action(&c, &id, "refund", &[("mode", "lines"), ("qty_0", "1"), ("qty_1", "1")]).await;
         assert_eq!(location(&res), format!("/portal/orders/{id}?done=refunded"));
         assert_eq!(api.order(&id).await["refunded_amount"], 50000);
@@ -194,7 +222,12 @@ async fn a_higher_amount_is_approved_only_up_to_the_store_limit_and_confirmed_fi
         let (alert, _) = sent_back(&c, res, &id, "amount").await;
         assert!(alert.contains("at most SEK\u{a0}650.00 (0 %"), "{alert}");
         let res = api
-            .om(reqwest::Method::PATCH, &id, "authorization", Some(&json!({"order_amount": 65001})))
+            .om(
+                reqwest::Method::PATCH,
+                &id,
+                "authorization",
+                Some(&json!({"order_amount": 65001})),
+            )
             .await;
         assert_eq!(res.status(), 403);
         assert_eq!(error_code(res).await, "NOT_ALLOWED");
@@ -213,8 +246,13 @@ async fn the_api_refuses_increases_beyond_the_limit_even_all_at_once() {
             let api = &api;
             let id = id.clone();
             async move {
-                api.om(reqwest::Method::PATCH, &id, "authorization", Some(&json!({"order_amount": amount})))
-                    .await
+                api.om(
+                    reqwest::Method::PATCH,
+                    &id,
+                    "authorization",
+                    Some(&json!({"order_amount": amount})),
+                )
+                .await
             }
         };
         let res = patch(90001).await;
@@ -273,19 +311,42 @@ async fn every_action_has_a_page_of_its_own_and_refusals_come_back_to_it() {
         // The order page: facts, one button per action (a link to its page), the forms only
         // inside closed dialogs; its title names the order.
         let (_, page) = c.page(&format!("/portal/orders/{id}")).await;
-        assert!(page.contains(&format!("<title>Order {short} · Kassa</title>")), "tab title");
+        assert!(
+            page.contains(&format!("<title>Order {short} · Kassa</title>")),
+            "tab title"
+        );
         let before_dialogs = &page[..page.find("<dialog").expect("dialogs")];
-        assert!(!before_dialogs.contains("<form method=\"post\" action=\"/portal/orders/"), "no open forms");
-        for action in ["capture", "amount", "lines", "cancel", "customer", "shipping", "references"] {
+        assert!(
+            !before_dialogs.contains("<form method=\"post\" action=\"/portal/orders/"),
+            "no open forms"
+        );
+        for action in [
+            "capture",
+            "amount",
+            "lines",
+            "cancel",
+            "customer",
+            "shipping",
+            "references",
+        ] {
             assert!(
-                before_dialogs.contains(&format!("href=\"/portal/orders/{id}/{action}\" data-dialog=\"dialog-{action}\"")),
+                before_dialogs.contains(&format!(
+                    "href=\"/portal/orders/{id}/{action}\" data-dialog=\"dialog-{action}\""
+                )),
                 "{action} button"
             );
             let (status, own) = c.page(&format!("/portal/orders/{id}/{action}")).await;
             assert_eq!(status, 200, "{action}");
-            assert!(own.contains(&format!("id=\"{action}-form\"")), "{action} form on its own page");
+            assert!(
+                own.contains(&format!("id=\"{action}-form\"")),
+                "{action} form on its own page"
+            );
             assert!(own.contains(&format!("{short} · Kassa</title>")), "{action} page title");
-            assert_eq!(own.matches("<form method=\"post\" action=\"/portal/orders/").count(), 1, "just that form");
+            assert_eq!(
+                own.matches("<form method=\"post\" action=\"/portal/orders/").count(),
+                1,
+                "just that form"
+            );
         }
         for action in ["refund", "release", "extend"] {
             let shows = before_dialogs.contains(&format!("data-dialog=\"dialog-{action}\""));
@@ -338,10 +399,16 @@ async fn every_action_has_a_page_of_its_own_and_refusals_come_back_to_it() {
         );
         let res = post_action(&c, &id, "amount", &[("amount", "999999")]).await;
         let (alert, _) = sent_back(&c, res, &id, "amount").await;
-        assert!(alert.starts_with("Betalsättet godkänner inte 999\u{a0}999,00\u{a0}SEK"), "{alert}");
+        assert!(
+            alert.starts_with("Betalsättet godkänner inte 999\u{a0}999,00\u{a0}SEK"),
+            "{alert}"
+        );
         let res = post_action(&c, &id, "capture", &[("mode", "full"), ("amount", "10")]).await;
         let (alert, _) = sent_back(&c, res, &id, "capture").await;
-        assert!(alert.starts_with("Du skrev ett belopp (10,00\u{a0}SEK) men valde ”Allt som återstår”"), "{alert}");
+        assert!(
+            alert.starts_with("Du skrev ett belopp (10,00\u{a0}SEK) men valde ”Allt som återstår”"),
+            "{alert}"
+        );
         assert_eq!(api.order(&id).await["captured_amount"], 0);
     })
     .await;
@@ -354,7 +421,10 @@ async fn empty_captures_and_refunds_say_what_is_true_for_the_order() {
         let open = api.authorized_order(&sample_order()).await;
         let cancelled = api.authorized_order(&sample_order()).await;
         let expired = api.authorized_order(&sample_order()).await;
-        assert_eq!(api.om(reqwest::Method::POST, &cancelled, "cancel", None).await.status(), 204);
+        assert_eq!(
+            api.om(reqwest::Method::POST, &cancelled, "cancel", None).await.status(),
+            204
+        );
         app.db()
             .execute_trusted(&format!(
                 "UPDATE orders SET status = 'EXPIRED', expires_at = 1 WHERE order_id = '{expired}'"
@@ -371,11 +441,17 @@ async fn empty_captures_and_refunds_say_what_is_true_for_the_order() {
         let (_, page) = c.page(&format!("/portal/orders/{open}")).await;
         assert_eq!(text(&page, "no-captures"), "None yet.");
         let (_, page) = c.page(&format!("/portal/orders/{cancelled}")).await;
-        assert_eq!(text(&page, "no-captures"), "Nothing was captured: the order was cancelled.");
+        assert_eq!(
+            text(&page, "no-captures"),
+            "Nothing was captured: the order was cancelled."
+        );
         assert_eq!(text(&page, "no-refunds"), "Nothing to refund: nothing was captured.");
         assert!(!page.contains("None yet."));
         let (_, page) = c.page(&format!("/portal/orders/{expired}")).await;
-        assert_eq!(text(&page, "no-captures"), "Nothing was captured before the authorization expired.");
+        assert_eq!(
+            text(&page, "no-captures"),
+            "Nothing was captured before the authorization expired."
+        );
         assert!(!page.contains("None yet."));
         // A read-only user has no action buttons and no action pages.
         assert!(!page.contains("data-dialog="));

@@ -24,12 +24,13 @@ fn form_key_in(html: &str, form_id: &str) -> String {
 /// A refused order form is sent back (303) to its action's own page; that page (a GET, safe
 /// to reload) says why. Returns its alert text and the whole page.
 pub(crate) async fn sent_back(c: &Client, res: reqwest::Response, id: &str, action: &str) -> (String, String) {
-    assert_eq!(res.status(), 303, "a refused form is redirected, not answered on the POST");
-    let to = location(&res);
-    assert!(
-        to.starts_with(&format!("/portal/orders/{id}/{action}?retry=")),
-        "{to}"
+    assert_eq!(
+        res.status(),
+        303,
+        "a refused form is redirected, not answered on the POST"
     );
+    let to = location(&res);
+    assert!(to.starts_with(&format!("/portal/orders/{id}/{action}?retry=")), "{to}");
     let (status, page) = c.page(&to).await;
     assert_eq!(status, 200);
     let alert = page
@@ -330,7 +331,10 @@ async fn amount_customer_details_and_shipping_can_be_changed_in_the_portal() {
         assert_eq!(api.order(&id).await["order_amount"], 50000);
         let res = post("amount-form", "amount", vec![("amount", "-1")]).await;
         let (alert, _) = sent_back(&c, res, &id, "amount").await;
-        assert!(alert.contains("“-1” is not an amount"), "a bad amount is explained, not applied: {alert}");
+        assert!(
+            alert.contains("“-1” is not an amount"),
+            "a bad amount is explained, not applied: {alert}"
+        );
         assert_eq!(api.order(&id).await["order_amount"], 50000);
 
         let res = post(

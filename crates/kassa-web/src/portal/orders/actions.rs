@@ -58,8 +58,13 @@ pub(super) enum HowMuch {
 pub(super) enum ModeProblem {
     NoMode,
     /// An amount was typed, but another way was chosen: never ignored, never taken silently.
-    AmountWithOtherMode { typed: String, mode: &'static str },
-    QuantitiesWithOtherMode { mode: &'static str },
+    AmountWithOtherMode {
+        typed: String,
+        mode: &'static str,
+    },
+    QuantitiesWithOtherMode {
+        mode: &'static str,
+    },
     NoLines,
     AmountMissing,
     AmountInvalid(String),
@@ -415,7 +420,11 @@ pub(super) async fn run_action(
             let amount = match parse_major(&form.amount) {
                 Some(amount) => amount,
                 None if form.amount.trim().is_empty() => return Err(ActionError::Mode(ModeProblem::AmountMissing)),
-                None => return Err(ActionError::Mode(ModeProblem::AmountInvalid(form.amount.trim().to_owned()))),
+                None => {
+                    return Err(ActionError::Mode(ModeProblem::AmountInvalid(
+                        form.amount.trim().to_owned(),
+                    )))
+                }
             };
             let description = Some(form.description.trim().to_owned()).filter(|d| !d.is_empty());
             let req = crate::api::model::UpdateAuthorization {
@@ -523,3 +532,6 @@ pub(super) async fn run_action(
     };
     Ok((locked, done))
 }
+
+#[cfg(test)]
+mod tests;

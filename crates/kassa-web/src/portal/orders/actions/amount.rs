@@ -23,11 +23,7 @@ pub(in crate::portal::orders) async fn ceiling_of(
     state: &AppState,
     row: &kassa_db::OrderRow,
 ) -> Result<(i64, i64), WebError> {
-    let percent = state
-        .db
-        .authorization_increase_limit(&row.store_id)
-        .await?
-        .unwrap_or(0);
+    let percent = state.db.authorization_increase_limit(&row.store_id).await?.unwrap_or(0);
     Ok((increase_ceiling(row.original_order_amount, percent), percent))
 }
 

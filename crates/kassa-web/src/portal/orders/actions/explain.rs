@@ -127,11 +127,7 @@ pub(in crate::portal::orders) async fn refusal(
         }
         ("amount" | "lines", _) => {
             let new_amount = parse_major(&form.amount).unwrap_or(row.order_amount);
-            let percent = state
-                .db
-                .authorization_increase_limit(&row.store_id)
-                .await?
-                .unwrap_or(0);
+            let percent = state.db.authorization_increase_limit(&row.store_id).await?.unwrap_or(0);
             let ceiling = increase_ceiling(row.original_order_amount, percent);
             if !matches!(order.status, Status::Authorized | Status::PartCaptured)
                 || order.released
@@ -139,7 +135,10 @@ pub(in crate::portal::orders) async fn refusal(
             {
                 lang.t_args("order-error-amount-closed", &[("reason", closed_reason(lang, &order))])
             } else if action == "amount" && new_amount < row.captured_amount.max(1) {
-                lang.t_args("order-error-below-captured", &[("captured", money(row.captured_amount))])
+                lang.t_args(
+                    "order-error-below-captured",
+                    &[("captured", money(row.captured_amount))],
+                )
             } else if e.messages.iter().any(|m| m.contains("declined")) {
                 increase_declined(lang, &currency, new_amount, ceiling.max(row.order_amount), percent)
             } else {

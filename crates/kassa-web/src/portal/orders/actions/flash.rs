@@ -72,7 +72,7 @@ pub(in crate::portal::orders) async fn take(
     let Some(saved) = state.db.user_setting(member.user.id, SETTING).await? else {
         return Ok(None);
     };
-    Ok(serde_json::from_str::<Retry>(&saved).ok().filter(|r| {
-        r.token == token && r.order_id == order_id && r.action == action && now_ms() - r.at < LIFETIME_MS
-    }))
+    Ok(serde_json::from_str::<Retry>(&saved)
+        .ok()
+        .filter(|r| r.token == token && r.order_id == order_id && r.action == action && now_ms() - r.at < LIFETIME_MS))
 }

@@ -150,7 +150,8 @@ impl ActionForms {
                 let captured = OrderContext::counted(ctx.captures.iter().map(|c| c.body.as_str()), l);
                 let refunded = OrderContext::counted(ctx.refunds.iter().map(|r| r.body.as_str()), l);
                 let base = line_view(index, l, lang, &currency);
-                let pick = |name: String, default: &str| typed.get(&name).cloned().unwrap_or_else(|| default.to_owned());
+                let pick =
+                    |name: String, default: &str| typed.get(&name).cloned().unwrap_or_else(|| default.to_owned());
                 LineView {
                     capturable: if ctx.open { (l.quantity - captured).max(0) } else { 0 },
                     refundable: (captured - refunded).max(0),
@@ -351,4 +352,19 @@ pub(crate) async fn action_page(
         forms,
         page,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn app_js_writes_amounts_as_the_server_does() {
+        for lang in Lang::ALL {
+            let (pattern, group, decimal) = money_format(lang, "SEK");
+            // What app.js's formatMinor makes of 1,234,567.89.
+            let written = pattern.replace("{n}", &format!("1{group}234{group}567{decimal}89"));
+            assert_eq!(written, lang.format_money(123_456_789, "SEK"), "{lang:?}");
+        }
+    }
 }
