@@ -212,6 +212,22 @@ async fn a_higher_amount_is_approved_only_up_to_the_store_limit_and_confirmed_fi
             .await;
         let (alert, _) = sent_back(&c, res, &id, "amount").await;
         assert!(alert.contains("at most SEK\u{a0}720.00"), "{alert}");
+        // Edited lines that add up to more than it approves are refused the same way.
+        let (_, page) = c.page(&format!("/portal/orders/{id}/lines")).await;
+        let tag = input_tag(&page, "lines-form", "lines_version");
+        let version = tag.split("value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+        let res = post_action(&c, &id, "lines", &[("lines_version", &version), ("quantity_1", "5")]).await;
+        let (alert, page) = sent_back(&c, res, &id, "lines").await;
+        assert!(
+            alert.starts_with("The payment method does not approve SEK\u{a0}900.00"),
+            "{alert}"
+        );
+        assert!(input_tag(&page, "lines-form", "quantity_1").contains("value=\"5\""));
+        assert_eq!(api.order(&id).await["order_amount"], 70000);
+        // The message belongs to that form: another action's page does not show it.
+        let (_, other) = c.page(&format!("/portal/orders/{id}/amount?retry=x")).await;
+        assert!(!other.contains("role=\"alert\""));
+
         // Lowering is no new authorization: no question.
         let res = post_action(&c, &id, "amount", &[("amount", "650")]).await;
         assert_eq!(location(&res), format!("/portal/orders/{id}?done=amount"));
