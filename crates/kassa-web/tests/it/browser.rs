@@ -661,6 +661,21 @@ async fn order_page_capture_dialog_at_desktop_and_phone_width() {
                 "lines stack on a phone"
             );
 
+            // The lines editor fits its dialog at this width, and "Back" closes it.
+            click(&b, "#open-lines").await;
+            let sideways = eval_string(
+                &b,
+                "const d = document.getElementById('dialog-lines'); return String(d.scrollWidth - d.clientWidth)",
+            )
+            .await;
+            snap(&b, &format!("order-lines-dialog-{width}")).await;
+            assert_eq!(sideways, "0", "the lines dialog scrolls sideways at {width} px");
+            click(&b, "#dialog-lines [data-close-dialog]").await;
+            assert_eq!(
+                eval_string(&b, "return String(document.getElementById('dialog-lines').open)").await,
+                "false"
+            );
+
             click(&b, "#open-capture").await;
             assert_eq!(
                 eval_string(&b, "return String(document.getElementById('dialog-capture').open)").await,

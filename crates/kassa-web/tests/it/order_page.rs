@@ -215,7 +215,14 @@ async fn a_higher_amount_is_approved_only_up_to_the_store_limit_and_confirmed_fi
         // Edited lines that add up to more than it approves are refused the same way.
         let (_, page) = c.page(&format!("/portal/orders/{id}/lines")).await;
         let tag = input_tag(&page, "lines-form", "lines_version");
-        let version = tag.split("value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+        let version = tag
+            .split("value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_owned();
         let res = post_action(&c, &id, "lines", &[("lines_version", &version), ("quantity_1", "5")]).await;
         let (alert, page) = sent_back(&c, res, &id, "lines").await;
         assert!(
