@@ -3,9 +3,29 @@
 //! page of its own (no JavaScript needed), refused forms redirected back with what was typed,
 //! and messages in currency and in the user's language.
 
-use crate::orders_portal::sent_back;
 use crate::support::*;
 use serde_json::json;
+
+/// A refused order form is sent back (303) to its action's own page; that page (a GET, safe
+/// to reload) says why. Returns its alert text and the whole page.
+pub(crate) async fn sent_back(c: &Client, res: reqwest::Response, id: &str, action: &str) -> (String, String) {
+    assert_eq!(
+        res.status(),
+        303,
+        "a refused form is redirected, not answered on the POST"
+    );
+    let to = location(&res);
+    assert!(to.starts_with(&format!("/portal/orders/{id}/{action}?retry=")), "{to}");
+    let (status, page) = c.page(&to).await;
+    assert_eq!(status, 200);
+    let alert = page
+        .split("role=\"alert\"")
+        .nth(1)
+        .and_then(|a| a.split_once('>'))
+        .map(|(_, a)| a.split('<').next().unwrap().to_owned())
+        .unwrap_or_default();
+    (alert, page)
+}
 
 /// A random whole number in `0..n`.
 fn random_below(n: u128) -> i64 {
