@@ -10,6 +10,16 @@ use std::str::FromStr;
 /// Longest an authorization can be extended to, counted from the order's creation.
 pub const MAX_AUTHORIZATION_MS: i64 = 180 * 24 * 3600 * 1000;
 
+/// The highest order amount the payment method approves for an order first authorized at
+/// `original_amount`, when its store allows increases of up to `limit_percent` % (the store
+/// setting `max_authorization_increase_percent`; 0 approves no increase). Counted from the
+/// original amount, so many small increases cannot add up to more.
+pub fn increase_ceiling(original_amount: i64, limit_percent: i64) -> i64 {
+    let original = original_amount.max(0) as i128;
+    let ceiling = original + original * limit_percent.max(0) as i128 / 100;
+    ceiling.min(MAX_AMOUNT as i128) as i64
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     Authorized,
@@ -256,8 +266,10 @@ impl Order {
     }
 
     /// Changes the order amount (and so the authorization). It can never go below what was
-    /// captured.
-    pub fn update_authorization(&self, new_amount: i64, now: i64) -> Result<Order, Refusal> {
+    /// captured. A higher amount is a new authorization the payment method must approve, as
+    /// in Kustom: Kassa approves it up to `ceiling` (see [`increase_ceiling`]) and declines
+    /// it beyond.
+    pub fn update_authorization(&self, new_amount: i64, now: i64, ceiling: i64) -> Result<Order, Refusal> {
         if !(0..=MAX_AMOUNT).contains(&new_amount) {
             return Err(Refusal::BadValue(format!(
                 "order_amount must be between 0 and {MAX_AMOUNT}"
@@ -271,6 +283,13 @@ impl Order {
                 )))
             }
         }
+        if new_amount > self.order_amount && new_amount > ceiling {
+            return Err(Refusal::NotAllowed(format!(
+                "Update authorization not allowed: the payment method declined the increase to {new_amount}; \
+                 at most {} can be authorized for this order.",
+                ceiling.max(self.order_amount)
+            )));
+        }
         if new_amount < self.captured_amount.max(1) {
             return Err(Refusal::NotAllowed(format!(
                 "The new order amount {new_amount} is less than what is captured ({}).",
@@ -282,6 +301,12 @@ impl Order {
             ..*self
         }
         .settle())
+    }
+
+    /// Whether `new_amount` raises the authorization, which needs the payment method's
+    /// approval (and, in the portal, the merchant's confirmation).
+    pub fn is_increase(&self, new_amount: i64) -> bool {
+        new_amount > self.order_amount
     }
 
     /// Merchant references, customer details and shipping info change the record, not the
@@ -400,15 +425,55 @@ mod tests {
     #[test]
     fn authorization_cannot_drop_below_captures() {
         let o = order().capture(4_000, 1).unwrap();
-        assert_eq!(o.update_authorization(3_999, 2).unwrap_err().code(), "NOT_ALLOWED");
-        let o = o.update_authorization(4_000, 2).unwrap();
+        assert_eq!(
+            o.update_authorization(3_999, 2, 10_000).unwrap_err().code(),
+            "NOT_ALLOWED"
+        );
+        let o = o.update_authorization(4_000, 2, 10_000).unwrap();
         assert_eq!(
             o.status,
             Status::Captured,
             "lowering to the captured amount completes it"
         );
-        let o = order().update_authorization(20_000, 2).unwrap();
+        let o = order().update_authorization(20_000, 2, 20_000).unwrap();
         assert_eq!(o.remaining_authorized(), 20_000);
+    }
+
+    #[test]
+    fn an_increase_is_approved_only_up_to_the_ceiling() {
+        let ceiling = increase_ceiling(10_000, 20);
+        assert_eq!(ceiling, 12_000);
+        assert_eq!(
+            order().update_authorization(12_000, 2, ceiling).unwrap().order_amount,
+            12_000
+        );
+        let declined = order().update_authorization(12_001, 2, ceiling).unwrap_err();
+        assert_eq!(declined.code(), "NOT_ALLOWED");
+        assert!(declined.to_string().contains("declined"), "{declined}");
+        // The 999,999 of the issue, on an order of 1,243 with the default limit.
+        assert!(Order::authorized(124_300, 0, DAY)
+            .update_authorization(99_999_900, 1, increase_ceiling(124_300, 20))
+            .is_err());
+        // No increase at 0 %, but lowering is never an increase.
+        assert!(order()
+            .update_authorization(10_001, 2, increase_ceiling(10_000, 0))
+            .is_err());
+        assert!(order()
+            .update_authorization(9_000, 2, increase_ceiling(10_000, 0))
+            .is_ok());
+        // Once lowered, raising it back up to the ceiling is approved; small steps cannot
+        // climb past it.
+        let lowered = order().update_authorization(5_000, 2, ceiling).unwrap();
+        let mut o = lowered;
+        while let Ok(next) = o.update_authorization(o.order_amount + 700, 3, ceiling) {
+            o = next;
+        }
+        assert!(o.order_amount <= ceiling && o.order_amount > ceiling - 700, "{o:?}");
+        assert_eq!(
+            increase_ceiling(MAX_AMOUNT, 50),
+            MAX_AMOUNT,
+            "never above the largest amount"
+        );
     }
 
     /// A small deterministic generator, so the invariant check needs no extra crate.
@@ -439,7 +504,7 @@ mod tests {
                     4 => o.cancel(),
                     5 => o.release_remaining(),
                     6 => o.extend_authorization(now, 28 * DAY),
-                    _ => o.update_authorization(amount, now),
+                    _ => o.update_authorization(amount, now, increase_ceiling(o.order_amount, 20)),
                 };
                 if let Ok(n) = next {
                     o = n;

@@ -19,6 +19,7 @@ mod orders;
 mod portal_orders;
 mod security;
 mod sessions;
+mod store_limits;
 mod team;
 mod tenancy;
 mod tokens;

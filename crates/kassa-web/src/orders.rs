@@ -643,7 +643,10 @@ pub async fn update_authorization(
         return Err(ApiError::bad_values(problems));
     }
     let before = locked.row.order_amount;
-    let next = locked.state()?.update_authorization(req.order_amount, now_ms())?;
+    let ceiling = approval_ceiling(locked).await?;
+    let next = locked
+        .state()?
+        .update_authorization(req.order_amount, now_ms(), ceiling)?;
     if let Some(lines) = &req.order_lines {
         let mut body = locked.body();
         body.insert(
@@ -663,6 +666,17 @@ pub async fn update_authorization(
             Some(json!({"before": before, "description": req.description})),
         )
         .await
+}
+
+/// The highest amount the payment method approves for this order: the store's
+/// `max_authorization_increase_percent` above the amount first authorized.
+pub async fn approval_ceiling(locked: &mut Locked) -> Result<i64, ApiError> {
+    let store_id = locked.row.store_id.clone();
+    let percent = locked.tx.authorization_increase_limit(&store_id).await?.unwrap_or(0);
+    Ok(kassa_core::order::increase_ceiling(
+        locked.row.original_order_amount,
+        percent,
+    ))
 }
 
 /// Edits to the record that do not touch money (references, addresses, shipping info).

@@ -162,3 +162,102 @@ for (const all of document.querySelectorAll("input[data-select-all]")) {
     if (event.target !== all) sync();
   });
 }
+
+// ---- Order page (issue 9, job "order") ----------------------------------------------------
+// Each action's button is a link to the action's own page; here it opens the same form in a
+// <dialog> instead. Links marked data-close-dialog close the dialog they are in.
+document.addEventListener("click", (event) => {
+  const target = event.target instanceof Element ? event.target : null;
+  const opener = target?.closest("a[data-dialog]");
+  if (opener) {
+    const dialog = document.getElementById(opener.dataset.dialog);
+    if (dialog instanceof HTMLDialogElement && dialog.showModal) {
+      event.preventDefault();
+      dialog.showModal();
+      dialog.querySelector("input:not([type=hidden]), select, button")?.focus();
+    }
+    return;
+  }
+  const closer = target?.closest("[data-close-dialog]");
+  const dialog = closer?.closest("dialog");
+  if (closer && dialog?.open) {
+    event.preventDefault();
+    dialog.close();
+  }
+});
+
+// Capture and refund: the chosen way and the amount are never ambiguous. Typing an amount
+// chooses "An amount", a quantity chooses "Chosen lines"; the buttons say what will happen
+// ("Capture SEK 10.00"), and on submit the fields of the ways not chosen are emptied, so the
+// server (which refuses an amount sent with another way) gets exactly what the button said.
+const parseMinor = (text) => {
+  const t = text.trim().replace(/[\s\u00a0]/g, "");
+  const m = /^(\d*)(?:[.,](\d{0,2}))?$/.exec(t);
+  if (!t || !m || (!m[1] && !m[2])) return null;
+  const minor = Number(m[1] || "0") * 100 + Number((m[2] || "").padEnd(2, "0"));
+  return Number.isSafeInteger(minor) ? minor : null;
+};
+
+const formatMinor = (form, minor) => {
+  const { moneyPattern, moneyGroup, moneyDecimal } = form.dataset;
+  const major = String(Math.floor(minor / 100)).replace(/\B(?=(\d{3})+(?!\d))/g, moneyGroup);
+  const cents = String(minor % 100).padStart(2, "0");
+  return moneyPattern.replace("{n}", `${major}${moneyDecimal}${cents}`);
+};
+
+// What the form takes as it is filled in now, in minor units, or null when it cannot tell.
+const amountOf = (form) => {
+  const mode = form.querySelector("input[name=mode]:checked")?.value;
+  if (mode === "full") return Number(form.dataset.full);
+  if (mode === "amount") {
+    const minor = parseMinor(form.querySelector("input[name=amount]")?.value ?? "");
+    return minor && minor > 0 ? minor : null;
+  }
+  if (mode === "lines") {
+    let sum = 0;
+    for (const field of form.querySelectorAll("input[data-unit-price]")) {
+      const q = Number(field.value || "0");
+      if (!Number.isInteger(q) || q < 0) return null;
+      const ordered = Number(field.dataset.quantity);
+      const discount = ordered > 0 ? Math.trunc((Number(field.dataset.discount) * q) / ordered) : 0;
+      sum += q * Number(field.dataset.unitPrice) - discount;
+    }
+    return sum > 0 ? sum : null;
+  }
+  return null;
+};
+
+const updateAmountLabels = (form) => {
+  const minor = amountOf(form);
+  for (const element of form.querySelectorAll("[data-amount-label]")) {
+    if (!element.dataset.neutralLabel) element.dataset.neutralLabel = element.textContent;
+    element.textContent =
+      minor === null
+        ? element.dataset.neutralLabel
+        : element.dataset.amountLabel.replace("{amount}", formatMinor(form, minor));
+  }
+};
+
+for (const form of document.querySelectorAll("form[data-amount-form]")) {
+  form.addEventListener("input", (event) => {
+    const field = event.target;
+    const mode = field instanceof HTMLInputElement ? field.dataset.selectsMode : undefined;
+    if (mode && field.value.trim() !== "" && field.value.trim() !== "0") {
+      const radio = form.querySelector(`input[name=mode][value=${mode}]`);
+      if (radio) radio.checked = true;
+    }
+    updateAmountLabels(form);
+  });
+  form.addEventListener("change", () => updateAmountLabels(form));
+  form.addEventListener("submit", () => {
+    const mode = form.querySelector("input[name=mode]:checked")?.value;
+    if (mode !== "amount") {
+      const amount = form.querySelector("input[name=amount]");
+      if (amount) amount.value = "";
+    }
+    if (mode !== "lines") {
+      for (const field of form.querySelectorAll("input[data-unit-price]")) field.value = "0";
+    }
+  });
+  updateAmountLabels(form);
+}

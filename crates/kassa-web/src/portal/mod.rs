@@ -109,6 +109,13 @@ fn build() -> Routes {
         Member(ViewOrders),
         orders::show,
     )
+    // Each action's form on a page of its own: without JavaScript, and after a refusal.
+    .add(
+        get.clone(),
+        "/portal/orders/{order_id}/{action}",
+        Member(ManageOrders),
+        orders::action_page,
+    )
     .add(
         post.clone(),
         "/portal/orders/{order_id}/{action}",

@@ -465,7 +465,9 @@ async fn manage_orders_in_the_browser() {
             .click()
             .await
             .unwrap();
-        b.wait().for_element(Locator::Id("capture-form")).await.unwrap();
+        // Each action opens its form in a dialog.
+        b.wait().for_element(Locator::Id("open-capture")).await.unwrap();
+        click(&b, "#open-capture").await;
 
         // Capture the camera set (line 1) only.
         b.find(Locator::Css("#capture-form input[value=lines]"))
@@ -487,6 +489,7 @@ async fn manage_orders_in_the_browser() {
         assert_eq!(wait_text(&b, "#amount-captured", "SEK 400.00").await, "SEK 400.00");
 
         // Refund 100 of it, confirming the destructive step.
+        click(&b, "#open-refund").await;
         b.find(Locator::Css("#refund-form input[value=amount]"))
             .await
             .unwrap()
@@ -532,6 +535,7 @@ async fn manage_orders_in_the_browser() {
 
         // One tripod fewer on the other order: a lower amount is confirmed on a page of its own.
         b.goto(&format!("{}/portal/orders/{other}", app.url)).await.unwrap();
+        click(&b, "#open-lines").await;
         let qty = b.find(Locator::Id("line-quantity-1")).await.unwrap();
         qty.clear().await.unwrap();
         qty.send_keys("1").await.unwrap();
@@ -551,18 +555,13 @@ async fn manage_orders_in_the_browser() {
 
         // Cancel the other order.
         b.goto(&format!("{}/portal/orders/{other}", app.url)).await.unwrap();
-        b.find(Locator::Css("#cancel-form details.confirm summary"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        b.find(Locator::Css("#cancel-form details.confirm button"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&b, "#open-cancel").await;
+        let question = text_of(&b, "#cancel-form p").await;
+        assert!(
+            question.contains("SEK 500.00"),
+            "the confirmation states the amount: {question}"
+        );
+        click(&b, "#cancel-form button[type=submit]").await;
         b.wait().for_element(Locator::Css("main .notice")).await.unwrap();
         assert_eq!(wait_text(&b, "#order-status", "Cancelled").await, "Cancelled");
 
@@ -595,6 +594,120 @@ async fn manage_orders_in_the_browser() {
             .await
             .unwrap()
             .is_empty());
+        b.close().await.unwrap();
+    })
+    .await;
+}
+
+/// How many times Tab moves the focus on the page before it comes back to the skip link.
+async fn tab_stops(b: &Browser) -> usize {
+    b.execute("document.activeElement?.blur(); window.focus();", vec![])
+        .await
+        .unwrap();
+    b.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys("\u{E004}")
+        .await
+        .unwrap();
+    assert_eq!(
+        eval_string(b, "return document.activeElement.className").await,
+        "skip-link"
+    );
+    for stops in 1..200 {
+        b.active_element().await.unwrap().send_keys("\u{E004}").await.unwrap();
+        let class = eval_string(b, "return document.activeElement.className").await;
+        let tag = eval_string(b, "return document.activeElement.tagName").await;
+        if class == "skip-link" || tag == "BODY" {
+            return stops;
+        }
+    }
+    panic!("the focus never came back round");
+}
+
+/// The order page at desktop and phone width: facts first and few tab stops, tables that
+/// stack on a phone, and the capture dialog whose button says what it will capture.
+#[tokio::test]
+async fn order_page_capture_dialog_at_desktop_and_phone_width() {
+    on_each_backend(|app| async move {
+        let Some((_driver, b)) = open_browser().await else {
+            return;
+        };
+        let api = app.api("M100001").await;
+        sign_in(&b, &app.url, "user@demo.kassa.test").await;
+        for (width, height) in [(1366, 900), (375, 800)] {
+            b.set_window_size(width, height).await.unwrap();
+            let id = api.authorized_order(&sample_order()).await;
+            b.goto(&format!("{}/portal/orders/{id}", app.url)).await.unwrap();
+            b.wait().for_element(Locator::Id("open-capture")).await.unwrap();
+            snap(&b, &format!("order-{width}")).await;
+            let stops = tab_stops(&b).await;
+            eprintln!("order page at {width} px: {stops} tab stops");
+            assert!(stops <= 30, "{stops} tab stops at {width} px (59 before the dialogs)");
+            let overflow = eval_string(
+                &b,
+                "return String(document.documentElement.scrollWidth - document.documentElement.clientWidth)",
+            )
+            .await;
+            assert_eq!(overflow, "0", "the order page scrolls sideways at {width} px");
+            let row_display = eval_string(
+                &b,
+                "return getComputedStyle(document.querySelector('#order-lines tbody tr')).display",
+            )
+            .await;
+            assert_eq!(
+                row_display,
+                if width < 640 { "block" } else { "table-row" },
+                "lines stack on a phone"
+            );
+
+            // The lines editor fits its dialog at this width, and "Back" closes it.
+            click(&b, "#open-lines").await;
+            let sideways = eval_string(
+                &b,
+                "const d = document.getElementById('dialog-lines'); return String(d.scrollWidth - d.clientWidth)",
+            )
+            .await;
+            snap(&b, &format!("order-lines-dialog-{width}")).await;
+            assert_eq!(sideways, "0", "the lines dialog scrolls sideways at {width} px");
+            click(&b, "#dialog-lines [data-close-dialog]").await;
+            assert_eq!(
+                eval_string(&b, "return String(document.getElementById('dialog-lines').open)").await,
+                "false"
+            );
+
+            click(&b, "#open-capture").await;
+            assert_eq!(
+                eval_string(&b, "return String(document.getElementById('dialog-capture').open)").await,
+                "true"
+            );
+            let button = "#capture-form button[type=submit]";
+            assert_eq!(
+                text_of(&b, button).await,
+                "Capture SEK 600.00",
+                "everything remaining, said in the button"
+            );
+            let cents = 100 + (uuid::Uuid::new_v4().as_u128() % 49_900) as i64;
+            let typed = format!("{}.{:02}", cents / 100, cents % 100);
+            fill(&b, "capture-amount", &typed).await;
+            assert_eq!(
+                eval_string(
+                    &b,
+                    "return document.querySelector('#capture-form input[name=mode]:checked').value"
+                )
+                .await,
+                "amount",
+                "typing an amount chooses “An amount”"
+            );
+            let said = format!("Capture SEK {typed}");
+            assert_eq!(wait_text(&b, button, &said).await, said);
+            snap(&b, &format!("order-capture-dialog-{width}")).await;
+            click(&b, button).await;
+            b.wait().for_element(Locator::Css("main .notice")).await.unwrap();
+            let captured = format!("SEK {typed}");
+            assert_eq!(wait_text(&b, "#amount-captured", &captured).await, captured);
+            assert_eq!(api.order(&id).await["captured_amount"], cents);
+        }
         b.close().await.unwrap();
     })
     .await;

@@ -12,6 +12,7 @@ mod home;
 mod invitation;
 mod openapi;
 mod orders_list;
+mod order_page;
 mod orders_portal;
 mod portal_auth;
 mod portal_shell;

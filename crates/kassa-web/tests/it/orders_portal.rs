@@ -1,5 +1,6 @@
 //! The Orders section and Home over HTTP, on both databases.
 
+use crate::order_page::sent_back;
 use crate::support::*;
 use serde_json::json;
 
@@ -163,8 +164,11 @@ async fn portal_actions_run_the_order_operations_once_each() {
                 &[("form_key", &key), ("mode", "amount"), ("amount", "999")],
             )
             .await;
-        assert_eq!(res.status(), 422);
-        assert!(res.text().await.unwrap().contains("This capture is not possible"));
+        let (alert, _) = sent_back(&c, res, &id, "capture").await;
+        assert!(
+            alert.contains("SEK\u{a0}999.00 is more than the SEK\u{a0}200.00 left to capture"),
+            "{alert}"
+        );
         assert_eq!(api.order(&id).await["captured_amount"], 40000);
 
         // Cancel the other order.
@@ -310,7 +314,12 @@ async fn amount_customer_details_and_shipping_can_be_changed_in_the_portal() {
         assert_eq!(location(&res), format!("/portal/orders/{id}?done=amount"));
         assert_eq!(api.order(&id).await["order_amount"], 50000);
         let res = post("amount-form", "amount", vec![("amount", "-1")]).await;
-        assert_eq!(res.status(), 422, "a bad amount is explained, not applied");
+        let (alert, _) = sent_back(&c, res, &id, "amount").await;
+        assert!(
+            alert.contains("“-1” is not an amount"),
+            "a bad amount is explained, not applied: {alert}"
+        );
+        assert_eq!(api.order(&id).await["order_amount"], 50000);
 
         let res = post(
             "customer-form",
@@ -333,7 +342,9 @@ async fn amount_customer_details_and_shipping_can_be_changed_in_the_portal() {
             (Some("Byron"), Some("London"))
         );
         let res = post("customer-form", "customer", vec![("email", "not-an-email")]).await;
-        assert_eq!(res.status(), 422);
+        let (alert, page) = sent_back(&c, res, &id, "customer").await;
+        assert_eq!(alert, "“Email” is not valid. Check it and try again.");
+        assert!(page.contains("value=\"not-an-email\""), "what was typed is kept");
 
         let res = post(
             "shipping-form",
@@ -442,7 +453,7 @@ async fn a_line_edit_in_the_portal_changes_the_order_once() {
         assert_eq!(field_in(&page, "lines-form", "unit_price_1"), "100.00");
         assert_eq!(field_in(&page, "lines-form", "new_tax_rate"), "25");
 
-        // One more tripod: the amount rises, so nothing to confirm.
+        // One more tripod: the amount rises, which is confirmed first.
         let key = form_key_in(&page, "lines-form");
         let version = field_in(&page, "lines-form", "lines_version");
         let form = [
@@ -454,6 +465,14 @@ async fn a_line_edit_in_the_portal_changes_the_order_once() {
             ("unit_price_1", "100,00"),
             ("description", "A third tripod"),
         ];
+        let res = c.post_form(&format!("/portal/orders/{id}/lines"), &form).await;
+        assert_eq!(res.status(), 200);
+        let confirm = res.text().await.unwrap();
+        assert!(confirm.contains("The order amount changes from SEK\u{a0}600.00 to SEK\u{a0}700.00."));
+        assert!(confirm.contains("approves at most SEK\u{a0}720.00"), "{confirm}");
+        assert_eq!(api.order(&id).await["order_amount"], 60000, "not yet");
+        let fields = hidden_fields(&confirm, "lines-confirm-form");
+        let form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let res = c.post_form(&format!("/portal/orders/{id}/lines"), &form).await;
         assert_eq!(location(&res), format!("/portal/orders/{id}?done=lines"));
         // The same form again (a double click) does nothing more.
@@ -538,6 +557,12 @@ async fn lines_are_added_and_removed_after_a_confirmation() {
             ],
         )
         .await;
+        // A higher amount is confirmed first.
+        assert_eq!(res.status(), 200);
+        let confirm = res.text().await.unwrap();
+        let fields = hidden_fields(&confirm, "lines-confirm-form");
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let res = c.post_form(&format!("/portal/orders/{id}/lines"), &fields).await;
         assert_eq!(location(&res), format!("/portal/orders/{id}?done=lines"));
         let om = api.order(&id).await;
         assert_eq!(om["order_amount"], 65100);
@@ -645,9 +670,7 @@ async fn a_wrong_line_edit_is_explained_and_changes_nothing() {
             (vec![], "Nothing was changed."),
         ] {
             let res = post_lines(&c, &id, &fields).await;
-            assert_eq!(res.status(), 422, "{fields:?}");
-            let page = res.text().await.unwrap();
-            let alert = page.split("role=\"alert\">").nth(1).unwrap_or_default();
+            let (alert, page) = sent_back(&c, res, &id, "lines").await;
             assert!(alert.contains(explained), "{fields:?}: {alert}");
             assert!(page.contains("id=\"lines-form\""), "the form is there to try again");
         }
@@ -665,12 +688,8 @@ async fn a_wrong_line_edit_is_explained_and_changes_nothing() {
                 ],
             )
             .await;
-        assert_eq!(res.status(), 422);
-        assert!(res
-            .text()
-            .await
-            .unwrap()
-            .contains("The order lines changed while you were editing them"));
+        let (alert, _) = sent_back(&c, res, &id, "lines").await;
+        assert!(alert.contains("The order lines changed while you were editing them"));
 
         // Something captured since the page was loaded: lines can no longer change.
         let (_, page) = c.page(&format!("/portal/orders/{id}")).await;
@@ -683,9 +702,8 @@ async fn a_wrong_line_edit_is_explained_and_changes_nothing() {
                 &[("form_key", &key), ("lines_version", &version), ("quantity_1", "3")],
             )
             .await;
-        assert_eq!(res.status(), 422);
-        let page = res.text().await.unwrap();
-        assert!(page.contains("Lines can only be edited while nothing of the order is captured."));
+        let (alert, page) = sent_back(&c, res, &id, "lines").await;
+        assert!(alert.contains("Lines can only be edited while nothing of the order is captured."));
         assert!(
             !page.contains("id=\"lines-form\""),
             "no form on a partly captured order"

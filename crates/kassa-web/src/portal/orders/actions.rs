@@ -1,7 +1,12 @@
 //! The order page's actions: each runs the same order operation as the merchant API, once
 //! per form (a one-time key spent in the idempotency table).
 
+pub(super) mod amount;
+pub(super) mod explain;
+pub(super) mod flash;
+
 use super::*;
+use kassa_core::lines::BadValue;
 
 pub(super) fn api_to_web(e: ApiError) -> WebError {
     WebError::Internal(e.messages.join("; "))
@@ -26,7 +31,9 @@ pub(crate) struct ActionForm {
     pub(super) rest: std::collections::HashMap<String, String>,
 }
 
-/// The error explained in the user's language, for the error codes the domain gives.
+/// An operation's refusal in the user's language, without the API's wording (its amounts
+/// are minor units, its names are field names). The order page's own forms say more; see
+/// [`explain::refusal`].
 pub(super) fn explain(lang: Lang, e: &ApiError) -> String {
     let key = match e.code {
         "CAPTURE_NOT_ALLOWED" => "order-error-capture",
@@ -35,7 +42,100 @@ pub(super) fn explain(lang: Lang, e: &ApiError) -> String {
         "BAD_VALUE" => "order-error-amount",
         _ => "order-error-not-allowed",
     };
-    format!("{} ({})", lang.t(key), e.messages.join(" "))
+    lang.t(key)
+}
+
+/// How much a capture or refund form asks for.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum HowMuch {
+    Everything,
+    Lines,
+    Amount(i64),
+}
+
+/// A capture or refund form that does not say unambiguously how much to take.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum ModeProblem {
+    NoMode,
+    /// An amount was typed, but another way was chosen: never ignored, never taken silently.
+    AmountWithOtherMode {
+        typed: String,
+        mode: &'static str,
+    },
+    QuantitiesWithOtherMode {
+        mode: &'static str,
+    },
+    NoLines,
+    AmountMissing,
+    AmountInvalid(String),
+}
+
+impl ModeProblem {
+    pub(super) fn explain(&self, lang: Lang, currency: &str, action: &str) -> String {
+        let mode_label = |mode: &str| {
+            lang.t(match (mode, action) {
+                ("full", "refund") => "order-mode-full-refund",
+                ("full", _) => "order-mode-full",
+                ("lines", _) => "order-mode-lines",
+                _ => "order-mode-amount",
+            })
+        };
+        match self {
+            ModeProblem::NoMode => lang.t("order-error-choose-mode"),
+            ModeProblem::AmountWithOtherMode { typed, mode } => lang.t_args(
+                "order-error-amount-with-mode",
+                &[
+                    (
+                        "amount",
+                        parse_major(typed)
+                            .map(|v| lang.format_money(v, currency))
+                            .unwrap_or_else(|| typed.clone()),
+                    ),
+                    ("mode", mode_label(mode)),
+                ],
+            ),
+            ModeProblem::QuantitiesWithOtherMode { mode } => {
+                lang.t_args("order-error-quantities-with-mode", &[("mode", mode_label(mode))])
+            }
+            ModeProblem::NoLines => lang.t("order-error-no-lines"),
+            ModeProblem::AmountMissing => lang.t("order-error-amount-missing"),
+            ModeProblem::AmountInvalid(text) => lang.t_args("order-error-amount-invalid", &[("text", text.clone())]),
+        }
+    }
+}
+
+/// Reads how much a capture or refund form asks for. Exactly one way counts: the chosen
+/// one; a typed amount or quantities that the chosen way would ignore are refused.
+pub(super) fn how_much(form: &ActionForm) -> Result<HowMuch, ModeProblem> {
+    let typed = form.amount.trim();
+    let quantities = form
+        .rest
+        .iter()
+        .any(|(k, v)| k.starts_with("qty_") && !matches!(v.trim(), "" | "0"));
+    let mode: &'static str = match form.mode.as_str() {
+        "full" => "full",
+        "lines" => "lines",
+        "amount" => "amount",
+        _ => return Err(ModeProblem::NoMode),
+    };
+    if mode != "amount" && !typed.is_empty() {
+        return Err(ModeProblem::AmountWithOtherMode {
+            typed: typed.to_owned(),
+            mode,
+        });
+    }
+    if mode != "lines" && quantities {
+        return Err(ModeProblem::QuantitiesWithOtherMode { mode });
+    }
+    match mode {
+        "full" => Ok(HowMuch::Everything),
+        "lines" if quantities => Ok(HowMuch::Lines),
+        "lines" => Err(ModeProblem::NoLines),
+        _ if typed.is_empty() => Err(ModeProblem::AmountMissing),
+        _ => parse_major(typed)
+            .map(HowMuch::Amount)
+            .ok_or_else(|| ModeProblem::AmountInvalid(typed.to_owned())),
+    }
 }
 
 /// Lines picked by quantity (`qty_0`, `qty_1`…) turned into capture/refund lines.
@@ -78,7 +178,9 @@ pub(super) fn repriced(line: &WireLine, quantity: i64, unit_price: i64) -> Optio
     })
 }
 
-/// Runs one action on a locked order as the signed-in user, at most once per form.
+/// Runs one action on a locked order as the signed-in user, at most once per form. A refused
+/// form is sent back (303) to the action's own page with what the user typed and why, so
+/// the address bar never rests on this POST-only URL.
 pub(crate) async fn act(
     State(state): State<AppState>,
     member: Member,
@@ -101,19 +203,24 @@ pub(crate) async fn act(
         Claim::Fresh => {}
         _ => return Ok(Redirect::to(&done_url("repeated")).into_response()),
     }
-    // An edit of the lines that removes some or lowers the amount is shown and asked for
-    // again first: the form key is given back, to be spent when it is confirmed.
-    if action == "lines" && form.rest.get("confirmed").map(String::as_str) != Some("1") {
-        match lines_confirmation(&state, &member, &order_id, &form).await {
-            Ok(None) => {}
-            Ok(Some(page)) => {
-                state.db.release_idempotency_key(&store, &key).await?;
-                return Ok(page);
-            }
-            Err(e) => {
-                state.db.release_idempotency_key(&store, &key).await?;
-                return Err(e);
-            }
+    // Form mistakes and changes that must be confirmed first are found before anything is
+    // locked; the form key is given back, to be spent when the form comes again.
+    let asked = match ask_first(&state, &member, &order_id, &action, &form, lang).await {
+        Ok(asked) => asked,
+        Err(e) => {
+            state.db.release_idempotency_key(&store, &key).await?;
+            return Err(e);
+        }
+    };
+    match asked {
+        Asked::Proceed => {}
+        Asked::Page(page) => {
+            state.db.release_idempotency_key(&store, &key).await?;
+            return Ok(page);
+        }
+        Asked::Refused(message) => {
+            state.db.release_idempotency_key(&store, &key).await?;
+            return send_back(&state, &member, &order_id, &action, message, &form).await;
         }
     }
     let actor = Actor {
@@ -137,14 +244,66 @@ pub(crate) async fn act(
             state.db.release_idempotency_key(&store, &key).await?;
             Err(WebError::NotFound)
         }
-        Err(ActionError::Refused(e)) => {
+        Err(refused) => {
             state.db.release_idempotency_key(&store, &key).await?;
-            order_page(&state, &member, &order_id, None, Some(explain(lang, &e))).await
+            let message = explain::refusal(&state, &member, &order_id, &action, &form, lang, refused).await?;
+            send_back(&state, &member, &order_id, &action, message, &form).await
         }
-        Err(ActionError::Lines(problem)) => {
-            state.db.release_idempotency_key(&store, &key).await?;
-            order_page(&state, &member, &order_id, None, Some(problem.explain(lang))).await
+    }
+}
+
+/// Redirects to the action's own page, which shows `message` and the form as it was sent.
+async fn send_back(
+    state: &AppState,
+    member: &Member,
+    order_id: &str,
+    action: &str,
+    message: String,
+    form: &ActionForm,
+) -> Result<Response, WebError> {
+    if !page::ACTIONS.contains(&action) {
+        return Err(WebError::NotFound);
+    }
+    let token = flash::save(state, member, order_id, action, message, form).await?;
+    Ok(Redirect::to(&format!("/portal/orders/{order_id}/{action}?retry={token}")).into_response())
+}
+
+/// What to do with a form before running it.
+pub(super) enum Asked {
+    Proceed,
+    /// A confirmation page to show first.
+    Page(Response),
+    /// A mistake in the form, explained.
+    Refused(String),
+}
+
+/// Checks what can be checked without the lock — how much a capture or refund takes, and
+/// whether a change of the amount or the lines must be confirmed first.
+async fn ask_first(
+    state: &AppState,
+    member: &Member,
+    order_id: &str,
+    action: &str,
+    form: &ActionForm,
+    lang: Lang,
+) -> Result<Asked, WebError> {
+    let confirmed = form.rest.get("confirmed").map(String::as_str) == Some("1");
+    match action {
+        "capture" | "refund" => {
+            let row = state
+                .db
+                .order(&member.store.store_id, order_id)
+                .await?
+                .filter(|r| r.status.is_some())
+                .ok_or(WebError::NotFound)?;
+            Ok(match how_much(form) {
+                Ok(_) => Asked::Proceed,
+                Err(problem) => Asked::Refused(problem.explain(lang, &row.purchase_currency, action)),
+            })
         }
+        "lines" if !confirmed => lines_confirmation(state, member, order_id, form).await,
+        "amount" if !confirmed => amount::confirmation(state, member, order_id, form).await,
+        _ => Ok(Asked::Proceed),
     }
 }
 
@@ -152,6 +311,12 @@ pub(super) enum ActionError {
     NotFound,
     Refused(ApiError),
     Lines(LinesProblem),
+    /// Fields of the customer, shipping or references forms that are not valid.
+    Fields(Vec<BadValue>),
+    /// More of a line than can be captured or refunded.
+    Quantities,
+    ShippingEmpty,
+    Mode(ModeProblem),
 }
 
 impl From<ApiError> for ActionError {
@@ -178,17 +343,16 @@ pub(super) async fn run_action(
         .get("order_lines")
         .and_then(|v| serde_json::from_value(v.clone()).ok())
         .unwrap_or_default();
-    let bad = |m: &str| ActionError::Refused(ApiError::bad_value(m.to_owned()));
     let done = match action {
         "capture" => {
             let current = locked.state()?;
-            let (amount, order_lines) = match form.mode.as_str() {
-                "full" => (current.remaining_authorized(), None),
-                "lines" => {
-                    let picked = picked_lines(&lines, form).map_err(|_| bad("quantities"))?;
+            let (amount, order_lines) = match how_much(form).map_err(ActionError::Mode)? {
+                HowMuch::Everything => (current.remaining_authorized(), None),
+                HowMuch::Lines => {
+                    let picked = picked_lines(&lines, form).map_err(|_| ActionError::Quantities)?;
                     (picked.iter().map(|l| l.total_amount).sum(), Some(picked))
                 }
-                _ => (parse_major(&form.amount).ok_or_else(|| bad("amount"))?, None),
+                HowMuch::Amount(amount) => (amount, None),
             };
             let req = CaptureRequest {
                 captured_amount: amount,
@@ -203,13 +367,13 @@ pub(super) async fn run_action(
         }
         "refund" => {
             let refundable = locked.row.captured_amount - locked.row.refunded_amount;
-            let (amount, order_lines) = match form.mode.as_str() {
-                "full" => (refundable, None),
-                "lines" => {
-                    let picked = picked_lines(&lines, form).map_err(|_| bad("quantities"))?;
+            let (amount, order_lines) = match how_much(form).map_err(ActionError::Mode)? {
+                HowMuch::Everything => (refundable, None),
+                HowMuch::Lines => {
+                    let picked = picked_lines(&lines, form).map_err(|_| ActionError::Quantities)?;
                     (picked.iter().map(|l| l.total_amount).sum(), Some(picked))
                 }
-                _ => (parse_major(&form.amount).ok_or_else(|| bad("amount"))?, None),
+                HowMuch::Amount(amount) => (amount, None),
             };
             let description = Some(form.description.trim().to_owned()).filter(|d| !d.is_empty());
             orders::refund(
@@ -253,7 +417,15 @@ pub(super) async fn run_action(
         "amount" => {
             // A new order amount while something is left to capture (lower it when an item
             // cannot be delivered). Never below what is captured: the domain refuses that.
-            let amount = parse_major(&form.amount).ok_or_else(|| bad("amount"))?;
+            let amount = match parse_major(&form.amount) {
+                Some(amount) => amount,
+                None if form.amount.trim().is_empty() => return Err(ActionError::Mode(ModeProblem::AmountMissing)),
+                None => {
+                    return Err(ActionError::Mode(ModeProblem::AmountInvalid(
+                        form.amount.trim().to_owned(),
+                    )))
+                }
+            };
             let description = Some(form.description.trim().to_owned()).filter(|d| !d.is_empty());
             let req = crate::api::model::UpdateAuthorization {
                 order_amount: amount,
@@ -292,7 +464,7 @@ pub(super) async fn run_action(
             let mut problems = Vec::new();
             crate::api::model::check_address(&Value::Object(address.clone()), "billing_address", &mut problems);
             if !problems.is_empty() {
-                return Err(ActionError::Refused(ApiError::bad_values(problems)));
+                return Err(ActionError::Fields(problems));
             }
             orders::edit_details(&mut locked, actor, "customer_details_updated", |body, _| {
                 let mut merged = body
@@ -315,12 +487,12 @@ pub(super) async fn run_action(
                 }
             }
             if entry.is_empty() {
-                return Err(bad("shipping_info"));
+                return Err(ActionError::ShippingEmpty);
             }
             let mut problems = Vec::new();
             crate::api::model::check_shipping_info(&[Value::Object(entry.clone())], &mut problems);
             if !problems.is_empty() {
-                return Err(ActionError::Refused(ApiError::bad_values(problems)));
+                return Err(ActionError::Fields(problems));
             }
             orders::edit_details(&mut locked, actor, "shipping_info_added", |body, _| {
                 let mut list = body
@@ -340,7 +512,7 @@ pub(super) async fn run_action(
                 ("merchant_reference2", &form.merchant_reference2),
             ] {
                 if v.chars().count() > 255 {
-                    return Err(bad(name));
+                    return Err(ActionError::Fields(vec![BadValue::new(name, "at most 255 characters")]));
                 }
             }
             let (r1, r2) = (
@@ -360,3 +532,6 @@ pub(super) async fn run_action(
     };
     Ok((locked, done))
 }
+
+#[cfg(test)]
+mod tests;

@@ -15,6 +15,13 @@ pub(super) fn line_view(index: usize, l: &WireLine, lang: Lang, currency: &str) 
         refundable: 0,
         price_input: major_input(l.unit_price, lang),
         tax: format!("{}\u{a0}%", percent_input(l.tax_rate.unwrap_or(0), lang)),
+        unit_price_minor: l.unit_price,
+        discount_minor: l.total_discount_amount.unwrap_or(0),
+        capture_qty: String::new(),
+        refund_qty: String::new(),
+        edit_quantity: String::new(),
+        edit_price: String::new(),
+        edit_remove: false,
     }
 }
 
@@ -209,17 +216,19 @@ pub(super) struct LinesConfirmTemplate {
     /// The form as it was sent, to send again with `confirmed=1`.
     fields: Vec<(String, String)>,
     form_key: String,
+    /// For a higher amount: what the payment method approves.
+    approval: Option<String>,
 }
 
-/// For an edit of the lines that removes some or lowers the amount: a page that shows the
-/// result and asks again. A form with a mistake gets the order page with the mistake
-/// explained. None when the edit may go ahead without asking.
+/// For an edit of the lines that removes some or changes the amount: a page that shows the
+/// result and asks again. A higher amount beyond what the payment method approves, or a
+/// form with a mistake, is refused with the reason.
 pub(super) async fn lines_confirmation(
     state: &AppState,
     member: &Member,
     order_id: &str,
     form: &ActionForm,
-) -> Result<Option<Response>, WebError> {
+) -> Result<Asked, WebError> {
     let row = state
         .db
         .order(&member.store.store_id, order_id)
@@ -229,22 +238,39 @@ pub(super) async fn lines_confirmation(
     let lang = Lang::from_code(&member.user.language).unwrap_or(Lang::En);
     let edit = match edited_lines(&row, form) {
         Ok(edit) => edit,
-        Err(problem) => {
-            return order_page(state, member, order_id, None, Some(problem.explain(lang)))
-                .await
-                .map(Some)
-        }
+        Err(problem) => return Ok(Asked::Refused(problem.explain(lang))),
     };
-    if edit.removed.is_empty() && edit.order_amount >= row.order_amount {
-        return Ok(None);
+    if edit.removed.is_empty() && edit.order_amount == row.order_amount {
+        return Ok(Asked::Proceed);
+    }
+    let mut approval = None;
+    if edit.order_amount > row.order_amount {
+        let (ceiling, percent) = amount::ceiling_of(state, &row).await?;
+        if edit.order_amount > ceiling {
+            return Ok(Asked::Refused(explain::increase_declined(
+                lang,
+                &row.purchase_currency,
+                edit.order_amount,
+                ceiling.max(row.order_amount),
+                percent,
+            )));
+        }
+        approval = Some(lang.t_args(
+            "order-amount-increase-approval",
+            &[
+                ("max", lang.format_money(ceiling, &row.purchase_currency)),
+                ("percent", percent.to_string()),
+            ],
+        ));
     }
     let currency = &row.purchase_currency;
-    let page = Page::member(
+    let mut page = Page::member(
         member,
         Some(Section::Orders),
         "order-lines-confirm-title",
-        &format!("/portal/orders/{order_id}"),
+        &format!("/portal/orders/{order_id}/lines"),
     );
+    page.title = order_title(lang, "order-lines-confirm-title", &row.short_reference);
     let mut fields: Vec<(String, String)> = form
         .rest
         .iter()
@@ -253,7 +279,8 @@ pub(super) async fn lines_confirmation(
         .collect();
     fields.push(("description".into(), form.description.clone()));
     fields.sort();
-    Ok(Some(render(&LinesConfirmTemplate {
+    Ok(Asked::Page(render(&LinesConfirmTemplate {
+        approval,
         id: row.order_id.clone(),
         short_reference: row.short_reference.clone(),
         amount_change: lang.t_args(

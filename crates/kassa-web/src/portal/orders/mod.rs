@@ -32,8 +32,8 @@ use kassa_core::access::{Permission, Section};
 use kassa_core::order::Status;
 use kassa_db::{Claim, Cursor, OrderFilter, OrderListRow, SavedResponse, SortOrder};
 use lines_edit::*;
-pub(crate) use page::show;
 use page::*;
+pub(crate) use page::{action_page, show};
 use serde::Deserialize;
 use serde_json::Value;
 

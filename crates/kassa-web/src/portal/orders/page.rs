@@ -1,6 +1,12 @@
-//! The order page: amounts, lines, customer, captures, refunds and the timeline.
+//! The order page: the state and the facts first (amounts, lines, customer, captures,
+//! refunds, timeline), then one button per action. Each action's form opens in a `<dialog>`
+//! (app.js) or, without JavaScript, on a page of its own (`forms`).
+
+mod forms;
 
 use super::*;
+pub(crate) use forms::action_page;
+pub(super) use forms::{ActionForms, OrderContext, ACTIONS};
 
 pub struct LineView {
     pub index: usize,
@@ -15,6 +21,16 @@ pub struct LineView {
     pub price_input: String,
     /// The tax rate as a percentage (`25 %`).
     pub tax: String,
+    /// Minor units, for app.js to add up what the chosen quantities come to.
+    pub unit_price_minor: i64,
+    pub discount_minor: i64,
+    /// What the forms show in this line's fields: what the user typed before an error, or
+    /// the defaults.
+    pub capture_qty: String,
+    pub refund_qty: String,
+    pub edit_quantity: String,
+    pub edit_price: String,
+    pub edit_remove: bool,
 }
 
 pub struct EventView {
@@ -28,6 +44,15 @@ pub struct MoneyRecord {
     pub at: String,
     pub amount: String,
     pub description: String,
+}
+
+/// A button that opens one action's form.
+pub struct ActionButton {
+    /// A String, not a &str: the templates compare it with literals.
+    pub action: String,
+    pub label: String,
+    pub danger: bool,
+    pub primary: bool,
 }
 
 #[derive(Template)]
@@ -47,34 +72,18 @@ pub(super) struct OrderTemplate {
     captured: String,
     refunded: String,
     remaining: String,
-    lines: Vec<LineView>,
     customer: Vec<(String, String)>,
     billing: Vec<String>,
     shipping: Vec<String>,
     shipping_info: Vec<String>,
     captures: Vec<MoneyRecord>,
     refunds: Vec<MoneyRecord>,
+    /// What the empty captures and refunds lists say: true for the order's state.
+    no_captures: String,
+    no_refunds: String,
     events: Vec<EventView>,
-    can_capture: bool,
-    can_refund: bool,
-    can_cancel: bool,
-    can_extend: bool,
-    can_release: bool,
-    can_edit: bool,
-    can_change_amount: bool,
-    can_edit_lines: bool,
-    lines_version: String,
-    new_tax_rate: String,
-    edit_given: String,
-    edit_family: String,
-    edit_email: String,
-    edit_street: String,
-    edit_postal: String,
-    edit_city: String,
-    edit_phone: String,
-    shipping_methods: &'static [&'static str],
-    form_key: String,
-    error: Option<String>,
+    buttons: Vec<ActionButton>,
+    forms: ActionForms,
 }
 
 pub(super) fn address_lines(v: Option<&Value>) -> Vec<String> {
@@ -109,66 +118,44 @@ pub(super) fn event_key(action: &str) -> String {
     format!("order-event-{}", action.replace('_', "-"))
 }
 
+/// What the captures list says when it is empty, true for the order's state: a cancelled or
+/// expired order will never have captures, so "None yet" would promise something.
+fn no_captures_key(status: Status) -> &'static str {
+    match status {
+        Status::Cancelled => "order-no-captures-cancelled",
+        Status::Expired => "order-no-captures-expired",
+        _ => "order-none-yet",
+    }
+}
+
+fn no_refunds_key(status: Status, captured: i64) -> &'static str {
+    match status {
+        _ if captured > 0 => "order-none-yet",
+        Status::Cancelled | Status::Expired => "order-no-refunds-nothing-captured",
+        _ => "order-none-yet",
+    }
+}
+
+/// The title of an order's pages, with its reference, so each browser tab says which order
+/// it shows.
+pub(super) fn order_title(lang: Lang, key: &str, short_reference: &str) -> String {
+    format!("{} {short_reference}", lang.t(key))
+}
+
 pub(super) async fn order_page(
     state: &AppState,
     member: &Member,
     order_id: &str,
     notice: Option<&str>,
-    error: Option<String>,
 ) -> Result<Response, WebError> {
-    let row = state
-        .db
-        .order(&member.store.store_id, order_id)
-        .await?
-        .filter(|r| r.status.is_some())
-        .ok_or(WebError::NotFound)?;
     let here = format!("/portal/orders/{order_id}");
-    let page = Page::member(member, Some(Section::Orders), "order-title", &here).with_notice(notice);
+    let mut page = Page::member(member, Some(Section::Orders), "order-title", &here).with_notice(notice);
     let lang = page.lang;
     let tz = &member.user.timezone;
+    let ctx = OrderContext::load(state, &member.store.store_id, order_id).await?;
+    let row = &ctx.row;
+    page.title = order_title(lang, "order-title", &row.short_reference);
     let money = |v: i64| lang.format_money(v, &row.purchase_currency);
-    let body: serde_json::Map<String, Value> = serde_json::from_str(&row.body).unwrap_or_default();
-    let lines: Vec<WireLine> = body
-        .get("order_lines")
-        .and_then(|v| serde_json::from_value(v.clone()).ok())
-        .unwrap_or_default();
-    let captures = state.db.captures_of(order_id).await?;
-    let refunds = state.db.refunds_of(order_id).await?;
-    let counted = |bodies: Vec<&str>, line: &WireLine| -> i64 {
-        bodies
-            .iter()
-            .filter_map(|b| serde_json::from_str::<Value>(b).ok())
-            .filter_map(|b| {
-                b.get("order_lines")
-                    .and_then(|l| serde_json::from_value::<Vec<WireLine>>(l.clone()).ok())
-            })
-            .flatten()
-            .filter(|l| match (&l.reference, &line.reference) {
-                (Some(a), Some(b)) if !a.is_empty() || !b.is_empty() => a == b,
-                _ => l.name == line.name,
-            })
-            .map(|l| l.quantity)
-            .sum()
-    };
-    let state_now = orders::core_state(&row).map_err(api_to_web)?;
-    let now = now_ms();
-    let open = matches!(state_now.status, Status::Authorized | Status::PartCaptured)
-        && !state_now.released
-        && now < state_now.expires_at;
-    let manage = member.allows(Permission::ManageOrders);
-    let line_views = lines
-        .iter()
-        .enumerate()
-        .map(|(index, l)| {
-            let captured = counted(captures.iter().map(|c| c.body.as_str()).collect(), l);
-            let refunded = counted(refunds.iter().map(|r| r.body.as_str()).collect(), l);
-            LineView {
-                capturable: if open { (l.quantity - captured).max(0) } else { 0 },
-                refundable: (captured - refunded).max(0),
-                ..line_view(index, l, lang, &row.purchase_currency)
-            }
-        })
-        .collect();
     let events = state
         .db
         .events_of(order_id)
@@ -195,7 +182,8 @@ pub(super) async fn order_page(
             .and_then(|b| b.get("description").and_then(Value::as_str).map(str::to_owned))
             .unwrap_or_default(),
     };
-    let shipping_info = body
+    let shipping_info = ctx
+        .body
         .get("shipping_info")
         .and_then(Value::as_array)
         .map(|list| {
@@ -214,74 +202,61 @@ pub(super) async fn order_page(
                 .collect()
         })
         .unwrap_or_default();
+    let forms = ActionForms::new(&ctx, member, lang, None);
+    let buttons = forms
+        .available()
+        .into_iter()
+        .map(|action| ActionButton {
+            action: action.to_owned(),
+            label: lang.t(forms::action_title_key(action)),
+            danger: matches!(action, "cancel" | "release"),
+            primary: action == "capture",
+        })
+        .collect();
+    let status = ctx.state.status;
     let template = OrderTemplate {
         id: row.order_id.clone(),
         short_reference: row.short_reference.clone(),
         reference1: row.merchant_reference1.clone().unwrap_or_default(),
         reference2: row.merchant_reference2.clone().unwrap_or_default(),
-        status_label: lang.t(&status_key(row.status.as_deref().unwrap_or(""))),
-        status_class: status_class(row.status.as_deref().unwrap_or("")),
+        status_label: lang.t(&status_key(status.code())),
+        status_class: status_class(status.code()),
         created: format_time(row.completed_at.unwrap_or(row.created_at), tz),
         expires: row
             .expires_at
-            .filter(|_| open)
+            .filter(|_| ctx.open)
             .map(|t| format_time(t, tz))
             .unwrap_or_default(),
         method: lang.t(method_key(row.payment_method.as_deref())),
         amount: money(row.order_amount),
         captured: money(row.captured_amount),
         refunded: money(row.refunded_amount),
-        remaining: money(state_now.remaining_authorized()),
-        lines: line_views,
+        remaining: money(ctx.state.remaining_authorized()),
         customer: vec![
             (lang.t("order-customer-name"), row.customer_name.clone()),
             (lang.t("field-email"), row.customer_email.clone()),
         ],
-        billing: address_lines(body.get("billing_address")),
-        shipping: address_lines(body.get("shipping_address")),
+        billing: address_lines(ctx.body.get("billing_address")),
+        shipping: address_lines(ctx.body.get("shipping_address")),
         shipping_info,
-        captures: captures
+        captures: ctx
+            .captures
             .iter()
             .map(|c| record(c.captured_at, c.captured_amount, &c.body))
             .collect(),
-        refunds: refunds
+        refunds: ctx
+            .refunds
             .iter()
             .map(|r| record(r.refunded_at, r.refunded_amount, &r.body))
             .collect(),
+        no_captures: lang.t(no_captures_key(status)),
+        no_refunds: lang.t(no_refunds_key(status, row.captured_amount)),
         events,
-        can_capture: manage && open,
-        can_refund: manage && row.captured_amount > row.refunded_amount,
-        can_cancel: manage && state_now.cancel().is_ok(),
-        can_extend: manage && state_now.extend_authorization(now, 24 * 3600 * 1000).is_ok(),
-        can_release: manage && state_now.release_remaining().is_ok(),
-        can_edit: manage && state_now.may_edit_details().is_ok(),
-        can_change_amount: manage && open,
-        // Lines change only while nothing is captured (the portal's "edit lines while
-        // uncaptured"); the amount alone may change later too.
-        can_edit_lines: manage && open && state_now.status == Status::Authorized,
-        lines_version: lines_version(&body),
-        new_tax_rate: lines
-            .first()
-            .and_then(|l| l.tax_rate)
-            .map(|r| percent_input(r, lang))
-            .unwrap_or_default(),
-        edit_given: billing_field(&body, "given_name"),
-        edit_family: billing_field(&body, "family_name"),
-        edit_email: billing_field(&body, "email"),
-        edit_street: billing_field(&body, "street_address"),
-        edit_postal: billing_field(&body, "postal_code"),
-        edit_city: billing_field(&body, "city"),
-        edit_phone: billing_field(&body, "phone"),
-        shipping_methods: crate::api::model::SHIPPING_METHODS,
-        form_key: crate::password::random_token(),
-        error,
+        buttons,
+        forms,
         page,
     };
-    let mut res = render(&template);
-    if template.error.is_some() {
-        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(res)
+    Ok(render(&template))
 }
 
 pub(crate) async fn show(
@@ -303,7 +278,7 @@ pub(crate) async fn show(
         "lines" => "order-done-lines",
         _ => "order-done-repeated",
     });
-    order_page(&state, &member, &order_id, notice, None).await
+    order_page(&state, &member, &order_id, notice).await
 }
 
 #[derive(Deserialize, Default)]

@@ -1,0 +1,85 @@
+//! "Change order amount": a higher amount is a new authorization (as in Kustom), which the
+//! payment method approves only up to the store's limit and the merchant confirms first.
+
+use super::super::*;
+use super::explain::increase_declined;
+use super::Asked;
+use kassa_core::order::increase_ceiling;
+
+#[derive(Template)]
+#[template(path = "order_amount_confirm.html")]
+struct AmountConfirmTemplate {
+    page: Page,
+    id: String,
+    question: String,
+    approval: String,
+    amount: String,
+    description: String,
+    form_key: String,
+}
+
+/// The highest amount the payment method approves for `row`, and the store's percentage.
+pub(in crate::portal::orders) async fn ceiling_of(
+    state: &AppState,
+    row: &kassa_db::OrderRow,
+) -> Result<(i64, i64), WebError> {
+    let percent = state.db.authorization_increase_limit(&row.store_id).await?.unwrap_or(0);
+    Ok((increase_ceiling(row.original_order_amount, percent), percent))
+}
+
+/// For a higher amount: refused at once beyond what the payment method approves, else a
+/// page that states the change and asks. A lower amount goes ahead (the domain keeps it
+/// above what is captured).
+pub(super) async fn confirmation(
+    state: &AppState,
+    member: &Member,
+    order_id: &str,
+    form: &ActionForm,
+) -> Result<Asked, WebError> {
+    let row = state
+        .db
+        .order(&member.store.store_id, order_id)
+        .await?
+        .filter(|r| r.status.is_some())
+        .ok_or(WebError::NotFound)?;
+    let lang = Lang::from_code(&member.user.language).unwrap_or(Lang::En);
+    let Some(new_amount) = parse_major(&form.amount) else {
+        // The operation explains a missing or mistyped amount.
+        return Ok(Asked::Proceed);
+    };
+    let order = orders::core_state(&row).map_err(api_to_web)?;
+    if !order.is_increase(new_amount) {
+        return Ok(Asked::Proceed);
+    }
+    let currency = &row.purchase_currency;
+    let (ceiling, percent) = ceiling_of(state, &row).await?;
+    if new_amount > ceiling {
+        // What it would approve: never less than the amount already authorized.
+        return Ok(Asked::Refused(increase_declined(
+            lang,
+            currency,
+            new_amount,
+            ceiling.max(row.order_amount),
+            percent,
+        )));
+    }
+    let here = format!("/portal/orders/{order_id}/amount");
+    let mut page = Page::member(member, Some(Section::Orders), "order-amount-confirm-title", &here);
+    page.title = order_title(lang, "order-amount-confirm-title", &row.short_reference);
+    let money = |v: i64| lang.format_money(v, currency);
+    Ok(Asked::Page(render(&AmountConfirmTemplate {
+        id: row.order_id.clone(),
+        question: lang.t_args(
+            "order-amount-increase",
+            &[("before", money(row.order_amount)), ("after", money(new_amount))],
+        ),
+        approval: lang.t_args(
+            "order-amount-increase-approval",
+            &[("max", money(ceiling)), ("percent", percent.to_string())],
+        ),
+        amount: form.amount.trim().to_owned(),
+        description: form.description.clone(),
+        form_key: form.form_key.clone(),
+        page,
+    })))
+}
