@@ -86,7 +86,8 @@ pub(super) struct OrderTemplate {
     forms: ActionForms,
 }
 
-pub(super) fn address_lines(v: Option<&Value>) -> Vec<String> {
+/// An address as lines to read, its country in words.
+pub(super) fn address_lines(v: Option<&Value>, lang: Lang) -> Vec<String> {
     let Some(a) = v.and_then(Value::as_object) else {
         return Vec::new();
     };
@@ -97,7 +98,7 @@ pub(super) fn address_lines(v: Option<&Value>) -> Vec<String> {
         f("street_address"),
         f("street_address2"),
         format!("{} {}", f("postal_code"), f("city")).trim().to_owned(),
-        f("country"),
+        crate::names::country_name(lang, &f("country")),
         f("email"),
         f("phone"),
     ]
@@ -194,7 +195,7 @@ pub(super) async fn order_page(
                         "{} {} {}",
                         f("shipping_company"),
                         f("tracking_number"),
-                        f("shipping_method")
+                        crate::names::shipping_method_name(lang, &f("shipping_method"))
                     )
                     .trim()
                     .to_owned()
@@ -236,8 +237,8 @@ pub(super) async fn order_page(
             (lang.t("order-customer-name"), row.customer_name.clone()),
             (lang.t("field-email"), row.customer_email.clone()),
         ],
-        billing: address_lines(ctx.body.get("billing_address")),
-        shipping: address_lines(ctx.body.get("shipping_address")),
+        billing: address_lines(ctx.body.get("billing_address"), lang),
+        shipping: address_lines(ctx.body.get("shipping_address"), lang),
         shipping_info,
         captures: ctx
             .captures
