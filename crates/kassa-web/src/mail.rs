@@ -316,6 +316,24 @@ pub(crate) fn compose(lang: Lang, to: &str, subject: String, paragraphs: Vec<(St
     }
 }
 
+/// Tells the owner of an account that it was just locked after too many failed sign-ins,
+/// in their language: the sign-in page answers a locked account exactly as an unknown email
+/// (so it reveals no account), which leaves this message as the owner's only notice.
+/// `reset_link` is the password-reset form, not a reset token: the mail is sent because of
+/// someone else's guesses and must not carry anything that opens the account.
+pub(crate) fn account_locked_mail(lang: Lang, to: &str, unlocks_at: String, reset_link: String) -> Mail {
+    compose(
+        lang,
+        to,
+        lang.t("mail-locked-subject"),
+        vec![
+            (lang.t_args("mail-locked-body", &[("until", unlocks_at)]), None),
+            (lang.t("mail-locked-reset"), Some(reset_link)),
+            (lang.t("mail-locked-was-you"), None),
+        ],
+    )
+}
+
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")

@@ -39,7 +39,6 @@ sign-in-submit = Log ind
 sign-in-signed-out = Du er logget ud.
 sign-in-session-ended = Din session er udløbet. Log ind igen.
 sign-in-error-credentials = E-mailadressen eller adgangskoden er forkert. Tjek dem, og prøv igen.
-sign-in-error-locked = For mange mislykkede forsøg. Kontoen er låst i 30 minutter; prøv igen senere, eller nulstil din adgangskode.
 sign-in-error-expired = Din adgang til portalen er udløbet. Bed en administrator i din virksomhed om at forlænge den.
 sign-in-error-inactive = Denne konto er ikke aktiv. Bed en administrator i din virksomhed om at genaktivere den.
 sign-in-error-no-store = Din konto har ikke adgang til nogen butik. Bed en administrator i din virksomhed om adgang.
@@ -501,3 +500,9 @@ audit-action-magic-link-requested = Login-link anmodet
 audit-action-two-factor-enabled = Totrinsgodkendelse slået til
 audit-action-two-factor-disabled = Totrinsgodkendelse slået fra
 audit-action-recovery-codes-replaced = Nye gendannelseskoder
+
+# issue 9 (auth): the email sent when an account is locked
+mail-locked-subject = Din Kassa-konto er blevet låst
+mail-locked-body = Der har været 10 mislykkede forsøg på at logge ind på din Kassa-konto, så den er låst indtil { $until }. Ingen kan logge ind på den før da, heller ikke med den rigtige adgangskode.
+mail-locked-reset = Hvis det ikke var dig, der prøvede, eller hvis du har glemt din adgangskode, kan du vælge en ny her; det ophæver også låsen:
+mail-locked-was-you = Hvis det var dig, kan du vente, til låsen ophører, eller nulstille din adgangskode med linket ovenfor.

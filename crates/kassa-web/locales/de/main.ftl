@@ -39,7 +39,6 @@ sign-in-submit = Anmelden
 sign-in-signed-out = Sie haben sich abgemeldet.
 sign-in-session-ended = Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.
 sign-in-error-credentials = E-Mail-Adresse oder Passwort ist nicht korrekt. Prüfen Sie Ihre Eingaben und versuchen Sie es erneut.
-sign-in-error-locked = Zu viele fehlgeschlagene Versuche. Das Konto ist für 30 Minuten gesperrt; versuchen Sie es später erneut oder setzen Sie Ihr Passwort zurück.
 sign-in-error-expired = Ihr Zugang zu diesem Portal ist abgelaufen. Bitten Sie einen Administrator Ihres Unternehmens, ihn zu verlängern.
 sign-in-error-inactive = Dieses Konto ist nicht aktiv. Bitten Sie einen Administrator Ihres Unternehmens, es wieder zu aktivieren.
 sign-in-error-no-store = Ihr Konto hat auf keinen Shop Zugriff. Bitten Sie einen Administrator Ihres Unternehmens, Ihnen Zugriff zu gewähren.
@@ -501,3 +500,9 @@ audit-action-magic-link-requested = Anmeldelink angefordert
 audit-action-two-factor-enabled = Zwei-Faktor eingeschaltet
 audit-action-two-factor-disabled = Zwei-Faktor ausgeschaltet
 audit-action-recovery-codes-replaced = Neue Wiederherstellungscodes
+
+# issue 9 (auth): the email sent when an account is locked
+mail-locked-subject = Ihr Kassa-Konto wurde gesperrt
+mail-locked-body = Es gab 10 fehlgeschlagene Anmeldeversuche bei Ihrem Kassa-Konto, daher ist es bis { $until } gesperrt. Bis dahin kann sich niemand anmelden, auch nicht mit dem richtigen Passwort.
+mail-locked-reset = Wenn diese Versuche nicht von Ihnen stammen oder Sie Ihr Passwort vergessen haben, wählen Sie hier ein neues; damit wird auch die Sperre aufgehoben:
+mail-locked-was-you = Wenn Sie es waren, warten Sie, bis die Sperre endet, oder setzen Sie Ihr Passwort über den Link oben zurück.

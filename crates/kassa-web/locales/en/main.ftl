@@ -39,7 +39,6 @@ sign-in-submit = Sign in
 sign-in-signed-out = You have signed out.
 sign-in-session-ended = Your session has ended. Please sign in again.
 sign-in-error-credentials = The email or password is not right. Check them and try again.
-sign-in-error-locked = Too many failed attempts. The account is locked for 30 minutes; try again later or reset your password.
 sign-in-error-expired = Your access to this portal has expired. Ask an administrator of your company to extend it.
 sign-in-error-inactive = This account is not active. Ask an administrator of your company to reactivate it.
 sign-in-error-no-store = Your account has no access to any store. Ask an administrator of your company to give you access.
@@ -501,3 +500,9 @@ audit-action-magic-link-requested = Sign-in link requested
 audit-action-two-factor-enabled = Two-factor turned on
 audit-action-two-factor-disabled = Two-factor turned off
 audit-action-recovery-codes-replaced = New recovery codes
+
+# issue 9 (auth): the email sent when an account is locked
+mail-locked-subject = Your Kassa account has been locked
+mail-locked-body = There were 10 failed attempts to sign in to your Kassa account, so it is locked until { $until }. Nobody can sign in to it until then, not even with the right password.
+mail-locked-reset = If these attempts were not yours, or you have forgotten your password, choose a new one here; that also lifts the lock:
+mail-locked-was-you = If it was you, wait until the lock ends or reset your password with the link above.

@@ -39,7 +39,6 @@ sign-in-submit = Kirjaudu sisään
 sign-in-signed-out = Olet kirjautunut ulos.
 sign-in-session-ended = Istuntosi on päättynyt. Kirjaudu sisään uudelleen.
 sign-in-error-credentials = Sähköpostiosoite tai salasana on väärin. Tarkista ne ja yritä uudelleen.
-sign-in-error-locked = Liian monta epäonnistunutta yritystä. Tili on lukittu 30 minuutiksi; yritä myöhemmin uudelleen tai nollaa salasanasi.
 sign-in-error-expired = Käyttöoikeutesi tähän portaaliin on päättynyt. Pyydä yrityksesi ylläpitäjää jatkamaan sitä.
 sign-in-error-inactive = Tämä tili ei ole aktiivinen. Pyydä yrityksesi ylläpitäjää aktivoimaan se uudelleen.
 sign-in-error-no-store = Tililläsi ei ole käyttöoikeutta yhteenkään kauppaan. Pyydä yrityksesi ylläpitäjää antamaan sinulle käyttöoikeus.
@@ -501,3 +500,9 @@ audit-action-magic-link-requested = Kirjautumislinkkiä pyydetty
 audit-action-two-factor-enabled = Kaksivaiheinen otettu käyttöön
 audit-action-two-factor-disabled = Kaksivaiheinen poistettu käytöstä
 audit-action-recovery-codes-replaced = Uudet varakoodit
+
+# issue 9 (auth): the email sent when an account is locked
+mail-locked-subject = Kassa-tilisi on lukittu
+mail-locked-body = Kassa-tilillesi yritettiin kirjautua 10 kertaa epäonnistuneesti, joten se on lukittu { $until } asti. Kukaan ei voi kirjautua sille ennen sitä, ei edes oikealla salasanalla.
+mail-locked-reset = Jos yritykset eivät olleet sinun tai olet unohtanut salasanasi, valitse uusi salasana tästä; se poistaa myös lukituksen:
+mail-locked-was-you = Jos yritykset olivat sinun, odota lukituksen päättymistä tai nollaa salasanasi yllä olevalla linkillä.

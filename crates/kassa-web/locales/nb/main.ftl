@@ -39,7 +39,6 @@ sign-in-submit = Logg inn
 sign-in-signed-out = Du er logget ut.
 sign-in-session-ended = Økten din er avsluttet. Logg inn på nytt.
 sign-in-error-credentials = E-postadressen eller passordet er feil. Sjekk dem og prøv igjen.
-sign-in-error-locked = For mange mislykkede forsøk. Kontoen er låst i 30 minutter; prøv igjen senere eller tilbakestill passordet ditt.
 sign-in-error-expired = Tilgangen din til portalen har utløpt. Be en administrator i bedriften din om å forlenge den.
 sign-in-error-inactive = Denne kontoen er ikke aktiv. Be en administrator i bedriften din om å aktivere den igjen.
 sign-in-error-no-store = Kontoen din har ikke tilgang til noen butikk. Be en administrator i bedriften din om tilgang.
@@ -501,3 +500,9 @@ audit-action-magic-link-requested = Innloggingslenke bedt om
 audit-action-two-factor-enabled = Tofaktor slått på
 audit-action-two-factor-disabled = Tofaktor slått av
 audit-action-recovery-codes-replaced = Nye reservekoder
+
+# issue 9 (auth): the email sent when an account is locked
+mail-locked-subject = Kassa-kontoen din er låst
+mail-locked-body = Det har vært 10 mislykkede forsøk på å logge på Kassa-kontoen din, så den er låst til { $until }. Ingen kan logge på den før da, heller ikke med riktig passord.
+mail-locked-reset = Hvis det ikke var du som prøvde, eller hvis du har glemt passordet, velger du et nytt her; det opphever også låsen:
+mail-locked-was-you = Hvis det var deg, kan du vente til låsen opphører eller tilbakestille passordet med lenken ovenfor.

@@ -39,7 +39,6 @@ sign-in-submit = Inloggen
 sign-in-signed-out = Je bent uitgelogd.
 sign-in-session-ended = Je sessie is verlopen. Log opnieuw in.
 sign-in-error-credentials = Het e-mailadres of wachtwoord klopt niet. Controleer ze en probeer het opnieuw.
-sign-in-error-locked = Te veel mislukte pogingen. Het account is 30 minuten geblokkeerd; probeer het later opnieuw of stel je wachtwoord opnieuw in.
 sign-in-error-expired = Je toegang tot dit portaal is verlopen. Vraag een beheerder van je bedrijf om deze te verlengen.
 sign-in-error-inactive = Dit account is niet actief. Vraag een beheerder van je bedrijf om het opnieuw te activeren.
 sign-in-error-no-store = Je account heeft geen toegang tot een winkel. Vraag een beheerder van je bedrijf om je toegang te geven.
@@ -501,3 +500,9 @@ audit-action-magic-link-requested = Inloglink aangevraagd
 audit-action-two-factor-enabled = Tweestapsverificatie aangezet
 audit-action-two-factor-disabled = Tweestapsverificatie uitgezet
 audit-action-recovery-codes-replaced = Nieuwe herstelcodes
+
+# issue 9 (auth): the email sent when an account is locked
+mail-locked-subject = Je Kassa-account is geblokkeerd
+mail-locked-body = Er zijn 10 mislukte pogingen gedaan om in te loggen op je Kassa-account, daarom is het geblokkeerd tot { $until }. Tot die tijd kan niemand inloggen, ook niet met het juiste wachtwoord.
+mail-locked-reset = Als jij deze pogingen niet hebt gedaan, of als je je wachtwoord bent vergeten, kies dan hier een nieuw wachtwoord; daarmee wordt de blokkering ook opgeheven:
+mail-locked-was-you = Als jij het was, wacht dan tot de blokkering afloopt of stel je wachtwoord opnieuw in met de link hierboven.

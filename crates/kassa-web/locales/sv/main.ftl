@@ -39,7 +39,6 @@ sign-in-submit = Logga in
 sign-in-signed-out = Du har loggat ut.
 sign-in-session-ended = Din session har avslutats. Logga in igen.
 sign-in-error-credentials = E-postadressen eller lösenordet stämmer inte. Kontrollera dem och försök igen.
-sign-in-error-locked = För många misslyckade försök. Kontot är låst i 30 minuter; försök igen senare eller återställ ditt lösenord.
 sign-in-error-expired = Din åtkomst till portalen har gått ut. Be en administratör på ditt företag att förlänga den.
 sign-in-error-inactive = Kontot är inte aktivt. Be en administratör på ditt företag att återaktivera det.
 sign-in-error-no-store = Ditt konto har inte åtkomst till någon butik. Be en administratör på ditt företag om åtkomst.
@@ -501,3 +500,9 @@ audit-action-magic-link-requested = Inloggningslänk begärd
 audit-action-two-factor-enabled = Tvåstegsverifiering aktiverad
 audit-action-two-factor-disabled = Tvåstegsverifiering avstängd
 audit-action-recovery-codes-replaced = Nya reservkoder
+
+# issue 9 (auth): the email sent when an account is locked
+mail-locked-subject = Ditt Kassa-konto har låsts
+mail-locked-body = Det har gjorts 10 misslyckade försök att logga in på ditt Kassa-konto, så det är låst till { $until }. Ingen kan logga in på det innan dess, inte ens med rätt lösenord.
+mail-locked-reset = Om det inte var du som försökte, eller om du har glömt ditt lösenord, väljer du ett nytt här; det häver också låsningen:
+mail-locked-was-you = Om det var du kan du vänta tills låsningen upphör eller återställa ditt lösenord med länken ovan.

@@ -5,7 +5,7 @@
 //! Emailed links are opened with GET, which only shows a page; the token is used up by the
 //! POST of that page. Mail scanners that fetch every link therefore cannot spend it.
 
-use super::auth::{challenge_cookie, complete_sign_in, merchant_of, start_challenge, SignedIn};
+use super::auth::{challenge_cookie, complete_sign_in, merchant_of, start_challenge, tell_owner_locked, SignedIn};
 use super::safe_next;
 use crate::i18n::Lang;
 use crate::mail::{compose, Mail};
@@ -672,6 +672,11 @@ pub(crate) async fn challenge(
     if !may_sign_in(&user, now, false) {
         return Ok(challenge_expired());
     }
+    // Reserved before the code is checked, like a password: parallel guesses cannot slip
+    // past the limit, and while the account is locked no code is checked at all.
+    let Some(attempt) = db.reserve_sign_in_attempt(user.id, now).await? else {
+        return Ok(challenge_expired());
+    };
     let method = if two_factor::looks_like_totp(&form.code) {
         match two_factor::verify(secret, &form.code, now) {
             Some(step) if db.accept_totp_step(user.id, step).await? => Some("password+totp"),
@@ -684,9 +689,10 @@ pub(crate) async fn challenge(
             .then_some("password+recovery_code")
     };
     let Some(method) = method else {
-        let (_, locked_until) = db.record_failed_sign_in(user.id, now).await?;
         audit_user(&state, &user, "two_factor_failed", &v.ip, None).await?;
-        if locked_until.is_some_and(|t| t > now) {
+        if attempt.locked_the_account() {
+            audit_user(&state, &user, "account_locked", &v.ip, None).await?;
+            tell_owner_locked(&state, &user, now).await?;
             return Ok(challenge_expired());
         }
         return Ok(challenge_page(&state, &v, &next, Some("two-factor-error-code")));
