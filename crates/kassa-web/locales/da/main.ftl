@@ -445,7 +445,7 @@ users-error-stores = Vælg mindst én butik, som du administrerer.
 users-error-expiry = Eksterne brugere skal have en adgangsdato, der ikke er passeret.
 users-error-kind = Vælg intern eller ekstern.
 users-error-language = Vælg et sprog på listen.
-users-error-exists = Der findes allerede en bruger med denne e-mailadresse.
+users-error-exists = Denne person har allerede adgang til jeres virksomheds butikker.
 users-error-no-store = En bruger skal have adgang til mindst én butik. Deaktivér brugeren for at fjerne vedkommende.
 users-error-last-admin = Så ville din virksomhed stå uden en aktiv administrator eller superadministrator, så intet blev ændret.
 users-error-self = Du kan ikke deaktivere eller genaktivere dig selv.
@@ -506,3 +506,10 @@ mail-locked-subject = Din Kassa-konto er blevet låst
 mail-locked-body = Der har været 10 mislykkede forsøg på at logge ind på din Kassa-konto, så den er låst indtil { $until }. Ingen kan logge ind på den før da, heller ikke med den rigtige adgangskode.
 mail-locked-reset = Hvis det ikke var dig, der prøvede, eller hvis du har glemt din adgangskode, kan du vælge en ny her; det ophæver også låsen:
 mail-locked-was-you = Hvis det var dig, kan du vente, til låsen ophører, eller nulstille din adgangskode med linket ovenfor.
+
+# issue 9 (auth): inviting an account that already exists at another merchant
+mail-invitation-existing-action = Accepter invitationen med din eksisterende Kassa-konto:
+invitation-existing-title = Accepter invitationen
+invitation-existing-text = Du er blevet inviteret til Kassas forhandlerportal for { $merchant }. Accepter for at bruge dens butikker med din konto { $email }; din adgangskode og dine indstillinger forbliver uændrede.
+invitation-existing-accept = Accepter invitationen
+sign-in-notice-invitation-accepted = Invitationen er accepteret. Log ind som sædvanligt for at nå de nye butikker.

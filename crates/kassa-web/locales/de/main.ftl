@@ -445,7 +445,7 @@ users-error-stores = Wählen Sie mindestens einen Shop, den Sie verwalten.
 users-error-expiry = Externe Benutzer brauchen ein Zugriffsdatum, das nicht vergangen ist.
 users-error-kind = Wählen Sie intern oder extern.
 users-error-language = Wählen Sie eine Sprache aus der Liste.
-users-error-exists = Es gibt bereits einen Benutzer mit dieser E-Mail-Adresse.
+users-error-exists = Diese Person hat bereits Zugriff auf die Shops Ihres Unternehmens.
 users-error-no-store = Ein Benutzer braucht Zugriff auf mindestens einen Shop. Um jemanden zu entfernen, deaktivieren Sie ihn.
 users-error-last-admin = Damit hätte Ihr Unternehmen keinen aktiven Admin oder Super-Admin mehr; es wurde nichts geändert.
 users-error-self = Sie können sich nicht selbst deaktivieren oder reaktivieren.
@@ -506,3 +506,10 @@ mail-locked-subject = Ihr Kassa-Konto wurde gesperrt
 mail-locked-body = Es gab 10 fehlgeschlagene Anmeldeversuche bei Ihrem Kassa-Konto, daher ist es bis { $until } gesperrt. Bis dahin kann sich niemand anmelden, auch nicht mit dem richtigen Passwort.
 mail-locked-reset = Wenn diese Versuche nicht von Ihnen stammen oder Sie Ihr Passwort vergessen haben, wählen Sie hier ein neues; damit wird auch die Sperre aufgehoben:
 mail-locked-was-you = Wenn Sie es waren, warten Sie, bis die Sperre endet, oder setzen Sie Ihr Passwort über den Link oben zurück.
+
+# issue 9 (auth): inviting an account that already exists at another merchant
+mail-invitation-existing-action = Nehmen Sie die Einladung mit Ihrem bestehenden Kassa-Konto an:
+invitation-existing-title = Einladung annehmen
+invitation-existing-text = Sie wurden in das Kassa-Händlerportal von { $merchant } eingeladen. Nehmen Sie an, um dessen Shops mit Ihrem Konto { $email } zu nutzen; Ihr Passwort und Ihre Einstellungen bleiben unverändert.
+invitation-existing-accept = Einladung annehmen
+sign-in-notice-invitation-accepted = Die Einladung ist angenommen. Melden Sie sich wie gewohnt an, um die neuen Shops zu erreichen.

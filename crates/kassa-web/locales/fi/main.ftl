@@ -445,7 +445,7 @@ users-error-stores = Valitse vähintään yksi hallinnoimasi kauppa.
 users-error-expiry = Ulkoiset käyttäjät tarvitsevat pääsypäivän, joka ei ole mennyt.
 users-error-kind = Valitse sisäinen tai ulkoinen.
 users-error-language = Valitse kieli luettelosta.
-users-error-exists = Tällä sähköpostiosoitteella on jo käyttäjä.
+users-error-exists = Tällä henkilöllä on jo pääsy yrityksenne kauppoihin.
 users-error-no-store = Käyttäjällä on oltava pääsy vähintään yhteen kauppaan. Poista käyttäjä käytöstä, jos haluat poistaa hänet.
 users-error-last-admin = Yrityksellesi ei jäisi aktiivista ylläpitäjää tai pääkäyttäjää, joten mitään ei muutettu.
 users-error-self = Et voi poistaa itseäsi käytöstä tai ottaa itseäsi uudelleen käyttöön.
@@ -506,3 +506,10 @@ mail-locked-subject = Kassa-tilisi on lukittu
 mail-locked-body = Kassa-tilillesi yritettiin kirjautua 10 kertaa epäonnistuneesti, joten se on lukittu { $until } asti. Kukaan ei voi kirjautua sille ennen sitä, ei edes oikealla salasanalla.
 mail-locked-reset = Jos yritykset eivät olleet sinun tai olet unohtanut salasanasi, valitse uusi salasana tästä; se poistaa myös lukituksen:
 mail-locked-was-you = Jos yritykset olivat sinun, odota lukituksen päättymistä tai nollaa salasanasi yllä olevalla linkillä.
+
+# issue 9 (auth): inviting an account that already exists at another merchant
+mail-invitation-existing-action = Hyväksy kutsu nykyisellä Kassa-tililläsi:
+invitation-existing-title = Hyväksy kutsu
+invitation-existing-text = Sinut on kutsuttu yrityksen { $merchant } Kassa-kauppiasportaaliin. Hyväksy kutsu käyttääksesi sen kauppoja tililläsi { $email }; salasanasi ja asetuksesi pysyvät ennallaan.
+invitation-existing-accept = Hyväksy kutsu
+sign-in-notice-invitation-accepted = Kutsu on hyväksytty. Kirjaudu sisään tavalliseen tapaan päästäksesi uusiin kauppoihin.

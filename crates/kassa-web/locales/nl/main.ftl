@@ -445,7 +445,7 @@ users-error-stores = Kies minstens één winkel die je beheert.
 users-error-expiry = Externe gebruikers hebben een toegangsdatum nodig die nog niet voorbij is.
 users-error-kind = Kies intern of extern.
 users-error-language = Kies een taal uit de lijst.
-users-error-exists = Er bestaat al een gebruiker met dit e-mailadres.
+users-error-exists = Deze persoon heeft al toegang tot de winkels van je bedrijf.
 users-error-no-store = Een gebruiker heeft toegang tot minstens één winkel nodig. Deactiveer iemand om die te verwijderen.
 users-error-last-admin = Dan zou je bedrijf geen actieve Admin of Super Admin meer hebben, dus er is niets gewijzigd.
 users-error-self = Je kunt jezelf niet deactiveren of opnieuw activeren.
@@ -506,3 +506,10 @@ mail-locked-subject = Je Kassa-account is geblokkeerd
 mail-locked-body = Er zijn 10 mislukte pogingen gedaan om in te loggen op je Kassa-account, daarom is het geblokkeerd tot { $until }. Tot die tijd kan niemand inloggen, ook niet met het juiste wachtwoord.
 mail-locked-reset = Als jij deze pogingen niet hebt gedaan, of als je je wachtwoord bent vergeten, kies dan hier een nieuw wachtwoord; daarmee wordt de blokkering ook opgeheven:
 mail-locked-was-you = Als jij het was, wacht dan tot de blokkering afloopt of stel je wachtwoord opnieuw in met de link hierboven.
+
+# issue 9 (auth): inviting an account that already exists at another merchant
+mail-invitation-existing-action = Accepteer de uitnodiging met je bestaande Kassa-account:
+invitation-existing-title = Uitnodiging accepteren
+invitation-existing-text = Je bent uitgenodigd voor het Kassa-merchantportaal van { $merchant }. Accepteer om de winkels te gebruiken met je account { $email }; je wachtwoord en instellingen blijven zoals ze zijn.
+invitation-existing-accept = Uitnodiging accepteren
+sign-in-notice-invitation-accepted = De uitnodiging is geaccepteerd. Log zoals gewoonlijk in om de nieuwe winkels te bereiken.

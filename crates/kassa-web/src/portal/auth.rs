@@ -17,7 +17,7 @@ use super::account::format_time;
 use crate::mail::account_locked_mail;
 use kassa_core::account::{Email, SignInRefusal, SignInState, UserStatus, LOCKOUT_MS, SESSION_ABSOLUTE_MS};
 use kassa_core::team::SIGN_IN_CHALLENGE_MS;
-use kassa_db::{AuditEvent, TokenPurpose, UserRow};
+use kassa_db::{AuditEvent, MembershipRow, TokenPurpose, UserRow};
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -54,6 +54,7 @@ pub(crate) async fn sign_in_page(
             Some("activated") => Some("sign-in-notice-activated"),
             Some("password_reset") => Some("sign-in-notice-password-reset"),
             Some("challenge_expired") => Some("sign-in-notice-challenge-expired"),
+            Some("invitation_accepted") => Some("sign-in-notice-invitation-accepted"),
             _ => None,
         }
     };
@@ -137,6 +138,8 @@ pub(crate) async fn sign_in(
         (Some(u), true, None) => db.memberships_of(u.id).await?,
         _ => Vec::new(),
     };
+    let refusal = refusal.or_else(|| store_refusal(&memberships, now));
+    let memberships: Vec<_> = memberships.into_iter().filter(|m| m.usable(now)).collect();
 
     let audit = |action: &'static str, user_id: Option<i64>, merchant_id: Option<i64>| AuditEvent {
         merchant_id,
@@ -307,10 +310,27 @@ pub(crate) async fn tell_owner_locked(state: &AppState, user: &UserRow, now: i64
         .await
 }
 
-/// The merchant a user belongs to (their first store's), so that refused sign-ins show in
-/// that merchant's audit log.
+/// Why an account that may sign in still gets no store: each merchant deactivated it, or
+/// its access ended. `None` when a store is usable — or none was ever granted or accepted,
+/// which the caller answers as "no store".
+fn store_refusal(stores: &[MembershipRow], now: i64) -> Option<SignInRefusal> {
+    if stores.iter().any(|m| m.usable(now)) {
+        None
+    } else if stores.iter().any(|m| m.status == "active" && m.deactivated_at.is_none()) {
+        Some(SignInRefusal::AccessExpired)
+    } else if stores.iter().any(|m| m.deactivated_at.is_some()) {
+        Some(SignInRefusal::NotActive)
+    } else {
+        None
+    }
+}
+
+/// The merchant a user belongs to (their first usable store's), so that refused sign-ins
+/// show in that merchant's audit log — never in one whose invitation is still pending,
+/// which must not learn anything about the account yet.
 pub(crate) async fn merchant_of(state: &AppState, user_id: i64) -> Result<Option<i64>, WebError> {
-    Ok(state.db.memberships_of(user_id).await?.first().map(|m| m.merchant_id))
+    let stores = state.db.usable_memberships(user_id, now_ms()).await?;
+    Ok(stores.first().map(|m| m.merchant_id))
 }
 
 pub(crate) async fn sign_out(State(state): State<AppState>, member: Member) -> Result<Response, WebError> {

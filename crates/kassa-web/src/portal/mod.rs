@@ -9,6 +9,8 @@ pub mod orders;
 mod recovery;
 mod security;
 mod users;
+// Issue 9 (auth): invitations split out of users.rs.
+mod invitations;
 
 pub use users::AUDIT_ACTIONS;
 

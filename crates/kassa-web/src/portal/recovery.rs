@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use kassa_core::account::{Email, NewPassword, SignInState, UserStatus};
 use kassa_core::team::{EMAIL_LINK_INTERVAL_MS, MAGIC_LINK_VALID_MS, PASSWORD_RESET_VALID_MS};
-use kassa_db::{AuditEvent, TokenPurpose, UserRow};
+use kassa_db::{AuditEvent, InvitationLink, TokenPurpose, UserRow};
 use serde::Deserialize;
 
 /// Who is looking at a public page: their language, the CSRF token the page's form must
@@ -155,7 +155,10 @@ pub(crate) struct EmailForm {
 #[derive(Deserialize)]
 pub(crate) struct NewPasswordForm {
     name: Option<String>,
+    /// Absent when an existing account accepts an invitation.
+    #[serde(default)]
     new_password: String,
+    #[serde(default)]
     confirm_password: String,
 }
 
@@ -195,7 +198,8 @@ async fn audit_user(
     Ok(state.db.record_audit(&event, now_ms()).await?)
 }
 
-/// The invitation email, in the invitee's language.
+/// The invitation email, in the invitee's language. A `new_account` chooses a password
+/// through the link; an existing account only accepts.
 pub(crate) fn invitation_mail(
     lang: Lang,
     to: &str,
@@ -203,6 +207,7 @@ pub(crate) fn invitation_mail(
     merchant: &str,
     link: String,
     expires: String,
+    new_account: bool,
 ) -> Mail {
     let args = |extra: &[(&'static str, String)]| {
         let mut a = vec![("inviter", inviter.to_owned()), ("merchant", merchant.to_owned())];
@@ -215,7 +220,14 @@ pub(crate) fn invitation_mail(
         lang.t_args("mail-invitation-subject", &args(&[])),
         vec![
             (lang.t_args("mail-invitation-body", &args(&[])), None),
-            (lang.t("mail-invitation-action"), Some(link)),
+            (
+                lang.t(if new_account {
+                    "mail-invitation-action"
+                } else {
+                    "mail-invitation-existing-action"
+                }),
+                Some(link),
+            ),
             (lang.t_args("mail-invitation-expiry", &[("expires", expires)]), None),
             (lang.t("mail-ignore"), None),
         ],
@@ -433,10 +445,43 @@ pub(crate) async fn reset(
 
 // ---- Invitations ---------------------------------------------------------------------
 
-async fn invited_user(state: &AppState, token: &str) -> Result<Option<UserRow>, WebError> {
-    Ok(user_of_token(state, token, TokenPurpose::Invitation)
-        .await?
-        .filter(|u| u.status == UserStatus::Invited.code()))
+/// An invitation link that can still be used, with its account. A new account (invited,
+/// no password yet) sets a name and password; an existing one only accepts.
+async fn invitation_of(state: &AppState, token: &str) -> Result<Option<(InvitationLink, UserRow)>, WebError> {
+    let Some(link) = state.db.invitation_link(&token_hash(token), now_ms()).await? else {
+        return Ok(None);
+    };
+    let user = state.db.user_by_id(link.user_id).await?;
+    Ok(user
+        .filter(|u| u.status != UserStatus::Deactivated.code())
+        .map(|u| (link, u)))
+}
+
+fn is_new_account(user: &UserRow) -> bool {
+    user.status == UserStatus::Invited.code()
+}
+
+/// The page of an existing account's invitation: which merchant, and a button to accept.
+async fn accept_page(state: &AppState, v: &Visitor, link: &InvitationLink, user: &UserRow, token: &str) -> Result<Response, WebError> {
+    let merchant = match link.merchant_id {
+        Some(id) => state.db.merchant(id).await?.map(|m| m.legal_name),
+        None => None,
+    };
+    let page = v.page("invitation-existing-title", "/portal/sign-in");
+    let text = page.t_args(
+        "invitation-existing-text",
+        &[("merchant", merchant.unwrap_or_default()), ("email", user.email.clone())],
+    );
+    Ok(v.show(
+        state,
+        &LinkStatusTemplate {
+            text,
+            continue_action: Some(format!("/portal/invitation/{token}")),
+            continue_label: page.t("invitation-existing-accept"),
+            page,
+        },
+        StatusCode::OK,
+    ))
 }
 
 pub(crate) async fn invitation_page(
@@ -444,8 +489,9 @@ pub(crate) async fn invitation_page(
     v: Visitor,
     Path(token): Path<String>,
 ) -> Result<Response, WebError> {
-    match invited_user(&state, &token).await? {
-        Some(user) => Ok(set_password_page(&state, &v, &user, true, &token, "", None)),
+    match invitation_of(&state, &token).await? {
+        Some((_, user)) if is_new_account(&user) => Ok(set_password_page(&state, &v, &user, true, &token, "", None)),
+        Some((link, user)) => accept_page(&state, &v, &link, &user, &token).await,
         None => Ok(v.invalid_link(&state)),
     }
 }
@@ -456,38 +502,63 @@ pub(crate) async fn accept_invitation(
     Path(token): Path<String>,
     Form(form): Form<NewPasswordForm>,
 ) -> Result<Response, WebError> {
-    let Some(user) = invited_user(&state, &token).await? else {
+    let Some((_, user)) = invitation_of(&state, &token).await? else {
         return Ok(v.invalid_link(&state));
     };
+    let new_account = is_new_account(&user);
     let name = form.name.as_deref().unwrap_or("").trim().to_owned();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Ok(set_password_page(
-            &state,
-            &v,
-            &user,
-            true,
-            &token,
-            &name,
-            Some("account-error-name"),
-        ));
-    }
-    let password = match checked_password(&form) {
-        Ok(p) => p,
-        Err(key) => return Ok(set_password_page(&state, &v, &user, true, &token, &name, Some(key))),
+    let hash = if new_account {
+        if name.is_empty() || name.chars().count() > 100 {
+            return Ok(set_password_page(
+                &state,
+                &v,
+                &user,
+                true,
+                &token,
+                &name,
+                Some("account-error-name"),
+            ));
+        }
+        let password = match checked_password(&form) {
+            Ok(p) => p,
+            Err(key) => return Ok(set_password_page(&state, &v, &user, true, &token, &name, Some(key))),
+        };
+        Some(password::hash(&password).await?)
+    } else {
+        None
     };
-    let hash = password::hash(&password).await?;
     let now = now_ms();
-    let used = state
-        .db
-        .consume_token(&token_hash(&token), TokenPurpose::Invitation, now)
-        .await?;
-    if used != Some(user.id) || !state.db.activate_invited_user(user.id, &name, &hash, now).await? {
+    let account = hash.as_deref().map(|h| (name.as_str(), h));
+    let Some(link) = state.db.accept_invitation(&token_hash(&token), account, now).await? else {
+        return Ok(v.invalid_link(&state));
+    };
+    if link.user_id != user.id {
         return Ok(v.invalid_link(&state));
     }
-    let after = serde_json::json!({ "name": name, "status": "active" }).to_string();
-    audit_user(&state, &user, "invitation_accepted", &v.ip, Some(after)).await?;
+    let after = if new_account {
+        serde_json::json!({ "name": name, "status": "active" })
+    } else {
+        serde_json::json!({ "status": "active" })
+    };
+    // In the audit log of the merchant whose invitation this was.
+    let merchant_id = match link.merchant_id {
+        Some(id) => Some(id),
+        None => merchant_of(&state, user.id).await?,
+    };
+    let event = AuditEvent {
+        merchant_id,
+        actor_user_id: Some(user.id),
+        actor: &user.email,
+        action: "invitation_accepted",
+        subject: &user.email,
+        ip: &v.ip,
+        before: None,
+        after: Some(after.to_string()),
+    };
+    state.db.record_audit(&event, now).await?;
+    let notice = if new_account { "activated" } else { "invitation_accepted" };
     let target = format!(
-        "/portal/sign-in?notice=activated&next={}",
+        "/portal/sign-in?notice={notice}&next={}",
         crate::session::urlencode("/portal")
     );
     Ok(Redirect::to(&target).into_response())
@@ -506,7 +577,7 @@ pub(crate) async fn magic_link_request(
 ) -> Result<Response, WebError> {
     let now = now_ms();
     if let Some(user) = account_for(&state, &form.email).await? {
-        let has_store = !state.db.memberships_of(user.id).await?.is_empty();
+        let has_store = !state.db.usable_memberships(user.id, now).await?.is_empty();
         if has_store
             && may_sign_in(&user, now, false)
             && !recently_sent(&state, &user, TokenPurpose::MagicLink, now).await?
@@ -579,7 +650,7 @@ pub(crate) async fn magic_link_sign_in(
     let Some(user) = state.db.user_by_id(user_id).await? else {
         return Ok(v.invalid_link(&state));
     };
-    let stores = state.db.memberships_of(user.id).await?;
+    let stores = state.db.usable_memberships(user.id, now).await?;
     let Some(first) = stores.first().filter(|_| may_sign_in(&user, now, false)) else {
         audit_user(&state, &user, "sign_in_refused_inactive", &v.ip, None).await?;
         return Ok(v.invalid_link(&state));
@@ -665,7 +736,7 @@ pub(crate) async fn challenge(
     };
     let now = now_ms();
     let db = &state.db;
-    let stores = db.memberships_of(user.id).await?;
+    let stores = db.usable_memberships(user.id, now).await?;
     let (Some(secret), Some(first)) = (&user.totp_secret, stores.first()) else {
         return Ok(challenge_expired());
     };
