@@ -169,7 +169,7 @@ pub(crate) async fn sign_in(
         db.record_audit(&audit(action, user_id, merchant_id), now).await?;
         if let (Some(u), true) = (user, locked_now) {
             db.record_audit(&audit("account_locked", user_id, merchant_id), now).await?;
-            tell_owner_locked(&state, u, now).await?;
+            tell_owner_locked(&state, &u, now).await?;
         }
         let csrf = cookie(&headers, csrf_cookie(&state.config)).unwrap_or_default();
         let page = Page::visitor(lang, csrf, "sign-in-title", "/portal/sign-in");
@@ -325,12 +325,14 @@ fn store_refusal(stores: &[MembershipRow], now: i64) -> Option<SignInRefusal> {
     }
 }
 
-/// The merchant a user belongs to (their first usable store's), so that refused sign-ins
-/// show in that merchant's audit log — never in one whose invitation is still pending,
-/// which must not learn anything about the account yet.
+/// The merchant a user belongs to (their first usable store's, else the first that
+/// accepted them), so that refused sign-ins show in that merchant's audit log — never in
+/// one whose invitation is still pending, which must learn nothing about the account yet.
 pub(crate) async fn merchant_of(state: &AppState, user_id: i64) -> Result<Option<i64>, WebError> {
-    let stores = state.db.usable_memberships(user_id, now_ms()).await?;
-    Ok(stores.first().map(|m| m.merchant_id))
+    let stores = state.db.memberships_of(user_id).await?;
+    let now = now_ms();
+    let accepted = || stores.iter().find(|m| m.status == "active");
+    Ok(stores.iter().find(|m| m.usable(now)).or_else(accepted).map(|m| m.merchant_id))
 }
 
 pub(crate) async fn sign_out(State(state): State<AppState>, member: Member) -> Result<Response, WebError> {

@@ -173,7 +173,8 @@ pub(crate) async fn list(State(state): State<AppState>, member: Member) -> Resul
     let lines = users
         .into_iter()
         .map(|u| {
-            let u = seen_here(u, standing.get(&u.id));
+            let here = standing.get(&u.id);
+            let u = seen_here(u, here);
             let (status_label, status_badge) = status_of(&page, &u, now);
             let access = roles
                 .remove(&u.id)
