@@ -203,7 +203,7 @@ async fn external_users_need_a_date_and_lose_access_when_it_passes() {
 
         // The date passes: the open session ends and sign-in is refused.
         app.db()
-            .execute_trusted(&format!("UPDATE users SET access_expires_at = 1000 WHERE id = {id}"))
+            .execute_trusted(&format!("UPDATE memberships SET access_expires_at = 1000 WHERE user_id = {id}"))
             .await
             .unwrap();
         assert_eq!(c.get("/portal").await.status(), 303, "session ended");
