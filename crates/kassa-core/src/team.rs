@@ -91,10 +91,18 @@ mod tests {
         use UserStatus::*;
         assert_eq!(standing_at_merchant(Active, true, false), Active);
         assert_eq!(standing_at_merchant(Active, true, true), Deactivated);
-        assert_eq!(standing_at_merchant(Active, false, false), Invited, "not accepted here yet");
+        assert_eq!(
+            standing_at_merchant(Active, false, false),
+            Invited,
+            "not accepted here yet"
+        );
         assert_eq!(standing_at_merchant(Invited, true, false), Invited, "no password yet");
         assert_eq!(standing_at_merchant(Invited, false, true), Deactivated);
-        assert_eq!(standing_at_merchant(Deactivated, true, false), Deactivated, "account-wide");
+        assert_eq!(
+            standing_at_merchant(Deactivated, true, false),
+            Deactivated,
+            "account-wide"
+        );
     }
 
     #[test]

@@ -43,9 +43,11 @@ pub struct InvitationLink {
     pub merchant_id: Option<i64>,
 }
 
-const INSERT_MEMBERSHIP: &str = "INSERT INTO memberships (user_id, store_id, role, created_at, status, access_expires_at) \
+const INSERT_MEMBERSHIP: &str =
+    "INSERT INTO memberships (user_id, store_id, role, created_at, status, access_expires_at) \
      VALUES ($1, $2, $3, $4, 'invited', $5)";
-const INSERT_TOKEN: &str = "INSERT INTO user_tokens (token_hash, user_id, purpose, created_at, expires_at, merchant_id) \
+const INSERT_TOKEN: &str =
+    "INSERT INTO user_tokens (token_hash, user_id, purpose, created_at, expires_at, merchant_id) \
      VALUES ($1, $2, 'invitation', $3, $4, $5)";
 /// Only the newest link of one merchant's invitation works; other merchants' links stay.
 const RETIRE_TOKENS: &str = "UPDATE user_tokens SET used_at = $3 WHERE user_id = $1 AND purpose = 'invitation' \
@@ -150,7 +152,9 @@ impl Db {
     pub async fn invitation_link(&self, token_hash: &str, now: i64) -> Result<Option<InvitationLink>> {
         let sql = "SELECT user_id, merchant_id FROM user_tokens WHERE token_hash = $1 AND purpose = 'invitation' \
                    AND used_at IS NULL AND expires_at > $2";
-        Ok(on_pool!(self, p => sqlx::query_as::<_, InvitationLink>(sql).bind(token_hash).bind(now).fetch_optional(p).await)?)
+        Ok(
+            on_pool!(self, p => sqlx::query_as::<_, InvitationLink>(sql).bind(token_hash).bind(now).fetch_optional(p).await)?,
+        )
     }
 
     /// Accepts an invitation once: uses the link up and activates the inviting merchant's
@@ -194,6 +198,8 @@ impl Db {
     pub async fn invitation_expiry(&self, user_id: i64, merchant_id: i64) -> Result<Option<i64>> {
         let sql = "SELECT MAX(expires_at) FROM user_tokens WHERE user_id = $1 AND purpose = 'invitation' \
                    AND (merchant_id = $2 OR merchant_id IS NULL)";
-        Ok(on_pool!(self, p => sqlx::query_scalar::<_, Option<i64>>(sql).bind(user_id).bind(merchant_id).fetch_one(p).await)?)
+        Ok(
+            on_pool!(self, p => sqlx::query_scalar::<_, Option<i64>>(sql).bind(user_id).bind(merchant_id).fetch_one(p).await)?,
+        )
     }
 }

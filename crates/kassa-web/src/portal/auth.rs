@@ -1,7 +1,9 @@
 //! Sign-in and sign-out.
 
+use super::account::format_time;
 use super::safe_next;
 use crate::i18n::Lang;
+use crate::mail::account_locked_mail;
 use crate::password::{self, random_token};
 use crate::session::{
     self, client_ip, cookie, csrf_cookie, session_cookie, set_cookie, Member, SessionEnded, LANG_COOKIE,
@@ -13,8 +15,6 @@ use axum::extract::{Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use super::account::format_time;
-use crate::mail::account_locked_mail;
 use kassa_core::account::{Email, SignInRefusal, SignInState, UserStatus, LOCKOUT_MS, SESSION_ABSOLUTE_MS};
 use kassa_core::team::SIGN_IN_CHALLENGE_MS;
 use kassa_db::{AuditEvent, MembershipRow, TokenPurpose, UserRow};
@@ -168,7 +168,8 @@ pub(crate) async fn sign_in(
         };
         db.record_audit(&audit(action, user_id, merchant_id), now).await?;
         if let (Some(u), true) = (user, locked_now) {
-            db.record_audit(&audit("account_locked", user_id, merchant_id), now).await?;
+            db.record_audit(&audit("account_locked", user_id, merchant_id), now)
+                .await?;
             tell_owner_locked(&state, &u, now).await?;
         }
         let csrf = cookie(&headers, csrf_cookie(&state.config)).unwrap_or_default();
@@ -316,7 +317,10 @@ pub(crate) async fn tell_owner_locked(state: &AppState, user: &UserRow, now: i64
 fn store_refusal(stores: &[MembershipRow], now: i64) -> Option<SignInRefusal> {
     if stores.iter().any(|m| m.usable(now)) {
         None
-    } else if stores.iter().any(|m| m.status == "active" && m.deactivated_at.is_none()) {
+    } else if stores
+        .iter()
+        .any(|m| m.status == "active" && m.deactivated_at.is_none())
+    {
         Some(SignInRefusal::AccessExpired)
     } else if stores.iter().any(|m| m.deactivated_at.is_some()) {
         Some(SignInRefusal::NotActive)
@@ -332,7 +336,11 @@ pub(crate) async fn merchant_of(state: &AppState, user_id: i64) -> Result<Option
     let stores = state.db.memberships_of(user_id).await?;
     let now = now_ms();
     let accepted = || stores.iter().find(|m| m.status == "active");
-    Ok(stores.iter().find(|m| m.usable(now)).or_else(accepted).map(|m| m.merchant_id))
+    Ok(stores
+        .iter()
+        .find(|m| m.usable(now))
+        .or_else(accepted)
+        .map(|m| m.merchant_id))
 }
 
 pub(crate) async fn sign_out(State(state): State<AppState>, member: Member) -> Result<Response, WebError> {

@@ -198,10 +198,7 @@ pub(crate) async fn invite(State(state): State<AppState>, member: Member, body: 
 
 type CheckedInvitation = (Email, Role, Option<i64>, Lang);
 
-fn check_invitation(
-    member: &Member,
-    form: &InviteForm,
-) -> Result<CheckedInvitation, &'static str> {
+fn check_invitation(member: &Member, form: &InviteForm) -> Result<CheckedInvitation, &'static str> {
     let Ok(email) = Email::parse(&form.email) else {
         return Err("users-error-email");
     };

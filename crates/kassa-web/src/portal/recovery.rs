@@ -462,7 +462,13 @@ fn is_new_account(user: &UserRow) -> bool {
 }
 
 /// The page of an existing account's invitation: which merchant, and a button to accept.
-async fn accept_page(state: &AppState, v: &Visitor, link: &InvitationLink, user: &UserRow, token: &str) -> Result<Response, WebError> {
+async fn accept_page(
+    state: &AppState,
+    v: &Visitor,
+    link: &InvitationLink,
+    user: &UserRow,
+    token: &str,
+) -> Result<Response, WebError> {
     let merchant = match link.merchant_id {
         Some(id) => state.db.merchant(id).await?.map(|m| m.legal_name),
         None => None,
@@ -470,7 +476,10 @@ async fn accept_page(state: &AppState, v: &Visitor, link: &InvitationLink, user:
     let page = v.page("invitation-existing-title", "/portal/sign-in");
     let text = page.t_args(
         "invitation-existing-text",
-        &[("merchant", merchant.unwrap_or_default()), ("email", user.email.clone())],
+        &[
+            ("merchant", merchant.unwrap_or_default()),
+            ("email", user.email.clone()),
+        ],
     );
     Ok(v.show(
         state,
@@ -556,7 +565,11 @@ pub(crate) async fn accept_invitation(
         after: Some(after.to_string()),
     };
     state.db.record_audit(&event, now).await?;
-    let notice = if new_account { "activated" } else { "invitation_accepted" };
+    let notice = if new_account {
+        "activated"
+    } else {
+        "invitation_accepted"
+    };
     let target = format!(
         "/portal/sign-in?notice={notice}&next={}",
         crate::session::urlencode("/portal")

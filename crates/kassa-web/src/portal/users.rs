@@ -19,9 +19,7 @@ use axum::Form;
 use kassa_core::access::{allows, Permission, Role, Section};
 use kassa_core::account::UserStatus;
 use kassa_core::team::{may_change_access, standing_at_merchant};
-use kassa_db::{
-    AccessRefusal, AccessUpdate, AuditEvent, AuditFilter, AuditRow, TeamMembershipRow, UserRow,
-};
+use kassa_db::{AccessRefusal, AccessUpdate, AuditEvent, AuditFilter, AuditRow, TeamMembershipRow, UserRow};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -631,7 +629,11 @@ pub(crate) async fn reactivate(
         .await?
         .first()
         .is_some_and(|m| m.status == UserStatus::Active.code());
-    let status = standing_at_merchant(account.status.parse().unwrap_or(UserStatus::Deactivated), accepted, false);
+    let status = standing_at_merchant(
+        account.status.parse().unwrap_or(UserStatus::Deactivated),
+        accepted,
+        false,
+    );
     let update = AccessUpdate {
         deactivate: Some(false),
         ..Default::default()

@@ -362,7 +362,10 @@ async fn two_hundred_parallel_codes_check_at_most_ten_and_lock_once() {
         assert_eq!(checked, 9, "codes actually checked");
         let code = two_factor::code_at(&secret, kassa_web::now_ms() + 30_000);
         let res = b.post_form("/portal/sign-in/two-factor", &[("code", &code)]).await;
-        assert!(location(&res).contains("challenge_expired"), "locked: the right code is refused");
+        assert!(
+            location(&res).contains("challenge_expired"),
+            "locked: the right code is refused"
+        );
         assert_eq!(b.get("/portal").await.status(), 303, "no session");
         let locked = app
             .mails()

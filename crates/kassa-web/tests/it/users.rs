@@ -203,7 +203,9 @@ async fn external_users_need_a_date_and_lose_access_when_it_passes() {
 
         // The date passes: the open session ends and sign-in is refused.
         app.db()
-            .execute_trusted(&format!("UPDATE memberships SET access_expires_at = 1000 WHERE user_id = {id}"))
+            .execute_trusted(&format!(
+                "UPDATE memberships SET access_expires_at = 1000 WHERE user_id = {id}"
+            ))
             .await
             .unwrap();
         assert_eq!(c.get("/portal").await.status(), 303, "session ended");
@@ -552,7 +554,10 @@ async fn shared_user(app: &TestApp) -> (String, i64) {
 /// Switches a signed-in client to `store`; returns the answer's status.
 async fn switch_store(c: &Client, store: &str) -> u16 {
     c.page("/portal/account").await;
-    c.post_form("/portal/store", &[("store", store)]).await.status().as_u16()
+    c.post_form("/portal/store", &[("store", store)])
+        .await
+        .status()
+        .as_u16()
 }
 
 #[tokio::test]
@@ -600,7 +605,10 @@ async fn an_admin_changes_nothing_of_a_shared_user_at_another_merchant() {
         let admin = app.signed_in("admin@demo.kassa.test").await;
         let detail = format!("/portal/users/{id}");
         let (_, page) = admin.page(&detail).await;
-        assert!(!page.contains("M200001"), "the other merchant's store is not even shown");
+        assert!(
+            !page.contains("M200001"),
+            "the other merchant's store is not even shown"
+        );
         for fields in [
             vec![("role_M200001", "")],
             vec![("role_M100001", "user"), ("role_M200001", "read_only")],
@@ -628,7 +636,10 @@ async fn an_admin_changes_nothing_of_a_shared_user_at_another_merchant() {
         assert!(page.contains("Access expired"));
         let stores = app.db().memberships_of(id).await.unwrap();
         let other = stores.iter().find(|m| m.store_id == "M200001").unwrap();
-        assert_eq!((other.role.as_str(), other.access_expires_at, other.deactivated_at), ("admin", None, None));
+        assert_eq!(
+            (other.role.as_str(), other.access_expires_at, other.deactivated_at),
+            ("admin", None, None)
+        );
         let account = app.db().user_by_id(id).await.unwrap().unwrap();
         assert_eq!((account.status.as_str(), account.access_expires_at), ("active", None));
         let c = app.client();
@@ -730,7 +741,10 @@ async fn inviting_an_address_with_an_account_elsewhere_looks_like_any_invitation
         let id = user_id(app.db(), &olga).await;
         let (_, page) = admin.page(&format!("/portal/users/{id}")).await;
         assert!(page.contains("id=\"user-status\">Invited<"));
-        assert!(!page.contains("Olga Other"), "nothing of the account shows before she accepts");
+        assert!(
+            !page.contains("Olga Other"),
+            "nothing of the account shows before she accepts"
+        );
         let (_, list) = admin.page("/portal/users").await;
         assert!(!list.contains("Olga Other"));
 
@@ -746,7 +760,11 @@ async fn inviting_an_address_with_an_account_elsewhere_looks_like_any_invitation
         assert_eq!(status, 200);
         assert!(page.contains("Accept the invitation") && page.contains("Demo Shop AB"));
         let res = v.post_form(&link, &[]).await;
-        assert!(location(&res).contains("notice=invitation_accepted"), "{}", location(&res));
+        assert!(
+            location(&res).contains("notice=invitation_accepted"),
+            "{}",
+            location(&res)
+        );
         assert_eq!(v.page(&link).await.0, 410, "the link works once");
 
         // Now she is in the demo store too, with her own password, and the admin sees her.
