@@ -72,14 +72,15 @@ impl Db {
                 .execute(&mut *tx)
                 .await?;
             let existing: Option<UserRow> = sqlx::query_as(&find).bind(inv.email).fetch_optional(&mut *tx).await?;
-            let invited = match existing {
+            let (invited, user_id) = match existing {
                 Some(user) => {
                     let n: i64 = sqlx::query_scalar(member_here).bind(user.id).bind(inv.merchant_id).fetch_one(&mut *tx).await?;
                     if n > 0 {
                         tx.rollback().await?;
                         return Ok::<_, sqlx::Error>(Invited::AlreadyMember);
                     }
-                    Invited::ExistingAccount { user: Box::new(user) }
+                    let id = user.id;
+                    (Invited::ExistingAccount { user: Box::new(user) }, id)
                 }
                 None => {
                     let user_id: i64 = sqlx::query_scalar(insert_user)
@@ -88,13 +89,8 @@ impl Db {
                         .bind(now)
                         .fetch_one(&mut *tx)
                         .await?;
-                    Invited::NewAccount { user_id }
+                    (Invited::NewAccount { user_id }, user_id)
                 }
-            };
-            let user_id = match &invited {
-                Invited::NewAccount { user_id } => *user_id,
-                Invited::ExistingAccount { user } => user.id,
-                Invited::AlreadyMember => unreachable!("returned above"),
             };
             for store in inv.stores {
                 sqlx::query(INSERT_MEMBERSHIP)

@@ -9,11 +9,11 @@
 //! someone into a merchant without their consent.
 
 use super::account::format_time;
-use super::recovery::invitation_mail;
 use super::users::{
     day_end, detail_page, done, expiry_date, format_date, manageable_stores, role_label, target, RoleChoice,
 };
 use crate::i18n::Lang;
+use crate::mail::invitation_mail;
 use crate::password::random_token;
 use crate::session::{token_hash, Member};
 use crate::views::{render, Page};

@@ -8,7 +8,7 @@
 use super::auth::{challenge_cookie, complete_sign_in, merchant_of, start_challenge, tell_owner_locked, SignedIn};
 use super::safe_next;
 use crate::i18n::Lang;
-use crate::mail::{compose, Mail};
+use crate::mail::compose;
 use crate::password::{self, random_token};
 use crate::session::{client_ip, cookie, csrf_cookie, set_cookie, token_hash, Member};
 use crate::views::{render, Page};
@@ -196,42 +196,6 @@ async fn audit_user(
         after,
     };
     Ok(state.db.record_audit(&event, now_ms()).await?)
-}
-
-/// The invitation email, in the invitee's language. A `new_account` chooses a password
-/// through the link; an existing account only accepts.
-pub(crate) fn invitation_mail(
-    lang: Lang,
-    to: &str,
-    inviter: &str,
-    merchant: &str,
-    link: String,
-    expires: String,
-    new_account: bool,
-) -> Mail {
-    let args = |extra: &[(&'static str, String)]| {
-        let mut a = vec![("inviter", inviter.to_owned()), ("merchant", merchant.to_owned())];
-        a.extend_from_slice(extra);
-        a
-    };
-    compose(
-        lang,
-        to,
-        lang.t_args("mail-invitation-subject", &args(&[])),
-        vec![
-            (lang.t_args("mail-invitation-body", &args(&[])), None),
-            (
-                lang.t(if new_account {
-                    "mail-invitation-action"
-                } else {
-                    "mail-invitation-existing-action"
-                }),
-                Some(link),
-            ),
-            (lang.t_args("mail-invitation-expiry", &[("expires", expires)]), None),
-            (lang.t("mail-ignore"), None),
-        ],
-    )
 }
 
 // ---- Password reset ------------------------------------------------------------------
