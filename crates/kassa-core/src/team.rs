@@ -2,6 +2,7 @@
 //! live, who may grant what, and who must use two-factor authentication.
 
 use crate::access::Role;
+use crate::account::UserStatus;
 
 /// An invitation link works for seven days.
 pub const INVITATION_VALID_MS: i64 = 7 * 24 * 60 * 60 * 1000;
@@ -33,6 +34,20 @@ pub fn must_enrol_two_factor(has_two_factor: bool, memberships: impl IntoIterato
         && memberships
             .into_iter()
             .any(|(role, required)| required && role.is_admin())
+}
+
+/// How a merchant sees a user it shares with other merchants: the account's own state
+/// (invited until a password is chosen) combined with this merchant's membership
+/// (`invited` until this merchant's invitation is accepted, or deactivated here). Another
+/// merchant's decisions never show.
+pub fn standing_at_merchant(account: UserStatus, membership_accepted: bool, deactivated_here: bool) -> UserStatus {
+    if deactivated_here || account == UserStatus::Deactivated {
+        UserStatus::Deactivated
+    } else if account == UserStatus::Invited || !membership_accepted {
+        UserStatus::Invited
+    } else {
+        UserStatus::Active
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -69,6 +84,25 @@ mod tests {
         assert!(!must_enrol_two_factor(true, [(Role::Admin, true)]));
         assert!(!must_enrol_two_factor(false, [(Role::Admin, false)]));
         assert!(!must_enrol_two_factor(false, [(Role::User, true)]));
+    }
+
+    #[test]
+    fn a_merchant_sees_its_own_standing_only() {
+        use UserStatus::*;
+        assert_eq!(standing_at_merchant(Active, true, false), Active);
+        assert_eq!(standing_at_merchant(Active, true, true), Deactivated);
+        assert_eq!(
+            standing_at_merchant(Active, false, false),
+            Invited,
+            "not accepted here yet"
+        );
+        assert_eq!(standing_at_merchant(Invited, true, false), Invited, "no password yet");
+        assert_eq!(standing_at_merchant(Invited, false, true), Deactivated);
+        assert_eq!(
+            standing_at_merchant(Deactivated, true, false),
+            Deactivated,
+            "account-wide"
+        );
     }
 
     #[test]

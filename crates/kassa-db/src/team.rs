@@ -6,7 +6,7 @@
 use crate::audit::AuditEvent;
 use crate::connect::BeginWrite;
 use crate::users::{UserRow, USER_COLUMNS};
-use crate::{on_pool, on_writer, Db, DbError, Result};
+use crate::{on_pool, on_writer, Db, Result};
 
 /// One (user, store, role) of a merchant.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -14,6 +14,12 @@ pub struct TeamMembershipRow {
     pub user_id: i64,
     pub store_id: String,
     pub role: String,
+    /// `invited` until the user accepts this merchant's invitation, then `active`.
+    pub status: String,
+    /// Set while the merchant has deactivated the user.
+    pub deactivated_at: Option<i64>,
+    pub access_expires_at: Option<i64>,
+    pub created_at: i64,
 }
 
 /// A store of the merchant, for pickers.
@@ -24,24 +30,13 @@ pub struct MerchantStoreRow {
     pub environment: String,
 }
 
-/// A new user invited to a merchant's stores.
-#[derive(Debug, Clone)]
-pub struct Invitation<'a> {
-    pub email: &'a str,
-    pub language: &'a str,
-    pub access_expires_at: Option<i64>,
-    pub stores: &'a [String],
-    pub role: &'a str,
-    pub token_hash: &'a str,
-    pub token_expires_at: i64,
-}
-
 /// What an access change does; `None` leaves that part alone.
 #[derive(Debug, Clone, Default)]
 pub struct AccessUpdate<'a> {
     /// Store → new role, or `None` to remove access to that store.
     pub memberships: Vec<(&'a str, Option<&'a str>)>,
-    pub status: Option<&'a str>,
+    /// `Some(true)` deactivates the user at this merchant, `Some(false)` reactivates them.
+    pub deactivate: Option<bool>,
     /// `Some(None)` removes an expiry date, `Some(Some(t))` sets one.
     pub access_expires_at: Option<Option<i64>>,
 }
@@ -54,10 +49,23 @@ pub enum AccessRefusal {
 }
 
 /// Counts the merchant's active administrators as seen inside the transaction.
+/// Only this merchant's memberships count: a user deactivated elsewhere is still this
+/// merchant's admin, and one deactivated here is not, whatever other merchants decided.
 const ACTIVE_ADMINS: &str = "SELECT COUNT(DISTINCT u.id) FROM users u \
      JOIN memberships ms ON ms.user_id = u.id JOIN stores s ON s.id = ms.store_id \
-     WHERE s.merchant_id = $1 AND u.status = 'active' AND ms.role IN ('super_admin', 'admin') \
-       AND (u.access_expires_at IS NULL OR u.access_expires_at > $2)";
+     WHERE s.merchant_id = $1 AND u.status = 'active' AND ms.status = 'active' AND ms.deactivated_at IS NULL \
+       AND ms.role IN ('super_admin', 'admin') \
+       AND (u.access_expires_at IS NULL OR u.access_expires_at > $2) \
+       AND (ms.access_expires_at IS NULL OR ms.access_expires_at > $2)";
+
+/// The user's memberships at one merchant (`$1` user, `$2` merchant), for statements that
+/// change their standing there and nowhere else.
+const AT_MERCHANT: &str = "user_id = $1 AND store_id IN (SELECT id FROM stores WHERE merchant_id = $2)";
+
+/// A user's standing at a merchant before a change, so new store access inherits it.
+const STANDING: &str = "SELECT ms.status, ms.deactivated_at, ms.access_expires_at FROM memberships ms \
+     JOIN stores s ON s.id = ms.store_id WHERE ms.user_id = $1 AND s.merchant_id = $2 \
+     ORDER BY ms.store_id LIMIT 1";
 
 /// Serialises administrative changes of one merchant: a no-op write to its row takes the row
 /// lock on PostgreSQL and the database write lock on SQLite, until the transaction ends.
@@ -89,8 +97,8 @@ impl Db {
 
     /// Every membership in the merchant's stores.
     pub async fn team_memberships(&self, merchant_id: i64) -> Result<Vec<TeamMembershipRow>> {
-        let sql = "SELECT ms.user_id, ms.store_id, ms.role FROM memberships ms \
-                   JOIN stores s ON s.id = ms.store_id WHERE s.merchant_id = $1 ORDER BY ms.store_id";
+        let sql = "SELECT ms.user_id, ms.store_id, ms.role, ms.status, ms.deactivated_at, ms.access_expires_at, \
+                   ms.created_at FROM memberships ms JOIN stores s ON s.id = ms.store_id WHERE s.merchant_id = $1 ORDER BY ms.store_id";
         Ok(on_pool!(self, p => sqlx::query_as::<_, TeamMembershipRow>(sql).bind(merchant_id).fetch_all(p).await)?)
     }
 
@@ -99,44 +107,11 @@ impl Db {
         Ok(on_pool!(self, p => sqlx::query_as::<_, MerchantStoreRow>(sql).bind(merchant_id).fetch_all(p).await)?)
     }
 
-    /// Creates an invited user with their store access and invitation token, and records
-    /// `audit`, all or nothing. Returns the new user's id.
-    pub async fn invite_user(&self, inv: &Invitation<'_>, audit: &AuditEvent<'_>, now: i64) -> Result<i64> {
-        let insert_user =
-            "INSERT INTO users (email, name, language, status, access_expires_at, created_at, updated_at) \
-                           VALUES ($1, '', $2, 'invited', $3, $4, $4) RETURNING id";
-        let insert_membership = "INSERT INTO memberships (user_id, store_id, role, created_at) VALUES ($1, $2, $3, $4)";
-        let result = on_writer!(self, p => async {
-            let mut tx = p.begin_write().await?;
-            let id: i64 = sqlx::query_scalar(insert_user)
-                .bind(inv.email)
-                .bind(inv.language)
-                .bind(inv.access_expires_at)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
-            for store in inv.stores {
-                sqlx::query(insert_membership)
-                    .bind(id)
-                    .bind(store)
-                    .bind(inv.role)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            crate::tokens::insert_token!(&mut *tx, inv.token_hash, id, "invitation", now, inv.token_expires_at);
-            crate::audit::insert_audit!(&mut *tx, audit, now);
-            tx.commit().await?;
-            Ok::<_, sqlx::Error>(id)
-        }
-        .await);
-        result.map_err(|e| DbError::from_insert(e, format!("a user with email {}", inv.email)))
-    }
-
-    /// Changes a user's store access, status or expiry in one transaction, together with its
-    /// audit event. Refused — and nothing changes — when afterwards the merchant would have
-    /// no active Admin or Super Admin. Deactivation ends the user's sessions in the same
-    /// transaction.
+    /// Changes a user's store access, standing or expiry at one merchant in one
+    /// transaction, together with its audit event; the user's memberships at other merchants
+    /// are never touched. Refused — and nothing changes — when afterwards the merchant would
+    /// have no active Admin or Super Admin. Deactivation ends the user's sessions in this
+    /// merchant's stores in the same transaction; sessions elsewhere go on.
     pub async fn change_access(
         &self,
         merchant_id: i64,
@@ -145,29 +120,44 @@ impl Db {
         audit: &AuditEvent<'_>,
         now: i64,
     ) -> Result<Result<(), AccessRefusal>> {
-        let upsert = "INSERT INTO memberships (user_id, store_id, role, created_at) VALUES ($1, $2, $3, $4) \
+        let upsert = "INSERT INTO memberships (user_id, store_id, role, created_at) \
+                      SELECT $1, id, $3, $4 FROM stores WHERE id = $2 AND merchant_id = $5 \
                       ON CONFLICT (user_id, store_id) DO UPDATE SET role = excluded.role";
-        let remove = "DELETE FROM memberships WHERE user_id = $1 AND store_id = $2";
-        let set_status = "UPDATE users SET status = $2, updated_at = $3 WHERE id = $1";
-        let set_expiry = "UPDATE users SET access_expires_at = $2, updated_at = $3 WHERE id = $1";
-        let end_sessions = "DELETE FROM sessions WHERE user_id = $1";
+        let remove = "DELETE FROM memberships WHERE user_id = $1 AND store_id = $2 \
+                      AND store_id IN (SELECT id FROM stores WHERE merchant_id = $3)";
+        let set_standing = format!(
+            "UPDATE memberships SET status = $3, deactivated_at = $4, access_expires_at = $5 WHERE {AT_MERCHANT}"
+        );
+        let end_sessions = "DELETE FROM sessions WHERE user_id = $1 \
+                            AND store_id IN (SELECT id FROM stores WHERE merchant_id = $2)";
         Ok(on_writer!(self, p => async {
             let mut tx = p.begin_write().await?;
             sqlx::query(LOCK_MERCHANT).bind(merchant_id).execute(&mut *tx).await?;
+            let before: Option<(String, Option<i64>, Option<i64>)> =
+                sqlx::query_as(STANDING).bind(user_id).bind(merchant_id).fetch_optional(&mut *tx).await?;
+            let (status, deactivated_before, expiry_before) = before.unwrap_or_else(|| ("active".to_owned(), None, None));
             for (store, role) in &update.memberships {
                 match role {
-                    Some(role) => sqlx::query(upsert).bind(user_id).bind(*store).bind(*role).bind(now).execute(&mut *tx).await?,
-                    None => sqlx::query(remove).bind(user_id).bind(*store).execute(&mut *tx).await?,
+                    Some(role) => sqlx::query(upsert).bind(user_id).bind(*store).bind(*role).bind(now).bind(merchant_id).execute(&mut *tx).await?,
+                    None => sqlx::query(remove).bind(user_id).bind(*store).bind(merchant_id).execute(&mut *tx).await?,
                 };
             }
-            if let Some(status) = update.status {
-                sqlx::query(set_status).bind(user_id).bind(status).bind(now).execute(&mut *tx).await?;
-                if status == "deactivated" {
-                    sqlx::query(end_sessions).bind(user_id).execute(&mut *tx).await?;
-                }
-            }
-            if let Some(expiry) = update.access_expires_at {
-                sqlx::query(set_expiry).bind(user_id).bind(expiry).bind(now).execute(&mut *tx).await?;
+            let deactivated_at = match update.deactivate {
+                Some(true) => deactivated_before.or(Some(now)),
+                Some(false) => None,
+                None => deactivated_before,
+            };
+            let expiry = update.access_expires_at.unwrap_or(expiry_before);
+            sqlx::query(&set_standing)
+                .bind(user_id)
+                .bind(merchant_id)
+                .bind(&status)
+                .bind(deactivated_at)
+                .bind(expiry)
+                .execute(&mut *tx)
+                .await?;
+            if deactivated_at.is_some() {
+                sqlx::query(end_sessions).bind(user_id).bind(merchant_id).execute(&mut *tx).await?;
             }
             let admins: i64 = sqlx::query_scalar(ACTIVE_ADMINS).bind(merchant_id).bind(now).fetch_one(&mut *tx).await?;
             if admins == 0 {
@@ -179,14 +169,5 @@ impl Db {
             Ok(Ok(()))
         }
         .await)?)
-    }
-
-    /// An invited user accepts: they get a name and password and become active, once.
-    /// Returns false when the user was not (or no longer) invited.
-    pub async fn activate_invited_user(&self, user_id: i64, name: &str, password_hash: &str, now: i64) -> Result<bool> {
-        let sql = "UPDATE users SET status = 'active', name = $2, password_hash = $3, updated_at = $4 \
-                   WHERE id = $1 AND status = 'invited'";
-        let done = on_writer!(self, p => sqlx::query(sql).bind(user_id).bind(name).bind(password_hash).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(done == 1)
     }
 }

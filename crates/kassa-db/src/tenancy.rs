@@ -63,6 +63,19 @@ pub struct MembershipRow {
     pub role: String,
     /// The merchant's policy: Super Admins and Admins must use two-factor authentication.
     pub require_two_factor: bool,
+    /// `invited` until the user accepts this merchant's invitation, then `active`.
+    pub status: String,
+    /// Set while this store's merchant has deactivated the user.
+    pub deactivated_at: Option<i64>,
+    /// An external user's end of access at this merchant (exclusive).
+    pub access_expires_at: Option<i64>,
+}
+
+impl MembershipRow {
+    /// Whether the membership lets the user into the store at `now`.
+    pub fn usable(&self, now: i64) -> bool {
+        self.status == "active" && self.deactivated_at.is_none() && self.access_expires_at.is_none_or(|t| t > now)
+    }
 }
 
 impl Db {
@@ -123,12 +136,21 @@ impl Db {
         Ok(())
     }
 
-    /// Every store the user belongs to, in Store ID order.
+    /// Every store the user belongs to, whatever their standing there, in Store ID order.
     pub async fn memberships_of(&self, user_id: i64) -> Result<Vec<MembershipRow>> {
         let sql = "SELECT s.id AS store_id, s.name AS store_name, s.environment, m.id AS merchant_id, \
-                          m.legal_name AS merchant_name, m.onboarding, ms.role, m.require_two_factor \
+                          m.legal_name AS merchant_name, m.onboarding, ms.role, m.require_two_factor, \
+                          ms.status, ms.deactivated_at, ms.access_expires_at \
                    FROM memberships ms JOIN stores s ON s.id = ms.store_id JOIN merchants m ON m.id = s.merchant_id \
                    WHERE ms.user_id = $1 ORDER BY s.id";
         Ok(on_pool!(self, p => sqlx::query_as::<_, MembershipRow>(sql).bind(user_id).fetch_all(p).await)?)
+    }
+
+    /// The stores the user may use at `now`: active at that merchant and not past an end
+    /// date. Deactivation at one merchant leaves the others' stores here.
+    pub async fn usable_memberships(&self, user_id: i64, now: i64) -> Result<Vec<MembershipRow>> {
+        let mut stores = self.memberships_of(user_id).await?;
+        stores.retain(|m| m.usable(now));
+        Ok(stores)
     }
 }

@@ -20,7 +20,6 @@ macro_rules! insert_token {
         .await?
     };
 }
-pub(crate) use insert_token;
 
 /// What a token is for; stored as text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,15 +103,5 @@ impl Db {
             .fetch_one(p)
             .await)?;
         Ok(n > 0)
-    }
-
-    /// When the user's newest token of this purpose expires (for "invitation expired" hints).
-    pub async fn latest_token_expiry(&self, user_id: i64, purpose: TokenPurpose) -> Result<Option<i64>> {
-        let sql = "SELECT MAX(expires_at) FROM user_tokens WHERE user_id = $1 AND purpose = $2";
-        Ok(on_pool!(self, p => sqlx::query_scalar::<_, Option<i64>>(sql)
-            .bind(user_id)
-            .bind(purpose.code())
-            .fetch_one(p)
-            .await)?)
     }
 }

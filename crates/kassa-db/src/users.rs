@@ -1,5 +1,4 @@
 use crate::{on_pool, on_writer, Db, DbError, Result};
-use kassa_core::account::{LOCKOUT_MS, MAX_FAILED_SIGN_INS};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UserRow {
@@ -75,27 +74,6 @@ impl Db {
 
     pub async fn count_users(&self) -> Result<i64> {
         Ok(on_pool!(self, p => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users").fetch_one(p).await)?)
-    }
-
-    /// Counts a failed sign-in in one atomic statement, so concurrent guesses cannot slip past
-    /// the limit, and locks the account when it is reached. A lock that has run out starts a
-    /// fresh count. Returns the new count and the lock's end, if locked.
-    pub async fn record_failed_sign_in(&self, user_id: i64, now: i64) -> Result<(i64, Option<i64>)> {
-        let sql = "UPDATE users SET \
-                     failed_sign_ins = CASE WHEN locked_until IS NOT NULL AND locked_until <= $2 THEN 1 ELSE failed_sign_ins + 1 END, \
-                     locked_until = CASE \
-                       WHEN locked_until IS NOT NULL AND locked_until <= $2 THEN NULL \
-                       WHEN failed_sign_ins + 1 >= $3 AND (locked_until IS NULL OR locked_until <= $2) THEN $4 \
-                       ELSE locked_until END, \
-                     updated_at = $2 \
-                   WHERE id = $1 RETURNING failed_sign_ins, locked_until";
-        Ok(on_writer!(self, p => sqlx::query_as::<_, (i64, Option<i64>)>(sql)
-            .bind(user_id)
-            .bind(now)
-            .bind(MAX_FAILED_SIGN_INS)
-            .bind(now + LOCKOUT_MS)
-            .fetch_one(p)
-            .await)?)
     }
 
     /// A successful sign-in: the failure count starts over.

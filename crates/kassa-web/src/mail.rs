@@ -316,6 +316,60 @@ pub(crate) fn compose(lang: Lang, to: &str, subject: String, paragraphs: Vec<(St
     }
 }
 
+/// The invitation email, in the invitee's language. A `new_account` chooses a password
+/// through the link; an existing account only accepts.
+pub(crate) fn invitation_mail(
+    lang: Lang,
+    to: &str,
+    inviter: &str,
+    merchant: &str,
+    link: String,
+    expires: String,
+    new_account: bool,
+) -> Mail {
+    let args = |extra: &[(&'static str, String)]| {
+        let mut a = vec![("inviter", inviter.to_owned()), ("merchant", merchant.to_owned())];
+        a.extend_from_slice(extra);
+        a
+    };
+    compose(
+        lang,
+        to,
+        lang.t_args("mail-invitation-subject", &args(&[])),
+        vec![
+            (lang.t_args("mail-invitation-body", &args(&[])), None),
+            (
+                lang.t(if new_account {
+                    "mail-invitation-action"
+                } else {
+                    "mail-invitation-existing-action"
+                }),
+                Some(link),
+            ),
+            (lang.t_args("mail-invitation-expiry", &[("expires", expires)]), None),
+            (lang.t("mail-ignore"), None),
+        ],
+    )
+}
+
+/// Tells the owner of an account that it was just locked after too many failed sign-ins,
+/// in their language: the sign-in page answers a locked account exactly as an unknown email
+/// (so it reveals no account), which leaves this message as the owner's only notice.
+/// `reset_link` is the password-reset form, not a reset token: the mail is sent because of
+/// someone else's guesses and must not carry anything that opens the account.
+pub(crate) fn account_locked_mail(lang: Lang, to: &str, unlocks_at: String, reset_link: String) -> Mail {
+    compose(
+        lang,
+        to,
+        lang.t("mail-locked-subject"),
+        vec![
+            (lang.t_args("mail-locked-body", &[("until", unlocks_at)]), None),
+            (lang.t("mail-locked-reset"), Some(reset_link)),
+            (lang.t("mail-locked-was-you"), None),
+        ],
+    )
+}
+
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")

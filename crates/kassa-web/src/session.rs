@@ -242,7 +242,8 @@ async fn load_member(db: &Db, token: &str, ip: &str, now: i64) -> Result<Option<
         return Ok(None);
     }
     let user = user.expect("checked above");
-    let stores = db.memberships_of(user.id).await?;
+    // Only stores usable now: a merchant that deactivated the user is gone from the list.
+    let stores = db.usable_memberships(user.id, now).await?;
     let Some(store) = stores
         .iter()
         .find(|m| m.store_id == session.store_id)

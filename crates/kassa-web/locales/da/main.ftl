@@ -39,7 +39,6 @@ sign-in-submit = Log ind
 sign-in-signed-out = Du er logget ud.
 sign-in-session-ended = Din session er udløbet. Log ind igen.
 sign-in-error-credentials = E-mailadressen eller adgangskoden er forkert. Tjek dem, og prøv igen.
-sign-in-error-locked = For mange mislykkede forsøg. Kontoen er låst i 30 minutter; prøv igen senere, eller nulstil din adgangskode.
 sign-in-error-expired = Din adgang til portalen er udløbet. Bed en administrator i din virksomhed om at forlænge den.
 sign-in-error-inactive = Denne konto er ikke aktiv. Bed en administrator i din virksomhed om at genaktivere den.
 sign-in-error-no-store = Din konto har ikke adgang til nogen butik. Bed en administrator i din virksomhed om adgang.
@@ -443,7 +442,7 @@ users-error-stores = Vælg mindst én butik, som du administrerer.
 users-error-expiry = Eksterne brugere skal have en adgangsdato, der ikke er passeret.
 users-error-kind = Vælg intern eller ekstern.
 users-error-language = Vælg et sprog på listen.
-users-error-exists = Der findes allerede en bruger med denne e-mailadresse.
+users-error-exists = Denne person har allerede adgang til jeres virksomheds butikker.
 users-error-no-store = En bruger skal have adgang til mindst én butik. Deaktivér brugeren for at fjerne vedkommende.
 users-error-last-admin = Så ville din virksomhed stå uden en aktiv administrator eller superadministrator, så intet blev ændret.
 users-error-self = Du kan ikke deaktivere eller genaktivere dig selv.
@@ -643,3 +642,15 @@ order-error-quantities-with-mode = Du valgte antal på linjer, men “{ $mode }�
 order-error-no-lines = Vælg et antal for mindst én linje. Intet blev gjort.
 order-error-amount-missing = Skriv beløbet, for eksempel 49,90. Intet blev gjort.
 order-error-amount-invalid = “{ $text }” er ikke et beløb. Skriv det som 49,90. Intet blev gjort.
+# issue 9 (auth): the email sent when an account is locked
+mail-locked-subject = Din Kassa-konto er blevet låst
+mail-locked-body = Der har været 10 mislykkede forsøg på at logge ind på din Kassa-konto, så den er låst indtil { $until }. Ingen kan logge ind på den før da, heller ikke med den rigtige adgangskode.
+mail-locked-reset = Hvis det ikke var dig, der prøvede, eller hvis du har glemt din adgangskode, kan du vælge en ny her; det ophæver også låsen:
+mail-locked-was-you = Hvis det var dig, kan du vente, til låsen ophører, eller nulstille din adgangskode med linket ovenfor.
+
+# issue 9 (auth): inviting an account that already exists at another merchant
+mail-invitation-existing-action = Accepter invitationen med din eksisterende Kassa-konto:
+invitation-existing-title = Accepter invitationen
+invitation-existing-text = Du er blevet inviteret til Kassas forhandlerportal for { $merchant }. Accepter for at bruge dens butikker med din konto { $email }; din adgangskode og dine indstillinger forbliver uændrede.
+invitation-existing-accept = Accepter invitationen
+sign-in-notice-invitation-accepted = Invitationen er accepteret. Log ind som sædvanligt for at nå de nye butikker.

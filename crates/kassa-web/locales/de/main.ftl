@@ -39,7 +39,6 @@ sign-in-submit = Anmelden
 sign-in-signed-out = Sie haben sich abgemeldet.
 sign-in-session-ended = Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.
 sign-in-error-credentials = E-Mail-Adresse oder Passwort ist nicht korrekt. Prüfen Sie Ihre Eingaben und versuchen Sie es erneut.
-sign-in-error-locked = Zu viele fehlgeschlagene Versuche. Das Konto ist für 30 Minuten gesperrt; versuchen Sie es später erneut oder setzen Sie Ihr Passwort zurück.
 sign-in-error-expired = Ihr Zugang zu diesem Portal ist abgelaufen. Bitten Sie einen Administrator Ihres Unternehmens, ihn zu verlängern.
 sign-in-error-inactive = Dieses Konto ist nicht aktiv. Bitten Sie einen Administrator Ihres Unternehmens, es wieder zu aktivieren.
 sign-in-error-no-store = Ihr Konto hat auf keinen Shop Zugriff. Bitten Sie einen Administrator Ihres Unternehmens, Ihnen Zugriff zu gewähren.
@@ -443,7 +442,7 @@ users-error-stores = Wählen Sie mindestens einen Shop, den Sie verwalten.
 users-error-expiry = Externe Benutzer brauchen ein Zugriffsdatum, das nicht vergangen ist.
 users-error-kind = Wählen Sie intern oder extern.
 users-error-language = Wählen Sie eine Sprache aus der Liste.
-users-error-exists = Es gibt bereits einen Benutzer mit dieser E-Mail-Adresse.
+users-error-exists = Diese Person hat bereits Zugriff auf die Shops Ihres Unternehmens.
 users-error-no-store = Ein Benutzer braucht Zugriff auf mindestens einen Shop. Um jemanden zu entfernen, deaktivieren Sie ihn.
 users-error-last-admin = Damit hätte Ihr Unternehmen keinen aktiven Admin oder Super-Admin mehr; es wurde nichts geändert.
 users-error-self = Sie können sich nicht selbst deaktivieren oder reaktivieren.
@@ -643,3 +642,15 @@ order-error-quantities-with-mode = Sie haben Mengen für Positionen gewählt, ab
 order-error-no-lines = Wählen Sie für mindestens eine Position eine Menge. Es wurde nichts getan.
 order-error-amount-missing = Geben Sie den Betrag ein, zum Beispiel 49,90. Es wurde nichts getan.
 order-error-amount-invalid = „{ $text }“ ist kein Betrag. Geben Sie ihn wie 49,90 ein. Es wurde nichts getan.
+# issue 9 (auth): the email sent when an account is locked
+mail-locked-subject = Ihr Kassa-Konto wurde gesperrt
+mail-locked-body = Es gab 10 fehlgeschlagene Anmeldeversuche bei Ihrem Kassa-Konto, daher ist es bis { $until } gesperrt. Bis dahin kann sich niemand anmelden, auch nicht mit dem richtigen Passwort.
+mail-locked-reset = Wenn diese Versuche nicht von Ihnen stammen oder Sie Ihr Passwort vergessen haben, wählen Sie hier ein neues; damit wird auch die Sperre aufgehoben:
+mail-locked-was-you = Wenn Sie es waren, warten Sie, bis die Sperre endet, oder setzen Sie Ihr Passwort über den Link oben zurück.
+
+# issue 9 (auth): inviting an account that already exists at another merchant
+mail-invitation-existing-action = Nehmen Sie die Einladung mit Ihrem bestehenden Kassa-Konto an:
+invitation-existing-title = Einladung annehmen
+invitation-existing-text = Sie wurden in das Kassa-Händlerportal von { $merchant } eingeladen. Nehmen Sie an, um dessen Shops mit Ihrem Konto { $email } zu nutzen; Ihr Passwort und Ihre Einstellungen bleiben unverändert.
+invitation-existing-accept = Einladung annehmen
+sign-in-notice-invitation-accepted = Die Einladung ist angenommen. Melden Sie sich wie gewohnt an, um die neuen Shops zu erreichen.

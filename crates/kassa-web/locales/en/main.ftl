@@ -39,7 +39,6 @@ sign-in-submit = Sign in
 sign-in-signed-out = You have signed out.
 sign-in-session-ended = Your session has ended. Please sign in again.
 sign-in-error-credentials = The email or password is not right. Check them and try again.
-sign-in-error-locked = Too many failed attempts. The account is locked for 30 minutes; try again later or reset your password.
 sign-in-error-expired = Your access to this portal has expired. Ask an administrator of your company to extend it.
 sign-in-error-inactive = This account is not active. Ask an administrator of your company to reactivate it.
 sign-in-error-no-store = Your account has no access to any store. Ask an administrator of your company to give you access.
@@ -443,7 +442,7 @@ users-error-stores = Choose at least one store you manage.
 users-error-expiry = External users need an access date that has not passed.
 users-error-kind = Choose internal or external.
 users-error-language = Choose a language from the list.
-users-error-exists = A user with this email already exists.
+users-error-exists = This person already has access to your company's stores.
 users-error-no-store = A user needs access to at least one store. To remove someone, deactivate them.
 users-error-last-admin = This would leave your company without an active Admin or Super Admin, so nothing was changed.
 users-error-self = You cannot deactivate or reactivate yourself.
@@ -643,3 +642,15 @@ order-error-quantities-with-mode = You chose quantities of lines but “{ $mode 
 order-error-no-lines = Choose a quantity for at least one line. Nothing was done.
 order-error-amount-missing = Type the amount, like 49.90. Nothing was done.
 order-error-amount-invalid = “{ $text }” is not an amount. Type it like 49.90. Nothing was done.
+# issue 9 (auth): the email sent when an account is locked
+mail-locked-subject = Your Kassa account has been locked
+mail-locked-body = There were 10 failed attempts to sign in to your Kassa account, so it is locked until { $until }. Nobody can sign in to it until then, not even with the right password.
+mail-locked-reset = If these attempts were not yours, or you have forgotten your password, choose a new one here; that also lifts the lock:
+mail-locked-was-you = If it was you, wait until the lock ends or reset your password with the link above.
+
+# issue 9 (auth): inviting an account that already exists at another merchant
+mail-invitation-existing-action = Accept the invitation with your existing Kassa account:
+invitation-existing-title = Accept the invitation
+invitation-existing-text = You have been invited to the Kassa merchant portal of { $merchant }. Accept to use its stores with your account { $email }; your password and settings stay as they are.
+invitation-existing-accept = Accept invitation
+sign-in-notice-invitation-accepted = The invitation is accepted. Sign in as usual to reach the new stores.

@@ -39,7 +39,6 @@ sign-in-submit = Kirjaudu sisään
 sign-in-signed-out = Olet kirjautunut ulos.
 sign-in-session-ended = Istuntosi on päättynyt. Kirjaudu sisään uudelleen.
 sign-in-error-credentials = Sähköpostiosoite tai salasana on väärin. Tarkista ne ja yritä uudelleen.
-sign-in-error-locked = Liian monta epäonnistunutta yritystä. Tili on lukittu 30 minuutiksi; yritä myöhemmin uudelleen tai nollaa salasanasi.
 sign-in-error-expired = Käyttöoikeutesi tähän portaaliin on päättynyt. Pyydä yrityksesi ylläpitäjää jatkamaan sitä.
 sign-in-error-inactive = Tämä tili ei ole aktiivinen. Pyydä yrityksesi ylläpitäjää aktivoimaan se uudelleen.
 sign-in-error-no-store = Tililläsi ei ole käyttöoikeutta yhteenkään kauppaan. Pyydä yrityksesi ylläpitäjää antamaan sinulle käyttöoikeus.
@@ -443,7 +442,7 @@ users-error-stores = Valitse vähintään yksi hallinnoimasi kauppa.
 users-error-expiry = Ulkoiset käyttäjät tarvitsevat pääsypäivän, joka ei ole mennyt.
 users-error-kind = Valitse sisäinen tai ulkoinen.
 users-error-language = Valitse kieli luettelosta.
-users-error-exists = Tällä sähköpostiosoitteella on jo käyttäjä.
+users-error-exists = Tällä henkilöllä on jo pääsy yrityksenne kauppoihin.
 users-error-no-store = Käyttäjällä on oltava pääsy vähintään yhteen kauppaan. Poista käyttäjä käytöstä, jos haluat poistaa hänet.
 users-error-last-admin = Yrityksellesi ei jäisi aktiivista ylläpitäjää tai pääkäyttäjää, joten mitään ei muutettu.
 users-error-self = Et voi poistaa itseäsi käytöstä tai ottaa itseäsi uudelleen käyttöön.
@@ -643,3 +642,15 @@ order-error-quantities-with-mode = Valitsit rivien määriä, mutta valitsit ”
 order-error-no-lines = Valitse määrä vähintään yhdelle riville. Mitään ei tehty.
 order-error-amount-missing = Kirjoita summa, esimerkiksi 49,90. Mitään ei tehty.
 order-error-amount-invalid = ”{ $text }” ei ole summa. Kirjoita se muodossa 49,90. Mitään ei tehty.
+# issue 9 (auth): the email sent when an account is locked
+mail-locked-subject = Kassa-tilisi on lukittu
+mail-locked-body = Kassa-tilillesi yritettiin kirjautua 10 kertaa epäonnistuneesti, joten se on lukittu { $until } asti. Kukaan ei voi kirjautua sille ennen sitä, ei edes oikealla salasanalla.
+mail-locked-reset = Jos yritykset eivät olleet sinun tai olet unohtanut salasanasi, valitse uusi salasana tästä; se poistaa myös lukituksen:
+mail-locked-was-you = Jos yritykset olivat sinun, odota lukituksen päättymistä tai nollaa salasanasi yllä olevalla linkillä.
+
+# issue 9 (auth): inviting an account that already exists at another merchant
+mail-invitation-existing-action = Hyväksy kutsu nykyisellä Kassa-tililläsi:
+invitation-existing-title = Hyväksy kutsu
+invitation-existing-text = Sinut on kutsuttu yrityksen { $merchant } Kassa-kauppiasportaaliin. Hyväksy kutsu käyttääksesi sen kauppoja tililläsi { $email }; salasanasi ja asetuksesi pysyvät ennallaan.
+invitation-existing-accept = Hyväksy kutsu
+sign-in-notice-invitation-accepted = Kutsu on hyväksytty. Kirjaudu sisään tavalliseen tapaan päästäksesi uusiin kauppoihin.

@@ -39,7 +39,6 @@ sign-in-submit = Logg inn
 sign-in-signed-out = Du er logget ut.
 sign-in-session-ended = Økten din er avsluttet. Logg inn på nytt.
 sign-in-error-credentials = E-postadressen eller passordet er feil. Sjekk dem og prøv igjen.
-sign-in-error-locked = For mange mislykkede forsøk. Kontoen er låst i 30 minutter; prøv igjen senere eller tilbakestill passordet ditt.
 sign-in-error-expired = Tilgangen din til portalen har utløpt. Be en administrator i bedriften din om å forlenge den.
 sign-in-error-inactive = Denne kontoen er ikke aktiv. Be en administrator i bedriften din om å aktivere den igjen.
 sign-in-error-no-store = Kontoen din har ikke tilgang til noen butikk. Be en administrator i bedriften din om tilgang.
@@ -443,7 +442,7 @@ users-error-stores = Velg minst én butikk som du administrerer.
 users-error-expiry = Eksterne brukere trenger en tilgangsdato som ikke har passert.
 users-error-kind = Velg intern eller ekstern.
 users-error-language = Velg et språk fra listen.
-users-error-exists = Det finnes allerede en bruker med denne e-postadressen.
+users-error-exists = Denne personen har allerede tilgang til butikkene til bedriften deres.
 users-error-no-store = En bruker trenger tilgang til minst én butikk. Deaktiver brukeren for å fjerne vedkommende.
 users-error-last-admin = Da ville bedriften stå uten en aktiv administrator eller superadministrator, så ingenting ble endret.
 users-error-self = Du kan ikke deaktivere eller aktivere deg selv.
@@ -643,3 +642,15 @@ order-error-quantities-with-mode = Du valgte antall på linjer, men «{ $mode }�
 order-error-no-lines = Velg et antall for minst én linje. Ingenting ble gjort.
 order-error-amount-missing = Skriv beløpet, for eksempel 49,90. Ingenting ble gjort.
 order-error-amount-invalid = «{ $text }» er ikke et beløp. Skriv det som 49,90. Ingenting ble gjort.
+# issue 9 (auth): the email sent when an account is locked
+mail-locked-subject = Kassa-kontoen din er låst
+mail-locked-body = Det har vært 10 mislykkede forsøk på å logge på Kassa-kontoen din, så den er låst til { $until }. Ingen kan logge på den før da, heller ikke med riktig passord.
+mail-locked-reset = Hvis det ikke var du som prøvde, eller hvis du har glemt passordet, velger du et nytt her; det opphever også låsen:
+mail-locked-was-you = Hvis det var deg, kan du vente til låsen opphører eller tilbakestille passordet med lenken ovenfor.
+
+# issue 9 (auth): inviting an account that already exists at another merchant
+mail-invitation-existing-action = Godta invitasjonen med den eksisterende Kassa-kontoen din:
+invitation-existing-title = Godta invitasjonen
+invitation-existing-text = Du er invitert til Kassas forhandlerportal for { $merchant }. Godta for å bruke butikkene med kontoen { $email }; passordet og innstillingene dine forblir som før.
+invitation-existing-accept = Godta invitasjonen
+sign-in-notice-invitation-accepted = Invitasjonen er godtatt. Logg inn som vanlig for å nå de nye butikkene.

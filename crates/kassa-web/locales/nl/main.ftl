@@ -39,7 +39,6 @@ sign-in-submit = Inloggen
 sign-in-signed-out = Je bent uitgelogd.
 sign-in-session-ended = Je sessie is verlopen. Log opnieuw in.
 sign-in-error-credentials = Het e-mailadres of wachtwoord klopt niet. Controleer ze en probeer het opnieuw.
-sign-in-error-locked = Te veel mislukte pogingen. Het account is 30 minuten geblokkeerd; probeer het later opnieuw of stel je wachtwoord opnieuw in.
 sign-in-error-expired = Je toegang tot dit portaal is verlopen. Vraag een beheerder van je bedrijf om deze te verlengen.
 sign-in-error-inactive = Dit account is niet actief. Vraag een beheerder van je bedrijf om het opnieuw te activeren.
 sign-in-error-no-store = Je account heeft geen toegang tot een winkel. Vraag een beheerder van je bedrijf om je toegang te geven.
@@ -443,7 +442,7 @@ users-error-stores = Kies minstens één winkel die je beheert.
 users-error-expiry = Externe gebruikers hebben een toegangsdatum nodig die nog niet voorbij is.
 users-error-kind = Kies intern of extern.
 users-error-language = Kies een taal uit de lijst.
-users-error-exists = Er bestaat al een gebruiker met dit e-mailadres.
+users-error-exists = Deze persoon heeft al toegang tot de winkels van je bedrijf.
 users-error-no-store = Een gebruiker heeft toegang tot minstens één winkel nodig. Deactiveer iemand om die te verwijderen.
 users-error-last-admin = Dan zou je bedrijf geen actieve Admin of Super Admin meer hebben, dus er is niets gewijzigd.
 users-error-self = Je kunt jezelf niet deactiveren of opnieuw activeren.
@@ -643,3 +642,15 @@ order-error-quantities-with-mode = U koos aantallen van regels maar ‘{ $mode }
 order-error-no-lines = Kies een aantal voor minstens één regel. Er is niets gedaan.
 order-error-amount-missing = Typ het bedrag, bijvoorbeeld 49,90. Er is niets gedaan.
 order-error-amount-invalid = ‘{ $text }’ is geen bedrag. Typ het als 49,90. Er is niets gedaan.
+# issue 9 (auth): the email sent when an account is locked
+mail-locked-subject = Je Kassa-account is geblokkeerd
+mail-locked-body = Er zijn 10 mislukte pogingen gedaan om in te loggen op je Kassa-account, daarom is het geblokkeerd tot { $until }. Tot die tijd kan niemand inloggen, ook niet met het juiste wachtwoord.
+mail-locked-reset = Als jij deze pogingen niet hebt gedaan, of als je je wachtwoord bent vergeten, kies dan hier een nieuw wachtwoord; daarmee wordt de blokkering ook opgeheven:
+mail-locked-was-you = Als jij het was, wacht dan tot de blokkering afloopt of stel je wachtwoord opnieuw in met de link hierboven.
+
+# issue 9 (auth): inviting an account that already exists at another merchant
+mail-invitation-existing-action = Accepteer de uitnodiging met je bestaande Kassa-account:
+invitation-existing-title = Uitnodiging accepteren
+invitation-existing-text = Je bent uitgenodigd voor het Kassa-merchantportaal van { $merchant }. Accepteer om de winkels te gebruiken met je account { $email }; je wachtwoord en instellingen blijven zoals ze zijn.
+invitation-existing-accept = Uitnodiging accepteren
+sign-in-notice-invitation-accepted = De uitnodiging is geaccepteerd. Log zoals gewoonlijk in om de nieuwe winkels te bereiken.

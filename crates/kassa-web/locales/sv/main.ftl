@@ -39,7 +39,6 @@ sign-in-submit = Logga in
 sign-in-signed-out = Du har loggat ut.
 sign-in-session-ended = Din session har avslutats. Logga in igen.
 sign-in-error-credentials = E-postadressen eller lösenordet stämmer inte. Kontrollera dem och försök igen.
-sign-in-error-locked = För många misslyckade försök. Kontot är låst i 30 minuter; försök igen senare eller återställ ditt lösenord.
 sign-in-error-expired = Din åtkomst till portalen har gått ut. Be en administratör på ditt företag att förlänga den.
 sign-in-error-inactive = Kontot är inte aktivt. Be en administratör på ditt företag att återaktivera det.
 sign-in-error-no-store = Ditt konto har inte åtkomst till någon butik. Be en administratör på ditt företag om åtkomst.
@@ -443,7 +442,7 @@ users-error-stores = Välj minst en butik som du hanterar.
 users-error-expiry = Externa användare behöver ett åtkomstdatum som inte har passerat.
 users-error-kind = Välj intern eller extern.
 users-error-language = Välj ett språk i listan.
-users-error-exists = Det finns redan en användare med den e-postadressen.
+users-error-exists = Den här personen har redan åtkomst till ert företags butiker.
 users-error-no-store = En användare behöver åtkomst till minst en butik. Inaktivera användaren för att ta bort hen.
 users-error-last-admin = Då skulle ditt företag sakna en aktiv administratör eller superadministratör, så ingenting ändrades.
 users-error-self = Du kan inte inaktivera eller återaktivera dig själv.
@@ -643,3 +642,15 @@ order-error-quantities-with-mode = Du valde antal på rader men ”{ $mode }”.
 order-error-no-lines = Välj ett antal för minst en rad. Inget gjordes.
 order-error-amount-missing = Skriv beloppet, till exempel 49,90. Inget gjordes.
 order-error-amount-invalid = ”{ $text }” är inte ett belopp. Skriv det som 49,90. Inget gjordes.
+# issue 9 (auth): the email sent when an account is locked
+mail-locked-subject = Ditt Kassa-konto har låsts
+mail-locked-body = Det har gjorts 10 misslyckade försök att logga in på ditt Kassa-konto, så det är låst till { $until }. Ingen kan logga in på det innan dess, inte ens med rätt lösenord.
+mail-locked-reset = Om det inte var du som försökte, eller om du har glömt ditt lösenord, väljer du ett nytt här; det häver också låsningen:
+mail-locked-was-you = Om det var du kan du vänta tills låsningen upphör eller återställa ditt lösenord med länken ovan.
+
+# issue 9 (auth): inviting an account that already exists at another merchant
+mail-invitation-existing-action = Godkänn inbjudan med ditt befintliga Kassa-konto:
+invitation-existing-title = Godkänn inbjudan
+invitation-existing-text = Du har bjudits in till Kassas handlarportal för { $merchant }. Godkänn för att använda dess butiker med ditt konto { $email }; ditt lösenord och dina inställningar ändras inte.
+invitation-existing-accept = Godkänn inbjudan
+sign-in-notice-invitation-accepted = Inbjudan är godkänd. Logga in som vanligt för att nå de nya butikerna.

@@ -1,7 +1,9 @@
 //! Sign-in and sign-out.
 
+use super::account::format_time;
 use super::safe_next;
 use crate::i18n::Lang;
+use crate::mail::account_locked_mail;
 use crate::password::{self, random_token};
 use crate::session::{
     self, client_ip, cookie, csrf_cookie, session_cookie, set_cookie, Member, SessionEnded, LANG_COOKIE,
@@ -13,9 +15,9 @@ use axum::extract::{Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use kassa_core::account::{Email, SignInRefusal, SignInState, UserStatus, SESSION_ABSOLUTE_MS};
+use kassa_core::account::{Email, SignInRefusal, SignInState, UserStatus, LOCKOUT_MS, SESSION_ABSOLUTE_MS};
 use kassa_core::team::SIGN_IN_CHALLENGE_MS;
-use kassa_db::{AuditEvent, TokenPurpose, UserRow};
+use kassa_db::{AuditEvent, MembershipRow, TokenPurpose, UserRow};
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -52,6 +54,7 @@ pub(crate) async fn sign_in_page(
             Some("activated") => Some("sign-in-notice-activated"),
             Some("password_reset") => Some("sign-in-notice-password-reset"),
             Some("challenge_expired") => Some("sign-in-notice-challenge-expired"),
+            Some("invitation_accepted") => Some("sign-in-notice-invitation-accepted"),
             _ => None,
         }
     };
@@ -107,25 +110,36 @@ pub(crate) async fn sign_in(
         None => None,
     };
 
+    // The lockout is counted before any password is checked (see kassa_db::sign_in): a
+    // locked account, like an unknown email, costs the same dummy hash and gets the same
+    // answer, so neither the time nor the page tells whether an account exists or is locked.
+    let attempt = match &user {
+        Some(u) => db.reserve_sign_in_attempt(u.id, now).await?,
+        None => None,
+    };
+    let stored_hash = match (&user, attempt) {
+        (Some(u), Some(_)) => u.password_hash.as_deref(),
+        _ => None,
+    };
+    let password_ok = password::verify(&form.password, stored_hash).await?;
     let refusal = user.as_ref().and_then(|u| {
         SignInState {
             status: u.status.parse().unwrap_or(UserStatus::Deactivated),
-            locked_until_ms: u.locked_until,
+            locked_until_ms: None,
             access_expires_ms: u.access_expires_at,
         }
         .refusal(now)
     });
-    // A locked account is refused before its password is even checked, so guessing on
-    // cannot confirm a password. Other refusals are only told to someone who knows it.
-    let password_ok = if refusal == Some(SignInRefusal::Locked) {
-        false
-    } else {
-        password::verify(&form.password, user.as_ref().and_then(|u| u.password_hash.as_deref())).await?
-    };
-    let memberships = match (&user, password_ok, refusal) {
+    // The attempt that used the last try goes on only to a sign-in without a second step;
+    // with two-factor on, the code could no longer be tried anyway.
+    let locked_now = attempt.is_some_and(|a| a.locked_the_account());
+    let proceeds = password_ok && !(locked_now && user.as_ref().is_some_and(|u| u.totp_secret.is_some()));
+    let memberships = match (&user, proceeds, refusal) {
         (Some(u), true, None) => db.memberships_of(u.id).await?,
         _ => Vec::new(),
     };
+    let refusal = refusal.or_else(|| store_refusal(&memberships, now));
+    let memberships: Vec<_> = memberships.into_iter().filter(|m| m.usable(now)).collect();
 
     let audit = |action: &'static str, user_id: Option<i64>, merchant_id: Option<i64>| AuditEvent {
         merchant_id,
@@ -143,43 +157,21 @@ pub(crate) async fn sign_in(
             Some(id) => merchant_of(&state, id).await?,
             None => None,
         };
-        let message = match (refusal, password_ok) {
-            (Some(SignInRefusal::Locked), _) => {
-                db.record_audit(&audit("sign_in_refused_locked", user_id, merchant_id), now)
-                    .await?;
-                "sign-in-error-locked"
-            }
-            (Some(SignInRefusal::AccessExpired), true) => {
-                db.record_audit(&audit("sign_in_refused_expired", user_id, merchant_id), now)
-                    .await?;
-                "sign-in-error-expired"
-            }
-            (Some(SignInRefusal::NotActive), true) => {
-                db.record_audit(&audit("sign_in_refused_inactive", user_id, merchant_id), now)
-                    .await?;
-                "sign-in-error-inactive"
-            }
-            (None, true) => {
-                db.record_audit(&audit("sign_in_refused_no_store", user_id, merchant_id), now)
-                    .await?;
-                "sign-in-error-no-store"
-            }
-            _ => {
-                let mut action = "sign_in_failed";
-                if let Some(id) = user_id {
-                    let (_, locked_until) = db.record_failed_sign_in(id, now).await?;
-                    if locked_until.is_some_and(|t| t > now) {
-                        action = "account_locked";
-                    }
-                }
-                db.record_audit(&audit(action, user_id, merchant_id), now).await?;
-                if action == "account_locked" {
-                    "sign-in-error-locked"
-                } else {
-                    "sign-in-error-credentials"
-                }
-            }
+        let (action, message) = match (user.is_some() && attempt.is_none(), proceeds, refusal) {
+            (true, _, _) => ("sign_in_refused_locked", "sign-in-error-credentials"),
+            (_, true, Some(SignInRefusal::AccessExpired)) => ("sign_in_refused_expired", "sign-in-error-expired"),
+            (_, true, Some(_)) => ("sign_in_refused_inactive", "sign-in-error-inactive"),
+            (_, true, None) => ("sign_in_refused_no_store", "sign-in-error-no-store"),
+            // The right password on the attempt that locked a two-factor account.
+            _ if password_ok => ("sign_in_refused_locked", "sign-in-error-credentials"),
+            _ => ("sign_in_failed", "sign-in-error-credentials"),
         };
+        db.record_audit(&audit(action, user_id, merchant_id), now).await?;
+        if let (Some(u), true) = (user, locked_now) {
+            db.record_audit(&audit("account_locked", user_id, merchant_id), now)
+                .await?;
+            tell_owner_locked(&state, &u, now).await?;
+        }
         let csrf = cookie(&headers, csrf_cookie(&state.config)).unwrap_or_default();
         let page = Page::visitor(lang, csrf, "sign-in-title", "/portal/sign-in");
         let mut res = render(&SignInTemplate {
@@ -307,10 +299,48 @@ pub(crate) async fn start_challenge(state: &AppState, user_id: i64, next: &str) 
     Ok(res)
 }
 
-/// The merchant a user belongs to (their first store's), so that refused sign-ins show in
-/// that merchant's audit log.
+/// The attempt that used the last try has locked `user`'s account (from `now`): the owner
+/// learns it by email, since the sign-in page answers a locked account like an unknown one.
+pub(crate) async fn tell_owner_locked(state: &AppState, user: &UserRow, now: i64) -> Result<(), WebError> {
+    let lang = Lang::from_code(&user.language).unwrap_or(Lang::En);
+    let until = format_time(now + LOCKOUT_MS, &user.timezone);
+    let reset = state.config.link("/portal/password-reset");
+    state
+        .mailer
+        .send(account_locked_mail(lang, &user.email, until, reset))
+        .await
+}
+
+/// Why an account that may sign in still gets no store: each merchant deactivated it, or
+/// its access ended. `None` when a store is usable — or none was ever granted or accepted,
+/// which the caller answers as "no store".
+fn store_refusal(stores: &[MembershipRow], now: i64) -> Option<SignInRefusal> {
+    if stores.iter().any(|m| m.usable(now)) {
+        None
+    } else if stores
+        .iter()
+        .any(|m| m.status == "active" && m.deactivated_at.is_none())
+    {
+        Some(SignInRefusal::AccessExpired)
+    } else if stores.iter().any(|m| m.deactivated_at.is_some()) {
+        Some(SignInRefusal::NotActive)
+    } else {
+        None
+    }
+}
+
+/// The merchant a user belongs to (their first usable store's, else the first that
+/// accepted them), so that refused sign-ins show in that merchant's audit log — never in
+/// one whose invitation is still pending, which must learn nothing about the account yet.
 pub(crate) async fn merchant_of(state: &AppState, user_id: i64) -> Result<Option<i64>, WebError> {
-    Ok(state.db.memberships_of(user_id).await?.first().map(|m| m.merchant_id))
+    let stores = state.db.memberships_of(user_id).await?;
+    let now = now_ms();
+    let accepted = || stores.iter().find(|m| m.status == "active");
+    Ok(stores
+        .iter()
+        .find(|m| m.usable(now))
+        .or_else(accepted)
+        .map(|m| m.merchant_id))
 }
 
 pub(crate) async fn sign_out(State(state): State<AppState>, member: Member) -> Result<Response, WebError> {

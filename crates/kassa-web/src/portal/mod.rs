@@ -11,6 +11,8 @@ mod recovery;
 mod security;
 mod timezones;
 mod users;
+// Issue 9 (auth): invitations split out of users.rs.
+mod invitations;
 
 pub use users::AUDIT_ACTIONS;
 

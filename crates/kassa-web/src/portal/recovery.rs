@@ -5,10 +5,10 @@
 //! Emailed links are opened with GET, which only shows a page; the token is used up by the
 //! POST of that page. Mail scanners that fetch every link therefore cannot spend it.
 
-use super::auth::{challenge_cookie, complete_sign_in, merchant_of, start_challenge, SignedIn};
+use super::auth::{challenge_cookie, complete_sign_in, merchant_of, start_challenge, tell_owner_locked, SignedIn};
 use super::safe_next;
 use crate::i18n::Lang;
-use crate::mail::{compose, Mail};
+use crate::mail::compose;
 use crate::password::{self, random_token};
 use crate::session::{client_ip, cookie, csrf_cookie, set_cookie, token_hash, Member};
 use crate::views::{render, Page};
@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use kassa_core::account::{Email, NewPassword, SignInState, UserStatus};
 use kassa_core::team::{EMAIL_LINK_INTERVAL_MS, MAGIC_LINK_VALID_MS, PASSWORD_RESET_VALID_MS};
-use kassa_db::{AuditEvent, TokenPurpose, UserRow};
+use kassa_db::{AuditEvent, InvitationLink, TokenPurpose, UserRow};
 use serde::Deserialize;
 
 /// Who is looking at a public page: their language, the CSRF token the page's form must
@@ -155,7 +155,10 @@ pub(crate) struct EmailForm {
 #[derive(Deserialize)]
 pub(crate) struct NewPasswordForm {
     name: Option<String>,
+    /// Absent when an existing account accepts an invitation.
+    #[serde(default)]
     new_password: String,
+    #[serde(default)]
     confirm_password: String,
 }
 
@@ -193,33 +196,6 @@ async fn audit_user(
         after,
     };
     Ok(state.db.record_audit(&event, now_ms()).await?)
-}
-
-/// The invitation email, in the invitee's language.
-pub(crate) fn invitation_mail(
-    lang: Lang,
-    to: &str,
-    inviter: &str,
-    merchant: &str,
-    link: String,
-    expires: String,
-) -> Mail {
-    let args = |extra: &[(&'static str, String)]| {
-        let mut a = vec![("inviter", inviter.to_owned()), ("merchant", merchant.to_owned())];
-        a.extend_from_slice(extra);
-        a
-    };
-    compose(
-        lang,
-        to,
-        lang.t_args("mail-invitation-subject", &args(&[])),
-        vec![
-            (lang.t_args("mail-invitation-body", &args(&[])), None),
-            (lang.t("mail-invitation-action"), Some(link)),
-            (lang.t_args("mail-invitation-expiry", &[("expires", expires)]), None),
-            (lang.t("mail-ignore"), None),
-        ],
-    )
 }
 
 // ---- Password reset ------------------------------------------------------------------
@@ -433,10 +409,52 @@ pub(crate) async fn reset(
 
 // ---- Invitations ---------------------------------------------------------------------
 
-async fn invited_user(state: &AppState, token: &str) -> Result<Option<UserRow>, WebError> {
-    Ok(user_of_token(state, token, TokenPurpose::Invitation)
-        .await?
-        .filter(|u| u.status == UserStatus::Invited.code()))
+/// An invitation link that can still be used, with its account. A new account (invited,
+/// no password yet) sets a name and password; an existing one only accepts.
+async fn invitation_of(state: &AppState, token: &str) -> Result<Option<(InvitationLink, UserRow)>, WebError> {
+    let Some(link) = state.db.invitation_link(&token_hash(token), now_ms()).await? else {
+        return Ok(None);
+    };
+    let user = state.db.user_by_id(link.user_id).await?;
+    Ok(user
+        .filter(|u| u.status != UserStatus::Deactivated.code())
+        .map(|u| (link, u)))
+}
+
+fn is_new_account(user: &UserRow) -> bool {
+    user.status == UserStatus::Invited.code()
+}
+
+/// The page of an existing account's invitation: which merchant, and a button to accept.
+async fn accept_page(
+    state: &AppState,
+    v: &Visitor,
+    link: &InvitationLink,
+    user: &UserRow,
+    token: &str,
+) -> Result<Response, WebError> {
+    let merchant = match link.merchant_id {
+        Some(id) => state.db.merchant(id).await?.map(|m| m.legal_name),
+        None => None,
+    };
+    let page = v.page("invitation-existing-title", "/portal/sign-in");
+    let text = page.t_args(
+        "invitation-existing-text",
+        &[
+            ("merchant", merchant.unwrap_or_default()),
+            ("email", user.email.clone()),
+        ],
+    );
+    Ok(v.show(
+        state,
+        &LinkStatusTemplate {
+            text,
+            continue_action: Some(format!("/portal/invitation/{token}")),
+            continue_label: page.t("invitation-existing-accept"),
+            page,
+        },
+        StatusCode::OK,
+    ))
 }
 
 /// The invitation page speaks the language the invitation was written in, unless this
@@ -453,10 +471,14 @@ pub(crate) async fn invitation_page(
     headers: axum::http::HeaderMap,
     Path(token): Path<String>,
 ) -> Result<Response, WebError> {
-    match invited_user(&state, &token).await? {
-        Some(user) => {
+    match invitation_of(&state, &token).await? {
+        Some((link, user)) => {
             v.lang = invitation_lang(&headers, &user);
-            Ok(set_password_page(&state, &v, &user, true, &token, "", None))
+            if is_new_account(&user) {
+                Ok(set_password_page(&state, &v, &user, true, &token, "", None))
+            } else {
+                accept_page(&state, &v, &link, &user, &token).await
+            }
         }
         None => Ok(v.invalid_link(&state)),
     }
@@ -469,40 +491,75 @@ pub(crate) async fn accept_invitation(
     Path(token): Path<String>,
     Form(form): Form<NewPasswordForm>,
 ) -> Result<Response, WebError> {
-    let Some(user) = invited_user(&state, &token).await? else {
+    let Some((_, user)) = invitation_of(&state, &token).await? else {
         return Ok(v.invalid_link(&state));
     };
     v.lang = invitation_lang(&headers, &user);
+    let new_account = is_new_account(&user);
     let name = form.name.as_deref().unwrap_or("").trim().to_owned();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Ok(set_password_page(
-            &state,
-            &v,
-            &user,
-            true,
-            &token,
-            &name,
-            Some("account-error-name"),
-        ));
-    }
-    let password = match checked_password(&form) {
-        Ok(p) => p,
-        Err(key) => return Ok(set_password_page(&state, &v, &user, true, &token, &name, Some(key))),
+    let hash = if new_account {
+        if name.is_empty() || name.chars().count() > 100 {
+            return Ok(set_password_page(
+                &state,
+                &v,
+                &user,
+                true,
+                &token,
+                &name,
+                Some("account-error-name"),
+            ));
+        }
+        let password = match checked_password(&form) {
+            Ok(p) => p,
+            Err(key) => return Ok(set_password_page(&state, &v, &user, true, &token, &name, Some(key))),
+        };
+        Some(password::hash(&password).await?)
+    } else {
+        None
     };
-    let hash = password::hash(&password).await?;
     let now = now_ms();
-    let used = state
-        .db
-        .consume_token(&token_hash(&token), TokenPurpose::Invitation, now)
-        .await?;
-    if used != Some(user.id) || !state.db.activate_invited_user(user.id, &name, &hash, now).await? {
+    let account = hash.as_deref().map(|h| (name.as_str(), h));
+    let Some(link) = state.db.accept_invitation(&token_hash(&token), account, now).await? else {
+        return Ok(v.invalid_link(&state));
+    };
+    if link.user_id != user.id {
         return Ok(v.invalid_link(&state));
     }
-    let after = serde_json::json!({ "name": name, "status": "active" }).to_string();
-    audit_user(&state, &user, "invitation_accepted", &v.ip, Some(after)).await?;
+    let after = if new_account {
+        serde_json::json!({ "name": name, "status": "active" })
+    } else {
+        serde_json::json!({ "status": "active" })
+    };
+    // In the audit log of the merchant whose invitation this was.
+    let merchant_id = match link.merchant_id {
+        Some(id) => Some(id),
+        None => merchant_of(&state, user.id).await?,
+    };
+    let event = AuditEvent {
+        merchant_id,
+        actor_user_id: Some(user.id),
+        actor: &user.email,
+        action: "invitation_accepted",
+        subject: &user.email,
+        ip: &v.ip,
+        before: None,
+        after: Some(after.to_string()),
+    };
+    state.db.record_audit(&event, now).await?;
+    if !new_account {
+        // An existing account proved only the emailed link here, not its password or second
+        // factor: it signs in as usual and finds the new merchant there.
+        let target = format!(
+            "/portal/sign-in?notice=invitation_accepted&next={}",
+            crate::session::urlencode("/portal")
+        );
+        return Ok(Redirect::to(&target).into_response());
+    }
     // They have just proved the emailed link and chosen a password: sign them in rather
     // than asking for that password again at once.
-    let stores = state.db.memberships_of(user.id).await?;
+    // The store they land in is one of the merchant that invited them.
+    let mut stores = state.db.usable_memberships(user.id, now).await?;
+    stores.sort_by_key(|m| Some(m.merchant_id) != link.merchant_id);
     let Some(user) = state.db.user_by_id(user.id).await? else {
         return Ok(v.invalid_link(&state));
     };
@@ -542,7 +599,7 @@ pub(crate) async fn magic_link_request(
 ) -> Result<Response, WebError> {
     let now = now_ms();
     if let Some(user) = account_for(&state, &form.email).await? {
-        let has_store = !state.db.memberships_of(user.id).await?.is_empty();
+        let has_store = !state.db.usable_memberships(user.id, now).await?.is_empty();
         if has_store
             && may_sign_in(&user, now, false)
             && !recently_sent(&state, &user, TokenPurpose::MagicLink, now).await?
@@ -615,7 +672,7 @@ pub(crate) async fn magic_link_sign_in(
     let Some(user) = state.db.user_by_id(user_id).await? else {
         return Ok(v.invalid_link(&state));
     };
-    let stores = state.db.memberships_of(user.id).await?;
+    let stores = state.db.usable_memberships(user.id, now).await?;
     let Some(first) = stores.first().filter(|_| may_sign_in(&user, now, false)) else {
         audit_user(&state, &user, "sign_in_refused_inactive", &v.ip, None).await?;
         return Ok(v.invalid_link(&state));
@@ -701,13 +758,18 @@ pub(crate) async fn challenge(
     };
     let now = now_ms();
     let db = &state.db;
-    let stores = db.memberships_of(user.id).await?;
+    let stores = db.usable_memberships(user.id, now).await?;
     let (Some(secret), Some(first)) = (&user.totp_secret, stores.first()) else {
         return Ok(challenge_expired());
     };
     if !may_sign_in(&user, now, false) {
         return Ok(challenge_expired());
     }
+    // Reserved before the code is checked, like a password: parallel guesses cannot slip
+    // past the limit, and while the account is locked no code is checked at all.
+    let Some(attempt) = db.reserve_sign_in_attempt(user.id, now).await? else {
+        return Ok(challenge_expired());
+    };
     let method = if two_factor::looks_like_totp(&form.code) {
         match two_factor::verify(secret, &form.code, now) {
             Some(step) if db.accept_totp_step(user.id, step).await? => Some("password+totp"),
@@ -720,9 +782,10 @@ pub(crate) async fn challenge(
             .then_some("password+recovery_code")
     };
     let Some(method) = method else {
-        let (_, locked_until) = db.record_failed_sign_in(user.id, now).await?;
         audit_user(&state, &user, "two_factor_failed", &v.ip, None).await?;
-        if locked_until.is_some_and(|t| t > now) {
+        if attempt.locked_the_account() {
+            audit_user(&state, &user, "account_locked", &v.ip, None).await?;
+            tell_owner_locked(&state, &user, now).await?;
             return Ok(challenge_expired());
         }
         return Ok(challenge_page(&state, &v, &next, Some("two-factor-error-code")));

@@ -7,10 +7,8 @@
 //! would leave the merchant without an active administrator.
 
 use super::account::format_time;
-use super::recovery::invitation_mail;
-use crate::i18n::Lang;
-use crate::password::random_token;
-use crate::session::{token_hash, urlencode, Member};
+pub(crate) use super::invitations::{invite, invite_form, resend};
+use crate::session::{urlencode, Member};
 use crate::views::{render, Page};
 use crate::{now_ms, AppState, WebError};
 use askama::Template;
@@ -19,12 +17,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use kassa_core::access::{allows, Permission, Role, Section};
-use kassa_core::account::{Email, UserStatus};
-use kassa_core::team::{may_change_access, INVITATION_VALID_MS};
-use kassa_db::{
-    AccessRefusal, AccessUpdate, AuditEvent, AuditFilter, AuditRow, Invitation, MerchantStoreRow, TeamMembershipRow,
-    TokenPurpose, UserRow,
-};
+use kassa_core::account::UserStatus;
+use kassa_core::team::{may_change_access, standing_at_merchant};
+use kassa_db::{AccessRefusal, AccessUpdate, AuditEvent, AuditFilter, AuditRow, TeamMembershipRow, UserRow};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -61,7 +56,7 @@ pub const AUDIT_ACTIONS: &[&str] = &[
 /// Rows per audit log page.
 const AUDIT_PAGE: i64 = 50;
 
-fn role_label(page: &Page, role: &str) -> String {
+pub(super) fn role_label(page: &Page, role: &str) -> String {
     page.t(&format!("role-{}", role.replace('_', "-")))
 }
 
@@ -102,7 +97,7 @@ fn status_of(page: &Page, user: &UserRow, now: i64) -> (String, &'static str) {
     }
 }
 
-fn format_date(ms: i64, timezone: &str) -> String {
+pub(super) fn format_date(ms: i64, timezone: &str) -> String {
     let Ok(ts) = jiff::Timestamp::from_millisecond(ms) else {
         return String::new();
     };
@@ -119,7 +114,7 @@ fn day_start(date: &str, timezone: &str) -> Option<i64> {
 
 /// The end of `date`: an external user invited "until 2027-03-31" keeps access through
 /// that whole day in the inviter's timezone.
-fn day_end(date: &str, timezone: &str) -> Option<i64> {
+pub(super) fn day_end(date: &str, timezone: &str) -> Option<i64> {
     let date: jiff::civil::Date = date.trim().parse().ok()?;
     let next = date.tomorrow().ok()?;
     let tz = jiff::tz::TimeZone::get(timezone).unwrap_or(jiff::tz::TimeZone::UTC);
@@ -127,12 +122,12 @@ fn day_end(date: &str, timezone: &str) -> Option<i64> {
 }
 
 /// The day an expiry at `ms` (exclusive end) falls on, as entered.
-fn expiry_date(ms: i64, timezone: &str) -> String {
+pub(super) fn expiry_date(ms: i64, timezone: &str) -> String {
     format_date(ms - 1, timezone)
 }
 
 /// Stores of the current merchant where the member may manage users.
-fn manageable_stores(member: &Member) -> Vec<String> {
+pub(super) fn manageable_stores(member: &Member) -> Vec<String> {
     member
         .stores
         .iter()
@@ -169,11 +164,15 @@ pub(crate) async fn list(State(state): State<AppState>, member: Member) -> Resul
     let page = Page::member(&member, Some(Section::Users), "users-title", "/portal/users");
     let now = now_ms();
     let users = state.db.users_of_merchant(merchant_id).await?;
-    let mut roles = roles_by_user(&state.db.team_memberships(merchant_id).await?);
+    let memberships = state.db.team_memberships(merchant_id).await?;
+    let standing: BTreeMap<i64, TeamMembershipRow> = memberships.iter().map(|m| (m.user_id, m.clone())).collect();
+    let mut roles = roles_by_user(&memberships);
     let tz = &member.user.timezone;
     let lines = users
         .into_iter()
         .map(|u| {
+            let here = standing.get(&u.id);
+            let u = seen_here(u, here);
             let (status_label, status_badge) = status_of(&page, &u, now);
             let access = roles
                 .remove(&u.id)
@@ -210,216 +209,9 @@ pub(crate) async fn list(State(state): State<AppState>, member: Member) -> Resul
 }
 
 /// A role the actor may hand out, for pickers.
-struct RoleChoice {
-    code: &'static str,
-    label: String,
-}
-
-fn grantable_roles(page: &Page, member: &Member) -> Vec<RoleChoice> {
-    Role::ALL
-        .into_iter()
-        .filter(|r| *r != Role::SuperAdmin || member.allows(Permission::AssignSuperAdmin))
-        .map(|r| RoleChoice {
-            code: r.code(),
-            label: role_label(page, r.code()),
-        })
-        .collect()
-}
-
-#[derive(Template)]
-#[template(path = "user_invite.html")]
-struct InviteTemplate {
-    page: Page,
-    error: Option<String>,
-    roles: Vec<RoleChoice>,
-    stores: Vec<MerchantStoreRow>,
-    form: InviteForm,
-    today: String,
-}
-
-#[derive(Deserialize, Default, Clone)]
-pub(crate) struct InviteForm {
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    kind: String,
-    #[serde(default)]
-    role: String,
-    #[serde(default)]
-    expires: String,
-    #[serde(default)]
-    language: String,
-    /// Checked stores; repeated `store` fields.
-    #[serde(default)]
-    store: Vec<String>,
-}
-
-impl InviteForm {
-    fn has_store(&self, id: &str) -> bool {
-        self.store.iter().any(|s| s == id)
-    }
-}
-
-async fn invite_page(
-    state: &AppState,
-    member: &Member,
-    form: InviteForm,
-    error: Option<&str>,
-) -> Result<Response, WebError> {
-    let page = Page::member(
-        member,
-        Some(Section::Users),
-        "users-invite-title",
-        "/portal/users/invite",
-    );
-    let manageable = manageable_stores(member);
-    let stores = state
-        .db
-        .stores_of_merchant(member.store.merchant_id)
-        .await?
-        .into_iter()
-        .filter(|s| manageable.contains(&s.id))
-        .collect();
-    let mut res = render(&InviteTemplate {
-        error: error.map(|k| page.t(k)),
-        roles: grantable_roles(&page, member),
-        stores,
-        form,
-        today: format_date(now_ms(), &member.user.timezone),
-        page,
-    });
-    if error.is_some() {
-        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(res)
-}
-
-pub(crate) async fn invite_form(State(state): State<AppState>, member: Member) -> Result<Response, WebError> {
-    let form = InviteForm {
-        kind: "internal".into(),
-        role: Role::User.code().into(),
-        language: member.user.language.clone(),
-        store: vec![member.store.store_id.clone()],
-        ..Default::default()
-    };
-    invite_page(&state, &member, form, None).await
-}
-
-/// Parses a form body with repeated fields (`store=a&store=b`) into `T`.
-fn parse_form<T: serde::de::DeserializeOwned + Default>(body: &str) -> Result<T, WebError> {
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(body).map_err(|e| WebError::BadRequest(e.to_string()))?;
-    let mut map = serde_json::Map::new();
-    for (k, v) in pairs {
-        if k == "store" {
-            map.entry(k)
-                .or_insert_with(|| serde_json::Value::Array(Vec::new()))
-                .as_array_mut()
-                .expect("store is an array")
-                .push(v.into());
-        } else {
-            map.insert(k, v.into());
-        }
-    }
-    serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| WebError::BadRequest(e.to_string()))
-}
-
-pub(crate) async fn invite(State(state): State<AppState>, member: Member, body: String) -> Result<Response, WebError> {
-    let form: InviteForm = parse_form(&body)?;
-    let (email, role, expires_at, lang) = match check_invitation(&state, &member, &form).await? {
-        Ok(ok) => ok,
-        Err(key) => return invite_page(&state, &member, form, Some(key)).await,
-    };
-    let token = random_token();
-    let now = now_ms();
-    let after = serde_json::json!({
-        "email": email.as_str(),
-        "role": role.code(),
-        "stores": form.store,
-        "access_expires_at": expires_at.map(|t| expiry_date(t, &member.user.timezone)),
-        "status": "invited",
-    })
-    .to_string();
-    let event = AuditEvent {
-        merchant_id: Some(member.store.merchant_id),
-        actor_user_id: Some(member.user.id),
-        actor: &member.user.email,
-        action: "user_invited",
-        subject: email.as_str(),
-        ip: &member.ip,
-        before: None,
-        after: Some(after),
-    };
-    let invitation = Invitation {
-        email: email.as_str(),
-        language: lang.code(),
-        access_expires_at: expires_at,
-        stores: &form.store,
-        role: role.code(),
-        token_hash: &token_hash(&token),
-        token_expires_at: now + INVITATION_VALID_MS,
-    };
-    let id = match state.db.invite_user(&invitation, &event, now).await {
-        Ok(id) => id,
-        Err(kassa_db::DbError::Conflict(_)) => {
-            return invite_page(&state, &member, form, Some("users-error-exists")).await
-        }
-        Err(e) => return Err(e.into()),
-    };
-    send_invitation(&state, &member, email.as_str(), lang, &token, now + INVITATION_VALID_MS).await?;
-    Ok(Redirect::to(&format!("/portal/users/{id}?done=invited")).into_response())
-}
-
-type CheckedInvitation = (Email, Role, Option<i64>, Lang);
-
-async fn check_invitation(
-    state: &AppState,
-    member: &Member,
-    form: &InviteForm,
-) -> Result<Result<CheckedInvitation, &'static str>, WebError> {
-    let Ok(email) = Email::parse(&form.email) else {
-        return Ok(Err("users-error-email"));
-    };
-    let Ok(role) = form.role.parse::<Role>() else {
-        return Ok(Err("users-error-role"));
-    };
-    if may_change_access(member.allows(Permission::AssignSuperAdmin), &[], &[role]).is_err() {
-        return Ok(Err("users-error-super-admin"));
-    }
-    let manageable = manageable_stores(member);
-    if form.store.is_empty() || !form.store.iter().all(|s| manageable.contains(s)) {
-        return Ok(Err("users-error-stores"));
-    }
-    let expires_at = match form.kind.as_str() {
-        "internal" => None,
-        "external" => match day_end(&form.expires, &member.user.timezone) {
-            Some(t) if t > now_ms() => Some(t),
-            _ => return Ok(Err("users-error-expiry")),
-        },
-        _ => return Ok(Err("users-error-kind")),
-    };
-    let Some(lang) = Lang::from_code(&form.language) else {
-        return Ok(Err("users-error-language"));
-    };
-    if state.db.user_by_email(email.as_str()).await?.is_some() {
-        return Ok(Err("users-error-exists"));
-    }
-    Ok(Ok((email, role, expires_at, lang)))
-}
-
-async fn send_invitation(
-    state: &AppState,
-    member: &Member,
-    to: &str,
-    lang: Lang,
-    token: &str,
-    expires_at: i64,
-) -> Result<(), WebError> {
-    let link = state.config.link(&format!("/portal/invitation/{token}"));
-    // The invitee has no timezone yet; the inviter's is the best guess for "when".
-    let expires = format_time(expires_at, &member.user.timezone);
-    let mail = invitation_mail(lang, to, &member.user.name, &member.store.merchant_name, link, expires);
-    state.mailer.send(mail).await
+pub(super) struct RoleChoice {
+    pub(super) code: &'static str,
+    pub(super) label: String,
 }
 
 /// One store row of the access form.
@@ -475,12 +267,44 @@ fn audit_lines(page: &Page, rows: Vec<AuditRow>, tz: &str) -> Vec<AuditLine> {
         .collect()
 }
 
-async fn target(state: &AppState, member: &Member, id: i64) -> Result<UserRow, WebError> {
-    state
+/// The user as the member's merchant sees them (see [`seen_here`]); users of other
+/// merchants are not found.
+pub(super) async fn target(state: &AppState, member: &Member, id: i64) -> Result<UserRow, WebError> {
+    let user = state
         .db
         .user_of_merchant(member.store.merchant_id, id)
         .await?
-        .ok_or(WebError::NotFound)
+        .ok_or(WebError::NotFound)?;
+    let here = roles_of(state, member, id).await?;
+    Ok(seen_here(user, here.first()))
+}
+
+/// A shared user as one merchant sees them: the status and end date of their access at
+/// this merchant (memberships of one merchant share them), "member since" the first store
+/// access here, and — until they accept this merchant's invitation — nothing of an account
+/// they may have elsewhere (name, phone, sign-ins, two-factor).
+fn seen_here(mut user: UserRow, here: Option<&TeamMembershipRow>) -> UserRow {
+    let account = user.status.parse().unwrap_or(UserStatus::Deactivated);
+    let accepted = here.is_some_and(|m| m.status == UserStatus::Active.code());
+    let deactivated = here.is_some_and(|m| m.deactivated_at.is_some());
+    user.status = standing_at_merchant(account, accepted, deactivated).code().to_owned();
+    let ends_here = here.and_then(|m| m.access_expires_at);
+    user.access_expires_at = match (user.access_expires_at, ends_here) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    if let Some(m) = here {
+        user.created_at = m.created_at;
+    }
+    if !accepted {
+        user.name.clear();
+        user.phone.clear();
+        user.password_hash = None;
+        user.last_sign_in_at = None;
+        user.totp_secret = None;
+        user.two_factor_enabled_at = None;
+    }
+    user
 }
 
 /// The target's roles in the merchant's stores.
@@ -498,7 +322,7 @@ fn parsed_roles(rows: &[TeamMembershipRow]) -> Vec<Role> {
     rows.iter().filter_map(|m| m.role.parse().ok()).collect()
 }
 
-async fn detail_page(
+pub(super) async fn detail_page(
     state: &AppState,
     member: &Member,
     id: i64,
@@ -537,7 +361,7 @@ async fn detail_page(
     let invitation_expires = if user.status == UserStatus::Invited.code() {
         state
             .db
-            .latest_token_expiry(user.id, TokenPurpose::Invitation)
+            .invitation_expiry(user.id, member.store.merchant_id)
             .await?
             .map(|t| {
                 if t <= now {
@@ -607,7 +431,7 @@ pub(crate) async fn detail(
     detail_page(&state, &member, id, notice, None).await
 }
 
-fn done(id: i64, what: &str) -> Response {
+pub(super) fn done(id: i64, what: &str) -> Response {
     Redirect::to(&format!("/portal/users/{id}?done={what}")).into_response()
 }
 
@@ -684,7 +508,7 @@ pub(crate) async fn change_access(
     let after = access_json(&after_rows, after_expiry.map(|t| expiry_date(t, tz)), &user.status);
     let update = AccessUpdate {
         memberships: changes.iter().map(|(s, r)| (s.as_str(), *r)).collect(),
-        status: None,
+        deactivate: None,
         access_expires_at: new_expiry,
     };
     apply(
@@ -768,7 +592,7 @@ pub(crate) async fn deactivate(
         return Ok(done(id, "deactivated"));
     }
     let update = AccessUpdate {
-        status: Some(UserStatus::Deactivated.code()),
+        deactivate: Some(true),
         ..Default::default()
     };
     let before = serde_json::json!({ "status": user.status }).to_string();
@@ -799,13 +623,19 @@ pub(crate) async fn reactivate(
     if user.status != UserStatus::Deactivated.code() {
         return Ok(done(id, "reactivated"));
     }
-    let status = if user.password_hash.is_some() {
-        UserStatus::Active
-    } else {
-        UserStatus::Invited
-    };
+    // Back to what they were here before: active, or invited if they never accepted.
+    let account = state.db.user_by_id(id).await?.ok_or(WebError::NotFound)?;
+    let accepted = roles_of(&state, &member, id)
+        .await?
+        .first()
+        .is_some_and(|m| m.status == UserStatus::Active.code());
+    let status = standing_at_merchant(
+        account.status.parse().unwrap_or(UserStatus::Deactivated),
+        accepted,
+        false,
+    );
     let update = AccessUpdate {
-        status: Some(status.code()),
+        deactivate: Some(false),
         ..Default::default()
     };
     let before = serde_json::json!({ "status": user.status }).to_string();
@@ -821,38 +651,6 @@ pub(crate) async fn reactivate(
         "reactivated",
     )
     .await
-}
-
-/// A new invitation link; the old one stops working.
-pub(crate) async fn resend(
-    State(state): State<AppState>,
-    member: Member,
-    Path(id): Path<i64>,
-) -> Result<Response, WebError> {
-    let user = target(&state, &member, id).await?;
-    if user.status != UserStatus::Invited.code() {
-        return detail_page(&state, &member, id, None, Some("users-error-not-invited")).await;
-    }
-    let token = random_token();
-    let now = now_ms();
-    let expires_at = now + INVITATION_VALID_MS;
-    state
-        .db
-        .replace_token(user.id, TokenPurpose::Invitation, &token_hash(&token), expires_at, now)
-        .await?;
-    let lang = Lang::from_code(&user.language).unwrap_or(Lang::En);
-    send_invitation(&state, &member, &user.email, lang, &token, expires_at).await?;
-    let event = AuditEvent {
-        merchant_id: Some(member.store.merchant_id),
-        actor_user_id: Some(member.user.id),
-        actor: &member.user.email,
-        action: "invitation_resent",
-        subject: &user.email,
-        ip: &member.ip,
-        ..Default::default()
-    };
-    state.db.record_audit(&event, now).await?;
-    Ok(done(id, "resent"))
 }
 
 // ---- Audit log -----------------------------------------------------------------------
@@ -977,13 +775,5 @@ mod tests {
             24 * 3600 * 1000
         );
         assert!(day_end("31/03/2027", "UTC").is_none());
-    }
-
-    #[test]
-    fn repeated_store_fields_parse() {
-        let f: InviteForm = parse_form("email=a%40b.se&kind=internal&store=M100001&store=M100002").unwrap();
-        assert_eq!(f.store, vec!["M100001", "M100002"]);
-        let f: InviteForm = parse_form("email=a%40b.se&store=M100001").unwrap();
-        assert_eq!(f.store, vec!["M100001"]);
     }
 }

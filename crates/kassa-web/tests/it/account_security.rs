@@ -315,3 +315,64 @@ async fn admins_must_enrol_before_anything_else_when_the_policy_is_on() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn two_hundred_parallel_codes_check_at_most_ten_and_lock_once() {
+    on_each_backend(|app| async move {
+        let email = "user@demo.kassa.test";
+        let c = app.signed_in(email).await;
+        let (secret, _) = enrol(&c).await;
+        let b = std::sync::Arc::new(app.client());
+        let res = b.sign_in(email, DEMO_PASSWORD).await;
+        assert!(location(&res).starts_with("/portal/sign-in/two-factor"));
+        b.page("/portal/sign-in/two-factor").await;
+        let now = kassa_web::now_ms();
+        let valid: Vec<String> = [-30_000, 0, 30_000, 60_000]
+            .iter()
+            .map(|d| two_factor::code_at(&secret, now + d))
+            .collect();
+        let guesses: Vec<String> = (0..400u64)
+            .map(|i| format!("{:06}", (i * 7919 + 104_729) % 1_000_000))
+            .filter(|g| !valid.contains(g))
+            .take(200)
+            .collect();
+        let tasks: Vec<_> = guesses
+            .into_iter()
+            .map(|code| {
+                let b = b.clone();
+                tokio::spawn(async move {
+                    let res = b.post_form("/portal/sign-in/two-factor", &[("code", &code)]).await;
+                    res.status().as_u16()
+                })
+            })
+            .collect();
+        for task in tasks {
+            let status = task.await.unwrap();
+            assert!(status == 401 || status == 303, "{status}");
+        }
+        let checked = app
+            .db()
+            .audit_events(Some("two_factor_failed"), 1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.subject == email)
+            .count();
+        // The password step took the first of the ten attempts.
+        assert_eq!(checked, 9, "codes actually checked");
+        let code = two_factor::code_at(&secret, kassa_web::now_ms() + 30_000);
+        let res = b.post_form("/portal/sign-in/two-factor", &[("code", &code)]).await;
+        assert!(
+            location(&res).contains("challenge_expired"),
+            "locked: the right code is refused"
+        );
+        assert_eq!(b.get("/portal").await.status(), 303, "no session");
+        let locked = app
+            .mails()
+            .into_iter()
+            .filter(|m| m.to == email && m.subject == "Your Kassa account has been locked")
+            .count();
+        assert_eq!(locked, 1, "one lock email");
+    })
+    .await;
+}

@@ -59,11 +59,12 @@ async fn ten_failures_lock_the_account_for_thirty_minutes() {
         }
         let res = c.sign_in("user@demo.kassa.test", DEMO_PASSWORD).await;
         assert_eq!(res.status(), 401, "locked even with the right password");
-        assert!(res.text().await.unwrap().contains("locked for 30 minutes"));
+        assert!(res.text().await.unwrap().contains("The email or password is not right"));
         assert_eq!(
             app.db().audit_events(Some("account_locked"), 10).await.unwrap().len(),
             1
         );
+        assert_eq!(locked_mails(&app, "user@demo.kassa.test").len(), 1, "the owner is told");
         assert_eq!(
             app.db()
                 .audit_events(Some("sign_in_refused_locked"), 10)
@@ -217,6 +218,130 @@ async fn deactivated_and_expired_users_are_refused_and_lose_their_sessions() {
             "open session ended at deactivation"
         );
         assert_eq!(c.sign_in("readonly@demo.kassa.test", DEMO_PASSWORD).await.status(), 401);
+    })
+    .await;
+}
+
+/// The emails telling `to` that their account was locked.
+fn locked_mails(app: &TestApp, to: &str) -> Vec<kassa_web::mail::OutboxMessage> {
+    app.mails()
+        .into_iter()
+        .filter(|m| m.to == to && m.links.iter().any(|l| l.ends_with("/portal/password-reset")))
+        .collect()
+}
+
+/// How many times a password or code of `email` was actually checked and found wrong.
+async fn checked_and_wrong(app: &TestApp, email: &str, action: &str) -> usize {
+    let rows = app.db().audit_events(Some(action), 10_000).await.unwrap();
+    rows.iter().filter(|r| r.subject == email).count()
+}
+
+/// Waits (up to 20 s) until `email`'s account is locked in the database.
+async fn wait_for_lock(app: &TestApp, email: &str) {
+    for _ in 0..4000 {
+        let user = app.db().user_by_email(email).await.unwrap().unwrap();
+        if user.locked_until.is_some() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    panic!("{email} was never locked");
+}
+
+#[tokio::test]
+async fn two_hundred_parallel_guesses_check_ten_passwords_and_lock_once() {
+    on_each_backend(|app| async move {
+        let email = "user@demo.kassa.test";
+        // The owner reads Swedish: the lock email must be in Swedish.
+        app.db()
+            .execute_trusted("UPDATE users SET language = 'sv' WHERE email = 'user@demo.kassa.test'")
+            .await
+            .unwrap();
+        let guesses: Vec<_> = (0..200)
+            .map(|i| {
+                let app = app.clone();
+                tokio::spawn(async move {
+                    let res = app.client().sign_in(email, &format!("wrong guess {i:04}")).await;
+                    (res.status().as_u16(), res.text().await.unwrap())
+                })
+            })
+            .collect();
+        // The right password while the guesses are still being answered, as soon as the
+        // tenth attempt is reserved: it must not be checked.
+        wait_for_lock(&app, email).await;
+        let right = app.client().sign_in(email, DEMO_PASSWORD).await;
+        assert_eq!(right.status(), 401, "the right password after ten guesses is refused");
+        for guess in guesses {
+            let (status, body) = guess.await.unwrap();
+            assert_eq!(status, 401);
+            assert!(body.contains("The email or password is not right"));
+        }
+        assert_eq!(
+            checked_and_wrong(&app, email, "sign_in_failed").await,
+            10,
+            "exactly ten passwords were checked"
+        );
+        assert_eq!(checked_and_wrong(&app, email, "account_locked").await, 1);
+        let mails = locked_mails(&app, email);
+        assert_eq!(mails.len(), 1, "one lock email, however many guesses");
+        assert_eq!(mails[0].subject, "Ditt Kassa-konto har låsts");
+        assert!(mails[0].text.contains("10 misslyckade"), "{}", mails[0].text);
+        // Still locked, for everyone.
+        assert_eq!(app.client().sign_in(email, DEMO_PASSWORD).await.status(), 401);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_locked_account_answers_exactly_like_an_unknown_email() {
+    on_each_backend(|app| async move {
+        let c = app.client();
+        for _ in 0..10 {
+            c.sign_in("admin@demo.kassa.test", "wrong password!").await;
+        }
+        // The same typed address for both, so the echoed form field cannot differ.
+        let answer = |email: &'static str, password: &'static str| {
+            let c = &c;
+            async move {
+                let res = c.sign_in(email, password).await;
+                let status = res.status().as_u16();
+                let body = res.text().await.unwrap().replace(email, "EMAIL");
+                (status, body)
+            }
+        };
+        let locked_right = answer("admin@demo.kassa.test", DEMO_PASSWORD).await;
+        let locked_wrong = answer("admin@demo.kassa.test", "another wrong one").await;
+        let unknown = answer("nobody-here@demo.kassa.test", DEMO_PASSWORD).await;
+        let wrong = answer("user@demo.kassa.test", "not the password").await;
+        assert_eq!(locked_right.0, 401);
+        assert_eq!(locked_right, unknown, "locked account vs unknown email");
+        assert_eq!(locked_wrong, unknown);
+        assert_eq!(wrong, unknown, "a plain wrong password answers alike too");
+        assert!(!unknown.1.contains("locked"), "nothing says locked");
+        assert_eq!(locked_mails(&app, "admin@demo.kassa.test").len(), 1);
+        assert!(locked_mails(&app, "nobody-here@demo.kassa.test").is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_right_password_after_nine_failures_signs_in_and_starts_over() {
+    on_each_backend(|app| async move {
+        let email = "settlement@demo.kassa.test";
+        let c = app.client();
+        for _ in 0..9 {
+            assert_eq!(c.sign_in(email, "wrong password!").await.status(), 401);
+        }
+        assert_eq!(c.sign_in(email, DEMO_PASSWORD).await.status(), 303);
+        let user = app.db().user_by_email(email).await.unwrap().unwrap();
+        assert_eq!((user.failed_sign_ins, user.locked_until), (0, None));
+        // A fresh count: nine more failures still leave the right password working.
+        let c = app.client();
+        for _ in 0..9 {
+            assert_eq!(c.sign_in(email, "wrong password!").await.status(), 401);
+        }
+        assert_eq!(c.sign_in(email, DEMO_PASSWORD).await.status(), 303);
+        assert!(locked_mails(&app, email).is_empty(), "never locked");
     })
     .await;
 }

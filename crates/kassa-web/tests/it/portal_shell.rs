@@ -141,7 +141,12 @@ async fn snapshot(app: &TestApp, merchant_id: i64) -> String {
         .await
         .unwrap()
         .into_iter()
-        .map(|m| format!("{} {} {}", m.user_id, m.store_id, m.role))
+        .map(|m| {
+            format!(
+                "{} {} {} {} {:?} {:?}",
+                m.user_id, m.store_id, m.role, m.status, m.deactivated_at, m.access_expires_at
+            )
+        })
         .collect();
     let newest_audit = db.audit_events(None, 1).await.unwrap().first().map(|e| e.id);
     format!("{users:?}\n{memberships:?}\n{newest_audit:?}")

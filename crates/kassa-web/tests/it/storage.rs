@@ -26,9 +26,9 @@ async fn migrations_are_idempotent_and_emails_unique() {
     }
 }
 
-/// Concurrent wrong guesses are all counted and the lock comes at exactly the tenth.
+/// Concurrent attempts are reserved one by one: exactly ten are granted, the tenth locks.
 #[tokio::test]
-async fn failed_sign_ins_count_exactly_under_concurrency() {
+async fn sign_in_attempts_are_reserved_exactly_under_concurrency() {
     for backend in backends().await {
         let t = TestDb::new(backend).await;
         let id = t.db.create_user(&new_user("c@example.com"), 1).await.unwrap();
@@ -36,20 +36,25 @@ async fn failed_sign_ins_count_exactly_under_concurrency() {
         let tasks: Vec<_> = (0..25)
             .map(|_| {
                 let db = t.db.clone();
-                tokio::spawn(async move { db.record_failed_sign_in(id, now).await.unwrap() })
+                tokio::spawn(async move { db.reserve_sign_in_attempt(id, now).await.unwrap() })
             })
             .collect();
-        let mut counts = Vec::new();
+        let mut granted = Vec::new();
         for task in tasks {
-            counts.push(task.await.unwrap().0);
+            if let Some(attempt) = task.await.unwrap() {
+                granted.push((attempt.number, attempt.locked_the_account()));
+            }
         }
-        counts.sort();
-        assert_eq!(counts, (1..=25).collect::<Vec<_>>(), "{backend:?}");
+        granted.sort();
+        let expected: Vec<_> = (1..=10).map(|n| (n, n == 10)).collect();
+        assert_eq!(granted, expected, "{backend:?}");
         let user = t.db.user_by_id(id).await.unwrap().unwrap();
         assert_eq!(user.locked_until, Some(now + 30 * 60 * 1000), "{backend:?}");
         // After the lock runs out, counting starts again.
-        let (count, lock) = t.db.record_failed_sign_in(id, now + 31 * 60 * 1000).await.unwrap();
-        assert_eq!((count, lock), (1, None), "{backend:?}");
+        let attempt = t.db.reserve_sign_in_attempt(id, now + 31 * 60 * 1000).await.unwrap();
+        assert_eq!(attempt.map(|a| a.number), Some(1), "{backend:?}");
+        let user = t.db.user_by_id(id).await.unwrap().unwrap();
+        assert_eq!(user.locked_until, None, "{backend:?}");
         t.drop_schema().await;
     }
 }

@@ -132,7 +132,7 @@ async fn an_invited_user_sets_a_password_once_and_signs_in() {
             )
             .await;
         assert_eq!(res.status(), 422);
-        assert!(res.text().await.unwrap().contains("already exists"));
+        assert!(res.text().await.unwrap().contains("already has access"));
     })
     .await;
 }
@@ -205,7 +205,9 @@ async fn external_users_need_a_date_and_lose_access_when_it_passes() {
 
         // The date passes: the open session ends and sign-in is refused.
         app.db()
-            .execute_trusted(&format!("UPDATE users SET access_expires_at = 1000 WHERE id = {id}"))
+            .execute_trusted(&format!(
+                "UPDATE memberships SET access_expires_at = 1000 WHERE user_id = {id}"
+            ))
             .await
             .unwrap();
         assert_eq!(c.get("/portal").await.status(), 303, "session ended");
@@ -535,6 +537,246 @@ async fn audit_log_filters_by_action_user_and_date_and_pages_by_key() {
         // Sign-ins are there too, with where from.
         let (_, sign_ins) = admin.page("/portal/users/audit?action=sign_in").await;
         assert!(sign_ins.contains("admin@demo.kassa.test") && sign_ins.contains("127.0.0.1"));
+    })
+    .await;
+}
+
+/// Olga, the only admin of "Other AB" (store M200001), who is also a User in the demo
+/// merchant's playground store. Returns her email and id.
+async fn shared_user(app: &TestApp) -> (String, i64) {
+    let email = app.seed_other_merchant().await;
+    let id = user_id(app.db(), &email).await;
+    app.db()
+        .set_membership(id, "M100001", "user", kassa_web::now_ms())
+        .await
+        .unwrap();
+    (email, id)
+}
+
+/// Switches a signed-in client to `store`; returns the answer's status.
+async fn switch_store(c: &Client, store: &str) -> u16 {
+    c.page("/portal/account").await;
+    c.post_form("/portal/store", &[("store", store)])
+        .await
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn deactivation_at_one_merchant_leaves_the_users_other_merchant_alone() {
+    on_each_backend(|app| async move {
+        let (olga, id) = shared_user(&app).await;
+        let in_demo = app.signed_in(&olga).await;
+        assert_eq!(switch_store(&in_demo, "M100001").await, 303);
+        let in_other = app.signed_in(&olga).await;
+        assert_eq!(switch_store(&in_other, "M200001").await, 303);
+
+        let admin = app.signed_in("admin@demo.kassa.test").await;
+        admin.page(&format!("/portal/users/{id}")).await;
+        let res = admin.post_form(&format!("/portal/users/{id}/deactivate"), &[]).await;
+        assert_eq!(location(&res), format!("/portal/users/{id}?done=deactivated"));
+        let (_, page) = admin.page(&format!("/portal/users/{id}")).await;
+        assert!(page.contains("id=\"user-status\">Deactivated<"));
+
+        // Her session in the demo store ended; the one at her own merchant goes on.
+        assert_eq!(in_demo.get("/portal").await.status(), 303, "demo session ended");
+        let (status, home) = in_other.page("/portal").await;
+        assert_eq!(status, 200, "Other AB session goes on");
+        assert!(home.contains("Other AB"));
+        // She still runs Other AB: signs in, lands there, manages its team.
+        let c = app.client();
+        assert_eq!(c.sign_in(&olga, DEMO_PASSWORD).await.status(), 303);
+        let (_, home) = c.page("/portal").await;
+        assert!(home.contains("Other AB"));
+        assert_eq!(c.get("/portal/users").await.status(), 200, "still Other AB's admin");
+        assert_eq!(switch_store(&c, "M100001").await, 404, "no longer in the demo store");
+
+        // Reactivated at the demo merchant, the demo store is hers again.
+        admin.page(&format!("/portal/users/{id}")).await;
+        let res = admin.post_form(&format!("/portal/users/{id}/reactivate"), &[]).await;
+        assert_eq!(location(&res), format!("/portal/users/{id}?done=reactivated"));
+        assert_eq!(switch_store(&c, "M100001").await, 303);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_admin_changes_nothing_of_a_shared_user_at_another_merchant() {
+    on_each_backend(|app| async move {
+        let (olga, id) = shared_user(&app).await;
+        let admin = app.signed_in("admin@demo.kassa.test").await;
+        let detail = format!("/portal/users/{id}");
+        let (_, page) = admin.page(&detail).await;
+        assert!(
+            !page.contains("M200001"),
+            "the other merchant's store is not even shown"
+        );
+        for fields in [
+            vec![("role_M200001", "")],
+            vec![("role_M100001", "user"), ("role_M200001", "read_only")],
+        ] {
+            admin.page(&detail).await;
+            let res = admin.post_form(&format!("{detail}/access"), &fields).await;
+            assert_eq!(res.status(), 404, "{fields:?}");
+        }
+        // An end date at the demo merchant ends her access there, and only there.
+        app.db()
+            .execute_trusted(&format!(
+                "UPDATE memberships SET access_expires_at = 4102444800000 WHERE user_id = {id} AND store_id = 'M100001'"
+            ))
+            .await
+            .unwrap();
+        admin.page(&detail).await;
+        let res = admin
+            .post_form(
+                &format!("{detail}/access"),
+                &[("role_M100001", "user"), ("expires", "2020-01-31")],
+            )
+            .await;
+        assert_eq!(location(&res), format!("{detail}?done=access"));
+        let (_, page) = admin.page(&detail).await;
+        assert!(page.contains("Access expired"));
+        let stores = app.db().memberships_of(id).await.unwrap();
+        let other = stores.iter().find(|m| m.store_id == "M200001").unwrap();
+        assert_eq!(
+            (other.role.as_str(), other.access_expires_at, other.deactivated_at),
+            ("admin", None, None)
+        );
+        let account = app.db().user_by_id(id).await.unwrap().unwrap();
+        assert_eq!((account.status.as_str(), account.access_expires_at), ("active", None));
+        let c = app.client();
+        assert_eq!(c.sign_in(&olga, DEMO_PASSWORD).await.status(), 303);
+        assert!(c.page("/portal").await.1.contains("Other AB"));
+        assert_eq!(switch_store(&c, "M100001").await, 404);
+    })
+    .await;
+}
+
+/// 200 changes at once: both admins of Other AB deactivate each other while the demo
+/// merchant deactivates and reactivates Olga in its own store. Other AB keeps exactly one
+/// active admin, and nothing the demo merchant does reaches it.
+#[tokio::test]
+async fn the_last_admin_rule_holds_per_merchant_under_200_concurrent_changes() {
+    on_each_backend(|app| async move {
+        let (_, olga) = shared_user(&app).await;
+        let db = app.db().clone();
+        let bert = db
+            .create_user(
+                &kassa_db::NewUser {
+                    email: "bert@other.example",
+                    name: "Bert Other",
+                    password_hash: None,
+                    language: "sv",
+                    status: "active",
+                    access_expires_at: None,
+                },
+                0,
+            )
+            .await
+            .unwrap();
+        db.set_membership(bert, "M200001", "super_admin", 0).await.unwrap();
+        let demo = db.store("M100001").await.unwrap().unwrap().merchant_id;
+        let other = db.store("M200001").await.unwrap().unwrap().merchant_id;
+        let tasks: Vec<_> = (0..200)
+            .map(|i| {
+                let db = db.clone();
+                let (merchant, target, deactivate) = match i % 4 {
+                    0 => (other, olga, true),
+                    1 => (other, bert, true),
+                    2 => (demo, olga, true),
+                    _ => (demo, olga, false),
+                };
+                tokio::spawn(async move {
+                    let update = AccessUpdate {
+                        deactivate: Some(deactivate),
+                        ..Default::default()
+                    };
+                    let event = AuditEvent {
+                        merchant_id: Some(merchant),
+                        actor: "test",
+                        action: "user_deactivated",
+                        ..Default::default()
+                    };
+                    let outcome = db
+                        .change_access(merchant, target, &update, &event, kassa_web::now_ms())
+                        .await
+                        .unwrap();
+                    (merchant, outcome)
+                })
+            })
+            .collect();
+        for task in tasks {
+            let (merchant, outcome) = task.await.unwrap();
+            if merchant == demo {
+                assert_eq!(outcome, Ok(()), "the demo merchant keeps its own admins");
+            } else {
+                assert!(matches!(outcome, Ok(()) | Err(AccessRefusal::LastAdmin)));
+            }
+        }
+        let deactivated_at_other = |id: i64| {
+            let db = db.clone();
+            async move {
+                db.memberships_of(id)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .find(|m| m.store_id == "M200001")
+                    .unwrap()
+                    .deactivated_at
+                    .is_some()
+            }
+        };
+        let off = [deactivated_at_other(olga).await, deactivated_at_other(bert).await];
+        assert_eq!(off.iter().filter(|d| **d).count(), 1, "exactly one admin left: {off:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn inviting_an_address_with_an_account_elsewhere_looks_like_any_invitation() {
+    on_each_backend(|app| async move {
+        let olga = app.seed_other_merchant().await;
+        let admin = app.signed_in("admin@demo.kassa.test").await;
+        // The same answer for a brand-new address and one with an account at Other AB.
+        invite(&app, &admin, "fresh@example.com", "user").await;
+        let link = invite(&app, &admin, &olga, "user").await;
+        let id = user_id(app.db(), &olga).await;
+        let (_, page) = admin.page(&format!("/portal/users/{id}")).await;
+        assert!(page.contains("id=\"user-status\">Invited<"));
+        assert!(
+            !page.contains("Olga Other"),
+            "nothing of the account shows before she accepts"
+        );
+        let (_, list) = admin.page("/portal/users").await;
+        assert!(!list.contains("Olga Other"));
+
+        // Until she accepts, the demo store is not hers.
+        let c = app.signed_in(&olga).await;
+        assert!(c.page("/portal").await.1.contains("Other AB"));
+        assert_eq!(switch_store(&c, "M100001").await, 404);
+        let mail = app.mails().into_iter().rev().find(|m| m.to == olga).unwrap();
+        assert!(mail.text.contains("existing Kassa account"), "{}", mail.text);
+
+        let v = app.client();
+        let (status, page) = v.page(&link).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Accept the invitation") && page.contains("Demo Shop AB"));
+        let res = v.post_form(&link, &[]).await;
+        assert!(
+            location(&res).contains("notice=invitation_accepted"),
+            "{}",
+            location(&res)
+        );
+        assert_eq!(v.page(&link).await.0, 410, "the link works once");
+
+        // Now she is in the demo store too, with her own password, and the admin sees her.
+        assert_eq!(switch_store(&c, "M100001").await, 303);
+        assert_eq!(app.client().sign_in(&olga, DEMO_PASSWORD).await.status(), 303);
+        let (_, page) = admin.page(&format!("/portal/users/{id}")).await;
+        assert!(page.contains("Olga Other") && page.contains("id=\"user-status\">Active<"));
+        // Other AB's standing of hers never changed.
+        let other = app.db().memberships_of(id).await.unwrap();
+        assert!(other.iter().all(|m| m.status == "active" && m.deactivated_at.is_none()));
     })
     .await;
 }
