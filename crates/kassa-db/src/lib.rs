@@ -15,6 +15,7 @@ mod idempotency;
 mod jobs;
 mod order_export;
 mod order_search;
+mod order_text;
 mod orders;
 mod portal_orders;
 mod security;

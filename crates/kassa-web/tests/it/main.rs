@@ -6,6 +6,7 @@ mod api;
 mod browser;
 mod checkout_page;
 mod openapi;
+mod order_text_search;
 mod orders_portal;
 mod portal_auth;
 mod portal_shell;
