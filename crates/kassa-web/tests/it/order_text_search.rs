@@ -259,7 +259,8 @@ async fn random_fragments_find_what_the_oracle_finds_under_every_plan() {
             SortOrder::LargestFirst,
             SortOrder::SmallestFirst,
         ];
-        for round in 0..24 {
+        let mut round = 0;
+        while round < 24 {
             let row = &all[dice.roll(all.len())];
             let fields = [
                 row.order_id.clone(),
@@ -279,6 +280,10 @@ async fn random_fragments_find_what_the_oracle_finds_under_every_plan() {
                     _ => c.to_ascii_lowercase(),
                 })
                 .collect();
+            if q.trim().chars().count() < 3 {
+                continue; // a space at either end is trimmed: too short for a part of a field
+            }
+            round += 1;
             let f = OrderFilter {
                 query: Some(q.clone()),
                 sort: sorts[round % sorts.len()],
@@ -303,8 +308,10 @@ async fn random_fragments_find_what_the_oracle_finds_under_every_plan() {
             let want: Vec<String> = want.into_iter().map(|r| r.order_id.clone()).collect();
             assert!(want.contains(&row.order_id), "{q:?} is part of {}", row.order_id);
             let chosen = db.plan_search(&f).await.unwrap();
+            // A few pages each: keyset paging is exercised without reading thousands of pages.
+            let page = 37.max(want.len() as i64 / 4);
             for plan in [SearchPlan::Walk, SearchPlan::Drive(Narrow::Search), chosen] {
-                assert_eq!(all_pages(db, &f, plan, 37).await, want, "{plan:?} of {f:?} (seed {seed})");
+                assert_eq!(all_pages(db, &f, plan, page).await, want, "{plan:?} of {f:?} (seed {seed})");
             }
         }
     })
