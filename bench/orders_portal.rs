@@ -210,7 +210,10 @@ async fn main() {
         // Parts of fields, found through the text index (or, when common, on a walk).
         ("search surname Olsson", "/portal/orders?q=Olsson".into()),
         ("search email example.com", "/portal/orders?q=example.com".into()),
-        ("search email part", format!("/portal/orders?q={}", urlencode(&email_part))),
+        (
+            "search email part",
+            format!("/portal/orders?q={}", urlencode(&email_part)),
+        ),
         ("search reference DS-1003", "/portal/orders?q=DS-1003".into()),
         ("search short ref part", format!("/portal/orders?q={short_part}")),
         ("search id part", format!("/portal/orders?q={id_part}")),

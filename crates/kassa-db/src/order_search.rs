@@ -437,11 +437,15 @@ fn probe_sql(f: &OrderFilter, narrow: &[Narrow], backend: Backend) -> (String, V
             let in_store = |b: String| format!("SELECT 1 FROM orders WHERE store_id = $1 AND {b}");
             let union: Vec<String> = match (n, &search) {
                 (Narrow::Search, Some(Search::Substring(term))) => {
-                    vec![format!("SELECT 1 {}", substring_source(&mut sql, term, backend, "store_id = $1"))]
+                    vec![format!(
+                        "SELECT 1 {}",
+                        substring_source(&mut sql, term, backend, "store_id = $1")
+                    )]
                 }
-                (Narrow::Search, Some(Search::Exact(term))) => {
-                    search_branches(&mut sql, term, true).into_iter().map(in_store).collect()
-                }
+                (Narrow::Search, Some(Search::Exact(term))) => search_branches(&mut sql, term, true)
+                    .into_iter()
+                    .map(in_store)
+                    .collect(),
                 _ => vec![in_store(narrow_condition(&mut sql, f, n, true).join(" AND "))],
             };
             format!(
@@ -597,7 +601,10 @@ mod tests {
         );
         assert!(matches!(&binds[3], Bind::Text(t) if t == "\"olsson\""));
         let (sql, binds) = page_sql(&f, SearchPlan::Drive(Narrow::Search), Backend::Postgres, None, 50);
-        assert!(sql.contains("FROM orders WHERE search_text LIKE $4 AND store_id = $1"), "{sql}");
+        assert!(
+            sql.contains("FROM orders WHERE search_text LIKE $4 AND store_id = $1"),
+            "{sql}"
+        );
         assert!(sql.contains(" OFFSET 0) AS o ORDER BY created_at DESC"), "{sql}");
         assert!(matches!(&binds[3], Bind::Text(t) if t == "%olsson%"));
 

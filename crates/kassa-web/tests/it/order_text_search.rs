@@ -91,7 +91,13 @@ async fn surnames_email_parts_and_reference_parts_find_exactly_their_orders() {
     on_each_backend(|app| async move {
         let api = app.api("M100001").await;
         let karin = api
-            .authorized_order(&order_for("Karin", "Olsson", "karin@example.com", "WEB-DS-1003-A", None))
+            .authorized_order(&order_for(
+                "Karin",
+                "Olsson",
+                "karin@example.com",
+                "WEB-DS-1003-A",
+                None,
+            ))
             .await;
         let per = api
             .authorized_order(&order_for("Per", "Olsson", "per@kassa.test", "DS-2001", None))
@@ -141,7 +147,11 @@ async fn surnames_email_parts_and_reference_parts_find_exactly_their_orders() {
             g.short_reference[2..6].to_lowercase(),
             g.order_id[mid - 4..mid + 4].to_uppercase(),
         ] {
-            let want: Vec<String> = all.iter().filter(|r| contains(r, &q)).map(|r| r.order_id.clone()).collect();
+            let want: Vec<String> = all
+                .iter()
+                .filter(|r| contains(r, &q))
+                .map(|r| r.order_id.clone())
+                .collect();
             assert!(want.contains(&grace), "{q} is part of Grace's order");
             assert_eq!(search(&c, &q).await, want, "{q}");
         }
@@ -185,7 +195,11 @@ async fn an_order_is_found_by_its_new_name_and_reference_and_not_by_the_old() {
             assert_eq!(search(&c, q).await, vec![id.clone()], "{q} is the order's now");
         }
         for q in ["Olsson", "karin@example", "SHOP-4471"] {
-            assert_eq!(search(&c, q).await, Vec::<String>::new(), "{q} is no longer the order's");
+            assert_eq!(
+                search(&c, q).await,
+                Vec::<String>::new(),
+                "{q} is no longer the order's"
+            );
         }
         assert_eq!(search(&c, "example.com").await, vec![other]);
     })
@@ -241,10 +255,7 @@ async fn random_fragments_find_what_the_oracle_finds_under_every_plan() {
             query: Some("DS-10012".into()),
             ..store()
         };
-        assert_eq!(
-            db.plan_search(&rare).await.unwrap(),
-            SearchPlan::Drive(Narrow::Search)
-        );
+        assert_eq!(db.plan_search(&rare).await.unwrap(), SearchPlan::Drive(Narrow::Search));
         assert_eq!(all_pages(db, &rare, SearchPlan::Walk, 50).await.len(), 100);
 
         let seed = std::env::var("KASSA_TEST_SEED")
@@ -311,7 +322,11 @@ async fn random_fragments_find_what_the_oracle_finds_under_every_plan() {
             // A few pages each: keyset paging is exercised without reading thousands of pages.
             let page = 37.max(want.len() as i64 / 4);
             for plan in [SearchPlan::Walk, SearchPlan::Drive(Narrow::Search), chosen] {
-                assert_eq!(all_pages(db, &f, plan, page).await, want, "{plan:?} of {f:?} (seed {seed})");
+                assert_eq!(
+                    all_pages(db, &f, plan, page).await,
+                    want,
+                    "{plan:?} of {f:?} (seed {seed})"
+                );
             }
         }
     })
