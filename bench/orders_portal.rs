@@ -51,6 +51,16 @@ async fn timed(http: &reqwest::Client, url: &str) -> (Vec<f64>, String) {
     (times, body)
 }
 
+/// Percent-encodes a query-string value.
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 fn pct(v: &[f64], p: f64) -> f64 {
     v[((v.len() as f64 - 1.0) * p).round() as usize]
 }
@@ -159,6 +169,14 @@ async fn main() {
         .unwrap();
     let target = middle.first().or(probe.first()).expect("an order");
     let first_name = target.customer_name.split(' ').next().unwrap_or("a").to_lowercase();
+    // "olsson42@" of "alice.olsson42@example.com": one surname and number, about 1 in 1,200.
+    let email_part = target.customer_email[target.customer_email.find('.').unwrap_or(0) + 1..]
+        .split_inclusive('@')
+        .next()
+        .unwrap_or("")
+        .to_owned();
+    let short_part = target.short_reference[2..6].to_owned();
+    let id_part = target.order_id[9..18].to_owned();
     let today = jiff::Zoned::now().date();
     let month_ago = today.checked_sub(jiff::ToSpan::days(30)).unwrap();
     let pages: Vec<(&str, String)> = vec![
@@ -189,6 +207,17 @@ async fn main() {
         ),
         ("search email", format!("/portal/orders?q={}", target.customer_email)),
         ("search name prefix", format!("/portal/orders?q={first_name}")),
+        // Parts of fields, found through the text index (or, when common, on a walk).
+        ("search surname Olsson", "/portal/orders?q=Olsson".into()),
+        ("search email example.com", "/portal/orders?q=example.com".into()),
+        (
+            "search email part",
+            format!("/portal/orders?q={}", urlencode(&email_part)),
+        ),
+        ("search reference DS-1003", "/portal/orders?q=DS-1003".into()),
+        ("search short ref part", format!("/portal/orders?q={short_part}")),
+        ("search id part", format!("/portal/orders?q={id_part}")),
+        ("search no match", "/portal/orders?q=qqzzqq".into()),
         (
             "page after the middle order",
             format!("/portal/orders?after={}:{}", target.created_at, target.order_id),
@@ -298,6 +327,27 @@ async fn main() {
             "search name prefix",
             OrderFilter {
                 query: Some(first_name.clone()),
+                ..store()
+            },
+        ),
+        (
+            "search surname Olsson",
+            OrderFilter {
+                query: Some("Olsson".into()),
+                ..store()
+            },
+        ),
+        (
+            "search reference DS-1003",
+            OrderFilter {
+                query: Some("DS-1003".into()),
+                ..store()
+            },
+        ),
+        (
+            "search email part",
+            OrderFilter {
+                query: Some(email_part.clone()),
                 ..store()
             },
         ),

@@ -16,6 +16,7 @@ mod invitations;
 mod jobs;
 mod order_export;
 mod order_search;
+mod order_text;
 mod orders;
 mod portal_orders;
 mod security;

@@ -15,7 +15,13 @@
 //! Every condition the plan does not start from is written so no index can serve it
 //! (`col + 0`, `col || ''`), which holds both databases to the chosen plan; SQLite is also
 //! told the index by name.
+//!
+//! A search term of three characters or more is looked for as a substring of every searchable
+//! field, through the text index (`order_text`): a surname or an email domain may match most
+//! of the store, a piece of a reference a handful, and the same count decides. A walk checks
+//! the term on each row it passes instead.
 
+use crate::order_text::{fts_phrase, like_pattern, substring_term};
 use crate::{on_pool, Backend, Db, Result};
 use sqlx::Row;
 
@@ -58,7 +64,8 @@ pub enum SortOrder {
 #[derive(Debug, Clone, Default)]
 pub struct OrderFilter {
     pub store_id: String,
-    /// Order id, short reference, merchant reference, customer email or name prefix.
+    /// A part of the order id, short reference, merchant references, customer name or email
+    /// (any case); a term of one or two characters matches those exactly, or a name's start.
     pub query: Option<String>,
     pub statuses: Vec<String>,
     pub created_from: Option<i64>,
@@ -119,6 +126,14 @@ impl OrderFilter {
         self.query.as_deref().map(str::trim).filter(|q| !q.is_empty())
     }
 
+    fn search(&self) -> Option<Search> {
+        let term = self.term()?;
+        Some(match substring_term(term) {
+            Some(t) => Search::Substring(t),
+            None => Search::Exact(term.to_owned()),
+        })
+    }
+
     /// One status filter on a date sort is served by the (store, status, created) index.
     fn status_on_sort_index(&self) -> bool {
         self.by_date() && self.statuses.len() == 1
@@ -144,6 +159,15 @@ impl OrderFilter {
         ];
         present.into_iter().filter(|(_, on)| *on).map(|(n, _)| n).collect()
     }
+}
+
+/// How the search term is looked up.
+enum Search {
+    /// A part of any searchable field, through the text index (see `order_text`).
+    Substring(String),
+    /// Too short for the text index: exact values and a name's start, through their own
+    /// indexes, as the term was typed.
+    Exact(String),
 }
 
 pub(crate) enum Bind {
@@ -227,6 +251,39 @@ fn search_branches(sql: &mut Sql, term: &str, indexed: bool) -> Vec<String> {
         format!("{} = {low}", col("customer_email", indexed)),
         format!("{name} >= {low} AND {name} < {high}"),
     ]
+}
+
+/// The search as a condition checked row by row (no index serves it).
+fn search_check(sql: &mut Sql, search: &Search, backend: Backend) -> String {
+    match search {
+        Search::Substring(t) => {
+            let t = sql.text(t);
+            match backend {
+                Backend::Sqlite => format!("instr(search_text, {t}) > 0"),
+                Backend::Postgres => format!("strpos(search_text, {t}) > 0"),
+            }
+        }
+        Search::Exact(term) => format!("({})", search_branches(sql, term, false).join(" OR ")),
+    }
+}
+
+/// The orders a substring search finds, through the text index, with `conds` applied:
+/// `FROM … WHERE …` of a statement selecting order columns.
+fn substring_source(sql: &mut Sql, term: &str, backend: Backend, conds: &str) -> String {
+    match backend {
+        // CROSS JOIN keeps the text index as the outer loop, each match one rowid lookup.
+        Backend::Sqlite => {
+            let phrase = sql.text(&fts_phrase(term));
+            format!(
+                "FROM orders_text CROSS JOIN orders ON orders.rowid = orders_text.rowid \
+                 WHERE orders_text MATCH {phrase} AND {conds}"
+            )
+        }
+        Backend::Postgres => {
+            let pattern = sql.text(&like_pattern(term));
+            format!("FROM orders WHERE search_text LIKE {pattern} AND {conds}")
+        }
+    }
 }
 
 /// The condition of a narrow filter, indexable or not. (Search is handled by the caller.)
@@ -327,12 +384,11 @@ pub(crate) fn page_sql(
         let m = sql.text(m);
         conds.push(format!("payment_method = {m}"));
     }
+    let search = f.search();
     for n in f.narrow() {
         let drives = plan == SearchPlan::Drive(n);
-        match (n, f.term()) {
-            (Narrow::Search, Some(term)) if !drives => {
-                conds.push(format!("({})", search_branches(&mut sql, term, false).join(" OR ")));
-            }
+        match (n, &search) {
+            (Narrow::Search, Some(s)) if !drives => conds.push(search_check(&mut sql, s, backend)),
             _ => conds.extend(narrow_condition(&mut sql, f, n, drives)),
         }
     }
@@ -340,8 +396,19 @@ pub(crate) fn page_sql(
     let lim = sql.int(limit);
     let order_by = format!("ORDER BY {column} {dir}, order_id {dir} LIMIT {lim}");
     let filter = conds.join(" AND ");
-    let text = match (plan, f.term()) {
-        (SearchPlan::Drive(Narrow::Search), Some(term)) => {
+    let text = match (plan, &search) {
+        (SearchPlan::Drive(Narrow::Search), Some(Search::Substring(term))) => {
+            let source = substring_source(&mut sql, term, backend, &filter);
+            match backend {
+                Backend::Sqlite => format!("SELECT {LIST_COLUMNS} {source} {order_by}"),
+                // OFFSET 0 keeps the matches a subquery of their own, so PostgreSQL reads
+                // them through the text index and sorts them, never walking the sort index.
+                Backend::Postgres => {
+                    format!("SELECT {LIST_COLUMNS} FROM (SELECT {LIST_COLUMNS} {source} OFFSET 0) AS o {order_by}")
+                }
+            }
+        }
+        (SearchPlan::Drive(Narrow::Search), Some(Search::Exact(term))) => {
             // Each branch is one index lookup with every filter applied to its few rows.
             let union: Vec<String> = search_branches(&mut sql, term, true)
                 .iter()
@@ -361,19 +428,26 @@ pub(crate) fn page_sql(
 }
 
 /// One statement counting, for each narrow filter, its matches up to `DRIVE_LIMIT`.
-fn probe_sql(f: &OrderFilter, narrow: &[Narrow]) -> (String, Vec<Bind>) {
+fn probe_sql(f: &OrderFilter, narrow: &[Narrow], backend: Backend) -> (String, Vec<Bind>) {
     let mut sql = Sql::new(&f.store_id);
+    let search = f.search();
     let counts: Vec<String> = narrow
         .iter()
         .map(|&n| {
-            let branches = match (n, f.term()) {
-                (Narrow::Search, Some(term)) => search_branches(&mut sql, term, true),
-                _ => vec![narrow_condition(&mut sql, f, n, true).join(" AND ")],
+            let in_store = |b: String| format!("SELECT 1 FROM orders WHERE store_id = $1 AND {b}");
+            let union: Vec<String> = match (n, &search) {
+                (Narrow::Search, Some(Search::Substring(term))) => {
+                    vec![format!(
+                        "SELECT 1 {}",
+                        substring_source(&mut sql, term, backend, "store_id = $1")
+                    )]
+                }
+                (Narrow::Search, Some(Search::Exact(term))) => search_branches(&mut sql, term, true)
+                    .into_iter()
+                    .map(in_store)
+                    .collect(),
+                _ => vec![in_store(narrow_condition(&mut sql, f, n, true).join(" AND "))],
             };
-            let union: Vec<String> = branches
-                .iter()
-                .map(|b| format!("SELECT 1 FROM orders WHERE store_id = $1 AND {b}"))
-                .collect();
             format!(
                 "(SELECT COUNT(*) FROM ({} LIMIT {DRIVE_LIMIT}) AS p)",
                 union.join(" UNION ALL ")
@@ -404,7 +478,7 @@ impl Db {
         if narrow.is_empty() {
             return Ok(SearchPlan::Walk);
         }
-        let (text, binds) = probe_sql(f, &narrow);
+        let (text, binds) = probe_sql(f, &narrow, self.backend());
         let counts: Vec<i64> = on_pool!(self, p => {
             let row = bound!(sqlx::query(&text), binds).fetch_one(p).await?;
             (0..narrow.len()).map(|i| row.try_get::<i64, _>(i)).collect::<std::result::Result<Vec<_>, _>>()
@@ -464,7 +538,7 @@ mod tests {
     #[test]
     fn a_walk_leaves_only_the_sort_index_usable() {
         let f = OrderFilter {
-            query: Some("ada@example.com".into()),
+            query: Some("ad".into()),
             statuses: vec!["AUTHORIZED".into(), "PART_CAPTURED".into()],
             amount_min: Some(100),
             ..store()
@@ -505,12 +579,47 @@ mod tests {
         assert!(!sql.contains("INDEXED BY"), "{sql}");
 
         let f = OrderFilter {
-            query: Some("anna".into()),
+            query: Some("an".into()),
             ..store()
         };
         let (sql, _) = page_sql(&f, SearchPlan::Drive(Narrow::Search), Backend::Sqlite, None, 50);
         assert_eq!(sql.matches(" UNION ").count(), 5, "{sql}");
         assert!(sql.contains("customer_search >= $5 AND customer_search < $6"), "{sql}");
+    }
+
+    #[test]
+    fn a_longer_term_is_a_substring_read_through_the_text_index_or_checked_on_a_walk() {
+        let f = OrderFilter {
+            query: Some(" Olsson ".into()),
+            statuses: vec!["CAPTURED".into()],
+            ..store()
+        };
+        let (sql, binds) = page_sql(&f, SearchPlan::Drive(Narrow::Search), Backend::Sqlite, None, 50);
+        assert!(
+            sql.contains("FROM orders_text CROSS JOIN orders ON orders.rowid = orders_text.rowid WHERE orders_text MATCH $4 AND store_id = $1"),
+            "{sql}"
+        );
+        assert!(matches!(&binds[3], Bind::Text(t) if t == "\"olsson\""));
+        let (sql, binds) = page_sql(&f, SearchPlan::Drive(Narrow::Search), Backend::Postgres, None, 50);
+        assert!(
+            sql.contains("FROM orders WHERE search_text LIKE $4 AND store_id = $1"),
+            "{sql}"
+        );
+        assert!(sql.contains(" OFFSET 0) AS o ORDER BY created_at DESC"), "{sql}");
+        assert!(matches!(&binds[3], Bind::Text(t) if t == "%olsson%"));
+
+        let (sql, _) = page_sql(&f, SearchPlan::Walk, Backend::Sqlite, None, 50);
+        assert!(sql.contains("AND instr(search_text, $3) > 0 ORDER BY"), "{sql}");
+        let (sql, _) = page_sql(&f, SearchPlan::Walk, Backend::Postgres, None, 50);
+        assert!(sql.contains("AND strpos(search_text, $3) > 0 ORDER BY"), "{sql}");
+        assert!(!sql.contains("MATCH") && !sql.contains("LIKE"), "{sql}");
+
+        let (sql, _) = probe_sql(&f, &f.narrow(), Backend::Sqlite);
+        assert_eq!(
+            sql,
+            "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM orders_text CROSS JOIN orders ON orders.rowid = orders_text.rowid \
+             WHERE orders_text MATCH $2 AND store_id = $1 LIMIT 5000) AS p)"
+        );
     }
 
     #[test]
@@ -528,7 +637,7 @@ mod tests {
             ..by_amount
         };
         assert_eq!(by_date.narrow(), [Narrow::Amount]);
-        let (sql, _) = probe_sql(&by_date, &by_date.narrow());
+        let (sql, _) = probe_sql(&by_date, &by_date.narrow(), Backend::Sqlite);
         assert_eq!(
             sql,
             "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM orders WHERE store_id = $1 AND order_amount <= $2 LIMIT 5000) AS p)"

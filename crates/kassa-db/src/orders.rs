@@ -1,6 +1,7 @@
 //! Orders, captures, refunds and the order timeline. Money-changing writes happen inside a
 //! [`Tx`] after [`Tx::lock_order`], so concurrent requests on one order apply one at a time.
 
+use crate::order_text::search_text;
 use crate::{on_pool, on_tx, Db, DbError, Result, Tx};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -144,8 +145,8 @@ impl Db {
 impl Tx {
     pub async fn insert_order(&mut self, o: &OrderRow) -> Result<()> {
         let sql = format!(
-            "INSERT INTO orders ({ORDER_COLUMNS}, customer_search) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
-             $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)"
+            "INSERT INTO orders ({ORDER_COLUMNS}, customer_search, search_text) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
+             $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)"
         );
         on_tx!(self, c => sqlx::query(&sql)
             .bind(&o.order_id)
@@ -176,6 +177,7 @@ impl Tx {
             .bind(o.checkout_expires_at)
             .bind(o.expires_at)
             .bind(o.customer_name.to_lowercase())
+            .bind(search_text(o))
             .execute(c)
             .await
             .map(|_| ()))
@@ -213,7 +215,7 @@ impl Tx {
                    merchant_reference1 = $10, merchant_reference2 = $11, customer_name = $12, customer_email = $13, \
                    payment_method = $14, acknowledged = $15, body = $16, completed_at = $17, last_modified_at = $18, \
                    checkout_expires_at = $19, expires_at = $20, purchase_country = $21, purchase_currency = $22, locale = $23, \
-                   customer_search = $24 WHERE order_id = $1";
+                   customer_search = $24, search_text = $25 WHERE order_id = $1";
         on_tx!(self, c => sqlx::query(sql)
             .bind(&o.order_id)
             .bind(&o.checkout_status)
@@ -239,6 +241,7 @@ impl Tx {
             .bind(&o.purchase_currency)
             .bind(&o.locale)
             .bind(o.customer_name.to_lowercase())
+            .bind(search_text(o))
             .execute(c)
             .await
             .map(|r| r.rows_affected()))?;

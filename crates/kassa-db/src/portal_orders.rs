@@ -104,7 +104,7 @@ impl Db {
                     "INSERT INTO orders (order_id, store_id, short_reference, checkout_status, status, fraud_status, purchase_country, \
                      purchase_currency, locale, order_amount, order_tax_amount, original_order_amount, captured_amount, refunded_amount, \
                      released, merchant_reference1, merchant_reference2, customer_name, customer_email, payment_method, acknowledged, body, \
-                     created_at, completed_at, last_modified_at, checkout_expires_at, expires_at, customer_search) ",
+                     created_at, completed_at, last_modified_at, checkout_expires_at, expires_at, customer_search, search_text) ",
                 );
                 q.push_values(chunk, |mut b, o| {
                     b.push_bind(&o.order_id).push_bind(&o.store_id).push_bind(&o.short_reference).push_bind(&o.checkout_status)
@@ -114,7 +114,7 @@ impl Db {
                         .push_bind(&o.merchant_reference2).push_bind(&o.customer_name).push_bind(&o.customer_email).push_bind(&o.payment_method)
                         .push_bind(o.acknowledged).push_bind(&o.body).push_bind(o.created_at).push_bind(o.completed_at)
                         .push_bind(o.last_modified_at).push_bind(o.checkout_expires_at).push_bind(o.expires_at)
-                        .push_bind(o.customer_name.to_lowercase());
+                        .push_bind(o.customer_name.to_lowercase()).push_bind(crate::order_text::search_text(o));
                 });
                 q.build().execute(c).await.map(|r| r.rows_affected())
             })?;

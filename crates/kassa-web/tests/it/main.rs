@@ -12,6 +12,7 @@ mod home;
 mod invitation;
 mod openapi;
 mod order_page;
+mod order_text_search;
 mod orders_list;
 mod orders_portal;
 mod portal_auth;
