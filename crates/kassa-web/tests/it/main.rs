@@ -3,6 +3,7 @@
 
 mod account_security;
 mod api;
+mod api_input;
 mod browser;
 mod checkout_page;
 mod openapi;
