@@ -208,6 +208,29 @@ async fn a_hostile_next_always_redirects_into_the_portal() {
                 "sign-in, next {next:?}: signed in"
             );
         }
+        // With two-factor on, the password step hands next on to the code step, checked.
+        let db = app.db();
+        let user = db.user_by_email("disputes@demo.kassa.test").await.unwrap().unwrap();
+        let now = kassa_web::now_ms();
+        db.set_totp_pending(user.id, Some("JBSWY3DPEHPK3PXP"), now).await.unwrap();
+        let audit = kassa_db::AuditEvent::default();
+        assert!(db.enable_two_factor(user.id, "JBSWY3DPEHPK3PXP", 0, &[], &audit, now).await.unwrap());
+        for next in HOSTILE_NEXT {
+            let c = app.client();
+            c.page("/portal/sign-in").await;
+            let res = c
+                .post_form(
+                    "/portal/sign-in",
+                    &[("email", "disputes@demo.kassa.test"), ("password", DEMO_PASSWORD), ("next", next)],
+                )
+                .await;
+            assert_eq!(res.status(), 303, "two-factor sign-in, next {next:?}");
+            assert_eq!(location(&res), "/portal/sign-in/two-factor?next=%2Fportal", "next {next:?}");
+            let res = c.get(&format!("/portal/sign-in/two-factor?next={}", urlencode(next))).await;
+            assert_eq!(res.status(), 200, "code step, next {next:?}");
+            let body = res.text().await.unwrap();
+            assert!(!body.contains("evil.example"), "the code step carries next {next:?} on");
+        }
         // NUL never reaches a handler in the portal: the address or form is refused whole.
         let res = member.get("/portal/sign-in?next=%2Fportal%00").await;
         assert_eq!(res.status(), 400);
