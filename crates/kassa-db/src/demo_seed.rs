@@ -130,7 +130,9 @@ impl Db {
     /// demo finds the order it was seeding when it stopped.
     pub async fn order_id_by_reference1(&self, store_id: &str, reference: &str) -> Result<Option<String>> {
         let sql = "SELECT order_id FROM orders WHERE store_id = $1 AND merchant_reference1 = $2 LIMIT 1";
-        Ok(on_pool!(self, p => sqlx::query_scalar::<_, String>(sql).bind(store_id).bind(reference).fetch_optional(p).await)?)
+        Ok(
+            on_pool!(self, p => sqlx::query_scalar::<_, String>(sql).bind(store_id).bind(reference).fetch_optional(p).await)?,
+        )
     }
 
     /// How many orders `store_id` holds.

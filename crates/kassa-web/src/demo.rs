@@ -252,7 +252,10 @@ pub async fn seed_orders(db: &Db, count: usize) -> Result<usize, WebError> {
         base,
     };
     if let Some(last) = existing.checked_sub(1).filter(|n| *n < count) {
-        if let Some(id) = db.order_id_by_reference1(PLAYGROUND_STORE, &demo_reference(last)).await? {
+        if let Some(id) = db
+            .order_id_by_reference1(PLAYGROUND_STORE, &demo_reference(last))
+            .await?
+        {
             seeder.seed(last, Some(id)).await?;
         }
     }

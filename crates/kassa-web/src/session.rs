@@ -227,7 +227,10 @@ fn same_origin(headers: &HeaderMap, config: &WebConfig) -> bool {
 /// pages), if its session cookie belongs to a live session. A failure to look it up counts
 /// as signed out: these pages must answer even when the database does not.
 pub(crate) async fn member_of(state: &AppState, session_token: Option<&str>, ip: &str) -> Option<Member> {
-    load_member(&state.db, session_token?, ip, now_ms()).await.ok().flatten()
+    load_member(&state.db, session_token?, ip, now_ms())
+        .await
+        .ok()
+        .flatten()
 }
 
 /// The server root: people type the bare address. A signed-in member goes to the portal's

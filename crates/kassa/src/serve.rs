@@ -103,7 +103,10 @@ mod tests {
         assert!(!file.exists(), "the empty file is removed");
         write_private(&file, "abc").unwrap();
         assert_eq!(read_saved(&file).unwrap().as_deref(), Some("abc"));
-        assert!(write_private(&file, "other").is_err(), "an existing file is never replaced");
+        assert!(
+            write_private(&file, "other").is_err(),
+            "an existing file is never replaced"
+        );
         assert_eq!(std::fs::read_to_string(&file).unwrap(), "abc");
         let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "no temporary file stays behind");

@@ -292,11 +292,7 @@ mod tests {
         let store = FlakyStore::default();
         let (tx, rx) = mpsc::channel(100);
         tokio::spawn(writer(store.clone(), rx));
-        send_all(
-            &tx,
-            (0..50).map(|n| call(n, if n == 20 { "/poison" } else { "/x" })),
-        )
-        .await;
+        send_all(&tx, (0..50).map(|n| call(n, if n == 20 { "/poison" } else { "/x" }))).await;
         flush(&tx).await;
         let written = store.written.lock().unwrap().clone();
         let expected: Vec<String> = (0..50).filter(|n| *n != 20).map(|n| n.to_string()).collect();

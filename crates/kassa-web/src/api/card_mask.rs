@@ -98,9 +98,8 @@ fn is_card(chars: &[char], run: &Run, first: usize, last: usize) -> bool {
     if seps.windows(2).any(|w| w[0] != w[1]) {
         return false;
     }
-    let grouped_by_four = lens.len() >= 4
-        && lens[..lens.len() - 1].iter().all(|&l| l == 4)
-        && (1..=4).contains(&lens[lens.len() - 1]);
+    let grouped_by_four =
+        lens.len() >= 4 && lens[..lens.len() - 1].iter().all(|&l| l == 4) && (1..=4).contains(&lens[lens.len() - 1]);
     let amex_or_diners = lens == [4, 6, 5] || lens == [4, 6, 4];
     let plausible = lens.len() == 1 || grouped_by_four || amex_or_diners;
     if !plausible {

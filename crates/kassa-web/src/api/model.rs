@@ -249,7 +249,10 @@ pub fn is_web_url(s: &str) -> bool {
     let Some(rest) = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://")) else {
         return false;
     };
-    let host_starts = rest.chars().next().is_some_and(|c| !matches!(c, '/' | '?' | '#' | '\\'));
+    let host_starts = rest
+        .chars()
+        .next()
+        .is_some_and(|c| !matches!(c, '/' | '?' | '#' | '\\'));
     host_starts && !s.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 

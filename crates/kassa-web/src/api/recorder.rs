@@ -2,13 +2,13 @@
 //! writer task that inserts them in batches, so recording costs the request path a copy of
 //! the bodies and no database round trip. Secrets and card numbers are redacted first.
 
+use super::call_writer::{writer, Msg};
+use super::card_mask::mask_card_numbers;
 use super::keys::Caller;
 use crate::{now_ms, AppState};
 use axum::body::{Body, Bytes};
 use axum::http::Method;
 use axum::response::Response;
-use super::call_writer::{writer, Msg};
-use super::card_mask::mask_card_numbers;
 use kassa_db::{ApiCall, Db};
 use serde_json::Value;
 use std::time::Instant;

@@ -275,7 +275,12 @@ mod tests {
 
     #[test]
     fn next_is_a_path_inside_the_portal() {
-        for good in ["/portal", "/portal/orders?status=AUTHORIZED", "/portal/sign-in", "/portal?x=1"] {
+        for good in [
+            "/portal",
+            "/portal/orders?status=AUTHORIZED",
+            "/portal/sign-in",
+            "/portal?x=1",
+        ] {
             assert_eq!(safe_next(Some(good)), good);
         }
         for bad in [

@@ -75,8 +75,12 @@ async fn only_web_addresses_are_taken_as_links() {
             stored["shipping_info"]
         );
         let ship = json!({"shipping_info": [{"tracking_uri": "https://track.example/PN123"}]});
-        assert_eq!(api.om(Method::POST, &id, "shipping-info", Some(&ship)).await.status(), 204);
-        let capture = json!({"captured_amount": 1000, "shipping_info": [{"tracking_uri": "https://track.example/PN1"}]});
+        assert_eq!(
+            api.om(Method::POST, &id, "shipping-info", Some(&ship)).await.status(),
+            204
+        );
+        let capture =
+            json!({"captured_amount": 1000, "shipping_info": [{"tracking_uri": "https://track.example/PN1"}]});
         let res = api.om(Method::POST, &id, "captures", Some(&capture)).await;
         assert_eq!(res.status(), 201);
         let cid = res.headers()["capture-id"].to_str().unwrap().to_owned();
@@ -114,7 +118,9 @@ async fn router_answers_carry_kustoms_error_body() {
             assert_eq!(error_code(res).await, "URI_TOO_LONG", "{len}");
         }
         // No such address at all.
-        let res = api.send(Method::GET, "/ordermanagement/v1/nothing/here", None, None).await;
+        let res = api
+            .send(Method::GET, "/ordermanagement/v1/nothing/here", None, None)
+            .await;
         assert_eq!(res.status(), 404);
         assert_eq!(error_code(res).await, "NOT_FOUND");
         // The order is untouched by all of it.

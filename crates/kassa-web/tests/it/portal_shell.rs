@@ -414,7 +414,11 @@ async fn the_server_root_leads_into_the_portal() {
 async fn not_found_pages_keep_the_menu_for_members() {
     on_each_backend(|app| async move {
         let member = app.signed_in("admin@demo.kassa.test").await;
-        for path in ["/no/such/page", "/portal/no-such-section", "/portal/orders/no-such-order"] {
+        for path in [
+            "/no/such/page",
+            "/portal/no-such-section",
+            "/portal/orders/no-such-order",
+        ] {
             let (status, page) = member.page(path).await;
             assert_eq!(status, 404, "{path}");
             assert!(page.contains("class=\"sidenav\""), "{path}: the menu is there");
@@ -422,7 +426,9 @@ async fn not_found_pages_keep_the_menu_for_members() {
             assert!(page.contains("admin@demo.kassa.test"), "{path}: the user menu");
         }
         // In the member's own language.
-        member.post_form("/portal/language", &[("lang", "sv"), ("next", "/portal")]).await;
+        member
+            .post_form("/portal/language", &[("lang", "sv"), ("next", "/portal")])
+            .await;
         let (_, page) = member.page("/no/such/page").await;
         assert!(page.contains("<html lang=\"sv\""), "the page is in Swedish");
 

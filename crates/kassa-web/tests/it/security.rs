@@ -176,11 +176,17 @@ async fn a_hostile_next_always_redirects_into_the_portal() {
         let member = app.signed_in("admin@demo.kassa.test").await;
         member.page("/portal/account").await;
         for next in HOSTILE_NEXT {
-            let res = visitor.post_form("/portal/language", &[("lang", "sv"), ("next", next)]).await;
+            let res = visitor
+                .post_form("/portal/language", &[("lang", "sv"), ("next", next)])
+                .await;
             assert_safe_redirect(&res, &format!("language (signed out), next {next:?}"));
-            let res = member.post_form("/portal/language", &[("lang", "en"), ("next", next)]).await;
+            let res = member
+                .post_form("/portal/language", &[("lang", "en"), ("next", next)])
+                .await;
             assert_safe_redirect(&res, &format!("language, next {next:?}"));
-            let res = member.post_form("/portal/theme", &[("theme", "dark"), ("next", next)]).await;
+            let res = member
+                .post_form("/portal/theme", &[("theme", "dark"), ("next", next)])
+                .await;
             assert_safe_redirect(&res, &format!("theme, next {next:?}"));
             let res = member.get(&format!("/portal/sign-in?next={}", urlencode(next))).await;
             assert_safe_redirect(&res, &format!("sign-in page while signed in, next {next:?}"));
@@ -212,21 +218,36 @@ async fn a_hostile_next_always_redirects_into_the_portal() {
         let db = app.db();
         let user = db.user_by_email("disputes@demo.kassa.test").await.unwrap().unwrap();
         let now = kassa_web::now_ms();
-        db.set_totp_pending(user.id, Some("JBSWY3DPEHPK3PXP"), now).await.unwrap();
+        db.set_totp_pending(user.id, Some("JBSWY3DPEHPK3PXP"), now)
+            .await
+            .unwrap();
         let audit = kassa_db::AuditEvent::default();
-        assert!(db.enable_two_factor(user.id, "JBSWY3DPEHPK3PXP", 0, &[], &audit, now).await.unwrap());
+        assert!(db
+            .enable_two_factor(user.id, "JBSWY3DPEHPK3PXP", 0, &[], &audit, now)
+            .await
+            .unwrap());
         for next in HOSTILE_NEXT {
             let c = app.client();
             c.page("/portal/sign-in").await;
             let res = c
                 .post_form(
                     "/portal/sign-in",
-                    &[("email", "disputes@demo.kassa.test"), ("password", DEMO_PASSWORD), ("next", next)],
+                    &[
+                        ("email", "disputes@demo.kassa.test"),
+                        ("password", DEMO_PASSWORD),
+                        ("next", next),
+                    ],
                 )
                 .await;
             assert_eq!(res.status(), 303, "two-factor sign-in, next {next:?}");
-            assert_eq!(location(&res), "/portal/sign-in/two-factor?next=%2Fportal", "next {next:?}");
-            let res = c.get(&format!("/portal/sign-in/two-factor?next={}", urlencode(next))).await;
+            assert_eq!(
+                location(&res),
+                "/portal/sign-in/two-factor?next=%2Fportal",
+                "next {next:?}"
+            );
+            let res = c
+                .get(&format!("/portal/sign-in/two-factor?next={}", urlencode(next)))
+                .await;
             assert_eq!(res.status(), 200, "code step, next {next:?}");
             let body = res.text().await.unwrap();
             assert!(!body.contains("evil.example"), "the code step carries next {next:?} on");
@@ -235,12 +256,17 @@ async fn a_hostile_next_always_redirects_into_the_portal() {
         let res = member.get("/portal/sign-in?next=%2Fportal%00").await;
         assert_eq!(res.status(), 400);
         assert!(res.headers().get("location").is_none());
-        let res = member.post_form("/portal/theme", &[("theme", "dark"), ("next", "/portal\0")]).await;
+        let res = member
+            .post_form("/portal/theme", &[("theme", "dark"), ("next", "/portal\0")])
+            .await;
         assert_eq!(res.status(), 400);
         assert!(res.headers().get("location").is_none());
         // A good next is kept.
         let res = member
-            .post_form("/portal/theme", &[("theme", "light"), ("next", "/portal/orders?status=AUTHORIZED")])
+            .post_form(
+                "/portal/theme",
+                &[("theme", "light"), ("next", "/portal/orders?status=AUTHORIZED")],
+            )
             .await;
         assert_eq!(location(&res), "/portal/orders?status=AUTHORIZED");
     })

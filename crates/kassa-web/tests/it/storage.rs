@@ -116,7 +116,7 @@ async fn a_demo_killed_while_seeding_its_users_starts_and_completes() {
         let pw = kassa_core::account::NewPassword::parse(DEMO_PASSWORD).unwrap();
         // Killed at a random moment of the first start, over and over.
         for _ in 0..4 {
-            let t = TestDb::new(backend).await;
+            let mut t = TestDb::new(backend).await;
             let db = t.db.clone();
             let first = {
                 let pw = pw.clone();
@@ -125,13 +125,27 @@ async fn a_demo_killed_while_seeding_its_users_starts_and_completes() {
             tokio::time::sleep(std::time::Duration::from_millis(random_below(400))).await;
             first.abort();
             let _ = first.await;
+            t.reopen().await;
             let users = t.db.count_users().await.unwrap();
-            let seeded = t.db.marker_time(kassa_web::demo::TENANCY_MARKER).await.unwrap().is_some();
-            assert!(users == 0 || (users == 8 && seeded), "{backend:?}: half a tenancy ({users} users)");
+            let seeded =
+                t.db.marker_time(kassa_web::demo::TENANCY_MARKER)
+                    .await
+                    .unwrap()
+                    .is_some();
+            assert!(
+                users == 0 || (users == 8 && seeded),
+                "{backend:?}: half a tenancy ({users} users)"
+            );
             kassa_web::demo::seed_if_empty(&t.db, &pw).await.unwrap();
             for (email, role) in kassa_web::demo::demo_users() {
                 let user = t.db.user_by_email(&email).await.unwrap().expect("every demo user");
-                let roles: Vec<_> = t.db.memberships_of(user.id).await.unwrap().into_iter().map(|m| m.role).collect();
+                let roles: Vec<_> =
+                    t.db.memberships_of(user.id)
+                        .await
+                        .unwrap()
+                        .into_iter()
+                        .map(|m| m.role)
+                        .collect();
                 assert_eq!(roles, [role.code(), role.code()], "{backend:?} {email}");
             }
             assert!(!kassa_web::demo::seed_if_empty(&t.db, &pw).await.unwrap());
@@ -140,9 +154,8 @@ async fn a_demo_killed_while_seeding_its_users_starts_and_completes() {
         // A folder an older Kassa left half-seeded: the merchant and first store, no users.
         let t = TestDb::new(backend).await;
         let now = kassa_web::now_ms();
-        let merchant = t
-            .db
-            .create_merchant(
+        let merchant =
+            t.db.create_merchant(
                 &kassa_db::NewMerchant {
                     legal_name: "Demo Shop AB",
                     org_number: "556677-8899",
@@ -177,7 +190,10 @@ async fn a_demo_killed_while_seeding_its_users_starts_and_completes() {
         let admin = t.db.user_by_email("admin@demo.kassa.test").await.unwrap().unwrap();
         let stores = t.db.memberships_of(admin.id).await.unwrap();
         assert_eq!(stores.len(), 2);
-        assert!(stores.iter().all(|m| m.merchant_id == merchant), "the existing merchant is used");
+        assert!(
+            stores.iter().all(|m| m.merchant_id == merchant),
+            "the existing merchant is used"
+        );
         t.drop_schema().await;
     }
 }
@@ -195,7 +211,7 @@ async fn a_demo_killed_while_seeding_orders_resumes_to_the_same_demo() {
         whole.drop_schema().await;
 
         for _ in 0..3 {
-            let t = TestDb::new(backend).await;
+            let mut t = TestDb::new(backend).await;
             kassa_web::demo::seed_if_empty(&t.db, &pw).await.unwrap();
             // Killed after a random number of orders, somewhere inside one of them.
             let stop_at = 1 + random_below(ORDERS as u64 - 5) as i64;
@@ -207,6 +223,8 @@ async fn a_demo_killed_while_seeding_orders_resumes_to_the_same_demo() {
             tokio::time::sleep(std::time::Duration::from_micros(random_below(3_000))).await;
             first.abort();
             let _ = first.await;
+            // Started again: a new process on the same database.
+            t.reopen().await;
             let made = t.db.count_orders("M100001").await.unwrap() as usize;
             assert!(made < ORDERS, "{backend:?}: stopped part-way");
 
