@@ -430,7 +430,7 @@ pub async fn seed_orders_bulk(db: &Db, count: usize) -> Result<usize, WebError> 
     // resumes at the next batch. A store whose count is not a whole number of batches holds
     // orders made some other way and is left alone.
     let existing = db.count_orders(PLAYGROUND_STORE).await? as usize;
-    if existing % BATCH != 0 {
+    if !existing.is_multiple_of(BATCH) {
         return Ok(0);
     }
     let now = now_ms();

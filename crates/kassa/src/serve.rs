@@ -89,31 +89,6 @@ fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
     written
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_empty_key_file_left_by_a_crash_is_made_again() {
-        let dir = std::env::temp_dir().join(format!("kassa-serve-test-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join("secret-key");
-        std::fs::write(&file, "").unwrap();
-        assert_eq!(read_saved(&file).unwrap(), None);
-        assert!(!file.exists(), "the empty file is removed");
-        write_private(&file, "abc").unwrap();
-        assert_eq!(read_saved(&file).unwrap().as_deref(), Some("abc"));
-        assert!(
-            write_private(&file, "other").is_err(),
-            "an existing file is never replaced"
-        );
-        assert_eq!(std::fs::read_to_string(&file).unwrap(), "abc");
-        let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
-        assert_eq!(leftovers.len(), 1, "no temporary file stays behind");
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-}
-
 /// Serves; `demo` (password, order count) seeds the demo merchant first.
 pub async fn serve(args: ServeArgs, demo: Option<(NewPassword, usize)>) -> Result<()> {
     let db = args.db.open().await?;
@@ -229,4 +204,29 @@ async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_key_file_left_by_a_crash_is_made_again() {
+        let dir = std::env::temp_dir().join(format!("kassa-serve-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("secret-key");
+        std::fs::write(&file, "").unwrap();
+        assert_eq!(read_saved(&file).unwrap(), None);
+        assert!(!file.exists(), "the empty file is removed");
+        write_private(&file, "abc").unwrap();
+        assert_eq!(read_saved(&file).unwrap().as_deref(), Some("abc"));
+        assert!(
+            write_private(&file, "other").is_err(),
+            "an existing file is never replaced"
+        );
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "abc");
+        let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "no temporary file stays behind");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

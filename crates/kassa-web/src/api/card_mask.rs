@@ -132,7 +132,7 @@ fn luhn_valid(digits: &[u32]) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 #[cfg(test)]
@@ -197,7 +197,7 @@ mod tests {
             // Half of them digit-heavy, the shape that used to be masked.
             if n % 2 == 0 {
                 for b in bytes.iter_mut() {
-                    *b = ((*b >> 4) % 10) << 4 | (*b & 0x0f) % 10;
+                    *b = (((*b >> 4) % 10) << 4) | ((*b & 0x0f) % 10);
                 }
             }
             let id = uuid::Builder::from_random_bytes(bytes).into_uuid().to_string();
