@@ -55,7 +55,24 @@ impl BeginWrite for SqlitePool {
     fn begin_write(
         &self,
     ) -> impl std::future::Future<Output = Result<Transaction<'static, Sqlite>, sqlx::Error>> + Send {
-        self.begin_with("BEGIN IMMEDIATE")
+        begin_immediate(self)
+    }
+}
+
+/// `BEGIN IMMEDIATE` on the SQLite writer. If the caller of an earlier `BEGIN` was
+/// cancelled (a client went away, a task was aborted) between sqlx running the `BEGIN` and
+/// handing out its transaction, the connection stays inside a transaction nobody owns, and
+/// every later `BEGIN` is refused ("attempted to call begin_with at non-zero transaction
+/// depth"). That connection is closed (SQLite rolls the orphan back) and the pool opens a
+/// fresh one, instead of the writer being stuck until a restart.
+async fn begin_immediate(pool: &SqlitePool) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
+    match pool.begin_with("BEGIN IMMEDIATE").await {
+        Err(sqlx::Error::InvalidSavePointStatement) => {
+            tracing::warn!("the SQLite writer was left inside an abandoned transaction; reconnecting");
+            pool.acquire().await?.close().await?;
+            pool.begin_with("BEGIN IMMEDIATE").await
+        }
+        other => other,
     }
 }
 
@@ -227,7 +244,7 @@ impl Db {
     /// IMMEDIATE`), so a transaction that reads then writes can never deadlock on upgrade.
     pub async fn begin(&self) -> Result<Tx> {
         Ok(match &self.pool {
-            Pool::Sqlite { write, .. } => Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Sqlite { write, .. } => Tx::Sqlite(begin_immediate(write).await?),
             Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }

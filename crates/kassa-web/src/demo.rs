@@ -5,7 +5,7 @@ use crate::password;
 use crate::{now_ms, WebError};
 use kassa_core::access::Role;
 use kassa_core::account::NewPassword;
-use kassa_db::{AuditEvent, Db, NewMerchant, NewStore, NewUser};
+use kassa_db::{AuditEvent, Db, DemoTenancy, NewMerchant, NewStore, NewUser};
 
 pub const PLAYGROUND_STORE: &str = "M100001";
 pub const LIVE_STORE: &str = "M100002";
@@ -25,70 +25,82 @@ pub fn demo_users() -> Vec<(String, Role)> {
         .collect()
 }
 
-/// Seeds the demo merchant if the database has no users yet. Returns whether it seeded.
+/// The audit action that marks the demo's merchant, stores and users as complete.
+pub const TENANCY_MARKER: &str = "demo_seeded";
+/// The audit action (for no merchant) that marks the demo's orders as complete.
+pub const ORDERS_MARKER: &str = "demo_orders_seeded";
+
+/// Seeds the demo merchant, its stores and users, unless that was done. Returns whether it
+/// seeded.
+///
+/// The whole tenancy is one transaction that ends with its marker, so a demo killed at its
+/// first start leaves either nothing or everything. A data folder left half-seeded by an
+/// older Kassa (the store there, some users missing) is completed. A database that holds
+/// users but no demo store is somebody's real installation and is left alone.
 pub async fn seed_if_empty(db: &Db, password: &NewPassword) -> Result<bool, WebError> {
-    if db.count_users().await? > 0 {
+    if db.marker_time(TENANCY_MARKER).await?.is_some() {
         return Ok(false);
     }
-    let now = now_ms();
-    let merchant_id = db
-        .create_merchant(
-            &NewMerchant {
-                legal_name: "Demo Shop AB",
-                org_number: "556677-8899",
-                vat_id: "SE556677889901",
-                address_line: "Drottninggatan 1",
-                postal_code: "111 51",
-                city: "Stockholm",
-                country: "SE",
-                onboarding: "direct",
-                // The demo opens straight away; real merchants get the policy on by default.
-                require_two_factor: false,
-            },
-            now,
-        )
-        .await?;
-    for (id, name, env) in [
-        (PLAYGROUND_STORE, "Demo Shop (playground)", "playground"),
-        (LIVE_STORE, "Demo Shop", "live"),
-    ] {
-        let store = NewStore {
+    if db.count_users().await? > 0 && db.store(PLAYGROUND_STORE).await?.is_none() {
+        return Ok(false);
+    }
+    let users = demo_users();
+    let mut hashes = Vec::with_capacity(users.len());
+    for _ in &users {
+        hashes.push(password::hash(password).await?);
+    }
+    let tenancy = DemoTenancy {
+        merchant: NewMerchant {
+            legal_name: "Demo Shop AB",
+            org_number: "556677-8899",
+            vat_id: "SE556677889901",
+            address_line: "Drottninggatan 1",
+            postal_code: "111 51",
+            city: "Stockholm",
+            country: "SE",
+            onboarding: "direct",
+            // The demo opens straight away; real merchants get the policy on by default.
+            require_two_factor: false,
+        },
+        stores: [
+            (PLAYGROUND_STORE, "Demo Shop (playground)", "playground"),
+            (LIVE_STORE, "Demo Shop", "live"),
+        ]
+        .into_iter()
+        .map(|(id, name, environment)| NewStore {
             id,
-            merchant_id,
+            merchant_id: 0,
             name,
             url: "https://shop.demo.kassa.test",
             country: "SE",
             currency: "SEK",
             statement_descriptor: "DEMO SHOP",
-            environment: env,
-        };
-        db.create_store(&store, now).await?;
-    }
-    for (email, role) in demo_users() {
-        let hash = password::hash(password).await?;
-        let name = demo_name(role);
-        let user = NewUser {
-            email: &email,
-            name,
-            password_hash: Some(&hash),
-            language: "en",
-            status: "active",
-            access_expires_at: None,
-        };
-        let id = db.create_user(&user, now).await?;
-        for store in [PLAYGROUND_STORE, LIVE_STORE] {
-            db.set_membership(id, store, role.code(), now).await?;
-        }
-    }
-    let event = AuditEvent {
-        merchant_id: Some(merchant_id),
-        actor: "cli",
-        action: "demo_seeded",
-        subject: "Demo Shop AB",
-        ..Default::default()
+            environment,
+        })
+        .collect(),
+        users: users
+            .iter()
+            .zip(&hashes)
+            .map(|((email, role), hash)| {
+                let user = NewUser {
+                    email: email.as_str(),
+                    name: demo_name(*role),
+                    password_hash: Some(hash.as_str()),
+                    language: "en",
+                    status: "active",
+                    access_expires_at: None,
+                };
+                (user, role.code())
+            })
+            .collect(),
+        marker: AuditEvent {
+            actor: "cli",
+            action: TENANCY_MARKER,
+            subject: "Demo Shop AB",
+            ..Default::default()
+        },
     };
-    db.record_audit(&event, now).await?;
-    Ok(true)
+    Ok(db.seed_demo_tenancy(&tenancy, now_ms()).await?)
 }
 
 /// Plausible people, so the portal looks like it will for a real merchant.
@@ -183,127 +195,213 @@ fn demo_order(dice: &mut Dice, n: usize) -> (serde_json::Map<String, serde_json:
     (order.as_object().cloned().unwrap_or_default(), email)
 }
 
-/// Seeds `count` orders into the playground store if it has none, through the same order
-/// operations the API uses, spread over the last 90 days and across every status.
+/// What happens to demo order `n`: its request, its fate (which statuses it ends in), its
+/// payment method and how long ago it was made. Each order has its own generator, so an
+/// interrupted seed can pick up at any order and still make the same demo.
+struct OrderPlan {
+    body: serde_json::Map<String, serde_json::Value>,
+    fate: u64,
+    method: &'static str,
+    age_ms: i64,
+}
+
+const DAY: i64 = 24 * 3600 * 1000;
+
+fn order_plan(n: usize) -> OrderPlan {
+    let mut dice = Dice(7 ^ (n as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    dice.roll(2);
+    let (body, _) = demo_order(&mut dice, n);
+    let fate = dice.roll(100);
+    // Authorized orders stay inside their reservation; expired ones are well past it.
+    let age_days = match fate {
+        0..=24 => dice.roll(25),
+        85..=89 => 35 + dice.roll(55),
+        _ => dice.roll(90),
+    } as i64;
+    let method = *dice.pick(&["INVOICE", "INVOICE", "CARD", "CARD", "PAY_IN_X"]);
+    OrderPlan {
+        body,
+        fate,
+        method,
+        age_ms: age_days * DAY + dice.roll(DAY as u64) as i64,
+    }
+}
+
+fn demo_reference(n: usize) -> String {
+    format!("DS-{:06}", 100_000 + n)
+}
+
+/// Seeds the playground store up to `count` orders, through the same order operations the
+/// API uses, spread over the last 90 days and across every status. Returns how many it made.
+///
+/// Resumable: a demo killed while seeding left orders `0..k`, the last perhaps half done;
+/// the next start finishes that one and goes on from `k`. Once all are there a marker is
+/// written and later starts do nothing.
 pub async fn seed_orders(db: &Db, count: usize) -> Result<usize, WebError> {
-    use crate::api::model::{CaptureRequest, RefundRequest};
-    use crate::orders::{self, Actor, Purchase};
-    if !db.order_status_counts(PLAYGROUND_STORE).await?.is_empty() {
+    if db.marker_time(ORDERS_MARKER).await?.is_some() {
         return Ok(0);
     }
-    let fail = |e: crate::api::error::ApiError| WebError::Internal(e.messages.join("; "));
     let store = db.store(PLAYGROUND_STORE).await?.ok_or(WebError::NotFound)?;
-    let platform = Actor {
-        kind: "api_key",
-        name: format!("{PLAYGROUND_STORE}_demo"),
+    // Ages count back from when the demo was first seeded, so an order finished by a later
+    // start lands where a single run would have put it.
+    let base = db.marker_time(TENANCY_MARKER).await?.unwrap_or_else(now_ms);
+    let existing = db.count_orders(PLAYGROUND_STORE).await? as usize;
+    let seeder = OrderSeeder {
+        db,
+        reservation_days: store.reservation_days,
+        base,
     };
-    let mut dice = Dice(7);
-    const DAY: i64 = 24 * 3600 * 1000;
-    for n in 0..count {
-        let (body, _) = demo_order(&mut dice, n);
-        let billing = body
-            .get("billing_address")
-            .and_then(|b| b.as_object())
-            .cloned()
-            .unwrap_or_default();
-        let row = orders::create_checkout(db, PLAYGROUND_STORE, body, &platform)
-            .await
-            .map_err(fail)?;
-        let id = row.order_id.clone();
-        let fate = dice.roll(100);
-        // Authorized orders stay inside their reservation; expired ones are well past it.
-        let age_days = match fate {
-            0..=24 => dice.roll(25),
-            85..=89 => 35 + dice.roll(55),
-            _ => dice.roll(90),
-        } as i64;
-        match fate {
-            0..=3 => {}
-            4..=6 => {
-                orders::abort_checkout(db, PLAYGROUND_STORE, &id, &platform)
-                    .await
-                    .map_err(fail)?;
-            }
-            _ => {
-                let method = dice
-                    .pick(&["INVOICE", "INVOICE", "CARD", "CARD", "PAY_IN_X"])
-                    .to_string();
-                let shopper = Actor {
-                    kind: "shopper",
-                    name: billing.get("email").and_then(|e| e.as_str()).unwrap_or("").into(),
-                };
-                let purchase = Purchase {
-                    billing_address: billing,
-                    shipping_address: None,
-                    payment_method: method,
-                };
-                let done =
-                    orders::complete_checkout(db, PLAYGROUND_STORE, &id, purchase, store.reservation_days, &shopper)
-                        .await
-                        .map_err(fail)?;
-                let mut locked = orders::lock(db, PLAYGROUND_STORE, &id).await.map_err(fail)?;
-                orders::acknowledge(&mut locked, &platform).await.map_err(fail)?;
-                let amount = done.order_amount;
-                let capture = |captured_amount| CaptureRequest {
-                    captured_amount,
-                    description: Some("Shipped".into()),
-                    reference: None,
-                    order_lines: None,
-                    shipping_info: None,
-                    shipping_delay: None,
-                };
-                let refund = |refunded_amount| RefundRequest {
-                    refunded_amount,
-                    description: Some("Returned".into()),
-                    reference: None,
-                    order_lines: None,
-                };
-                match fate {
-                    7..=34 => {}
-                    35..=44 => {
-                        orders::capture(&mut locked, &capture(amount / 2), &platform)
-                            .await
-                            .map_err(fail)?;
-                    }
-                    45..=69 => {
-                        orders::capture(&mut locked, &capture(amount), &platform)
-                            .await
-                            .map_err(fail)?;
-                    }
-                    70..=76 => {
-                        orders::capture(&mut locked, &capture(amount), &platform)
-                            .await
-                            .map_err(fail)?;
-                        orders::refund(&mut locked, &refund(amount / 3), &platform)
-                            .await
-                            .map_err(fail)?;
-                    }
-                    77..=84 => {
-                        orders::capture(&mut locked, &capture(amount), &platform)
-                            .await
-                            .map_err(fail)?;
-                        orders::refund(&mut locked, &refund(amount), &platform)
-                            .await
-                            .map_err(fail)?;
-                    }
-                    85..=89 => {}
-                    _ => {
-                        let next = locked.state().map_err(fail)?.cancel().map_err(WebError::from_refusal)?;
-                        orders::transition(&mut locked, &platform, "cancelled", next)
-                            .await
-                            .map_err(fail)?;
-                    }
-                }
-                locked.tx.commit().await?;
-            }
+    if let Some(last) = existing.checked_sub(1).filter(|n| *n < count) {
+        if let Some(id) = db
+            .order_id_by_reference1(PLAYGROUND_STORE, &demo_reference(last))
+            .await?
+        {
+            seeder.seed(last, Some(id)).await?;
         }
-        db.shift_order_history(&id, age_days * DAY + dice.roll(DAY as u64) as i64)
-            .await?;
+    }
+    for n in existing..count {
+        seeder.seed(n, None).await?;
     }
     // Each sale was counted today when it completed; moved back in time, it is recounted
     // on the day it now has.
     db.rebuild_daily_sales(PLAYGROUND_STORE).await?;
-    Ok(count)
+    let marker = AuditEvent {
+        actor: "cli",
+        action: ORDERS_MARKER,
+        subject: PLAYGROUND_STORE,
+        after: Some(serde_json::json!({ "orders": count }).to_string()),
+        ..Default::default()
+    };
+    db.record_audit(&marker, now_ms()).await?;
+    Ok(count.saturating_sub(existing))
+}
+
+struct OrderSeeder<'a> {
+    db: &'a Db,
+    reservation_days: i64,
+    base: i64,
+}
+
+impl OrderSeeder<'_> {
+    /// Brings order `n` to its planned end state; `existing` is the order if an earlier
+    /// start already made it. Every step looks at where the order is first, so a step done
+    /// before is not done again.
+    async fn seed(&self, n: usize, existing: Option<String>) -> Result<(), WebError> {
+        use crate::orders::{self, Actor, Purchase};
+        let db = self.db;
+        let fail = |e: crate::api::error::ApiError| WebError::Internal(e.messages.join("; "));
+        let platform = Actor {
+            kind: "api_key",
+            name: format!("{PLAYGROUND_STORE}_demo"),
+        };
+        let plan = order_plan(n);
+        let billing = plan
+            .body
+            .get("billing_address")
+            .and_then(|b| b.as_object())
+            .cloned()
+            .unwrap_or_default();
+        let id = match existing {
+            Some(id) => id,
+            None => {
+                orders::create_checkout(db, PLAYGROUND_STORE, plan.body.clone(), &platform)
+                    .await
+                    .map_err(fail)?
+                    .order_id
+            }
+        };
+        let row = db.order_by_id(&id).await?.ok_or(WebError::NotFound)?;
+        if row.checkout_status == "checkout_incomplete" {
+            match plan.fate {
+                0..=3 => {}
+                4..=6 => {
+                    orders::abort_checkout(db, PLAYGROUND_STORE, &id, &platform)
+                        .await
+                        .map_err(fail)?;
+                }
+                _ => {
+                    let shopper = Actor {
+                        kind: "shopper",
+                        name: billing.get("email").and_then(|e| e.as_str()).unwrap_or("").into(),
+                    };
+                    let purchase = Purchase {
+                        billing_address: billing,
+                        shipping_address: None,
+                        payment_method: plan.method.to_owned(),
+                    };
+                    let completed =
+                        orders::complete_checkout(db, PLAYGROUND_STORE, &id, purchase, self.reservation_days, &shopper)
+                            .await;
+                    if let Err(e) = completed {
+                        // Only an order left half done long ago (its checkout expired) ends
+                        // here: it stays an open checkout rather than stopping the demo.
+                        tracing::warn!(order = %id, error = ?e.messages, "a half-seeded demo order stays open");
+                    }
+                }
+            }
+        }
+        let row = db.order_by_id(&id).await?.ok_or(WebError::NotFound)?;
+        if row.checkout_status == "checkout_complete" && !row.acknowledged {
+            self.settle(&id, plan.fate, &platform).await?;
+        }
+        // Moved to its place in the last 90 days; a second run finds it there and moves
+        // nothing.
+        let by = row.created_at - (self.base - plan.age_ms);
+        if by != 0 {
+            db.shift_order_history(&id, by).await?;
+        }
+        Ok(())
+    }
+
+    /// After the purchase, in one transaction: acknowledge, then capture, refund or cancel
+    /// as the order's fate says.
+    async fn settle(&self, id: &str, fate: u64, platform: &crate::orders::Actor) -> Result<(), WebError> {
+        use crate::api::model::{CaptureRequest, RefundRequest};
+        use crate::orders;
+        let fail = |e: crate::api::error::ApiError| WebError::Internal(e.messages.join("; "));
+        let mut locked = orders::lock(self.db, PLAYGROUND_STORE, id).await.map_err(fail)?;
+        orders::acknowledge(&mut locked, platform).await.map_err(fail)?;
+        let amount = locked.row.order_amount;
+        let capture = |captured_amount| CaptureRequest {
+            captured_amount,
+            description: Some("Shipped".into()),
+            reference: None,
+            order_lines: None,
+            shipping_info: None,
+            shipping_delay: None,
+        };
+        let refund = |refunded_amount| RefundRequest {
+            refunded_amount,
+            description: Some("Returned".into()),
+            reference: None,
+            order_lines: None,
+        };
+        let (captured, refunded) = match fate {
+            35..=44 => (amount / 2, 0),
+            45..=69 => (amount, 0),
+            70..=76 => (amount, amount / 3),
+            77..=84 => (amount, amount),
+            _ => (0, 0),
+        };
+        if captured > 0 {
+            orders::capture(&mut locked, &capture(captured), platform)
+                .await
+                .map_err(fail)?;
+        }
+        if refunded > 0 {
+            orders::refund(&mut locked, &refund(refunded), platform)
+                .await
+                .map_err(fail)?;
+        }
+        if fate >= 90 {
+            let next = locked.state().map_err(fail)?.cancel().map_err(WebError::from_refusal)?;
+            orders::transition(&mut locked, platform, "cancelled", next)
+                .await
+                .map_err(fail)?;
+        }
+        locked.tx.commit().await?;
+        Ok(())
+    }
 }
 
 /// Seeds `count` orders into an empty playground store in bulk, for stores the size of a
@@ -326,18 +424,24 @@ fn demo_short_reference(n: usize) -> String {
 
 pub async fn seed_orders_bulk(db: &Db, count: usize) -> Result<usize, WebError> {
     use kassa_db::{CaptureRow, OrderEvent, OrderRow, RefundRow};
-    if !db.order_status_counts(PLAYGROUND_STORE).await?.is_empty() {
+    const SPAN: i64 = 730 * DAY;
+    const BATCH: usize = 5_000;
+    if db.marker_time(ORDERS_MARKER).await?.is_some() {
         return Ok(0);
     }
-    const DAY: i64 = 24 * 3600 * 1000;
-    const SPAN: i64 = 730 * DAY;
+    // Each batch is one transaction with its own generator, so a seed killed part-way
+    // resumes at the next batch. A store whose count is not a whole number of batches holds
+    // orders made some other way and is left alone.
+    let existing = db.count_orders(PLAYGROUND_STORE).await? as usize;
+    if !existing.is_multiple_of(BATCH) {
+        return Ok(0);
+    }
     let now = now_ms();
-    let mut dice = Dice(11);
-    let batch = 5_000;
-    let mut done = 0;
+    let mut done = existing;
     db.bulk_load_cache(true).await?;
     while done < count {
-        let n = batch.min(count - done);
+        let n = BATCH.min(count - done);
+        let mut dice = Dice(11 ^ ((done / BATCH) as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let (mut orders, mut captures, mut refunds, mut events) =
             (Vec::with_capacity(n), Vec::new(), Vec::new(), Vec::with_capacity(n));
         for i in done..done + n {
@@ -440,5 +544,13 @@ pub async fn seed_orders_bulk(db: &Db, count: usize) -> Result<usize, WebError> 
     db.vacuum_orders().await?;
     db.rebuild_store_totals(PLAYGROUND_STORE).await?;
     db.rebuild_daily_sales(PLAYGROUND_STORE).await?;
-    Ok(count)
+    let marker = AuditEvent {
+        actor: "cli",
+        action: ORDERS_MARKER,
+        subject: PLAYGROUND_STORE,
+        after: Some(serde_json::json!({ "orders": count }).to_string()),
+        ..Default::default()
+    };
+    db.record_audit(&marker, now_ms()).await?;
+    Ok(count.saturating_sub(existing))
 }

@@ -98,6 +98,7 @@ impl AppState {
 /// tracing and security headers on every response.
 pub fn app(state: AppState) -> Router {
     Router::new()
+        .route("/", axum::routing::get(session::root))
         .merge(ops::router())
         .merge(assets::router())
         .merge(api::router(state.clone()))
@@ -105,6 +106,7 @@ pub fn app(state: AppState) -> Router {
         .merge(portal::router(state.clone()))
         .fallback(error::not_found)
         .with_state(state.clone())
+        .layer(axum::middleware::from_fn(api::router_errors))
         .layer(axum::middleware::from_fn_with_state(state, security::headers))
         // A bug that panics in a handler answers 500 (logged) instead of dropping the connection.
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
@@ -218,8 +220,14 @@ impl Server {
         }
         janitor.abort();
         worker.abort();
-        // Calls answered before shutdown are still written to Developer Logs.
-        recorder.flush().await;
+        // Calls answered before shutdown are still written to Developer Logs, unless the
+        // database stays away: then shutting down must not wait for ever.
+        if tokio::time::timeout(Duration::from_secs(15), recorder.flush())
+            .await
+            .is_err()
+        {
+            tracing::error!("the database did not take the last recorded API calls within 15 s");
+        }
         Ok(())
     }
 }

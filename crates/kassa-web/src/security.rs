@@ -1,6 +1,7 @@
 //! Headers every response carries, and the friendly error page for error responses.
 
 use crate::i18n::Lang;
+use crate::session;
 use crate::views::ErrorPage;
 use crate::AppState;
 use axum::extract::{Request, State};
@@ -25,9 +26,13 @@ pub(crate) async fn headers(State(state): State<AppState>, req: Request, next: N
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_owned();
+    // Kept for an error page: it shows the portal's menu to a signed-in member.
+    let session_token = session::cookie(req.headers(), session::session_cookie(&state.config)).map(str::to_owned);
+    let ip = session::client_ip(req.extensions());
     let mut res = next.run(req).await;
     if let Some(marker) = res.extensions().get::<ErrorPage>().cloned() {
-        let mut page = marker.render(lang, &request_id).into_response();
+        let member = session::member_of(&state, session_token.as_deref(), &ip).await;
+        let mut page = marker.render(lang, member.as_ref(), &request_id).into_response();
         *page.status_mut() = marker.status;
         page.headers_mut().extend(res.headers().clone());
         page.headers_mut().remove(header::CONTENT_LENGTH);

@@ -223,6 +223,27 @@ fn same_origin(headers: &HeaderMap, config: &WebConfig) -> bool {
         .is_some_and(|host| matches(&format!("{scheme}://{host}")))
 }
 
+/// The signed-in member of a request outside the portal's routes (the server root, error
+/// pages), if its session cookie belongs to a live session. A failure to look it up counts
+/// as signed out: these pages must answer even when the database does not.
+pub(crate) async fn member_of(state: &AppState, session_token: Option<&str>, ip: &str) -> Option<Member> {
+    load_member(&state.db, session_token?, ip, now_ms())
+        .await
+        .ok()
+        .flatten()
+}
+
+/// The server root: people type the bare address. A signed-in member goes to the portal's
+/// Home, anyone else to the sign-in page.
+pub(crate) async fn root(State(state): State<AppState>, req: Request) -> Response {
+    let token = cookie(req.headers(), session_cookie(&state.config));
+    let ip = client_ip(req.extensions());
+    match member_of(&state, token, &ip).await {
+        Some(_) => Redirect::to("/portal").into_response(),
+        None => Redirect::to("/portal/sign-in").into_response(),
+    }
+}
+
 async fn load_member(db: &Db, token: &str, ip: &str, now: i64) -> Result<Option<Member>, WebError> {
     let hash = token_hash(token);
     let Some(session) = db.session(&hash).await? else {

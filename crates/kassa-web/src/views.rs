@@ -184,7 +184,9 @@ impl ErrorPage {
         ErrorPage { status }
     }
 
-    pub fn render(&self, lang: Lang, request_id: &str) -> Response {
+    /// The page in `lang`; for a signed-in `member`, inside the portal's menu and header (in
+    /// their own language), so a wrong address is not a dead end.
+    pub fn render(&self, lang: Lang, member: Option<&Member>, request_id: &str) -> Response {
         let (title, message) = match self.status {
             StatusCode::NOT_FOUND => ("error-not-found-title", "error-not-found-text"),
             StatusCode::FORBIDDEN => ("error-forbidden-title", "error-forbidden-text"),
@@ -193,7 +195,11 @@ impl ErrorPage {
             }
             _ => ("error-internal-title", "error-internal-text"),
         };
-        let page = Page::visitor(lang, "", title, "/portal");
+        let page = match member {
+            Some(m) => Page::member(m, None, title, "/portal"),
+            None => Page::visitor(lang, "", title, "/portal"),
+        };
+        let lang = page.lang;
         render(&ErrorTemplate {
             message: lang.t(message),
             page,

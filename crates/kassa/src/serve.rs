@@ -26,8 +26,8 @@ pub fn demo_password(data_dir: &Path) -> Result<NewPassword> {
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
     let file = data_dir.join("demo-password");
-    if let Ok(saved) = std::fs::read_to_string(&file) {
-        return NewPassword::parse(saved.trim()).with_context(|| format!("{} holds no valid password", file.display()));
+    if let Some(saved) = read_saved(&file)? {
+        return NewPassword::parse(&saved).with_context(|| format!("{} holds no valid password", file.display()));
     }
     let password = kassa_web::password::random_password(16);
     write_private(&file, &password).with_context(|| format!("cannot write {}", file.display()))?;
@@ -45,21 +45,48 @@ pub fn secret_key(data_dir: &Path) -> Result<Vec<u8>> {
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
     let file = data_dir.join("secret-key");
-    if let Ok(saved) = std::fs::read_to_string(&file) {
-        return Ok(saved.trim().as_bytes().to_vec());
+    if let Some(saved) = read_saved(&file)? {
+        return Ok(saved.into_bytes());
     }
     let key = kassa_web::password::random_token();
     write_private(&file, &key).with_context(|| format!("cannot write {}", file.display()))?;
     Ok(key.into_bytes())
 }
 
+/// A value kept in the data folder, trimmed. An empty file is what an older Kassa left
+/// when it was killed between creating the file and writing it: it counts as absent (and is
+/// removed), so the value is made again instead of the folder never starting.
+fn read_saved(path: &Path) -> Result<Option<String>> {
+    match std::fs::read_to_string(path) {
+        Ok(saved) if !saved.trim().is_empty() => Ok(Some(saved.trim().to_owned())),
+        Ok(_) => {
+            std::fs::remove_file(path).with_context(|| format!("cannot remove the empty {}", path.display()))?;
+            Ok(None)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+/// Writes a new private file (mode 0600) all at once: the content goes to a temporary file
+/// that is synced and then linked into place, so a crash leaves the file whole or absent.
+/// Like `create_new`, it fails if the file appeared meanwhile.
 fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
     use std::io::Write;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
+    options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)?.write_all(content.as_bytes())
+    let written = (|| {
+        let mut f = options.open(&tmp)?;
+        f.write_all(content.as_bytes())?;
+        f.sync_all()?;
+        std::fs::hard_link(&tmp, path)
+    })();
+    let _ = std::fs::remove_file(&tmp);
+    written
 }
 
 /// Serves; `demo` (password, order count) seeds the demo merchant first.
@@ -177,4 +204,29 @@ async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_key_file_left_by_a_crash_is_made_again() {
+        let dir = std::env::temp_dir().join(format!("kassa-serve-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("secret-key");
+        std::fs::write(&file, "").unwrap();
+        assert_eq!(read_saved(&file).unwrap(), None);
+        assert!(!file.exists(), "the empty file is removed");
+        write_private(&file, "abc").unwrap();
+        assert_eq!(read_saved(&file).unwrap().as_deref(), Some("abc"));
+        assert!(
+            write_private(&file, "other").is_err(),
+            "an existing file is never replaced"
+        );
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "abc");
+        let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "no temporary file stays behind");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -5,6 +5,8 @@
 //! the key, claim the idempotency key, run the handler, render errors in Kustom's shape with
 //! the correlation id, save the response for replays, and record the call for Developer Logs.
 
+mod call_writer;
+mod card_mask;
 mod checkout;
 pub mod error;
 mod idempotency;
@@ -259,6 +261,60 @@ async fn pipeline(State(state): State<AppState>, req: Request, next: Next) -> Re
     };
     let response = render(response, &correlation);
     recorder::record(&state, &caller, &method, &path, &bytes, response, &correlation, started).await
+}
+
+/// Longest path and query the API reads. No API address comes near it; longer ones are
+/// answered 414 in Kustom's error shape. (hyper itself answers 414, without a body, above
+/// 64 KiB, before any of Kassa's code runs.)
+pub const MAX_URI: usize = 8 * 1024;
+
+/// Whether `path` belongs to the merchant API (JSON errors), not the portal or the hosted
+/// checkout page (HTML).
+pub(crate) fn is_api_path(path: &str) -> bool {
+    ["/checkout/v3/", "/ordermanagement/", "/test-helpers/"]
+        .iter()
+        .any(|p| path.starts_with(p))
+        || path == "/checkout/v3"
+        || path == "/ordermanagement"
+}
+
+/// Answers that the router or the server make before any API handler runs (over-long
+/// addresses, methods a path does not take) get Kustom's error body on API paths too, so
+/// clients that read `error_code` do not meet an empty body.
+pub(crate) async fn router_errors(req: Request, next: Next) -> Response {
+    if !is_api_path(req.uri().path()) {
+        return next.run(req).await;
+    }
+    let correlation = correlation_id(&req);
+    let uri_len = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
+    if uri_len > MAX_URI {
+        let err = ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            "URI_TOO_LONG",
+            format!("The address is too long ({uri_len} bytes; {MAX_URI} at most)."),
+        );
+        return render(err.into_response(), &correlation);
+    }
+    let res = next.run(req).await;
+    if res.status() == StatusCode::NOT_FOUND && res.extensions().get::<crate::views::ErrorPage>().is_some() {
+        // No route at all (the app's fallback), answered as Kustom answers an unknown address.
+        let err = ApiError::new(StatusCode::NOT_FOUND, "NOT_FOUND", "There is nothing at this address.");
+        return render(err.into_response(), &correlation);
+    }
+    if res.status() != StatusCode::METHOD_NOT_ALLOWED || res.extensions().get::<ApiError>().is_some() {
+        return res;
+    }
+    let allow = res.headers().get(header::ALLOW).cloned();
+    let message = match allow.as_ref().and_then(|a| a.to_str().ok()) {
+        Some(methods) if !methods.is_empty() => format!("This address does not take that method; it takes {methods}."),
+        _ => "This address does not take that method.".to_owned(),
+    };
+    let err = ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", message);
+    let mut out = render(err.into_response(), &correlation);
+    if let Some(allow) = allow {
+        out.headers_mut().insert(header::ALLOW, allow);
+    }
+    out
 }
 
 /// Gives an error response its JSON body with the correlation id.

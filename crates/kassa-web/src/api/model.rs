@@ -92,6 +92,12 @@ impl WireLine {
                 ));
             }
         }
+        // Shown as links in the portal and the checkout: never `javascript:` or `data:`.
+        for (name, value) in [("product_url", &self.product_url), ("image_url", &self.image_url)] {
+            if value.as_deref().is_some_and(|v| !is_web_url(v)) {
+                out.push(BadValue::new(format!("{at}.{name}"), WEB_URL));
+            }
+        }
     }
 }
 
@@ -217,6 +223,9 @@ pub fn check_shipping_info(entries: &[Value], out: &mut Vec<BadValue>) {
                     format!("{at}.{key}"),
                     format!("at most {max} characters"),
                 )),
+                Some(s) if key.ends_with("tracking_uri") && !is_web_url(s) => {
+                    out.push(BadValue::new(format!("{at}.{key}"), WEB_URL))
+                }
                 Some(s) if key == "shipping_method" && !SHIPPING_METHODS.contains(&s) => out.push(BadValue::new(
                     format!("{at}.shipping_method"),
                     format!("one of {}", SHIPPING_METHODS.join(", ")),
@@ -236,16 +245,30 @@ pub fn check_text(value: Option<&str>, field: &str, max: usize, out: &mut Vec<Ba
     }
 }
 
+/// What [`is_web_url`] accepts, as the error says it.
+const WEB_URL: &str = "an absolute http(s) URL";
+
+/// An absolute `http://` or `https://` URL with a host and no spaces or control
+/// characters: what may become a link or a redirect. Everything else (`javascript:`,
+/// `data:`, relative or scheme-relative URLs) is refused.
+pub fn is_web_url(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://")) else {
+        return false;
+    };
+    let host_starts = rest
+        .chars()
+        .next()
+        .is_some_and(|c| !matches!(c, '/' | '?' | '#' | '\\'));
+    host_starts && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
 /// A merchant URL: absolute http(s), at most 2000 characters.
 pub fn check_url(value: Option<&Value>, field: &str, required: bool, out: &mut Vec<BadValue>) {
     match value {
         None | Some(Value::Null) if required => out.push(BadValue::new(field, "required")),
         None | Some(Value::Null) => {}
         Some(Value::String(s)) => {
-            let ok = (s.starts_with("https://") || s.starts_with("http://"))
-                && s.len() <= 2000
-                && s.len() > 8
-                && !s.contains(char::is_whitespace);
+            let ok = is_web_url(s) && s.chars().count() <= 2000;
             if !ok {
                 out.push(BadValue::new(
                     field,
@@ -353,6 +376,9 @@ pub fn check_checkout(order: &Object) -> Result<CheckoutFields, ApiError> {
     check_text(f.merchant_reference1.as_deref(), "merchant_reference1", 255, &mut out);
     check_text(f.merchant_reference2.as_deref(), "merchant_reference2", 255, &mut out);
     check_text(f.merchant_data.as_deref(), "merchant_data", 6000, &mut out);
+    if let Some(entries) = &f.shipping_info {
+        check_shipping_info(entries, &mut out);
+    }
     for (name, addr) in [
         ("billing_address", &f.billing_address),
         ("shipping_address", &f.shipping_address),
@@ -466,6 +492,33 @@ mod tests {
             "merchant_urls.push",
         ] {
             assert!(text.contains(field), "{field} missing in {text}");
+        }
+    }
+
+    #[test]
+    fn only_web_urls_are_links() {
+        for good in [
+            "https://shop.test/p/1",
+            "http://shop.test",
+            "https://shop.test/thanks?id={checkout.order.id}",
+        ] {
+            assert!(is_web_url(good), "{good}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "//evil.test/x",
+            "/relative",
+            "https://",
+            "https:///path",
+            "https://shop.test/a b",
+            "https://shop.test/\r\nx",
+            "ftp://shop.test/x",
+            "HTTPS://SHOP.TEST/x",
+            "",
+        ] {
+            assert!(!is_web_url(bad), "{bad:?}");
         }
     }
 

@@ -876,8 +876,8 @@ fn order_line_schema() -> Value {
             "total_discount_amount": int(0, MAX_AMOUNT, "Discount including tax. Default 0."),
             "total_tax_amount": amount("Within ±1 of total_amount − total_amount × 10000 / (10000 + tax_rate). Default 0."),
             "merchant_data": text(1024, "Free text for the merchant."),
-            "product_url": text(1024, "Product page."),
-            "image_url": text(1024, "Product image."),
+            "product_url": web_url(1024, "Product page: an absolute http(s) URL."),
+            "image_url": web_url(1024, "Product image: an absolute http(s) URL."),
         },
     })
 }
@@ -889,8 +889,16 @@ fn checkout_order_line_schema() -> Value {
     })
 }
 
+/// An absolute http(s) URL, as `model::is_web_url` accepts it: a host right after the
+/// scheme, no whitespace or control characters.
+const WEB_URL_PATTERN: &str = "^https?://[^\\s\\x00-\\x1f\\x7f-\\x9f/?#\\\\][^\\s\\x00-\\x1f\\x7f-\\x9f]*$";
+
+fn web_url(max: u32, description: &str) -> Value {
+    json!({"type": "string", "maxLength": max, "pattern": WEB_URL_PATTERN, "description": description})
+}
+
 fn url(description: &str) -> Value {
-    json!({"type": "string", "maxLength": 2000, "pattern": "^(https://\\S+|http://\\S{2,})$", "description": description})
+    web_url(2000, description)
 }
 
 fn merchant_urls_schema() -> Value {
@@ -924,10 +932,10 @@ fn shipping_info_schema() -> Value {
             "shipping_company": nullable(text(100, "Carrier and service, e.g. \"DHL US\".")),
             "shipping_method": {"type": "string", "nullable": true, "enum": methods, "description": "How the goods travel."},
             "tracking_number": nullable(text(100, "Tracking number.")),
-            "tracking_uri": nullable(text(1024, "Tracking URL.")),
+            "tracking_uri": nullable(web_url(1024, "Tracking URL: an absolute http(s) URL.")),
             "return_shipping_company": nullable(text(100, "Return carrier.")),
             "return_tracking_number": nullable(text(100, "Return tracking number.")),
-            "return_tracking_uri": nullable(text(1024, "Return tracking URL.")),
+            "return_tracking_uri": nullable(web_url(1024, "Return tracking URL: an absolute http(s) URL.")),
         },
     })
 }

@@ -2,6 +2,8 @@
 //! writer task that inserts them in batches, so recording costs the request path a copy of
 //! the bodies and no database round trip. Secrets and card numbers are redacted first.
 
+use super::call_writer::{writer, Msg};
+use super::card_mask::mask_card_numbers;
 use super::keys::Caller;
 use crate::{now_ms, AppState};
 use axum::body::{Body, Bytes};
@@ -9,17 +11,11 @@ use axum::http::Method;
 use axum::response::Response;
 use kassa_db::{ApiCall, Db};
 use serde_json::Value;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tokio::sync::{mpsc, oneshot};
 
 /// Bodies are cut to this many bytes in the log.
 const MAX_LOGGED_BODY: usize = 64 * 1024;
-const BATCH: usize = 500;
-
-enum Msg {
-    Call(Box<ApiCall>),
-    Flush(oneshot::Sender<()>),
-}
 
 /// The sending side, kept in the app state.
 #[derive(Clone)]
@@ -48,43 +44,14 @@ impl Recorder {
         }
     }
 
-    /// Waits until every call sent so far is in the database.
+    /// Waits until every call sent so far is in the database (or was given up: see
+    /// [`super::call_writer`]).
     pub async fn flush(&self) {
         let (done, wait) = oneshot::channel();
         if let Some(tx) = &self.tx {
             if tx.send(Msg::Flush(done)).await.is_ok() {
                 let _ = wait.await;
             }
-        }
-    }
-}
-
-async fn writer(db: Db, mut rx: mpsc::Receiver<Msg>) {
-    let mut batch: Vec<ApiCall> = Vec::with_capacity(BATCH);
-    while let Some(first) = rx.recv().await {
-        let mut waiters = Vec::new();
-        let mut take = |msg: Msg, batch: &mut Vec<ApiCall>| match msg {
-            Msg::Call(c) => batch.push(*c),
-            Msg::Flush(w) => waiters.push(w),
-        };
-        take(first, &mut batch);
-        // Gather what else is already queued, up to a batch.
-        while batch.len() < BATCH {
-            match rx.try_recv() {
-                Ok(msg) => take(msg, &mut batch),
-                Err(_) => break,
-            }
-        }
-        if let Err(e) = db.insert_api_calls(&batch).await {
-            tracing::error!(error = %e, calls = batch.len(), "recording API calls failed");
-        }
-        batch.clear();
-        for w in waiters {
-            let _ = w.send(());
-        }
-        if rx.is_empty() {
-            // A short pause lets the next calls pile up into one insert.
-            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 }
@@ -191,44 +158,16 @@ fn redact_json(v: &mut Value) {
         }
         Value::Array(items) => items.iter_mut().for_each(redact_json),
         Value::String(s) => *s = mask_card_numbers(s),
+        // A card number sent as a JSON number is still a card number.
+        Value::Number(n) => {
+            let text = n.to_string();
+            let masked = mask_card_numbers(&text);
+            if masked != text {
+                *v = Value::String(masked);
+            }
+        }
         _ => {}
     }
-}
-
-/// Replaces runs of 13–19 digits (spaces and dashes allowed between them) with a mask that
-/// keeps the last four, as PCI DSS allows.
-pub fn mask_card_numbers(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    while i < chars.len() {
-        if chars[i].is_ascii_digit() {
-            let mut j = i;
-            let mut digits = 0;
-            let mut end = i;
-            while j < chars.len()
-                && (chars[j].is_ascii_digit()
-                    || ((chars[j] == ' ' || chars[j] == '-') && j + 1 < chars.len() && chars[j + 1].is_ascii_digit()))
-            {
-                if chars[j].is_ascii_digit() {
-                    digits += 1;
-                    end = j + 1;
-                }
-                j += 1;
-            }
-            if (13..=19).contains(&digits) {
-                let run: String = chars[i..end].iter().filter(|c| c.is_ascii_digit()).collect();
-                out.push_str(&format!("************{}", &run[run.len() - 4..]));
-            } else {
-                out.extend(&chars[i..end]);
-            }
-            i = end;
-        } else {
-            out.push(chars[i]);
-            i += 1;
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -254,6 +193,11 @@ mod tests {
             "{logged}"
         );
         assert!(logged.contains("************1111"));
+        let logged = loggable(br#"{"note_number":5555555555554444,"order_amount":50000}"#).unwrap();
+        assert!(
+            logged.contains(r#""************4444""#) && logged.contains("50000"),
+            "{logged}"
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 mod account_security;
 mod account_words;
 mod api;
+mod api_input;
 mod browser;
 mod browser_axe;
 mod browser_ux;

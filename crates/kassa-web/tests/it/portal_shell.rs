@@ -403,3 +403,57 @@ async fn company_details_show_for_roles_that_may_view_them() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_server_root_leads_into_the_portal() {
+    on_each_backend(|app| async move {
+        let visitor = app.client();
+        let res = visitor.get("/").await;
+        assert!(res.status().is_redirection(), "{}", res.status());
+        assert_eq!(location(&res), "/portal/sign-in");
+        let (status, page) = visitor.page("/portal/sign-in").await;
+        assert_eq!(status, 200);
+        assert!(page.contains("name=\"password\""));
+
+        let member = app.signed_in("user@demo.kassa.test").await;
+        let res = member.get("/").await;
+        assert!(res.status().is_redirection(), "{}", res.status());
+        assert_eq!(location(&res), "/portal");
+        assert_eq!(member.page("/portal").await.0, 200);
+
+        // A session that has ended is treated as signed out.
+        member.sign_out().await;
+        assert_eq!(location(&member.get("/").await), "/portal/sign-in");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn not_found_pages_keep_the_menu_for_members() {
+    on_each_backend(|app| async move {
+        let member = app.signed_in("admin@demo.kassa.test").await;
+        for path in [
+            "/no/such/page",
+            "/portal/no-such-section",
+            "/portal/orders/no-such-order",
+        ] {
+            let (status, page) = member.page(path).await;
+            assert_eq!(status, 404, "{path}");
+            assert!(page.contains("class=\"sidenav\""), "{path}: the menu is there");
+            assert!(page.contains("href=\"/portal/orders\""), "{path}: a menu link");
+            assert!(page.contains("admin@demo.kassa.test"), "{path}: the user menu");
+        }
+        // In the member's own language.
+        member
+            .post_form("/portal/language", &[("lang", "sv"), ("next", "/portal")])
+            .await;
+        let (_, page) = member.page("/no/such/page").await;
+        assert!(page.contains("<html lang=\"sv\""), "the page is in Swedish");
+
+        let visitor = app.client();
+        let (status, page) = visitor.page("/no/such/page").await;
+        assert_eq!(status, 404);
+        assert!(!page.contains("class=\"sidenav\""), "no menu for visitors");
+    })
+    .await;
+}

@@ -138,3 +138,137 @@ async fn health_and_readiness() {
     })
     .await;
 }
+
+/// `next` values an attacker might send: header-splitting characters, other sites, other
+/// schemes. Each must end in a redirect into the portal, never a 500 or a foreign address.
+const HOSTILE_NEXT: &[&str] = &[
+    "/portal\r\nSet-Cookie: evil=1",
+    "\r\n",
+    "/portal/orders\r\nLocation: https://evil.example",
+    "//evil.example",
+    "/\\evil.example",
+    "https://evil.example/portal",
+    "javascript:alert(1)",
+    "/portal/orders\tx",
+    "/portal\u{7f}",
+    "/portal/\u{e4}",
+];
+
+/// The redirect is to a local portal path that is safe to follow.
+fn assert_safe_redirect(res: &reqwest::Response, what: &str) {
+    assert_eq!(res.status(), 303, "{what}: status");
+    let to = location(res);
+    assert!(
+        (to == "/portal" || to.starts_with("/portal/") || to.starts_with("/portal?")) && !to.contains("//"),
+        "{what}: Location {to:?}"
+    );
+    assert!(
+        !set_cookies(res).iter().any(|c| c.contains("evil")),
+        "{what}: a cookie was injected"
+    );
+}
+
+#[tokio::test]
+async fn a_hostile_next_always_redirects_into_the_portal() {
+    on_each_backend(|app| async move {
+        let visitor = app.client();
+        visitor.page("/portal/sign-in").await;
+        let member = app.signed_in("admin@demo.kassa.test").await;
+        member.page("/portal/account").await;
+        for next in HOSTILE_NEXT {
+            let res = visitor
+                .post_form("/portal/language", &[("lang", "sv"), ("next", next)])
+                .await;
+            assert_safe_redirect(&res, &format!("language (signed out), next {next:?}"));
+            let res = member
+                .post_form("/portal/language", &[("lang", "en"), ("next", next)])
+                .await;
+            assert_safe_redirect(&res, &format!("language, next {next:?}"));
+            let res = member
+                .post_form("/portal/theme", &[("theme", "dark"), ("next", next)])
+                .await;
+            assert_safe_redirect(&res, &format!("theme, next {next:?}"));
+            let res = member.get(&format!("/portal/sign-in?next={}", urlencode(next))).await;
+            assert_safe_redirect(&res, &format!("sign-in page while signed in, next {next:?}"));
+            let res = visitor.get(&format!("/portal/sign-in?next={}", urlencode(next))).await;
+            assert_eq!(res.status(), 200, "sign-in page, next {next:?}");
+            let body = res.text().await.unwrap();
+            assert!(!body.contains("evil.example"), "the form carries next {next:?} on");
+            // Signing in with it: the session starts and the browser lands in the portal.
+            let fresh = app.client();
+            fresh.page("/portal/sign-in").await;
+            let res = fresh
+                .post_form(
+                    "/portal/sign-in",
+                    &[
+                        ("email", "user@demo.kassa.test"),
+                        ("password", DEMO_PASSWORD),
+                        ("next", next),
+                    ],
+                )
+                .await;
+            assert_safe_redirect(&res, &format!("sign-in, next {next:?}"));
+            assert_eq!(res.headers()["location"], "/portal", "sign-in, next {next:?}");
+            assert!(
+                set_cookies(&res).iter().any(|c| c.starts_with("kassa_session=")),
+                "sign-in, next {next:?}: signed in"
+            );
+        }
+        // With two-factor on, the password step hands next on to the code step, checked.
+        let db = app.db();
+        let user = db.user_by_email("disputes@demo.kassa.test").await.unwrap().unwrap();
+        let now = kassa_web::now_ms();
+        db.set_totp_pending(user.id, Some("JBSWY3DPEHPK3PXP"), now)
+            .await
+            .unwrap();
+        let audit = kassa_db::AuditEvent::default();
+        assert!(db
+            .enable_two_factor(user.id, "JBSWY3DPEHPK3PXP", 0, &[], &audit, now)
+            .await
+            .unwrap());
+        for next in HOSTILE_NEXT {
+            let c = app.client();
+            c.page("/portal/sign-in").await;
+            let res = c
+                .post_form(
+                    "/portal/sign-in",
+                    &[
+                        ("email", "disputes@demo.kassa.test"),
+                        ("password", DEMO_PASSWORD),
+                        ("next", next),
+                    ],
+                )
+                .await;
+            assert_eq!(res.status(), 303, "two-factor sign-in, next {next:?}");
+            assert_eq!(
+                location(&res),
+                "/portal/sign-in/two-factor?next=%2Fportal",
+                "next {next:?}"
+            );
+            let res = c
+                .get(&format!("/portal/sign-in/two-factor?next={}", urlencode(next)))
+                .await;
+            assert_eq!(res.status(), 200, "code step, next {next:?}");
+            let body = res.text().await.unwrap();
+            assert!(!body.contains("evil.example"), "the code step carries next {next:?} on");
+        }
+        // NUL never reaches a handler in the portal: the address or form is refused whole.
+        let res = member.get("/portal/sign-in?next=%2Fportal%00").await;
+        assert_eq!(res.status(), 400);
+        assert!(res.headers().get("location").is_none());
+        let res = member
+            .post_form("/portal/theme", &[("theme", "dark"), ("next", "/portal\0")])
+            .await;
+        assert_eq!(res.status(), 400);
+        assert!(res.headers().get("location").is_none());
+        // A good next is kept.
+        let res = member
+            .post_form(
+                "/portal/theme",
+                &[("theme", "light"), ("next", "/portal/orders?status=AUTHORIZED")],
+            )
+            .await;
+        assert_eq!(location(&res), "/portal/orders?status=AUTHORIZED");
+    })
+    .await;
+}

@@ -102,6 +102,22 @@ impl TestDb {
         }
     }
 
+    /// Closes every connection and opens the same database again, as a restarted process
+    /// does: only what was committed is there. (Added for the demo-seeding tests, job fixes.)
+    pub async fn reopen(&mut self) {
+        self.db.close().await;
+        let config = match (&self._dir, &self.schema) {
+            (Some(dir), _) => DbConfig::new(format!("sqlite://{}", dir.path().join("kassa.db").display())),
+            (None, Some(schema)) => DbConfig {
+                pg_schema: Some(schema.clone()),
+                max_connections: 8,
+                ..DbConfig::new(postgres_url())
+            },
+            (None, None) => unreachable!("a test database is a file or a schema"),
+        };
+        self.db = Db::connect(&config).await.expect("reopen the test database");
+    }
+
     pub async fn drop_schema(&self) {
         self.db.close().await;
         if let Some(schema) = &self.schema {

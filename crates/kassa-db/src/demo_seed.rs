@@ -1,0 +1,143 @@
+//! The demo's own writes: its merchant, stores and users in one transaction, and the
+//! markers that say how far seeding got, so a demo killed while seeding picks up where it
+//! stopped instead of failing for ever on "store … already exists".
+
+use crate::audit::insert_audit;
+use crate::{on_pool, on_tx, AuditEvent, Db, NewMerchant, NewStore, NewUser, Result};
+
+/// Everything the demo's tenancy is, written together.
+pub struct DemoTenancy<'a> {
+    pub merchant: NewMerchant<'a>,
+    /// `merchant_id` is filled in by [`Db::seed_demo_tenancy`].
+    pub stores: Vec<NewStore<'a>>,
+    /// Each user with their role in every store.
+    pub users: Vec<(NewUser<'a>, &'a str)>,
+    /// The completion marker, written last; `merchant_id` is filled in.
+    pub marker: AuditEvent<'a>,
+}
+
+impl Db {
+    /// When the newest audit event of `action` was written, if any: the demo's markers.
+    pub async fn marker_time(&self, action: &str) -> Result<Option<i64>> {
+        let sql = "SELECT MAX(at) FROM audit_events WHERE action = $1";
+        Ok(on_pool!(self, p => sqlx::query_scalar::<_, Option<i64>>(sql).bind(action).fetch_one(p).await)?)
+    }
+
+    /// Writes the demo's merchant, stores, users and memberships and then its marker, in one
+    /// transaction: after a crash either all of it is there or none of it. Whatever an older,
+    /// non-atomic seed left behind (the merchant of an existing first store, stores, users by
+    /// email) is reused rather than inserted again. Returns false when the marker was already
+    /// there.
+    pub async fn seed_demo_tenancy(&self, t: &DemoTenancy<'_>, now: i64) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let done: i64 = on_tx!(&mut tx, c => sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = $1")
+            .bind(t.marker.action)
+            .fetch_one(c)
+            .await)?;
+        if done > 0 {
+            return Ok(false);
+        }
+        let first_store = t.stores.first().map(|s| s.id).unwrap_or_default();
+        let existing: Option<i64> = on_tx!(&mut tx, c => sqlx::query_scalar("SELECT merchant_id FROM stores WHERE id = $1")
+            .bind(first_store)
+            .fetch_optional(c)
+            .await)?;
+        let merchant_id = match existing {
+            Some(id) => id,
+            None => {
+                let m = &t.merchant;
+                let sql = "INSERT INTO merchants (legal_name, org_number, vat_id, address_line, postal_code, city, country, onboarding, require_two_factor, created_at) \
+                           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id";
+                on_tx!(&mut tx, c => sqlx::query_scalar::<_, i64>(sql)
+                    .bind(m.legal_name)
+                    .bind(m.org_number)
+                    .bind(m.vat_id)
+                    .bind(m.address_line)
+                    .bind(m.postal_code)
+                    .bind(m.city)
+                    .bind(m.country)
+                    .bind(m.onboarding)
+                    .bind(m.require_two_factor)
+                    .bind(now)
+                    .fetch_one(c)
+                    .await)?
+            }
+        };
+        for s in &t.stores {
+            let sql = "INSERT INTO stores (id, merchant_id, name, url, country, currency, statement_descriptor, environment, created_at) \
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING";
+            on_tx!(&mut tx, c => sqlx::query(sql)
+                .bind(s.id)
+                .bind(merchant_id)
+                .bind(s.name)
+                .bind(s.url)
+                .bind(s.country)
+                .bind(s.currency)
+                .bind(s.statement_descriptor)
+                .bind(s.environment)
+                .bind(now)
+                .execute(c)
+                .await
+                .map(|r| r.rows_affected()))?;
+        }
+        for (u, role) in &t.users {
+            let found: Option<i64> = on_tx!(&mut tx, c => sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+                .bind(u.email)
+                .fetch_optional(c)
+                .await)?;
+            let user_id = match found {
+                Some(id) => id,
+                None => {
+                    let sql = "INSERT INTO users (email, name, password_hash, language, status, access_expires_at, created_at, updated_at) \
+                               VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id";
+                    on_tx!(&mut tx, c => sqlx::query_scalar::<_, i64>(sql)
+                        .bind(u.email)
+                        .bind(u.name)
+                        .bind(u.password_hash)
+                        .bind(u.language)
+                        .bind(u.status)
+                        .bind(u.access_expires_at)
+                        .bind(now)
+                        .fetch_one(c)
+                        .await)?
+                }
+            };
+            for s in &t.stores {
+                let sql = "INSERT INTO memberships (user_id, store_id, role, created_at) VALUES ($1, $2, $3, $4) \
+                           ON CONFLICT (user_id, store_id) DO UPDATE SET role = excluded.role";
+                on_tx!(&mut tx, c => sqlx::query(sql)
+                    .bind(user_id)
+                    .bind(s.id)
+                    .bind(*role)
+                    .bind(now)
+                    .execute(c)
+                    .await
+                    .map(|r| r.rows_affected()))?;
+            }
+        }
+        let marker = AuditEvent {
+            merchant_id: Some(merchant_id),
+            ..t.marker.clone()
+        };
+        on_tx!(&mut tx, c => {
+            insert_audit!(c, marker, now);
+        });
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// The order of `store_id` whose `merchant_reference1` is `reference`, if any: how the
+    /// demo finds the order it was seeding when it stopped.
+    pub async fn order_id_by_reference1(&self, store_id: &str, reference: &str) -> Result<Option<String>> {
+        let sql = "SELECT order_id FROM orders WHERE store_id = $1 AND merchant_reference1 = $2 LIMIT 1";
+        Ok(
+            on_pool!(self, p => sqlx::query_scalar::<_, String>(sql).bind(store_id).bind(reference).fetch_optional(p).await)?,
+        )
+    }
+
+    /// How many orders `store_id` holds.
+    pub async fn count_orders(&self, store_id: &str) -> Result<i64> {
+        let sql = "SELECT COUNT(*) FROM orders WHERE store_id = $1";
+        Ok(on_pool!(self, p => sqlx::query_scalar::<_, i64>(sql).bind(store_id).fetch_one(p).await)?)
+    }
+}
