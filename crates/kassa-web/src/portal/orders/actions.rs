@@ -290,12 +290,7 @@ async fn ask_first(
     let confirmed = form.rest.get("confirmed").map(String::as_str) == Some("1");
     match action {
         "capture" | "refund" => {
-            let row = state
-                .db
-                .order(&member.store.store_id, order_id)
-                .await?
-                .filter(|r| r.status.is_some())
-                .ok_or(WebError::NotFound)?;
+            let row = member_order(state, member, order_id).await?;
             Ok(match how_much(form) {
                 Ok(_) => Asked::Proceed,
                 Err(problem) => Asked::Refused(problem.explain(lang, &row.purchase_currency, action)),

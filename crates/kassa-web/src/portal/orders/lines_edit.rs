@@ -229,12 +229,7 @@ pub(super) async fn lines_confirmation(
     order_id: &str,
     form: &ActionForm,
 ) -> Result<Asked, WebError> {
-    let row = state
-        .db
-        .order(&member.store.store_id, order_id)
-        .await?
-        .filter(|r| r.status.is_some())
-        .ok_or(WebError::NotFound)?;
+    let row = member_order(state, member, order_id).await?;
     let lang = Lang::from_code(&member.user.language).unwrap_or(Lang::En);
     let edit = match edited_lines(&row, form) {
         Ok(edit) => edit,

@@ -37,6 +37,20 @@ pub(crate) use page::{action_page, show};
 use serde::Deserialize;
 use serde_json::Value;
 
+/// An order of the member's current store, or 404: orders of other stores do not exist here.
+pub(super) async fn member_order(
+    state: &AppState,
+    member: &Member,
+    order_id: &str,
+) -> Result<kassa_db::OrderRow, WebError> {
+    state
+        .db
+        .order(&member.store.store_id, order_id)
+        .await?
+        .filter(|r| r.status.is_some())
+        .ok_or(WebError::NotFound)
+}
+
 const PAGE_SIZE: i64 = 50;
 
 /// Columns a user may show in the list, in display order; the first four are the default.

@@ -65,12 +65,7 @@ pub(in crate::portal::orders) async fn refusal(
     lang: Lang,
     error: ActionError,
 ) -> Result<String, WebError> {
-    let row = state
-        .db
-        .order(&member.store.store_id, order_id)
-        .await?
-        .filter(|r| r.status.is_some())
-        .ok_or(WebError::NotFound)?;
+    let row = member_order(state, member, order_id).await?;
     let currency = row.purchase_currency.clone();
     let money = |v: i64| lang.format_money(v, &currency);
     let order = orders::core_state(&row).map_err(api_to_web)?;
