@@ -197,7 +197,7 @@ impl ActionForms {
                 .unwrap_or_default(),
         );
         let (money_pattern, money_group, money_decimal) = money_format(lang, &currency);
-        let placeholder = || vec![("amount", "{amount}".to_owned())];
+        let amount_slot = || vec![("amount", "{amount}".to_owned())];
         ActionForms {
             id: row.order_id.clone(),
             short_reference: row.short_reference.clone(),
@@ -222,9 +222,9 @@ impl ActionForms {
             money_pattern,
             money_group,
             money_decimal,
-            capture_label: lang.t_args("order-capture-amount", &placeholder()),
-            refund_label: lang.t_args("order-refund-amount", &placeholder()),
-            refund_question: lang.t_args("order-confirm-refund-amount", &placeholder()),
+            capture_label: lang.t_args("order-capture-amount", &amount_slot()),
+            refund_label: lang.t_args("order-refund-amount", &amount_slot()),
+            refund_question: lang.t_args("order-confirm-refund-amount", &amount_slot()),
             lines,
             typed,
             defaults,
