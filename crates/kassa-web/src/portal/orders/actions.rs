@@ -445,15 +445,7 @@ pub(super) async fn run_action(
         "customer" => {
             let field = |k: &str| form.rest.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
             let mut address = serde_json::Map::new();
-            for key in [
-                "given_name",
-                "family_name",
-                "email",
-                "street_address",
-                "postal_code",
-                "city",
-                "phone",
-            ] {
+            for &key in CUSTOMER_FIELDS {
                 address.insert(key.into(), Value::String(field(key)));
             }
             let mut problems = Vec::new();

@@ -51,6 +51,17 @@ pub(super) async fn member_order(
         .ok_or(WebError::NotFound)
 }
 
+/// The customer details the order page shows and its "Customer details" form edits.
+const CUSTOMER_FIELDS: &[&str] = &[
+    "given_name",
+    "family_name",
+    "email",
+    "street_address",
+    "postal_code",
+    "city",
+    "phone",
+];
+
 const PAGE_SIZE: i64 = 50;
 
 /// Columns a user may show in the list, in display order; the first four are the default.

@@ -169,15 +169,7 @@ impl ActionForms {
         let state = &ctx.state;
         let refundable_minor = row.captured_amount - row.refunded_amount;
         let mut defaults = Typed::new();
-        for key in [
-            "given_name",
-            "family_name",
-            "email",
-            "street_address",
-            "postal_code",
-            "city",
-            "phone",
-        ] {
+        for &key in CUSTOMER_FIELDS {
             defaults.insert(key.into(), billing_field(&ctx.body, key));
         }
         defaults.insert(
