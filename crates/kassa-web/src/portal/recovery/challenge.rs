@@ -111,14 +111,6 @@ pub(crate) async fn challenge(
         let after = serde_json::json!({ "recovery_codes_left": left }).to_string();
         audit_user(&state, &user, "recovery_code_used", &v.ip, Some(after)).await?;
     }
-    let signed_in = SignedIn {
-        user: &user,
-        store_id: &first.store_id,
-        merchant_id: first.merchant_id,
-        ip: &v.ip,
-        user_agent: &v.user_agent,
-        previous: v.session.clone(),
-        method,
-    };
+    let signed_in = v.signed_in(&user, first, method);
     complete_sign_in(&state, signed_in, &next).await
 }

@@ -70,6 +70,19 @@ impl FromRequestParts<AppState> for Visitor {
 }
 
 impl Visitor {
+    /// This visitor, having proved who they are as `user`, about to get a session in `store`.
+    fn signed_in<'a>(&'a self, user: &'a UserRow, store: &'a kassa_db::MembershipRow, method: &'a str) -> SignedIn<'a> {
+        SignedIn {
+            user,
+            store_id: &store.store_id,
+            merchant_id: store.merchant_id,
+            ip: &self.ip,
+            user_agent: &self.user_agent,
+            previous: self.session.clone(),
+            method,
+        }
+    }
+
     fn page(&self, title_key: &str, here: &str) -> Page {
         Page::visitor(self.lang, &self.csrf, title_key, here)
     }
@@ -568,15 +581,7 @@ pub(crate) async fn accept_invitation(
     };
     match stores.first().filter(|_| may_sign_in(&user, now, false)) {
         Some(first) => {
-            let signed_in = SignedIn {
-                user: &user,
-                store_id: &first.store_id,
-                merchant_id: first.merchant_id,
-                ip: &v.ip,
-                user_agent: &v.user_agent,
-                previous: v.session.clone(),
-                method: "invitation",
-            };
+            let signed_in = v.signed_in(&user, first, "invitation");
             complete_sign_in(&state, signed_in, "/portal?notice=activated").await
         }
         None => {
@@ -683,14 +688,6 @@ pub(crate) async fn magic_link_sign_in(
     if user.totp_secret.is_some() {
         return start_challenge(&state, user.id, "/portal").await;
     }
-    let signed_in = SignedIn {
-        user: &user,
-        store_id: &first.store_id,
-        merchant_id: first.merchant_id,
-        ip: &v.ip,
-        user_agent: &v.user_agent,
-        previous: v.session.clone(),
-        method: "magic_link",
-    };
+    let signed_in = v.signed_in(&user, first, "magic_link");
     complete_sign_in(&state, signed_in, "/portal").await
 }
