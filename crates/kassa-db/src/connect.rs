@@ -120,6 +120,8 @@ pub(crate) const SQLITE_MMAP_BYTES: i64 = 2_147_418_112;
 pub struct Db {
     pub(crate) pool: Pool,
     url: String,
+    /// Trigram counts that steer order search (search_keys.rs); shared by clones.
+    pub(crate) samples: std::sync::Arc<crate::search_keys::Samples>,
 }
 
 impl std::fmt::Debug for Db {
@@ -194,7 +196,11 @@ impl Db {
         } else {
             return Err(DbError::UnsupportedUrl(url));
         };
-        Ok(Db { pool, url })
+        Ok(Db {
+            pool,
+            url,
+            samples: Default::default(),
+        })
     }
 
     /// Brings the schema up to date. Safe to run from several processes at once.

@@ -20,6 +20,7 @@ mod order_search;
 mod order_text;
 mod orders;
 mod portal_orders;
+mod search_keys;
 mod security;
 mod sessions;
 mod sign_in;

@@ -21,10 +21,11 @@ impl Db {
         let (tx, rx) = tokio::sync::mpsc::channel(2);
         let f = f.clone();
         if let crate::connect::Pool::Sqlite { read, .. } = &self.pool {
+            let keys = self.cached_search_keys(&f);
             let path = read.connect_options().get_filename().to_owned();
             if path.as_os_str() != ":memory:" {
                 tokio::task::spawn_blocking(move || {
-                    let sent = sqlite_pages(&path, &f, plan, page, |rows| tx.blocking_send(Ok(rows)).is_ok());
+                    let sent = sqlite_pages(&path, &f, plan, &keys, page, |rows| tx.blocking_send(Ok(rows)).is_ok());
                     if let Err(e) = sent {
                         let _ = tx.blocking_send(Err(e));
                     }
@@ -51,7 +52,14 @@ impl Db {
     }
 }
 
-fn sqlite_pages<F>(path: &std::path::Path, f: &OrderFilter, plan: SearchPlan, page: i64, mut each: F) -> Result<()>
+fn sqlite_pages<F>(
+    path: &std::path::Path,
+    f: &OrderFilter,
+    plan: SearchPlan,
+    keys: &[String],
+    page: i64,
+    mut each: F,
+) -> Result<()>
 where
     F: FnMut(Vec<OrderListRow>) -> bool,
 {
@@ -64,7 +72,7 @@ where
     conn.pragma_update(None, "mmap_size", crate::connect::SQLITE_MMAP_BYTES)?;
     let mut after: Option<Cursor> = None;
     loop {
-        let (text, binds) = page_sql(f, plan, Backend::Sqlite, after.as_ref(), page);
+        let (text, binds) = page_sql(f, plan, Backend::Sqlite, keys, after.as_ref(), page);
         let mut stmt = conn.prepare(&text)?;
         // The text numbers its parameters `$n` (as sqlx and PostgreSQL do); SQLite numbers
         // them by first appearance, so each is bound by its name's number.

@@ -268,20 +268,32 @@ fn search_check(sql: &mut Sql, search: &Search, backend: Backend) -> String {
 }
 
 /// The orders a substring search finds, through the text index, with `conds` applied:
-/// `FROM … WHERE …` of a statement selecting order columns.
-fn substring_source(sql: &mut Sql, term: &str, backend: Backend, conds: &str) -> String {
+/// `FROM … WHERE …` of a statement selecting order columns. The index is asked for `keys`,
+/// the term's rarest trigrams (search_keys.rs), and the term is checked on what they find;
+/// without keys, for the whole term.
+fn substring_source(sql: &mut Sql, term: &str, keys: &[String], backend: Backend, conds: &str) -> String {
+    let whole = [term.to_owned()];
+    let asked = if keys.is_empty() { &whole[..] } else { keys };
+    let t = sql.text(term);
     match backend {
         // CROSS JOIN keeps the text index as the outer loop, each match one rowid lookup.
         Backend::Sqlite => {
-            let phrase = sql.text(&fts_phrase(term));
+            let phrases: Vec<String> = asked.iter().map(|k| fts_phrase(k)).collect();
+            let query = sql.text(&phrases.join(" AND "));
             format!(
                 "FROM orders_text CROSS JOIN orders ON orders.rowid = orders_text.rowid \
-                 WHERE orders_text MATCH {phrase} AND {conds}"
+                 WHERE orders_text MATCH {query} AND instr(orders.search_text, {t}) > 0 AND {conds}"
             )
         }
         Backend::Postgres => {
-            let pattern = sql.text(&like_pattern(term));
-            format!("FROM orders WHERE search_text LIKE {pattern} AND {conds}")
+            let likes: Vec<String> = asked
+                .iter()
+                .map(|k| format!("search_text LIKE {}", sql.text(&like_pattern(k))))
+                .collect();
+            format!(
+                "FROM orders WHERE {} AND strpos(search_text, {t}) > 0 AND {conds}",
+                likes.join(" AND ")
+            )
         }
     }
 }
@@ -341,6 +353,7 @@ pub(crate) fn page_sql(
     f: &OrderFilter,
     plan: SearchPlan,
     backend: Backend,
+    keys: &[String],
     after: Option<&Cursor>,
     limit: i64,
 ) -> (String, Vec<Bind>) {
@@ -398,7 +411,7 @@ pub(crate) fn page_sql(
     let filter = conds.join(" AND ");
     let text = match (plan, &search) {
         (SearchPlan::Drive(Narrow::Search), Some(Search::Substring(term))) => {
-            let source = substring_source(&mut sql, term, backend, &filter);
+            let source = substring_source(&mut sql, term, keys, backend, &filter);
             match backend {
                 Backend::Sqlite => format!("SELECT {LIST_COLUMNS} {source} {order_by}"),
                 // OFFSET 0 keeps the matches a subquery of their own, so PostgreSQL reads
@@ -428,7 +441,7 @@ pub(crate) fn page_sql(
 }
 
 /// One statement counting, for each narrow filter, its matches up to `DRIVE_LIMIT`.
-fn probe_sql(f: &OrderFilter, narrow: &[Narrow], backend: Backend) -> (String, Vec<Bind>) {
+fn probe_sql(f: &OrderFilter, narrow: &[Narrow], backend: Backend, keys: &[String]) -> (String, Vec<Bind>) {
     let mut sql = Sql::new(&f.store_id);
     let search = f.search();
     let counts: Vec<String> = narrow
@@ -439,7 +452,7 @@ fn probe_sql(f: &OrderFilter, narrow: &[Narrow], backend: Backend) -> (String, V
                 (Narrow::Search, Some(Search::Substring(term))) => {
                     vec![format!(
                         "SELECT 1 {}",
-                        substring_source(&mut sql, term, backend, "store_id = $1")
+                        substring_source(&mut sql, term, keys, backend, "store_id = $1")
                     )]
                 }
                 (Narrow::Search, Some(Search::Exact(term))) => search_branches(&mut sql, term, true)
@@ -478,7 +491,8 @@ impl Db {
         if narrow.is_empty() {
             return Ok(SearchPlan::Walk);
         }
-        let (text, binds) = probe_sql(f, &narrow, self.backend());
+        let keys = self.search_keys(f).await?;
+        let (text, binds) = probe_sql(f, &narrow, self.backend(), &keys);
         let counts: Vec<i64> = on_pool!(self, p => {
             let row = bound!(sqlx::query(&text), binds).fetch_one(p).await?;
             (0..narrow.len()).map(|i| row.try_get::<i64, _>(i)).collect::<std::result::Result<Vec<_>, _>>()
@@ -498,7 +512,8 @@ impl Db {
         after: Option<&Cursor>,
         limit: i64,
     ) -> Result<Vec<OrderListRow>> {
-        let (text, binds) = page_sql(f, plan, self.backend(), after, limit);
+        let keys = self.search_keys(f).await?;
+        let (text, binds) = page_sql(f, plan, self.backend(), &keys, after, limit);
         Ok(on_pool!(self, p => bound!(sqlx::query_as::<_, OrderListRow>(&text), binds).fetch_all(p).await)?)
     }
 
@@ -506,7 +521,8 @@ impl Db {
     /// benchmark's report of which indexes each filter uses.
     pub async fn explain_search(&self, f: &OrderFilter) -> Result<String> {
         let plan = self.plan_search(f).await?;
-        let (text, binds) = page_sql(f, plan, self.backend(), None, 50);
+        let keys = self.search_keys(f).await?;
+        let (text, binds) = page_sql(f, plan, self.backend(), &keys, None, 50);
         let lines: Vec<String> = match &self.pool {
             crate::connect::Pool::Sqlite { read, .. } => {
                 let explain = format!("EXPLAIN QUERY PLAN {text}");
@@ -548,7 +564,7 @@ mod tests {
             value: 5,
             order_id: "x".into(),
         };
-        let (sql, binds) = page_sql(&f, SearchPlan::Walk, Backend::Sqlite, Some(&cursor), 50);
+        let (sql, binds) = page_sql(&f, SearchPlan::Walk, Backend::Sqlite, &[], Some(&cursor), 50);
         assert!(
             sql.contains("FROM orders INDEXED BY orders_store_created_id WHERE"),
             "{sql}"
@@ -573,7 +589,7 @@ mod tests {
             ..store()
         };
         assert_eq!(f.narrow(), [Narrow::Amount]);
-        let (sql, _) = page_sql(&f, SearchPlan::Drive(Narrow::Amount), Backend::Postgres, None, 50);
+        let (sql, _) = page_sql(&f, SearchPlan::Drive(Narrow::Amount), Backend::Postgres, &[], None, 50);
         assert!(sql.contains("(status || '') IN ($2)"), "{sql}");
         assert!(sql.contains("order_amount >= $3 AND order_amount <= $4"), "{sql}");
         assert!(!sql.contains("INDEXED BY"), "{sql}");
@@ -582,7 +598,7 @@ mod tests {
             query: Some("an".into()),
             ..store()
         };
-        let (sql, _) = page_sql(&f, SearchPlan::Drive(Narrow::Search), Backend::Sqlite, None, 50);
+        let (sql, _) = page_sql(&f, SearchPlan::Drive(Narrow::Search), Backend::Sqlite, &[], None, 50);
         assert_eq!(sql.matches(" UNION ").count(), 5, "{sql}");
         assert!(sql.contains("customer_search >= $5 AND customer_search < $6"), "{sql}");
     }
@@ -594,31 +610,51 @@ mod tests {
             statuses: vec!["CAPTURED".into()],
             ..store()
         };
-        let (sql, binds) = page_sql(&f, SearchPlan::Drive(Narrow::Search), Backend::Sqlite, None, 50);
+        let text = |b: &Bind| match b {
+            Bind::Text(t) => t.clone(),
+            Bind::Int(i) => i.to_string(),
+        };
+        let keys = ["lss".to_owned(), "ols".to_owned()];
+        let plan = SearchPlan::Drive(Narrow::Search);
+        let (sql, binds) = page_sql(&f, plan, Backend::Sqlite, &keys, None, 50);
         assert!(
-            sql.contains("FROM orders_text CROSS JOIN orders ON orders.rowid = orders_text.rowid WHERE orders_text MATCH $4 AND store_id = $1"),
+            sql.contains(
+                "FROM orders_text CROSS JOIN orders ON orders.rowid = orders_text.rowid \
+                 WHERE orders_text MATCH $5 AND instr(orders.search_text, $4) > 0 AND store_id = $1"
+            ),
             "{sql}"
         );
-        assert!(matches!(&binds[3], Bind::Text(t) if t == "\"olsson\""));
-        let (sql, binds) = page_sql(&f, SearchPlan::Drive(Narrow::Search), Backend::Postgres, None, 50);
+        assert_eq!(text(&binds[3]), "olsson");
+        assert_eq!(text(&binds[4]), "\"lss\" AND \"ols\"");
+        let (_, binds) = page_sql(&f, plan, Backend::Sqlite, &[], None, 50);
+        assert_eq!(
+            text(&binds[4]),
+            "\"olsson\"",
+            "without keys the whole term is asked for"
+        );
+
+        let (sql, binds) = page_sql(&f, plan, Backend::Postgres, &keys, None, 50);
         assert!(
-            sql.contains("FROM orders WHERE search_text LIKE $4 AND store_id = $1"),
+            sql.contains(
+                "FROM orders WHERE search_text LIKE $5 AND search_text LIKE $6 AND strpos(search_text, $4) > 0 \
+                 AND store_id = $1"
+            ),
             "{sql}"
         );
         assert!(sql.contains(" OFFSET 0) AS o ORDER BY created_at DESC"), "{sql}");
-        assert!(matches!(&binds[3], Bind::Text(t) if t == "%olsson%"));
+        assert_eq!((text(&binds[4]), text(&binds[5])), ("%lss%".into(), "%ols%".into()));
 
-        let (sql, _) = page_sql(&f, SearchPlan::Walk, Backend::Sqlite, None, 50);
+        let (sql, _) = page_sql(&f, SearchPlan::Walk, Backend::Sqlite, &keys, None, 50);
         assert!(sql.contains("AND instr(search_text, $3) > 0 ORDER BY"), "{sql}");
-        let (sql, _) = page_sql(&f, SearchPlan::Walk, Backend::Postgres, None, 50);
+        let (sql, _) = page_sql(&f, SearchPlan::Walk, Backend::Postgres, &keys, None, 50);
         assert!(sql.contains("AND strpos(search_text, $3) > 0 ORDER BY"), "{sql}");
         assert!(!sql.contains("MATCH") && !sql.contains("LIKE"), "{sql}");
 
-        let (sql, _) = probe_sql(&f, &f.narrow(), Backend::Sqlite);
+        let (sql, _) = probe_sql(&f, &f.narrow(), Backend::Sqlite, &keys);
         assert_eq!(
             sql,
             "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM orders_text CROSS JOIN orders ON orders.rowid = orders_text.rowid \
-             WHERE orders_text MATCH $2 AND store_id = $1 LIMIT 5000) AS p)"
+             WHERE orders_text MATCH $3 AND instr(orders.search_text, $2) > 0 AND store_id = $1 LIMIT 5000) AS p)"
         );
     }
 
@@ -637,7 +673,7 @@ mod tests {
             ..by_amount
         };
         assert_eq!(by_date.narrow(), [Narrow::Amount]);
-        let (sql, _) = probe_sql(&by_date, &by_date.narrow(), Backend::Sqlite);
+        let (sql, _) = probe_sql(&by_date, &by_date.narrow(), Backend::Sqlite, &[]);
         assert_eq!(
             sql,
             "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM orders WHERE store_id = $1 AND order_amount <= $2 LIMIT 5000) AS p)"
