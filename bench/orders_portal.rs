@@ -5,8 +5,9 @@
 //!     KASSA_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres KASSA_BENCH_ORDERS=1000000 \
 //!         cargo bench -p kassa-web --bench orders_portal             # PostgreSQL
 //!
-//! `KASSA_BENCH_SQLITE=PATH` keeps the SQLite database in PATH, so a second run skips the
-//! seeding (about 13 minutes for a million orders on 2 cores).
+//! `KASSA_BENCH_SQLITE=PATH` keeps the SQLite database in PATH, and `KASSA_BENCH_PG_SCHEMA=NAME`
+//! the PostgreSQL one in schema NAME, so a second run skips the seeding (about 13 minutes for
+//! a million orders on 2 cores).
 //!
 //! Times are measured at the client over loopback, so they include HTTP; each page is asked
 //! for 40 times after a warm-up and p50/p95 are printed.
@@ -76,7 +77,10 @@ async fn main() {
         .unwrap_or(1_000_000);
     let url = std::env::var("KASSA_BENCH_DATABASE_URL").unwrap_or_else(|_| "sqlite".into());
     let dir = tempfile::tempdir().unwrap();
-    let schema = format!("kassa_bench_orders_{}", std::process::id());
+    let kept_schema = std::env::var("KASSA_BENCH_PG_SCHEMA").ok();
+    let schema = kept_schema
+        .clone()
+        .unwrap_or_else(|| format!("kassa_bench_orders_{}", std::process::id()));
     let db = if url.starts_with("postgres") {
         Db::connect(&DbConfig {
             pg_schema: Some(schema.clone()),
@@ -358,7 +362,7 @@ async fn main() {
     for (name, f) in plans {
         println!("-- {name}\n{}", db.explain_search(&f).await.unwrap());
     }
-    if url.starts_with("postgres") {
+    if url.starts_with("postgres") && kept_schema.is_none() {
         db.close().await;
         let admin = Db::connect(&DbConfig::new(url)).await.unwrap();
         admin
