@@ -3,21 +3,15 @@
 //! permission-matrix test walks the same list through [`routes`].
 
 mod account;
-mod audit_words;
 mod auth;
 mod home;
 pub mod orders;
-mod recovery;
-mod security;
-mod timezones;
 mod users;
-// Issue 9 (auth): invitations split out of users.rs.
-mod invitations;
 
 pub use users::AUDIT_ACTIONS;
 
-pub use crate::session::Access;
-use crate::session::{guard, portal_context};
+pub use crate::shell::session::Access;
+use crate::shell::session::{guard, portal_context};
 use crate::AppState;
 use axum::handler::Handler;
 use axum::http::Method;
@@ -125,30 +119,30 @@ fn build() -> Routes {
         orders::act,
     )
     // Account security: two-factor set-up and recovery codes.
-    .add(get.clone(), TWO_FACTOR_SETUP, Member(SignedIn), security::show)
+    .add(get.clone(), TWO_FACTOR_SETUP, Member(SignedIn), account::security::show)
     .add(
         post.clone(),
         "/portal/account/two-factor/setup",
         Member(SignedIn),
-        security::setup,
+        account::security::setup,
     )
     .add(
         post.clone(),
         "/portal/account/two-factor/confirm",
         Member(SignedIn),
-        security::confirm,
+        account::security::confirm,
     )
     .add(
         post.clone(),
         "/portal/account/two-factor/disable",
         Member(SignedIn),
-        security::disable,
+        account::security::disable,
     )
     .add(
         post.clone(),
         "/portal/account/two-factor/recovery-codes",
         Member(SignedIn),
-        security::new_recovery_codes,
+        account::security::new_recovery_codes,
     )
     // Reached from emails and between password and session: public by nature, each
     // guarded by its one-time token.
@@ -156,58 +150,58 @@ fn build() -> Routes {
         get.clone(),
         "/portal/sign-in/two-factor",
         Public,
-        recovery::challenge_form,
+        auth::recovery::challenge_form,
     )
-    .add(post.clone(), "/portal/sign-in/two-factor", Public, recovery::challenge)
+    .add(post.clone(), "/portal/sign-in/two-factor", Public, auth::recovery::challenge)
     .add(
         get.clone(),
         "/portal/sign-in/link",
         Public,
-        recovery::magic_link_request_page,
+        auth::recovery::magic_link_request_page,
     )
     .add(
         post.clone(),
         "/portal/sign-in/link",
         Public,
-        recovery::magic_link_request,
+        auth::recovery::magic_link_request,
     )
     .add(
         get.clone(),
         "/portal/sign-in/link/{token}",
         Public,
-        recovery::magic_link_page,
+        auth::recovery::magic_link_page,
     )
     .add(
         post.clone(),
         "/portal/sign-in/link/{token}",
         Public,
-        recovery::magic_link_sign_in,
+        auth::recovery::magic_link_sign_in,
     )
     .add(
         get.clone(),
         "/portal/password-reset",
         Public,
-        recovery::reset_request_page,
+        auth::recovery::reset_request_page,
     )
-    .add(post.clone(), "/portal/password-reset", Public, recovery::reset_request)
+    .add(post.clone(), "/portal/password-reset", Public, auth::recovery::reset_request)
     .add(
         get.clone(),
         "/portal/password-reset/{token}",
         Public,
-        recovery::reset_page,
+        auth::recovery::reset_page,
     )
-    .add(post.clone(), "/portal/password-reset/{token}", Public, recovery::reset)
+    .add(post.clone(), "/portal/password-reset/{token}", Public, auth::recovery::reset)
     .add(
         get.clone(),
         "/portal/invitation/{token}",
         Public,
-        recovery::invitation_page,
+        auth::recovery::invitation_page,
     )
     .add(
         post.clone(),
         "/portal/invitation/{token}",
         Public,
-        recovery::accept_invitation,
+        auth::recovery::accept_invitation,
     )
     // User management and the audit log.
     .add(get.clone(), "/portal/users", Member(ManageUsers), users::list)

@@ -13,11 +13,11 @@ mod tests;
 
 use crate::api::error::ApiError;
 use crate::api::model::{CaptureRequest, RefundRequest, WireLine};
-use crate::i18n::Lang;
+use crate::shell::i18n::Lang;
 use crate::orders::{self, Actor, Locked};
 use crate::portal::account::format_time;
-use crate::session::Member;
-use crate::views::{render, Page};
+use crate::shell::session::Member;
+use crate::shell::views::{render, Page};
 use crate::{now_ms, AppState, WebError};
 pub(crate) use actions::act;
 use actions::*;

@@ -1,6 +1,6 @@
 //! Languages and translations (Fluent, one `.ftl` per language under `locales/`).
 
-use crate::session::{cookie, LANG_COOKIE};
+use super::session::{cookie, LANG_COOKIE};
 use axum::http::{header, HeaderMap};
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{static_loader, Loader};

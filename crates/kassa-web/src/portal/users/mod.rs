@@ -7,9 +7,13 @@
 //! would leave the merchant without an active administrator.
 
 use super::account::format_time;
-pub(crate) use super::invitations::{invite, invite_form, resend};
-use crate::session::{urlencode, Member};
-use crate::views::{render, Page};
+// Issue 9 (auth): invitations split out of users.rs.
+mod audit_words;
+mod invitations;
+
+pub(crate) use invitations::{invite, invite_form, resend};
+use crate::shell::session::{urlencode, Member};
+use crate::shell::views::{render, Page};
 use crate::{now_ms, AppState, WebError};
 use askama::Template;
 use axum::extract::{Path, Query, RawQuery, State};
@@ -261,8 +265,8 @@ fn audit_lines(page: &Page, rows: Vec<AuditRow>, tz: &str) -> Vec<AuditLine> {
             action: action_label(page, &r.action),
             subject: r.subject,
             ip: r.ip,
-            before: super::audit_words::change_in_words(page.lang, r.before_json.as_deref().unwrap_or_default()),
-            after: super::audit_words::change_in_words(page.lang, r.after_json.as_deref().unwrap_or_default()),
+            before: audit_words::change_in_words(page.lang, r.before_json.as_deref().unwrap_or_default()),
+            after: audit_words::change_in_words(page.lang, r.after_json.as_deref().unwrap_or_default()),
         })
         .collect()
 }

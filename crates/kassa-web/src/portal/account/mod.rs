@@ -1,10 +1,13 @@
 //! Account settings and the header's preferences: language, theme, current store.
 
+pub(super) mod security;
+mod timezones;
+
 use super::safe_next;
-use crate::i18n::Lang;
+use crate::shell::i18n::Lang;
 use crate::password;
-use crate::session::{self, client_ip, session_cookie, set_cookie, Member, LANG_COOKIE};
-use crate::views::{render, Page};
+use crate::shell::session::{self, client_ip, session_cookie, set_cookie, Member, LANG_COOKIE};
+use crate::shell::views::{render, Page};
 use crate::{now_ms, AppState, WebError};
 use askama::Template;
 use axum::extract::{Query, Request, State};
@@ -99,7 +102,7 @@ struct AccountTemplate {
     name: String,
     email: String,
     phone: String,
-    timezones: Vec<super::timezones::ZoneGroup>,
+    timezones: Vec<timezones::ZoneGroup>,
     theme: String,
     last_sign_in: String,
     company: Option<MerchantRow>,
@@ -143,7 +146,7 @@ async fn account_page(
         .map(|t| format_time(t, &member.user.timezone))
         .unwrap_or_default();
     let failed = profile_error.is_some() || password_error.is_some();
-    let timezones = super::timezones::zone_groups(page.lang, &member.user.timezone);
+    let timezones = timezones::zone_groups(page.lang, &member.user.timezone);
     let company_country = company
         .as_ref()
         .map(|m| crate::names::country_name(page.lang, &m.country))

@@ -2,8 +2,8 @@
 //! each struct here is one page, and `Page` carries what the layout (header, menu, language
 //! and user menus) needs.
 
-use crate::i18n::Lang;
-use crate::session::Member;
+use super::i18n::Lang;
+use super::session::Member;
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
