@@ -73,6 +73,8 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     pub recorder: api::recorder::Recorder,
     pub mailer: mail::Mailer,
+    /// The portal's left menu, as its sections declare it.
+    pub menu: Arc<shell::routes::Menu>,
 }
 
 impl AppState {
@@ -86,6 +88,7 @@ impl AppState {
             config: Arc::new(config),
             recorder,
             mailer,
+            menu: Arc::new(portal::menu()),
         }
     }
 }

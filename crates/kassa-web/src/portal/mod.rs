@@ -1,6 +1,7 @@
-//! The merchant portal. [`build`] is the one table of portal routes: each route is declared
-//! with the [`Access`] it needs, the guard is attached from that declaration, and the
-//! permission-matrix test walks the same list through [`routes`].
+//! The merchant portal: its sections, each a folder that declares its menu entry and its
+//! routes in its `section.rs`. The shell (`crate::shell`) turns those declarations into the
+//! router with a guard on every route, the left menu, and the table that the
+//! permission-matrix test walks through [`routes`].
 
 mod account;
 mod auth;
@@ -10,255 +11,37 @@ mod users;
 
 pub use users::AUDIT_ACTIONS;
 
-pub use crate::shell::session::Access;
-use crate::shell::session::{guard, portal_context};
+pub use crate::shell::routes::{Access, RouteSpec};
+use crate::shell::routes::{Menu, Portal};
 use crate::AppState;
-use axum::handler::Handler;
-use axum::http::Method;
-use axum::routing::{on, MethodFilter};
 use axum::Router;
-use kassa_core::access::Permission;
 
-/// One portal route as declared.
-#[derive(Debug, Clone)]
-pub struct RouteSpec {
-    pub method: Method,
-    pub path: &'static str,
-    pub access: Access,
-}
-
-struct Routes {
-    specs: Vec<RouteSpec>,
-    router: Router<AppState>,
-}
-
-impl Routes {
-    fn add<H, T>(mut self, method: Method, path: &'static str, access: Access, handler: H) -> Self
-    where
-        H: Handler<T, AppState>,
-        T: 'static,
-    {
-        let filter = MethodFilter::try_from(method.clone()).expect("portal routes use plain methods");
-        let route = on(filter, handler).route_layer(axum::middleware::from_fn_with_state(access, guard));
-        self.router = self.router.route(path, route);
-        self.specs.push(RouteSpec { method, path, access });
-        self
+/// The portal as its sections declare it.
+fn portal() -> Portal {
+    Portal {
+        sections: vec![
+            auth::section(),
+            account::section(),
+            home::section(),
+            orders::section(),
+            users::section(),
+        ],
+        two_factor_setup: account::TWO_FACTOR_SETUP,
     }
 }
-
-fn build() -> Routes {
-    use Access::{Member, Public};
-    use Permission::{ManageOrders, ManageUsers, SignedIn, ViewOrders};
-    let (get, post) = (Method::GET, Method::POST);
-    Routes {
-        specs: Vec::new(),
-        router: Router::new(),
-    }
-    .add(get.clone(), "/portal/sign-in", Public, auth::sign_in_page)
-    .add(post.clone(), "/portal/sign-in", Public, auth::sign_in)
-    .add(post.clone(), "/portal/sign-out", Member(SignedIn), auth::sign_out)
-    .add(post.clone(), "/portal/language", Public, account::set_language)
-    .add(post.clone(), "/portal/theme", Member(SignedIn), account::set_theme)
-    .add(post.clone(), "/portal/store", Member(SignedIn), account::switch_store)
-    .add(get.clone(), "/portal", Member(SignedIn), home::show)
-    .add(get.clone(), "/portal/account", Member(SignedIn), account::show)
-    .add(
-        post.clone(),
-        "/portal/account/profile",
-        Member(SignedIn),
-        account::update_profile,
-    )
-    .add(
-        post.clone(),
-        "/portal/account/password",
-        Member(SignedIn),
-        account::change_password,
-    )
-    .add(get.clone(), "/portal/orders", Member(ViewOrders), orders::list)
-    .add(
-        get.clone(),
-        "/portal/orders/export.csv",
-        Member(ViewOrders),
-        orders::export,
-    )
-    .add(
-        post.clone(),
-        "/portal/orders/columns",
-        Member(ViewOrders),
-        orders::save_columns,
-    )
-    .add(
-        post.clone(),
-        "/portal/orders/bulk-capture",
-        Member(ManageOrders),
-        orders::bulk_capture,
-    )
-    .add(
-        get.clone(),
-        "/portal/orders/bulk-capture",
-        Member(ManageOrders),
-        orders::bulk_capture_result,
-    )
-    .add(
-        get.clone(),
-        "/portal/orders/{order_id}",
-        Member(ViewOrders),
-        orders::show,
-    )
-    // Each action's form on a page of its own: without JavaScript, and after a refusal.
-    .add(
-        get.clone(),
-        "/portal/orders/{order_id}/{action}",
-        Member(ManageOrders),
-        orders::action_page,
-    )
-    .add(
-        post.clone(),
-        "/portal/orders/{order_id}/{action}",
-        Member(ManageOrders),
-        orders::act,
-    )
-    // Account security: two-factor set-up and recovery codes.
-    .add(get.clone(), TWO_FACTOR_SETUP, Member(SignedIn), account::security::show)
-    .add(
-        post.clone(),
-        "/portal/account/two-factor/setup",
-        Member(SignedIn),
-        account::security::setup,
-    )
-    .add(
-        post.clone(),
-        "/portal/account/two-factor/confirm",
-        Member(SignedIn),
-        account::security::confirm,
-    )
-    .add(
-        post.clone(),
-        "/portal/account/two-factor/disable",
-        Member(SignedIn),
-        account::security::disable,
-    )
-    .add(
-        post.clone(),
-        "/portal/account/two-factor/recovery-codes",
-        Member(SignedIn),
-        account::security::new_recovery_codes,
-    )
-    // Reached from emails and between password and session: public by nature, each
-    // guarded by its one-time token.
-    .add(
-        get.clone(),
-        "/portal/sign-in/two-factor",
-        Public,
-        auth::recovery::challenge_form,
-    )
-    .add(post.clone(), "/portal/sign-in/two-factor", Public, auth::recovery::challenge)
-    .add(
-        get.clone(),
-        "/portal/sign-in/link",
-        Public,
-        auth::recovery::magic_link_request_page,
-    )
-    .add(
-        post.clone(),
-        "/portal/sign-in/link",
-        Public,
-        auth::recovery::magic_link_request,
-    )
-    .add(
-        get.clone(),
-        "/portal/sign-in/link/{token}",
-        Public,
-        auth::recovery::magic_link_page,
-    )
-    .add(
-        post.clone(),
-        "/portal/sign-in/link/{token}",
-        Public,
-        auth::recovery::magic_link_sign_in,
-    )
-    .add(
-        get.clone(),
-        "/portal/password-reset",
-        Public,
-        auth::recovery::reset_request_page,
-    )
-    .add(post.clone(), "/portal/password-reset", Public, auth::recovery::reset_request)
-    .add(
-        get.clone(),
-        "/portal/password-reset/{token}",
-        Public,
-        auth::recovery::reset_page,
-    )
-    .add(post.clone(), "/portal/password-reset/{token}", Public, auth::recovery::reset)
-    .add(
-        get.clone(),
-        "/portal/invitation/{token}",
-        Public,
-        auth::recovery::invitation_page,
-    )
-    .add(
-        post.clone(),
-        "/portal/invitation/{token}",
-        Public,
-        auth::recovery::accept_invitation,
-    )
-    // User management and the audit log.
-    .add(get.clone(), "/portal/users", Member(ManageUsers), users::list)
-    .add(
-        get.clone(),
-        "/portal/users/invite",
-        Member(ManageUsers),
-        users::invite_form,
-    )
-    .add(post.clone(), "/portal/users/invite", Member(ManageUsers), users::invite)
-    .add(get.clone(), "/portal/users/audit", Member(ManageUsers), users::audit)
-    .add(get.clone(), "/portal/users/{id}", Member(ManageUsers), users::detail)
-    .add(
-        post.clone(),
-        "/portal/users/{id}/access",
-        Member(ManageUsers),
-        users::change_access,
-    )
-    .add(
-        post.clone(),
-        "/portal/users/{id}/deactivate",
-        Member(ManageUsers),
-        users::deactivate,
-    )
-    .add(
-        post.clone(),
-        "/portal/users/{id}/reactivate",
-        Member(ManageUsers),
-        users::reactivate,
-    )
-    .add(post, "/portal/users/{id}/resend", Member(ManageUsers), users::resend)
-}
-
-/// Where an admin who must set up two-factor is sent.
-pub const TWO_FACTOR_SETUP: &str = "/portal/account/security";
-
-/// What a member who must set up two-factor first may still reach: the set-up itself and
-/// the header's controls.
-pub const REACHABLE_BEFORE_TWO_FACTOR: &[&str] = &[
-    TWO_FACTOR_SETUP,
-    "/portal/account/two-factor/setup",
-    "/portal/account/two-factor/confirm",
-    "/portal/sign-out",
-    "/portal/language",
-    "/portal/theme",
-    "/portal/store",
-];
 
 /// Every portal route with what it requires.
 pub fn routes() -> Vec<RouteSpec> {
-    build().specs
+    portal().routes()
+}
+
+/// The left menu.
+pub(crate) fn menu() -> Menu {
+    portal().menu()
 }
 
 pub(crate) fn router(state: AppState) -> Router<AppState> {
-    build()
-        .router
-        .layer(axum::middleware::from_fn_with_state(state, portal_context))
+    portal().router(state)
 }
 
 /// A local path to go back to after a form: a path inside the portal, never another site
@@ -282,7 +65,27 @@ pub(crate) fn safe_next(next: Option<&str>) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use super::safe_next;
+    use super::{menu, routes, safe_next, Access};
+    use kassa_core::access::{Onboarding, Role, Section};
+
+    /// The menu links exactly the sections that exist, each to a page its section declares
+    /// with the permission that shows the link: nobody sees a link that answers 403.
+    #[test]
+    fn the_menu_leads_to_declared_pages() {
+        let table = routes();
+        let entries: Vec<_> = menu().visible_to(Role::SuperAdmin, Onboarding::Direct).copied().collect();
+        let sections: Vec<_> = entries.iter().map(|e| e.section).collect();
+        let existing: Vec<_> = Section::ALL.into_iter().filter(|s| s.exists()).collect();
+        assert_eq!(sections, existing);
+        for entry in entries {
+            assert!(
+                table.iter().any(|r| r.method == "GET"
+                    && r.path == entry.href
+                    && r.access == Access::Member(entry.section.permission())),
+                "{entry:?}"
+            );
+        }
+    }
 
     #[test]
     fn next_is_a_path_inside_the_portal() {

@@ -8,3 +8,4 @@ pub(crate) mod headers;
 pub mod i18n;
 pub(crate) mod session;
 pub(crate) mod views;
+pub mod routes;

@@ -1,10 +1,13 @@
 //! Account settings and the header's preferences: language, theme, current store.
 
+mod section;
+pub(crate) use section::{section, TWO_FACTOR_SETUP};
+
 pub(super) mod security;
 mod timezones;
 
 use super::safe_next;
-use crate::shell::i18n::Lang;
+use crate::shell::i18n::{format_time, Lang};
 use crate::password;
 use crate::shell::session::{self, client_ip, session_cookie, set_cookie, Member, LANG_COOKIE};
 use crate::shell::views::{render, Page};
@@ -116,15 +119,6 @@ struct AccountTemplate {
 #[derive(Deserialize, Default)]
 pub(crate) struct AccountQuery {
     saved: Option<String>,
-}
-
-/// A time for a person: their timezone, their language's date order.
-pub(crate) fn format_time(ms: i64, timezone: &str) -> String {
-    let Ok(ts) = jiff::Timestamp::from_millisecond(ms) else {
-        return String::new();
-    };
-    let tz = jiff::tz::TimeZone::get(timezone).unwrap_or(jiff::tz::TimeZone::UTC);
-    ts.to_zoned(tz).strftime("%Y-%m-%d %H:%M %Z").to_string()
 }
 
 async fn account_page(

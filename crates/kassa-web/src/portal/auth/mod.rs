@@ -1,8 +1,11 @@
 //! Sign-in and sign-out.
 
+mod section;
+pub(crate) use section::section;
+
 pub(super) mod recovery;
 
-use super::account::format_time;
+use crate::shell::i18n::format_time;
 use super::safe_next;
 use crate::shell::i18n::Lang;
 use crate::mail::account_locked_mail;

@@ -184,7 +184,8 @@ pub(super) fn repriced(line: &WireLine, quantity: i64, unit_price: i64) -> Optio
 pub(crate) async fn act(
     State(state): State<AppState>,
     member: Member,
-    Path((order_id, action)): Path<(String, String)>,
+    Path(order_id): Path<String>,
+    action: &'static str,
     Form(form): Form<ActionForm>,
 ) -> Result<Response, WebError> {
     let lang = Lang::from_code(&member.user.language).unwrap_or(Lang::En);

@@ -3,6 +3,9 @@
 //! operations as the merchant API, guarded by the same idempotency table against double
 //! submits.
 
+mod section;
+pub(crate) use section::section;
+
 mod actions;
 mod bulk;
 mod lines_edit;
@@ -15,7 +18,7 @@ use crate::api::error::ApiError;
 use crate::api::model::{CaptureRequest, RefundRequest, WireLine};
 use crate::shell::i18n::Lang;
 use crate::orders::{self, Actor, Locked};
-use crate::portal::account::format_time;
+use crate::shell::i18n::format_time;
 use crate::shell::session::Member;
 use crate::shell::views::{render, Page};
 use crate::{now_ms, AppState, WebError};
@@ -33,7 +36,7 @@ use kassa_core::order::Status;
 use kassa_db::{Claim, Cursor, OrderFilter, OrderListRow, SavedResponse, SortOrder};
 use lines_edit::*;
 use page::*;
-pub(crate) use page::{action_page, show};
+pub(crate) use page::{action_page, show, RetryQuery};
 use serde::Deserialize;
 use serde_json::Value;
 

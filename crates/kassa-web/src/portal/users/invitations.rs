@@ -8,7 +8,7 @@
 //! email — the very "this account exists" answer the form must not give — and would pull
 //! someone into a merchant without their consent.
 
-use crate::portal::account::format_time;
+use crate::shell::i18n::format_time;
 use super::{
     day_end, detail_page, done, expiry_date, format_date, manageable_stores, role_label, target, RoleChoice,
 };

@@ -6,7 +6,10 @@
 //! Super Admin touches Super Admin access, and the storage layer refuses any change that
 //! would leave the merchant without an active administrator.
 
-use super::account::format_time;
+mod section;
+pub(crate) use section::section;
+
+use crate::shell::i18n::format_time;
 // Issue 9 (auth): invitations split out of users.rs.
 mod audit_words;
 mod invitations;
