@@ -3,8 +3,8 @@
 
 use crate::api::keys::hash_secret;
 use crate::api::model::{Object, WireLine};
-use crate::shell::i18n::Lang;
 use crate::orders::{self, Actor, Purchase};
+use crate::shell::i18n::Lang;
 use crate::shell::views::render;
 use crate::{now_ms, AppState};
 use askama::Template;

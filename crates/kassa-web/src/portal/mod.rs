@@ -73,7 +73,10 @@ mod tests {
     #[test]
     fn the_menu_leads_to_declared_pages() {
         let table = routes();
-        let entries: Vec<_> = menu().visible_to(Role::SuperAdmin, Onboarding::Direct).copied().collect();
+        let entries: Vec<_> = menu()
+            .visible_to(Role::SuperAdmin, Onboarding::Direct)
+            .copied()
+            .collect();
         let sections: Vec<_> = entries.iter().map(|e| e.section).collect();
         let existing: Vec<_> = Section::ALL.into_iter().filter(|s| s.exists()).collect();
         assert_eq!(sections, existing);

@@ -6,6 +6,6 @@
 pub(crate) mod error;
 pub(crate) mod headers;
 pub mod i18n;
+pub mod routes;
 pub(crate) mod session;
 pub(crate) mod views;
-pub mod routes;

@@ -5,8 +5,8 @@
 //! route cannot exist without its guard and the menu cannot link to what is not declared.
 
 use super::session::{portal_context, sign_in_redirect, Member};
-use crate::WebError;
 use crate::AppState;
+use crate::WebError;
 use axum::extract::{Request, State};
 use axum::handler::Handler;
 use axum::http::Method;
@@ -147,7 +147,10 @@ impl Portal {
                 before_two_factor: row.spec.before_two_factor,
                 two_factor_setup: setup,
             };
-            router = router.route(row.spec.path, row.route.route_layer(from_fn_with_state(guard_state, guard)));
+            router = router.route(
+                row.spec.path,
+                row.route.route_layer(from_fn_with_state(guard_state, guard)),
+            );
         }
         router.layer(from_fn_with_state(state, portal_context))
     }

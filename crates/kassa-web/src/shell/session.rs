@@ -6,8 +6,8 @@
 //! [`Access`](super::routes::Access); the guard in `routes.rs` checks it against the
 //! [`Member`] found here, so no handler can forget it.
 
-use crate::password::{hex, random_token};
 use super::routes::Menu;
+use crate::password::{hex, random_token};
 use crate::{now_ms, AppState, WebConfig, WebError};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
@@ -230,10 +230,7 @@ fn same_origin(headers: &HeaderMap, config: &WebConfig) -> bool {
 /// pages), if its session cookie belongs to a live session. A failure to look it up counts
 /// as signed out: these pages must answer even when the database does not.
 pub(crate) async fn member_of(state: &AppState, session_token: Option<&str>, ip: &str) -> Option<Member> {
-    load_member(state, session_token?, ip, now_ms())
-        .await
-        .ok()
-        .flatten()
+    load_member(state, session_token?, ip, now_ms()).await.ok().flatten()
 }
 
 /// The server root: people type the bare address. A signed-in member goes to the portal's

@@ -5,11 +5,11 @@ pub(crate) use section::section;
 
 pub(super) mod recovery;
 
-use crate::shell::i18n::format_time;
 use super::safe_next;
-use crate::shell::i18n::Lang;
 use crate::mail::account_locked_mail;
 use crate::password::{self, random_token};
+use crate::shell::i18n::format_time;
+use crate::shell::i18n::Lang;
 use crate::shell::session::{
     self, client_ip, cookie, csrf_cookie, session_cookie, set_cookie, Member, SessionEnded, LANG_COOKIE,
 };

@@ -10,6 +10,10 @@ pub(crate) fn section() -> Section {
             href: "/portal",
             label: "nav-home",
         }),
-        routes: vec![RouteRow::get("/portal", Access::Member(Permission::SignedIn), super::show)],
+        routes: vec![RouteRow::get(
+            "/portal",
+            Access::Member(Permission::SignedIn),
+            super::show,
+        )],
     }
 }

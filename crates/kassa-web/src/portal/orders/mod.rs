@@ -16,9 +16,9 @@ mod tests;
 
 use crate::api::error::ApiError;
 use crate::api::model::{CaptureRequest, RefundRequest, WireLine};
-use crate::shell::i18n::Lang;
 use crate::orders::{self, Actor, Locked};
 use crate::shell::i18n::format_time;
+use crate::shell::i18n::Lang;
 use crate::shell::session::Member;
 use crate::shell::views::{render, Page};
 use crate::{now_ms, AppState, WebError};

@@ -14,7 +14,6 @@ use crate::shell::i18n::format_time;
 mod audit_words;
 mod invitations;
 
-pub(crate) use invitations::{invite, invite_form, resend};
 use crate::shell::session::{urlencode, Member};
 use crate::shell::views::{render, Page};
 use crate::{now_ms, AppState, WebError};
@@ -23,6 +22,7 @@ use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+pub(crate) use invitations::{invite, invite_form, resend};
 use kassa_core::access::{allows, Permission, Role, Section};
 use kassa_core::account::UserStatus;
 use kassa_core::team::{may_change_access, standing_at_merchant};

@@ -8,10 +8,10 @@
 mod challenge;
 
 use super::{challenge_cookie, complete_sign_in, merchant_of, start_challenge, tell_owner_locked, SignedIn};
-use crate::portal::safe_next;
-use crate::shell::i18n::Lang;
 use crate::mail::compose;
 use crate::password::{self, random_token};
+use crate::portal::safe_next;
+use crate::shell::i18n::Lang;
 use crate::shell::session::{client_ip, cookie, csrf_cookie, set_cookie, token_hash, Member};
 use crate::shell::views::{render, Page};
 use crate::{now_ms, two_factor, AppState, WebError};
