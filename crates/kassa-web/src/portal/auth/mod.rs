@@ -8,8 +8,7 @@ pub(super) mod recovery;
 use super::safe_next;
 use crate::mail::account_locked_mail;
 use crate::password::{self, random_token};
-use crate::shell::i18n::format_time;
-use crate::shell::i18n::Lang;
+use crate::shell::i18n::{format_time, Lang};
 use crate::shell::session::{
     self, client_ip, cookie, csrf_cookie, session_cookie, set_cookie, Member, SessionEnded, LANG_COOKIE,
 };
