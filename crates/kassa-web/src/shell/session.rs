@@ -134,6 +134,25 @@ pub(crate) fn urlencode(s: &str) -> String {
         .unwrap_or_default()
 }
 
+/// A local path to go back to after a form: a path inside the portal, never another site
+/// (`//evil`, `/\\evil`, `https://evil`, `javascript:`) and never a header-breaking value
+/// (CR, LF, NUL, tab or other control characters would make `Location` invalid or split
+/// the response). Anything else falls back to `/portal`. Every redirect built from a
+/// user-supplied `next` goes through here, so the answer is always a safe redirect.
+pub(crate) fn safe_next(next: Option<&str>) -> &str {
+    const HOME: &str = "/portal";
+    let Some(n) = next else { return HOME };
+    // Visible ASCII only: a real portal address is percent-encoded, so anything else is
+    // either an attack or a mistake.
+    let visible = n.bytes().all(|b| b.is_ascii_graphic());
+    let in_portal = n == HOME || ["/portal/", "/portal?", "/portal#"].iter().any(|p| n.starts_with(p));
+    if visible && in_portal && !n.contains("//") && !n.contains('\\') {
+        n
+    } else {
+        HOME
+    }
+}
+
 /// Loads the session into a [`Member`], ends dead sessions, and enforces Origin + CSRF
 /// token on every state-changing request.
 pub(crate) async fn portal_context(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -353,5 +372,44 @@ pub(crate) async fn janitor(db: Db, every: Duration) {
         if let Err(e) = db.purge_api_calls(now - 30 * 24 * 3600 * 1000).await {
             tracing::warn!(error = %e, "purging API call records failed");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_is_a_path_inside_the_portal() {
+        for good in [
+            "/portal",
+            "/portal/orders?status=AUTHORIZED",
+            "/portal/sign-in",
+            "/portal?x=1",
+        ] {
+            assert_eq!(safe_next(Some(good)), good);
+        }
+        for bad in [
+            "/portal/\r\nSet-Cookie: x=1",
+            "/portal\r\n",
+            "/portal/a\tb",
+            "/portal/\0",
+            "/portal/\u{7f}",
+            "/portal/ä",
+            "/portal/a b",
+            "//evil.example",
+            "/portal//evil.example",
+            "/\\evil.example",
+            "/portal/\\evil",
+            "https://evil.example/portal",
+            "javascript:alert(1)",
+            "/portalevil",
+            "portal",
+            "",
+            " /portal",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/portal", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/portal");
     }
 }

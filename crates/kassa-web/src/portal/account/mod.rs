@@ -6,9 +6,9 @@ pub(crate) use section::{section, TWO_FACTOR_SETUP};
 pub(super) mod security;
 mod timezones;
 
-use super::safe_next;
 use crate::password;
 use crate::shell::i18n::{format_time, Lang};
+use crate::shell::session::safe_next;
 use crate::shell::session::{self, client_ip, session_cookie, set_cookie, Member, LANG_COOKIE};
 use crate::shell::views::{render, Page};
 use crate::{now_ms, AppState, WebError};

@@ -5,10 +5,10 @@ pub(crate) use section::section;
 
 pub(super) mod recovery;
 
-use super::safe_next;
 use crate::mail::account_locked_mail;
 use crate::password::{self, random_token};
 use crate::shell::i18n::{format_time, Lang};
+use crate::shell::session::safe_next;
 use crate::shell::session::{
     self, client_ip, cookie, csrf_cookie, session_cookie, set_cookie, Member, SessionEnded, LANG_COOKIE,
 };
