@@ -3,9 +3,9 @@
 
 use crate::api::keys::hash_secret;
 use crate::api::model::{Object, WireLine};
-use crate::i18n::Lang;
 use crate::orders::{self, Actor, Purchase};
-use crate::views::render;
+use crate::shell::i18n::Lang;
+use crate::shell::views::render;
 use crate::{now_ms, AppState};
 use askama::Template;
 use axum::extract::{Path, State};
@@ -202,7 +202,7 @@ async fn page(state: &AppState, row: &OrderRow, form: ShopperForm, error: Option
         res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
     }
     // Framing is governed by the CSP above; X-Frame-Options would forbid it outright.
-    res.extensions_mut().insert(crate::security::AllowFraming);
+    res.extensions_mut().insert(crate::shell::headers::AllowFraming);
     res
 }
 

@@ -6,8 +6,6 @@ pub mod api;
 pub mod assets;
 pub mod checkout_page;
 pub mod demo;
-mod error;
-pub mod i18n;
 pub mod jobs;
 pub mod mail;
 // Country and shipping-method names (issue 9, job "ux").
@@ -16,10 +14,8 @@ mod ops;
 pub mod orders;
 pub mod password;
 pub mod portal;
-mod security;
-mod session;
+pub mod shell;
 pub mod two_factor;
-mod views;
 
 use axum::Router;
 use kassa_db::Db;
@@ -29,7 +25,7 @@ use std::time::Duration;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-pub use error::WebError;
+pub use shell::error::WebError;
 
 /// Settings the web layer needs from the binary.
 #[derive(Debug, Clone)]
@@ -77,6 +73,8 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     pub recorder: api::recorder::Recorder,
     pub mailer: mail::Mailer,
+    /// The portal's left menu, as its sections declare it.
+    pub menu: Arc<shell::routes::Menu>,
 }
 
 impl AppState {
@@ -90,6 +88,7 @@ impl AppState {
             config: Arc::new(config),
             recorder,
             mailer,
+            menu: Arc::new(portal::menu()),
         }
     }
 }
@@ -98,16 +97,16 @@ impl AppState {
 /// tracing and security headers on every response.
 pub fn app(state: AppState) -> Router {
     Router::new()
-        .route("/", axum::routing::get(session::root))
+        .route("/", axum::routing::get(shell::session::root))
         .merge(ops::router())
         .merge(assets::router())
         .merge(api::router(state.clone()))
         .merge(checkout_page::router())
         .merge(portal::router(state.clone()))
-        .fallback(error::not_found)
+        .fallback(shell::error::not_found)
         .with_state(state.clone())
         .layer(axum::middleware::from_fn(api::router_errors))
-        .layer(axum::middleware::from_fn_with_state(state, security::headers))
+        .layer(axum::middleware::from_fn_with_state(state, shell::headers::headers))
         // A bug that panics in a handler answers 500 (logged) instead of dropping the connection.
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .layer(PropagateRequestIdLayer::x_request_id())
@@ -166,7 +165,7 @@ impl Server {
         state: AppState,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let janitor = tokio::spawn(session::janitor(state.db.clone(), Duration::from_secs(300)));
+        let janitor = tokio::spawn(shell::session::janitor(state.db.clone(), Duration::from_secs(300)));
         let worker = tokio::spawn(jobs::worker(state.clone()));
         let recorder = state.recorder.clone();
         let router = app(state);

@@ -5,7 +5,7 @@
 //! folder in the data directory, which `kassa mail list` shows, so a local install and the
 //! tests work with no mail server at all.
 
-use crate::i18n::Lang;
+use crate::shell::i18n::Lang;
 use crate::WebError;
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart, SinglePart};

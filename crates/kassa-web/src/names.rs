@@ -1,7 +1,7 @@
 //! Codes people should not have to read: countries (ISO 3166 alpha-2) and Kustom's shipping
 //! methods, in the reader's language. A code without a name here is shown as it is.
 
-use crate::i18n::Lang;
+use crate::shell::i18n::Lang;
 
 const COUNTRIES: &[(&str, &str)] = &[
     ("SE", "country-se"),

@@ -61,7 +61,7 @@ pub fn verify(secret: &str, code: &str, now_ms: i64) -> Option<i64> {
 
 /// `otpauth://` URI that authenticator apps import (also what the QR code holds).
 pub fn otpauth_uri(secret: &str, account: &str) -> String {
-    let label = crate::session::urlencode(&format!("{ISSUER}:{account}"));
+    let label = crate::shell::session::urlencode(&format!("{ISSUER}:{account}"));
     format!(
         "otpauth://totp/{label}?secret={secret}&issuer={ISSUER}&algorithm=SHA1&digits={DIGITS}&period={STEP_SECONDS}"
     )

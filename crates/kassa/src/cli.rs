@@ -320,7 +320,7 @@ async fn create_user(args: UserCreateArgs) -> Result<()> {
         .iter()
         .map(|s| StoreId::parse(s))
         .collect::<Result<Vec<_>, _>>()?;
-    if kassa_web::i18n::Lang::from_code(&args.language).is_none() {
+    if kassa_web::shell::i18n::Lang::from_code(&args.language).is_none() {
         bail!("unknown language {:?}; use en, sv, de, fi, nb, da or nl", args.language);
     }
     let (password, generated) = if args.password_stdin {

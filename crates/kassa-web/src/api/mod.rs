@@ -296,7 +296,7 @@ pub(crate) async fn router_errors(req: Request, next: Next) -> Response {
         return render(err.into_response(), &correlation);
     }
     let res = next.run(req).await;
-    if res.status() == StatusCode::NOT_FOUND && res.extensions().get::<crate::views::ErrorPage>().is_some() {
+    if res.status() == StatusCode::NOT_FOUND && res.extensions().get::<crate::shell::views::ErrorPage>().is_some() {
         // No route at all (the app's fallback), answered as Kustom answers an unknown address.
         let err = ApiError::new(StatusCode::NOT_FOUND, "NOT_FOUND", "There is nothing at this address.");
         return render(err.into_response(), &correlation);

@@ -184,7 +184,8 @@ pub(super) fn repriced(line: &WireLine, quantity: i64, unit_price: i64) -> Optio
 pub(crate) async fn act(
     State(state): State<AppState>,
     member: Member,
-    Path((order_id, action)): Path<(String, String)>,
+    Path(order_id): Path<String>,
+    action: &'static str,
     Form(form): Form<ActionForm>,
 ) -> Result<Response, WebError> {
     let lang = Lang::from_code(&member.user.language).unwrap_or(Lang::En);
@@ -205,7 +206,7 @@ pub(crate) async fn act(
     }
     // Form mistakes and changes that must be confirmed first are found before anything is
     // locked; the form key is given back, to be spent when the form comes again.
-    let asked = match ask_first(&state, &member, &order_id, &action, &form, lang).await {
+    let asked = match ask_first(&state, &member, &order_id, action, &form, lang).await {
         Ok(asked) => asked,
         Err(e) => {
             state.db.release_idempotency_key(&store, &key).await?;
@@ -220,14 +221,14 @@ pub(crate) async fn act(
         }
         Asked::Refused(message) => {
             state.db.release_idempotency_key(&store, &key).await?;
-            return send_back(&state, &member, &order_id, &action, message, &form).await;
+            return send_back(&state, &member, &order_id, action, message, &form).await;
         }
     }
     let actor = Actor {
         kind: "portal_user",
         name: member.user.email.clone(),
     };
-    let result = run_action(&state, &store, &order_id, &action, &form, &actor).await;
+    let result = run_action(&state, &store, &order_id, action, &form, &actor).await;
     match result {
         Ok((mut locked, done)) => {
             let location = done_url(done);
@@ -246,8 +247,8 @@ pub(crate) async fn act(
         }
         Err(refused) => {
             state.db.release_idempotency_key(&store, &key).await?;
-            let message = explain::refusal(&state, &member, &order_id, &action, &form, lang, refused).await?;
-            send_back(&state, &member, &order_id, &action, message, &form).await
+            let message = explain::refusal(&state, &member, &order_id, action, &form, lang, refused).await?;
+            send_back(&state, &member, &order_id, action, message, &form).await
         }
     }
 }

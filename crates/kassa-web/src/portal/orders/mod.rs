@@ -3,6 +3,9 @@
 //! operations as the merchant API, guarded by the same idempotency table against double
 //! submits.
 
+mod section;
+pub(crate) use section::section;
+
 mod actions;
 mod bulk;
 mod lines_edit;
@@ -13,11 +16,10 @@ mod tests;
 
 use crate::api::error::ApiError;
 use crate::api::model::{CaptureRequest, RefundRequest, WireLine};
-use crate::i18n::Lang;
 use crate::orders::{self, Actor, Locked};
-use crate::portal::account::format_time;
-use crate::session::Member;
-use crate::views::{render, Page};
+use crate::shell::i18n::{format_time, Lang};
+use crate::shell::session::Member;
+use crate::shell::views::{render, Page};
 use crate::{now_ms, AppState, WebError};
 pub(crate) use actions::act;
 use actions::*;
@@ -33,7 +35,7 @@ use kassa_core::order::Status;
 use kassa_db::{Claim, Cursor, OrderFilter, OrderListRow, SavedResponse, SortOrder};
 use lines_edit::*;
 use page::*;
-pub(crate) use page::{action_page, show};
+pub(crate) use page::{action_page, show, RetryQuery};
 use serde::Deserialize;
 use serde_json::Value;
 

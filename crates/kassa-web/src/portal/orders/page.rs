@@ -5,7 +5,7 @@
 mod forms;
 
 use super::*;
-pub(crate) use forms::action_page;
+pub(crate) use forms::{action_page, RetryQuery};
 pub(super) use forms::{ActionForms, OrderContext, ACTIONS};
 
 pub struct LineView {

@@ -191,3 +191,17 @@ fn csv_cells_are_quoted_and_defused() {
     assert_eq!(decimal(123450), "1234.50");
     assert_eq!(decimal(-5), "-0.05");
 }
+
+/// Message ids the Orders section builds at run time (status names, column names) exist.
+#[test]
+fn built_message_ids_exist() {
+    let english = crate::shell::i18n::english_ids();
+    let statuses = Status::ALL.iter().map(|s| status_key(s.code()));
+    let columns = COLUMNS.iter().map(|c| format!("orders-col-{c}"));
+    for key in statuses.chain(columns) {
+        assert!(
+            english.contains(&key),
+            "{key} is built in code but missing in en/main.ftl"
+        );
+    }
+}

@@ -314,7 +314,8 @@ pub(crate) struct RetryQuery {
 pub(crate) async fn action_page(
     State(state): State<AppState>,
     member: Member,
-    Path((order_id, action)): Path<(String, String)>,
+    Path(order_id): Path<String>,
+    action: &'static str,
     Query(q): Query<RetryQuery>,
 ) -> Result<Response, WebError> {
     let action = ACTIONS

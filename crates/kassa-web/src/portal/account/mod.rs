@@ -1,10 +1,16 @@
 //! Account settings and the header's preferences: language, theme, current store.
 
-use super::safe_next;
-use crate::i18n::Lang;
+mod section;
+pub(crate) use section::{section, TWO_FACTOR_SETUP};
+
+pub(super) mod security;
+mod timezones;
+
 use crate::password;
-use crate::session::{self, client_ip, session_cookie, set_cookie, Member, LANG_COOKIE};
-use crate::views::{render, Page};
+use crate::shell::i18n::{format_time, Lang};
+use crate::shell::session::safe_next;
+use crate::shell::session::{self, client_ip, session_cookie, set_cookie, Member, LANG_COOKIE};
+use crate::shell::views::{render, Page};
 use crate::{now_ms, AppState, WebError};
 use askama::Template;
 use axum::extract::{Query, Request, State};
@@ -99,7 +105,7 @@ struct AccountTemplate {
     name: String,
     email: String,
     phone: String,
-    timezones: Vec<super::timezones::ZoneGroup>,
+    timezones: Vec<timezones::ZoneGroup>,
     theme: String,
     last_sign_in: String,
     company: Option<MerchantRow>,
@@ -113,15 +119,6 @@ struct AccountTemplate {
 #[derive(Deserialize, Default)]
 pub(crate) struct AccountQuery {
     saved: Option<String>,
-}
-
-/// A time for a person: their timezone, their language's date order.
-pub(crate) fn format_time(ms: i64, timezone: &str) -> String {
-    let Ok(ts) = jiff::Timestamp::from_millisecond(ms) else {
-        return String::new();
-    };
-    let tz = jiff::tz::TimeZone::get(timezone).unwrap_or(jiff::tz::TimeZone::UTC);
-    ts.to_zoned(tz).strftime("%Y-%m-%d %H:%M %Z").to_string()
 }
 
 async fn account_page(
@@ -143,7 +140,7 @@ async fn account_page(
         .map(|t| format_time(t, &member.user.timezone))
         .unwrap_or_default();
     let failed = profile_error.is_some() || password_error.is_some();
-    let timezones = super::timezones::zone_groups(page.lang, &member.user.timezone);
+    let timezones = timezones::zone_groups(page.lang, &member.user.timezone);
     let company_country = company
         .as_ref()
         .map(|m| crate::names::country_name(page.lang, &m.country))

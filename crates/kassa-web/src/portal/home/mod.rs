@@ -2,8 +2,11 @@
 //! about to expire) and the last 30 days of sales. Every figure links to the matching
 //! filtered order list. Figures come from maintained aggregates and indexed queries.
 
-use crate::session::Member;
-use crate::views::{render, Page};
+mod section;
+pub(crate) use section::section;
+
+use crate::shell::session::Member;
+use crate::shell::views::{render, Page};
 use crate::{now_ms, AppState, WebError};
 use askama::Template;
 use axum::extract::{Query, State};

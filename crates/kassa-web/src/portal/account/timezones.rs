@@ -2,7 +2,7 @@
 //! then every other zone under its region, each with its offset now, so the list is short
 //! to scan and a zone is found by typing its city.
 
-use crate::i18n::Lang;
+use crate::shell::i18n::Lang;
 
 /// Zones of the seven languages' countries and the largest markets, shown first.
 const COMMON: &[&str] = &[

@@ -1,7 +1,7 @@
 //! An audit entry's before and after in words: "Status: Active · Role: Admin" instead of
 //! the stored JSON, with the user's language's names for roles, states and methods.
 
-use crate::i18n::Lang;
+use crate::shell::i18n::Lang;
 use serde_json::Value;
 
 fn role_name(lang: Lang, code: &str) -> String {

@@ -6,16 +6,23 @@
 //! Super Admin touches Super Admin access, and the storage layer refuses any change that
 //! would leave the merchant without an active administrator.
 
-use super::account::format_time;
-pub(crate) use super::invitations::{invite, invite_form, resend};
-use crate::session::{urlencode, Member};
-use crate::views::{render, Page};
+mod section;
+pub(crate) use section::section;
+
+use crate::shell::i18n::format_time;
+// Issue 9 (auth): invitations split out of users.rs.
+mod audit_words;
+mod invitations;
+
+use crate::shell::session::{urlencode, Member};
+use crate::shell::views::{render, Page};
 use crate::{now_ms, AppState, WebError};
 use askama::Template;
 use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+pub(crate) use invitations::{invite, invite_form, resend};
 use kassa_core::access::{allows, Permission, Role, Section};
 use kassa_core::account::UserStatus;
 use kassa_core::team::{may_change_access, standing_at_merchant};
@@ -261,8 +268,8 @@ fn audit_lines(page: &Page, rows: Vec<AuditRow>, tz: &str) -> Vec<AuditLine> {
             action: action_label(page, &r.action),
             subject: r.subject,
             ip: r.ip,
-            before: super::audit_words::change_in_words(page.lang, r.before_json.as_deref().unwrap_or_default()),
-            after: super::audit_words::change_in_words(page.lang, r.after_json.as_deref().unwrap_or_default()),
+            before: audit_words::change_in_words(page.lang, r.before_json.as_deref().unwrap_or_default()),
+            after: audit_words::change_in_words(page.lang, r.after_json.as_deref().unwrap_or_default()),
         })
         .collect()
 }

@@ -2,14 +2,14 @@
 //!
 //! Every request under `/portal` passes [`portal_context`], which finds the session, checks
 //! it is still alive, and refuses state-changing requests that come from another origin or
-//! lack the form's CSRF token. Routes then declare what they need with [`Access`]; the guard
-//! for that lives here too, so no handler can forget it.
+//! lack the form's CSRF token. Routes then declare what they need with
+//! [`Access`](super::routes::Access); the guard in `routes.rs` checks it against the
+//! [`Member`] found here, so no handler can forget it.
 
+use super::routes::Menu;
 use crate::password::{hex, random_token};
-use crate::portal::{REACHABLE_BEFORE_TWO_FACTOR, TWO_FACTOR_SETUP};
 use crate::{now_ms, AppState, WebConfig, WebError};
 use axum::body::Body;
-use axum::extract::MatchedPath;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::{header, request::Parts, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -20,6 +20,7 @@ use kassa_core::team::must_enrol_two_factor;
 use kassa_db::{Db, MembershipRow, UserRow};
 use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 use subtle::ConstantTimeEq;
 
@@ -89,6 +90,8 @@ pub struct Member {
     /// An admin at a merchant that requires two-factor, without it: until they set it up,
     /// they reach only the setup page (and sign-out, language, theme).
     pub must_enrol_two_factor: bool,
+    /// The portal's left menu, as its sections declare it.
+    pub menu: Arc<Menu>,
 }
 
 impl Member {
@@ -120,7 +123,7 @@ pub(crate) fn client_ip(parts_ext: &axum::http::Extensions) -> String {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct SessionEnded;
 
-fn sign_in_redirect(next: &str) -> Response {
+pub(super) fn sign_in_redirect(next: &str) -> Response {
     let target = format!("/portal/sign-in?next={}", urlencode(next));
     Redirect::to(&target).into_response()
 }
@@ -129,6 +132,25 @@ pub(crate) fn urlencode(s: &str) -> String {
     serde_urlencoded::to_string([("", s)])
         .map(|e| e[1..].to_owned())
         .unwrap_or_default()
+}
+
+/// A local path to go back to after a form: a path inside the portal, never another site
+/// (`//evil`, `/\\evil`, `https://evil`, `javascript:`) and never a header-breaking value
+/// (CR, LF, NUL, tab or other control characters would make `Location` invalid or split
+/// the response). Anything else falls back to `/portal`. Every redirect built from a
+/// user-supplied `next` goes through here, so the answer is always a safe redirect.
+pub(crate) fn safe_next(next: Option<&str>) -> &str {
+    const HOME: &str = "/portal";
+    let Some(n) = next else { return HOME };
+    // Visible ASCII only: a real portal address is percent-encoded, so anything else is
+    // either an attack or a mistake.
+    let visible = n.bytes().all(|b| b.is_ascii_graphic());
+    let in_portal = n == HOME || ["/portal/", "/portal?", "/portal#"].iter().any(|p| n.starts_with(p));
+    if visible && in_portal && !n.contains("//") && !n.contains('\\') {
+        n
+    } else {
+        HOME
+    }
 }
 
 /// Loads the session into a [`Member`], ends dead sessions, and enforces Origin + CSRF
@@ -149,7 +171,7 @@ async fn load_and_check(state: &AppState, mut req: Request) -> Result<Request, R
     let ip = client_ip(req.extensions());
     let token = cookie(req.headers(), session_cookie(&state.config)).map(str::to_owned);
     if let Some(token) = token {
-        match load_member(&state.db, &token, &ip, now).await {
+        match load_member(state, &token, &ip, now).await {
             Ok(Some(member)) => {
                 req.extensions_mut().insert(member);
             }
@@ -227,10 +249,7 @@ fn same_origin(headers: &HeaderMap, config: &WebConfig) -> bool {
 /// pages), if its session cookie belongs to a live session. A failure to look it up counts
 /// as signed out: these pages must answer even when the database does not.
 pub(crate) async fn member_of(state: &AppState, session_token: Option<&str>, ip: &str) -> Option<Member> {
-    load_member(&state.db, session_token?, ip, now_ms())
-        .await
-        .ok()
-        .flatten()
+    load_member(state, session_token?, ip, now_ms()).await.ok().flatten()
 }
 
 /// The server root: people type the bare address. A signed-in member goes to the portal's
@@ -244,7 +263,8 @@ pub(crate) async fn root(State(state): State<AppState>, req: Request) -> Respons
     }
 }
 
-async fn load_member(db: &Db, token: &str, ip: &str, now: i64) -> Result<Option<Member>, WebError> {
+async fn load_member(state: &AppState, token: &str, ip: &str, now: i64) -> Result<Option<Member>, WebError> {
+    let db = &state.db;
     let hash = token_hash(token);
     let Some(session) = db.session(&hash).await? else {
         return Ok(None);
@@ -302,43 +322,8 @@ async fn load_member(db: &Db, token: &str, ip: &str, now: i64) -> Result<Option<
         role,
         onboarding,
         ip: ip.to_owned(),
+        menu: state.menu.clone(),
     }))
-}
-
-/// What a portal route requires; declared next to the route in `portal::routes`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// Reachable signed out (sign-in, language choice).
-    Public,
-    /// A signed-in member whose role in the current store has this permission.
-    Member(Permission),
-}
-
-/// The route guard: signed-out visitors go to sign-in, members without the permission get
-/// 403 and the handler never runs.
-pub(crate) async fn guard(State(access): State<Access>, req: Request, next: Next) -> Response {
-    let Access::Member(permission) = access else {
-        return next.run(req).await;
-    };
-    match req.extensions().get::<Member>() {
-        None if req.method() == Method::GET => sign_in_redirect(&req.uri().to_string()),
-        None => Redirect::to("/portal/sign-in").into_response(),
-        Some(m) if !m.allows(permission) => WebError::Forbidden.into_response(),
-        Some(m) if m.must_enrol_two_factor && !reachable_before_two_factor(&req) => {
-            if req.method() == Method::GET {
-                Redirect::to(TWO_FACTOR_SETUP).into_response()
-            } else {
-                WebError::Forbidden.into_response()
-            }
-        }
-        Some(_) => next.run(req).await,
-    }
-}
-
-fn reachable_before_two_factor(req: &Request) -> bool {
-    req.extensions()
-        .get::<MatchedPath>()
-        .is_some_and(|p| REACHABLE_BEFORE_TWO_FACTOR.contains(&p.as_str()))
 }
 
 /// Starts a session for `user_id` in `store_id` and returns the cookie token.
@@ -387,5 +372,44 @@ pub(crate) async fn janitor(db: Db, every: Duration) {
         if let Err(e) = db.purge_api_calls(now - 30 * 24 * 3600 * 1000).await {
             tracing::warn!(error = %e, "purging API call records failed");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_is_a_path_inside_the_portal() {
+        for good in [
+            "/portal",
+            "/portal/orders?status=AUTHORIZED",
+            "/portal/sign-in",
+            "/portal?x=1",
+        ] {
+            assert_eq!(safe_next(Some(good)), good);
+        }
+        for bad in [
+            "/portal/\r\nSet-Cookie: x=1",
+            "/portal\r\n",
+            "/portal/a\tb",
+            "/portal/\0",
+            "/portal/\u{7f}",
+            "/portal/ä",
+            "/portal/a b",
+            "//evil.example",
+            "/portal//evil.example",
+            "/\\evil.example",
+            "/portal/\\evil",
+            "https://evil.example/portal",
+            "javascript:alert(1)",
+            "/portalevil",
+            "portal",
+            "",
+            " /portal",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/portal", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/portal");
     }
 }

@@ -2,8 +2,8 @@
 //! each struct here is one page, and `Page` carries what the layout (header, menu, language
 //! and user menus) needs.
 
-use crate::i18n::Lang;
-use crate::session::Member;
+use super::i18n::Lang;
+use super::session::Member;
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
@@ -65,19 +65,19 @@ impl Page {
     pub fn member(member: &Member, section: Option<Section>, title_key: &str, here: &str) -> Page {
         let lang = Lang::from_code(&member.user.language).unwrap_or(Lang::En);
         // Until a required second factor is set up, the menu would only lead back to set-up.
-        let sections = if member.must_enrol_two_factor {
+        let nav = if member.must_enrol_two_factor {
             Vec::new()
         } else {
-            Section::visible_to(member.role, member.onboarding)
+            member
+                .menu
+                .visible_to(member.role, member.onboarding)
+                .map(|e| NavItem {
+                    href: e.href,
+                    label: lang.t(e.label),
+                    active: Some(e.section) == section,
+                })
+                .collect()
         };
-        let nav = sections
-            .into_iter()
-            .map(|s| NavItem {
-                href: section_href(s),
-                label: lang.t(section_key(s)),
-                active: Some(s) == section,
-            })
-            .collect();
         let stores = member
             .stores
             .iter()
@@ -129,30 +129,6 @@ impl Page {
     pub fn with_notice(mut self, key: Option<&str>) -> Page {
         self.notice = key.map(|k| self.lang.t(k));
         self
-    }
-}
-
-fn section_href(s: Section) -> &'static str {
-    match s {
-        Section::Home => "/portal",
-        Section::Orders => "/portal/orders",
-        Section::Settlements => "/portal/settlements",
-        Section::Disputes => "/portal/disputes",
-        Section::Users => "/portal/users",
-        Section::Integrations => "/portal/integrations",
-        Section::DeveloperLogs => "/portal/developer-logs",
-    }
-}
-
-fn section_key(s: Section) -> &'static str {
-    match s {
-        Section::Home => "nav-home",
-        Section::Orders => "nav-orders",
-        Section::Settlements => "nav-settlements",
-        Section::Disputes => "nav-disputes",
-        Section::Users => "nav-users",
-        Section::Integrations => "nav-integrations",
-        Section::DeveloperLogs => "nav-developer-logs",
     }
 }
 

@@ -1,14 +1,18 @@
 //! Sign-in and sign-out.
 
-use super::account::format_time;
-use super::safe_next;
-use crate::i18n::Lang;
+mod section;
+pub(crate) use section::section;
+
+pub(super) mod recovery;
+
 use crate::mail::account_locked_mail;
 use crate::password::{self, random_token};
-use crate::session::{
+use crate::shell::i18n::{format_time, Lang};
+use crate::shell::session::safe_next;
+use crate::shell::session::{
     self, client_ip, cookie, csrf_cookie, session_cookie, set_cookie, Member, SessionEnded, LANG_COOKIE,
 };
-use crate::views::{render, Page};
+use crate::shell::views::{render, Page};
 use crate::{now_ms, AppState, WebError};
 use askama::Template;
 use axum::extract::{Query, Request, State};

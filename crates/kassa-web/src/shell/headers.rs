@@ -1,8 +1,8 @@
 //! Headers every response carries, and the friendly error page for error responses.
 
-use crate::i18n::Lang;
-use crate::session;
-use crate::views::ErrorPage;
+use super::i18n::Lang;
+use super::session;
+use super::views::ErrorPage;
 use crate::AppState;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderName, HeaderValue};

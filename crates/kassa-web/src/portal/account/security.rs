@@ -1,10 +1,10 @@
 //! Account security: setting up, using and turning off TOTP two-factor authentication, and
 //! the merchant's two-factor policy as it applies to the member.
 
-use super::account::format_time;
 use crate::password;
-use crate::session::Member;
-use crate::views::{render, Page};
+use crate::shell::i18n::format_time;
+use crate::shell::session::Member;
+use crate::shell::views::{render, Page};
 use crate::{now_ms, two_factor, AppState, WebError};
 use askama::Template;
 use axum::extract::{Query, State};

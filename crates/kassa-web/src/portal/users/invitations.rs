@@ -8,15 +8,12 @@
 //! email — the very "this account exists" answer the form must not give — and would pull
 //! someone into a merchant without their consent.
 
-use super::account::format_time;
-use super::users::{
-    day_end, detail_page, done, expiry_date, format_date, manageable_stores, role_label, target, RoleChoice,
-};
-use crate::i18n::Lang;
+use super::{day_end, detail_page, done, expiry_date, format_date, manageable_stores, role_label, target, RoleChoice};
 use crate::mail::invitation_mail;
 use crate::password::random_token;
-use crate::session::{token_hash, Member};
-use crate::views::{render, Page};
+use crate::shell::i18n::{format_time, Lang};
+use crate::shell::session::{token_hash, Member};
+use crate::shell::views::{render, Page};
 use crate::{now_ms, AppState, WebError};
 use askama::Template;
 use axum::extract::{Path, State};

@@ -7,13 +7,13 @@
 
 mod challenge;
 
-use super::auth::{challenge_cookie, complete_sign_in, merchant_of, start_challenge, tell_owner_locked, SignedIn};
-use super::safe_next;
-use crate::i18n::Lang;
+use super::{challenge_cookie, complete_sign_in, merchant_of, start_challenge, tell_owner_locked, SignedIn};
 use crate::mail::compose;
 use crate::password::{self, random_token};
-use crate::session::{client_ip, cookie, csrf_cookie, set_cookie, token_hash, Member};
-use crate::views::{render, Page};
+use crate::shell::i18n::Lang;
+use crate::shell::session::safe_next;
+use crate::shell::session::{client_ip, cookie, csrf_cookie, set_cookie, token_hash, Member};
+use crate::shell::views::{render, Page};
 use crate::{now_ms, two_factor, AppState, WebError};
 use askama::Template;
 use axum::extract::{FromRequestParts, Path, Query, State};
@@ -476,7 +476,7 @@ async fn accept_page(
 /// The invitation page speaks the language the invitation was written in, unless this
 /// browser has chosen one with the language button.
 fn invitation_lang(headers: &axum::http::HeaderMap, user: &UserRow) -> Lang {
-    crate::session::cookie(headers, crate::session::LANG_COOKIE)
+    crate::shell::session::cookie(headers, crate::shell::session::LANG_COOKIE)
         .and_then(Lang::from_code)
         .unwrap_or_else(|| lang_of(user))
 }
@@ -567,7 +567,7 @@ pub(crate) async fn accept_invitation(
         // factor: it signs in as usual and finds the new merchant there.
         let target = format!(
             "/portal/sign-in?notice=invitation_accepted&next={}",
-            crate::session::urlencode("/portal")
+            crate::shell::session::urlencode("/portal")
         );
         return Ok(Redirect::to(&target).into_response());
     }
@@ -587,7 +587,7 @@ pub(crate) async fn accept_invitation(
         None => {
             let target = format!(
                 "/portal/sign-in?notice=activated&next={}",
-                crate::session::urlencode("/portal")
+                crate::shell::session::urlencode("/portal")
             );
             Ok(Redirect::to(&target).into_response())
         }

@@ -1,4 +1,4 @@
-use crate::views::ErrorPage;
+use super::views::ErrorPage;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 

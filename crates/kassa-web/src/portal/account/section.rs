@@ -1,0 +1,36 @@
+//! Account settings, the header's preferences and two-factor set-up: routes (no menu
+//! entry: the user menu in the header leads here).
+
+use super::{change_password, security, set_language, set_theme, show, switch_store, update_profile};
+use crate::shell::routes::{Access, RouteRow, Section};
+use kassa_core::access::Permission;
+
+/// Where an admin who must set up two-factor is sent.
+pub(crate) const TWO_FACTOR_SETUP: &str = "/portal/account/security";
+
+/// The header's controls and the set-up itself stay reachable for a member who must set up
+/// two-factor first (`before_two_factor`).
+pub(crate) fn section() -> Section {
+    let signed_in = Access::Member(Permission::SignedIn);
+    Section {
+        menu: None,
+        routes: vec![
+            RouteRow::post("/portal/language", Access::Public, set_language).before_two_factor(),
+            RouteRow::post("/portal/theme", signed_in, set_theme).before_two_factor(),
+            RouteRow::post("/portal/store", signed_in, switch_store).before_two_factor(),
+            RouteRow::get("/portal/account", signed_in, show),
+            RouteRow::post("/portal/account/profile", signed_in, update_profile),
+            RouteRow::post("/portal/account/password", signed_in, change_password),
+            // Account security: two-factor set-up and recovery codes.
+            RouteRow::get(TWO_FACTOR_SETUP, signed_in, security::show).before_two_factor(),
+            RouteRow::post("/portal/account/two-factor/setup", signed_in, security::setup).before_two_factor(),
+            RouteRow::post("/portal/account/two-factor/confirm", signed_in, security::confirm).before_two_factor(),
+            RouteRow::post("/portal/account/two-factor/disable", signed_in, security::disable),
+            RouteRow::post(
+                "/portal/account/two-factor/recovery-codes",
+                signed_in,
+                security::new_recovery_codes,
+            ),
+        ],
+    }
+}
