@@ -46,8 +46,14 @@ pub enum Missing {
     Order(String),
     /// A checkout order of the actor's store, in any state.
     Checkout(String),
-    Capture { order_id: String, capture_id: String },
-    Refund { order_id: String, refund_id: String },
+    Capture {
+        order_id: String,
+        capture_id: String,
+    },
+    Refund {
+        order_id: String,
+        refund_id: String,
+    },
     /// Anything else, by what it is ("user", "invitation").
     Other(&'static str),
 }

@@ -233,7 +233,9 @@ fn new_line(new: &NewLineInput) -> Result<Option<Line>, LinesProblem> {
         tax_rate,
         ..Line::default()
     };
-    repriced(&line, quantity, unit_price).map(Some).ok_or(LinesProblem::TooLarge)
+    repriced(&line, quantity, unit_price)
+        .map(Some)
+        .ok_or(LinesProblem::TooLarge)
 }
 
 #[cfg(test)]
@@ -301,7 +303,10 @@ mod tests {
         let tripod = &edit.lines[1].line;
         assert_eq!((tripod.total_discount_amount, tripod.total_amount), (1500, 28470));
         assert_eq!(tripod.total_tax_amount, included_tax(28470, 2500));
-        assert_eq!(edit.lines[0].line.total_amount, 40000, "an untouched line stays as it was");
+        assert_eq!(
+            edit.lines[0].line.total_amount, 40000,
+            "an untouched line stays as it was"
+        );
         assert!(!edit.lines[0].changed && edit.lines[1].changed);
         assert_eq!(edit.order_amount, 68470);
         let core: Vec<Line> = edit.lines.iter().map(|l| l.line.clone()).collect();
@@ -343,7 +348,10 @@ mod tests {
             problem(&[("unit_price_1", "ten")]),
             Some(LinesProblem::Price("Tripod".into()))
         );
-        assert_eq!(problem(&[("remove_0", "1"), ("remove_1", "1")]), Some(LinesProblem::Empty));
+        assert_eq!(
+            problem(&[("remove_0", "1"), ("remove_1", "1")]),
+            Some(LinesProblem::Empty)
+        );
         assert_eq!(
             problem(&[("quantity_0", "0"), ("quantity_1", "0")]),
             Some(LinesProblem::Empty)

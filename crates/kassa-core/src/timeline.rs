@@ -22,6 +22,18 @@ macro_rules! stored_names {
                     $($name::$variant => $code,)*
                 }
             }
+
+            /// The stored name (as `String::as_str` reads, where a name was a string).
+            pub fn as_str(&self) -> &'static str {
+                self.code()
+            }
+        }
+
+        /// Compares with a stored name.
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.code() == *other
+            }
         }
 
         impl fmt::Display for $name {

@@ -3,9 +3,9 @@
 
 use super::line::{core_lines, lines_in, stored_lines, OrderLine};
 use super::lock::{lock, Locked, Pending};
+use super::new_id;
 use super::queries::capture_of;
 use super::validate::{check_partial_lines, check_shipping_info, check_text};
-use super::new_id;
 use crate::jobs::PUSH;
 use crate::{now_ms, Actor, AppError, AppResult, FieldError, Missing};
 use kassa_core::access::Permission;

@@ -4,10 +4,10 @@
 //! whole and keeps the facts it searches and counts (amounts, country, customer) in columns.
 
 use super::line::OrderLine;
+use super::lock::{lock_checkout, store_of, Locked};
 use super::validate::*;
 use super::{customer_of, new_id, short_reference, DAY_MS};
 use crate::jobs::PUSH;
-use super::lock::{lock_checkout, store_of, Locked};
 use crate::{now_ms, Actor, AppError, AppResult};
 use kassa_core::access::Permission;
 use kassa_core::lines::BadValue;
@@ -176,7 +176,9 @@ pub async fn create_checkout(db: &Db, actor: &Actor, mut order: Map<String, Valu
     tx.insert_order(&row).await?;
     let mut locked = Locked::new(tx, row);
     let amount = locked.row.order_amount;
-    locked.event(actor, EventKind::CheckoutCreated, Some(amount), None).await?;
+    locked
+        .event(actor, EventKind::CheckoutCreated, Some(amount), None)
+        .await?;
     locked.tx.commit().await?;
     Ok(locked.row)
 }
@@ -247,7 +249,9 @@ pub async fn update_checkout(db: &Db, actor: &Actor, cmd: UpdateCheckout) -> App
     locked.row.checkout_expires_at = now + CHECKOUT_LIFETIME_MS;
     locked.save().await?;
     let amount = locked.row.order_amount;
-    locked.event(actor, EventKind::CheckoutUpdated, Some(amount), None).await?;
+    locked
+        .event(actor, EventKind::CheckoutUpdated, Some(amount), None)
+        .await?;
     locked.tx.commit().await?;
     Ok(locked.row)
 }
@@ -256,7 +260,9 @@ pub async fn update_checkout(db: &Db, actor: &Actor, cmd: UpdateCheckout) -> App
 pub async fn abort_checkout(db: &Db, actor: &Actor, order_id: &str) -> AppResult<OrderRow> {
     let mut locked = lock_checkout(db, actor, order_id).await?;
     if locked.row.checkout_status == "checkout_complete" {
-        return Err(Refusal::ReadOnly("You tried to modify a read only resource: the order is complete.".into()).into());
+        return Err(
+            Refusal::ReadOnly("You tried to modify a read only resource: the order is complete.".into()).into(),
+        );
     }
     if locked.row.checkout_status != "checkout_aborted" {
         locked.row.checkout_status = "checkout_aborted".into();
@@ -331,7 +337,10 @@ pub async fn complete_checkout(db: &Db, actor: &Actor, cmd: CompleteCheckout) ->
     // transaction, so the chart and the order list never disagree.
     let (store_id, currency) = (locked.row.store_id.clone(), locked.row.purchase_currency.clone());
     let sale = locked.row.original_order_amount;
-    locked.tx.add_daily_sale(&store_id, &currency, now / DAY_MS, sale).await?;
+    locked
+        .tx
+        .add_daily_sale(&store_id, &currency, now / DAY_MS, sale)
+        .await?;
     let amount = locked.row.order_amount;
     locked
         .event(

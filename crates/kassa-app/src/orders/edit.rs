@@ -2,10 +2,10 @@
 //! the payment method approves up to the store's limit), and the record around the money —
 //! merchant references, customer details, shipping information.
 
+use super::customer_of;
 use super::line::{core_lines, lines_in, OrderLine};
 use super::lock::{lock, Locked, Pending};
 use super::validate::{check_address, check_lines, check_shipping_info, check_text};
-use super::customer_of;
 use crate::{now_ms, Actor, AppError, AppResult};
 use kassa_core::access::Permission;
 use kassa_core::line_edit::{LinesInput, LinesProblem};
@@ -284,4 +284,96 @@ pub async fn add_shipping_info(db: &Db, actor: &Actor, cmd: AddShippingInfo) -> 
     })
     .await?;
     Ok(locked.pending(()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kassa_core::line_edit::LineInput;
+    use kassa_core::order::Status;
+
+    fn order_with(lines: Value, captured: i64) -> OrderRow {
+        OrderRow {
+            order_id: "o".into(),
+            store_id: "M1".into(),
+            short_reference: "K".into(),
+            checkout_status: "checkout_complete".into(),
+            status: Some(Status::Authorized),
+            fraud_status: None,
+            purchase_country: "SE".into(),
+            purchase_currency: "SEK".into(),
+            locale: "sv-SE".into(),
+            order_amount: 60000,
+            order_tax_amount: 12000,
+            original_order_amount: 60000,
+            captured_amount: captured,
+            refunded_amount: 0,
+            released: false,
+            merchant_reference1: None,
+            merchant_reference2: None,
+            customer_name: String::new(),
+            customer_email: String::new(),
+            payment_method: None,
+            acknowledged: false,
+            body: json!({ "order_lines": lines }).to_string(),
+            created_at: 0,
+            completed_at: None,
+            last_modified_at: 0,
+            checkout_expires_at: 0,
+            expires_at: None,
+        }
+    }
+
+    fn lines() -> Value {
+        json!([
+            {"type": "physical", "reference": "A", "name": "Camera", "quantity": 1, "unit_price": 40000,
+             "tax_rate": 2500, "total_amount": 40000, "total_discount_amount": 0, "total_tax_amount": 8000,
+             "product_url": "https://shop.test/camera"},
+            {"type": "physical", "reference": "B", "name": "Tripod", "quantity": 2, "unit_price": 10000,
+             "tax_rate": 2500, "total_amount": 20000, "total_discount_amount": 1000, "total_tax_amount": 4000,
+             "product_identifiers": {"brand": "Acme"}}
+        ])
+    }
+
+    fn version(row: &OrderRow) -> String {
+        lines_version(&serde_json::from_str(&row.body).unwrap())
+    }
+
+    fn three_tripods() -> LinesInput {
+        LinesInput {
+            lines: vec![
+                LineInput::default(),
+                LineInput {
+                    quantity: Some("3".into()),
+                    ..LineInput::default()
+                },
+            ],
+            ..LinesInput::default()
+        }
+    }
+
+    #[test]
+    fn an_edit_keeps_every_other_field_of_its_lines() {
+        let row = order_with(lines(), 0);
+        let plan = plan_lines_edit(&row, &version(&row), &three_tripods()).unwrap();
+        assert_eq!(plan.order_amount, 40000 + 30000 - 1500);
+        assert_eq!(plan.lines[0].product_url.as_deref(), Some("https://shop.test/camera"));
+        let tripod = &plan.lines[1];
+        assert_eq!((tripod.quantity, tripod.total_discount_amount), (3, Some(1500)));
+        assert_eq!(tripod.extra["product_identifiers"]["brand"], "Acme");
+    }
+
+    #[test]
+    fn an_edit_of_changed_or_captured_lines_is_refused() {
+        let row = order_with(lines(), 0);
+        assert_eq!(
+            plan_lines_edit(&row, "stale", &three_tripods()).err(),
+            Some(LinesProblem::Changed)
+        );
+        let captured = order_with(lines(), 1);
+        assert_eq!(
+            plan_lines_edit(&captured, &version(&captured), &three_tripods()).err(),
+            Some(LinesProblem::Captured)
+        );
+    }
 }

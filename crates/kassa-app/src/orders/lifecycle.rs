@@ -1,7 +1,9 @@
 //! Changes of an order's life cycle that add no rows: acknowledge, cancel, extend, release,
 //! and expiry (Kassa's job).
 
+use super::capture::{capture_locked, Capture};
 use super::lock::{lock, Locked, Pending};
+use super::refund::{refund_locked, Refund};
 use super::{iso_time, DAY_MS};
 use crate::jobs::PUSH;
 use crate::{now_ms, Actor, AppResult};
@@ -18,7 +20,7 @@ pub async fn acknowledge(db: &Db, actor: &Actor, order_id: &str) -> AppResult<Pe
     Ok(locked.pending(()))
 }
 
-pub(crate) async fn acknowledge_locked(locked: &mut Locked, actor: &Actor) -> AppResult<()> {
+async fn acknowledge_locked(locked: &mut Locked, actor: &Actor) -> AppResult<()> {
     if locked.row.acknowledged {
         return Ok(());
     }
@@ -48,7 +50,7 @@ pub async fn cancel(db: &Db, actor: &Actor, order_id: &str) -> AppResult<Pending
     Ok(locked.pending(()))
 }
 
-pub(crate) async fn cancel_locked(locked: &mut Locked, actor: &Actor) -> AppResult<()> {
+async fn cancel_locked(locked: &mut Locked, actor: &Actor) -> AppResult<()> {
     let next = locked.state()?.cancel()?;
     transition(locked, actor, EventKind::Cancelled, next).await
 }
@@ -80,6 +82,33 @@ pub async fn expire(db: &Db, actor: &Actor, order_id: &str, now: i64) -> AppResu
     let mut locked = lock(db, actor, Permission::ManageOrders, order_id).await?;
     if let Some(next) = locked.state()?.expire(now) {
         transition(&mut locked, actor, EventKind::Expired, next).await?;
+    }
+    locked.tx.commit().await?;
+    Ok(())
+}
+
+/// An order's whole after-purchase story at once: acknowledged, then optionally captured,
+/// refunded or cancelled (the demo seed's orders, which must be all done or not at all).
+#[derive(Debug, Clone)]
+pub struct Settle {
+    pub order_id: String,
+    pub capture: Option<Capture>,
+    pub refund: Option<Refund>,
+    pub cancel: bool,
+}
+
+/// Settles an order in one transaction, and commits.
+pub async fn settle(db: &Db, actor: &Actor, cmd: Settle) -> AppResult<()> {
+    let mut locked = lock(db, actor, Permission::ManageOrders, &cmd.order_id).await?;
+    acknowledge_locked(&mut locked, actor).await?;
+    if let Some(capture) = cmd.capture {
+        capture_locked(&mut locked, actor, capture).await?;
+    }
+    if let Some(refund) = cmd.refund {
+        refund_locked(&mut locked, actor, refund).await?;
+    }
+    if cmd.cancel {
+        cancel_locked(&mut locked, actor).await?;
     }
     locked.tx.commit().await?;
     Ok(())

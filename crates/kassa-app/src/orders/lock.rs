@@ -119,7 +119,9 @@ impl Locked {
 
 /// The money and life-cycle facts of an Order Management order.
 pub fn core_state(row: &OrderRow) -> AppResult<Order> {
-    let status = row.status.ok_or_else(|| AppError::NotFound(Missing::Order(row.order_id.clone())))?;
+    let status = row
+        .status
+        .ok_or_else(|| AppError::NotFound(Missing::Order(row.order_id.clone())))?;
     Ok(Order {
         status,
         order_amount: row.order_amount,
@@ -164,6 +166,14 @@ pub struct Pending<T> {
 }
 
 impl<T> Pending<T> {
+    /// The same change with another result (e.g. none, where the caller needs only `tx`).
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Pending<U> {
+        Pending {
+            tx: self.tx,
+            value: f(self.value),
+        }
+    }
+
     /// Commits the change and returns the use case's result.
     pub async fn commit(self) -> AppResult<T> {
         self.tx.commit().await?;

@@ -20,19 +20,19 @@ mod refund;
 mod validate;
 
 pub use capture::{
-    add_capture_shipping_info, capture, extend_due_date, trigger_send_out, Capture, CaptureShippingInfo,
-    Amount, ExtendDueDate, DUE_DATE_OPTIONS,
+    add_capture_shipping_info, capture, extend_due_date, trigger_send_out, Amount, Capture, CaptureShippingInfo,
+    ExtendDueDate, DUE_DATE_OPTIONS,
 };
 pub use checkout::{
     abort_checkout, check_checkout, checkout_open, complete_checkout, create_checkout, payment_description,
     update_checkout, CheckoutFields, CompleteCheckout, UpdateCheckout, CHECKOUT_LIFETIME_MS, READ_ONLY,
 };
 pub use edit::{
-    add_shipping_info, approval_ceiling, edit_lines, Approval, PlannedLines, lines_version, plan_lines_edit, update_authorization,
-    update_customer_details, update_merchant_references, AddShippingInfo, CustomerDetails, EditLines,
-    MerchantReferences, UpdateAuthorization,
+    add_shipping_info, approval_ceiling, edit_lines, lines_version, plan_lines_edit, update_authorization,
+    update_customer_details, update_merchant_references, AddShippingInfo, Approval, CustomerDetails, EditLines,
+    MerchantReferences, PlannedLines, UpdateAuthorization,
 };
-pub use lifecycle::{acknowledge, cancel, expire, extend_authorization, release_remaining};
+pub use lifecycle::{acknowledge, cancel, expire, extend_authorization, release_remaining, settle, Settle};
 pub use line::{core_lines, lines_in, stored_lines, OrderLine};
 pub use lock::{core_state, Locked, Pending};
 pub use queries::{

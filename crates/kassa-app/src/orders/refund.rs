@@ -43,7 +43,10 @@ pub(crate) async fn refund_locked(locked: &mut Locked, actor: &Actor, cmd: Refun
     let next = locked.state()?.refund(amount)?;
     let mut captures = locked.tx.captures_of(&locked.row.order_id).await?;
     if !cmd.lines.is_empty() {
-        let captured: Vec<Line> = captures.iter().flat_map(|c| core_lines(&stored_lines(&c.body))).collect();
+        let captured: Vec<Line> = captures
+            .iter()
+            .flat_map(|c| core_lines(&stored_lines(&c.body)))
+            .collect();
         let refunds = locked.tx.refunds_of(&locked.row.order_id).await?;
         let earlier: Vec<Vec<Line>> = refunds.iter().map(|r| core_lines(&stored_lines(&r.body))).collect();
         let earlier: Vec<&[Line]> = earlier.iter().map(Vec::as_slice).collect();

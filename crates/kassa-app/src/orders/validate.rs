@@ -201,7 +201,6 @@ pub fn check_url(value: Option<&Value>, field: &str, required: bool, out: &mut V
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
