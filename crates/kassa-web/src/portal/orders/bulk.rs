@@ -118,9 +118,9 @@ pub(crate) async fn bulk_capture(
     let mut results: Vec<Outcome> = Vec::new();
     for id in ids {
         let outcome = async {
+            let row = orders::om_order(&state.db, &actor, &id).await?;
             let cmd = orders::Capture::of(id.clone(), orders::Amount::All);
             let pending = orders::capture(&state.db, &actor, cmd).await?;
-            let row = orders::om_order(&state.db, &actor, &id).await?;
             let money = lang.format_money(pending.value.captured_amount, &row.purchase_currency);
             pending.commit().await?;
             Ok::<_, AppError>((row.short_reference, money))
