@@ -212,10 +212,10 @@ async fn show(State(state): State<AppState>, Path(order_id): Path<String>) -> Re
     if order_id.contains('\0') {
         return StatusCode::NOT_FOUND.into_response();
     }
-    match state.db.order_by_id(&order_id).await {
-        Ok(Some(row)) => page(&state, &row, ShopperForm::default(), None).await,
-        Ok(None) => StatusCode::NOT_FOUND.into_response(),
-        Err(e) => crate::WebError::from(e).into_response(),
+    match orders::hosted_checkout(&state.db, &order_id).await {
+        Ok(row) => page(&state, &row, ShopperForm::default(), None).await,
+        Err(AppError::Storage(e)) => crate::WebError::from(e).into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
     }
 }
 
@@ -287,10 +287,10 @@ async fn confirm(
     if form.has_nul() {
         return StatusCode::BAD_REQUEST.into_response();
     }
-    let row = match state.db.order_by_id(&order_id).await {
-        Ok(Some(row)) => row,
-        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
-        Err(e) => return crate::WebError::from(e).into_response(),
+    let row = match orders::hosted_checkout(&state.db, &order_id).await {
+        Ok(row) => row,
+        Err(AppError::Storage(e)) => return crate::WebError::from(e).into_response(),
+        Err(_) => return StatusCode::NOT_FOUND.into_response(),
     };
     let origin_ok = headers
         .get(header::ORIGIN)

@@ -310,7 +310,7 @@ impl OrderSeeder<'_> {
                     .order_id
             }
         };
-        let row = db.order_by_id(&id).await?.ok_or(WebError::NotFound)?;
+        let row = orders::hosted_checkout(db, &id).await.map_err(fail)?;
         if row.checkout_status == "checkout_incomplete" {
             match plan.fate {
                 0..=3 => {}
@@ -335,7 +335,7 @@ impl OrderSeeder<'_> {
                 }
             }
         }
-        let row = db.order_by_id(&id).await?.ok_or(WebError::NotFound)?;
+        let row = orders::hosted_checkout(db, &id).await.map_err(fail)?;
         if row.checkout_status == "checkout_complete" && !row.acknowledged {
             let amount = row.order_amount;
             let (captured, refunded) = match plan.fate {

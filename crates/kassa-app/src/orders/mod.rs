@@ -36,8 +36,8 @@ pub use lifecycle::{acknowledge, cancel, expire, extend_authorization, release_r
 pub use line::{core_lines, lines_in, stored_lines, OrderLine};
 pub use lock::{core_state, Locked, Pending};
 pub use queries::{
-    capture_of, captures, checkout_order, due_date_options, events, export_orders, om_order, refund_of, refunds,
-    search_orders,
+    capture_of, captures, checkout_order, due_date_options, events, export_orders, hosted_checkout, om_order,
+    order_record, refund_of, refunds, search_orders, OrderRecord,
 };
 pub use refund::{refund, Refund};
 pub use validate::{

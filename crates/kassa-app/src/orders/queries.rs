@@ -25,6 +25,24 @@ pub async fn checkout_order(db: &Db, actor: &Actor, order_id: &str) -> AppResult
         .ok_or_else(|| AppError::NotFound(Missing::Checkout(order_id.to_owned())))
 }
 
+/// An order with its captures and refunds, as one record.
+#[derive(Debug, Clone)]
+pub struct OrderRecord {
+    pub row: OrderRow,
+    pub captures: Vec<CaptureRow>,
+    pub refunds: Vec<RefundRow>,
+}
+
+/// An Order Management order of the actor's store with its captures and refunds.
+pub async fn order_record(db: &Db, actor: &Actor, order_id: &str) -> AppResult<OrderRecord> {
+    let row = om_order(db, actor, order_id).await?;
+    Ok(OrderRecord {
+        captures: db.captures_of(order_id).await?,
+        refunds: db.refunds_of(order_id).await?,
+        row,
+    })
+}
+
 /// The captures of an order, oldest first.
 pub async fn captures(db: &Db, actor: &Actor, order_id: &str) -> AppResult<Vec<CaptureRow>> {
     om_order(db, actor, order_id).await?;
@@ -117,4 +135,12 @@ pub async fn export_orders(db: &Db, actor: &Actor, filter: &OrderFilter, page: i
     let filter = in_store(actor, filter)?;
     let plan = db.plan_search(&filter).await?;
     Ok(db.export_orders(&filter, plan, page))
+}
+
+/// A checkout order by its id alone, for the shopper on the hosted checkout page: the id is
+/// the capability (the shopper has no store until the order names it).
+pub async fn hosted_checkout(db: &Db, order_id: &str) -> AppResult<OrderRow> {
+    db.order_by_id(order_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(Missing::Checkout(order_id.to_owned())))
 }

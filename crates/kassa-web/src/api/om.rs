@@ -46,8 +46,8 @@ pub async fn get_order(
     ctx: ApiCtx,
     Path(order_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let row = orders::om_order(&state.db, &ctx.actor(), &order_id).await?;
-    Ok(Json(om_order_json(&state.db, &row).await?).into_response())
+    let order = orders::order_record(&state.db, &ctx.actor(), &order_id).await?;
+    Ok(Json(om_order_json(&order)?).into_response())
 }
 
 pub async fn acknowledge(

@@ -3,15 +3,14 @@
 
 use super::error::ApiError;
 use super::model::{iso_time, Object};
-use kassa_app::orders::core_state;
+use kassa_app::orders::{core_state, OrderRecord};
 use kassa_core::order::Status;
-use kassa_db::{CaptureRow, Db, OrderRow, RefundRow};
+use kassa_db::{CaptureRow, OrderRow, RefundRow};
 use serde_json::{json, Value};
 
 /// The Order Management `Order` object.
-pub async fn om_order_json(db: &Db, row: &OrderRow) -> Result<Value, ApiError> {
-    let captures = db.captures_of(&row.order_id).await?;
-    let refunds = db.refunds_of(&row.order_id).await?;
+pub fn om_order_json(order: &OrderRecord) -> Result<Value, ApiError> {
+    let OrderRecord { row, captures, refunds } = order;
     let body: Object = serde_json::from_str(&row.body).unwrap_or_default();
     let state = core_state(row)?;
     let mut o = json!({

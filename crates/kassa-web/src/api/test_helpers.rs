@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use kassa_app::orders::{self, CompleteCheckout};
+use kassa_app::AppError;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -38,7 +39,12 @@ pub async fn complete(
     } else {
         ctx.parse()?
     };
-    let stored = state.db.order(&ctx.caller.store_id, &order_id).await?;
+    // The order's own billing address is the default; a missing order is refused below.
+    let stored = match orders::checkout_order(&state.db, &ctx.actor(), &order_id).await {
+        Ok(row) => Some(row),
+        Err(AppError::NotFound(_)) => None,
+        Err(e) => return Err(e.into()),
+    };
     let default_address = stored
         .as_ref()
         .and_then(|r| serde_json::from_str::<Value>(&r.body).ok())

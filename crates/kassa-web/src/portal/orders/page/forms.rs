@@ -51,16 +51,12 @@ pub struct OrderContext {
 
 impl OrderContext {
     pub async fn load(state: &AppState, member: &Member, order_id: &str) -> Result<OrderContext, WebError> {
-        let actor = actor_of(member);
-        let row = orders::om_order(&state.db, &actor, order_id)
-            .await
-            .map_err(app_to_web)?;
+        let orders::OrderRecord { row, captures, refunds } =
+            orders::order_record(&state.db, &actor_of(member), order_id)
+                .await
+                .map_err(app_to_web)?;
         let body: serde_json::Map<String, Value> = serde_json::from_str(&row.body).unwrap_or_default();
         let wire_lines = orders::lines_in(&body);
-        let captures = orders::captures(&state.db, &actor, order_id)
-            .await
-            .map_err(app_to_web)?;
-        let refunds = orders::refunds(&state.db, &actor, order_id).await.map_err(app_to_web)?;
         let order = orders::core_state(&row).map_err(app_to_web)?;
         let open = matches!(order.status, Status::Authorized | Status::PartCaptured)
             && !order.released
