@@ -3,33 +3,7 @@
 
 use kassa_core::access::Role;
 
-/// The kind of caller, as the order timeline and the audit log record it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ActorKind {
-    /// A merchant's API key (the merchant API).
-    ApiKey,
-    /// A signed-in member of the merchant portal.
-    PortalUser,
-    /// Provider staff in the back office.
-    Operator,
-    /// A shopper on the hosted checkout page.
-    Shopper,
-    /// Kassa itself: jobs, expiry, the demo seed, the CLI.
-    System,
-}
-
-impl ActorKind {
-    /// The stored name of the kind (the `actor_kind` column).
-    pub fn code(self) -> &'static str {
-        match self {
-            ActorKind::ApiKey => "api_key",
-            ActorKind::PortalUser => "portal_user",
-            ActorKind::Operator => "operator",
-            ActorKind::Shopper => "shopper",
-            ActorKind::System => "system",
-        }
-    }
-}
+pub use kassa_core::timeline::ActorKind;
 
 /// Who made a request, where from, and for which merchant and store.
 #[derive(Debug, Clone)]
@@ -97,6 +71,23 @@ impl Actor {
             role: Some(role),
             address: Some(address.into()),
             ..Actor::of(ActorKind::PortalUser, email)
+        }
+    }
+
+    /// The same actor under another name (a shopper by their email, an API key by its
+    /// username), as the order timeline shows it.
+    pub fn named(self, name: impl Into<String>) -> Actor {
+        Actor {
+            name: name.into(),
+            ..self
+        }
+    }
+
+    /// The same actor acting in `store_id` (Kassa's jobs act in the store of each order).
+    pub fn in_store(self, store_id: impl Into<String>) -> Actor {
+        Actor {
+            store_id: Some(store_id.into()),
+            ..self
         }
     }
 

@@ -1,21 +1,81 @@
 //! The one error type of every use case. Each surface maps it once: the merchant API to
 //! Kustom's error body, the portal to a translated sentence with the right status.
 
+use kassa_core::lines::BadValue;
 use kassa_db::DbError;
+use std::fmt;
 
 /// One bad field of a command: which field, and why, in plain English for logs and the API.
+/// An empty `field` means the command as a whole (e.g. a body that is not an object).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     pub field: String,
     pub message: String,
 }
 
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> FieldError {
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl From<BadValue> for FieldError {
+    fn from(b: BadValue) -> FieldError {
+        FieldError::new(b.field, b.reason)
+    }
+}
+
+/// As Kustom words it: `Bad value: order_lines[0].name (required)`.
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.field.is_empty() {
+            write!(f, "Bad value: {}", self.message)
+        } else {
+            write!(f, "Bad value: {} ({})", self.field, self.message)
+        }
+    }
+}
+
+/// What was not found, with the ids a message about it names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Missing {
+    /// An Order Management order (a completed checkout) of the actor's store.
+    Order(String),
+    /// A checkout order of the actor's store, in any state.
+    Checkout(String),
+    Capture {
+        order_id: String,
+        capture_id: String,
+    },
+    Refund {
+        order_id: String,
+        refund_id: String,
+    },
+    /// Anything else, by what it is ("user", "invitation").
+    Other(&'static str),
+}
+
+impl fmt::Display for Missing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Missing::Order(id) => write!(f, "order {id}"),
+            Missing::Checkout(id) => write!(f, "checkout {id}"),
+            Missing::Capture { order_id, capture_id } => write!(f, "capture {capture_id} of order {order_id}"),
+            Missing::Refund { order_id, refund_id } => write!(f, "refund {refund_id} of order {order_id}"),
+            Missing::Other(what) => f.write_str(what),
+        }
+    }
+}
+
 /// Why a use case did not do what it was asked.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     /// The thing does not exist, or the actor may not know it exists.
-    #[error("{what} not found")]
-    NotFound { what: &'static str },
+    #[error("{0} not found")]
+    NotFound(Missing),
     /// The request is well formed but the rules refuse it now (state, limits).
     #[error("refused: {0}")]
     Refused(kassa_core::order::Refusal),
@@ -34,6 +94,22 @@ pub enum AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    /// One bad field.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> AppError {
+        AppError::Invalid(vec![FieldError::new(field, message)])
+    }
+
+    /// Ok when no field is bad, else every bad one.
+    pub fn check(problems: Vec<BadValue>) -> AppResult<()> {
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Invalid(problems.into_iter().map(FieldError::from).collect()))
+        }
+    }
+}
 
 impl From<kassa_core::order::Refusal> for AppError {
     fn from(r: kassa_core::order::Refusal) -> AppError {

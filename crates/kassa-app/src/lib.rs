@@ -5,9 +5,11 @@
 
 pub mod actor;
 pub mod error;
+pub mod jobs;
+pub mod orders;
 
 pub use actor::{Actor, ActorKind};
-pub use error::{AppError, AppResult, FieldError};
+pub use error::{AppError, AppResult, FieldError, Missing};
 
 /// Milliseconds since the Unix epoch: the time unit of every stored timestamp.
 pub fn now_ms() -> i64 {

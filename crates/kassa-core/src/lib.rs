@@ -3,7 +3,9 @@
 
 pub mod access;
 pub mod account;
+pub mod line_edit;
 pub mod lines;
 pub mod money;
 pub mod order;
 pub mod team;
+pub mod timeline;

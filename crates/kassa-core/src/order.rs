@@ -20,6 +20,12 @@ pub fn increase_ceiling(original_amount: i64, limit_percent: i64) -> i64 {
     ceiling.min(MAX_AMOUNT as i128) as i64
 }
 
+/// Whether the payment method declines changing an order of `order_amount` to
+/// `new_amount`: an increase beyond `ceiling` (see [`increase_ceiling`]).
+pub fn declines_increase(order_amount: i64, new_amount: i64, ceiling: i64) -> bool {
+    new_amount > order_amount && new_amount > ceiling
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     Authorized,
@@ -81,6 +87,15 @@ pub enum Refusal {
     NotAllowed(String),
     #[error("{0}")]
     BadValue(String),
+    /// A higher amount the payment method did not approve (Kustom's `NOT_ALLOWED`).
+    #[error("{0}")]
+    IncreaseDeclined(String),
+    /// A checkout that can no longer change: complete, aborted or expired.
+    #[error("{0}")]
+    ReadOnly(String),
+    /// An edit of the lines that cannot be taken as it is.
+    #[error("{0}")]
+    Lines(crate::line_edit::LinesProblem),
 }
 
 impl Refusal {
@@ -89,7 +104,8 @@ impl Refusal {
             Refusal::CaptureNotAllowed(_) => "CAPTURE_NOT_ALLOWED",
             Refusal::RefundNotAllowed(_) => "REFUND_NOT_ALLOWED",
             Refusal::CancelNotAllowed(_) => "CANCEL_NOT_ALLOWED",
-            Refusal::NotAllowed(_) => "NOT_ALLOWED",
+            Refusal::NotAllowed(_) | Refusal::IncreaseDeclined(_) | Refusal::Lines(_) => "NOT_ALLOWED",
+            Refusal::ReadOnly(_) => "READ_ONLY_ORDER",
             Refusal::BadValue(_) => "BAD_VALUE",
         }
     }
@@ -283,8 +299,8 @@ impl Order {
                 )))
             }
         }
-        if new_amount > self.order_amount && new_amount > ceiling {
-            return Err(Refusal::NotAllowed(format!(
+        if declines_increase(self.order_amount, new_amount, ceiling) {
+            return Err(Refusal::IncreaseDeclined(format!(
                 "Update authorization not allowed: the payment method declined the increase to {new_amount}; \
                  at most {} can be authorized for this order.",
                 ceiling.max(self.order_amount)

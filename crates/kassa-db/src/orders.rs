@@ -3,6 +3,40 @@
 
 use crate::order_text::search_text;
 use crate::{on_pool, on_tx, Db, DbError, Result, Tx};
+use kassa_core::order::Status;
+use kassa_core::timeline::{ActorKind, EventKind};
+
+/// The `status` column as stored (NULL while the order is a checkout), read into a
+/// [`Status`] at this boundary.
+pub struct StoredStatus(Option<String>);
+
+impl<DB: sqlx::Database> sqlx::Type<DB> for StoredStatus
+where
+    String: sqlx::Type<DB>,
+{
+    fn type_info() -> DB::TypeInfo {
+        <String as sqlx::Type<DB>>::type_info()
+    }
+    fn compatible(ty: &DB::TypeInfo) -> bool {
+        <String as sqlx::Type<DB>>::compatible(ty)
+    }
+}
+
+impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for StoredStatus
+where
+    Option<String>: sqlx::Decode<'r, DB>,
+{
+    fn decode(value: <DB as sqlx::Database>::ValueRef<'r>) -> std::result::Result<Self, sqlx::error::BoxDynError> {
+        Ok(StoredStatus(<Option<String> as sqlx::Decode<'r, DB>>::decode(value)?))
+    }
+}
+
+impl TryFrom<StoredStatus> for Option<Status> {
+    type Error = String;
+    fn try_from(s: StoredStatus) -> std::result::Result<Self, String> {
+        s.0.map(|code| code.parse()).transpose()
+    }
+}
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OrderRow {
@@ -10,7 +44,9 @@ pub struct OrderRow {
     pub store_id: String,
     pub short_reference: String,
     pub checkout_status: String,
-    pub status: Option<String>,
+    /// None while the order is a checkout; set once it is an Order Management order.
+    #[sqlx(try_from = "StoredStatus")]
+    pub status: Option<Status>,
     pub fraud_status: Option<String>,
     pub purchase_country: String,
     pub purchase_currency: String,
@@ -65,10 +101,11 @@ pub struct RefundRow {
 pub struct OrderEvent {
     pub order_id: String,
     pub at: i64,
-    /// `api_key`, `portal_user`, `system` or `shopper`.
-    pub actor_kind: String,
+    #[sqlx(try_from = "String")]
+    pub actor_kind: ActorKind,
     pub actor: String,
-    pub action: String,
+    #[sqlx(try_from = "String")]
+    pub action: EventKind,
     pub amount: Option<i64>,
     pub details: Option<String>,
 }
@@ -153,7 +190,7 @@ impl Tx {
             .bind(&o.store_id)
             .bind(&o.short_reference)
             .bind(&o.checkout_status)
-            .bind(&o.status)
+            .bind(o.status.map(Status::code))
             .bind(&o.fraud_status)
             .bind(&o.purchase_country)
             .bind(&o.purchase_currency)
@@ -219,7 +256,7 @@ impl Tx {
         on_tx!(self, c => sqlx::query(sql)
             .bind(&o.order_id)
             .bind(&o.checkout_status)
-            .bind(&o.status)
+            .bind(o.status.map(Status::code))
             .bind(&o.fraud_status)
             .bind(o.order_amount)
             .bind(o.order_tax_amount)
@@ -308,9 +345,9 @@ impl Tx {
         on_tx!(self, c => sqlx::query(sql)
             .bind(&e.order_id)
             .bind(e.at)
-            .bind(&e.actor_kind)
+            .bind(e.actor_kind.code())
             .bind(&e.actor)
-            .bind(&e.action)
+            .bind(e.action.code())
             .bind(e.amount)
             .bind(&e.details)
             .execute(c)

@@ -108,7 +108,7 @@ impl Db {
                 );
                 q.push_values(chunk, |mut b, o| {
                     b.push_bind(&o.order_id).push_bind(&o.store_id).push_bind(&o.short_reference).push_bind(&o.checkout_status)
-                        .push_bind(&o.status).push_bind(&o.fraud_status).push_bind(&o.purchase_country).push_bind(&o.purchase_currency)
+                        .push_bind(o.status.map(kassa_core::order::Status::code)).push_bind(&o.fraud_status).push_bind(&o.purchase_country).push_bind(&o.purchase_currency)
                         .push_bind(&o.locale).push_bind(o.order_amount).push_bind(o.order_tax_amount).push_bind(o.original_order_amount)
                         .push_bind(o.captured_amount).push_bind(o.refunded_amount).push_bind(o.released).push_bind(&o.merchant_reference1)
                         .push_bind(&o.merchant_reference2).push_bind(&o.customer_name).push_bind(&o.customer_email).push_bind(&o.payment_method)
@@ -142,7 +142,7 @@ impl Db {
             on_tx!(&mut tx, c => {
                 let mut q = sqlx::QueryBuilder::new("INSERT INTO order_events (order_id, at, actor_kind, actor, action, amount, details) ");
                 q.push_values(chunk, |mut b, e| {
-                    b.push_bind(&e.order_id).push_bind(e.at).push_bind(&e.actor_kind).push_bind(&e.actor).push_bind(&e.action)
+                    b.push_bind(&e.order_id).push_bind(e.at).push_bind(e.actor_kind.code()).push_bind(&e.actor).push_bind(e.action.code())
                         .push_bind(e.amount).push_bind(&e.details);
                 });
                 q.build().execute(c).await.map(|r| r.rows_affected())

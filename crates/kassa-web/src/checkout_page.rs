@@ -3,7 +3,6 @@
 
 use crate::api::keys::hash_secret;
 use crate::api::model::{Object, WireLine};
-use crate::orders::{self, Actor, Purchase};
 use crate::shell::i18n::Lang;
 use crate::shell::views::render;
 use crate::{now_ms, AppState};
@@ -13,6 +12,9 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Router};
+use kassa_app::orders::{self, CompleteCheckout};
+use kassa_app::{Actor, AppError};
+use kassa_core::order::Refusal;
 use kassa_db::OrderRow;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -210,10 +212,10 @@ async fn show(State(state): State<AppState>, Path(order_id): Path<String>) -> Re
     if order_id.contains('\0') {
         return StatusCode::NOT_FOUND.into_response();
     }
-    match state.db.order_by_id(&order_id).await {
-        Ok(Some(row)) => page(&state, &row, ShopperForm::default(), None).await,
-        Ok(None) => StatusCode::NOT_FOUND.into_response(),
-        Err(e) => crate::WebError::from(e).into_response(),
+    match orders::hosted_checkout(&state.db, &order_id).await {
+        Ok(row) => page(&state, &row, ShopperForm::default(), None).await,
+        Err(AppError::Storage(e)) => crate::WebError::from(e).into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
     }
 }
 
@@ -285,10 +287,10 @@ async fn confirm(
     if form.has_nul() {
         return StatusCode::BAD_REQUEST.into_response();
     }
-    let row = match state.db.order_by_id(&order_id).await {
-        Ok(Some(row)) => row,
-        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
-        Err(e) => return crate::WebError::from(e).into_response(),
+    let row = match orders::hosted_checkout(&state.db, &order_id).await {
+        Ok(row) => row,
+        Err(AppError::Storage(e)) => return crate::WebError::from(e).into_response(),
+        Err(_) => return StatusCode::NOT_FOUND.into_response(),
     };
     let origin_ok = headers
         .get(header::ORIGIN)
@@ -328,11 +330,6 @@ async fn confirm(
         "street_address": form.street_address.trim(), "postal_code": form.postal_code.trim(), "city": form.city.trim(),
         "phone": form.phone.trim(), "country": row.purchase_country,
     });
-    let purchase = Purchase {
-        billing_address: billing.as_object().cloned().unwrap_or_default(),
-        shipping_address: None,
-        payment_method: method,
-    };
     let reservation = state
         .db
         .store(&row.store_id)
@@ -341,11 +338,15 @@ async fn confirm(
         .flatten()
         .map(|s| s.reservation_days)
         .unwrap_or(28);
-    let shopper = Actor {
-        kind: "shopper",
-        name: form.email.trim().to_lowercase(),
+    let cmd = CompleteCheckout {
+        order_id: order_id.clone(),
+        billing_address: billing.as_object().cloned().unwrap_or_default(),
+        shipping_address: None,
+        payment_method: method,
+        reservation_days: reservation,
     };
-    match orders::complete_checkout(&state.db, &row.store_id, &order_id, purchase, reservation, &shopper).await {
+    let shopper = Actor::shopper(row.store_id.clone()).named(form.email.trim().to_lowercase());
+    match orders::complete_checkout(&state.db, &shopper, cmd).await {
         Ok(done) => {
             let body: Value = serde_json::from_str(&done.body).unwrap_or_default();
             match body.pointer("/merchant_urls/confirmation").and_then(Value::as_str) {
@@ -361,10 +362,10 @@ async fn confirm(
         Err(e) => {
             // The API's words (field paths, English) are for developers: the shopper reads
             // what happened in their own language; the log keeps the details.
-            tracing::info!(order_id = %order_id, code = e.code, messages = ?e.messages, "hosted checkout refused");
-            let key = match e.code {
-                "READ_ONLY_ORDER" => "checkout-error-closed",
-                "BAD_VALUE" => "checkout-error-details",
+            tracing::info!(order_id = %order_id, error = %e, "hosted checkout refused");
+            let key = match e {
+                AppError::Refused(Refusal::ReadOnly(_)) => "checkout-error-closed",
+                AppError::Invalid(_) | AppError::Refused(Refusal::BadValue(_)) => "checkout-error-details",
                 _ => "checkout-error-general",
             };
             with_status(page(&state, &row, form, fail(key)).await)
@@ -391,7 +392,7 @@ fn shopper_problems(lang: Lang, form: &ShopperForm) -> Vec<String> {
         ("phone", "field-phone", &form.phone),
     ];
     for (key, label, value) in fields {
-        let max = crate::api::model::address_field_limit(key).unwrap_or(usize::MAX);
+        let max = kassa_app::orders::address_field_limit(key).unwrap_or(usize::MAX);
         if value.trim().chars().count() > max {
             problems.push(lang.t_args(
                 "checkout-error-too-long",

@@ -5,6 +5,8 @@ use crate::password;
 use crate::{now_ms, WebError};
 use kassa_core::access::Role;
 use kassa_core::account::NewPassword;
+use kassa_core::order::Status;
+use kassa_core::timeline::{ActorKind, EventKind};
 use kassa_db::{AuditEvent, Db, DemoTenancy, NewMerchant, NewStore, NewUser};
 
 pub const PLAYGROUND_STORE: &str = "M100001";
@@ -287,13 +289,11 @@ impl OrderSeeder<'_> {
     /// start already made it. Every step looks at where the order is first, so a step done
     /// before is not done again.
     async fn seed(&self, n: usize, existing: Option<String>) -> Result<(), WebError> {
-        use crate::orders::{self, Actor, Purchase};
+        use kassa_app::orders::{self, CompleteCheckout};
+        use kassa_app::Actor;
         let db = self.db;
-        let fail = |e: crate::api::error::ApiError| WebError::Internal(e.messages.join("; "));
-        let platform = Actor {
-            kind: "api_key",
-            name: format!("{PLAYGROUND_STORE}_demo"),
-        };
+        let fail = |e: kassa_app::AppError| WebError::Internal(e.to_string());
+        let platform = Actor::api_key(format!("{PLAYGROUND_STORE}_demo"), PLAYGROUND_STORE);
         let plan = order_plan(n);
         let billing = plan
             .body
@@ -304,45 +304,65 @@ impl OrderSeeder<'_> {
         let id = match existing {
             Some(id) => id,
             None => {
-                orders::create_checkout(db, PLAYGROUND_STORE, plan.body.clone(), &platform)
+                orders::create_checkout(db, &platform, plan.body.clone())
                     .await
                     .map_err(fail)?
                     .order_id
             }
         };
-        let row = db.order_by_id(&id).await?.ok_or(WebError::NotFound)?;
+        let row = orders::hosted_checkout(db, &id).await.map_err(fail)?;
         if row.checkout_status == "checkout_incomplete" {
             match plan.fate {
                 0..=3 => {}
                 4..=6 => {
-                    orders::abort_checkout(db, PLAYGROUND_STORE, &id, &platform)
-                        .await
-                        .map_err(fail)?;
+                    orders::abort_checkout(db, &platform, &id).await.map_err(fail)?;
                 }
                 _ => {
-                    let shopper = Actor {
-                        kind: "shopper",
-                        name: billing.get("email").and_then(|e| e.as_str()).unwrap_or("").into(),
-                    };
-                    let purchase = Purchase {
+                    let email = billing.get("email").and_then(|e| e.as_str()).unwrap_or("").to_owned();
+                    let shopper = Actor::shopper(PLAYGROUND_STORE).named(email);
+                    let cmd = CompleteCheckout {
+                        order_id: id.clone(),
                         billing_address: billing,
                         shipping_address: None,
                         payment_method: plan.method.to_owned(),
+                        reservation_days: self.reservation_days,
                     };
-                    let completed =
-                        orders::complete_checkout(db, PLAYGROUND_STORE, &id, purchase, self.reservation_days, &shopper)
-                            .await;
-                    if let Err(e) = completed {
+                    if let Err(e) = orders::complete_checkout(db, &shopper, cmd).await {
                         // Only an order left half done long ago (its checkout expired) ends
                         // here: it stays an open checkout rather than stopping the demo.
-                        tracing::warn!(order = %id, error = ?e.messages, "a half-seeded demo order stays open");
+                        tracing::warn!(order = %id, error = %e, "a half-seeded demo order stays open");
                     }
                 }
             }
         }
-        let row = db.order_by_id(&id).await?.ok_or(WebError::NotFound)?;
+        let row = orders::hosted_checkout(db, &id).await.map_err(fail)?;
         if row.checkout_status == "checkout_complete" && !row.acknowledged {
-            self.settle(&id, plan.fate, &platform).await?;
+            let amount = row.order_amount;
+            let (captured, refunded) = match plan.fate {
+                35..=44 => (amount / 2, 0),
+                45..=69 => (amount, 0),
+                70..=76 => (amount, amount / 3),
+                77..=84 => (amount, amount),
+                _ => (0, 0),
+            };
+            // After the purchase, in one transaction: acknowledge, then capture, refund or
+            // cancel as the order's fate says.
+            let settle = orders::Settle {
+                order_id: id.clone(),
+                capture: (captured > 0).then(|| orders::Capture {
+                    description: Some("Shipped".into()),
+                    ..orders::Capture::of(id.clone(), orders::Amount::Exactly(captured))
+                }),
+                refund: (refunded > 0).then(|| orders::Refund {
+                    order_id: id.clone(),
+                    amount: orders::Amount::Exactly(refunded),
+                    description: Some("Returned".into()),
+                    reference: None,
+                    lines: Vec::new(),
+                }),
+                cancel: plan.fate >= 90,
+            };
+            orders::settle(db, &platform, settle).await.map_err(fail)?;
         }
         // Moved to its place in the last 90 days; a second run finds it there and moves
         // nothing.
@@ -350,56 +370,6 @@ impl OrderSeeder<'_> {
         if by != 0 {
             db.shift_order_history(&id, by).await?;
         }
-        Ok(())
-    }
-
-    /// After the purchase, in one transaction: acknowledge, then capture, refund or cancel
-    /// as the order's fate says.
-    async fn settle(&self, id: &str, fate: u64, platform: &crate::orders::Actor) -> Result<(), WebError> {
-        use crate::api::model::{CaptureRequest, RefundRequest};
-        use crate::orders;
-        let fail = |e: crate::api::error::ApiError| WebError::Internal(e.messages.join("; "));
-        let mut locked = orders::lock(self.db, PLAYGROUND_STORE, id).await.map_err(fail)?;
-        orders::acknowledge(&mut locked, platform).await.map_err(fail)?;
-        let amount = locked.row.order_amount;
-        let capture = |captured_amount| CaptureRequest {
-            captured_amount,
-            description: Some("Shipped".into()),
-            reference: None,
-            order_lines: None,
-            shipping_info: None,
-            shipping_delay: None,
-        };
-        let refund = |refunded_amount| RefundRequest {
-            refunded_amount,
-            description: Some("Returned".into()),
-            reference: None,
-            order_lines: None,
-        };
-        let (captured, refunded) = match fate {
-            35..=44 => (amount / 2, 0),
-            45..=69 => (amount, 0),
-            70..=76 => (amount, amount / 3),
-            77..=84 => (amount, amount),
-            _ => (0, 0),
-        };
-        if captured > 0 {
-            orders::capture(&mut locked, &capture(captured), platform)
-                .await
-                .map_err(fail)?;
-        }
-        if refunded > 0 {
-            orders::refund(&mut locked, &refund(refunded), platform)
-                .await
-                .map_err(fail)?;
-        }
-        if fate >= 90 {
-            let next = locked.state().map_err(fail)?.cancel().map_err(WebError::from_refusal)?;
-            orders::transition(&mut locked, platform, "cancelled", next)
-                .await
-                .map_err(fail)?;
-        }
-        locked.tx.commit().await?;
         Ok(())
     }
 }
@@ -461,29 +431,29 @@ pub async fn seed_orders_bulk(db: &Db, count: usize) -> Result<usize, WebError> 
             let created = now - SPAN + i as i64 * SPAN / count as i64 + dice.roll(slot.max(1) as u64) as i64;
             let recent = now - created < 28 * DAY;
             let (status, captured, refunded, released) = match (recent, dice.roll(100)) {
-                (true, 0..=44) => ("AUTHORIZED", 0, 0, false),
-                (true, 45..=54) => ("PART_CAPTURED", amount / 2, 0, false),
+                (true, 0..=44) => (Status::Authorized, 0, 0, false),
+                (true, 45..=54) => (Status::PartCaptured, amount / 2, 0, false),
                 // Part captured, and the rest of the authorization ran out (as the expiry job leaves it).
-                (false, 0..=9) => ("CAPTURED", amount / 2, 0, true),
-                (_, 0..=59) => ("CAPTURED", amount, 0, false),
-                (_, 60..=69) => ("CAPTURED", amount, amount / 3, false),
-                (_, 70..=79) => ("CLOSED", amount, amount, false),
-                (false, 80..=89) => ("EXPIRED", 0, 0, false),
-                _ => ("CANCELLED", 0, 0, false),
+                (false, 0..=9) => (Status::Captured, amount / 2, 0, true),
+                (_, 0..=59) => (Status::Captured, amount, 0, false),
+                (_, 60..=69) => (Status::Captured, amount, amount / 3, false),
+                (_, 70..=79) => (Status::Closed, amount, amount, false),
+                (false, 80..=89) => (Status::Expired, 0, 0, false),
+                _ => (Status::Cancelled, 0, 0, false),
             };
             let id = uuid::Uuid::new_v4().to_string();
             let method = *dice.pick(&["INVOICE", "INVOICE", "CARD", "CARD", "PAY_IN_X"]);
             let mut full = body.clone();
             full.insert(
                 "initial_payment_method".into(),
-                serde_json::json!({"type": method, "description": crate::orders::payment_description(method)}),
+                serde_json::json!({"type": method, "description": kassa_app::orders::payment_description(method)}),
             );
             orders.push(OrderRow {
                 order_id: id.clone(),
                 store_id: PLAYGROUND_STORE.into(),
                 short_reference: demo_short_reference(i),
                 checkout_status: "checkout_complete".into(),
-                status: Some(status.into()),
+                status: Some(status),
                 fraud_status: Some("ACCEPTED".into()),
                 purchase_country: "SE".into(),
                 purchase_currency: "SEK".into(),
@@ -510,9 +480,9 @@ pub async fn seed_orders_bulk(db: &Db, count: usize) -> Result<usize, WebError> 
             events.push(OrderEvent {
                 order_id: id.clone(),
                 at: created + 60_000,
-                actor_kind: "shopper".into(),
+                actor_kind: ActorKind::Shopper,
                 actor: email,
-                action: "authorized".into(),
+                action: EventKind::Authorized,
                 amount: Some(amount),
                 details: None,
             });

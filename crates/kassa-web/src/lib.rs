@@ -11,7 +11,6 @@ pub mod mail;
 // Country and shipping-method names (issue 9, job "ux").
 pub mod names;
 mod ops;
-pub mod orders;
 pub mod password;
 pub mod portal;
 pub mod shell;

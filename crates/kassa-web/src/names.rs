@@ -70,7 +70,7 @@ mod tests {
         assert_eq!(country_name(Lang::En, "XX"), "XX");
         assert_eq!(shipping_method_name(Lang::En, "PickUpPoint"), "Pick-up point");
         assert_eq!(shipping_method_name(Lang::Fi, "Home"), "Kotiinkuljetus");
-        for (code, _) in crate::api::model::SHIPPING_METHODS.iter().map(|m| (m, ())) {
+        for (code, _) in kassa_app::orders::SHIPPING_METHODS.iter().map(|m| (m, ())) {
             assert_ne!(
                 &shipping_method_name(Lang::Nl, code),
                 code,

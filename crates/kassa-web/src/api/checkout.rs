@@ -1,13 +1,14 @@
 //! Checkout API v3: create, read, update (POST, while incomplete), abort.
 
 use super::error::ApiError;
+use super::render::checkout_json;
 use super::ApiCtx;
-use crate::orders::{self, checkout_json};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use kassa_app::orders;
 use serde_json::Value;
 
 fn object(v: Value) -> Result<serde_json::Map<String, Value>, ApiError> {
@@ -19,7 +20,7 @@ fn object(v: Value) -> Result<serde_json::Map<String, Value>, ApiError> {
 
 pub async fn create(State(state): State<AppState>, ctx: ApiCtx) -> Result<Response, ApiError> {
     let body = object(ctx.json()?)?;
-    let row = orders::create_checkout(&state.db, &ctx.caller.store_id, body, &ctx.actor()).await?;
+    let row = orders::create_checkout(&state.db, &ctx.actor(), body).await?;
     let location = format!(
         "{}/checkout/v3/orders/{}",
         state.config.public_url.trim_end_matches('/'),
@@ -38,13 +39,7 @@ pub async fn read(
     ctx: ApiCtx,
     Path(order_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let row = state.db.order(&ctx.caller.store_id, &order_id).await?.ok_or_else(|| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "NOT_FOUND",
-            format!("We did not find any order with ID {order_id}. You need to create a new order."),
-        )
-    })?;
+    let row = orders::checkout_order(&state.db, &ctx.actor(), &order_id).await?;
     Ok(Json(checkout_json(&row, &state.config.public_url)).into_response())
 }
 
@@ -54,7 +49,8 @@ pub async fn update(
     Path(order_id): Path<String>,
 ) -> Result<Response, ApiError> {
     let patch = object(ctx.json()?)?;
-    let row = orders::update_checkout(&state.db, &ctx.caller.store_id, &order_id, patch, &ctx.actor()).await?;
+    let cmd = orders::UpdateCheckout { order_id, patch };
+    let row = orders::update_checkout(&state.db, &ctx.actor(), cmd).await?;
     Ok(Json(checkout_json(&row, &state.config.public_url)).into_response())
 }
 
@@ -63,6 +59,6 @@ pub async fn abort(
     ctx: ApiCtx,
     Path(order_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let row = orders::abort_checkout(&state.db, &ctx.caller.store_id, &order_id, &ctx.actor()).await?;
+    let row = orders::abort_checkout(&state.db, &ctx.actor(), &order_id).await?;
     Ok(Json(checkout_json(&row, &state.config.public_url)).into_response())
 }

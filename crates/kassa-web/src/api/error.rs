@@ -2,6 +2,7 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use kassa_app::{AppError, Missing};
 use kassa_core::lines::BadValue;
 use kassa_core::order::Refusal;
 
@@ -75,6 +76,46 @@ impl From<Refusal> for ApiError {
             _ => StatusCode::FORBIDDEN,
         };
         ApiError::new(status, r.code(), r.to_string())
+    }
+}
+
+/// The one place a use case's error becomes Kustom's: its codes, statuses and wording.
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> ApiError {
+        match e {
+            AppError::NotFound(Missing::Order(id)) => ApiError::no_such_order(&id),
+            AppError::NotFound(Missing::Checkout(id)) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "NOT_FOUND",
+                format!("We did not find any order with ID {id}. You need to create a new order."),
+            ),
+            AppError::NotFound(Missing::Capture { order_id, capture_id }) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "NO_SUCH_CAPTURE",
+                format!("Capture {capture_id} cannot be found for order {order_id}."),
+            ),
+            AppError::NotFound(Missing::Refund { order_id, refund_id }) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "NOT_FOUND",
+                format!("Refund with id {refund_id} cannot be found for order {order_id}."),
+            ),
+            AppError::NotFound(Missing::Other(what)) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "NOT_FOUND",
+                format!("The {what} cannot be found."),
+            ),
+            AppError::Refused(r) => r.into(),
+            AppError::Invalid(fields) => ApiError {
+                status: StatusCode::BAD_REQUEST,
+                code: "BAD_VALUE",
+                messages: fields.iter().map(ToString::to_string).collect(),
+            },
+            AppError::Conflict(what) => ApiError::new(StatusCode::CONFLICT, "CONFLICT", what),
+            AppError::Forbidden => {
+                ApiError::new(StatusCode::FORBIDDEN, "FORBIDDEN", "These credentials may not do this.")
+            }
+            AppError::Storage(e) => e.into(),
+        }
     }
 }
 

@@ -15,6 +15,7 @@ pub mod model;
 mod om;
 pub mod openapi;
 pub mod recorder;
+pub mod render;
 mod test_helpers;
 
 use crate::AppState;
@@ -93,11 +94,9 @@ pub struct ApiCtx {
 }
 
 impl ApiCtx {
-    pub fn actor(&self) -> crate::orders::Actor {
-        crate::orders::Actor {
-            kind: "api_key",
-            name: self.caller.username.clone(),
-        }
+    /// The API key as the use cases know it: its username, acting in its store.
+    pub fn actor(&self) -> kassa_app::Actor {
+        kassa_app::Actor::api_key(self.caller.username.clone(), self.caller.store_id.clone())
     }
 
     /// The body as JSON; an empty body, malformed JSON or non-UTF-8 is a 400 BAD_VALUE.

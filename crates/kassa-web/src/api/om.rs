@@ -1,19 +1,20 @@
-//! Order Management API v1: the 18 operations of Kustom's spec, each a thin shell around
-//! `crate::orders`, which locks the order and lets kassa-core decide.
+//! Order Management API v1: the 18 operations of Kustom's spec, each parsing its request
+//! into a command, calling the order use case (kassa-app), and answering as Kustom does.
+//! A change is committed together with its idempotent response ([`ApiCtx::commit`]).
 
 use super::error::ApiError;
 use super::model::{
-    self, CaptureRequest, CustomerDetails, ExtendDueDate, MerchantReferences, RefundRequest, ShippingInfoUpdate,
+    CaptureRequest, CustomerDetails, ExtendDueDate, MerchantReferences, RefundRequest, ShippingInfoUpdate,
     UpdateAuthorization,
 };
+use super::render::{capture_json, om_order_json, refund_json};
 use super::ApiCtx;
-use crate::orders::{self, capture_json, refund_json, Locked};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use kassa_core::order::Refusal;
+use kassa_app::orders::{self, Amount, Pending};
 use serde_json::{json, Value};
 
 fn no_content() -> Response {
@@ -36,8 +37,8 @@ fn created(state: &AppState, order_id: &str, collection: &str, id_header: &'stat
 }
 
 /// Commits a change that answers 204.
-async fn done(ctx: &ApiCtx, locked: Locked) -> Result<Response, ApiError> {
-    ctx.commit(locked.tx, no_content()).await
+async fn done(ctx: &ApiCtx, pending: Pending<()>) -> Result<Response, ApiError> {
+    ctx.commit(pending.tx, no_content()).await
 }
 
 pub async fn get_order(
@@ -45,13 +46,8 @@ pub async fn get_order(
     ctx: ApiCtx,
     Path(order_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let row = state
-        .db
-        .order(&ctx.caller.store_id, &order_id)
-        .await?
-        .filter(|r| r.status.is_some())
-        .ok_or_else(|| ApiError::no_such_order(&order_id))?;
-    Ok(Json(orders::om_order_json(&state.db, &row).await?).into_response())
+    let order = orders::order_record(&state.db, &ctx.actor(), &order_id).await?;
+    Ok(Json(om_order_json(&order)?).into_response())
 }
 
 pub async fn acknowledge(
@@ -59,9 +55,8 @@ pub async fn acknowledge(
     ctx: ApiCtx,
     Path(order_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let mut locked = orders::lock(&state.db, &ctx.caller.store_id, &order_id).await?;
-    orders::acknowledge(&mut locked, &ctx.actor()).await?;
-    done(&ctx, locked).await
+    let pending = orders::acknowledge(&state.db, &ctx.actor(), &order_id).await?;
+    done(&ctx, pending).await
 }
 
 pub async fn update_authorization(
@@ -70,9 +65,14 @@ pub async fn update_authorization(
     Path(order_id): Path<String>,
 ) -> Result<Response, ApiError> {
     let req: UpdateAuthorization = ctx.parse()?;
-    let mut locked = orders::lock(&state.db, &ctx.caller.store_id, &order_id).await?;
-    orders::update_authorization(&mut locked, &req, &ctx.actor()).await?;
-    done(&ctx, locked).await
+    let cmd = orders::UpdateAuthorization {
+        order_id,
+        amount: req.order_amount,
+        description: req.description,
+        lines: req.order_lines,
+    };
+    let pending = orders::update_authorization(&state.db, &ctx.actor(), cmd).await?;
+    done(&ctx, pending).await
 }
 
 pub async fn cancel(
@@ -80,10 +80,8 @@ pub async fn cancel(
     ctx: ApiCtx,
     Path(order_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let mut locked = orders::lock(&state.db, &ctx.caller.store_id, &order_id).await?;
-    let next = locked.state()?.cancel()?;
-    orders::transition(&mut locked, &ctx.actor(), "cancelled", next).await?;
-    done(&ctx, locked).await
+    let pending = orders::cancel(&state.db, &ctx.actor(), &order_id).await?;
+    done(&ctx, pending).await
 }
 
 pub async fn list_captures(
@@ -91,13 +89,7 @@ pub async fn list_captures(
     ctx: ApiCtx,
     Path(order_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    state
-        .db
-        .order(&ctx.caller.store_id, &order_id)
-        .await?
-        .filter(|r| r.status.is_some())
-        .ok_or_else(|| ApiError::no_such_order(&order_id))?;
-    let captures = state.db.captures_of(&order_id).await?;
+    let captures = orders::captures(&state.db, &ctx.actor(), &order_id).await?;
     Ok(Json(captures.iter().map(capture_json).collect::<Vec<_>>()).into_response())
 }
 
@@ -107,37 +99,18 @@ pub async fn capture(
     Path(order_id): Path<String>,
 ) -> Result<Response, ApiError> {
     let req: CaptureRequest = ctx.parse()?;
-    let mut locked = orders::lock(&state.db, &ctx.caller.store_id, &order_id).await?;
-    let cap = orders::capture(&mut locked, &req, &ctx.actor()).await?;
-    let res = created(&state, &order_id, "captures", "capture-id", cap.capture_id);
-    ctx.commit(locked.tx, res).await
-}
-
-async fn find_capture(
-    state: &AppState,
-    ctx: &ApiCtx,
-    order_id: &str,
-    capture_id: &str,
-) -> Result<kassa_db::CaptureRow, ApiError> {
-    state
-        .db
-        .order(&ctx.caller.store_id, order_id)
-        .await?
-        .filter(|r| r.status.is_some())
-        .ok_or_else(|| ApiError::no_such_order(order_id))?;
-    state
-        .db
-        .captures_of(order_id)
-        .await?
-        .into_iter()
-        .find(|c| c.capture_id == capture_id)
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "NO_SUCH_CAPTURE",
-                format!("Capture {capture_id} cannot be found for order {order_id}."),
-            )
-        })
+    let cmd = orders::Capture {
+        order_id: order_id.clone(),
+        amount: Amount::Exactly(req.captured_amount),
+        description: req.description,
+        reference: req.reference,
+        lines: req.order_lines.unwrap_or_default(),
+        shipping_info: req.shipping_info.unwrap_or_default(),
+        shipping_delay: req.shipping_delay,
+    };
+    let pending = orders::capture(&state.db, &ctx.actor(), cmd).await?;
+    let res = created(&state, &order_id, "captures", "capture-id", pending.value.capture_id);
+    ctx.commit(pending.tx, res).await
 }
 
 pub async fn get_capture(
@@ -145,19 +118,8 @@ pub async fn get_capture(
     ctx: ApiCtx,
     Path((order_id, capture_id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let cap = find_capture(&state, &ctx, &order_id, &capture_id).await?;
+    let cap = orders::capture_of(&state.db, &ctx.actor(), &order_id, &capture_id).await?;
     Ok(Json(capture_json(&cap)).into_response())
-}
-
-/// Invoice due-date extensions on offer, and their fees (simulated price list).
-const DUE_DATE_OPTIONS: &[(i64, i64)] = &[(7, 0), (14, 1_900), (28, 2_900)];
-
-fn check_invoice(row: &kassa_db::OrderRow) -> Result<(), ApiError> {
-    if row.payment_method.as_deref() == Some("INVOICE") {
-        Ok(())
-    } else {
-        Err(Refusal::NotAllowed("Due dates can only be extended for invoice purchases.".into()).into())
-    }
 }
 
 pub async fn extend_due_date_options(
@@ -165,23 +127,12 @@ pub async fn extend_due_date_options(
     ctx: ApiCtx,
     Path((order_id, capture_id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    find_capture(&state, &ctx, &order_id, &capture_id).await?;
-    let row = state
-        .db
-        .order(&ctx.caller.store_id, &order_id)
-        .await?
-        .ok_or_else(|| ApiError::no_such_order(&order_id))?;
-    // Only invoices have due dates: other purchases are offered no extension (the spec
-    // knows no refusal here; the PATCH refuses).
-    let options: Vec<Value> = if check_invoice(&row).is_ok() {
-        DUE_DATE_OPTIONS
-            .iter()
-            .map(|(days, fee)| json!({"number_of_days": days, "amount": fee}))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    Ok(Json(json!({"currency": row.purchase_currency, "options": options})).into_response())
+    let (currency, options) = orders::due_date_options(&state.db, &ctx.actor(), &order_id, &capture_id).await?;
+    let options: Vec<Value> = options
+        .iter()
+        .map(|(days, fee)| json!({"number_of_days": days, "amount": fee}))
+        .collect();
+    Ok(Json(json!({"currency": currency, "options": options})).into_response())
 }
 
 pub async fn extend_due_date(
@@ -190,24 +141,13 @@ pub async fn extend_due_date(
     Path((order_id, capture_id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let req: ExtendDueDate = ctx.parse()?;
-    find_capture(&state, &ctx, &order_id, &capture_id).await?;
-    let mut locked = orders::lock(&state.db, &ctx.caller.store_id, &order_id).await?;
-    check_invoice(&locked.row)?;
-    let Some((_, fee)) = DUE_DATE_OPTIONS.iter().find(|(d, _)| *d == req.number_of_days) else {
-        return Err(ApiError::bad_value(format!(
-            "Bad value: number_of_days must be one of {:?}",
-            DUE_DATE_OPTIONS.iter().map(|o| o.0).collect::<Vec<_>>()
-        )));
+    let cmd = orders::ExtendDueDate {
+        order_id,
+        capture_id,
+        number_of_days: req.number_of_days,
     };
-    locked
-        .event(
-            &ctx.actor(),
-            "due_date_extended",
-            Some(*fee),
-            Some(json!({"capture_id": capture_id, "number_of_days": req.number_of_days})),
-        )
-        .await?;
-    done(&ctx, locked).await
+    let pending = orders::extend_due_date(&state.db, &ctx.actor(), cmd).await?;
+    done(&ctx, pending).await
 }
 
 pub async fn capture_shipping_info(
@@ -216,39 +156,13 @@ pub async fn capture_shipping_info(
     Path((order_id, capture_id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let req: ShippingInfoUpdate = ctx.parse()?;
-    let mut problems = Vec::new();
-    model::check_shipping_info(&req.shipping_info, &mut problems);
-    if !problems.is_empty() {
-        return Err(ApiError::bad_values(problems));
-    }
-    let mut locked = orders::lock(&state.db, &ctx.caller.store_id, &order_id).await?;
-    let mut captures = locked.tx.captures_of(&order_id).await?;
-    let Some(cap) = captures.iter_mut().find(|c| c.capture_id == capture_id) else {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "NO_SUCH_CAPTURE",
-            format!("Capture {capture_id} cannot be found for order {order_id}."),
-        ));
+    let cmd = orders::CaptureShippingInfo {
+        order_id,
+        capture_id,
+        shipping_info: req.shipping_info,
     };
-    let mut body: Value = serde_json::from_str(&cap.body).unwrap_or(json!({}));
-    let mut list = body
-        .get("shipping_info")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    list.extend(req.shipping_info);
-    body["shipping_info"] = Value::Array(list);
-    cap.body = body.to_string();
-    locked.tx.update_capture(cap).await?;
-    locked
-        .event(
-            &ctx.actor(),
-            "capture_shipping_info_added",
-            None,
-            Some(json!({"capture_id": capture_id})),
-        )
-        .await?;
-    done(&ctx, locked).await
+    let pending = orders::add_capture_shipping_info(&state.db, &ctx.actor(), cmd).await?;
+    done(&ctx, pending).await
 }
 
 pub async fn trigger_send_out(
@@ -256,17 +170,8 @@ pub async fn trigger_send_out(
     ctx: ApiCtx,
     Path((order_id, capture_id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    find_capture(&state, &ctx, &order_id, &capture_id).await?;
-    let mut locked = orders::lock(&state.db, &ctx.caller.store_id, &order_id).await?;
-    locked
-        .event(
-            &ctx.actor(),
-            "send_out_triggered",
-            None,
-            Some(json!({"capture_id": capture_id})),
-        )
-        .await?;
-    done(&ctx, locked).await
+    let pending = orders::trigger_send_out(&state.db, &ctx.actor(), &order_id, &capture_id).await?;
+    done(&ctx, pending).await
 }
 
 pub async fn customer_details(
@@ -275,33 +180,13 @@ pub async fn customer_details(
     Path(order_id): Path<String>,
 ) -> Result<Response, ApiError> {
     let req: CustomerDetails = ctx.parse()?;
-    let mut problems = Vec::new();
-    for (name, addr) in [
-        ("billing_address", &req.billing_address),
-        ("shipping_address", &req.shipping_address),
-    ] {
-        if let Some(a) = addr {
-            model::check_address(a, name, &mut problems);
-        }
-    }
-    if !problems.is_empty() {
-        return Err(ApiError::bad_values(problems));
-    }
-    let mut locked = orders::lock(&state.db, &ctx.caller.store_id, &order_id).await?;
-    orders::edit_details(&mut locked, &ctx.actor(), "customer_details_updated", |body, _| {
-        for (name, addr) in [
-            ("billing_address", req.billing_address),
-            ("shipping_address", req.shipping_address),
-        ] {
-            if let Some(Value::Object(new)) = addr {
-                let mut merged = body.get(name).and_then(Value::as_object).cloned().unwrap_or_default();
-                merged.extend(new);
-                body.insert(name.into(), Value::Object(merged));
-            }
-        }
-    })
-    .await?;
-    done(&ctx, locked).await
+    let cmd = orders::CustomerDetails {
+        order_id,
+        billing_address: req.billing_address,
+        shipping_address: req.shipping_address,
+    };
+    let pending = orders::update_customer_details(&state.db, &ctx.actor(), cmd).await?;
+    done(&ctx, pending).await
 }
 
 pub async fn extend_authorization_time(
@@ -309,17 +194,8 @@ pub async fn extend_authorization_time(
     ctx: ApiCtx,
     Path(order_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let mut locked = orders::lock(&state.db, &ctx.caller.store_id, &order_id).await?;
-    let store = state
-        .db
-        .store(&ctx.caller.store_id)
-        .await?
-        .ok_or_else(ApiError::internal)?;
-    let next = locked
-        .state()?
-        .extend_authorization(crate::now_ms(), store.reservation_days * 24 * 3600 * 1000)?;
-    orders::transition(&mut locked, &ctx.actor(), "authorization_extended", next).await?;
-    done(&ctx, locked).await
+    let pending = orders::extend_authorization(&state.db, &ctx.actor(), &order_id).await?;
+    done(&ctx, pending).await
 }
 
 pub async fn merchant_references(
@@ -328,36 +204,13 @@ pub async fn merchant_references(
     Path(order_id): Path<String>,
 ) -> Result<Response, ApiError> {
     let req: MerchantReferences = ctx.parse()?;
-    let mut problems = Vec::new();
-    model::check_text(
-        req.merchant_reference1.as_deref(),
-        "merchant_reference1",
-        255,
-        &mut problems,
-    );
-    model::check_text(
-        req.merchant_reference2.as_deref(),
-        "merchant_reference2",
-        255,
-        &mut problems,
-    );
-    if !problems.is_empty() {
-        return Err(ApiError::bad_values(problems));
-    }
-    let mut locked = orders::lock(&state.db, &ctx.caller.store_id, &order_id).await?;
-    orders::edit_details(&mut locked, &ctx.actor(), "merchant_references_updated", |body, row| {
-        // A field that is present overwrites; an empty string clears it.
-        if let Some(r) = req.merchant_reference1 {
-            row.merchant_reference1 = Some(r.clone()).filter(|s| !s.is_empty());
-            body.insert("merchant_reference1".into(), json!(row.merchant_reference1));
-        }
-        if let Some(r) = req.merchant_reference2 {
-            row.merchant_reference2 = Some(r.clone()).filter(|s| !s.is_empty());
-            body.insert("merchant_reference2".into(), json!(row.merchant_reference2));
-        }
-    })
-    .await?;
-    done(&ctx, locked).await
+    let cmd = orders::MerchantReferences {
+        order_id,
+        reference1: req.merchant_reference1,
+        reference2: req.merchant_reference2,
+    };
+    let pending = orders::update_merchant_references(&state.db, &ctx.actor(), cmd).await?;
+    done(&ctx, pending).await
 }
 
 pub async fn refund(
@@ -366,10 +219,16 @@ pub async fn refund(
     Path(order_id): Path<String>,
 ) -> Result<Response, ApiError> {
     let req: RefundRequest = ctx.parse()?;
-    let mut locked = orders::lock(&state.db, &ctx.caller.store_id, &order_id).await?;
-    let r = orders::refund(&mut locked, &req, &ctx.actor()).await?;
-    let res = created(&state, &order_id, "refunds", "refund-id", r.refund_id);
-    ctx.commit(locked.tx, res).await
+    let cmd = orders::Refund {
+        order_id: order_id.clone(),
+        amount: Amount::Exactly(req.refunded_amount),
+        description: req.description,
+        reference: req.reference,
+        lines: req.order_lines.unwrap_or_default(),
+    };
+    let pending = orders::refund(&state.db, &ctx.actor(), cmd).await?;
+    let res = created(&state, &order_id, "refunds", "refund-id", pending.value.refund_id);
+    ctx.commit(pending.tx, res).await
 }
 
 pub async fn get_refund(
@@ -377,25 +236,7 @@ pub async fn get_refund(
     ctx: ApiCtx,
     Path((order_id, refund_id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    state
-        .db
-        .order(&ctx.caller.store_id, &order_id)
-        .await?
-        .filter(|r| r.status.is_some())
-        .ok_or_else(|| ApiError::no_such_order(&order_id))?;
-    let refund = state
-        .db
-        .refunds_of(&order_id)
-        .await?
-        .into_iter()
-        .find(|r| r.refund_id == refund_id)
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "NOT_FOUND",
-                format!("Refund with id {refund_id} cannot be found for order {order_id}."),
-            )
-        })?;
+    let refund = orders::refund_of(&state.db, &ctx.actor(), &order_id, &refund_id).await?;
     Ok(Json(refund_json(&refund)).into_response())
 }
 
@@ -404,10 +245,8 @@ pub async fn release(
     ctx: ApiCtx,
     Path(order_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let mut locked = orders::lock(&state.db, &ctx.caller.store_id, &order_id).await?;
-    let next = locked.state()?.release_remaining()?;
-    orders::transition(&mut locked, &ctx.actor(), "released", next).await?;
-    done(&ctx, locked).await
+    let pending = orders::release_remaining(&state.db, &ctx.actor(), &order_id).await?;
+    done(&ctx, pending).await
 }
 
 pub async fn shipping_info(
@@ -416,21 +255,10 @@ pub async fn shipping_info(
     Path(order_id): Path<String>,
 ) -> Result<Response, ApiError> {
     let req: ShippingInfoUpdate = ctx.parse()?;
-    let mut problems = Vec::new();
-    model::check_shipping_info(&req.shipping_info, &mut problems);
-    if !problems.is_empty() {
-        return Err(ApiError::bad_values(problems));
-    }
-    let mut locked = orders::lock(&state.db, &ctx.caller.store_id, &order_id).await?;
-    orders::edit_details(&mut locked, &ctx.actor(), "shipping_info_added", |body, _| {
-        let mut list = body
-            .get("shipping_info")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        list.extend(req.shipping_info);
-        body.insert("shipping_info".into(), Value::Array(list));
-    })
-    .await?;
-    done(&ctx, locked).await
+    let cmd = orders::AddShippingInfo {
+        order_id,
+        shipping_info: req.shipping_info,
+    };
+    let pending = orders::add_shipping_info(&state.db, &ctx.actor(), cmd).await?;
+    done(&ctx, pending).await
 }

@@ -1,13 +1,15 @@
 //! Playground-only helpers (as Stripe has), so platforms and tests can run headless.
 
 use super::error::ApiError;
+use super::render::checkout_json;
 use super::ApiCtx;
-use crate::orders::{self, Purchase};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use kassa_app::orders::{self, CompleteCheckout};
+use kassa_app::AppError;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -37,7 +39,12 @@ pub async fn complete(
     } else {
         ctx.parse()?
     };
-    let stored = state.db.order(&ctx.caller.store_id, &order_id).await?;
+    // The order's own billing address is the default; a missing order is refused below.
+    let stored = match orders::checkout_order(&state.db, &ctx.actor(), &order_id).await {
+        Ok(row) => Some(row),
+        Err(AppError::NotFound(_)) => None,
+        Err(e) => return Err(e.into()),
+    };
     let default_address = stored
         .as_ref()
         .and_then(|r| serde_json::from_str::<Value>(&r.body).ok())
@@ -57,7 +64,7 @@ pub async fn complete(
         ("shipping_address", &body.shipping_address),
     ] {
         if let Some(a) = addr {
-            super::model::check_address(&Value::Object(a.clone()), name, &mut problems);
+            orders::check_address(&Value::Object(a.clone()), name, &mut problems);
         }
     }
     if !problems.is_empty() {
@@ -69,28 +76,18 @@ pub async fn complete(
             "Bad value: payment_method must be INVOICE, CARD or PAY_IN_X",
         ));
     }
-    let purchase = Purchase {
-        billing_address: body.billing_address.unwrap_or(default_address),
-        shipping_address: body.shipping_address,
-        payment_method: method,
-    };
     let store = state
         .db
         .store(&ctx.caller.store_id)
         .await?
         .ok_or_else(ApiError::internal)?;
-    let actor = orders::Actor {
-        kind: "api_key",
-        name: ctx.caller.username.clone(),
+    let cmd = CompleteCheckout {
+        order_id,
+        billing_address: body.billing_address.unwrap_or(default_address),
+        shipping_address: body.shipping_address,
+        payment_method: method,
+        reservation_days: store.reservation_days,
     };
-    let row = orders::complete_checkout(
-        &state.db,
-        &ctx.caller.store_id,
-        &order_id,
-        purchase,
-        store.reservation_days,
-        &actor,
-    )
-    .await?;
-    Ok(Json(orders::checkout_json(&row, &state.config.public_url)).into_response())
+    let row = orders::complete_checkout(&state.db, &ctx.actor(), cmd).await?;
+    Ok(Json(checkout_json(&row, &state.config.public_url)).into_response())
 }

@@ -364,7 +364,7 @@ async fn amount_customer_details_and_shipping_can_be_changed_in_the_portal() {
             .await
             .unwrap()
             .into_iter()
-            .map(|e| e.action)
+            .map(|e| e.action.to_string())
             .collect();
         for a in [
             "authorization_updated",

@@ -74,7 +74,7 @@ pub(super) fn checkout_order_line_schema() -> Value {
     })
 }
 
-/// An absolute http(s) URL, as `model::is_web_url` accepts it: a host right after the
+/// An absolute http(s) URL, as `kassa_app::orders::is_web_url` accepts it: a host right after the
 /// scheme, no whitespace or control characters.
 pub(super) const WEB_URL_PATTERN: &str = "^https?://[^\\s\\x00-\\x1f\\x7f-\\x9f/?#\\\\][^\\s\\x00-\\x1f\\x7f-\\x9f]*$";
 

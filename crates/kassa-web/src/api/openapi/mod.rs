@@ -58,7 +58,7 @@ pub(crate) const LOCALE_LANGUAGES: &[&str] = &[
     "en", "sv", "nb", "no", "nn", "da", "fi", "de", "nl", "fr", "es", "it", "pl", "cs", "pt", "el",
 ];
 
-/// Address fields and their longest length (`model::check_address`).
+/// Address fields and their longest length (`kassa_app::orders::check_address`).
 const ADDRESS_FIELDS: &[(&str, u32, &str)] = &[
     ("given_name", 100, "Given name."),
     ("family_name", 100, "Family name."),
@@ -82,7 +82,7 @@ const ADDRESS_FIELDS: &[(&str, u32, &str)] = &[
     ("reference", 255, "Reference (B2B)."),
 ];
 
-/// `shipping_info[].shipping_method` values (`model::check_shipping_info`).
+/// `shipping_info[].shipping_method` values (`kassa_app::orders::check_shipping_info`).
 const SHIPPING_METHODS: &[&str] = &[
     "PickUpStore",
     "Home",

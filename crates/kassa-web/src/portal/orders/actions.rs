@@ -6,11 +6,10 @@ pub(super) mod explain;
 pub(super) mod flash;
 
 use super::*;
-use kassa_core::lines::BadValue;
-
-pub(super) fn api_to_web(e: ApiError) -> WebError {
-    WebError::Internal(e.messages.join("; "))
-}
+use kassa_app::orders::{self, Amount, OrderLine, Pending};
+use kassa_app::{AppError, FieldError};
+use kassa_core::line_edit::{LineInput, LinesInput, LinesProblem, NewLineInput};
+use kassa_core::order::Refusal;
 
 /// An action form: what to do, how much, and a one-time key against double submits.
 #[derive(Deserialize, Debug, Default)]
@@ -34,12 +33,12 @@ pub(crate) struct ActionForm {
 /// An operation's refusal in the user's language, without the API's wording (its amounts
 /// are minor units, its names are field names). The order page's own forms say more; see
 /// [`explain::refusal`].
-pub(super) fn explain(lang: Lang, e: &ApiError) -> String {
-    let key = match e.code {
-        "CAPTURE_NOT_ALLOWED" => "order-error-capture",
-        "REFUND_NOT_ALLOWED" => "order-error-refund",
-        "CANCEL_NOT_ALLOWED" => "order-error-cancel",
-        "BAD_VALUE" => "order-error-amount",
+pub(super) fn explain(lang: Lang, e: &AppError) -> String {
+    let key = match e {
+        AppError::Refused(Refusal::CaptureNotAllowed(_)) => "order-error-capture",
+        AppError::Refused(Refusal::RefundNotAllowed(_)) => "order-error-refund",
+        AppError::Refused(Refusal::CancelNotAllowed(_)) => "order-error-cancel",
+        AppError::Refused(Refusal::BadValue(_)) | AppError::Invalid(_) => "order-error-amount",
         _ => "order-error-not-allowed",
     };
     lang.t(key)
@@ -139,7 +138,7 @@ pub(super) fn how_much(form: &ActionForm) -> Result<HowMuch, ModeProblem> {
 }
 
 /// Lines picked by quantity (`qty_0`, `qty_1`…) turned into capture/refund lines.
-pub(super) fn picked_lines(lines: &[WireLine], form: &ActionForm) -> Result<Vec<WireLine>, ()> {
+pub(super) fn picked_lines(lines: &[OrderLine], form: &ActionForm) -> Result<Vec<OrderLine>, ()> {
     let mut out = Vec::new();
     for (i, l) in lines.iter().enumerate() {
         let Some(raw) = form.rest.get(&format!("qty_{i}")) else {
@@ -153,29 +152,9 @@ pub(super) fn picked_lines(lines: &[WireLine], form: &ActionForm) -> Result<Vec<
         if q < 0 || q > l.quantity {
             return Err(());
         }
-        out.push(repriced(l, q, l.unit_price).ok_or(())?);
+        out.push(l.repriced(q, l.unit_price).ok_or(())?);
     }
     Ok(out)
-}
-
-/// `line` at another quantity and unit price: its discount kept per unit, its totals worked
-/// out as the spec defines them. None when the numbers are too large to multiply.
-pub(super) fn repriced(line: &WireLine, quantity: i64, unit_price: i64) -> Option<WireLine> {
-    let discount = line.total_discount_amount.unwrap_or(0);
-    let discount = if line.quantity > 0 {
-        i64::try_from(discount as i128 * quantity as i128 / line.quantity as i128).ok()?
-    } else {
-        discount
-    };
-    let total = kassa_core::lines::line_total(quantity, unit_price, discount)?;
-    Some(WireLine {
-        quantity,
-        unit_price,
-        total_amount: total,
-        total_discount_amount: Some(discount),
-        total_tax_amount: Some(kassa_core::lines::included_tax(total, line.tax_rate.unwrap_or(0))),
-        ..line.clone()
-    })
 }
 
 /// Runs one action on a locked order as the signed-in user, at most once per form. A refused
@@ -224,21 +203,17 @@ pub(crate) async fn act(
             return send_back(&state, &member, &order_id, action, message, &form).await;
         }
     }
-    let actor = Actor {
-        kind: "portal_user",
-        name: member.user.email.clone(),
-    };
-    let result = run_action(&state, &store, &order_id, action, &form, &actor).await;
+    let result = run_action(&state, &actor_of(&member), &order_id, action, &form).await;
     match result {
-        Ok((mut locked, done)) => {
+        Ok((mut pending, done)) => {
             let location = done_url(done);
             let saved = SavedResponse {
                 status: 303,
                 headers: serde_json::json!({"location": location}).to_string(),
                 body: String::new(),
             };
-            locked.tx.complete_idempotency_key(&store, &key, &saved).await?;
-            locked.tx.commit().await?;
+            pending.tx.complete_idempotency_key(&store, &key, &saved).await?;
+            pending.commit().await.map_err(app_to_web)?;
             Ok(Redirect::to(&location).into_response())
         }
         Err(ActionError::NotFound) => {
@@ -305,111 +280,99 @@ async fn ask_first(
 
 pub(super) enum ActionError {
     NotFound,
-    Refused(ApiError),
+    /// The operation's refusal, or its fields that are not valid.
+    Refused(AppError),
     Lines(LinesProblem),
-    /// Fields of the customer, shipping or references forms that are not valid.
-    Fields(Vec<BadValue>),
     /// More of a line than can be captured or refunded.
     Quantities,
     ShippingEmpty,
     Mode(ModeProblem),
 }
 
-impl From<ApiError> for ActionError {
-    fn from(e: ApiError) -> Self {
-        if e.code == "NO_SUCH_ORDER" {
-            ActionError::NotFound
-        } else {
-            ActionError::Refused(e)
+impl From<AppError> for ActionError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::NotFound(_) => ActionError::NotFound,
+            AppError::Refused(Refusal::Lines(problem)) => ActionError::Lines(problem),
+            e => ActionError::Refused(e),
         }
     }
 }
 
+/// An "Edit lines" form as kassa-core reads it: per line `quantity_<i>`, `unit_price_<i>`
+/// and `remove_<i>`; an optional new line (`new_name`, `new_reference`, `new_quantity`,
+/// `new_unit_price`, `new_tax_rate` in %), for the `count` lines the order has.
+pub(super) fn lines_input(form: &ActionForm, count: usize) -> LinesInput {
+    let field = |key: String| form.rest.get(&key).map(|v| v.trim().to_owned());
+    let new = |key: &str| field(format!("new_{key}")).unwrap_or_default();
+    LinesInput {
+        lines: (0..count)
+            .map(|i| LineInput {
+                remove: field(format!("remove_{i}")).is_some_and(|v| !v.is_empty()),
+                quantity: field(format!("quantity_{i}")),
+                unit_price: field(format!("unit_price_{i}")),
+            })
+            .collect(),
+        new_line: NewLineInput {
+            name: new("name"),
+            reference: new("reference"),
+            quantity: new("quantity"),
+            unit_price: new("unit_price"),
+            tax_rate: new("tax_rate"),
+        },
+    }
+}
+
+/// How much a capture or refund form takes, and by which lines.
+fn amount_and_lines(form: &ActionForm, lines: &[OrderLine]) -> Result<(Amount, Vec<OrderLine>), ActionError> {
+    Ok(match how_much(form).map_err(ActionError::Mode)? {
+        HowMuch::Everything => (Amount::All, Vec::new()),
+        HowMuch::Lines => {
+            let picked = picked_lines(lines, form).map_err(|_| ActionError::Quantities)?;
+            (Amount::Exactly(picked.iter().map(|l| l.total_amount).sum()), picked)
+        }
+        HowMuch::Amount(amount) => (Amount::Exactly(amount), Vec::new()),
+    })
+}
+
+/// Runs one action as `actor`; the change is returned uncommitted, for the form key to be
+/// spent in the same transaction.
 pub(super) async fn run_action(
     state: &AppState,
-    store: &str,
+    actor: &Actor,
     order_id: &str,
     action: &str,
     form: &ActionForm,
-    actor: &Actor,
-) -> Result<(Locked, &'static str), ActionError> {
-    let mut locked = orders::lock(&state.db, store, order_id).await?;
-    let body = locked.body();
-    let lines: Vec<WireLine> = body
-        .get("order_lines")
-        .and_then(|v| serde_json::from_value(v.clone()).ok())
-        .unwrap_or_default();
-    let done = match action {
+) -> Result<(Pending<()>, &'static str), ActionError> {
+    let db = &state.db;
+    let order_id = order_id.to_owned();
+    let description = Some(form.description.trim().to_owned()).filter(|d| !d.is_empty());
+    let field = |k: &str| form.rest.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
+    let pending = match action {
         "capture" => {
-            let current = locked.state()?;
-            let (amount, order_lines) = match how_much(form).map_err(ActionError::Mode)? {
-                HowMuch::Everything => (current.remaining_authorized(), None),
-                HowMuch::Lines => {
-                    let picked = picked_lines(&lines, form).map_err(|_| ActionError::Quantities)?;
-                    (picked.iter().map(|l| l.total_amount).sum(), Some(picked))
-                }
-                HowMuch::Amount(amount) => (amount, None),
+            let row = orders::om_order(db, actor, &order_id).await?;
+            let (amount, lines) = amount_and_lines(form, &lines_of(&row))?;
+            let cmd = orders::Capture {
+                lines,
+                ..orders::Capture::of(order_id, amount)
             };
-            let req = CaptureRequest {
-                captured_amount: amount,
-                description: None,
-                reference: None,
-                order_lines,
-                shipping_info: None,
-                shipping_delay: None,
-            };
-            orders::capture(&mut locked, &req, actor).await?;
-            "captured"
+            (orders::capture(db, actor, cmd).await?.map(|_| ()), "captured")
         }
         "refund" => {
-            let refundable = locked.row.captured_amount - locked.row.refunded_amount;
-            let (amount, order_lines) = match how_much(form).map_err(ActionError::Mode)? {
-                HowMuch::Everything => (refundable, None),
-                HowMuch::Lines => {
-                    let picked = picked_lines(&lines, form).map_err(|_| ActionError::Quantities)?;
-                    (picked.iter().map(|l| l.total_amount).sum(), Some(picked))
-                }
-                HowMuch::Amount(amount) => (amount, None),
+            let row = orders::om_order(db, actor, &order_id).await?;
+            let (amount, lines) = amount_and_lines(form, &lines_of(&row))?;
+            let cmd = orders::Refund {
+                order_id,
+                amount,
+                description,
+                reference: None,
+                lines,
             };
-            let description = Some(form.description.trim().to_owned()).filter(|d| !d.is_empty());
-            orders::refund(
-                &mut locked,
-                &RefundRequest {
-                    refunded_amount: amount,
-                    description,
-                    reference: None,
-                    order_lines,
-                },
-                actor,
-            )
-            .await?;
-            "refunded"
+            (orders::refund(db, actor, cmd).await?.map(|_| ()), "refunded")
         }
-        "cancel" => {
-            let next = locked.state()?.cancel().map_err(ApiError::from)?;
-            orders::transition(&mut locked, actor, "cancelled", next).await?;
-            "cancelled"
-        }
-        "extend" => {
-            let days = state
-                .db
-                .store(store)
-                .await
-                .map_err(ApiError::from)?
-                .map(|s| s.reservation_days)
-                .unwrap_or(28);
-            let next = locked
-                .state()?
-                .extend_authorization(now_ms(), days * 24 * 3600 * 1000)
-                .map_err(ApiError::from)?;
-            orders::transition(&mut locked, actor, "authorization_extended", next).await?;
-            "extended"
-        }
-        "release" => {
-            let next = locked.state()?.release_remaining().map_err(ApiError::from)?;
-            orders::transition(&mut locked, actor, "released", next).await?;
-            "released"
-        }
+        "cancel" => (orders::cancel(db, actor, &order_id).await?, "cancelled"),
+        "extend" => (orders::extend_authorization(db, actor, &order_id).await?, "extended"),
+        "release" => (orders::release_remaining(db, actor, &order_id).await?, "released"),
         "amount" => {
             // A new order amount while something is left to capture (lower it when an item
             // cannot be delivered). Never below what is captured: the domain refuses that.
@@ -422,52 +385,38 @@ pub(super) async fn run_action(
                     )))
                 }
             };
-            let description = Some(form.description.trim().to_owned()).filter(|d| !d.is_empty());
-            let req = crate::api::model::UpdateAuthorization {
-                order_amount: amount,
+            let cmd = orders::UpdateAuthorization {
+                order_id,
+                amount,
                 description,
-                order_lines: None,
+                lines: None,
             };
-            orders::update_authorization(&mut locked, &req, actor).await?;
-            "amount"
+            (orders::update_authorization(db, actor, cmd).await?, "amount")
         }
         "lines" => {
             // Worked out again under the lock, from the order as it is now.
-            let edit = edited_lines(&locked.row, form).map_err(ActionError::Lines)?;
-            let description = Some(form.description.trim().to_owned()).filter(|d| !d.is_empty());
-            let req = crate::api::model::UpdateAuthorization {
-                order_amount: edit.order_amount,
+            let row = orders::om_order(db, actor, &order_id).await?;
+            let cmd = orders::EditLines {
+                order_id,
+                version: field("lines_version"),
+                input: lines_input(form, lines_of(&row).len()),
                 description,
-                order_lines: Some(edit.lines),
             };
-            orders::update_authorization(&mut locked, &req, actor).await?;
-            "lines"
+            (orders::edit_lines(db, actor, cmd).await?, "lines")
         }
         "customer" => {
-            let field = |k: &str| form.rest.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
             let mut address = serde_json::Map::new();
             for &key in CUSTOMER_FIELDS {
                 address.insert(key.into(), Value::String(field(key)));
             }
-            let mut problems = Vec::new();
-            crate::api::model::check_address(&Value::Object(address.clone()), "billing_address", &mut problems);
-            if !problems.is_empty() {
-                return Err(ActionError::Fields(problems));
-            }
-            orders::edit_details(&mut locked, actor, "customer_details_updated", |body, _| {
-                let mut merged = body
-                    .get("billing_address")
-                    .and_then(Value::as_object)
-                    .cloned()
-                    .unwrap_or_default();
-                merged.extend(address);
-                body.insert("billing_address".into(), Value::Object(merged));
-            })
-            .await?;
-            "customer"
+            let cmd = orders::CustomerDetails {
+                order_id,
+                billing_address: Some(Value::Object(address)),
+                shipping_address: None,
+            };
+            (orders::update_customer_details(db, actor, cmd).await?, "customer")
         }
         "shipping" => {
-            let field = |k: &str| form.rest.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
             let mut entry = serde_json::Map::new();
             for key in ["shipping_company", "tracking_number", "shipping_method", "tracking_uri"] {
                 if !field(key).is_empty() {
@@ -477,48 +426,31 @@ pub(super) async fn run_action(
             if entry.is_empty() {
                 return Err(ActionError::ShippingEmpty);
             }
-            let mut problems = Vec::new();
-            crate::api::model::check_shipping_info(&[Value::Object(entry.clone())], &mut problems);
-            if !problems.is_empty() {
-                return Err(ActionError::Fields(problems));
-            }
-            orders::edit_details(&mut locked, actor, "shipping_info_added", |body, _| {
-                let mut list = body
-                    .get("shipping_info")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default();
-                list.push(Value::Object(entry));
-                body.insert("shipping_info".into(), Value::Array(list));
-            })
-            .await?;
-            "shipping"
+            let cmd = orders::AddShippingInfo {
+                order_id,
+                shipping_info: vec![Value::Object(entry)],
+            };
+            (orders::add_shipping_info(db, actor, cmd).await?, "shipping")
         }
         "references" => {
-            for (name, v) in [
-                ("merchant_reference1", &form.merchant_reference1),
-                ("merchant_reference2", &form.merchant_reference2),
-            ] {
-                if v.chars().count() > 255 {
-                    return Err(ActionError::Fields(vec![BadValue::new(name, "at most 255 characters")]));
-                }
-            }
-            let (r1, r2) = (
-                form.merchant_reference1.trim().to_owned(),
-                form.merchant_reference2.trim().to_owned(),
-            );
-            orders::edit_details(&mut locked, actor, "merchant_references_updated", |body, row| {
-                row.merchant_reference1 = Some(r1).filter(|s| !s.is_empty());
-                row.merchant_reference2 = Some(r2).filter(|s| !s.is_empty());
-                body.insert("merchant_reference1".into(), serde_json::json!(row.merchant_reference1));
-                body.insert("merchant_reference2".into(), serde_json::json!(row.merchant_reference2));
-            })
-            .await?;
-            "references"
+            let cmd = orders::MerchantReferences {
+                order_id,
+                reference1: Some(form.merchant_reference1.trim().to_owned()),
+                reference2: Some(form.merchant_reference2.trim().to_owned()),
+            };
+            (orders::update_merchant_references(db, actor, cmd).await?, "references")
         }
         _ => return Err(ActionError::NotFound),
     };
-    Ok((locked, done))
+    Ok(pending)
+}
+
+/// The fields of a form that are not valid, as the operation listed them.
+pub(super) fn bad_fields(e: &AppError) -> &[FieldError] {
+    match e {
+        AppError::Invalid(fields) => fields,
+        _ => &[],
+    }
 }
 
 #[cfg(test)]

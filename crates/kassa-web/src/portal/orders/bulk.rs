@@ -47,12 +47,11 @@ fn selected_ids(raw: &[u8]) -> Result<(Vec<String>, bool), WebError> {
 async fn capturable(state: &AppState, member: &Member, ids: &[String]) -> Result<Vec<(OrderRowView, i64)>, WebError> {
     let mut out = Vec::new();
     for id in ids {
-        let Some(row) = state.db.order_by_id(id).await? else {
-            continue;
+        let row = match orders::om_order(&state.db, &actor_of(member), id).await {
+            Ok(row) => row,
+            Err(AppError::NotFound(_)) => continue,
+            Err(e) => return Err(app_to_web(e)),
         };
-        if row.store_id != member.store.store_id {
-            continue;
-        }
         let remaining = orders::core_state(&row).map(|o| o.remaining_authorized()).unwrap_or(0);
         if remaining > 0 {
             out.push((
@@ -115,28 +114,16 @@ pub(crate) async fn bulk_capture(
             page,
         }));
     }
-    let actor = Actor {
-        kind: "portal_user",
-        name: member.user.email.clone(),
-    };
+    let actor = actor_of(&member);
     let mut results: Vec<Outcome> = Vec::new();
     for id in ids {
         let outcome = async {
-            let mut locked = orders::lock(&state.db, &member.store.store_id, &id).await?;
-            let amount = locked.state()?.remaining_authorized();
-            let req = CaptureRequest {
-                captured_amount: amount,
-                description: None,
-                reference: None,
-                order_lines: None,
-                shipping_info: None,
-                shipping_delay: None,
-            };
-            orders::capture(&mut locked, &req, &actor).await?;
-            let reference = locked.row.short_reference.clone();
-            let money = lang.format_money(amount, &locked.row.purchase_currency);
-            locked.tx.commit().await?;
-            Ok::<_, ApiError>((reference, money))
+            let row = orders::om_order(&state.db, &actor, &id).await?;
+            let cmd = orders::Capture::of(id.clone(), orders::Amount::All);
+            let pending = orders::capture(&state.db, &actor, cmd).await?;
+            let money = lang.format_money(pending.value.captured_amount, &row.purchase_currency);
+            pending.commit().await?;
+            Ok::<_, AppError>((row.short_reference, money))
         }
         .await;
         match outcome {

@@ -14,9 +14,6 @@ mod page;
 #[cfg(test)]
 mod tests;
 
-use crate::api::error::ApiError;
-use crate::api::model::{CaptureRequest, RefundRequest, WireLine};
-use crate::orders::{self, Actor, Locked};
 use crate::shell::i18n::{format_time, Lang};
 use crate::shell::session::Member;
 use crate::shell::views::{render, Page};
@@ -30,6 +27,8 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 pub(crate) use bulk::{bulk_capture, bulk_capture_result};
+use kassa_app::orders::{self, OrderLine};
+use kassa_app::{Actor, AppError};
 use kassa_core::access::{Permission, Section};
 use kassa_core::order::Status;
 use kassa_db::{Claim, Cursor, OrderFilter, OrderListRow, SavedResponse, SortOrder};
@@ -39,18 +38,47 @@ pub(crate) use page::{action_page, show, RetryQuery};
 use serde::Deserialize;
 use serde_json::Value;
 
+/// The signed-in member as the order use cases know them.
+pub(super) fn actor_of(member: &Member) -> Actor {
+    Actor::portal_user(
+        member.user.id.to_string(),
+        member.user.email.clone(),
+        member.store.merchant_id.to_string(),
+        member.store.store_id.clone(),
+        member.role,
+        member.ip.clone(),
+    )
+}
+
+/// A use case's error where the portal shows its error page: 404 for what is not found
+/// (orders of other stores do not exist here), 403, 400 for a refusal or a bad field; only
+/// storage failures are a 500.
+pub(super) fn app_to_web(e: AppError) -> WebError {
+    match e {
+        AppError::NotFound(_) => WebError::NotFound,
+        AppError::Forbidden => WebError::Forbidden,
+        AppError::Storage(e) => WebError::Db(e),
+        AppError::Refused(r) => WebError::from_refusal(r),
+        AppError::Invalid(_) | AppError::Conflict(_) => WebError::BadRequest(e.to_string()),
+    }
+}
+
 /// An order of the member's current store, or 404: orders of other stores do not exist here.
 pub(super) async fn member_order(
     state: &AppState,
     member: &Member,
     order_id: &str,
 ) -> Result<kassa_db::OrderRow, WebError> {
-    state
-        .db
-        .order(&member.store.store_id, order_id)
-        .await?
-        .filter(|r| r.status.is_some())
-        .ok_or(WebError::NotFound)
+    orders::om_order(&state.db, &actor_of(member), order_id)
+        .await
+        .map_err(app_to_web)
+}
+
+/// The lines of an order as stored.
+pub(super) fn lines_of(row: &kassa_db::OrderRow) -> Vec<OrderLine> {
+    serde_json::from_str(&row.body)
+        .map(|body| orders::lines_in(&body))
+        .unwrap_or_default()
 }
 
 /// The customer details the order page shows and its "Customer details" form edits.
@@ -109,31 +137,7 @@ pub(crate) struct ListQuery {
     trail: String,
 }
 
-/// "123,45" or "123.45" (major units) → 12345 minor units, with no float anywhere.
-pub fn parse_major(text: &str) -> Option<i64> {
-    let t = text.trim().replace([' ', '\u{a0}'], "");
-    if t.is_empty() {
-        return None;
-    }
-    let (int, frac) = match t.split_once(['.', ',']) {
-        Some((i, f)) => (i, f),
-        None => (t.as_str(), ""),
-    };
-    if int.is_empty() && frac.is_empty()
-        || frac.len() > 2
-        || !int.chars().all(|c| c.is_ascii_digit())
-        || !frac.chars().all(|c| c.is_ascii_digit())
-    {
-        return None;
-    }
-    let major: i64 = if int.is_empty() { 0 } else { int.parse().ok()? };
-    let minor: i64 = if frac.is_empty() {
-        0
-    } else {
-        format!("{frac:0<2}").parse().ok()?
-    };
-    major.checked_mul(100)?.checked_add(minor)
-}
+pub use kassa_core::line_edit::parse_major;
 
 /// A calendar date in the user's timezone → its first millisecond (UTC).
 fn day_start(date: &str, timezone: &str) -> Option<i64> {
@@ -330,11 +334,15 @@ pub(crate) async fn list(
     let problems = q.problems(lang, &member.user.timezone);
     let filter = q.filter(&member);
     let mut rows = if problems.is_empty() {
-        let plan = state.db.plan_search(&filter).await?;
-        state
-            .db
-            .search_orders(&filter, plan, q.cursor().as_ref(), PAGE_SIZE + 1)
-            .await?
+        orders::search_orders(
+            &state.db,
+            &actor_of(&member),
+            &filter,
+            q.cursor().as_ref(),
+            PAGE_SIZE + 1,
+        )
+        .await
+        .map_err(app_to_web)?
     } else {
         Vec::new()
     };
@@ -453,7 +461,7 @@ const EXPORT_PAGE: i64 = 5_000;
 
 /// One order as a CSV line.
 fn csv_row(out: &mut String, r: &OrderListRow) {
-    let time = |ms: i64| crate::api::model::iso_time(ms);
+    let time = |ms: i64| orders::iso_time(ms);
     let (created, expires) = (time(r.created_at), r.expires_at.map(time).unwrap_or_default());
     let (amount, captured, refunded) = (
         decimal(r.order_amount),
@@ -501,16 +509,16 @@ pub(crate) async fn export(
     let filter = q.filter(&member);
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(4);
     let db = state.db.clone();
+    let actor = actor_of(&member);
     tokio::spawn(async move {
         let header = "created_at_utc,order_id,short_reference,merchant_reference1,merchant_reference2,customer_name,customer_email,currency,order_amount,captured_amount,refunded_amount,payment_method,status,expires_at_utc\n";
         if tx.send(Ok(header.to_owned())).await.is_err() {
             return;
         }
-        let plan = match db.plan_search(&filter).await {
-            Ok(plan) => plan,
+        let mut pages = match orders::export_orders(&db, &actor, &filter, EXPORT_PAGE).await {
+            Ok(pages) => pages,
             Err(e) => return drop(tx.send(Err(std::io::Error::other(e.to_string()))).await),
         };
-        let mut pages = db.export_orders(&filter, plan, EXPORT_PAGE);
         while let Some(page) = pages.recv().await {
             let chunk = page.map(|rows| {
                 let mut chunk = String::with_capacity(rows.len() * 200);

@@ -7,6 +7,7 @@ mod forms;
 use super::*;
 pub(crate) use forms::{action_page, RetryQuery};
 pub(super) use forms::{ActionForms, OrderContext, ACTIONS};
+use kassa_core::timeline::{ActorKind, EventKind};
 
 pub struct LineView {
     pub index: usize,
@@ -115,8 +116,8 @@ pub(super) fn billing_field(body: &serde_json::Map<String, Value>, key: &str) ->
         .to_owned()
 }
 
-pub(super) fn event_key(action: &str) -> String {
-    format!("order-event-{}", action.replace('_', "-"))
+pub(super) fn event_key(action: EventKind) -> String {
+    format!("order-event-{}", action.code().replace('_', "-"))
 }
 
 /// What the captures list says when it is empty, true for the order's state: a cancelled or
@@ -153,24 +154,23 @@ pub(super) async fn order_page(
     let mut page = Page::member(member, Some(Section::Orders), "order-title", &here).with_notice(notice);
     let lang = page.lang;
     let tz = &member.user.timezone;
-    let ctx = OrderContext::load(state, &member.store.store_id, order_id).await?;
+    let ctx = OrderContext::load(state, member, order_id).await?;
     let row = &ctx.row;
     page.title = order_title(lang, "order-title", &row.short_reference);
     let money = |v: i64| lang.format_money(v, &row.purchase_currency);
-    let events = state
-        .db
-        .events_of(order_id)
-        .await?
+    let events = orders::events(&state.db, &actor_of(member), order_id)
+        .await
+        .map_err(app_to_web)?
         .into_iter()
         .rev()
         .map(|e| EventView {
             at: format_time(e.at, tz),
-            action: lang.t(&event_key(&e.action)),
-            actor: match e.actor_kind.as_str() {
-                "api_key" => lang.t_args("order-actor-api", &[("name", e.actor.clone())]),
-                "portal_user" => lang.t_args("order-actor-portal", &[("name", e.actor.clone())]),
-                "shopper" => lang.t_args("order-actor-shopper", &[("name", e.actor.clone())]),
-                _ => lang.t("order-actor-system"),
+            action: lang.t(&event_key(e.action)),
+            actor: match e.actor_kind {
+                ActorKind::ApiKey => lang.t_args("order-actor-api", &[("name", e.actor.clone())]),
+                ActorKind::PortalUser => lang.t_args("order-actor-portal", &[("name", e.actor.clone())]),
+                ActorKind::Shopper => lang.t_args("order-actor-shopper", &[("name", e.actor.clone())]),
+                ActorKind::Operator | ActorKind::System => lang.t("order-actor-system"),
             },
             amount: e.amount.map(money).unwrap_or_default(),
         })

@@ -4,7 +4,6 @@
 use super::super::*;
 use super::explain::increase_declined;
 use super::Asked;
-use kassa_core::order::increase_ceiling;
 
 #[derive(Template)]
 #[template(path = "order_amount_confirm.html")]
@@ -16,15 +15,6 @@ struct AmountConfirmTemplate {
     amount: String,
     description: String,
     form_key: String,
-}
-
-/// The highest amount the payment method approves for `row`, and the store's percentage.
-pub(in crate::portal::orders) async fn ceiling_of(
-    state: &AppState,
-    row: &kassa_db::OrderRow,
-) -> Result<(i64, i64), WebError> {
-    let percent = state.db.authorization_increase_limit(&row.store_id).await?.unwrap_or(0);
-    Ok((increase_ceiling(row.original_order_amount, percent), percent))
 }
 
 /// For a higher amount: refused at once beyond what the payment method approves, else a
@@ -42,19 +32,20 @@ pub(super) async fn confirmation(
         // The operation explains a missing or mistyped amount.
         return Ok(Asked::Proceed);
     };
-    let order = orders::core_state(&row).map_err(api_to_web)?;
+    let order = orders::core_state(&row).map_err(app_to_web)?;
     if !order.is_increase(new_amount) {
         return Ok(Asked::Proceed);
     }
     let currency = &row.purchase_currency;
-    let (ceiling, percent) = ceiling_of(state, &row).await?;
-    if new_amount > ceiling {
+    let approval = orders::approval_ceiling(&state.db, &row).await.map_err(app_to_web)?;
+    let (ceiling, percent) = (approval.ceiling, approval.percent);
+    if approval.declines(&row, new_amount) {
         // What it would approve: never less than the amount already authorized.
         return Ok(Asked::Refused(increase_declined(
             lang,
             currency,
             new_amount,
-            ceiling.max(row.order_amount),
+            approval.most(&row),
             percent,
         )));
     }

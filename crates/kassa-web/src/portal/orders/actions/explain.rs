@@ -4,10 +4,11 @@
 //! to what the form asked for, and says which of the operation's reasons applied.
 
 use super::super::*;
-use kassa_core::lines::BadValue;
-use kassa_core::order::increase_ceiling;
+use super::bad_fields;
+use kassa_app::{AppError, FieldError};
+use kassa_core::order::Refusal;
 
-/// The label key of a form field named in a [`BadValue`] (`billing_address.email`,
+/// The label key of a form field named in a [`FieldError`] (`billing_address.email`,
 /// `shipping_info[0].tracking_uri`, `merchant_reference1`).
 fn field_label_key(field: &str) -> &'static str {
     let name = field.rsplit('.').next().unwrap_or(field);
@@ -31,7 +32,7 @@ fn field_label_key(field: &str) -> &'static str {
 }
 
 /// One sentence per field that is not valid, naming the field as the form labels it.
-pub(in crate::portal::orders) fn fields(lang: Lang, problems: &[BadValue]) -> String {
+pub(in crate::portal::orders) fn fields(lang: Lang, problems: &[FieldError]) -> String {
     let mut labels: Vec<String> = problems.iter().map(|p| lang.t(field_label_key(&p.field))).collect();
     labels.dedup();
     labels
@@ -68,15 +69,14 @@ pub(in crate::portal::orders) async fn refusal(
     let row = member_order(state, member, order_id).await?;
     let currency = row.purchase_currency.clone();
     let money = |v: i64| lang.format_money(v, &currency);
-    let order = orders::core_state(&row).map_err(api_to_web)?;
+    let order = orders::core_state(&row).map_err(app_to_web)?;
     let asked = match how_much(form) {
         Ok(HowMuch::Amount(amount)) => Some(amount),
         _ => None,
     };
     let e = match error {
         ActionError::NotFound => return Err(WebError::NotFound),
-        ActionError::Lines(problem) => return Ok(problem.explain(lang)),
-        ActionError::Fields(problems) => return Ok(fields(lang, &problems)),
+        ActionError::Lines(problem) => return Ok(lines_problem(lang, &problem, &currency)),
         ActionError::Quantities => return Ok(lang.t(&format!("order-error-quantities-{action}"))),
         ActionError::ShippingEmpty => return Ok(lang.t("order-error-shipping-empty")),
         ActionError::Mode(problem) => return Ok(problem.explain(lang, &currency, action)),
@@ -90,12 +90,13 @@ pub(in crate::portal::orders) async fn refusal(
         };
         lang.t_args("order-error-amount-range", &[("min", money(1)), ("max", money(max))])
     };
-    Ok(match (action, e.code) {
-        (_, "BAD_VALUE") if e.messages.iter().any(|m| m.contains("description")) => {
-            fields(lang, &[BadValue::new("description", "")])
-        }
-        ("capture" | "refund" | "amount", "BAD_VALUE") => range(),
-        ("capture", _) => {
+    let bad = bad_fields(&e);
+    let bad_value = matches!(e, AppError::Invalid(_) | AppError::Refused(Refusal::BadValue(_)));
+    Ok(match action {
+        _ if bad.iter().any(|f| f.field == "description") => fields(lang, &[FieldError::new("description", "")]),
+        "customer" | "shipping" | "references" if !bad.is_empty() => fields(lang, bad),
+        "capture" | "refund" | "amount" if bad_value => range(),
+        "capture" => {
             let remaining = order.remaining_authorized();
             if remaining == 0 || !matches!(order.status, Status::Authorized | Status::PartCaptured) {
                 lang.t_args("order-error-capture-closed", &[("reason", closed_reason(lang, &order))])
@@ -110,7 +111,7 @@ pub(in crate::portal::orders) async fn refusal(
                 lang.t("order-error-quantities-capture")
             }
         }
-        ("refund", _) => {
+        "refund" => {
             let refundable = row.captured_amount - row.refunded_amount;
             match asked.filter(|a| *a > refundable) {
                 Some(asked) => lang.t_args(
@@ -120,10 +121,9 @@ pub(in crate::portal::orders) async fn refusal(
                 None => lang.t("order-error-quantities-refund"),
             }
         }
-        ("amount" | "lines", _) => {
+        "amount" | "lines" => {
             let new_amount = parse_major(&form.amount).unwrap_or(row.order_amount);
-            let percent = state.db.authorization_increase_limit(&row.store_id).await?.unwrap_or(0);
-            let ceiling = increase_ceiling(row.original_order_amount, percent);
+            let approval = orders::approval_ceiling(&state.db, &row).await.map_err(app_to_web)?;
             if !matches!(order.status, Status::Authorized | Status::PartCaptured)
                 || order.released
                 || now_ms() >= order.expires_at
@@ -134,17 +134,19 @@ pub(in crate::portal::orders) async fn refusal(
                     "order-error-below-captured",
                     &[("captured", money(row.captured_amount))],
                 )
-            } else if e.messages.iter().any(|m| m.contains("declined")) {
-                increase_declined(lang, &currency, new_amount, ceiling.max(row.order_amount), percent)
+            } else if matches!(e, AppError::Refused(Refusal::IncreaseDeclined(_))) {
+                increase_declined(lang, &currency, new_amount, approval.most(&row), approval.percent)
             } else {
                 lang.t("order-error-not-allowed")
             }
         }
-        ("cancel", _) if row.captured_amount > 0 => lang.t("order-error-cancel-captured"),
-        ("cancel" | "extend" | "release", _) => {
+        "cancel" if row.captured_amount > 0 => lang.t("order-error-cancel-captured"),
+        "cancel" | "extend" | "release" => {
             lang.t_args("order-error-action-closed", &[("reason", closed_reason(lang, &order))])
         }
-        (_, "NOT_ALLOWED") => lang.t_args("order-error-edit-closed", &[("reason", closed_reason(lang, &order))]),
+        _ if matches!(e, AppError::Refused(Refusal::NotAllowed(_))) => {
+            lang.t_args("order-error-edit-closed", &[("reason", closed_reason(lang, &order))])
+        }
         _ => explain(lang, &e),
     })
 }

@@ -44,27 +44,20 @@ pub struct OrderContext {
     pub state: Order,
     /// Authorized or part captured, not released and not expired: money can still move.
     pub open: bool,
-    pub wire_lines: Vec<WireLine>,
+    pub wire_lines: Vec<OrderLine>,
     pub captures: Vec<CaptureRow>,
     pub refunds: Vec<RefundRow>,
 }
 
 impl OrderContext {
-    pub async fn load(state: &AppState, store_id: &str, order_id: &str) -> Result<OrderContext, WebError> {
-        let row = state
-            .db
-            .order(store_id, order_id)
-            .await?
-            .filter(|r| r.status.is_some())
-            .ok_or(WebError::NotFound)?;
+    pub async fn load(state: &AppState, member: &Member, order_id: &str) -> Result<OrderContext, WebError> {
+        let orders::OrderRecord { row, captures, refunds } =
+            orders::order_record(&state.db, &actor_of(member), order_id)
+                .await
+                .map_err(app_to_web)?;
         let body: serde_json::Map<String, Value> = serde_json::from_str(&row.body).unwrap_or_default();
-        let wire_lines: Vec<WireLine> = body
-            .get("order_lines")
-            .and_then(|v| serde_json::from_value(v.clone()).ok())
-            .unwrap_or_default();
-        let captures = state.db.captures_of(order_id).await?;
-        let refunds = state.db.refunds_of(order_id).await?;
-        let order = orders::core_state(&row).map_err(api_to_web)?;
+        let wire_lines = orders::lines_in(&body);
+        let order = orders::core_state(&row).map_err(app_to_web)?;
         let open = matches!(order.status, Status::Authorized | Status::PartCaptured)
             && !order.released
             && now_ms() < order.expires_at;
@@ -80,14 +73,9 @@ impl OrderContext {
     }
 
     /// How many of `line` the stored captures or refunds (their bodies) hold.
-    fn counted<'a>(bodies: impl Iterator<Item = &'a str>, line: &WireLine) -> i64 {
+    fn counted<'a>(bodies: impl Iterator<Item = &'a str>, line: &OrderLine) -> i64 {
         bodies
-            .filter_map(|b| serde_json::from_str::<Value>(b).ok())
-            .filter_map(|b| {
-                b.get("order_lines")
-                    .and_then(|l| serde_json::from_value::<Vec<WireLine>>(l.clone()).ok())
-            })
-            .flatten()
+            .flat_map(orders::stored_lines)
             .filter(|l| match (&l.reference, &line.reference) {
                 (Some(a), Some(b)) if !a.is_empty() || !b.is_empty() => a == b,
                 _ => l.name == line.name,
@@ -209,8 +197,8 @@ impl ActionForms {
             // Lines change only while nothing is captured (the portal's "edit lines while
             // uncaptured"); the amount alone may change later too.
             can_edit_lines: manage && ctx.open && state.status == Status::Authorized,
-            lines_version: lines_version(&ctx.body),
-            shipping_methods: crate::api::model::SHIPPING_METHODS,
+            lines_version: orders::lines_version(&ctx.body),
+            shipping_methods: kassa_app::orders::SHIPPING_METHODS,
             money_pattern,
             money_group,
             money_decimal,
@@ -324,7 +312,7 @@ pub(crate) async fn action_page(
         .find(|a| *a == action)
         .ok_or(WebError::NotFound)?;
     let lang = Lang::from_code(&member.user.language).unwrap_or(Lang::En);
-    let ctx = OrderContext::load(&state, &member.store.store_id, &order_id).await?;
+    let ctx = OrderContext::load(&state, &member, &order_id).await?;
     let retry = match q.retry.as_deref() {
         Some(token) => super::super::flash::take(&state, &member, &order_id, action, token).await?,
         None => None,

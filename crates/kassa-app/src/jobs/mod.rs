@@ -1,0 +1,46 @@
+//! Background work that must survive restarts and run once across several processes:
+//! push notifications to the merchant, and expiry of authorizations. Every process runs a
+//! worker (kassa-web's, which owns the HTTP client); jobs are leased from the database, so
+//! each runs in exactly one process.
+
+mod expiry;
+mod push;
+
+pub use expiry::expire_authorizations;
+pub use push::{next_push, push, Notifier, PushOutcome};
+
+use crate::now_ms;
+use kassa_db::{Db, DbError};
+use std::sync::Arc;
+
+/// The job kind of a merchant's push notification (keyed by order id).
+pub const PUSH: &str = "push";
+const MINUTE: i64 = 60 * 1000;
+/// A job not finished within its lease is taken up again by any process.
+const LEASE_MS: i64 = 2 * MINUTE;
+
+/// Runs the jobs that are due, side by side (one slow merchant endpoint must not hold up the
+/// others), then expires the authorizations that ran out.
+pub async fn run_due(db: &Db, notifier: Arc<dyn Notifier>, public_url: &str) -> Result<(), DbError> {
+    let now = now_ms();
+    let mut running = tokio::task::JoinSet::new();
+    for job in db.claim_jobs(now, LEASE_MS, 20).await? {
+        let (db, notifier, public_url) = (db.clone(), notifier.clone(), public_url.to_owned());
+        running.spawn(async move {
+            match job.kind.as_str() {
+                PUSH => push(&db, notifier.as_ref(), &public_url, &job).await,
+                other => {
+                    tracing::error!(kind = other, "unknown job kind");
+                    db.finish_job(job.id, now).await
+                }
+            }
+        });
+    }
+    while let Some(result) = running.join_next().await {
+        if let Ok(Err(e)) = result {
+            tracing::warn!(error = %e, "a background job failed; it runs again when its lease ends");
+        }
+    }
+    expire_authorizations(db).await;
+    Ok(())
+}
