@@ -4,7 +4,10 @@
 //! have moved in; see the README's map of the code.)
 
 pub mod actor;
+pub mod auth;
+pub mod dates;
 pub mod error;
+pub mod team;
 
 pub use actor::{Actor, ActorKind};
 pub use error::{AppError, AppResult, FieldError};

@@ -118,13 +118,15 @@ impl Db {
         result.map_err(|e| DbError::from_insert(e, format!("a user with email {}", inv.email)))
     }
 
-    /// A new link for a pending invitation to the merchant; its older links stop working.
+    /// A new link for a pending invitation to the merchant, recorded as `audit`; its older
+    /// links stop working.
     pub async fn reissue_invitation(
         &self,
         user_id: i64,
         merchant_id: i64,
         token_hash: &str,
         expires_at: i64,
+        audit: &AuditEvent<'_>,
         now: i64,
     ) -> Result<()> {
         on_writer!(self, p => async {
@@ -138,6 +140,7 @@ impl Db {
                 .bind(merchant_id)
                 .execute(&mut *tx)
                 .await?;
+            crate::audit::insert_audit!(&mut *tx, audit, now);
             tx.commit().await
         }
         .await)?;
