@@ -14,7 +14,6 @@ pub mod mail;
 pub mod names;
 mod ops;
 pub mod orders;
-pub mod password;
 pub mod portal;
 mod security;
 mod session;
@@ -30,6 +29,8 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 pub use error::WebError;
+/// Password hashing and generated secrets, as the portal, the CLI and the tests use them.
+pub use kassa_app::auth::password;
 
 /// Settings the web layer needs from the binary.
 #[derive(Debug, Clone)]

@@ -14,7 +14,7 @@ mod sign_in;
 mod two_factor_setup;
 pub mod two_factor;
 
-pub use account::{change_password, update_profile, ChangePassword, Profile};
+pub use account::{change_password, field, update_profile, ChangePassword, Profile};
 pub use links::{
     magic_link, magic_link_sign_in, password_reset_link, request_magic_link, request_password_reset, reset_password,
     LinkMail, LinkSignIn,

@@ -14,8 +14,6 @@ mod users;
 // Issue 9 (auth): invitations split out of users.rs.
 mod invitations;
 
-pub use users::AUDIT_ACTIONS;
-
 pub use crate::session::Access;
 use crate::session::{guard, portal_context};
 use crate::AppState;
