@@ -19,7 +19,7 @@ pub struct Invitation<'a> {
     pub language: &'a str,
     pub access_expires_at: Option<i64>,
     pub stores: &'a [String],
-    pub role: &'a str,
+    pub role: kassa_core::access::Role,
     pub token_hash: &'a str,
     pub token_expires_at: i64,
 }
@@ -96,7 +96,7 @@ impl Db {
                 sqlx::query(INSERT_MEMBERSHIP)
                     .bind(user_id)
                     .bind(store)
-                    .bind(inv.role)
+                    .bind(inv.role.code())
                     .bind(now)
                     .bind(inv.access_expires_at)
                     .execute(&mut *tx)

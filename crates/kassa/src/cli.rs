@@ -1,10 +1,10 @@
 use crate::serve;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use kassa_core::access::Role;
-use kassa_core::account::{Email, NewPassword, StoreId};
 use kassa_app::team::NewMember;
 use kassa_app::{Actor, AppError};
+use kassa_core::access::Role;
+use kassa_core::account::{Email, NewPassword, StoreId};
 use kassa_db::{AuditEvent, Db, DbConfig};
 use std::path::PathBuf;
 

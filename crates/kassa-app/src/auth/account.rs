@@ -101,7 +101,10 @@ pub async fn change_password(db: &Db, actor: &Actor, cmd: &ChangePassword<'_>) -
     let new = NewPassword::parse(cmd.new)
         .map_err(|e| AppError::Invalid(vec![FieldError::new(field::NEW_PASSWORD, e.to_string())]))?;
     if cmd.new != cmd.confirm {
-        return Err(AppError::Invalid(vec![FieldError::new(field::CONFIRM_PASSWORD, "does not match")]));
+        return Err(AppError::Invalid(vec![FieldError::new(
+            field::CONFIRM_PASSWORD,
+            "does not match",
+        )]));
     }
     let hash = password::hash(&new).await?;
     db.set_password_hash(user.id, &hash, now_ms()).await?;

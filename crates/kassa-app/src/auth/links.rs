@@ -64,7 +64,16 @@ pub async fn request_password_reset(db: &Db, email: &str, ip: &str) -> AppResult
         return Ok(None);
     }
     let action = AuditAction::PasswordResetRequested;
-    let mail = new_link(db, &user, TokenPurpose::PasswordReset, PASSWORD_RESET_VALID_MS, action, ip, now).await?;
+    let mail = new_link(
+        db,
+        &user,
+        TokenPurpose::PasswordReset,
+        PASSWORD_RESET_VALID_MS,
+        action,
+        ip,
+        now,
+    )
+    .await?;
     Ok(Some(mail))
 }
 
@@ -122,14 +131,18 @@ pub async fn request_magic_link(db: &Db, email: &str, ip: &str) -> AppResult<Opt
 
 /// The email of a usable sign-in link's account.
 pub async fn magic_link(db: &Db, token: &str) -> AppResult<Option<String>> {
-    Ok(user_of_token(db, token, TokenPurpose::MagicLink).await?.map(|u| u.email))
+    Ok(user_of_token(db, token, TokenPurpose::MagicLink)
+        .await?
+        .map(|u| u.email))
 }
 
 pub enum LinkSignIn {
     /// Unknown, used or expired — or the account may no longer sign in.
     Invalid,
     /// Two-factor on: the code step, with its challenge token.
-    SecondFactor { challenge: String },
+    SecondFactor {
+        challenge: String,
+    },
     SignedIn(NewSession),
 }
 

@@ -11,8 +11,8 @@ mod links;
 pub mod password;
 mod session;
 mod sign_in;
-mod two_factor_setup;
 pub mod two_factor;
+mod two_factor_setup;
 
 pub use account::{change_password, field, update_profile, ChangePassword, Profile};
 pub use links::{
@@ -30,7 +30,7 @@ pub use two_factor_setup::{
 };
 
 use crate::{AppError, AppResult};
-use kassa_core::access::Role;
+use kassa_core::account::MembershipStatus;
 use kassa_db::{Db, MembershipRow, UserRow};
 
 /// Why an account action was refused.
@@ -80,7 +80,7 @@ impl From<&UserRow> for Account {
 /// one whose invitation is still pending, which must learn nothing about the account yet.
 pub async fn merchant_of(db: &Db, user_id: i64, now: i64) -> AppResult<Option<i64>> {
     let stores = db.memberships_of(user_id).await?;
-    let accepted = || stores.iter().find(|m| m.status == "active");
+    let accepted = || stores.iter().find(|m| m.status == MembershipStatus::Active);
     Ok(stores
         .iter()
         .find(|m| m.usable(now))
@@ -91,9 +91,7 @@ pub async fn merchant_of(db: &Db, user_id: i64, now: i64) -> AppResult<Option<i6
 /// Whether the merchant of one of these stores requires two-factor of the member (they
 /// are an admin there).
 pub fn two_factor_required(stores: &[MembershipRow]) -> bool {
-    stores
-        .iter()
-        .any(|s| s.require_two_factor && s.role.parse::<Role>().is_ok_and(|r| r.is_admin()))
+    stores.iter().any(|s| s.require_two_factor && s.role.is_admin())
 }
 
 /// The signed-in user behind an actor, with secrets, for the account use cases only.

@@ -3,9 +3,9 @@
 
 use super::password::{random_token, token_hash};
 use super::Account;
-use crate::{now_ms, Actor, AppError, AppResult};
+use crate::{now_ms, Actor, AppResult};
 use kassa_core::access::{Onboarding, Role};
-use kassa_core::account::{session_alive, SignInState, UserStatus};
+use kassa_core::account::{session_alive, SignInState};
 use kassa_core::audit::AuditAction;
 use kassa_core::team::must_enrol_two_factor;
 use kassa_db::{AuditEvent, Db, MembershipRow, NewSession as SessionInsert};
@@ -39,7 +39,7 @@ pub async fn session(db: &Db, token: &str, now: i64) -> AppResult<Option<Session
     let user = db.user_by_id(session.user_id).await?;
     let usable = user.as_ref().is_some_and(|u| {
         let state = SignInState {
-            status: u.status.parse().unwrap_or(UserStatus::Deactivated),
+            status: u.status,
             locked_until_ms: None,
             access_expires_ms: u.access_expires_at,
         };
@@ -65,19 +65,10 @@ pub async fn session(db: &Db, token: &str, now: i64) -> AppResult<Option<Session
     if now - session.last_seen_at >= SESSION_TOUCH_EVERY_MS {
         db.touch_session(&hash, now).await?;
     }
-    let role = store
-        .role
-        .parse()
-        .map_err(|e: kassa_core::access::UnknownRole| AppError::Internal(e.to_string()))?;
-    let onboarding = store
-        .onboarding
-        .parse()
-        .map_err(|e: kassa_core::access::UnknownOnboarding| AppError::Internal(e.to_string()))?;
+    let (role, onboarding) = (store.role, store.onboarding);
     let must_enrol_two_factor = must_enrol_two_factor(
         user.totp_secret.is_some(),
-        stores
-            .iter()
-            .filter_map(|m| Some((m.role.parse::<Role>().ok()?, m.require_two_factor))),
+        stores.iter().map(|m| (m.role, m.require_two_factor)),
     );
     Ok(Some(Session {
         must_enrol_two_factor,

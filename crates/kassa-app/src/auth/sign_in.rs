@@ -5,7 +5,7 @@ use super::password::{self, random_token, token_hash};
 use super::session::start_session;
 use super::{merchant_of, two_factor};
 use crate::{now_ms, AppResult};
-use kassa_core::account::{Email, SignInRefusal, SignInState, UserStatus, LOCKOUT_MS};
+use kassa_core::account::{Email, MembershipStatus, SignInRefusal, SignInState, LOCKOUT_MS};
 use kassa_core::audit::AuditAction;
 use kassa_core::team::SIGN_IN_CHALLENGE_MS;
 use kassa_db::{AuditEvent, Db, MembershipRow, TokenPurpose, UserRow};
@@ -61,7 +61,9 @@ pub enum SignInOutcome {
         locked: Option<LockedMail>,
     },
     /// Right password, two-factor on: the code step, with its one-time challenge token.
-    SecondFactor { challenge: String },
+    SecondFactor {
+        challenge: String,
+    },
     SignedIn(NewSession),
 }
 
@@ -82,7 +84,7 @@ fn store_refusal(stores: &[MembershipRow], now: i64) -> Option<SignInRefusal> {
         None
     } else if stores
         .iter()
-        .any(|m| m.status == "active" && m.deactivated_at.is_none())
+        .any(|m| m.status == MembershipStatus::Active && m.deactivated_at.is_none())
     {
         Some(SignInRefusal::AccessExpired)
     } else if stores.iter().any(|m| m.deactivated_at.is_some()) {
@@ -115,7 +117,7 @@ pub async fn sign_in(db: &Db, form: &Credentials<'_>, visitor: &Visitor) -> AppR
     let password_ok = password::verify(form.password, stored_hash).await?;
     let refusal = user.as_ref().and_then(|u| {
         SignInState {
-            status: u.status.parse().unwrap_or(UserStatus::Deactivated),
+            status: u.status,
             locked_until_ms: None,
             access_expires_ms: u.access_expires_at,
         }
@@ -183,7 +185,9 @@ pub async fn sign_in(db: &Db, form: &Credentials<'_>, visitor: &Visitor) -> AppR
         merchant_id: first.merchant_id,
         method: "password",
     };
-    Ok(SignInOutcome::SignedIn(complete_sign_in(db, &signed_in, visitor).await?))
+    Ok(SignInOutcome::SignedIn(
+        complete_sign_in(db, &signed_in, visitor).await?,
+    ))
 }
 
 /// A user who has proved who they are, about to get a session.
@@ -245,7 +249,7 @@ pub async fn start_challenge(db: &Db, user_id: i64) -> AppResult<String> {
 /// Whether the account may sign in now; `ignore_lock` for a password reset, which lifts it.
 pub(crate) fn may_sign_in(user: &UserRow, now: i64, ignore_lock: bool) -> bool {
     SignInState {
-        status: user.status.parse().unwrap_or(UserStatus::Deactivated),
+        status: user.status,
         locked_until_ms: if ignore_lock { None } else { user.locked_until },
         access_expires_ms: user.access_expires_at,
     }
@@ -359,7 +363,9 @@ pub async fn second_factor(
         audit_user(db, &user, AuditAction::RecoveryCodeUsed, &visitor.ip, Some(after)).await?;
     }
     let signed_in = signed_in(&user, first, method);
-    Ok(ChallengeOutcome::SignedIn(complete_sign_in(db, &signed_in, visitor).await?))
+    Ok(ChallengeOutcome::SignedIn(
+        complete_sign_in(db, &signed_in, visitor).await?,
+    ))
 }
 
 pub(crate) fn signed_in<'a>(user: &'a UserRow, store: &'a MembershipRow, method: &'a str) -> SignedIn<'a> {

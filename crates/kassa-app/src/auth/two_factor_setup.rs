@@ -28,7 +28,11 @@ pub async fn two_factor_state(db: &Db, actor: &Actor) -> AppResult<TwoFactorStat
     let enabled = user.totp_secret.is_some();
     Ok(TwoFactorState {
         pending_secret: if enabled { None } else { db.totp_pending(user.id).await? },
-        recovery_codes_left: if enabled { db.unused_recovery_codes(user.id).await? } else { 0 },
+        recovery_codes_left: if enabled {
+            db.unused_recovery_codes(user.id).await?
+        } else {
+            0
+        },
         enabled,
         enabled_at: user.two_factor_enabled_at,
         required: two_factor_required(&stores),

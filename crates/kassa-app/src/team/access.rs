@@ -7,7 +7,7 @@ use super::view::{roles, target, TeamMember};
 use super::{field, TeamRefusal};
 use crate::{dates, now_ms, AppError, AppResult, FieldError};
 use kassa_core::access::Role;
-use kassa_core::account::UserStatus;
+use kassa_core::account::{MembershipStatus, UserStatus};
 use kassa_core::audit::AuditAction;
 use kassa_core::team::standing_at_merchant;
 use kassa_db::{AccessRefusal, AccessUpdate, Db};
@@ -32,8 +32,11 @@ pub async fn change_access(db: &Db, actor: &crate::Actor, cmd: &ChangeAccess) ->
     let now = now_ms();
     let admin = Admin::of(db, actor, now).await?;
     let member = target(db, &admin, cmd.user_id).await?;
-    let before: BTreeMap<String, String> =
-        member.access.iter().map(|m| (m.store_id.clone(), m.role.clone())).collect();
+    let before: BTreeMap<String, String> = member
+        .access
+        .iter()
+        .map(|m| (m.store_id.clone(), m.role.code().to_owned()))
+        .collect();
     let mut after = before.clone();
     for (store, role) in &cmd.roles {
         // Stores where the admin may not manage users are not theirs to name.
@@ -73,7 +76,18 @@ pub async fn change_access(db: &Db, actor: &crate::Actor, cmd: &ChangeAccess) ->
         deactivate: None,
         access_expires_at: new_expiry,
     };
-    apply(db, &admin, user.id, &user.email, &update, AuditAction::UserAccessChanged, before, after, now).await
+    apply(
+        db,
+        &admin,
+        user.id,
+        &user.email,
+        &update,
+        AuditAction::UserAccessChanged,
+        before,
+        after,
+        now,
+    )
+    .await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -89,7 +103,10 @@ async fn apply(
     now: i64,
 ) -> AppResult<()> {
     let event = admin.event(action, email, Some(before), Some(after));
-    match db.change_access(admin.merchant_id, user_id, update, &event, now).await? {
+    match db
+        .change_access(admin.merchant_id, user_id, update, &event, now)
+        .await?
+    {
         Ok(()) => Ok(()),
         Err(AccessRefusal::LastAdmin) => Err(TeamRefusal::LastAdmin.into()),
     }
@@ -126,7 +143,18 @@ pub async fn deactivate(db: &Db, actor: &crate::Actor, user_id: i64) -> AppResul
         ..Default::default()
     };
     let (before, after) = (status_json(user.status.code()), status_json("deactivated"));
-    apply(db, &admin, user.id, &user.email, &update, AuditAction::UserDeactivated, before, after, now).await
+    apply(
+        db,
+        &admin,
+        user.id,
+        &user.email,
+        &update,
+        AuditAction::UserDeactivated,
+        before,
+        after,
+        now,
+    )
+    .await
 }
 
 /// Back to active, or to invited for someone who never accepted their invitation.
@@ -145,16 +173,23 @@ pub async fn reactivate(db: &Db, actor: &crate::Actor, user_id: i64) -> AppResul
     let accepted = member
         .access
         .first()
-        .is_some_and(|m| m.status == UserStatus::Active.code());
-    let status = standing_at_merchant(
-        account.status.parse().unwrap_or(UserStatus::Deactivated),
-        accepted,
-        false,
-    );
+        .is_some_and(|m| m.status == MembershipStatus::Active);
+    let status = standing_at_merchant(account.status, accepted, false);
     let update = AccessUpdate {
         deactivate: Some(false),
         ..Default::default()
     };
     let (before, after) = (status_json(user.status.code()), status_json(status.code()));
-    apply(db, &admin, user.id, &user.email, &update, AuditAction::UserReactivated, before, after, now).await
+    apply(
+        db,
+        &admin,
+        user.id,
+        &user.email,
+        &update,
+        AuditAction::UserReactivated,
+        before,
+        after,
+        now,
+    )
+    .await
 }

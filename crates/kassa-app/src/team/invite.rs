@@ -127,7 +127,7 @@ pub async fn invite(db: &Db, actor: &crate::Actor, cmd: &InviteUser) -> AppResul
         language: &c.language,
         access_expires_at: c.expires_at,
         stores: &cmd.stores,
-        role: c.role.code(),
+        role: c.role,
         token_hash: &token_hash(&token),
         token_expires_at: expires_at,
     };
@@ -170,7 +170,7 @@ pub async fn resend_invitation(db: &Db, actor: &crate::Actor, user_id: i64) -> A
         .await?;
     Ok(InvitationMail {
         user_id,
-        new_account: account.status == UserStatus::Invited.code(),
+        new_account: account.status == UserStatus::Invited,
         to: account.email,
         language: account.language,
         token,
@@ -194,9 +194,7 @@ async fn pending(db: &Db, token: &str) -> AppResult<Option<(InvitationLink, User
         return Ok(None);
     };
     let user = db.user_by_id(link.user_id).await?;
-    Ok(user
-        .filter(|u| u.status != UserStatus::Deactivated.code())
-        .map(|u| (link, u)))
+    Ok(user.filter(|u| u.status != UserStatus::Deactivated).map(|u| (link, u)))
 }
 
 /// The invitation behind an emailed link; `None` when it is unknown, used, expired or its
@@ -210,7 +208,7 @@ pub async fn invitation(db: &Db, token: &str) -> AppResult<Option<PendingInvitat
         None => None,
     };
     Ok(Some(PendingInvitation {
-        new_account: user.status == UserStatus::Invited.code(),
+        new_account: user.status == UserStatus::Invited,
         email: user.email,
         language: user.language,
         merchant_name,
@@ -242,10 +240,15 @@ pub async fn accept_invitation(
     let Some((_, user)) = pending(db, token).await? else {
         return Ok(Acceptance::InvalidLink);
     };
-    let new_account = user.status == UserStatus::Invited.code();
+    let new_account = user.status == UserStatus::Invited;
     let hash = match (new_account, account) {
         (true, Some((_, password))) => Some(password::hash(password).await?),
-        (true, None) => return Err(AppError::Invalid(vec![FieldError::new("password", "a new account needs one")])),
+        (true, None) => {
+            return Err(AppError::Invalid(vec![FieldError::new(
+                "password",
+                "a new account needs one",
+            )]))
+        }
         (false, _) => None,
     };
     let name = account.map(|(name, _)| name).unwrap_or_default();

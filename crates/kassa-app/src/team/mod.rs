@@ -15,8 +15,13 @@ mod view;
 
 pub use access::{change_access, deactivate, reactivate, ChangeAccess};
 pub use create::{create_user, NewMember};
-pub use invite::{accept_invitation, invitation, invite, resend_invitation, Acceptance, InvitationMail, InviteUser, PendingInvitation};
-pub use view::{audit_log, invite_form, member, roster, AuditLog, InviteForm, MemberDetail, Roster, StoreAccess, TeamMember, TeamUser};
+pub use invite::{
+    accept_invitation, invitation, invite, resend_invitation, Acceptance, InvitationMail, InviteUser, PendingInvitation,
+};
+pub use view::{
+    audit_log, invite_form, member, roster, AuditLog, InviteForm, MemberDetail, Roster, StoreAccess, TeamMember,
+    TeamUser,
+};
 
 /// Why a team change was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

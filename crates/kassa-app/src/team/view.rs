@@ -4,7 +4,7 @@
 use super::admin::Admin;
 use crate::{AppError, AppResult};
 use kassa_core::access::Role;
-use kassa_core::account::UserStatus;
+use kassa_core::account::{MembershipStatus, UserStatus};
 use kassa_core::team::standing_at_merchant;
 use kassa_db::{AuditFilter, AuditRow, Db, MerchantStoreRow, TeamMembershipRow, UserRow};
 
@@ -37,8 +37,8 @@ pub struct TeamMember {
 /// access here, and — until they accept this merchant's invitation — nothing of an account
 /// they may have elsewhere (name, phone, sign-ins, two-factor).
 fn seen_here(user: UserRow, here: Option<&TeamMembershipRow>) -> TeamUser {
-    let account = user.status.parse().unwrap_or(UserStatus::Deactivated);
-    let accepted = here.is_some_and(|m| m.status == UserStatus::Active.code());
+    let account = user.status;
+    let accepted = here.is_some_and(|m| m.status == MembershipStatus::Active);
     let deactivated = here.is_some_and(|m| m.deactivated_at.is_some());
     let ends_here = here.and_then(|m| m.access_expires_at);
     let access_expires_at = match (user.access_expires_at, ends_here) {
@@ -108,13 +108,13 @@ pub(crate) async fn target(db: &Db, admin: &Admin, id: i64) -> AppResult<TeamMem
 }
 
 pub(crate) fn roles(rows: &[TeamMembershipRow]) -> Vec<Role> {
-    rows.iter().filter_map(|m| m.role.parse().ok()).collect()
+    rows.iter().map(|m| m.role).collect()
 }
 
 /// One store of the merchant on a member's page: their role there, if any.
 pub struct StoreAccess {
     pub store: MerchantStoreRow,
-    pub role: Option<String>,
+    pub role: Option<Role>,
     /// The admin may manage users in this store.
     pub editable: bool,
 }
@@ -140,11 +140,7 @@ pub async fn member(db: &Db, actor: &crate::Actor, id: i64) -> AppResult<MemberD
         .await?
         .into_iter()
         .map(|store| StoreAccess {
-            role: member
-                .access
-                .iter()
-                .find(|m| m.store_id == store.id)
-                .map(|m| m.role.clone()),
+            role: member.access.iter().find(|m| m.store_id == store.id).map(|m| m.role),
             editable: admin.manageable.contains(&store.id),
             store,
         })

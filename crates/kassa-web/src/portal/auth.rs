@@ -4,7 +4,9 @@ use super::account::format_time;
 use super::safe_next;
 use crate::i18n::Lang;
 use crate::mail::account_locked_mail;
-use crate::session::{self, client_ip, cookie, csrf_cookie, session_cookie, set_cookie, Member, SessionEnded, LANG_COOKIE};
+use crate::session::{
+    self, client_ip, cookie, csrf_cookie, session_cookie, set_cookie, Member, SessionEnded, LANG_COOKIE,
+};
 use crate::views::{render, Page};
 use crate::{AppState, WebError};
 use askama::Template;
@@ -150,7 +152,12 @@ pub(crate) fn signed_in(state: &AppState, session: &NewSession, next: &str) -> R
     let h = res.headers_mut();
     h.append(
         header::SET_COOKIE,
-        set_cookie(config, session_cookie(config), &session.token, Some(SESSION_ABSOLUTE_MS / 1000)),
+        set_cookie(
+            config,
+            session_cookie(config),
+            &session.token,
+            Some(SESSION_ABSOLUTE_MS / 1000),
+        ),
     );
     h.append(
         header::SET_COOKIE,

@@ -18,8 +18,8 @@ use kassa_app::dates::{day_end, day_start, expiry_date};
 use kassa_app::team::{self, ChangeAccess, TeamRefusal, TeamUser};
 use kassa_app::AppError;
 use kassa_core::access::{Role, Section};
-use kassa_core::audit::AuditAction;
 use kassa_core::account::UserStatus;
+use kassa_core::audit::AuditAction;
 use kassa_db::{AuditFilter, AuditRow};
 use serde::Deserialize;
 
@@ -96,7 +96,7 @@ pub(crate) async fn list(State(state): State<AppState>, member: Member) -> Resul
                 .access
                 .into_iter()
                 .map(|r| StoreRole {
-                    role: role_label(&page, &r.role),
+                    role: role_label(&page, r.role.code()),
                     store_id: r.store_id,
                 })
                 .collect();
@@ -196,7 +196,7 @@ pub(super) async fn detail_page(
         .stores
         .into_iter()
         .map(|s| AccessRow {
-            role: s.role.unwrap_or_default(),
+            role: s.role.map(|r| r.code().to_owned()).unwrap_or_default(),
             editable: s.editable,
             store_id: s.store.id,
             store_name: s.store.name,

@@ -453,7 +453,11 @@ pub(crate) async fn magic_link_request(
     Form(form): Form<EmailForm>,
 ) -> Result<Response, WebError> {
     if let Some(mail) = accounts::request_magic_link(&state.db, &form.email, &v.ip).await? {
-        let texts = ["mail-magic-link-subject", "mail-magic-link-body", "mail-magic-link-expiry"];
+        let texts = [
+            "mail-magic-link-subject",
+            "mail-magic-link-body",
+            "mail-magic-link-expiry",
+        ];
         send_link(&state, &mail, texts, "/portal/sign-in/link").await?;
     }
     Ok(email_form_page(&state, &v, EmailFormKind::MagicLink, true))
