@@ -1,10 +1,10 @@
-//! A member's own account: their profile and their password.
+//! A member's own account: their profile, password and preferences.
 
 use super::password;
 use super::session::start_session;
-use super::{merchant_id, user_of, AuthRefusal};
+use super::{merchant_id, user_id, user_of, AuthRefusal};
 use crate::{now_ms, Actor, AppError, AppResult, FieldError};
-use kassa_core::account::NewPassword;
+use kassa_core::account::{NewPassword, Theme};
 use kassa_core::audit::AuditAction;
 use kassa_db::{AuditEvent, Db, Preferences};
 
@@ -114,4 +114,36 @@ pub async fn change_password(db: &Db, actor: &Actor, cmd: &ChangePassword<'_>) -
     let event = own_event(actor, user.id, AuditAction::PasswordChanged, None, None);
     db.record_audit(&event, now_ms()).await?;
     Ok(token)
+}
+
+/// A preference a member sets for themselves.
+pub enum Preference<'a> {
+    /// A language code Kassa speaks (checked by the caller, who knows the languages).
+    Language(&'a str),
+    Theme(Theme),
+}
+
+pub async fn set_preference(db: &Db, actor: &Actor, preference: Preference<'_>) -> AppResult<()> {
+    let user_id = user_id(actor)?;
+    let prefs = match preference {
+        Preference::Language(code) => Preferences {
+            language: Some(code),
+            ..Default::default()
+        },
+        Preference::Theme(theme) => Preferences {
+            theme: Some(theme.code()),
+            ..Default::default()
+        },
+    };
+    Ok(db.set_preferences(user_id, &prefs, now_ms()).await?)
+}
+
+/// Moves a session to another store of the member. A store they cannot use now is "not
+/// found", whether or not it exists, so Store IDs of other merchants cannot be probed.
+pub async fn switch_store(db: &Db, actor: &Actor, session_hash: &str, store_id: &str) -> AppResult<()> {
+    let stores = db.usable_memberships(user_id(actor)?, now_ms()).await?;
+    if !stores.iter().any(|s| s.store_id == store_id) {
+        return Err(AppError::NotFound { what: "store" });
+    }
+    Ok(db.set_session_store(session_hash, store_id).await?)
 }

@@ -14,7 +14,9 @@ mod sign_in;
 pub mod two_factor;
 mod two_factor_setup;
 
-pub use account::{change_password, field, update_profile, ChangePassword, Profile};
+pub use account::{
+    change_password, field, set_preference, switch_store, update_profile, ChangePassword, Preference, Profile,
+};
 pub use links::{
     magic_link, magic_link_sign_in, password_reset_link, request_magic_link, request_password_reset, reset_password,
     LinkMail, LinkSignIn,
@@ -94,13 +96,18 @@ pub fn two_factor_required(stores: &[MembershipRow]) -> bool {
     stores.iter().any(|s| s.require_two_factor && s.role.is_admin())
 }
 
-/// The signed-in user behind an actor, with secrets, for the account use cases only.
-pub(crate) async fn user_of(db: &Db, actor: &crate::Actor) -> AppResult<UserRow> {
-    let id: i64 = actor
+/// The portal user behind an actor; anyone else may not use the account use cases.
+pub(crate) fn user_id(actor: &crate::Actor) -> AppResult<i64> {
+    actor
         .user_id
         .as_deref()
         .and_then(|id| id.parse().ok())
-        .ok_or(AppError::Forbidden)?;
+        .ok_or(AppError::Forbidden)
+}
+
+/// The signed-in user behind an actor, with secrets, for the account use cases only.
+pub(crate) async fn user_of(db: &Db, actor: &crate::Actor) -> AppResult<UserRow> {
+    let id = user_id(actor)?;
     db.user_by_id(id).await?.ok_or(AppError::NotFound { what: "user" })
 }
 

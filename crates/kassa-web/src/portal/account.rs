@@ -4,17 +4,17 @@ use super::safe_next;
 use crate::i18n::Lang;
 use crate::session::{session_cookie, set_cookie, Member, LANG_COOKIE};
 use crate::views::{render, Page};
-use crate::{now_ms, AppState, WebError};
+use crate::{AppState, WebError};
 use askama::Template;
 use axum::extract::{Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use kassa_app::auth::{self as accounts, AuthRefusal, ChangePassword, Profile};
+use kassa_app::auth::{self as accounts, AuthRefusal, ChangePassword, Preference, Profile};
 use kassa_app::AppError;
 use kassa_core::access::Permission;
 use kassa_core::account::{Theme, SESSION_ABSOLUTE_MS};
-use kassa_db::{MerchantRow, Preferences};
+use kassa_db::MerchantRow;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -33,11 +33,7 @@ pub(crate) async fn set_language(State(state): State<AppState>, req: Request) ->
     let lang =
         Lang::from_code(&form.lang).ok_or_else(|| WebError::BadRequest(format!("unknown language {:?}", form.lang)))?;
     if let Some(m) = &member {
-        let prefs = Preferences {
-            language: Some(lang.code()),
-            ..Default::default()
-        };
-        state.db.set_preferences(m.user.id, &prefs, now_ms()).await?;
+        accounts::set_preference(&state.db, &m.actor(), Preference::Language(lang.code())).await?;
     }
     let next = match form.next.as_deref() {
         Some("/portal/sign-in") => "/portal/sign-in",
@@ -66,11 +62,7 @@ pub(crate) async fn set_theme(
         .theme
         .parse()
         .map_err(|e: kassa_core::account::AccountError| WebError::BadRequest(e.to_string()))?;
-    let prefs = Preferences {
-        theme: Some(theme.code()),
-        ..Default::default()
-    };
-    state.db.set_preferences(member.user.id, &prefs, now_ms()).await?;
+    accounts::set_preference(&state.db, &member.actor(), Preference::Theme(theme)).await?;
     Ok(Redirect::to(safe_next(form.next.as_deref())).into_response())
 }
 
@@ -86,10 +78,7 @@ pub(crate) async fn switch_store(
     member: Member,
     Form(form): Form<StoreForm>,
 ) -> Result<Response, WebError> {
-    if !member.stores.iter().any(|s| s.store_id == form.store) {
-        return Err(WebError::NotFound);
-    }
-    state.db.set_session_store(&member.token_hash, &form.store).await?;
+    accounts::switch_store(&state.db, &member.actor(), &member.token_hash, &form.store).await?;
     Ok(Redirect::to("/portal").into_response())
 }
 
