@@ -79,6 +79,12 @@ pub enum AppError {
     /// The request is well formed but the rules refuse it now (state, limits).
     #[error("refused: {0}")]
     Refused(kassa_core::order::Refusal),
+    /// A team change the rules refuse (the last administrator, Super Admin access, …).
+    #[error("refused: {0}")]
+    Team(crate::team::TeamRefusal),
+    /// An account action the rules refuse (a wrong current password or code, …).
+    #[error("refused: {0}")]
+    Auth(crate::auth::AuthRefusal),
     /// The command has bad fields; every one is listed.
     #[error("invalid: {0:?}")]
     Invalid(Vec<FieldError>),
@@ -88,6 +94,9 @@ pub enum AppError {
     /// The actor may not do this.
     #[error("forbidden")]
     Forbidden,
+    /// Something outside storage failed (hashing, a worker thread); logged, answered generically.
+    #[error("internal: {0}")]
+    Internal(String),
     /// The database failed; the caller logs it and answers with a generic error.
     #[error("storage: {0}")]
     Storage(#[from] DbError),
@@ -108,6 +117,18 @@ impl AppError {
         } else {
             Err(AppError::Invalid(problems.into_iter().map(FieldError::from).collect()))
         }
+    }
+}
+
+impl From<crate::team::TeamRefusal> for AppError {
+    fn from(r: crate::team::TeamRefusal) -> AppError {
+        AppError::Team(r)
+    }
+}
+
+impl From<crate::auth::AuthRefusal> for AppError {
+    fn from(r: crate::auth::AuthRefusal) -> AppError {
+        AppError::Auth(r)
     }
 }
 

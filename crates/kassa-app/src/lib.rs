@@ -4,9 +4,12 @@
 //! have moved in; see the README's map of the code.)
 
 pub mod actor;
+pub mod auth;
+pub mod dates;
 pub mod error;
 pub mod jobs;
 pub mod orders;
+pub mod team;
 
 pub use actor::{Actor, ActorKind};
 pub use error::{AppError, AppResult, FieldError, Missing};

@@ -62,6 +62,14 @@ impl fmt::Display for Role {
 #[error("unknown role {0:?}; expected one of super_admin, admin, user, settlement, disputes, read_only, terminated, external")]
 pub struct UnknownRole(pub String);
 
+/// Reads a stored role code (the database boundary).
+impl TryFrom<String> for Role {
+    type Error = UnknownRole;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
 impl FromStr for Role {
     type Err = UnknownRole;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -96,6 +104,14 @@ impl Onboarding {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown onboarding type {0:?}; expected direct, partner or migrated")]
 pub struct UnknownOnboarding(pub String);
+
+/// Reads a stored onboarding code (the database boundary).
+impl TryFrom<String> for Onboarding {
+    type Error = UnknownOnboarding;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
 
 impl FromStr for Onboarding {
     type Err = UnknownOnboarding;

@@ -183,6 +183,63 @@ impl FromStr for UserStatus {
     }
 }
 
+impl fmt::Display for UserStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Reads a stored status code (the database boundary).
+impl TryFrom<String> for UserStatus {
+    type Error = AccountError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+/// Where a user's access to one store stands: invited until they accept that merchant's
+/// invitation, then active. (Deactivation is a date on the membership, not a status.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MembershipStatus {
+    Invited,
+    Active,
+}
+
+impl MembershipStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            MembershipStatus::Invited => "invited",
+            MembershipStatus::Active => "active",
+        }
+    }
+}
+
+impl fmt::Display for MembershipStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl FromStr for MembershipStatus {
+    type Err = AccountError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "invited" => Ok(MembershipStatus::Invited),
+            "active" => Ok(MembershipStatus::Active),
+            other => Err(AccountError::UnknownStatus(other.to_owned())),
+        }
+    }
+}
+
+/// Reads a stored membership status (the database boundary).
+impl TryFrom<String> for MembershipStatus {
+    type Error = AccountError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
 /// Why a sign-in with the right password may still be refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignInRefusal {

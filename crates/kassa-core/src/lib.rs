@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod account;
+pub mod audit;
 pub mod line_edit;
 pub mod lines;
 pub mod money;

@@ -19,7 +19,7 @@ pub struct Invitation<'a> {
     pub language: &'a str,
     pub access_expires_at: Option<i64>,
     pub stores: &'a [String],
-    pub role: &'a str,
+    pub role: kassa_core::access::Role,
     pub token_hash: &'a str,
     pub token_expires_at: i64,
 }
@@ -96,7 +96,7 @@ impl Db {
                 sqlx::query(INSERT_MEMBERSHIP)
                     .bind(user_id)
                     .bind(store)
-                    .bind(inv.role)
+                    .bind(inv.role.code())
                     .bind(now)
                     .bind(inv.access_expires_at)
                     .execute(&mut *tx)
@@ -118,13 +118,15 @@ impl Db {
         result.map_err(|e| DbError::from_insert(e, format!("a user with email {}", inv.email)))
     }
 
-    /// A new link for a pending invitation to the merchant; its older links stop working.
+    /// A new link for a pending invitation to the merchant, recorded as `audit`; its older
+    /// links stop working.
     pub async fn reissue_invitation(
         &self,
         user_id: i64,
         merchant_id: i64,
         token_hash: &str,
         expires_at: i64,
+        audit: &AuditEvent<'_>,
         now: i64,
     ) -> Result<()> {
         on_writer!(self, p => async {
@@ -138,6 +140,7 @@ impl Db {
                 .bind(merchant_id)
                 .execute(&mut *tx)
                 .await?;
+            crate::audit::insert_audit!(&mut *tx, audit, now);
             tx.commit().await
         }
         .await)?;

@@ -7,15 +7,19 @@ use crate::audit::AuditEvent;
 use crate::connect::BeginWrite;
 use crate::users::{UserRow, USER_COLUMNS};
 use crate::{on_pool, on_writer, Db, Result};
+use kassa_core::access::Role;
+use kassa_core::account::MembershipStatus;
 
 /// One (user, store, role) of a merchant.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TeamMembershipRow {
     pub user_id: i64,
     pub store_id: String,
-    pub role: String,
-    /// `invited` until the user accepts this merchant's invitation, then `active`.
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
+    /// Invited until the user accepts this merchant's invitation, then active.
+    #[sqlx(try_from = "String")]
+    pub status: MembershipStatus,
     /// Set while the merchant has deactivated the user.
     pub deactivated_at: Option<i64>,
     pub access_expires_at: Option<i64>,

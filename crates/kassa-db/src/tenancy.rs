@@ -1,4 +1,6 @@
 use crate::{on_pool, on_writer, Db, DbError, Result};
+use kassa_core::access::{Onboarding, Role};
+use kassa_core::account::MembershipStatus;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MerchantRow {
@@ -59,12 +61,15 @@ pub struct MembershipRow {
     pub environment: String,
     pub merchant_id: i64,
     pub merchant_name: String,
-    pub onboarding: String,
-    pub role: String,
+    #[sqlx(try_from = "String")]
+    pub onboarding: Onboarding,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
     /// The merchant's policy: Super Admins and Admins must use two-factor authentication.
     pub require_two_factor: bool,
-    /// `invited` until the user accepts this merchant's invitation, then `active`.
-    pub status: String,
+    /// Invited until the user accepts this merchant's invitation, then active.
+    #[sqlx(try_from = "String")]
+    pub status: MembershipStatus,
     /// Set while this store's merchant has deactivated the user.
     pub deactivated_at: Option<i64>,
     /// An external user's end of access at this merchant (exclusive).
@@ -74,7 +79,9 @@ pub struct MembershipRow {
 impl MembershipRow {
     /// Whether the membership lets the user into the store at `now`.
     pub fn usable(&self, now: i64) -> bool {
-        self.status == "active" && self.deactivated_at.is_none() && self.access_expires_at.is_none_or(|t| t > now)
+        self.status == MembershipStatus::Active
+            && self.deactivated_at.is_none()
+            && self.access_expires_at.is_none_or(|t| t > now)
     }
 }
 

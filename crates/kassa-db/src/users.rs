@@ -1,4 +1,5 @@
 use crate::{on_pool, on_writer, Db, DbError, Result};
+use kassa_core::account::UserStatus;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UserRow {
@@ -10,7 +11,8 @@ pub struct UserRow {
     pub language: String,
     pub theme: String,
     pub timezone: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: UserStatus,
     pub access_expires_at: Option<i64>,
     pub failed_sign_ins: i64,
     pub locked_until: Option<i64>,

@@ -11,7 +11,6 @@ pub mod mail;
 // Country and shipping-method names (issue 9, job "ux").
 pub mod names;
 mod ops;
-pub mod password;
 pub mod portal;
 pub mod shell;
 pub mod two_factor;
@@ -24,6 +23,8 @@ use std::time::Duration;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+/// Password hashing and generated secrets, as the portal, the CLI and the tests use them.
+pub use kassa_app::auth::password;
 pub use shell::error::WebError;
 
 /// Settings the web layer needs from the binary.

@@ -1,9 +1,11 @@
 use crate::serve;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use kassa_app::team::NewMember;
+use kassa_app::{Actor, AppError};
 use kassa_core::access::Role;
 use kassa_core::account::{Email, NewPassword, StoreId};
-use kassa_db::{AuditEvent, Db, DbConfig, NewUser};
+use kassa_db::{AuditEvent, Db, DbConfig};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -334,38 +336,19 @@ async fn create_user(args: UserCreateArgs) -> Result<()> {
     };
     let password = NewPassword::parse(&password)?;
     let db = args.db.open().await?;
-    let mut merchant_id = None;
-    for store in &stores {
-        let row = db
-            .store(store.as_str())
-            .await?
-            .with_context(|| format!("store {store} does not exist"))?;
-        merchant_id = Some(row.merchant_id);
-    }
-    let hash = kassa_web::password::hash(&password).await?;
-    let now = kassa_web::now_ms();
-    let user = NewUser {
-        email: email.as_str(),
-        name: args.name.trim(),
-        password_hash: Some(&hash),
-        language: &args.language,
-        status: "active",
-        access_expires_at: None,
+    let member = NewMember {
+        email: email.clone(),
+        name: args.name.clone(),
+        role,
+        stores,
+        language: args.language.clone(),
+        password: password.clone(),
     };
-    let id = db.create_user(&user, now).await?;
-    for store in &stores {
-        db.set_membership(id, store.as_str(), role.code(), now).await?;
+    match kassa_app::team::create_user(&db, &Actor::system(), &member).await {
+        Ok(_) => {}
+        Err(AppError::NotFound(_)) => bail!("store {} does not exist", args.stores.join(", ")),
+        Err(e) => return Err(e.into()),
     }
-    let after = serde_json::json!({"email": email.as_str(), "role": role.code(), "stores": args.stores}).to_string();
-    let event = AuditEvent {
-        merchant_id,
-        actor: "cli",
-        action: "user_created",
-        subject: email.as_str(),
-        after: Some(after),
-        ..Default::default()
-    };
-    db.record_audit(&event, now).await?;
     println!("created user {email} ({role}) in {}", args.stores.join(", "));
     if generated {
         println!("password: {}", password.expose());

@@ -114,7 +114,13 @@ impl From<AppError> for ApiError {
             AppError::Forbidden => {
                 ApiError::new(StatusCode::FORBIDDEN, "FORBIDDEN", "These credentials may not do this.")
             }
+            // Team and account rules are not reached through the merchant API.
+            AppError::Team(_) | AppError::Auth(_) => ApiError::new(StatusCode::FORBIDDEN, "NOT_ALLOWED", e.to_string()),
             AppError::Storage(e) => e.into(),
+            AppError::Internal(cause) => {
+                tracing::error!(%cause, "internal failure during an API call");
+                ApiError::internal()
+            }
         }
     }
 }

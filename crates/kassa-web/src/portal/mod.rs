@@ -9,8 +9,6 @@ mod home;
 pub mod orders;
 mod users;
 
-pub use users::AUDIT_ACTIONS;
-
 pub use crate::shell::routes::{Access, RouteSpec};
 use crate::shell::routes::{Menu, Portal};
 use crate::AppState;

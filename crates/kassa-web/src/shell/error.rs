@@ -23,6 +23,22 @@ pub enum WebError {
     Internal(String),
 }
 
+impl From<kassa_app::AppError> for WebError {
+    /// The fallback for use-case errors a handler does not answer itself: not found is a
+    /// 404, storage and internal failures a 500, the rest a 400.
+    fn from(e: kassa_app::AppError) -> WebError {
+        use kassa_app::AppError;
+        match e {
+            AppError::NotFound(_) => WebError::NotFound,
+            AppError::Forbidden => WebError::Forbidden,
+            AppError::Storage(e) => WebError::Db(e),
+            AppError::Internal(e) => WebError::Internal(e),
+            AppError::Refused(r) => WebError::from_refusal(r),
+            other => WebError::BadRequest(other.to_string()),
+        }
+    }
+}
+
 impl WebError {
     pub fn from_refusal(r: kassa_core::order::Refusal) -> WebError {
         WebError::BadRequest(r.to_string())

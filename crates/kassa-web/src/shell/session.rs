@@ -7,18 +7,17 @@
 //! [`Member`] found here, so no handler can forget it.
 
 use super::routes::Menu;
-use crate::password::{hex, random_token};
 use crate::{now_ms, AppState, WebConfig, WebError};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::{header, request::Parts, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use kassa_app::auth::Account;
+use kassa_app::Actor;
 use kassa_core::access::{allows, Onboarding, Permission, Role};
-use kassa_core::account::{session_alive, SignInState, UserStatus, SESSION_ABSOLUTE_MS, SESSION_IDLE_MS};
-use kassa_core::team::must_enrol_two_factor;
-use kassa_db::{Db, MembershipRow, UserRow};
-use sha2::{Digest, Sha256};
+use kassa_core::account::{SESSION_ABSOLUTE_MS, SESSION_IDLE_MS};
+use kassa_db::{Db, MembershipRow};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,8 +25,6 @@ use subtle::ConstantTimeEq;
 
 /// Largest form body the CSRF check reads; portal forms are small.
 const FORM_LIMIT: usize = 1024 * 1024;
-/// Sessions record activity at most this often, to keep writes off every request.
-const TOUCH_EVERY_MS: i64 = 15_000;
 
 pub(crate) fn session_cookie(config: &WebConfig) -> &'static str {
     if config.secure() {
@@ -72,16 +69,13 @@ pub(crate) fn set_cookie(config: &WebConfig, name: &str, value: &str, max_age: O
     HeaderValue::from_str(&c).expect("cookie values are hex or fixed strings")
 }
 
-pub(crate) fn token_hash(token: &str) -> String {
-    hex(&Sha256::digest(token.as_bytes()))
-}
-
 /// The signed-in user of this request, in their current store.
 #[derive(Debug, Clone)]
 pub struct Member {
     pub(crate) token_hash: String,
     pub csrf: String,
-    pub user: UserRow,
+    /// The signed-in person, without password hash or TOTP secret.
+    pub user: Account,
     pub stores: Vec<MembershipRow>,
     pub store: MembershipRow,
     pub role: Role,
@@ -97,6 +91,18 @@ pub struct Member {
 impl Member {
     pub fn allows(&self, permission: Permission) -> bool {
         allows(self.role, self.onboarding, permission)
+    }
+
+    /// The member as the actor of a use case, in their current store.
+    pub fn actor(&self) -> Actor {
+        Actor::portal_user(
+            self.user.id.to_string(),
+            &self.user.email,
+            self.store.merchant_id.to_string(),
+            &self.store.store_id,
+            self.role,
+            &self.ip,
+        )
     }
 }
 
@@ -264,92 +270,18 @@ pub(crate) async fn root(State(state): State<AppState>, req: Request) -> Respons
 }
 
 async fn load_member(state: &AppState, token: &str, ip: &str, now: i64) -> Result<Option<Member>, WebError> {
-    let db = &state.db;
-    let hash = token_hash(token);
-    let Some(session) = db.session(&hash).await? else {
-        return Ok(None);
-    };
-    let user = db.user_by_id(session.user_id).await?;
-    let usable = user.as_ref().is_some_and(|u| {
-        let state = SignInState {
-            status: u.status.parse().unwrap_or(UserStatus::Deactivated),
-            locked_until_ms: None,
-            access_expires_ms: u.access_expires_at,
-        };
-        state.refusal(now).is_none()
-    });
-    if !usable || !session_alive(session.created_at, session.last_seen_at, now) {
-        db.delete_session(&hash).await?;
-        return Ok(None);
-    }
-    let user = user.expect("checked above");
-    // Only stores usable now: a merchant that deactivated the user is gone from the list.
-    let stores = db.usable_memberships(user.id, now).await?;
-    let Some(store) = stores
-        .iter()
-        .find(|m| m.store_id == session.store_id)
-        .or(stores.first())
-        .cloned()
-    else {
-        // No store access left: nothing in the portal to show.
-        db.delete_session(&hash).await?;
-        return Ok(None);
-    };
-    if now - session.last_seen_at >= TOUCH_EVERY_MS {
-        db.touch_session(&hash, now).await?;
-    }
-    let role = store
-        .role
-        .parse()
-        .map_err(|e: kassa_core::access::UnknownRole| WebError::Internal(e.to_string()))?;
-    let onboarding = store
-        .onboarding
-        .parse()
-        .map_err(|e: kassa_core::access::UnknownOnboarding| WebError::Internal(e.to_string()))?;
-    let must_enrol_two_factor = must_enrol_two_factor(
-        user.totp_secret.is_some(),
-        stores
-            .iter()
-            .filter_map(|m| Some((m.role.parse::<Role>().ok()?, m.require_two_factor))),
-    );
-    Ok(Some(Member {
-        must_enrol_two_factor,
-        token_hash: hash,
-        csrf: session.csrf_token,
-        user,
-        stores,
-        store,
-        role,
-        onboarding,
+    Ok(kassa_app::auth::session(&state.db, token, now).await?.map(|s| Member {
+        token_hash: s.token_hash,
+        csrf: s.csrf,
+        user: s.user,
+        stores: s.stores,
+        store: s.store,
+        role: s.role,
+        onboarding: s.onboarding,
         ip: ip.to_owned(),
+        must_enrol_two_factor: s.must_enrol_two_factor,
         menu: state.menu.clone(),
     }))
-}
-
-/// Starts a session for `user_id` in `store_id` and returns the cookie token.
-pub(crate) async fn start(
-    db: &Db,
-    user_id: i64,
-    store_id: &str,
-    ip: &str,
-    user_agent: &str,
-) -> Result<String, WebError> {
-    let token = random_token();
-    let csrf = random_token();
-    let hash = token_hash(&token);
-    db.create_session(
-        &kassa_db::NewSession {
-            token_hash: &hash,
-            user_id,
-            csrf_token: &csrf,
-            store_id,
-            ip,
-            user_agent,
-        },
-        now_ms(),
-    )
-    .await?;
-    Ok(token)
 }
 
 /// Deletes what has outlived its use (dead sessions, old idempotency keys and API call

@@ -252,7 +252,7 @@ async fn permission_table_guards_every_route_for_every_role() {
         let res = request(&admin, "POST", &format!("/portal/users/{stranger_id}/deactivate")).await;
         assert_eq!(res.status(), 404);
         let stranger_row = app.db().user_by_email(&stranger).await.unwrap().unwrap();
-        assert_eq!(stranger_row.status, "active");
+        assert_eq!(stranger_row.status.code(), "active");
 
         // Paths the table does not declare do not exist, signed in or not.
         for path in ["/portal/nothing-here", "/portal/users/1/delete", "/portal/admin"] {

@@ -71,10 +71,10 @@ async fn memberships_and_sessions() {
         );
         let user = t.db.user_by_email("admin@demo.kassa.test").await.unwrap().unwrap();
         let stores = t.db.memberships_of(user.id).await.unwrap();
-        let ids: Vec<_> = stores.iter().map(|m| (m.store_id.as_str(), m.role.as_str())).collect();
+        let ids: Vec<_> = stores.iter().map(|m| (m.store_id.as_str(), m.role.code())).collect();
         assert_eq!(ids, [("M100001", "admin"), ("M100002", "admin")]);
         t.db.set_membership(user.id, "M100002", "read_only", 5).await.unwrap();
-        assert_eq!(t.db.memberships_of(user.id).await.unwrap()[1].role, "read_only");
+        assert_eq!(t.db.memberships_of(user.id).await.unwrap()[1].role.code(), "read_only");
 
         let s = kassa_db::NewSession {
             token_hash: "h1",
@@ -149,7 +149,7 @@ async fn a_demo_killed_while_seeding_its_users_starts_and_completes() {
                         .await
                         .unwrap()
                         .into_iter()
-                        .map(|m| m.role)
+                        .map(|m| m.role.code())
                         .collect();
                 assert_eq!(roles, [role.code(), role.code()], "{backend:?} {email}");
             }

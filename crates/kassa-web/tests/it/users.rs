@@ -109,7 +109,7 @@ async fn an_invited_user_sets_a_password_once_and_signs_in() {
         assert_eq!(nina.get("/portal/users").await.status(), 403);
 
         let user = app.db().user_by_email("nina@example.com").await.unwrap().unwrap();
-        assert_eq!((user.status.as_str(), user.name.as_str()), ("active", "Nina Nordin"));
+        assert_eq!((user.status.code(), user.name.as_str()), ("active", "Nina Nordin"));
         for action in ["user_invited", "invitation_accepted"] {
             let events = app.db().audit_events(Some(action), 5).await.unwrap();
             assert_eq!(events.len(), 1, "{action}");
@@ -251,7 +251,7 @@ async fn roles_change_per_store_with_before_and_after_in_the_audit_log() {
         assert_eq!(location(&res), format!("/portal/users/{id}?done=access"));
         let m = app.db().memberships_of(id).await.unwrap();
         assert_eq!(m.len(), 1);
-        assert_eq!((m[0].store_id.as_str(), m[0].role.as_str()), ("M100001", "disputes"));
+        assert_eq!((m[0].store_id.as_str(), m[0].role.code()), ("M100001", "disputes"));
         let event = &app.db().audit_events(Some("user_access_changed"), 1).await.unwrap()[0];
         assert!(event
             .before_json
@@ -323,7 +323,7 @@ async fn only_a_super_admin_grants_or_touches_super_admin() {
             assert_eq!(res.status(), 422, "{action}");
         }
         let roles = app.db().memberships_of(superadmin).await.unwrap();
-        assert!(roles.iter().all(|m| m.role == "super_admin"));
+        assert!(roles.iter().all(|m| m.role.code() == "super_admin"));
 
         let boss = app.signed_in("superadmin@demo.kassa.test").await;
         boss.page(&format!("/portal/users/{user}")).await;
@@ -335,7 +335,7 @@ async fn only_a_super_admin_grants_or_touches_super_admin() {
             .await;
         assert_eq!(res.status(), 303);
         let roles = app.db().memberships_of(user).await.unwrap();
-        assert_eq!(roles[0].role, "super_admin");
+        assert_eq!(roles[0].role.code(), "super_admin");
     })
     .await;
 }
@@ -415,7 +415,7 @@ async fn a_merchant_always_keeps_an_active_admin() {
         assert_eq!(res.status(), 422);
         assert!(res.text().await.unwrap().contains("without an active Admin"));
         let roles = app.db().memberships_of(me).await.unwrap();
-        assert!(roles.iter().all(|m| m.role == "super_admin"), "nothing changed");
+        assert!(roles.iter().all(|m| m.role.code() == "super_admin"), "nothing changed");
         assert!(app
             .db()
             .audit_events(Some("user_access_changed"), 5)
@@ -639,11 +639,11 @@ async fn an_admin_changes_nothing_of_a_shared_user_at_another_merchant() {
         let stores = app.db().memberships_of(id).await.unwrap();
         let other = stores.iter().find(|m| m.store_id == "M200001").unwrap();
         assert_eq!(
-            (other.role.as_str(), other.access_expires_at, other.deactivated_at),
+            (other.role.code(), other.access_expires_at, other.deactivated_at),
             ("admin", None, None)
         );
         let account = app.db().user_by_id(id).await.unwrap().unwrap();
-        assert_eq!((account.status.as_str(), account.access_expires_at), ("active", None));
+        assert_eq!((account.status.code(), account.access_expires_at), ("active", None));
         let c = app.client();
         assert_eq!(c.sign_in(&olga, DEMO_PASSWORD).await.status(), 303);
         assert!(c.page("/portal").await.1.contains("Other AB"));
@@ -776,7 +776,9 @@ async fn inviting_an_address_with_an_account_elsewhere_looks_like_any_invitation
         assert!(page.contains("Olga Other") && page.contains("id=\"user-status\">Active<"));
         // Other AB's standing of hers never changed.
         let other = app.db().memberships_of(id).await.unwrap();
-        assert!(other.iter().all(|m| m.status == "active" && m.deactivated_at.is_none()));
+        assert!(other
+            .iter()
+            .all(|m| m.status.code() == "active" && m.deactivated_at.is_none()));
     })
     .await;
 }

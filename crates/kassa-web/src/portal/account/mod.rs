@@ -6,20 +6,21 @@ pub(crate) use section::{section, TWO_FACTOR_SETUP};
 pub(super) mod security;
 mod timezones;
 
-use crate::password;
 use crate::shell::i18n::{format_time, Lang};
 use crate::shell::session::safe_next;
-use crate::shell::session::{self, client_ip, session_cookie, set_cookie, Member, LANG_COOKIE};
+use crate::shell::session::{session_cookie, set_cookie, Member, LANG_COOKIE};
 use crate::shell::views::{render, Page};
-use crate::{now_ms, AppState, WebError};
+use crate::{AppState, WebError};
 use askama::Template;
 use axum::extract::{Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+use kassa_app::auth::{self as accounts, AuthRefusal, ChangePassword, Preference, Profile};
+use kassa_app::AppError;
 use kassa_core::access::Permission;
-use kassa_core::account::{NewPassword, Theme, SESSION_ABSOLUTE_MS};
-use kassa_db::{AuditEvent, MerchantRow, Preferences};
+use kassa_core::account::{Theme, SESSION_ABSOLUTE_MS};
+use kassa_db::MerchantRow;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -38,11 +39,7 @@ pub(crate) async fn set_language(State(state): State<AppState>, req: Request) ->
     let lang =
         Lang::from_code(&form.lang).ok_or_else(|| WebError::BadRequest(format!("unknown language {:?}", form.lang)))?;
     if let Some(m) = &member {
-        let prefs = Preferences {
-            language: Some(lang.code()),
-            ..Default::default()
-        };
-        state.db.set_preferences(m.user.id, &prefs, now_ms()).await?;
+        accounts::set_preference(&state.db, &m.actor(), Preference::Language(lang.code())).await?;
     }
     let next = match form.next.as_deref() {
         Some("/portal/sign-in") => "/portal/sign-in",
@@ -71,11 +68,7 @@ pub(crate) async fn set_theme(
         .theme
         .parse()
         .map_err(|e: kassa_core::account::AccountError| WebError::BadRequest(e.to_string()))?;
-    let prefs = Preferences {
-        theme: Some(theme.code()),
-        ..Default::default()
-    };
-    state.db.set_preferences(member.user.id, &prefs, now_ms()).await?;
+    accounts::set_preference(&state.db, &member.actor(), Preference::Theme(theme)).await?;
     Ok(Redirect::to(safe_next(form.next.as_deref())).into_response())
 }
 
@@ -91,10 +84,7 @@ pub(crate) async fn switch_store(
     member: Member,
     Form(form): Form<StoreForm>,
 ) -> Result<Response, WebError> {
-    if !member.stores.iter().any(|s| s.store_id == form.store) {
-        return Err(WebError::NotFound);
-    }
-    state.db.set_session_store(&member.token_hash, &form.store).await?;
+    accounts::switch_store(&state.db, &member.actor(), &member.token_hash, &form.store).await?;
     Ok(Redirect::to("/portal").into_response())
 }
 
@@ -157,7 +147,7 @@ async fn account_page(
         company_country,
         profile_error,
         password_error,
-        two_factor_on: member.user.totp_secret.is_some(),
+        two_factor_on: member.user.two_factor,
     });
     if failed {
         *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -190,41 +180,25 @@ pub(crate) async fn update_profile(
     member: Member,
     Form(form): Form<ProfileForm>,
 ) -> Result<Response, WebError> {
-    let lang = Lang::from_code(&member.user.language).unwrap_or(Lang::En);
-    let name = form.name.trim();
-    let phone = form.phone.trim();
-    let error = if name.is_empty() || name.chars().count() > 100 {
-        Some("account-error-name")
-    } else if phone.chars().count() > 40 || !phone.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) {
-        Some("account-error-phone")
-    } else if jiff::tz::TimeZone::get(&form.timezone).is_err() {
-        Some("account-error-timezone")
-    } else {
-        None
+    let profile = Profile {
+        name: &form.name,
+        phone: &form.phone,
+        timezone: &form.timezone,
     };
-    if let Some(key) = error {
-        return account_page(&state, &member, None, Some(lang.t(key)), None).await;
+    match accounts::update_profile(&state.db, &member.actor(), &profile).await {
+        Ok(()) => Ok(Redirect::to("/portal/account?saved=profile").into_response()),
+        Err(AppError::Invalid(errors)) => {
+            use kassa_app::auth::field;
+            let key = match errors.first().map(|e| e.field.as_str()) {
+                Some(field::NAME) => "account-error-name",
+                Some(field::PHONE) => "account-error-phone",
+                _ => "account-error-timezone",
+            };
+            let lang = Lang::from_code(&member.user.language).unwrap_or(Lang::En);
+            account_page(&state, &member, None, Some(lang.t(key)), None).await
+        }
+        Err(e) => Err(e.into()),
     }
-    let now = now_ms();
-    let before =
-        serde_json::json!({"name": member.user.name, "phone": member.user.phone, "timezone": member.user.timezone});
-    let prefs = Preferences {
-        name: Some(name),
-        phone: Some(phone),
-        timezone: Some(&form.timezone),
-        ..Default::default()
-    };
-    state.db.set_preferences(member.user.id, &prefs, now).await?;
-    let after = serde_json::json!({"name": name, "phone": phone, "timezone": form.timezone});
-    audit(
-        &state,
-        &member,
-        "profile_updated",
-        Some(before.to_string()),
-        Some(after.to_string()),
-    )
-    .await?;
-    Ok(Redirect::to("/portal/account?saved=profile").into_response())
 }
 
 #[derive(Deserialize)]
@@ -242,63 +216,42 @@ pub(crate) async fn change_password(
     req: Request,
 ) -> Result<Response, WebError> {
     let member = req.extensions().get::<Member>().cloned().ok_or(WebError::Forbidden)?;
-    let ip = client_ip(req.extensions());
     let Form(form) = Form::<PasswordForm>::from_request(req, &state)
         .await
         .map_err(|e| WebError::BadRequest(e.body_text()))?;
+    let change = ChangePassword {
+        current: &form.current_password,
+        new: &form.new_password,
+        confirm: &form.confirm_password,
+        store_id: &member.store.store_id,
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or(""),
+    };
+    let key = match accounts::change_password(&state.db, &member.actor(), &change).await {
+        Ok(token) => {
+            let mut res = Redirect::to("/portal/account?saved=password").into_response();
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(
+                    &state.config,
+                    session_cookie(&state.config),
+                    &token,
+                    Some(SESSION_ABSOLUTE_MS / 1000),
+                ),
+            );
+            return Ok(res);
+        }
+        Err(AppError::Auth(AuthRefusal::WrongPassword)) => "account-error-current-password",
+        Err(AppError::Invalid(errors)) if errors.iter().any(|e| e.field == kassa_app::auth::field::NEW_PASSWORD) => {
+            "account-error-password-policy"
+        }
+        Err(AppError::Invalid(_)) => "account-error-password-mismatch",
+        Err(e) => return Err(e.into()),
+    };
     let lang = Lang::from_code(&member.user.language).unwrap_or(Lang::En);
-    let fail = |key: &str| Some(lang.t(key));
-    if !password::verify(&form.current_password, member.user.password_hash.as_deref()).await? {
-        return account_page(&state, &member, None, None, fail("account-error-current-password")).await;
-    }
-    let new = match NewPassword::parse(&form.new_password) {
-        Ok(p) => p,
-        Err(_) => return account_page(&state, &member, None, None, fail("account-error-password-policy")).await,
-    };
-    if form.new_password != form.confirm_password {
-        return account_page(&state, &member, None, None, fail("account-error-password-mismatch")).await;
-    }
-    let hash = password::hash(&new).await?;
-    let db = &state.db;
-    db.set_password_hash(member.user.id, &hash, now_ms()).await?;
-    db.delete_sessions_of_user(member.user.id).await?;
-    let user_agent = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let token = session::start(db, member.user.id, &member.store.store_id, &ip, user_agent).await?;
-    audit(&state, &member, "password_changed", None, None).await?;
-    let mut res = Redirect::to("/portal/account?saved=password").into_response();
-    res.headers_mut().append(
-        header::SET_COOKIE,
-        set_cookie(
-            &state.config,
-            session_cookie(&state.config),
-            &token,
-            Some(SESSION_ABSOLUTE_MS / 1000),
-        ),
-    );
-    Ok(res)
-}
-
-async fn audit(
-    state: &AppState,
-    member: &Member,
-    action: &str,
-    before: Option<String>,
-    after: Option<String>,
-) -> Result<(), WebError> {
-    let event = AuditEvent {
-        merchant_id: Some(member.store.merchant_id),
-        actor_user_id: Some(member.user.id),
-        actor: &member.user.email,
-        action,
-        subject: &member.user.email,
-        ip: &member.ip,
-        before,
-        after,
-    };
-    Ok(state.db.record_audit(&event, now_ms()).await?)
+    account_page(&state, &member, None, None, Some(lang.t(key))).await
 }
 
 use axum::extract::FromRequest;

@@ -213,7 +213,7 @@ pub(crate) async fn act(
                 body: String::new(),
             };
             pending.tx.complete_idempotency_key(&store, &key, &saved).await?;
-            pending.commit().await.map_err(app_to_web)?;
+            pending.commit().await.map_err(WebError::from)?;
             Ok(Redirect::to(&location).into_response())
         }
         Err(ActionError::NotFound) => {

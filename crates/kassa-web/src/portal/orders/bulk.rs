@@ -50,7 +50,7 @@ async fn capturable(state: &AppState, member: &Member, ids: &[String]) -> Result
         let row = match orders::om_order(&state.db, &actor_of(member), id).await {
             Ok(row) => row,
             Err(AppError::NotFound(_)) => continue,
-            Err(e) => return Err(app_to_web(e)),
+            Err(e) => return Err(WebError::from(e)),
         };
         let remaining = orders::core_state(&row).map(|o| o.remaining_authorized()).unwrap_or(0);
         if remaining > 0 {

@@ -103,7 +103,9 @@ pub(super) async fn lines_confirmation(
     }
     let mut approval = None;
     if edit.order_amount > row.order_amount {
-        let approves = orders::approval_ceiling(&state.db, &row).await.map_err(app_to_web)?;
+        let approves = orders::approval_ceiling(&state.db, &row)
+            .await
+            .map_err(WebError::from)?;
         if approves.declines(&row, edit.order_amount) {
             return Ok(Asked::Refused(explain::increase_declined(
                 lang,

@@ -50,19 +50,6 @@ pub(super) fn actor_of(member: &Member) -> Actor {
     )
 }
 
-/// A use case's error where the portal shows its error page: 404 for what is not found
-/// (orders of other stores do not exist here), 403, 400 for a refusal or a bad field; only
-/// storage failures are a 500.
-pub(super) fn app_to_web(e: AppError) -> WebError {
-    match e {
-        AppError::NotFound(_) => WebError::NotFound,
-        AppError::Forbidden => WebError::Forbidden,
-        AppError::Storage(e) => WebError::Db(e),
-        AppError::Refused(r) => WebError::from_refusal(r),
-        AppError::Invalid(_) | AppError::Conflict(_) => WebError::BadRequest(e.to_string()),
-    }
-}
-
 /// An order of the member's current store, or 404: orders of other stores do not exist here.
 pub(super) async fn member_order(
     state: &AppState,
@@ -71,7 +58,7 @@ pub(super) async fn member_order(
 ) -> Result<kassa_db::OrderRow, WebError> {
     orders::om_order(&state.db, &actor_of(member), order_id)
         .await
-        .map_err(app_to_web)
+        .map_err(WebError::from)
 }
 
 /// The lines of an order as stored.
@@ -342,7 +329,7 @@ pub(crate) async fn list(
             PAGE_SIZE + 1,
         )
         .await
-        .map_err(app_to_web)?
+        .map_err(WebError::from)?
     } else {
         Vec::new()
     };

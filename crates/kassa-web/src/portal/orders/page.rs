@@ -160,7 +160,7 @@ pub(super) async fn order_page(
     let money = |v: i64| lang.format_money(v, &row.purchase_currency);
     let events = orders::events(&state.db, &actor_of(member), order_id)
         .await
-        .map_err(app_to_web)?
+        .map_err(WebError::from)?
         .into_iter()
         .rev()
         .map(|e| EventView {

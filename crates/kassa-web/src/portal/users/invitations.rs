@@ -1,40 +1,24 @@
-//! Inviting people to the merchant's stores, and sending an invitation again.
-//!
-//! One email is one account, which may belong to several merchants (as at Kustom). Inviting
-//! an address answers the same whether or not it has an account elsewhere: a new account is
-//! created as invited, an existing one gets this merchant's access as invited, and either way
-//! the person accepts through the emailed link. Granting access to an existing account
-//! directly would show its name, sign-ins and two-factor state to an admin who only typed an
-//! email — the very "this account exists" answer the form must not give — and would pull
-//! someone into a merchant without their consent.
+//! Inviting people to the merchant's stores, and sending an invitation again. What an
+//! invitation does to new and existing accounts is `kassa_app::team`'s; here the form is
+//! read, the use case called, and the invitation email written and sent.
 
-use super::{day_end, detail_page, done, expiry_date, format_date, manageable_stores, role_label, target, RoleChoice};
+use super::{detail_page, done, refusal_key, role_label, RoleChoice};
 use crate::mail::invitation_mail;
-use crate::password::random_token;
-use crate::shell::i18n::{format_time, Lang};
-use crate::shell::session::{token_hash, Member};
+use crate::shell::i18n::format_time;
+use crate::shell::i18n::Lang;
+use crate::shell::session::Member;
 use crate::shell::views::{render, Page};
 use crate::{now_ms, AppState, WebError};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use kassa_core::access::{Permission, Role, Section};
-use kassa_core::account::{Email, UserStatus};
-use kassa_core::team::{may_change_access, INVITATION_VALID_MS};
-use kassa_db::{AuditEvent, Invitation, Invited, MerchantStoreRow};
+use kassa_app::dates::format_date;
+use kassa_app::team::{self, field, InvitationMail, InviteUser};
+use kassa_app::AppError;
+use kassa_core::access::{Role, Section};
+use kassa_db::MerchantStoreRow;
 use serde::Deserialize;
-
-fn grantable_roles(page: &Page, member: &Member) -> Vec<RoleChoice> {
-    Role::ALL
-        .into_iter()
-        .filter(|r| *r != Role::SuperAdmin || member.allows(Permission::AssignSuperAdmin))
-        .map(|r| RoleChoice {
-            code: r.code(),
-            label: role_label(page, r.code()),
-        })
-        .collect()
-}
 
 #[derive(Template)]
 #[template(path = "user_invite.html")]
@@ -82,18 +66,19 @@ async fn invite_page(
         "users-invite-title",
         "/portal/users/invite",
     );
-    let manageable = manageable_stores(member);
-    let stores = state
-        .db
-        .stores_of_merchant(member.store.merchant_id)
-        .await?
+    let choices = team::invite_form(&state.db, &member.actor()).await?;
+    let roles = choices
+        .roles
         .into_iter()
-        .filter(|s| manageable.contains(&s.id))
+        .map(|r| RoleChoice {
+            code: r.code(),
+            label: role_label(&page, r.code()),
+        })
         .collect();
     let mut res = render(&InviteTemplate {
         error: error.map(|k| page.t(k)),
-        roles: grantable_roles(&page, member),
-        stores,
+        roles,
+        stores: choices.stores,
         form,
         today: format_date(now_ms(), &member.user.timezone),
         page,
@@ -136,110 +121,41 @@ fn parse_form<T: serde::de::DeserializeOwned + Default>(body: &str) -> Result<T,
 
 pub(crate) async fn invite(State(state): State<AppState>, member: Member, body: String) -> Result<Response, WebError> {
     let form: InviteForm = parse_form(&body)?;
-    let (email, role, expires_at, lang) = match check_invitation(&member, &form) {
-        Ok(ok) => ok,
-        Err(key) => return invite_page(&state, &member, form, Some(key)).await,
+    let command = InviteUser {
+        email: form.email.clone(),
+        role: form.role.clone(),
+        stores: form.store.clone(),
+        kind: form.kind.clone(),
+        expires: form.expires.clone(),
+        timezone: member.user.timezone.clone(),
+        language: Lang::from_code(&form.language).map(|l| l.code().to_owned()),
     };
-    let token = random_token();
-    let now = now_ms();
-    let after = serde_json::json!({
-        "email": email.as_str(),
-        "role": role.code(),
-        "stores": form.store,
-        "access_expires_at": expires_at.map(|t| expiry_date(t, &member.user.timezone)),
-        "status": "invited",
-    })
-    .to_string();
-    let event = AuditEvent {
-        merchant_id: Some(member.store.merchant_id),
-        actor_user_id: Some(member.user.id),
-        actor: &member.user.email,
-        action: "user_invited",
-        subject: email.as_str(),
-        ip: &member.ip,
-        before: None,
-        after: Some(after),
-    };
-    let invitation = Invitation {
-        merchant_id: member.store.merchant_id,
-        email: email.as_str(),
-        language: lang.code(),
-        access_expires_at: expires_at,
-        stores: &form.store,
-        role: role.code(),
-        token_hash: &token_hash(&token),
-        token_expires_at: now + INVITATION_VALID_MS,
-    };
-    let invited = match state.db.invite(&invitation, &event, now).await {
-        // Another merchant created the account a moment ago: it is an existing one now.
-        Err(kassa_db::DbError::Conflict(_)) => state.db.invite(&invitation, &event, now).await?,
-        other => other?,
-    };
-    let (id, mail_lang, new_account) = match invited {
-        Invited::NewAccount { user_id } => (user_id, lang, true),
-        // An existing account reads mail in its own language, not the one picked here.
-        Invited::ExistingAccount { user } => (user.id, Lang::from_code(&user.language).unwrap_or(lang), false),
-        Invited::AlreadyMember => return invite_page(&state, &member, form, Some("users-error-exists")).await,
-    };
-    let expires_at = now + INVITATION_VALID_MS;
-    let sent = Sent {
-        to: email.as_str(),
-        lang: mail_lang,
-        token: &token,
-        expires_at,
-        new_account,
-    };
-    send_invitation(&state, &member, sent).await?;
-    Ok(Redirect::to(&format!("/portal/users/{id}?done=invited")).into_response())
-}
-
-type CheckedInvitation = (Email, Role, Option<i64>, Lang);
-
-fn check_invitation(member: &Member, form: &InviteForm) -> Result<CheckedInvitation, &'static str> {
-    let Ok(email) = Email::parse(&form.email) else {
-        return Err("users-error-email");
-    };
-    let Ok(role) = form.role.parse::<Role>() else {
-        return Err("users-error-role");
-    };
-    if may_change_access(member.allows(Permission::AssignSuperAdmin), &[], &[role]).is_err() {
-        return Err("users-error-super-admin");
-    }
-    let manageable = manageable_stores(member);
-    if form.store.is_empty() || !form.store.iter().all(|s| manageable.contains(s)) {
-        return Err("users-error-stores");
-    }
-    let expires_at = match form.kind.as_str() {
-        "internal" => None,
-        "external" => match day_end(&form.expires, &member.user.timezone) {
-            Some(t) if t > now_ms() => Some(t),
-            _ => return Err("users-error-expiry"),
+    let key = match team::invite(&state.db, &member.actor(), &command).await {
+        Ok(mail) => {
+            send_invitation(&state, &member, &mail).await?;
+            return Ok(Redirect::to(&format!("/portal/users/{}?done=invited", mail.user_id)).into_response());
+        }
+        Err(AppError::Team(refusal)) => refusal_key(refusal),
+        Err(AppError::Invalid(errors)) => match errors.first().map(|e| e.field.as_str()) {
+            Some(field::EMAIL) => "users-error-email",
+            Some(field::ROLE) => "users-error-role",
+            Some(field::STORES) => "users-error-stores",
+            Some(field::EXPIRES) => "users-error-expiry",
+            Some(field::KIND) => "users-error-kind",
+            _ => "users-error-language",
         },
-        _ => return Err("users-error-kind"),
+        Err(e) => return Err(e.into()),
     };
-    let Some(lang) = Lang::from_code(&form.language) else {
-        return Err("users-error-language");
-    };
-    Ok((email, role, expires_at, lang))
+    invite_page(&state, &member, form, Some(key)).await
 }
 
-/// An invitation email about to go out.
-struct Sent<'a> {
-    to: &'a str,
-    lang: Lang,
-    token: &'a str,
-    expires_at: i64,
-    /// A new account chooses a password; an existing one only accepts.
-    new_account: bool,
-}
-
-async fn send_invitation(state: &AppState, member: &Member, sent: Sent<'_>) -> Result<(), WebError> {
+async fn send_invitation(state: &AppState, member: &Member, sent: &InvitationMail) -> Result<(), WebError> {
     let link = state.config.link(&format!("/portal/invitation/{}", sent.token));
     // The invitee's timezone is theirs to know; the inviter's is the best guess for "when".
     let expires = format_time(sent.expires_at, &member.user.timezone);
     let mail = invitation_mail(
-        sent.lang,
-        sent.to,
+        Lang::from_code(&sent.language).unwrap_or(Lang::En),
+        &sent.to,
         &member.user.name,
         &member.store.merchant_name,
         link,
@@ -255,37 +171,14 @@ pub(crate) async fn resend(
     member: Member,
     Path(id): Path<i64>,
 ) -> Result<Response, WebError> {
-    let user = target(&state, &member, id).await?;
-    if user.status != UserStatus::Invited.code() {
-        return detail_page(&state, &member, id, None, Some("users-error-not-invited")).await;
+    match team::resend_invitation(&state.db, &member.actor(), id).await {
+        Ok(mail) => {
+            send_invitation(&state, &member, &mail).await?;
+            Ok(done(id, "resent"))
+        }
+        Err(AppError::Team(refusal)) => detail_page(&state, &member, id, None, Some(refusal_key(refusal))).await,
+        Err(e) => Err(e.into()),
     }
-    let token = random_token();
-    let now = now_ms();
-    let expires_at = now + INVITATION_VALID_MS;
-    state
-        .db
-        .reissue_invitation(user.id, member.store.merchant_id, &token_hash(&token), expires_at, now)
-        .await?;
-    let account = state.db.user_by_id(user.id).await?.ok_or(WebError::NotFound)?;
-    let sent = Sent {
-        to: &account.email,
-        lang: Lang::from_code(&account.language).unwrap_or(Lang::En),
-        token: &token,
-        expires_at,
-        new_account: account.status == UserStatus::Invited.code(),
-    };
-    send_invitation(&state, &member, sent).await?;
-    let event = AuditEvent {
-        merchant_id: Some(member.store.merchant_id),
-        actor_user_id: Some(member.user.id),
-        actor: &member.user.email,
-        action: "invitation_resent",
-        subject: &user.email,
-        ip: &member.ip,
-        ..Default::default()
-    };
-    state.db.record_audit(&event, now).await?;
-    Ok(done(id, "resent"))
 }
 
 #[cfg(test)]

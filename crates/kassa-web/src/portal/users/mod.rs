@@ -1,10 +1,8 @@
 //! User management: who has access to the merchant's stores with which role, invitations,
 //! access changes, deactivation, and the audit log.
 //!
-//! Every user is looked up within the member's merchant, so users of other merchants are
-//! "not found". An actor changes access only in stores where they may manage users, only a
-//! Super Admin touches Super Admin access, and the storage layer refuses any change that
-//! would leave the merchant without an active administrator.
+//! The rules — who may see and change whom — are the use cases' in `kassa_app::team`; the
+//! handlers here read the form, call one, and render its answer.
 
 mod section;
 pub(crate) use section::section;
@@ -23,42 +21,14 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 pub(crate) use invitations::{invite, invite_form, resend};
-use kassa_core::access::{allows, Permission, Role, Section};
+use kassa_app::dates::{day_end, day_start, expiry_date};
+use kassa_app::team::{self, ChangeAccess, TeamRefusal, TeamUser};
+use kassa_app::AppError;
+use kassa_core::access::{Role, Section};
 use kassa_core::account::UserStatus;
-use kassa_core::team::{may_change_access, standing_at_merchant};
-use kassa_db::{AccessRefusal, AccessUpdate, AuditEvent, AuditFilter, AuditRow, TeamMembershipRow, UserRow};
+use kassa_core::audit::AuditAction;
+use kassa_db::{AuditFilter, AuditRow};
 use serde::Deserialize;
-use std::collections::BTreeMap;
-
-/// Audit actions an admin can filter by, in the order the filter lists them. Each has a
-/// label `audit-action-<action with dashes>`.
-pub const AUDIT_ACTIONS: &[&str] = &[
-    "sign_in",
-    "sign_out",
-    "sign_in_failed",
-    "account_locked",
-    "sign_in_refused_locked",
-    "sign_in_refused_expired",
-    "sign_in_refused_inactive",
-    "sign_in_refused_no_store",
-    "two_factor_failed",
-    "recovery_code_used",
-    "user_invited",
-    "invitation_resent",
-    "invitation_accepted",
-    "user_access_changed",
-    "user_deactivated",
-    "user_reactivated",
-    "user_created",
-    "profile_updated",
-    "password_changed",
-    "password_reset_requested",
-    "password_reset",
-    "magic_link_requested",
-    "two_factor_enabled",
-    "two_factor_disabled",
-    "recovery_codes_replaced",
-];
 
 /// Rows per audit log page.
 const AUDIT_PAGE: i64 = 50;
@@ -67,18 +37,18 @@ pub(super) fn role_label(page: &Page, role: &str) -> String {
     page.t(&format!("role-{}", role.replace('_', "-")))
 }
 
+/// An action in words: `audit-action-<code with dashes>` for the actions the filter
+/// lists, the stored code for others.
 fn action_label(page: &Page, action: &str) -> String {
-    if AUDIT_ACTIONS.contains(&action) {
-        page.t(&format!("audit-action-{}", action.replace('_', "-")))
-    } else {
-        action.to_owned()
+    match action.parse::<AuditAction>() {
+        Ok(a) if a.listed() => page.t(&format!("audit-action-{}", a.code().replace('_', "-"))),
+        _ => action.to_owned(),
     }
 }
 
-/// A store and the role someone has there, for display.
-struct StoreRole {
-    store_id: String,
-    role: String,
+/// The actions an admin can filter the audit log by, in the filter's order.
+fn listed_actions() -> impl Iterator<Item = AuditAction> {
+    AuditAction::ALL.iter().copied().filter(|a| a.listed())
 }
 
 struct UserLine {
@@ -94,68 +64,20 @@ struct UserLine {
 }
 
 /// How a user's state reads in lists: an external user past their date shows as expired.
-fn status_of(page: &Page, user: &UserRow, now: i64) -> (String, &'static str) {
+fn status_of(page: &Page, user: &TeamUser, now: i64) -> (String, &'static str) {
     let expired = user.access_expires_at.is_some_and(|t| t <= now);
-    match user.status.as_str() {
-        "active" if expired => (page.t("user-status-expired"), "badge-danger"),
-        "active" => (page.t("user-status-active"), "badge-success"),
-        "invited" => (page.t("user-status-invited"), "badge-info"),
-        _ => (page.t("user-status-deactivated"), "badge-danger"),
+    match user.status {
+        UserStatus::Active if expired => (page.t("user-status-expired"), "badge-danger"),
+        UserStatus::Active => (page.t("user-status-active"), "badge-success"),
+        UserStatus::Invited => (page.t("user-status-invited"), "badge-info"),
+        UserStatus::Deactivated => (page.t("user-status-deactivated"), "badge-danger"),
     }
 }
 
-pub(super) fn format_date(ms: i64, timezone: &str) -> String {
-    let Ok(ts) = jiff::Timestamp::from_millisecond(ms) else {
-        return String::new();
-    };
-    let tz = jiff::tz::TimeZone::get(timezone).unwrap_or(jiff::tz::TimeZone::UTC);
-    ts.to_zoned(tz).strftime("%Y-%m-%d").to_string()
-}
-
-/// The start of `date` (YYYY-MM-DD) in `timezone`, in milliseconds.
-fn day_start(date: &str, timezone: &str) -> Option<i64> {
-    let date: jiff::civil::Date = date.trim().parse().ok()?;
-    let tz = jiff::tz::TimeZone::get(timezone).unwrap_or(jiff::tz::TimeZone::UTC);
-    Some(date.to_zoned(tz).ok()?.timestamp().as_millisecond())
-}
-
-/// The end of `date`: an external user invited "until 2027-03-31" keeps access through
-/// that whole day in the inviter's timezone.
-pub(super) fn day_end(date: &str, timezone: &str) -> Option<i64> {
-    let date: jiff::civil::Date = date.trim().parse().ok()?;
-    let next = date.tomorrow().ok()?;
-    let tz = jiff::tz::TimeZone::get(timezone).unwrap_or(jiff::tz::TimeZone::UTC);
-    Some(next.to_zoned(tz).ok()?.timestamp().as_millisecond())
-}
-
-/// The day an expiry at `ms` (exclusive end) falls on, as entered.
-pub(super) fn expiry_date(ms: i64, timezone: &str) -> String {
-    format_date(ms - 1, timezone)
-}
-
-/// Stores of the current merchant where the member may manage users.
-pub(super) fn manageable_stores(member: &Member) -> Vec<String> {
-    member
-        .stores
-        .iter()
-        .filter(|s| s.merchant_id == member.store.merchant_id)
-        .filter(|s| match (s.role.parse::<Role>(), s.onboarding.parse()) {
-            (Ok(role), Ok(onboarding)) => allows(role, onboarding, Permission::ManageUsers),
-            _ => false,
-        })
-        .map(|s| s.store_id.clone())
-        .collect()
-}
-
-fn roles_by_user(memberships: &[TeamMembershipRow]) -> BTreeMap<i64, Vec<StoreRole>> {
-    let mut out: BTreeMap<i64, Vec<StoreRole>> = BTreeMap::new();
-    for m in memberships {
-        out.entry(m.user_id).or_default().push(StoreRole {
-            store_id: m.store_id.clone(),
-            role: m.role.clone(),
-        });
-    }
-    out
+/// A store and the role someone has there, for display.
+struct StoreRole {
+    store_id: String,
+    role: String,
 }
 
 #[derive(Template)]
@@ -167,51 +89,41 @@ struct UsersTemplate {
 }
 
 pub(crate) async fn list(State(state): State<AppState>, member: Member) -> Result<Response, WebError> {
-    let merchant_id = member.store.merchant_id;
     let page = Page::member(&member, Some(Section::Users), "users-title", "/portal/users");
     let now = now_ms();
-    let users = state.db.users_of_merchant(merchant_id).await?;
-    let memberships = state.db.team_memberships(merchant_id).await?;
-    let standing: BTreeMap<i64, TeamMembershipRow> = memberships.iter().map(|m| (m.user_id, m.clone())).collect();
-    let mut roles = roles_by_user(&memberships);
+    let roster = team::roster(&state.db, &member.actor()).await?;
     let tz = &member.user.timezone;
-    let lines = users
+    let lines = roster
+        .members
         .into_iter()
-        .map(|u| {
-            let here = standing.get(&u.id);
-            let u = seen_here(u, here);
+        .map(|m| {
+            let u = m.user;
             let (status_label, status_badge) = status_of(&page, &u, now);
-            let access = roles
-                .remove(&u.id)
-                .unwrap_or_default()
+            let access = m
+                .access
                 .into_iter()
                 .map(|r| StoreRole {
-                    role: role_label(&page, &r.role),
+                    role: role_label(&page, r.role.code()),
                     store_id: r.store_id,
                 })
                 .collect();
             UserLine {
                 id: u.id,
-                name: u.name.clone(),
-                email: u.email.clone(),
                 access,
                 status_label,
                 status_badge,
                 external_until: u.access_expires_at.map(|t| expiry_date(t, tz)),
-                two_factor: u.totp_secret.is_some(),
+                two_factor: u.two_factor,
                 last_sign_in: u.last_sign_in_at.map(|t| format_time(t, tz)).unwrap_or_default(),
+                name: u.name,
+                email: u.email,
             }
         })
         .collect();
-    let policy_on = state
-        .db
-        .merchant(merchant_id)
-        .await?
-        .is_some_and(|m| m.require_two_factor);
     Ok(render(&UsersTemplate {
         page,
         users: lines,
-        policy_on,
+        policy_on: roster.require_two_factor,
     }))
 }
 
@@ -244,7 +156,7 @@ struct AuditLine {
 struct DetailTemplate {
     page: Page,
     error: Option<String>,
-    user: UserRow,
+    user: TeamUser,
     status_label: String,
     status_badge: &'static str,
     external_until: Option<String>,
@@ -274,61 +186,6 @@ fn audit_lines(page: &Page, rows: Vec<AuditRow>, tz: &str) -> Vec<AuditLine> {
         .collect()
 }
 
-/// The user as the member's merchant sees them (see [`seen_here`]); users of other
-/// merchants are not found.
-pub(super) async fn target(state: &AppState, member: &Member, id: i64) -> Result<UserRow, WebError> {
-    let user = state
-        .db
-        .user_of_merchant(member.store.merchant_id, id)
-        .await?
-        .ok_or(WebError::NotFound)?;
-    let here = roles_of(state, member, id).await?;
-    Ok(seen_here(user, here.first()))
-}
-
-/// A shared user as one merchant sees them: the status and end date of their access at
-/// this merchant (memberships of one merchant share them), "member since" the first store
-/// access here, and — until they accept this merchant's invitation — nothing of an account
-/// they may have elsewhere (name, phone, sign-ins, two-factor).
-fn seen_here(mut user: UserRow, here: Option<&TeamMembershipRow>) -> UserRow {
-    let account = user.status.parse().unwrap_or(UserStatus::Deactivated);
-    let accepted = here.is_some_and(|m| m.status == UserStatus::Active.code());
-    let deactivated = here.is_some_and(|m| m.deactivated_at.is_some());
-    user.status = standing_at_merchant(account, accepted, deactivated).code().to_owned();
-    let ends_here = here.and_then(|m| m.access_expires_at);
-    user.access_expires_at = match (user.access_expires_at, ends_here) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    };
-    if let Some(m) = here {
-        user.created_at = m.created_at;
-    }
-    if !accepted {
-        user.name.clear();
-        user.phone.clear();
-        user.password_hash = None;
-        user.last_sign_in_at = None;
-        user.totp_secret = None;
-        user.two_factor_enabled_at = None;
-    }
-    user
-}
-
-/// The target's roles in the merchant's stores.
-async fn roles_of(state: &AppState, member: &Member, id: i64) -> Result<Vec<TeamMembershipRow>, WebError> {
-    Ok(state
-        .db
-        .team_memberships(member.store.merchant_id)
-        .await?
-        .into_iter()
-        .filter(|m| m.user_id == id)
-        .collect())
-}
-
-fn parsed_roles(rows: &[TeamMembershipRow]) -> Vec<Role> {
-    rows.iter().filter_map(|m| m.role.parse().ok()).collect()
-}
-
 pub(super) async fn detail_page(
     state: &AppState,
     member: &Member,
@@ -336,56 +193,32 @@ pub(super) async fn detail_page(
     notice: Option<&str>,
     error: Option<&str>,
 ) -> Result<Response, WebError> {
-    let user = target(state, member, id).await?;
+    let detail = team::member(&state.db, &member.actor(), id).await?;
+    let user = detail.member.user;
     let here = format!("/portal/users/{id}");
     let page = Page::member(member, Some(Section::Users), "users-detail-title", &here).with_notice(notice);
     let tz = &member.user.timezone;
     let now = now_ms();
-    let current = roles_of(state, member, id).await?;
-    let manageable = manageable_stores(member);
-    let access = state
-        .db
-        .stores_of_merchant(member.store.merchant_id)
-        .await?
+    let access = detail
+        .stores
         .into_iter()
         .map(|s| AccessRow {
-            role: current
-                .iter()
-                .find(|m| m.store_id == s.id)
-                .map(|m| m.role.clone())
-                .unwrap_or_default(),
-            editable: manageable.contains(&s.id),
-            store_id: s.id,
-            store_name: s.name,
+            role: s.role.map(|r| r.code().to_owned()).unwrap_or_default(),
+            editable: s.editable,
+            store_id: s.store.id,
+            store_name: s.store.name,
         })
         .collect();
-    let may_edit = may_change_access(
-        member.allows(Permission::AssignSuperAdmin),
-        &parsed_roles(&current),
-        &[],
-    )
-    .is_ok();
-    let invitation_expires = if user.status == UserStatus::Invited.code() {
-        state
-            .db
-            .invitation_expiry(user.id, member.store.merchant_id)
-            .await?
-            .map(|t| {
-                if t <= now {
-                    page.t("users-invitation-expired")
-                } else {
-                    page.t_args("users-invitation-valid-until", &[("time", format_time(t, tz))])
-                }
-            })
-            .unwrap_or_default()
-    } else {
-        String::new()
-    };
-    let filter = AuditFilter {
-        person: Some(&user.email),
-        ..Default::default()
-    };
-    let events = state.db.audit_page(member.store.merchant_id, &filter, 10).await?;
+    let invitation_expires = detail
+        .invitation_expires_at
+        .map(|t| {
+            if t <= now {
+                page.t("users-invitation-expired")
+            } else {
+                page.t_args("users-invitation-valid-until", &[("time", format_time(t, tz))])
+            }
+        })
+        .unwrap_or_default();
     let (status_label, status_badge) = status_of(&page, &user, now);
     let mut res = render(&DetailTemplate {
         error: error.map(|k| page.t(k)),
@@ -402,10 +235,10 @@ pub(super) async fn detail_page(
                 label: role_label(&page, r.code()),
             })
             .collect(),
-        may_edit,
-        is_self: user.id == member.user.id,
+        may_edit: detail.may_edit,
+        is_self: detail.is_self,
         invitation_expires,
-        events: audit_lines(&page, events, tz),
+        events: audit_lines(&page, detail.recent_events, tz),
         audit_link: format!("/portal/users/audit?user={}", urlencode(&user.email)),
         user,
         page,
@@ -414,6 +247,35 @@ pub(super) async fn detail_page(
         *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
     Ok(res)
+}
+
+/// The message of a refused team change, shown on the user's page.
+pub(super) fn refusal_key(refusal: TeamRefusal) -> &'static str {
+    match refusal {
+        TeamRefusal::LastAdmin => "users-error-last-admin",
+        TeamRefusal::SuperAdminOnly => "users-error-super-admin",
+        TeamRefusal::NotYourself => "users-error-self",
+        TeamRefusal::NotInvited => "users-error-not-invited",
+        TeamRefusal::AlreadyMember => "users-error-exists",
+        TeamRefusal::NoStoreLeft => "users-error-no-store",
+    }
+}
+
+/// Answers a team change on user `id`: to their page with `done`, or back to it with why not.
+async fn answer(
+    state: &AppState,
+    member: &Member,
+    id: i64,
+    outcome: Result<(), AppError>,
+    done_key: &str,
+) -> Result<Response, WebError> {
+    let key = match outcome {
+        Ok(()) => return Ok(done(id, done_key)),
+        Err(AppError::Team(refusal)) => refusal_key(refusal),
+        Err(AppError::Invalid(_)) => "users-error-expiry",
+        Err(e) => return Err(e.into()),
+    };
+    detail_page(state, member, id, None, Some(key)).await
 }
 
 #[derive(Deserialize, Default)]
@@ -442,11 +304,6 @@ pub(super) fn done(id: i64, what: &str) -> Response {
     Redirect::to(&format!("/portal/users/{id}?done={what}")).into_response()
 }
 
-fn access_json(rows: &[(String, String)], expires: Option<String>, status: &str) -> String {
-    let stores: BTreeMap<&str, &str> = rows.iter().map(|(s, r)| (s.as_str(), r.as_str())).collect();
-    serde_json::json!({ "stores": stores, "access_expires_at": expires, "status": status }).to_string()
-}
-
 /// Changes roles per store (`role_<StoreID>` fields, empty for no access) and, for
 /// external users, the access expiry date.
 pub(crate) async fn change_access(
@@ -455,135 +312,31 @@ pub(crate) async fn change_access(
     Path(id): Path<i64>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
-    let user = target(&state, &member, id).await?;
-    let current = roles_of(&state, &member, id).await?;
-    let manageable = manageable_stores(&member);
-    let mut after: BTreeMap<String, String> = current.iter().map(|m| (m.store_id.clone(), m.role.clone())).collect();
-    let mut changes = Vec::new();
+    let mut roles = Vec::new();
     for (key, value) in &fields {
         let Some(store) = key.strip_prefix("role_") else {
             continue;
         };
-        if !manageable.iter().any(|s| s == store) {
-            return Err(WebError::NotFound);
-        }
-        if value.is_empty() {
-            after.remove(store);
-            changes.push((store.to_owned(), None));
-        } else {
-            let Ok(role) = value.parse::<Role>() else {
-                return detail_page(&state, &member, id, None, Some("users-error-role")).await;
-            };
-            after.insert(store.to_owned(), role.code().to_owned());
-            changes.push((store.to_owned(), Some(role.code())));
-        }
+        let role = match value.as_str() {
+            "" => None,
+            code => match code.parse::<Role>() {
+                Ok(role) => Some(role),
+                Err(_) => return detail_page(&state, &member, id, None, Some("users-error-role")).await,
+            },
+        };
+        roles.push((store.to_owned(), role));
     }
-    let after_roles: Vec<Role> = after.values().filter_map(|r| r.parse().ok()).collect();
-    if may_change_access(
-        member.allows(Permission::AssignSuperAdmin),
-        &parsed_roles(&current),
-        &after_roles,
-    )
-    .is_err()
-    {
-        return detail_page(&state, &member, id, None, Some("users-error-super-admin")).await;
-    }
-    if after.is_empty() {
-        return detail_page(&state, &member, id, None, Some("users-error-no-store")).await;
-    }
-    let tz = &member.user.timezone;
-    let expiry = fields
-        .iter()
-        .find(|(k, _)| k == "expires")
-        .map(|(_, v)| v.trim().to_owned());
-    let new_expiry = match (&expiry, user.access_expires_at) {
-        // Only external users carry a date; an internal user's form has no such field.
-        (Some(date), Some(_)) => match day_end(date, tz) {
-            Some(t) => Some(Some(t)),
-            None => return detail_page(&state, &member, id, None, Some("users-error-expiry")).await,
-        },
-        _ => None,
+    let change = ChangeAccess {
+        user_id: id,
+        roles,
+        expires: fields
+            .iter()
+            .find(|(k, _)| k == "expires")
+            .map(|(_, v)| v.trim().to_owned()),
+        timezone: member.user.timezone.clone(),
     };
-    let before_rows: Vec<(String, String)> = current.iter().map(|m| (m.store_id.clone(), m.role.clone())).collect();
-    let after_rows: Vec<(String, String)> = after.into_iter().collect();
-    let before = access_json(
-        &before_rows,
-        user.access_expires_at.map(|t| expiry_date(t, tz)),
-        &user.status,
-    );
-    let after_expiry = new_expiry.unwrap_or(user.access_expires_at);
-    let after = access_json(&after_rows, after_expiry.map(|t| expiry_date(t, tz)), &user.status);
-    let update = AccessUpdate {
-        memberships: changes.iter().map(|(s, r)| (s.as_str(), *r)).collect(),
-        deactivate: None,
-        access_expires_at: new_expiry,
-    };
-    apply(
-        &state,
-        &member,
-        &user,
-        &update,
-        "user_access_changed",
-        before,
-        after,
-        "access",
-    )
-    .await
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn apply(
-    state: &AppState,
-    member: &Member,
-    user: &UserRow,
-    update: &AccessUpdate<'_>,
-    action: &str,
-    before: String,
-    after: String,
-    done_key: &str,
-) -> Result<Response, WebError> {
-    let event = AuditEvent {
-        merchant_id: Some(member.store.merchant_id),
-        actor_user_id: Some(member.user.id),
-        actor: &member.user.email,
-        action,
-        subject: &user.email,
-        ip: &member.ip,
-        before: Some(before),
-        after: Some(after),
-    };
-    match state
-        .db
-        .change_access(member.store.merchant_id, user.id, update, &event, now_ms())
-        .await?
-    {
-        Ok(()) => Ok(done(user.id, done_key)),
-        Err(AccessRefusal::LastAdmin) => {
-            detail_page(state, member, user.id, None, Some("users-error-last-admin")).await
-        }
-    }
-}
-
-/// Checks that the actor may change the target's status at all.
-async fn status_change_allowed(
-    state: &AppState,
-    member: &Member,
-    user: &UserRow,
-) -> Result<Option<&'static str>, WebError> {
-    let current = roles_of(state, member, user.id).await?;
-    if may_change_access(
-        member.allows(Permission::AssignSuperAdmin),
-        &parsed_roles(&current),
-        &[],
-    )
-    .is_err()
-    {
-        return Ok(Some("users-error-super-admin"));
-    }
-    if user.id == member.user.id {
-        return Ok(Some("users-error-self"));
-    }
-    Ok(None)
+    let outcome = team::change_access(&state.db, &member.actor(), &change).await;
+    answer(&state, &member, id, outcome, "access").await
 }
 
 pub(crate) async fn deactivate(
@@ -591,30 +344,8 @@ pub(crate) async fn deactivate(
     member: Member,
     Path(id): Path<i64>,
 ) -> Result<Response, WebError> {
-    let user = target(&state, &member, id).await?;
-    if let Some(key) = status_change_allowed(&state, &member, &user).await? {
-        return detail_page(&state, &member, id, None, Some(key)).await;
-    }
-    if user.status == UserStatus::Deactivated.code() {
-        return Ok(done(id, "deactivated"));
-    }
-    let update = AccessUpdate {
-        deactivate: Some(true),
-        ..Default::default()
-    };
-    let before = serde_json::json!({ "status": user.status }).to_string();
-    let after = serde_json::json!({ "status": "deactivated" }).to_string();
-    apply(
-        &state,
-        &member,
-        &user,
-        &update,
-        "user_deactivated",
-        before,
-        after,
-        "deactivated",
-    )
-    .await
+    let outcome = team::deactivate(&state.db, &member.actor(), id).await;
+    answer(&state, &member, id, outcome, "deactivated").await
 }
 
 /// Back to active, or to invited for someone who never accepted their invitation.
@@ -623,41 +354,8 @@ pub(crate) async fn reactivate(
     member: Member,
     Path(id): Path<i64>,
 ) -> Result<Response, WebError> {
-    let user = target(&state, &member, id).await?;
-    if let Some(key) = status_change_allowed(&state, &member, &user).await? {
-        return detail_page(&state, &member, id, None, Some(key)).await;
-    }
-    if user.status != UserStatus::Deactivated.code() {
-        return Ok(done(id, "reactivated"));
-    }
-    // Back to what they were here before: active, or invited if they never accepted.
-    let account = state.db.user_by_id(id).await?.ok_or(WebError::NotFound)?;
-    let accepted = roles_of(&state, &member, id)
-        .await?
-        .first()
-        .is_some_and(|m| m.status == UserStatus::Active.code());
-    let status = standing_at_merchant(
-        account.status.parse().unwrap_or(UserStatus::Deactivated),
-        accepted,
-        false,
-    );
-    let update = AccessUpdate {
-        deactivate: Some(false),
-        ..Default::default()
-    };
-    let before = serde_json::json!({ "status": user.status }).to_string();
-    let after = serde_json::json!({ "status": status.code() }).to_string();
-    apply(
-        &state,
-        &member,
-        &user,
-        &update,
-        "user_reactivated",
-        before,
-        after,
-        "reactivated",
-    )
-    .await
+    let outcome = team::reactivate(&state.db, &member.actor(), id).await;
+    answer(&state, &member, id, outcome, "reactivated").await
 }
 
 // ---- Audit log -----------------------------------------------------------------------
@@ -705,7 +403,7 @@ pub(crate) async fn audit(
         serde_urlencoded::from_str(raw.as_deref().unwrap_or("")).map_err(|e| WebError::BadRequest(e.to_string()))?;
     let page = Page::member(&member, Some(Section::Users), "audit-title", "/portal/users/audit");
     let tz = &member.user.timezone;
-    let action = non_empty(&q.action).filter(|a| AUDIT_ACTIONS.contains(a));
+    let action = non_empty(&q.action).filter(|a| listed_actions().any(|l| l.code() == *a));
     let person = non_empty(&q.user);
     let from = non_empty(&q.from);
     let to = non_empty(&q.to);
@@ -719,10 +417,8 @@ pub(crate) async fn audit(
         until_ms: until_ms.flatten(),
         before_id: q.before,
     };
-    let mut rows = state
-        .db
-        .audit_page(member.store.merchant_id, &filter, AUDIT_PAGE + 1)
-        .await?;
+    let log = team::audit_log(&state.db, &member.actor(), &filter, AUDIT_PAGE + 1).await?;
+    let mut rows = log.events;
     let older = if rows.len() as i64 > AUDIT_PAGE {
         rows.truncate(AUDIT_PAGE as usize);
         let last = rows.last().map(|r| r.id).unwrap_or_default();
@@ -740,18 +436,11 @@ pub(crate) async fn audit(
     } else {
         None
     };
-    let people = state
-        .db
-        .users_of_merchant(member.store.merchant_id)
-        .await?
-        .into_iter()
-        .map(|u| u.email)
-        .collect();
-    let actions = AUDIT_ACTIONS
-        .iter()
+    let people = log.people;
+    let actions = listed_actions()
         .map(|a| ActionChoice {
-            code: a,
-            label: action_label(&page, a),
+            code: a.code(),
+            label: action_label(&page, a.code()),
         })
         .collect();
     Ok(render(&AuditTemplate {
@@ -767,20 +456,4 @@ pub(crate) async fn audit(
         error: bad_date.then(|| page.t("audit-error-date")),
         page,
     }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn expiry_dates_cover_the_whole_day() {
-        let end = day_end("2027-03-31", "Europe/Stockholm").unwrap();
-        assert_eq!(expiry_date(end, "Europe/Stockholm"), "2027-03-31");
-        assert_eq!(
-            end - day_start("2027-03-31", "Europe/Stockholm").unwrap(),
-            24 * 3600 * 1000
-        );
-        assert!(day_end("31/03/2027", "UTC").is_none());
-    }
 }

@@ -1,17 +1,11 @@
 //! The second factor at sign-in: the code step between password (or link) and session.
 
 use super::*;
+use kassa_app::auth::ChallengeOutcome;
 
 #[derive(Deserialize, Default)]
 pub(crate) struct NextQuery {
     next: Option<String>,
-}
-
-async fn challenged_user(state: &AppState, v: &Visitor) -> Result<Option<UserRow>, WebError> {
-    let Some(token) = &v.challenge else {
-        return Ok(None);
-    };
-    user_of_token(state, token, TokenPurpose::SignInChallenge).await
 }
 
 fn challenge_expired() -> Response {
@@ -41,7 +35,7 @@ pub(crate) async fn challenge_form(
     v: Visitor,
     Query(q): Query<NextQuery>,
 ) -> Result<Response, WebError> {
-    if challenged_user(&state, &v).await?.is_none() {
+    if !accounts::challenge_pending(&state.db, v.challenge.as_deref()).await? {
         return Ok(challenge_expired());
     }
     Ok(challenge_page(&state, &v, q.next.as_deref().unwrap_or("/portal"), None))
@@ -53,64 +47,21 @@ pub(crate) struct ChallengeForm {
     next: Option<String>,
 }
 
-/// Checks the TOTP code or a recovery code. Failures count towards the same lockout as wrong
-/// passwords, so the six digits cannot be guessed through.
+/// Checks the TOTP code or a recovery code (see `kassa_app::auth::second_factor`).
 pub(crate) async fn challenge(
     State(state): State<AppState>,
     v: Visitor,
     Form(form): Form<ChallengeForm>,
 ) -> Result<Response, WebError> {
     let next = safe_next(form.next.as_deref()).to_owned();
-    let Some(user) = challenged_user(&state, &v).await? else {
-        return Ok(challenge_expired());
-    };
-    let now = now_ms();
-    let db = &state.db;
-    let stores = db.usable_memberships(user.id, now).await?;
-    let (Some(secret), Some(first)) = (&user.totp_secret, stores.first()) else {
-        return Ok(challenge_expired());
-    };
-    if !may_sign_in(&user, now, false) {
-        return Ok(challenge_expired());
-    }
-    // Reserved before the code is checked, like a password: parallel guesses cannot slip
-    // past the limit, and while the account is locked no code is checked at all.
-    let Some(attempt) = db.reserve_sign_in_attempt(user.id, now).await? else {
-        return Ok(challenge_expired());
-    };
-    let method = if two_factor::looks_like_totp(&form.code) {
-        match two_factor::verify(secret, &form.code, now) {
-            Some(step) if db.accept_totp_step(user.id, step).await? => Some("password+totp"),
-            _ => None,
+    let outcome = accounts::second_factor(&state.db, v.challenge.as_deref(), &form.code, &v.for_sign_in()).await?;
+    match outcome {
+        ChallengeOutcome::Expired => Ok(challenge_expired()),
+        ChallengeOutcome::Locked(locked) => {
+            tell_owner_locked(&state, &locked).await?;
+            Ok(challenge_expired())
         }
-    } else {
-        let hash = two_factor::recovery_code_hash(&form.code);
-        db.use_recovery_code(user.id, &hash, now)
-            .await?
-            .then_some("password+recovery_code")
-    };
-    let Some(method) = method else {
-        audit_user(&state, &user, "two_factor_failed", &v.ip, None).await?;
-        if attempt.locked_the_account() {
-            audit_user(&state, &user, "account_locked", &v.ip, None).await?;
-            tell_owner_locked(&state, &user, now).await?;
-            return Ok(challenge_expired());
-        }
-        return Ok(challenge_page(&state, &v, &next, Some("two-factor-error-code")));
-    };
-    let token = v.challenge.as_deref().unwrap_or_default();
-    if db
-        .consume_token(&token_hash(token), TokenPurpose::SignInChallenge, now)
-        .await?
-        != Some(user.id)
-    {
-        return Ok(challenge_expired());
+        ChallengeOutcome::WrongCode => Ok(challenge_page(&state, &v, &next, Some("two-factor-error-code"))),
+        ChallengeOutcome::SignedIn(session) => Ok(signed_in(&state, &session, &next)),
     }
-    if method == "password+recovery_code" {
-        let left = db.unused_recovery_codes(user.id).await?;
-        let after = serde_json::json!({ "recovery_codes_left": left }).to_string();
-        audit_user(&state, &user, "recovery_code_used", &v.ip, Some(after)).await?;
-    }
-    let signed_in = v.signed_in(&user, first, method);
-    complete_sign_in(&state, signed_in, &next).await
 }

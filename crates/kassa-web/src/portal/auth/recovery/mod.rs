@@ -7,23 +7,23 @@
 
 mod challenge;
 
-use super::{challenge_cookie, complete_sign_in, merchant_of, start_challenge, tell_owner_locked, SignedIn};
+use super::{challenge_cookie, challenge_started, signed_in, tell_owner_locked};
 use crate::mail::compose;
-use crate::password::{self, random_token};
 use crate::shell::i18n::Lang;
 use crate::shell::session::safe_next;
-use crate::shell::session::{client_ip, cookie, csrf_cookie, set_cookie, token_hash, Member};
+use crate::shell::session::{client_ip, cookie, csrf_cookie, set_cookie, Member};
 use crate::shell::views::{render, Page};
-use crate::{now_ms, two_factor, AppState, WebError};
+use crate::{AppState, WebError};
 use askama::Template;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::{header, request::Parts, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 pub(crate) use challenge::{challenge, challenge_form};
-use kassa_core::account::{Email, NewPassword, SignInState, UserStatus};
-use kassa_core::team::{EMAIL_LINK_INTERVAL_MS, MAGIC_LINK_VALID_MS, PASSWORD_RESET_VALID_MS};
-use kassa_db::{AuditEvent, InvitationLink, TokenPurpose, UserRow};
+use kassa_app::auth::password::random_token;
+use kassa_app::auth::{self as accounts, LinkMail, LinkSignIn};
+use kassa_app::team::{self, Acceptance, PendingInvitation};
+use kassa_core::account::NewPassword;
 use serde::Deserialize;
 
 /// Who is looking at a public page: their language, the CSRF token the page's form must
@@ -70,16 +70,12 @@ impl FromRequestParts<AppState> for Visitor {
 }
 
 impl Visitor {
-    /// This visitor, having proved who they are as `user`, about to get a session in `store`.
-    fn signed_in<'a>(&'a self, user: &'a UserRow, store: &'a kassa_db::MembershipRow, method: &'a str) -> SignedIn<'a> {
-        SignedIn {
-            user,
-            store_id: &store.store_id,
-            merchant_id: store.merchant_id,
-            ip: &self.ip,
-            user_agent: &self.user_agent,
-            previous: self.session.clone(),
-            method,
+    /// This visitor as a use case sees it.
+    fn for_sign_in(&self) -> accounts::Visitor {
+        accounts::Visitor {
+            ip: self.ip.clone(),
+            user_agent: self.user_agent.clone(),
+            previous_session: self.session.clone(),
         }
     }
 
@@ -178,40 +174,27 @@ pub(crate) struct NewPasswordForm {
     confirm_password: String,
 }
 
-/// The language a user reads email in.
-fn lang_of(user: &UserRow) -> Lang {
-    Lang::from_code(&user.language).unwrap_or(Lang::En)
+/// The language of a person's emails and pages.
+fn lang_of(code: &str) -> Lang {
+    Lang::from_code(code).unwrap_or(Lang::En)
 }
 
-/// Whether the account may sign in now, ignoring a lock (a reset lifts it).
-fn may_sign_in(user: &UserRow, now: i64, ignore_lock: bool) -> bool {
-    SignInState {
-        status: user.status.parse().unwrap_or(UserStatus::Deactivated),
-        locked_until_ms: if ignore_lock { None } else { user.locked_until },
-        access_expires_ms: user.access_expires_at,
-    }
-    .refusal(now)
-    .is_none()
-}
-
-async fn audit_user(
-    state: &AppState,
-    user: &UserRow,
-    action: &str,
-    ip: &str,
-    after: Option<String>,
-) -> Result<(), WebError> {
-    let event = AuditEvent {
-        merchant_id: merchant_of(state, user.id).await?,
-        actor_user_id: Some(user.id),
-        actor: &user.email,
-        action,
-        subject: &user.email,
-        ip,
-        before: None,
-        after,
-    };
-    Ok(state.db.record_audit(&event, now_ms()).await?)
+/// Composes and sends an emailed link with its texts: subject, body and expiry.
+async fn send_link(state: &AppState, mail: &LinkMail, texts: [&str; 3], path: &str) -> Result<(), WebError> {
+    let [subject, body, expiry] = texts;
+    let lang = lang_of(&mail.language);
+    let link = state.config.link(&format!("{path}/{}", mail.token));
+    let message = compose(
+        lang,
+        &mail.to,
+        lang.t(subject),
+        vec![
+            (lang.t(body), Some(link)),
+            (lang.t(expiry), None),
+            (lang.t("mail-ignore"), None),
+        ],
+    );
+    state.mailer.send(message).await
 }
 
 // ---- Password reset ------------------------------------------------------------------
@@ -264,58 +247,17 @@ pub(crate) async fn reset_request(
     v: Visitor,
     Form(form): Form<EmailForm>,
 ) -> Result<Response, WebError> {
-    let now = now_ms();
-    if let Some(user) = account_for(&state, &form.email).await? {
-        if may_sign_in(&user, now, true) && !recently_sent(&state, &user, TokenPurpose::PasswordReset, now).await? {
-            let token = random_token();
-            state
-                .db
-                .replace_token(
-                    user.id,
-                    TokenPurpose::PasswordReset,
-                    &token_hash(&token),
-                    now + PASSWORD_RESET_VALID_MS,
-                    now,
-                )
-                .await?;
-            let lang = lang_of(&user);
-            let link = state.config.link(&format!("/portal/password-reset/{token}"));
-            let mail = compose(
-                lang,
-                &user.email,
-                lang.t("mail-reset-subject"),
-                vec![
-                    (lang.t("mail-reset-body"), Some(link)),
-                    (lang.t("mail-reset-expiry"), None),
-                    (lang.t("mail-ignore"), None),
-                ],
-            );
-            state.mailer.send(mail).await?;
-            audit_user(&state, &user, "password_reset_requested", &v.ip, None).await?;
-        }
+    if let Some(mail) = accounts::request_password_reset(&state.db, &form.email, &v.ip).await? {
+        let texts = ["mail-reset-subject", "mail-reset-body", "mail-reset-expiry"];
+        send_link(&state, &mail, texts, "/portal/password-reset").await?;
     }
     Ok(email_form_page(&state, &v, EmailFormKind::Reset, true))
-}
-
-/// Whether this kind of link went to the user within the last minute.
-async fn recently_sent(state: &AppState, user: &UserRow, purpose: TokenPurpose, now: i64) -> Result<bool, WebError> {
-    Ok(state
-        .db
-        .token_issued_since(user.id, purpose, now - EMAIL_LINK_INTERVAL_MS)
-        .await?)
-}
-
-async fn account_for(state: &AppState, raw_email: &str) -> Result<Option<UserRow>, WebError> {
-    match Email::parse(raw_email) {
-        Ok(email) => Ok(state.db.user_by_email(email.as_str()).await?),
-        Err(_) => Ok(None),
-    }
 }
 
 fn set_password_page(
     state: &AppState,
     v: &Visitor,
-    user: &UserRow,
+    email: &str,
     invitation: bool,
     token: &str,
     name: &str,
@@ -347,7 +289,7 @@ fn set_password_page(
         &SetPasswordTemplate {
             intro: page.t(intro),
             action,
-            email: user.email.clone(),
+            email: email.to_owned(),
             ask_name: invitation,
             name: name.to_owned(),
             submit: page.t(submit),
@@ -367,21 +309,13 @@ fn checked_password(form: &NewPasswordForm) -> Result<NewPassword, &'static str>
     Ok(password)
 }
 
-async fn user_of_token(state: &AppState, token: &str, purpose: TokenPurpose) -> Result<Option<UserRow>, WebError> {
-    let now = now_ms();
-    match state.db.token_user(&token_hash(token), purpose, now).await? {
-        Some(id) => Ok(state.db.user_by_id(id).await?),
-        None => Ok(None),
-    }
-}
-
 pub(crate) async fn reset_page(
     State(state): State<AppState>,
     v: Visitor,
     Path(token): Path<String>,
 ) -> Result<Response, WebError> {
-    match user_of_token(&state, &token, TokenPurpose::PasswordReset).await? {
-        Some(user) => Ok(set_password_page(&state, &v, &user, false, &token, "", None)),
+    match accounts::password_reset_link(&state.db, &token).await? {
+        Some(email) => Ok(set_password_page(&state, &v, &email, false, &token, "", None)),
         None => Ok(v.invalid_link(&state)),
     }
 }
@@ -392,76 +326,32 @@ pub(crate) async fn reset(
     Path(token): Path<String>,
     Form(form): Form<NewPasswordForm>,
 ) -> Result<Response, WebError> {
-    let Some(user) = user_of_token(&state, &token, TokenPurpose::PasswordReset).await? else {
+    let Some(email) = accounts::password_reset_link(&state.db, &token).await? else {
         return Ok(v.invalid_link(&state));
     };
     let password = match checked_password(&form) {
         Ok(p) => p,
-        Err(key) => return Ok(set_password_page(&state, &v, &user, false, &token, "", Some(key))),
+        Err(key) => return Ok(set_password_page(&state, &v, &email, false, &token, "", Some(key))),
     };
-    let hash = password::hash(&password).await?;
-    let now = now_ms();
-    // Used up only now, so a mistyped confirmation does not cost the link.
-    if state
-        .db
-        .consume_token(&token_hash(&token), TokenPurpose::PasswordReset, now)
-        .await?
-        != Some(user.id)
-    {
+    if !accounts::reset_password(&state.db, &token, &password, &v.ip).await? {
         return Ok(v.invalid_link(&state));
     }
-    let event = AuditEvent {
-        merchant_id: merchant_of(&state, user.id).await?,
-        actor_user_id: Some(user.id),
-        actor: &user.email,
-        action: "password_reset",
-        subject: &user.email,
-        ip: &v.ip,
-        ..Default::default()
-    };
-    state.db.reset_password(user.id, &hash, &event, now).await?;
     Ok(Redirect::to("/portal/sign-in?notice=password_reset").into_response())
 }
 
 // ---- Invitations ---------------------------------------------------------------------
 
-/// An invitation link that can still be used, with its account. A new account (invited,
-/// no password yet) sets a name and password; an existing one only accepts.
-async fn invitation_of(state: &AppState, token: &str) -> Result<Option<(InvitationLink, UserRow)>, WebError> {
-    let Some(link) = state.db.invitation_link(&token_hash(token), now_ms()).await? else {
-        return Ok(None);
-    };
-    let user = state.db.user_by_id(link.user_id).await?;
-    Ok(user
-        .filter(|u| u.status != UserStatus::Deactivated.code())
-        .map(|u| (link, u)))
-}
-
-fn is_new_account(user: &UserRow) -> bool {
-    user.status == UserStatus::Invited.code()
-}
-
 /// The page of an existing account's invitation: which merchant, and a button to accept.
-async fn accept_page(
-    state: &AppState,
-    v: &Visitor,
-    link: &InvitationLink,
-    user: &UserRow,
-    token: &str,
-) -> Result<Response, WebError> {
-    let merchant = match link.merchant_id {
-        Some(id) => state.db.merchant(id).await?.map(|m| m.legal_name),
-        None => None,
-    };
+fn accept_page(state: &AppState, v: &Visitor, invitation: &PendingInvitation, token: &str) -> Response {
     let page = v.page("invitation-existing-title", "/portal/sign-in");
     let text = page.t_args(
         "invitation-existing-text",
         &[
-            ("merchant", merchant.unwrap_or_default()),
-            ("email", user.email.clone()),
+            ("merchant", invitation.merchant_name.clone().unwrap_or_default()),
+            ("email", invitation.email.clone()),
         ],
     );
-    Ok(v.show(
+    v.show(
         state,
         &LinkStatusTemplate {
             text,
@@ -470,15 +360,15 @@ async fn accept_page(
             page,
         },
         StatusCode::OK,
-    ))
+    )
 }
 
 /// The invitation page speaks the language the invitation was written in, unless this
 /// browser has chosen one with the language button.
-fn invitation_lang(headers: &axum::http::HeaderMap, user: &UserRow) -> Lang {
+fn invitation_lang(headers: &axum::http::HeaderMap, invitation: &PendingInvitation) -> Lang {
     crate::shell::session::cookie(headers, crate::shell::session::LANG_COOKIE)
         .and_then(Lang::from_code)
-        .unwrap_or_else(|| lang_of(user))
+        .unwrap_or_else(|| lang_of(&invitation.language))
 }
 
 pub(crate) async fn invitation_page(
@@ -487,13 +377,13 @@ pub(crate) async fn invitation_page(
     headers: axum::http::HeaderMap,
     Path(token): Path<String>,
 ) -> Result<Response, WebError> {
-    match invitation_of(&state, &token).await? {
-        Some((link, user)) => {
-            v.lang = invitation_lang(&headers, &user);
-            if is_new_account(&user) {
-                Ok(set_password_page(&state, &v, &user, true, &token, "", None))
+    match team::invitation(&state.db, &token).await? {
+        Some(invitation) => {
+            v.lang = invitation_lang(&headers, &invitation);
+            if invitation.new_account {
+                Ok(set_password_page(&state, &v, &invitation.email, true, &token, "", None))
             } else {
-                accept_page(&state, &v, &link, &user, &token).await
+                Ok(accept_page(&state, &v, &invitation, &token))
             }
         }
         None => Ok(v.invalid_link(&state)),
@@ -507,89 +397,46 @@ pub(crate) async fn accept_invitation(
     Path(token): Path<String>,
     Form(form): Form<NewPasswordForm>,
 ) -> Result<Response, WebError> {
-    let Some((_, user)) = invitation_of(&state, &token).await? else {
+    let Some(invitation) = team::invitation(&state.db, &token).await? else {
         return Ok(v.invalid_link(&state));
     };
-    v.lang = invitation_lang(&headers, &user);
-    let new_account = is_new_account(&user);
+    v.lang = invitation_lang(&headers, &invitation);
+    let email = &invitation.email;
     let name = form.name.as_deref().unwrap_or("").trim().to_owned();
-    let hash = if new_account {
+    let password = if invitation.new_account {
         if name.is_empty() || name.chars().count() > 100 {
-            return Ok(set_password_page(
-                &state,
-                &v,
-                &user,
-                true,
-                &token,
-                &name,
-                Some("account-error-name"),
-            ));
+            let error = Some("account-error-name");
+            return Ok(set_password_page(&state, &v, email, true, &token, &name, error));
         }
-        let password = match checked_password(&form) {
-            Ok(p) => p,
-            Err(key) => return Ok(set_password_page(&state, &v, &user, true, &token, &name, Some(key))),
-        };
-        Some(password::hash(&password).await?)
+        match checked_password(&form) {
+            Ok(p) => Some(p),
+            Err(key) => return Ok(set_password_page(&state, &v, email, true, &token, &name, Some(key))),
+        }
     } else {
         None
     };
-    let now = now_ms();
-    let account = hash.as_deref().map(|h| (name.as_str(), h));
-    let Some(link) = state.db.accept_invitation(&token_hash(&token), account, now).await? else {
-        return Ok(v.invalid_link(&state));
-    };
-    if link.user_id != user.id {
-        return Ok(v.invalid_link(&state));
-    }
-    let after = if new_account {
-        serde_json::json!({ "name": name, "status": "active" })
-    } else {
-        serde_json::json!({ "status": "active" })
-    };
-    // In the audit log of the merchant whose invitation this was.
-    let merchant_id = match link.merchant_id {
-        Some(id) => Some(id),
-        None => merchant_of(&state, user.id).await?,
-    };
-    let event = AuditEvent {
-        merchant_id,
-        actor_user_id: Some(user.id),
-        actor: &user.email,
-        action: "invitation_accepted",
-        subject: &user.email,
-        ip: &v.ip,
-        before: None,
-        after: Some(after.to_string()),
-    };
-    state.db.record_audit(&event, now).await?;
-    if !new_account {
-        // An existing account proved only the emailed link here, not its password or second
-        // factor: it signs in as usual and finds the new merchant there.
-        let target = format!(
-            "/portal/sign-in?notice=invitation_accepted&next={}",
-            crate::shell::session::urlencode("/portal")
-        );
-        return Ok(Redirect::to(&target).into_response());
-    }
-    // They have just proved the emailed link and chosen a password: sign them in rather
-    // than asking for that password again at once.
-    // The store they land in is one of the merchant that invited them.
-    let mut stores = state.db.usable_memberships(user.id, now).await?;
-    stores.sort_by_key(|m| Some(m.merchant_id) != link.merchant_id);
-    let Some(user) = state.db.user_by_id(user.id).await? else {
-        return Ok(v.invalid_link(&state));
-    };
-    match stores.first().filter(|_| may_sign_in(&user, now, false)) {
-        Some(first) => {
-            let signed_in = v.signed_in(&user, first, "invitation");
-            complete_sign_in(&state, signed_in, "/portal?notice=activated").await
-        }
-        None => {
+    let account = password.as_ref().map(|p| (name.as_str(), p));
+    match team::accept_invitation(&state.db, &token, account, &v.ip).await? {
+        Acceptance::InvalidLink => Ok(v.invalid_link(&state)),
+        Acceptance::ExistingAccount => {
             let target = format!(
-                "/portal/sign-in?notice=activated&next={}",
+                "/portal/sign-in?notice=invitation_accepted&next={}",
                 crate::shell::session::urlencode("/portal")
             );
             Ok(Redirect::to(&target).into_response())
+        }
+        Acceptance::NewAccount { user_id, merchant_id } => {
+            let visitor = v.for_sign_in();
+            match accounts::signed_in_after_invitation(&state.db, user_id, merchant_id, &visitor).await? {
+                Some(session) => Ok(signed_in(&state, &session, "/portal?notice=activated")),
+                None => {
+                    let target = format!(
+                        "/portal/sign-in?notice=activated&next={}",
+                        crate::shell::session::urlencode("/portal")
+                    );
+                    Ok(Redirect::to(&target).into_response())
+                }
+            }
         }
     }
 }
@@ -605,39 +452,13 @@ pub(crate) async fn magic_link_request(
     v: Visitor,
     Form(form): Form<EmailForm>,
 ) -> Result<Response, WebError> {
-    let now = now_ms();
-    if let Some(user) = account_for(&state, &form.email).await? {
-        let has_store = !state.db.usable_memberships(user.id, now).await?.is_empty();
-        if has_store
-            && may_sign_in(&user, now, false)
-            && !recently_sent(&state, &user, TokenPurpose::MagicLink, now).await?
-        {
-            let token = random_token();
-            state
-                .db
-                .replace_token(
-                    user.id,
-                    TokenPurpose::MagicLink,
-                    &token_hash(&token),
-                    now + MAGIC_LINK_VALID_MS,
-                    now,
-                )
-                .await?;
-            let lang = lang_of(&user);
-            let link = state.config.link(&format!("/portal/sign-in/link/{token}"));
-            let mail = compose(
-                lang,
-                &user.email,
-                lang.t("mail-magic-link-subject"),
-                vec![
-                    (lang.t("mail-magic-link-body"), Some(link)),
-                    (lang.t("mail-magic-link-expiry"), None),
-                    (lang.t("mail-ignore"), None),
-                ],
-            );
-            state.mailer.send(mail).await?;
-            audit_user(&state, &user, "magic_link_requested", &v.ip, None).await?;
-        }
+    if let Some(mail) = accounts::request_magic_link(&state.db, &form.email, &v.ip).await? {
+        let texts = [
+            "mail-magic-link-subject",
+            "mail-magic-link-body",
+            "mail-magic-link-expiry",
+        ];
+        send_link(&state, &mail, texts, "/portal/sign-in/link").await?;
     }
     Ok(email_form_page(&state, &v, EmailFormKind::MagicLink, true))
 }
@@ -647,11 +468,11 @@ pub(crate) async fn magic_link_page(
     v: Visitor,
     Path(token): Path<String>,
 ) -> Result<Response, WebError> {
-    let Some(user) = user_of_token(&state, &token, TokenPurpose::MagicLink).await? else {
+    let Some(email) = accounts::magic_link(&state.db, &token).await? else {
         return Ok(v.invalid_link(&state));
     };
     let page = v.page("magic-link-title", "/portal/sign-in");
-    let text = page.t_args("magic-link-continue-text", &[("email", user.email.clone())]);
+    let text = page.t_args("magic-link-continue-text", &[("email", email)]);
     Ok(v.show(
         &state,
         &LinkStatusTemplate {
@@ -669,25 +490,9 @@ pub(crate) async fn magic_link_sign_in(
     v: Visitor,
     Path(token): Path<String>,
 ) -> Result<Response, WebError> {
-    let now = now_ms();
-    let Some(user_id) = state
-        .db
-        .consume_token(&token_hash(&token), TokenPurpose::MagicLink, now)
-        .await?
-    else {
-        return Ok(v.invalid_link(&state));
-    };
-    let Some(user) = state.db.user_by_id(user_id).await? else {
-        return Ok(v.invalid_link(&state));
-    };
-    let stores = state.db.usable_memberships(user.id, now).await?;
-    let Some(first) = stores.first().filter(|_| may_sign_in(&user, now, false)) else {
-        audit_user(&state, &user, "sign_in_refused_inactive", &v.ip, None).await?;
-        return Ok(v.invalid_link(&state));
-    };
-    if user.totp_secret.is_some() {
-        return start_challenge(&state, user.id, "/portal").await;
+    match accounts::magic_link_sign_in(&state.db, &token, &v.for_sign_in()).await? {
+        LinkSignIn::Invalid => Ok(v.invalid_link(&state)),
+        LinkSignIn::SecondFactor { challenge } => Ok(challenge_started(&state, &challenge, "/portal")),
+        LinkSignIn::SignedIn(session) => Ok(signed_in(&state, &session, "/portal")),
     }
-    let signed_in = v.signed_in(&user, first, "magic_link");
-    complete_sign_in(&state, signed_in, "/portal").await
 }

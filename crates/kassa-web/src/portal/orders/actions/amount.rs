@@ -32,12 +32,14 @@ pub(super) async fn confirmation(
         // The operation explains a missing or mistyped amount.
         return Ok(Asked::Proceed);
     };
-    let order = orders::core_state(&row).map_err(app_to_web)?;
+    let order = orders::core_state(&row).map_err(WebError::from)?;
     if !order.is_increase(new_amount) {
         return Ok(Asked::Proceed);
     }
     let currency = &row.purchase_currency;
-    let approval = orders::approval_ceiling(&state.db, &row).await.map_err(app_to_web)?;
+    let approval = orders::approval_ceiling(&state.db, &row)
+        .await
+        .map_err(WebError::from)?;
     let (ceiling, percent) = (approval.ceiling, approval.percent);
     if approval.declines(&row, new_amount) {
         // What it would approve: never less than the amount already authorized.

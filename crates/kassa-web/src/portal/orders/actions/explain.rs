@@ -69,7 +69,7 @@ pub(in crate::portal::orders) async fn refusal(
     let row = member_order(state, member, order_id).await?;
     let currency = row.purchase_currency.clone();
     let money = |v: i64| lang.format_money(v, &currency);
-    let order = orders::core_state(&row).map_err(app_to_web)?;
+    let order = orders::core_state(&row).map_err(WebError::from)?;
     let asked = match how_much(form) {
         Ok(HowMuch::Amount(amount)) => Some(amount),
         _ => None,
@@ -123,7 +123,9 @@ pub(in crate::portal::orders) async fn refusal(
         }
         "amount" | "lines" => {
             let new_amount = parse_major(&form.amount).unwrap_or(row.order_amount);
-            let approval = orders::approval_ceiling(&state.db, &row).await.map_err(app_to_web)?;
+            let approval = orders::approval_ceiling(&state.db, &row)
+                .await
+                .map_err(WebError::from)?;
             if !matches!(order.status, Status::Authorized | Status::PartCaptured)
                 || order.released
                 || now_ms() >= order.expires_at

@@ -54,10 +54,10 @@ impl OrderContext {
         let orders::OrderRecord { row, captures, refunds } =
             orders::order_record(&state.db, &actor_of(member), order_id)
                 .await
-                .map_err(app_to_web)?;
+                .map_err(WebError::from)?;
         let body: serde_json::Map<String, Value> = serde_json::from_str(&row.body).unwrap_or_default();
         let wire_lines = orders::lines_in(&body);
-        let order = orders::core_state(&row).map_err(app_to_web)?;
+        let order = orders::core_state(&row).map_err(WebError::from)?;
         let open = matches!(order.status, Status::Authorized | Status::PartCaptured)
             && !order.released
             && now_ms() < order.expires_at;

@@ -2,11 +2,12 @@
 //! runtime and never more than a few at once, so a burst of sign-ins cannot exhaust memory
 //! (each hash holds 19 MiB while it runs).
 
-use crate::WebError;
+use crate::{AppError, AppResult};
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use kassa_core::account::NewPassword;
+use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 use tokio::sync::Semaphore;
 
@@ -15,25 +16,25 @@ fn permits() -> &'static Semaphore {
     PERMITS.get_or_init(|| Semaphore::new(4))
 }
 
-async fn run_blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, WebError> {
+async fn run_blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
     let _permit = permits()
         .acquire()
         .await
-        .map_err(|e| WebError::Internal(e.to_string()))?;
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     tokio::task::spawn_blocking(work)
         .await
-        .map_err(|e| WebError::Internal(e.to_string()))
+        .map_err(|e| AppError::Internal(e.to_string()))
 }
 
-fn hash_now(password: &str) -> Result<String, WebError> {
+fn hash_now(password: &str) -> AppResult<String> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| WebError::Internal(format!("hashing a password: {e}")))
+        .map_err(|e| AppError::Internal(format!("hashing a password: {e}")))
 }
 
-pub async fn hash(password: &NewPassword) -> Result<String, WebError> {
+pub async fn hash(password: &NewPassword) -> AppResult<String> {
     let password = password.expose().to_owned();
     run_blocking(move || hash_now(&password)).await?
 }
@@ -41,7 +42,7 @@ pub async fn hash(password: &NewPassword) -> Result<String, WebError> {
 /// Checks `password` against `stored`. Without a stored hash (unknown email, no password
 /// set) it still does the same work against a dummy hash, so response times do not reveal
 /// which accounts exist.
-pub async fn verify(password: &str, stored: Option<&str>) -> Result<bool, WebError> {
+pub async fn verify(password: &str, stored: Option<&str>) -> AppResult<bool> {
     static DUMMY: OnceLock<String> = OnceLock::new();
     let password = password.to_owned();
     let stored = stored.map(str::to_owned);
@@ -84,6 +85,12 @@ pub fn random_password(len: usize) -> String {
         }
     }
     out
+}
+
+/// How a token sent to a browser or by email is stored: its SHA-256, so a copy of the
+/// database lets nobody sign in or use a link.
+pub fn token_hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
 }
 
 pub fn hex(bytes: &[u8]) -> String {
