@@ -220,6 +220,11 @@ pub(crate) async fn act(
             state.db.release_idempotency_key(&store, &key).await?;
             Err(WebError::NotFound)
         }
+        // Not a refusal to explain: the member may not do this, or storage failed.
+        Err(ActionError::Refused(e @ (AppError::Forbidden | AppError::Storage(_)))) => {
+            state.db.release_idempotency_key(&store, &key).await?;
+            Err(app_to_web(e))
+        }
         Err(refused) => {
             state.db.release_idempotency_key(&store, &key).await?;
             let message = explain::refusal(&state, &member, &order_id, action, &form, lang, refused).await?;
