@@ -221,9 +221,9 @@ pub(crate) async fn act(
             Err(WebError::NotFound)
         }
         // Not a refusal to explain: the member may not do this, or storage failed.
-        Err(ActionError::Refused(e @ (AppError::Forbidden | AppError::Storage(_)))) => {
+        Err(ActionError::Refused(e @ (AppError::Forbidden | AppError::Storage(_) | AppError::Internal(_)))) => {
             state.db.release_idempotency_key(&store, &key).await?;
-            Err(app_to_web(e))
+            Err(WebError::from(e))
         }
         Err(refused) => {
             state.db.release_idempotency_key(&store, &key).await?;
