@@ -8,7 +8,7 @@ use kassa_core::account::{MembershipStatus, UserStatus};
 use kassa_core::team::standing_at_merchant;
 use kassa_db::{AuditFilter, AuditRow, Db, MerchantStoreRow, TeamMembershipRow, UserRow};
 
-/// A user as one merchant sees them (see [`seen_here`]). No password hash, no TOTP secret.
+/// A user as one merchant sees them (see `seen_here`). No password hash, no TOTP secret.
 #[derive(Debug, Clone)]
 pub struct TeamUser {
     pub id: i64,
