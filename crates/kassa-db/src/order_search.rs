@@ -18,8 +18,9 @@
 //!
 //! A search term of three characters or more is looked for as a substring of every searchable
 //! field, through the text index (`order_text`): a surname or an email domain may match most
-//! of the store, a piece of a reference a handful, and the same count decides. A walk checks
-//! the term on each row it passes instead.
+//! of the store, a piece of a reference a handful. A sample of the newest orders tells the
+//! common terms first, which a walk finds at once without asking the index (`search_keys`);
+//! for the others the same count decides. A walk checks the term on each row it passes.
 
 use crate::order_text::{fts_phrase, like_pattern, substring_term};
 use crate::{on_pool, Backend, Db, Result};
@@ -487,7 +488,11 @@ impl Db {
     /// Chooses how to read the pages of `f` (see the module comment); costs one statement
     /// when a filter is one the sort order's index cannot serve, none otherwise.
     pub async fn plan_search(&self, f: &OrderFilter) -> Result<SearchPlan> {
-        let narrow = f.narrow();
+        let mut narrow = f.narrow();
+        // A common term is left to the walk, uncounted (search_keys.rs says why).
+        if narrow.contains(&Narrow::Search) && self.search_is_common(f).await? {
+            narrow.retain(|n| *n != Narrow::Search);
+        }
         if narrow.is_empty() {
             return Ok(SearchPlan::Walk);
         }
