@@ -53,13 +53,22 @@ audit_actions! {
     RecoveryCodesReplaced => "recovery_codes_replaced",
     ApiKeyCreated => "api_key_created",
     ApiKeyRevoked => "api_key_revoked",
+    DemoSeeded => "demo_seeded",
+    DemoOrdersSeeded => "demo_orders_seeded",
 }
 
 impl AuditAction {
     /// Whether the portal's audit log offers the action as a filter (and names it in words):
-    /// API keys are managed from the command line and show under their code.
+    /// API keys are managed from the command line and the demo's seeding markers are
+    /// bookkeeping; they show under their code.
     pub fn listed(self) -> bool {
-        !matches!(self, AuditAction::ApiKeyCreated | AuditAction::ApiKeyRevoked)
+        !matches!(
+            self,
+            AuditAction::ApiKeyCreated
+                | AuditAction::ApiKeyRevoked
+                | AuditAction::DemoSeeded
+                | AuditAction::DemoOrdersSeeded
+        )
     }
 }
 
@@ -81,6 +90,14 @@ impl FromStr for AuditAction {
             .copied()
             .find(|a| a.code() == s)
             .ok_or_else(|| UnknownAuditAction(s.to_owned()))
+    }
+}
+
+/// Reads a stored action code (the database boundary).
+impl TryFrom<String> for AuditAction {
+    type Error = UnknownAuditAction;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
     }
 }
 

@@ -74,6 +74,14 @@ impl FromStr for Status {
     }
 }
 
+/// Reads a stored status code (the database boundary).
+impl TryFrom<String> for Status {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
 /// Why an operation is refused; each maps to a Kustom error code and HTTP status.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {

@@ -1,17 +1,36 @@
+use kassa_core::audit::AuditAction;
+
 use crate::{on_pool, on_writer, Db, Result};
 
 /// Who did what to what, from where, with the state before and after (JSON text).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct AuditEvent<'a> {
     pub merchant_id: Option<i64>,
     pub actor_user_id: Option<i64>,
     /// A readable actor: the user's email, `system`, or `cli`.
     pub actor: &'a str,
-    pub action: &'a str,
+    pub action: AuditAction,
     pub subject: &'a str,
     pub ip: &'a str,
     pub before: Option<String>,
     pub after: Option<String>,
+}
+
+impl<'a> AuditEvent<'a> {
+    /// An event of `action` by no one in particular, to nothing, from nowhere: the base the
+    /// callers fill in (`AuditEvent { actor, subject, ..AuditEvent::of(action) }`).
+    pub fn of(action: AuditAction) -> Self {
+        AuditEvent {
+            merchant_id: None,
+            actor_user_id: None,
+            actor: "",
+            action,
+            subject: "",
+            ip: "",
+            before: None,
+            after: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -21,7 +40,8 @@ pub struct AuditRow {
     pub merchant_id: Option<i64>,
     pub actor_user_id: Option<i64>,
     pub actor: String,
-    pub action: String,
+    #[sqlx(try_from = "String")]
+    pub action: AuditAction,
     pub subject: String,
     pub ip: String,
     pub before_json: Option<String>,
@@ -37,7 +57,7 @@ impl Db {
             .bind(e.merchant_id)
             .bind(e.actor_user_id)
             .bind(e.actor)
-            .bind(e.action)
+            .bind(e.action.code())
             .bind(e.subject)
             .bind(e.ip)
             .bind(e.before.as_deref())
@@ -49,7 +69,8 @@ impl Db {
     }
 
     /// The newest events first, optionally only those of one action.
-    pub async fn audit_events(&self, action: Option<&str>, limit: i64) -> Result<Vec<AuditRow>> {
+    pub async fn audit_events(&self, action: Option<AuditAction>, limit: i64) -> Result<Vec<AuditRow>> {
+        let action = action.map(AuditAction::code);
         let sql = "SELECT id, at, merchant_id, actor_user_id, actor, action, subject, ip, before_json, after_json \
                    FROM audit_events WHERE (CAST($1 AS TEXT) IS NULL OR action = $1) ORDER BY id DESC LIMIT $2";
         Ok(on_writer!(self, p => sqlx::query_as::<_, AuditRow>(sql).bind(action).bind(limit).fetch_all(p).await)?)
@@ -68,7 +89,7 @@ macro_rules! insert_audit {
         .bind($e.merchant_id)
         .bind($e.actor_user_id)
         .bind($e.actor)
-        .bind($e.action)
+        .bind($e.action.code())
         .bind($e.subject)
         .bind($e.ip)
         .bind($e.before.as_deref())
@@ -82,7 +103,7 @@ pub(crate) use insert_audit;
 /// Which of a merchant's audit events to show.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter<'a> {
-    pub action: Option<&'a str>,
+    pub action: Option<AuditAction>,
     /// Events this email did or that were done to it.
     pub person: Option<&'a str>,
     pub from_ms: Option<i64>,
@@ -105,7 +126,7 @@ impl Db {
                    ORDER BY id DESC LIMIT $7";
         Ok(on_pool!(self, p => sqlx::query_as::<_, AuditRow>(sql)
             .bind(merchant_id)
-            .bind(f.action)
+            .bind(f.action.map(AuditAction::code))
             .bind(f.person)
             .bind(f.from_ms)
             .bind(f.until_ms)

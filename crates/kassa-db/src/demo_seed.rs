@@ -2,6 +2,8 @@
 //! markers that say how far seeding got, so a demo killed while seeding picks up where it
 //! stopped instead of failing for ever on "store … already exists".
 
+use kassa_core::audit::AuditAction;
+
 use crate::audit::insert_audit;
 use crate::{on_pool, on_tx, AuditEvent, Db, NewMerchant, NewStore, NewUser, Result};
 
@@ -18,9 +20,9 @@ pub struct DemoTenancy<'a> {
 
 impl Db {
     /// When the newest audit event of `action` was written, if any: the demo's markers.
-    pub async fn marker_time(&self, action: &str) -> Result<Option<i64>> {
+    pub async fn marker_time(&self, action: AuditAction) -> Result<Option<i64>> {
         let sql = "SELECT MAX(at) FROM audit_events WHERE action = $1";
-        Ok(on_pool!(self, p => sqlx::query_scalar::<_, Option<i64>>(sql).bind(action).fetch_one(p).await)?)
+        Ok(on_pool!(self, p => sqlx::query_scalar::<_, Option<i64>>(sql).bind(action.code()).fetch_one(p).await)?)
     }
 
     /// Writes the demo's merchant, stores, users and memberships and then its marker, in one
@@ -31,7 +33,7 @@ impl Db {
     pub async fn seed_demo_tenancy(&self, t: &DemoTenancy<'_>, now: i64) -> Result<bool> {
         let mut tx = self.begin().await?;
         let done: i64 = on_tx!(&mut tx, c => sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = $1")
-            .bind(t.marker.action)
+            .bind(t.marker.action.code())
             .fetch_one(c)
             .await)?;
         if done > 0 {

@@ -103,7 +103,9 @@ where
                 captured_amount: r.get(9)?,
                 refunded_amount: r.get(10)?,
                 payment_method: r.get(11)?,
-                status: r.get(12)?,
+                status: r.get::<_, String>(12)?.parse().map_err(|e: String| {
+                    rusqlite::Error::FromSqlConversionFailure(12, rusqlite::types::Type::Text, e.into())
+                })?,
                 expires_at: r.get(13)?,
             });
         }

@@ -24,6 +24,7 @@
 
 use crate::order_text::{fts_phrase, like_pattern, substring_term};
 use crate::{on_pool, Backend, Db, Result};
+use kassa_core::order::Status;
 use sqlx::Row;
 
 /// Below this many matches a filter's own index is the way in (see the module comment).
@@ -45,7 +46,8 @@ pub struct OrderListRow {
     pub captured_amount: i64,
     pub refunded_amount: i64,
     pub payment_method: Option<String>,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: Status,
     pub expires_at: Option<i64>,
 }
 

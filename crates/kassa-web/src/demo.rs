@@ -5,6 +5,7 @@ use crate::password;
 use crate::{now_ms, WebError};
 use kassa_core::access::Role;
 use kassa_core::account::NewPassword;
+use kassa_core::audit::AuditAction;
 use kassa_core::order::Status;
 use kassa_core::timeline::{ActorKind, EventKind};
 use kassa_db::{AuditEvent, Db, DemoTenancy, NewMerchant, NewStore, NewUser};
@@ -28,9 +29,9 @@ pub fn demo_users() -> Vec<(String, Role)> {
 }
 
 /// The audit action that marks the demo's merchant, stores and users as complete.
-pub const TENANCY_MARKER: &str = "demo_seeded";
+pub const TENANCY_MARKER: AuditAction = AuditAction::DemoSeeded;
 /// The audit action (for no merchant) that marks the demo's orders as complete.
-pub const ORDERS_MARKER: &str = "demo_orders_seeded";
+pub const ORDERS_MARKER: AuditAction = AuditAction::DemoOrdersSeeded;
 
 /// Seeds the demo merchant, its stores and users, unless that was done. Returns whether it
 /// seeded.
@@ -97,9 +98,8 @@ pub async fn seed_if_empty(db: &Db, password: &NewPassword) -> Result<bool, WebE
             .collect(),
         marker: AuditEvent {
             actor: "cli",
-            action: TENANCY_MARKER,
             subject: "Demo Shop AB",
-            ..Default::default()
+            ..AuditEvent::of(TENANCY_MARKER)
         },
     };
     Ok(db.seed_demo_tenancy(&tenancy, now_ms()).await?)
@@ -269,10 +269,9 @@ pub async fn seed_orders(db: &Db, count: usize) -> Result<usize, WebError> {
     db.rebuild_daily_sales(PLAYGROUND_STORE).await?;
     let marker = AuditEvent {
         actor: "cli",
-        action: ORDERS_MARKER,
         subject: PLAYGROUND_STORE,
         after: Some(serde_json::json!({ "orders": count }).to_string()),
-        ..Default::default()
+        ..AuditEvent::of(ORDERS_MARKER)
     };
     db.record_audit(&marker, now_ms()).await?;
     Ok(count.saturating_sub(existing))
@@ -516,10 +515,9 @@ pub async fn seed_orders_bulk(db: &Db, count: usize) -> Result<usize, WebError> 
     db.rebuild_daily_sales(PLAYGROUND_STORE).await?;
     let marker = AuditEvent {
         actor: "cli",
-        action: ORDERS_MARKER,
         subject: PLAYGROUND_STORE,
         after: Some(serde_json::json!({ "orders": count }).to_string()),
-        ..Default::default()
+        ..AuditEvent::of(ORDERS_MARKER)
     };
     db.record_audit(&marker, now_ms()).await?;
     Ok(count.saturating_sub(existing))

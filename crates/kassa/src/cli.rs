@@ -5,6 +5,7 @@ use kassa_app::team::NewMember;
 use kassa_app::{Actor, AppError};
 use kassa_core::access::Role;
 use kassa_core::account::{Email, NewPassword, StoreId};
+use kassa_core::audit::AuditAction;
 use kassa_db::{AuditEvent, Db, DbConfig};
 use std::path::PathBuf;
 
@@ -240,10 +241,9 @@ async fn key_command(cmd: KeyCommand) -> Result<()> {
             let event = AuditEvent {
                 merchant_id: Some(store.merchant_id),
                 actor: "cli",
-                action: "api_key_created",
                 subject: &cred.username,
                 after: Some(after),
-                ..Default::default()
+                ..AuditEvent::of(AuditAction::ApiKeyCreated)
             };
             db.record_audit(&event, kassa_web::now_ms()).await?;
             if json {
@@ -279,9 +279,8 @@ async fn key_command(cmd: KeyCommand) -> Result<()> {
             }
             let event = AuditEvent {
                 actor: "cli",
-                action: "api_key_revoked",
                 subject: &username,
-                ..Default::default()
+                ..AuditEvent::of(AuditAction::ApiKeyRevoked)
             };
             db.record_audit(&event, kassa_web::now_ms()).await?;
             println!("revoked {username}");

@@ -20,7 +20,7 @@ pub(crate) fn own_event<'a>(
         merchant_id: merchant_id(actor),
         actor_user_id: Some(user_id),
         actor: &actor.name,
-        action: action.code(),
+        action,
         subject: &actor.name,
         ip: actor.address.as_deref().unwrap_or_default(),
         before,

@@ -104,10 +104,9 @@ pub async fn reset_password(db: &Db, token: &str, new_password: &NewPassword, ip
         merchant_id: merchant_of(db, user.id, now).await?,
         actor_user_id: Some(user.id),
         actor: &user.email,
-        action: AuditAction::PasswordReset.code(),
         subject: &user.email,
         ip,
-        ..Default::default()
+        ..AuditEvent::of(AuditAction::PasswordReset)
     };
     db.reset_password(user.id, &hash, &event, now).await?;
     Ok(true)

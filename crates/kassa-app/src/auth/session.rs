@@ -116,10 +116,9 @@ pub async fn sign_out(db: &Db, actor: &Actor, token_hash: &str) -> AppResult<()>
             merchant_id: super::merchant_id(actor),
             actor_user_id: user_id,
             actor: &actor.name,
-            action: AuditAction::SignOut.code(),
             subject: &actor.name,
             ip: actor.address.as_deref().unwrap_or_default(),
-            ..Default::default()
+            ..AuditEvent::of(AuditAction::SignOut)
         },
         now_ms(),
     )

@@ -139,10 +139,9 @@ pub async fn sign_in(db: &Db, form: &Credentials<'_>, visitor: &Visitor) -> AppR
         merchant_id,
         actor_user_id: user_id,
         actor: address.unwrap_or("unknown"),
-        action: action.code(),
         subject: address.unwrap_or(""),
         ip: &visitor.ip,
-        ..Default::default()
+        ..AuditEvent::of(action)
     };
 
     let (Some(user), Some(first)) = (&user, memberships.first()) else {
@@ -215,11 +214,10 @@ pub async fn complete_sign_in(db: &Db, s: &SignedIn<'_>, visitor: &Visitor) -> A
             merchant_id: Some(s.merchant_id),
             actor_user_id: Some(s.user_id),
             actor: s.email,
-            action: AuditAction::SignIn.code(),
             subject: s.email,
             ip: &visitor.ip,
             after: Some(serde_json::json!({ "method": s.method }).to_string()),
-            ..Default::default()
+            ..AuditEvent::of(AuditAction::SignIn)
         },
         now,
     )
@@ -277,7 +275,7 @@ pub(crate) async fn audit_user(
         merchant_id: merchant_of(db, user.id, now).await?,
         actor_user_id: Some(user.id),
         actor: &user.email,
-        action: action.code(),
+        action,
         subject: &user.email,
         ip,
         before: None,

@@ -72,7 +72,7 @@ impl Admin {
             merchant_id: Some(self.merchant_id),
             actor_user_id: Some(self.user_id),
             actor: &self.email,
-            action: action.code(),
+            action,
             subject,
             ip: &self.ip,
             before,

@@ -52,10 +52,9 @@ pub async fn create_user(db: &Db, actor: &Actor, cmd: &NewMember) -> AppResult<i
     let event = AuditEvent {
         merchant_id,
         actor: "cli",
-        action: AuditAction::UserCreated.code(),
         subject: cmd.email.as_str(),
         after: Some(after),
-        ..Default::default()
+        ..AuditEvent::of(AuditAction::UserCreated)
     };
     db.record_audit(&event, now).await?;
     Ok(id)

@@ -274,7 +274,7 @@ pub async fn accept_invitation(
         merchant_id,
         actor_user_id: Some(user.id),
         actor: &user.email,
-        action: AuditAction::InvitationAccepted.code(),
+        action: AuditAction::InvitationAccepted,
         subject: &user.email,
         ip,
         before: None,

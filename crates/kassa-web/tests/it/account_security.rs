@@ -2,6 +2,7 @@
 //! TOTP two-factor with recovery codes, and the merchant's two-factor policy.
 
 use crate::support::*;
+use kassa_core::audit::AuditAction;
 use kassa_web::two_factor;
 
 const NEW_PASSWORD: &str = "a fresh long passphrase";
@@ -64,7 +65,14 @@ async fn password_reset_by_email_works_once_and_ends_other_sessions() {
             303
         );
         for action in ["password_reset_requested", "password_reset"] {
-            assert_eq!(app.db().audit_events(Some(action), 5).await.unwrap().len(), 1);
+            assert_eq!(
+                app.db()
+                    .audit_events(Some(action.parse().unwrap()), 5)
+                    .await
+                    .unwrap()
+                    .len(),
+                1
+            );
         }
 
         // At most one link a minute per account.
@@ -111,7 +119,7 @@ async fn a_sign_in_link_signs_in_once_within_fifteen_minutes() {
         let other = app.client();
         other.page("/portal/sign-in").await;
         assert_eq!(other.post_form(&link, &[]).await.status(), 410, "one use");
-        let event = &app.db().audit_events(Some("sign_in"), 1).await.unwrap()[0];
+        let event = &app.db().audit_events(Some(AuditAction::SignIn), 1).await.unwrap()[0];
         assert!(event.after_json.as_deref().unwrap().contains("magic_link"));
 
         // Expired after 15 minutes.
@@ -254,7 +262,11 @@ async fn two_factor_set_up_sign_in_with_codes_and_recovery_codes() {
             "two_factor_failed",
         ] {
             assert!(
-                !app.db().audit_events(Some(action), 5).await.unwrap().is_empty(),
+                !app.db()
+                    .audit_events(Some(action.parse().unwrap()), 5)
+                    .await
+                    .unwrap()
+                    .is_empty(),
                 "{action} audited"
             );
         }
@@ -352,7 +364,7 @@ async fn two_hundred_parallel_codes_check_at_most_ten_and_lock_once() {
         }
         let checked = app
             .db()
-            .audit_events(Some("two_factor_failed"), 1000)
+            .audit_events(Some(AuditAction::TwoFactorFailed), 1000)
             .await
             .unwrap()
             .into_iter()

@@ -1,6 +1,7 @@
 //! The invitation's accept page: in the invitation's language, and signed in afterwards.
 
 use crate::support::*;
+use kassa_core::audit::AuditAction;
 
 #[tokio::test]
 async fn the_accept_page_speaks_the_invitations_language_and_signs_the_user_in() {
@@ -51,7 +52,7 @@ async fn the_accept_page_speaks_the_invitations_language_and_signs_the_user_in()
         assert!(home.contains("Sara"), "her Home");
         let (_, welcome) = sara.page("/portal?notice=activated").await;
         assert!(welcome.contains("class=\"notice\""));
-        let events = app.db().audit_events(Some("sign_in"), 50).await.unwrap();
+        let events = app.db().audit_events(Some(AuditAction::SignIn), 50).await.unwrap();
         assert!(
             events.iter().any(|e| e.subject == "sara@example.com"),
             "the sign-in is audited"

@@ -2,6 +2,7 @@
 
 use crate::order_page::sent_back;
 use crate::support::*;
+use kassa_core::order::Status;
 use serde_json::json;
 
 /// An order for `given family <email>` with merchant reference `reference`.
@@ -730,7 +731,7 @@ fn expected(all: &[kassa_db::OrderListRow], f: &kassa_db::OrderFilter) -> Vec<St
     let term = f.query.as_deref().map(str::trim).filter(|q| !q.is_empty());
     let mut rows: Vec<&kassa_db::OrderListRow> = all
         .iter()
-        .filter(|r| f.statuses.is_empty() || f.statuses.contains(&r.status))
+        .filter(|r| f.statuses.is_empty() || f.statuses.iter().any(|s| s == r.status.code()))
         .filter(|r| f.created_from.is_none_or(|v| r.created_at >= v) && f.created_to.is_none_or(|v| r.created_at < v))
         .filter(|r| {
             f.amount_min.is_none_or(|v| r.order_amount >= v) && f.amount_max.is_none_or(|v| r.order_amount <= v)
@@ -738,7 +739,7 @@ fn expected(all: &[kassa_db::OrderListRow], f: &kassa_db::OrderFilter) -> Vec<St
         .filter(|r| f.payment_method.is_none() || r.payment_method == f.payment_method)
         .filter(|r| {
             f.expiring.is_none_or(|(from, until)| {
-                ["AUTHORIZED", "PART_CAPTURED"].contains(&r.status.as_str())
+                [Status::Authorized, Status::PartCaptured].contains(&r.status)
                     && r.expires_at.is_some_and(|e| e >= from && e < until)
             })
         })
@@ -833,7 +834,7 @@ async fn every_search_plan_finds_the_same_orders_in_the_same_order() {
             },
             OrderFilter {
                 query: Some(sample.customer_email.to_uppercase()),
-                statuses: vec![sample.status.clone()],
+                statuses: vec![sample.status.code().to_owned()],
                 amount_min: Some(1),
                 ..store()
             },

@@ -1,6 +1,7 @@
 //! Sign-in, lockout, sessions and sign-out, over HTTP on both databases.
 
 use crate::support::*;
+use kassa_core::audit::AuditAction;
 use kassa_db::Backend;
 
 #[tokio::test]
@@ -23,7 +24,7 @@ async fn every_demo_user_signs_in_and_lands_on_home() {
             assert!(body.contains("Demo Shop AB"), "home names the merchant");
             assert!(body.contains("M100001"), "home names the store");
         }
-        let signed_in = app.db().audit_events(Some("sign_in"), 100).await.unwrap();
+        let signed_in = app.db().audit_events(Some(AuditAction::SignIn), 100).await.unwrap();
         assert_eq!(signed_in.len(), 8, "each sign-in is an audit event");
     })
     .await;
@@ -42,7 +43,11 @@ async fn wrong_password_and_unknown_email_are_refused_alike() {
         let msg = "The email or password is not right";
         assert!(wrong_pw.contains(msg) && unknown.contains(msg));
         assert_eq!(c.get("/portal").await.status(), 303, "still signed out");
-        let failures = app.db().audit_events(Some("sign_in_failed"), 10).await.unwrap();
+        let failures = app
+            .db()
+            .audit_events(Some(AuditAction::SignInFailed), 10)
+            .await
+            .unwrap();
         assert_eq!(failures.len(), 2);
         assert_eq!(failures[0].subject, "nobody@demo.kassa.test");
         assert!(!failures[0].ip.is_empty(), "the address is recorded");
@@ -61,13 +66,17 @@ async fn ten_failures_lock_the_account_for_thirty_minutes() {
         assert_eq!(res.status(), 401, "locked even with the right password");
         assert!(res.text().await.unwrap().contains("The email or password is not right"));
         assert_eq!(
-            app.db().audit_events(Some("account_locked"), 10).await.unwrap().len(),
+            app.db()
+                .audit_events(Some(AuditAction::AccountLocked), 10)
+                .await
+                .unwrap()
+                .len(),
             1
         );
         assert_eq!(locked_mails(&app, "user@demo.kassa.test").len(), 1, "the owner is told");
         assert_eq!(
             app.db()
-                .audit_events(Some("sign_in_refused_locked"), 10)
+                .audit_events(Some(AuditAction::SignInRefusedLocked), 10)
                 .await
                 .unwrap()
                 .len(),
@@ -109,7 +118,14 @@ async fn sign_in_issues_a_new_session_id_and_sign_out_ends_it() {
             .iter()
             .any(|c| c.starts_with("kassa_session=;") && c.contains("Max-Age=0")));
         assert_eq!(c.get("/portal").await.status(), 303);
-        assert_eq!(app.db().audit_events(Some("sign_out"), 10).await.unwrap().len(), 1);
+        assert_eq!(
+            app.db()
+                .audit_events(Some(AuditAction::SignOut), 10)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
         let second = session_of(&c.sign_in("admin@demo.kassa.test", DEMO_PASSWORD).await);
         assert_ne!(first, second, "every sign-in gets a new session id");
 
@@ -232,7 +248,11 @@ fn locked_mails(app: &TestApp, to: &str) -> Vec<kassa_web::mail::OutboxMessage> 
 
 /// How many times a password or code of `email` was actually checked and found wrong.
 async fn checked_and_wrong(app: &TestApp, email: &str, action: &str) -> usize {
-    let rows = app.db().audit_events(Some(action), 10_000).await.unwrap();
+    let rows = app
+        .db()
+        .audit_events(Some(action.parse().unwrap()), 10_000)
+        .await
+        .unwrap();
     rows.iter().filter(|r| r.subject == email).count()
 }
 

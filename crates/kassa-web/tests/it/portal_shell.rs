@@ -3,6 +3,7 @@
 
 use crate::support::*;
 use kassa_core::access::{allows, Onboarding, Role, Section};
+use kassa_core::audit::AuditAction;
 use kassa_web::portal::{routes, Access};
 
 #[tokio::test]
@@ -334,7 +335,11 @@ async fn account_settings_update_profile_and_password() {
             (user.name.as_str(), user.timezone.as_str()),
             ("Ulla User", "Europe/Helsinki")
         );
-        let audit = app.db().audit_events(Some("profile_updated"), 1).await.unwrap();
+        let audit = app
+            .db()
+            .audit_events(Some(AuditAction::ProfileUpdated), 1)
+            .await
+            .unwrap();
         assert!(audit[0].before_json.as_deref().unwrap().contains("Europe/Stockholm"));
         assert!(audit[0].after_json.as_deref().unwrap().contains("Europe/Helsinki"));
 

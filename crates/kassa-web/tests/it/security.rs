@@ -1,6 +1,7 @@
 //! Security headers and CSRF protection.
 
 use crate::support::*;
+use kassa_core::audit::AuditAction;
 
 #[tokio::test]
 async fn every_response_carries_the_security_headers() {
@@ -100,7 +101,12 @@ async fn sign_in_form_is_protected_against_login_csrf() {
             )
             .await;
         assert_eq!(res.status(), 403);
-        assert!(app.db().audit_events(Some("sign_in"), 10).await.unwrap().is_empty());
+        assert!(app
+            .db()
+            .audit_events(Some(AuditAction::SignIn), 10)
+            .await
+            .unwrap()
+            .is_empty());
     })
     .await;
 }
@@ -221,7 +227,7 @@ async fn a_hostile_next_always_redirects_into_the_portal() {
         db.set_totp_pending(user.id, Some("JBSWY3DPEHPK3PXP"), now)
             .await
             .unwrap();
-        let audit = kassa_db::AuditEvent::default();
+        let audit = kassa_db::AuditEvent::of(AuditAction::TwoFactorEnabled);
         assert!(db
             .enable_two_factor(user.id, "JBSWY3DPEHPK3PXP", 0, &[], &audit, now)
             .await

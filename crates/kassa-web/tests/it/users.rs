@@ -2,6 +2,7 @@
 //! deactivation, the Super Admin and last-admin rules, and the audit log.
 
 use crate::support::*;
+use kassa_core::audit::AuditAction;
 use kassa_db::{AccessRefusal, AccessUpdate, AuditEvent, Db};
 
 const NEW_PASSWORD: &str = "a long new passphrase";
@@ -111,7 +112,7 @@ async fn an_invited_user_sets_a_password_once_and_signs_in() {
         let user = app.db().user_by_email("nina@example.com").await.unwrap().unwrap();
         assert_eq!((user.status.code(), user.name.as_str()), ("active", "Nina Nordin"));
         for action in ["user_invited", "invitation_accepted"] {
-            let events = app.db().audit_events(Some(action), 5).await.unwrap();
+            let events = app.db().audit_events(Some(action.parse().unwrap()), 5).await.unwrap();
             assert_eq!(events.len(), 1, "{action}");
             assert_eq!(events[0].subject, "nina@example.com");
             assert!(events[0].merchant_id.is_some());
@@ -151,7 +152,11 @@ async fn resending_an_invitation_retires_the_old_link_and_links_expire() {
         assert_eq!(app.client().page(&first).await.0, 410, "old link retired");
         assert_eq!(app.client().page(&second).await.0, 200);
         assert_eq!(
-            app.db().audit_events(Some("invitation_resent"), 5).await.unwrap().len(),
+            app.db()
+                .audit_events(Some(AuditAction::InvitationResent), 5)
+                .await
+                .unwrap()
+                .len(),
             1
         );
         // Seven days later the link no longer works.
@@ -252,7 +257,11 @@ async fn roles_change_per_store_with_before_and_after_in_the_audit_log() {
         let m = app.db().memberships_of(id).await.unwrap();
         assert_eq!(m.len(), 1);
         assert_eq!((m[0].store_id.as_str(), m[0].role.code()), ("M100001", "disputes"));
-        let event = &app.db().audit_events(Some("user_access_changed"), 1).await.unwrap()[0];
+        let event = &app
+            .db()
+            .audit_events(Some(AuditAction::UserAccessChanged), 1)
+            .await
+            .unwrap()[0];
         assert!(event
             .before_json
             .as_deref()
@@ -380,7 +389,11 @@ async fn deactivation_ends_sessions_at_once_and_reactivation_restores_access() {
                 .status(),
             303
         );
-        let events = app.db().audit_events(Some("user_deactivated"), 5).await.unwrap();
+        let events = app
+            .db()
+            .audit_events(Some(AuditAction::UserDeactivated), 5)
+            .await
+            .unwrap();
         assert_eq!(events[0].before_json.as_deref(), Some("{\"status\":\"active\"}"));
         assert_eq!(events[0].after_json.as_deref(), Some("{\"status\":\"deactivated\"}"));
         assert!(!events[0].ip.is_empty());
@@ -418,7 +431,7 @@ async fn a_merchant_always_keeps_an_active_admin() {
         assert!(roles.iter().all(|m| m.role.code() == "super_admin"), "nothing changed");
         assert!(app
             .db()
-            .audit_events(Some("user_access_changed"), 5)
+            .audit_events(Some(AuditAction::UserAccessChanged), 5)
             .await
             .unwrap()
             .is_empty());
@@ -451,8 +464,7 @@ async fn concurrent_demotions_cannot_remove_the_last_admin() {
                     let event = AuditEvent {
                         merchant_id: Some(merchant),
                         actor: "test",
-                        action: "user_access_changed",
-                        ..Default::default()
+                        ..AuditEvent::of(AuditAction::UserAccessChanged)
                     };
                     db.change_access(merchant, id, &update, &event, kassa_web::now_ms())
                         .await
@@ -483,11 +495,10 @@ async fn audit_log_filters_by_action_user_and_date_and_pages_by_key() {
             let event = AuditEvent {
                 merchant_id: Some(merchant),
                 actor: "admin@demo.kassa.test",
-                action: "user_invited",
                 subject: &subject,
                 ip: "192.0.2.7",
                 after: Some(format!("{{\"n\":{n}}}")),
-                ..Default::default()
+                ..AuditEvent::of(AuditAction::UserInvited)
             };
             db.record_audit(&event, now - 1000 + n).await.unwrap();
         }
@@ -495,9 +506,8 @@ async fn audit_log_filters_by_action_user_and_date_and_pages_by_key() {
         let other = AuditEvent {
             merchant_id: None,
             actor: "stranger@other.example",
-            action: "user_invited",
             subject: "secret@other.example",
-            ..Default::default()
+            ..AuditEvent::of(AuditAction::UserInvited)
         };
         db.record_audit(&other, now).await.unwrap();
 
@@ -694,8 +704,7 @@ async fn the_last_admin_rule_holds_per_merchant_under_200_concurrent_changes() {
                     let event = AuditEvent {
                         merchant_id: Some(merchant),
                         actor: "test",
-                        action: "user_deactivated",
-                        ..Default::default()
+                        ..AuditEvent::of(AuditAction::UserDeactivated)
                     };
                     let outcome = db
                         .change_access(merchant, target, &update, &event, kassa_web::now_ms())

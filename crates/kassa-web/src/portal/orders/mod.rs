@@ -256,15 +256,15 @@ fn row_view(r: &OrderListRow, lang: Lang, tz: &str) -> RowView {
         captured: money(r.captured_amount),
         refunded: money(r.refunded_amount),
         method: lang.t(method_key(r.payment_method.as_deref())),
-        status_label: lang.t(&status_key(&r.status)),
-        status_class: status_class(&r.status),
-        status: r.status.clone(),
+        status_label: lang.t(&status_key(r.status.code())),
+        status_class: status_class(r.status.code()),
+        status: r.status.code().to_owned(),
         expires: r
             .expires_at
-            .filter(|_| matches!(r.status.as_str(), "AUTHORIZED" | "PART_CAPTURED"))
+            .filter(|_| matches!(r.status, Status::Authorized | Status::PartCaptured))
             .map(|t| format_time(t, tz))
             .unwrap_or_default(),
-        capturable: r.status == "AUTHORIZED",
+        capturable: r.status == Status::Authorized,
     }
 }
 
@@ -468,7 +468,7 @@ fn csv_row(out: &mut String, r: &OrderListRow) {
         &captured,
         &refunded,
         r.payment_method.as_deref().unwrap_or_default(),
-        &r.status,
+        r.status.code(),
         &expires,
     ];
     for (i, cell) in cells.iter().enumerate() {

@@ -39,10 +39,11 @@ pub(super) fn role_label(page: &Page, role: &str) -> String {
 
 /// An action in words: `audit-action-<code with dashes>` for the actions the filter
 /// lists, the stored code for others.
-fn action_label(page: &Page, action: &str) -> String {
-    match action.parse::<AuditAction>() {
-        Ok(a) if a.listed() => page.t(&format!("audit-action-{}", a.code().replace('_', "-"))),
-        _ => action.to_owned(),
+fn action_label(page: &Page, action: AuditAction) -> String {
+    if action.listed() {
+        page.t(&format!("audit-action-{}", action.code().replace('_', "-")))
+    } else {
+        action.code().to_owned()
     }
 }
 
@@ -177,7 +178,7 @@ fn audit_lines(page: &Page, rows: Vec<AuditRow>, tz: &str) -> Vec<AuditLine> {
         .map(|r| AuditLine {
             at: format_time(r.at, tz),
             actor: r.actor,
-            action: action_label(page, &r.action),
+            action: action_label(page, r.action),
             subject: r.subject,
             ip: r.ip,
             before: audit_words::change_in_words(page.lang, r.before_json.as_deref().unwrap_or_default()),
@@ -403,7 +404,7 @@ pub(crate) async fn audit(
         serde_urlencoded::from_str(raw.as_deref().unwrap_or("")).map_err(|e| WebError::BadRequest(e.to_string()))?;
     let page = Page::member(&member, Some(Section::Users), "audit-title", "/portal/users/audit");
     let tz = &member.user.timezone;
-    let action = non_empty(&q.action).filter(|a| listed_actions().any(|l| l.code() == *a));
+    let action = non_empty(&q.action).and_then(|a| listed_actions().find(|l| l.code() == a));
     let person = non_empty(&q.user);
     let from = non_empty(&q.from);
     let to = non_empty(&q.to);
@@ -423,7 +424,12 @@ pub(crate) async fn audit(
         rows.truncate(AUDIT_PAGE as usize);
         let last = rows.last().map(|r| r.id).unwrap_or_default();
         let mut params: Vec<(&str, String)> = Vec::new();
-        for (k, v) in [("action", action), ("user", person), ("from", from), ("to", to)] {
+        for (k, v) in [
+            ("action", action.map(AuditAction::code)),
+            ("user", person),
+            ("from", from),
+            ("to", to),
+        ] {
             if let Some(v) = v {
                 params.push((k, v.to_owned()));
             }
@@ -440,13 +446,13 @@ pub(crate) async fn audit(
     let actions = listed_actions()
         .map(|a| ActionChoice {
             code: a.code(),
-            label: action_label(&page, a.code()),
+            label: action_label(&page, a),
         })
         .collect();
     Ok(render(&AuditTemplate {
         actions,
         people,
-        action: action.unwrap_or_default().to_owned(),
+        action: action.map(AuditAction::code).unwrap_or_default().to_owned(),
         user: person.unwrap_or_default().to_owned(),
         from: from.unwrap_or_default().to_owned(),
         to: to.unwrap_or_default().to_owned(),
