@@ -350,12 +350,9 @@ async fn confirm(
         Ok(done) => {
             let body: Value = serde_json::from_str(&done.body).unwrap_or_default();
             match body.pointer("/merchant_urls/confirmation").and_then(Value::as_str) {
-                Some(url) => Redirect::to(&orders::substitute_placeholders(
-                    url,
-                    &order_id,
-                    &state.config.public_url,
-                ))
-                .into_response(),
+                Some(url) => {
+                    Redirect::to(&orders::expand_merchant_url(url, &order_id, &state.config.public_url)).into_response()
+                }
                 None => Redirect::to(&format!("/checkout/{order_id}")).into_response(),
             }
         }

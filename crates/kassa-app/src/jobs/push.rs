@@ -3,7 +3,7 @@
 
 use super::MINUTE;
 use crate::now_ms;
-use crate::orders::substitute_placeholders;
+use crate::orders::expand_merchant_url;
 use kassa_db::{Db, DbError, JobRow};
 use std::future::Future;
 use std::pin::Pin;
@@ -57,7 +57,7 @@ pub async fn push(db: &Db, notifier: &dyn Notifier, public_url: &str, job: &JobR
     let Some(url) = body.pointer("/merchant_urls/push").and_then(|v| v.as_str()) else {
         return db.finish_job(job.id, now_ms()).await;
     };
-    let url = substitute_placeholders(url, order_id, public_url);
+    let url = expand_merchant_url(url, order_id, public_url);
     let outcome = notifier.notify(store_id, order_id, &url).await;
     let completed = order.completed_at.unwrap_or(job.created_at);
     match next_push(completed, now_ms()) {

@@ -95,8 +95,9 @@ pub fn iso_time(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-/// `{checkout.order.id}` and friends in merchant URLs.
-pub fn substitute_placeholders(url: &str, order_id: &str, public_url: &str) -> String {
+/// A merchant URL (confirmation, push) with Kustom's template variables filled in:
+/// `{checkout.order.id}`, and the order's API address for `{checkout.order.url}`/`.uri}`.
+pub fn expand_merchant_url(url: &str, order_id: &str, public_url: &str) -> String {
     let order_url = format!("{}/checkout/v3/orders/{order_id}", public_url.trim_end_matches('/'));
     url.replace("{checkout.order.id}", order_id)
         .replace("{checkout.order.url}", &order_url)

@@ -105,6 +105,7 @@ pub fn check_address(value: &Value, at: &str, out: &mut Vec<BadValue>) {
     }
 }
 
+/// Kustom's `shipping_info[].shipping_method` values.
 pub const SHIPPING_METHODS: &[&str] = &[
     "PickUpStore",
     "Home",

@@ -82,22 +82,8 @@ const ADDRESS_FIELDS: &[(&str, u32, &str)] = &[
     ("reference", 255, "Reference (B2B)."),
 ];
 
-/// `shipping_info[].shipping_method` values (`kassa_app::orders::check_shipping_info`).
-const SHIPPING_METHODS: &[&str] = &[
-    "PickUpStore",
-    "Home",
-    "BoxReg",
-    "BoxUnreg",
-    "PickUpPoint",
-    "Own",
-    "Postal",
-    "DHLPackstation",
-    "Digital",
-    "Undefined",
-    "PickUpWarehouse",
-    "ClickCollect",
-    "PalletDelivery",
-];
+/// `shipping_info[].shipping_method` values: the list the use cases check against.
+use kassa_app::orders::SHIPPING_METHODS;
 
 // ---- Small builders ------------------------------------------------------------------------
 
