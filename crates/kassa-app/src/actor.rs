@@ -2,6 +2,9 @@
 //! its permission against and writes into its audit or timeline event.
 
 use kassa_core::access::Role;
+use kassa_core::audit::AuditAction;
+use kassa_db::AuditEvent;
+use kassa_core::ops_access::OperatorRole;
 
 pub use kassa_core::timeline::ActorKind;
 
@@ -19,6 +22,9 @@ pub struct Actor {
     pub role: Option<Role>,
     /// The client address, for audit events.
     pub address: Option<String>,
+    /// The operator's id and role, when the actor is provider staff.
+    pub operator_id: Option<i64>,
+    pub operator_role: Option<OperatorRole>,
 }
 
 impl Actor {
@@ -31,6 +37,8 @@ impl Actor {
             store_id: None,
             role: None,
             address: None,
+            operator_id: None,
+            operator_role: None,
         }
     }
 
@@ -91,11 +99,36 @@ impl Actor {
         }
     }
 
-    /// Provider staff in the back office.
-    pub fn operator(name: impl Into<String>, address: impl Into<String>) -> Actor {
+    /// Provider staff in the back office, named by their email.
+    pub fn operator(id: i64, email: impl Into<String>, role: OperatorRole, address: impl Into<String>) -> Actor {
         Actor {
             address: Some(address.into()),
-            ..Actor::of(ActorKind::Operator, name)
+            operator_id: Some(id),
+            operator_role: Some(role),
+            ..Actor::of(ActorKind::Operator, email)
+        }
+    }
+
+    /// The same operator acting on one merchant (for its audit trail).
+    pub fn at_merchant(self, merchant_id: i64) -> Actor {
+        Actor {
+            merchant_id: Some(merchant_id.to_string()),
+            ..self
+        }
+    }
+}
+
+impl Actor {
+    /// An audit event of `action` by this actor, at its merchant, from its address: callers
+    /// add the subject and the before and after.
+    pub fn audit_event(&self, action: AuditAction) -> AuditEvent<'_> {
+        AuditEvent {
+            merchant_id: self.merchant_id.as_deref().and_then(|m| m.parse().ok()),
+            actor_user_id: self.user_id.as_deref().and_then(|u| u.parse().ok()),
+            actor_operator_id: self.operator_id,
+            actor: &self.name,
+            ip: self.address.as_deref().unwrap_or(""),
+            ..AuditEvent::of(action)
         }
     }
 }

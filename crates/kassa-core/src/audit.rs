@@ -55,6 +55,19 @@ audit_actions! {
     ApiKeyRevoked => "api_key_revoked",
     DemoSeeded => "demo_seeded",
     DemoOrdersSeeded => "demo_orders_seeded",
+    MerchantCreated => "merchant_created",
+    MerchantUpdated => "merchant_updated",
+    MerchantSuspended => "merchant_suspended",
+    MerchantReinstated => "merchant_reinstated",
+    StoreCreated => "store_created",
+    StoreUpdated => "store_updated",
+    OperatorCreated => "operator_created",
+    OperatorUpdated => "operator_updated",
+    OperatorSignIn => "operator_sign_in",
+    OperatorSignOut => "operator_sign_out",
+    OperatorSignInFailed => "operator_sign_in_failed",
+    OperatorLocked => "operator_locked",
+    OperatorTwoFactorEnabled => "operator_two_factor_enabled",
 }
 
 impl AuditAction {
@@ -68,6 +81,21 @@ impl AuditAction {
                 | AuditAction::ApiKeyRevoked
                 | AuditAction::DemoSeeded
                 | AuditAction::DemoOrdersSeeded
+                // The back office's own events carry no merchant: the portal never sees them.
+                | AuditAction::OperatorCreated
+                | AuditAction::OperatorUpdated
+                | AuditAction::OperatorSignIn
+                | AuditAction::OperatorSignOut
+                | AuditAction::OperatorSignInFailed
+                | AuditAction::OperatorLocked
+                | AuditAction::OperatorTwoFactorEnabled
+                // Until the portal names them in words (back-office issue, merchants).
+                | AuditAction::MerchantCreated
+                | AuditAction::MerchantUpdated
+                | AuditAction::MerchantSuspended
+                | AuditAction::MerchantReinstated
+                | AuditAction::StoreCreated
+                | AuditAction::StoreUpdated
         )
     }
 }

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod line_edit;
 pub mod lines;
 pub mod money;
+pub mod ops_access;
 pub mod order;
 pub mod team;
 pub mod timeline;

@@ -7,6 +7,8 @@ use crate::{on_pool, on_writer, Db, Result};
 pub struct AuditEvent<'a> {
     pub merchant_id: Option<i64>,
     pub actor_user_id: Option<i64>,
+    /// The operator, when provider staff acted (the operator audit log).
+    pub actor_operator_id: Option<i64>,
     /// A readable actor: the user's email, `system`, or `cli`.
     pub actor: &'a str,
     pub action: AuditAction,
@@ -23,6 +25,7 @@ impl<'a> AuditEvent<'a> {
         AuditEvent {
             merchant_id: None,
             actor_user_id: None,
+            actor_operator_id: None,
             actor: "",
             action,
             subject: "",
@@ -39,6 +42,7 @@ pub struct AuditRow {
     pub at: i64,
     pub merchant_id: Option<i64>,
     pub actor_user_id: Option<i64>,
+    pub actor_operator_id: Option<i64>,
     pub actor: String,
     #[sqlx(try_from = "String")]
     pub action: AuditAction,
@@ -50,8 +54,8 @@ pub struct AuditRow {
 
 impl Db {
     pub async fn record_audit(&self, e: &AuditEvent<'_>, now: i64) -> Result<()> {
-        let sql = "INSERT INTO audit_events (at, merchant_id, actor_user_id, actor, action, subject, ip, before_json, after_json) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+        let sql = "INSERT INTO audit_events (at, merchant_id, actor_user_id, actor, action, subject, ip, before_json, after_json, actor_operator_id) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
         on_writer!(self, p => sqlx::query(sql)
             .bind(now)
             .bind(e.merchant_id)
@@ -62,6 +66,7 @@ impl Db {
             .bind(e.ip)
             .bind(e.before.as_deref())
             .bind(e.after.as_deref())
+            .bind(e.actor_operator_id)
             .execute(p)
             .await
             .map(|r| r.rows_affected()))?;
@@ -71,7 +76,7 @@ impl Db {
     /// The newest events first, optionally only those of one action.
     pub async fn audit_events(&self, action: Option<AuditAction>, limit: i64) -> Result<Vec<AuditRow>> {
         let action = action.map(AuditAction::code);
-        let sql = "SELECT id, at, merchant_id, actor_user_id, actor, action, subject, ip, before_json, after_json \
+        let sql = "SELECT id, at, merchant_id, actor_user_id, actor_operator_id, actor, action, subject, ip, before_json, after_json \
                    FROM audit_events WHERE (CAST($1 AS TEXT) IS NULL OR action = $1) ORDER BY id DESC LIMIT $2";
         Ok(on_writer!(self, p => sqlx::query_as::<_, AuditRow>(sql).bind(action).bind(limit).fetch_all(p).await)?)
     }
@@ -82,8 +87,8 @@ impl Db {
 macro_rules! insert_audit {
     ($tx:expr, $e:expr, $now:expr) => {
         sqlx::query(
-            "INSERT INTO audit_events (at, merchant_id, actor_user_id, actor, action, subject, ip, before_json, after_json) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO audit_events (at, merchant_id, actor_user_id, actor, action, subject, ip, before_json, after_json, actor_operator_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind($now)
         .bind($e.merchant_id)
@@ -94,6 +99,7 @@ macro_rules! insert_audit {
         .bind($e.ip)
         .bind($e.before.as_deref())
         .bind($e.after.as_deref())
+        .bind($e.actor_operator_id)
         .execute($tx)
         .await?
     };
@@ -116,7 +122,7 @@ impl Db {
     /// One page of a merchant's audit log, newest first. Pages by id (keyset), so a page
     /// costs the same however far back it is and new events do not shift pages.
     pub async fn audit_page(&self, merchant_id: i64, f: &AuditFilter<'_>, limit: i64) -> Result<Vec<AuditRow>> {
-        let sql = "SELECT id, at, merchant_id, actor_user_id, actor, action, subject, ip, before_json, after_json \
+        let sql = "SELECT id, at, merchant_id, actor_user_id, actor_operator_id, actor, action, subject, ip, before_json, after_json \
                    FROM audit_events WHERE merchant_id = $1 \
                    AND (CAST($2 AS TEXT) IS NULL OR action = $2) \
                    AND (CAST($3 AS TEXT) IS NULL OR actor = $3 OR subject = $3) \
