@@ -142,3 +142,40 @@ impl Db {
             .await)?)
     }
 }
+
+/// Which operator actions the operator audit log shows.
+#[derive(Debug, Clone, Default)]
+pub struct OperatorAuditFilter {
+    pub operator_id: Option<i64>,
+    pub merchant_id: Option<i64>,
+    pub action: Option<AuditAction>,
+    pub from_ms: Option<i64>,
+    pub until_ms: Option<i64>,
+    /// Keyset pagination: only events older than this id.
+    pub before_id: Option<i64>,
+}
+
+impl Db {
+    /// One page of what operators did, newest first, across all merchants.
+    pub async fn operator_audit_page(&self, f: &OperatorAuditFilter, limit: i64) -> Result<Vec<AuditRow>> {
+        let sql = "SELECT id, at, merchant_id, actor_user_id, actor_operator_id, actor, action, subject, ip, before_json, after_json \
+                   FROM audit_events WHERE actor_operator_id IS NOT NULL \
+                   AND (CAST($1 AS BIGINT) IS NULL OR actor_operator_id = $1) \
+                   AND (CAST($2 AS BIGINT) IS NULL OR merchant_id = $2) \
+                   AND (CAST($3 AS TEXT) IS NULL OR action = $3) \
+                   AND (CAST($4 AS BIGINT) IS NULL OR at >= $4) \
+                   AND (CAST($5 AS BIGINT) IS NULL OR at < $5) \
+                   AND (CAST($6 AS BIGINT) IS NULL OR id < $6) \
+                   ORDER BY id DESC LIMIT $7";
+        Ok(on_pool!(self, p => sqlx::query_as::<_, AuditRow>(sql)
+            .bind(f.operator_id)
+            .bind(f.merchant_id)
+            .bind(f.action.map(AuditAction::code))
+            .bind(f.from_ms)
+            .bind(f.until_ms)
+            .bind(f.before_id)
+            .bind(limit)
+            .fetch_all(p)
+            .await)?)
+    }
+}

@@ -105,6 +105,32 @@ pub async fn seed_if_empty(db: &Db, password: &NewPassword) -> Result<bool, WebE
     Ok(db.seed_demo_tenancy(&tenancy, now_ms()).await?)
 }
 
+/// The demo's back-office operator (ops_admin), with the demo password.
+pub const DEMO_OPERATOR: &str = "ops@demo.kassa.test";
+
+/// Seeds the demo's operator into a demo database (one the demo merchant was seeded into),
+/// and turns the operator two-factor policy off there, as the back office's sign-in page
+/// then says. A database that is not the demo's is left alone. Safe to run at every start.
+pub async fn seed_operator(db: &Db, password: &NewPassword) -> Result<bool, WebError> {
+    if db.marker_time(TENANCY_MARKER).await?.is_none() || db.operator_by_email(DEMO_OPERATOR).await?.is_some() {
+        return Ok(false);
+    }
+    kassa_app::operators::set_two_factor_policy(db, false).await?;
+    let input = kassa_app::operators::NewOperatorInput {
+        email: DEMO_OPERATOR,
+        name: "Olivia Operator",
+        role: kassa_core::ops_access::OperatorRole::OpsAdmin,
+        password: Some(password.expose()),
+        language: "en",
+    };
+    match kassa_app::operators::create_operator(db, &kassa_app::Actor::system(), &input).await {
+        Ok(_) => Ok(true),
+        // Another process seeding at the same moment got there first.
+        Err(kassa_app::AppError::Invalid(_)) if db.operator_by_email(DEMO_OPERATOR).await?.is_some() => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Plausible people, so the portal looks like it will for a real merchant.
 fn demo_name(role: Role) -> &'static str {
     match role {

@@ -9,8 +9,9 @@ pub mod demo;
 pub mod jobs;
 pub mod mail;
 // Country and shipping-method names (issue 9, job "ux").
+mod health;
 pub mod names;
-mod ops;
+pub mod ops;
 pub mod portal;
 pub mod shell;
 pub mod two_factor;
@@ -98,11 +99,12 @@ impl AppState {
 pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/", axum::routing::get(shell::session::root))
-        .merge(ops::router())
+        .merge(health::router())
         .merge(assets::router())
         .merge(api::router(state.clone()))
         .merge(checkout_page::router())
         .merge(portal::router(state.clone()))
+        .merge(ops::router(state.clone()))
         .fallback(shell::error::not_found)
         .with_state(state.clone())
         .layer(axum::middleware::from_fn(api::router_errors))

@@ -370,6 +370,20 @@ pub(crate) fn account_locked_mail(lang: Lang, to: &str, unlocks_at: String, rese
     )
 }
 
+/// An operator's back-office account was locked: there is no self-service reset for
+/// operators, so the email says whom to ask.
+pub(crate) fn operator_locked_mail(lang: Lang, to: &str, unlocks_at: String, sign_in_link: String) -> Mail {
+    compose(
+        lang,
+        to,
+        lang.t("mail-ops-locked-subject"),
+        vec![
+            (lang.t_args("mail-ops-locked-body", &[("until", unlocks_at)]), None),
+            (lang.t("mail-ops-locked-not-you"), Some(sign_in_link)),
+        ],
+    )
+}
+
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")

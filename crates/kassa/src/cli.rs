@@ -42,6 +42,35 @@ enum Command {
     /// Emails waiting in the outbox (used when no SMTP server is configured).
     #[command(subcommand)]
     Mail(MailCommand),
+    /// Manage the provider's back-office operators.
+    #[command(subcommand)]
+    Operator(OperatorCommand),
+}
+
+#[derive(Subcommand)]
+enum OperatorCommand {
+    /// Create an operator (the first one comes from here; then an ops_admin adds the rest
+    /// in /ops/operators).
+    Create(OperatorCreateArgs),
+}
+
+#[derive(Args)]
+struct OperatorCreateArgs {
+    #[arg(long)]
+    email: String,
+    #[arg(long)]
+    name: String,
+    /// ops_admin, onboarding, finance, risk or support.
+    #[arg(long)]
+    role: String,
+    /// Back-office language of the operator (en, sv, de, fi, nb, da, nl).
+    #[arg(long, default_value = "en")]
+    language: String,
+    /// Read the password from standard input instead of generating one.
+    #[arg(long)]
+    password_stdin: bool,
+    #[command(flatten)]
+    db: DbArgs,
 }
 
 #[derive(Subcommand)]
@@ -223,7 +252,57 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::User(UserCommand::Create(args)) => create_user(args).await,
         Command::Key(cmd) => key_command(cmd).await,
         Command::Mail(MailCommand::List(args)) => list_mail(args),
+        Command::Operator(OperatorCommand::Create(args)) => create_operator(args).await,
     }
+}
+
+/// The password from standard input (`--password-stdin`), or `None` to have one generated.
+fn password_from_stdin(enabled: bool) -> Result<Option<String>> {
+    if !enabled {
+        return Ok(None);
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    Ok(Some(line.trim_end_matches(['\n', '\r']).to_owned()))
+}
+
+fn check_language(code: &str) -> Result<()> {
+    if kassa_web::shell::i18n::Lang::from_code(code).is_none() {
+        bail!("unknown language {code:?}; use en, sv, de, fi, nb, da or nl");
+    }
+    Ok(())
+}
+
+async fn create_operator(args: OperatorCreateArgs) -> Result<()> {
+    let role: kassa_core::ops_access::OperatorRole = args.role.parse()?;
+    check_language(&args.language)?;
+    let password = password_from_stdin(args.password_stdin)?;
+    let db = args.db.open().await?;
+    let input = kassa_app::operators::NewOperatorInput {
+        email: &args.email,
+        name: &args.name,
+        role,
+        password: password.as_deref(),
+        language: &args.language,
+    };
+    let created = match kassa_app::operators::create_operator(&db, &Actor::system(), &input).await {
+        Ok(created) => created,
+        Err(AppError::Invalid(fields)) => {
+            let reasons: Vec<String> = fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect();
+            bail!("cannot create the operator: {}", reasons.join("; "));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    println!(
+        "created operator {} ({role}); they sign in at /ops/sign-in",
+        created.email
+    );
+    if let Some(password) = created.generated_password {
+        println!("password: {password}");
+    }
+    Ok(())
 }
 
 async fn key_command(cmd: KeyCommand) -> Result<()> {
@@ -321,17 +400,10 @@ async fn create_user(args: UserCreateArgs) -> Result<()> {
         .iter()
         .map(|s| StoreId::parse(s))
         .collect::<Result<Vec<_>, _>>()?;
-    if kassa_web::shell::i18n::Lang::from_code(&args.language).is_none() {
-        bail!("unknown language {:?}; use en, sv, de, fi, nb, da or nl", args.language);
-    }
-    let (password, generated) = if args.password_stdin {
-        let mut line = String::new();
-        std::io::stdin()
-            .read_line(&mut line)
-            .context("reading the password from standard input")?;
-        (line.trim_end_matches(['\n', '\r']).to_owned(), false)
-    } else {
-        (kassa_web::password::random_password(20), true)
+    check_language(&args.language)?;
+    let (password, generated) = match password_from_stdin(args.password_stdin)? {
+        Some(p) => (p, false),
+        None => (kassa_web::password::random_password(20), true),
     };
     let password = NewPassword::parse(&password)?;
     let db = args.db.open().await?;

@@ -96,6 +96,12 @@ pub async fn serve(args: ServeArgs, demo: Option<(NewPassword, usize)>) -> Resul
         if kassa_web::demo::seed_if_empty(&db, password).await? {
             tracing::info!("seeded the demo merchant Demo Shop AB");
         }
+        if kassa_web::demo::seed_operator(&db, password).await? {
+            tracing::info!(
+                operator = kassa_web::demo::DEMO_OPERATOR,
+                "seeded the demo's back-office operator; operator two-factor is off in the demo"
+            );
+        }
         let started = std::time::Instant::now();
         // A few thousand orders go through the order operations one by one; beyond that, a
         // bulk path makes large stores (a million orders) in minutes.

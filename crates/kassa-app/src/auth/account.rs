@@ -19,6 +19,7 @@ pub(crate) fn own_event<'a>(
     AuditEvent {
         merchant_id: merchant_id(actor),
         actor_user_id: Some(user_id),
+        actor_operator_id: None,
         actor: &actor.name,
         action,
         subject: &actor.name,

@@ -274,6 +274,7 @@ pub(crate) async fn audit_user(
     let event = AuditEvent {
         merchant_id: merchant_of(db, user.id, now).await?,
         actor_user_id: Some(user.id),
+        actor_operator_id: None,
         actor: &user.email,
         action,
         subject: &user.email,

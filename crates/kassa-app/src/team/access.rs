@@ -119,7 +119,7 @@ async fn status_target(db: &Db, admin: &Admin, user_id: i64) -> AppResult<TeamMe
     if !admin.may_change(&roles(&member.access), &[]) {
         return Err(TeamRefusal::SuperAdminOnly.into());
     }
-    if user_id == admin.user_id {
+    if admin.user_id == Some(user_id) {
         return Err(TeamRefusal::NotYourself.into());
     }
     Ok(member)

@@ -66,7 +66,7 @@ pub struct Roster {
 }
 
 pub async fn roster(db: &Db, actor: &crate::Actor) -> AppResult<Roster> {
-    let admin = Admin::of(db, actor, crate::now_ms()).await?;
+    let admin = Admin::viewer(db, actor, crate::now_ms()).await?;
     let users = db.users_of_merchant(admin.merchant_id).await?;
     let memberships = db.team_memberships(admin.merchant_id).await?;
     let members = users
@@ -133,7 +133,7 @@ pub struct MemberDetail {
 }
 
 pub async fn member(db: &Db, actor: &crate::Actor, id: i64) -> AppResult<MemberDetail> {
-    let admin = Admin::of(db, actor, crate::now_ms()).await?;
+    let admin = Admin::viewer(db, actor, crate::now_ms()).await?;
     let member = target(db, &admin, id).await?;
     let stores = db
         .stores_of_merchant(admin.merchant_id)
@@ -157,7 +157,7 @@ pub async fn member(db: &Db, actor: &crate::Actor, id: i64) -> AppResult<MemberD
     let recent_events = db.audit_page(admin.merchant_id, &filter, 10).await?;
     Ok(MemberDetail {
         may_edit: admin.may_change(&roles(&member.access), &[]),
-        is_self: id == admin.user_id,
+        is_self: admin.user_id == Some(id),
         stores,
         invitation_expires_at,
         recent_events,
@@ -195,7 +195,7 @@ pub struct AuditLog {
 }
 
 pub async fn audit_log(db: &Db, actor: &crate::Actor, filter: &AuditFilter<'_>, limit: i64) -> AppResult<AuditLog> {
-    let admin = Admin::of(db, actor, crate::now_ms()).await?;
+    let admin = Admin::viewer(db, actor, crate::now_ms()).await?;
     let events = db.audit_page(admin.merchant_id, filter, limit).await?;
     let people = db
         .users_of_merchant(admin.merchant_id)

@@ -12,6 +12,7 @@ CREATE TABLE operators (
     totp_pending_secret TEXT,
     totp_last_step BIGINT NOT NULL DEFAULT 0,
     language TEXT NOT NULL DEFAULT 'en',
+    theme TEXT NOT NULL DEFAULT 'system' CHECK (theme IN ('system', 'light', 'dark')),
     status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'deactivated')),
     failed_sign_ins BIGINT NOT NULL DEFAULT 0,
     locked_until BIGINT,

@@ -25,25 +25,26 @@ pub enum Access {
     Member(Permission),
 }
 
-/// One portal route as declared: what the route table and the matrix test see.
+/// One route as declared: what the route table and the matrix test see. `A` is what the
+/// route requires: [`Access`] in the portal, the back office's own in `/ops`.
 #[derive(Debug, Clone)]
-pub struct RouteSpec {
+pub struct RouteSpec<A = Access> {
     pub method: Method,
     pub path: &'static str,
-    pub access: Access,
+    pub access: A,
     /// Whether a member who must set up two-factor first may still reach it: the set-up
     /// itself and the header's controls.
     pub before_two_factor: bool,
 }
 
 /// One route of a section: its declaration and its handler.
-pub struct RouteRow {
-    pub spec: RouteSpec,
+pub struct RouteRow<A = Access> {
+    pub spec: RouteSpec<A>,
     route: MethodRouter<AppState>,
 }
 
-impl RouteRow {
-    pub fn get<H, T>(path: &'static str, access: Access, handler: H) -> RouteRow
+impl<A> RouteRow<A> {
+    pub fn get<H, T>(path: &'static str, access: A, handler: H) -> RouteRow<A>
     where
         H: Handler<T, AppState>,
         T: 'static,
@@ -51,7 +52,7 @@ impl RouteRow {
         RouteRow::new(Method::GET, path, access, handler)
     }
 
-    pub fn post<H, T>(path: &'static str, access: Access, handler: H) -> RouteRow
+    pub fn post<H, T>(path: &'static str, access: A, handler: H) -> RouteRow<A>
     where
         H: Handler<T, AppState>,
         T: 'static,
@@ -59,7 +60,7 @@ impl RouteRow {
         RouteRow::new(Method::POST, path, access, handler)
     }
 
-    fn new<H, T>(method: Method, path: &'static str, access: Access, handler: H) -> RouteRow
+    fn new<H, T>(method: Method, path: &'static str, access: A, handler: H) -> RouteRow<A>
     where
         H: Handler<T, AppState>,
         T: 'static,
@@ -77,9 +78,20 @@ impl RouteRow {
     }
 
     /// Marks the route as reachable before a required second factor is set up.
-    pub fn before_two_factor(mut self) -> RouteRow {
+    pub fn before_two_factor(mut self) -> RouteRow<A> {
         self.spec.before_two_factor = true;
         self
+    }
+
+    /// The handler with `layer` (the route's guard) in front of it.
+    pub fn guarded<L>(self, layer: L) -> (RouteSpec<A>, MethodRouter<AppState>)
+    where
+        L: tower::Layer<axum::routing::Route> + Clone + Send + Sync + 'static,
+        L::Service: tower::Service<Request, Error = std::convert::Infallible> + Clone + Send + Sync + 'static,
+        <L::Service as tower::Service<Request>>::Response: IntoResponse + 'static,
+        <L::Service as tower::Service<Request>>::Future: Send + 'static,
+    {
+        (self.spec, self.route.route_layer(layer))
     }
 }
 
@@ -147,10 +159,8 @@ impl Portal {
                 before_two_factor: row.spec.before_two_factor,
                 two_factor_setup: setup,
             };
-            router = router.route(
-                row.spec.path,
-                row.route.route_layer(from_fn_with_state(guard_state, guard)),
-            );
+            let (spec, route) = row.guarded(from_fn_with_state(guard_state, guard));
+            router = router.route(spec.path, route);
         }
         router.layer(from_fn_with_state(state, portal_context))
     }

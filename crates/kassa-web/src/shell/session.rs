@@ -146,16 +146,22 @@ pub(crate) fn urlencode(s: &str) -> String {
 /// the response). Anything else falls back to `/portal`. Every redirect built from a
 /// user-supplied `next` goes through here, so the answer is always a safe redirect.
 pub(crate) fn safe_next(next: Option<&str>) -> &str {
-    const HOME: &str = "/portal";
-    let Some(n) = next else { return HOME };
-    // Visible ASCII only: a real portal address is percent-encoded, so anything else is
-    // either an attack or a mistake.
+    safe_next_under(next, "/portal")
+}
+
+/// [`safe_next`] inside `home` (`/portal` or `/ops`).
+pub(crate) fn safe_next_under<'a>(next: Option<&'a str>, home: &'static str) -> &'a str {
+    let Some(n) = next else { return home };
+    // Visible ASCII only: a real address is percent-encoded, so anything else is either an
+    // attack or a mistake.
     let visible = n.bytes().all(|b| b.is_ascii_graphic());
-    let in_portal = n == HOME || ["/portal/", "/portal?", "/portal#"].iter().any(|p| n.starts_with(p));
-    if visible && in_portal && !n.contains("//") && !n.contains('\\') {
+    let inside = n == home
+        || n.strip_prefix(home)
+            .is_some_and(|rest| rest.starts_with('/') || rest.starts_with('?') || rest.starts_with('#'));
+    if visible && inside && !n.contains("//") && !n.contains('\\') {
         n
     } else {
-        HOME
+        home
     }
 }
 
@@ -169,9 +175,8 @@ pub(crate) async fn portal_context(State(state): State<AppState>, req: Request, 
 }
 
 async fn load_and_check(state: &AppState, mut req: Request) -> Result<Request, Response> {
-    // No field or id of the portal can hold NUL (PostgreSQL text cannot store it).
-    if req.uri().to_string().to_ascii_lowercase().contains("%00") {
-        return Err(WebError::BadRequest("NUL in the address".into()).into_response());
+    if let Some(refusal) = nul_address(&req) {
+        return Err(refusal);
     }
     let now = now_ms();
     let ip = client_ip(req.extensions());
@@ -187,45 +192,64 @@ async fn load_and_check(state: &AppState, mut req: Request) -> Result<Request, R
             Err(e) => return Err(e.into_response()),
         }
     }
-    if is_state_changing(req.method()) {
-        if !same_origin(req.headers(), &state.config) {
-            tracing::warn!("refused a cross-origin form post");
-            return Err(WebError::Forbidden.into_response());
-        }
-        let expected = match req.extensions().get::<Member>() {
-            Some(m) => Some(m.csrf.clone()),
-            None => cookie(req.headers(), csrf_cookie(&state.config)).map(str::to_owned),
-        };
-        let (parts, body) = req.into_parts();
-        let bytes = axum::body::to_bytes(body, FORM_LIMIT)
-            .await
-            .map_err(|_| StatusCode::PAYLOAD_TOO_LARGE.into_response())?;
-        if bytes.windows(3).any(|w| w.eq_ignore_ascii_case(b"%00")) {
-            return Err(WebError::BadRequest("NUL in a form field".into()).into_response());
-        }
-        let sent = parts
-            .headers
-            .get("x-csrf-token")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-            .or_else(|| {
-                serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
-                    .ok()?
-                    .into_iter()
-                    .find(|(k, _)| k == "csrf")
-                    .map(|(_, v)| v)
-            });
-        let valid = match (expected, sent) {
-            (Some(e), Some(s)) => bool::from(e.as_bytes().ct_eq(s.as_bytes())),
-            _ => false,
-        };
-        if !valid {
-            tracing::warn!("refused a form post without a valid CSRF token");
-            return Err(WebError::Forbidden.into_response());
-        }
-        req = Request::from_parts(parts, Body::from(bytes));
+    let expected = req.extensions().get::<Member>().map(|m| m.csrf.clone());
+    check_form_post(state, req, expected).await
+}
+
+/// The refusal of an address with NUL in it: no field or id of the portal or back office can
+/// hold NUL (PostgreSQL text cannot store it).
+pub(crate) fn nul_address(req: &Request) -> Option<Response> {
+    req.uri()
+        .to_string()
+        .to_ascii_lowercase()
+        .contains("%00")
+        .then(|| WebError::BadRequest("NUL in the address".into()).into_response())
+}
+
+/// Refuses a state-changing request from another origin or without the CSRF token: the
+/// session's (`session_csrf`), or for a visitor without a session the CSRF cookie's.
+/// Other requests pass untouched.
+pub(crate) async fn check_form_post(
+    state: &AppState,
+    req: Request,
+    session_csrf: Option<String>,
+) -> Result<Request, Response> {
+    if !is_state_changing(req.method()) {
+        return Ok(req);
     }
-    Ok(req)
+    if !same_origin(req.headers(), &state.config) {
+        tracing::warn!("refused a cross-origin form post");
+        return Err(WebError::Forbidden.into_response());
+    }
+    let expected = session_csrf.or_else(|| cookie(req.headers(), csrf_cookie(&state.config)).map(str::to_owned));
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, FORM_LIMIT)
+        .await
+        .map_err(|_| StatusCode::PAYLOAD_TOO_LARGE.into_response())?;
+    if bytes.windows(3).any(|w| w.eq_ignore_ascii_case(b"%00")) {
+        return Err(WebError::BadRequest("NUL in a form field".into()).into_response());
+    }
+    let sent = parts
+        .headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| {
+            serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+                .ok()?
+                .into_iter()
+                .find(|(k, _)| k == "csrf")
+                .map(|(_, v)| v)
+        });
+    let valid = match (expected, sent) {
+        (Some(e), Some(s)) => bool::from(e.as_bytes().ct_eq(s.as_bytes())),
+        _ => false,
+    };
+    if !valid {
+        tracing::warn!("refused a form post without a valid CSRF token");
+        return Err(WebError::Forbidden.into_response());
+    }
+    Ok(Request::from_parts(parts, Body::from(bytes)))
 }
 
 fn is_state_changing(method: &Method) -> bool {
@@ -296,6 +320,12 @@ pub(crate) async fn janitor(db: Db, every: Duration) {
             .await
         {
             tracing::warn!(error = %e, "purging sessions failed");
+        }
+        if let Err(e) = db
+            .purge_operator_sessions(now - SESSION_IDLE_MS, now - SESSION_ABSOLUTE_MS)
+            .await
+        {
+            tracing::warn!(error = %e, "purging operator sessions failed");
         }
         if let Err(e) = db.purge_idempotency_keys(now).await {
             tracing::warn!(error = %e, "purging idempotency keys failed");

@@ -35,8 +35,31 @@ pub struct Chrome {
     pub nav: Vec<NavItem>,
 }
 
+/// Which surface a page belongs to: the merchant portal or the provider's back office,
+/// which shares the layout but is marked apart (its label, its accent colour).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Realm {
+    Portal,
+    Ops,
+}
+
+impl Realm {
+    /// Where the surface's own pages live: its home, and the prefix of its forms.
+    pub fn base(self) -> &'static str {
+        match self {
+            Realm::Portal => "/portal",
+            Realm::Ops => "/ops",
+        }
+    }
+
+    pub fn is_ops(self) -> bool {
+        self == Realm::Ops
+    }
+}
+
 /// Everything the layout needs, for every page.
 pub struct Page {
+    pub realm: Realm,
     pub lang: Lang,
     pub title: String,
     pub theme: String,
@@ -89,6 +112,7 @@ impl Page {
             })
             .collect();
         Page {
+            realm: Realm::Portal,
             lang,
             title: lang.t(title_key),
             theme: member.user.theme.clone(),
@@ -116,6 +140,7 @@ impl Page {
     /// A page for a visitor who is not signed in.
     pub fn visitor(lang: Lang, csrf: &str, title_key: &str, here: &str) -> Page {
         Page {
+            realm: Realm::Portal,
             lang,
             title: lang.t(title_key),
             theme: "system".into(),
@@ -124,6 +149,12 @@ impl Page {
             chrome: None,
             notice: None,
         }
+    }
+
+    /// The same page in the back office.
+    pub fn in_ops(mut self) -> Page {
+        self.realm = Realm::Ops;
+        self
     }
 
     pub fn with_notice(mut self, key: Option<&str>) -> Page {

@@ -316,6 +316,33 @@ impl TestApp {
         Client::new(&self.url)
     }
 
+    /// Adds an operator with the demo password; returns their id.
+    pub async fn seed_operator(&self, email: &str, role: kassa_core::ops_access::OperatorRole) -> i64 {
+        let input = kassa_app::operators::NewOperatorInput {
+            email,
+            name: "Test Operator",
+            role,
+            password: Some(DEMO_PASSWORD),
+            language: "en",
+        };
+        kassa_app::operators::create_operator(self.db(), &kassa_app::Actor::system(), &input)
+            .await
+            .expect("create operator")
+            .id
+    }
+
+    /// A client signed in to the back office as `email` (demo password). The provider's
+    /// two-factor policy must be off (`set_two_factor_policy`), or the sign-in stops at a step.
+    pub async fn ops_signed_in(&self, email: &str) -> Client {
+        let c = self.client();
+        let res = c.ops_sign_in(email, DEMO_PASSWORD).await;
+        assert_eq!(res.status(), 303, "back-office sign-in of {email} failed");
+        assert_eq!(location(&res), "/ops", "signed in without a further step");
+        // The session's own CSRF token, for the forms that follow.
+        c.page("/ops").await;
+        c
+    }
+
     /// A client already signed in as `email` with the demo password.
     pub async fn signed_in(&self, email: &str) -> Client {
         let c = self.client();
@@ -418,6 +445,12 @@ impl Client {
     pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
         self.page("/portal/sign-in").await;
         self.post_form("/portal/sign-in", &[("email", email), ("password", password)])
+            .await
+    }
+
+    pub async fn ops_sign_in(&self, email: &str, password: &str) -> reqwest::Response {
+        self.page("/ops/sign-in").await;
+        self.post_form("/ops/sign-in", &[("email", email), ("password", password)])
             .await
     }
 
