@@ -18,6 +18,7 @@ pub(crate) fn own_event<'a>(
 ) -> AuditEvent<'a> {
     AuditEvent {
         merchant_id: merchant_id(actor),
+        actor_operator_id: None,
         actor_user_id: Some(user_id),
         actor: &actor.name,
         action,

@@ -273,6 +273,7 @@ pub(crate) async fn audit_user(
     let now = now_ms();
     let event = AuditEvent {
         merchant_id: merchant_of(db, user.id, now).await?,
+        actor_operator_id: None,
         actor_user_id: Some(user.id),
         actor: &user.email,
         action,

@@ -70,6 +70,7 @@ impl Admin {
     ) -> AuditEvent<'a> {
         AuditEvent {
             merchant_id: Some(self.merchant_id),
+            actor_operator_id: None,
             actor_user_id: Some(self.user_id),
             actor: &self.email,
             action,
