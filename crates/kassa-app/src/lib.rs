@@ -78,6 +78,7 @@ pub mod auth;
 pub mod dates;
 pub mod error;
 pub mod jobs;
+pub mod ops;
 pub mod orders;
 pub mod team;
 
