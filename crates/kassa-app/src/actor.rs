@@ -3,8 +3,8 @@
 
 use kassa_core::access::Role;
 use kassa_core::audit::AuditAction;
-use kassa_db::AuditEvent;
 use kassa_core::ops_access::OperatorRole;
+use kassa_db::AuditEvent;
 
 pub use kassa_core::timeline::ActorKind;
 

@@ -120,14 +120,18 @@ pub fn org_number(country: &str, input: &str) -> Checked {
                 Some(_) => return Err(IdentityError::OrgNumberFormat),
                 None => compact,
             };
-            let ds = digits(&plain).filter(|d| d.len() == 10).ok_or(IdentityError::OrgNumberFormat)?;
+            let ds = digits(&plain)
+                .filter(|d| d.len() == 10)
+                .ok_or(IdentityError::OrgNumberFormat)?;
             if !luhn_ok(&ds) {
                 return Err(IdentityError::OrgNumberChecksum);
             }
             Ok(format!("{}-{}", &plain[..6], &plain[6..]))
         }
         "NO" => {
-            let ds = digits(&compact).filter(|d| d.len() == 9).ok_or(IdentityError::OrgNumberFormat)?;
+            let ds = digits(&compact)
+                .filter(|d| d.len() == 9)
+                .ok_or(IdentityError::OrgNumberFormat)?;
             let check = match 11 - weighted(&ds[..8], &[3, 2, 7, 6, 5, 4, 3, 2]) % 11 {
                 11 => 0,
                 // No number is issued whose check digit would be 10.
@@ -140,7 +144,9 @@ pub fn org_number(country: &str, input: &str) -> Checked {
             Ok(compact)
         }
         "DK" => {
-            let ds = digits(&compact).filter(|d| d.len() == 8).ok_or(IdentityError::OrgNumberFormat)?;
+            let ds = digits(&compact)
+                .filter(|d| d.len() == 8)
+                .ok_or(IdentityError::OrgNumberFormat)?;
             if weighted(&ds, &[2, 7, 6, 5, 4, 3, 2, 1]) % 11 != 0 {
                 return Err(IdentityError::OrgNumberChecksum);
             }
@@ -152,7 +158,9 @@ pub fn org_number(country: &str, input: &str) -> Checked {
                 Some(_) => return Err(IdentityError::OrgNumberFormat),
                 None => compact,
             };
-            let ds = digits(&plain).filter(|d| d.len() == 8).ok_or(IdentityError::OrgNumberFormat)?;
+            let ds = digits(&plain)
+                .filter(|d| d.len() == 8)
+                .ok_or(IdentityError::OrgNumberFormat)?;
             let check = match weighted(&ds[..7], &[7, 9, 10, 5, 8, 4, 2]) % 11 {
                 0 => 0,
                 // Remainder 1 would need check digit 10: no such number is issued.
@@ -205,7 +213,17 @@ const VAT_FORMATS: &[(&str, &[&str])] = &[
     ("PT", &["999999999"]),
     (
         "RO",
-        &["99", "999", "9999", "99999", "999999", "9999999", "99999999", "999999999", "9999999999"],
+        &[
+            "99",
+            "999",
+            "9999",
+            "99999",
+            "999999",
+            "9999999",
+            "99999999",
+            "999999999",
+            "9999999999",
+        ],
     ),
     ("SE", &["999999999901"]),
     ("SI", &["99999999"]),
@@ -471,7 +489,8 @@ pub fn store_url(input: &str) -> Checked {
         }
     };
     if let Some(p) = port {
-        if p.is_empty() || p.len() > 5 || !p.chars().all(|c| c.is_ascii_digit()) || p.parse::<u32>().ok() > Some(65535) {
+        if p.is_empty() || p.len() > 5 || !p.chars().all(|c| c.is_ascii_digit()) || p.parse::<u32>().ok() > Some(65535)
+        {
             return Err(IdentityError::Url);
         }
     }
@@ -522,7 +541,10 @@ mod tests {
 
     #[test]
     fn vat_ids_follow_their_member_state() {
-        assert_eq!(vat_id("SE", "556036-0793", "se 5560360793 01").as_deref(), Ok("SE556036079301"));
+        assert_eq!(
+            vat_id("SE", "556036-0793", "se 5560360793 01").as_deref(),
+            Ok("SE556036079301")
+        );
         assert_eq!(vat_id("SE", "556036-0793", "SE556703748501"), Err(E::VatOrgMismatch));
         assert_eq!(vat_id("SE", "556036-0793", "SE556036079302"), Err(E::VatFormat));
         assert_eq!(vat_id("SE", "556036-0793", "DE123456789"), Err(E::VatCountry));
@@ -535,7 +557,10 @@ mod tests {
         assert_eq!(vat_id("FI", "0112038-9", "FI01120389").as_deref(), Ok("FI01120389"));
         assert_eq!(vat_id("DK", "", "12345678"), Err(E::VatFormat));
         // Outside the EU there is no common format.
-        assert_eq!(vat_id("NO", "923609016", "NO 923 609 016 MVA").as_deref(), Ok("NO923609016MVA"));
+        assert_eq!(
+            vat_id("NO", "923609016", "NO 923 609 016 MVA").as_deref(),
+            Ok("NO923609016MVA")
+        );
         assert_eq!(vat_id("NO", "923609016", "NO#1"), Err(E::VatFormat));
         assert_eq!(vat_id("SE", "", ""), Err(E::Required));
     }
@@ -559,7 +584,10 @@ mod tests {
         assert_eq!(iban("DE89-3704-0044-0532-0130-00"), Err(E::IbanFormat));
         assert_eq!(iban("12"), Err(E::IbanFormat));
         assert_eq!(iban(""), Err(E::Required));
-        assert_eq!(iban_printed("SE4550000000058398257466"), "SE45 5000 0000 0583 9825 7466");
+        assert_eq!(
+            iban_printed("SE4550000000058398257466"),
+            "SE45 5000 0000 0583 9825 7466"
+        );
         assert_eq!(iban_printed("NO9386011117947"), "NO93 8601 1117 947");
     }
 
@@ -577,7 +605,10 @@ mod tests {
     #[test]
     fn statement_descriptors_are_what_card_statements_print() {
         assert_eq!(statement_descriptor(" KASSA*SHOP ").as_deref(), Ok("KASSA*SHOP"));
-        assert_eq!(statement_descriptor("Bob's Bikes-Sthlm.").as_deref(), Ok("Bob's Bikes-Sthlm."));
+        assert_eq!(
+            statement_descriptor("Bob's Bikes-Sthlm.").as_deref(),
+            Ok("Bob's Bikes-Sthlm.")
+        );
         assert_eq!(statement_descriptor("ABCD"), Err(E::DescriptorLength));
         assert_eq!(statement_descriptor(&"A".repeat(23)), Err(E::DescriptorLength));
         assert_eq!(statement_descriptor("Café Malmö"), Err(E::DescriptorCharacters));
@@ -588,8 +619,14 @@ mod tests {
 
     #[test]
     fn store_urls_are_absolute_web_addresses() {
-        assert_eq!(store_url("https://Shop.Example.com/sv?x=1").as_deref(), Ok("https://shop.example.com/sv?x=1"));
-        assert_eq!(store_url("HTTP://localhost:8080").as_deref(), Ok("http://localhost:8080"));
+        assert_eq!(
+            store_url("https://Shop.Example.com/sv?x=1").as_deref(),
+            Ok("https://shop.example.com/sv?x=1")
+        );
+        assert_eq!(
+            store_url("HTTP://localhost:8080").as_deref(),
+            Ok("http://localhost:8080")
+        );
         assert_eq!(store_url("https://[::1]:443/").as_deref(), Ok("https://[::1]:443/"));
         for bad in [
             "shop.example.com",

@@ -29,7 +29,11 @@ impl Weekday {
 
     /// 1 (Monday) to 7 (Sunday).
     pub fn number(self) -> u8 {
-        Weekday::ALL.iter().position(|d| *d == self).expect("every day is in ALL") as u8 + 1
+        Weekday::ALL
+            .iter()
+            .position(|d| *d == self)
+            .expect("every day is in ALL") as u8
+            + 1
     }
 
     pub fn from_number(n: i64) -> Option<Weekday> {
@@ -69,7 +73,9 @@ impl PayoutSchedule {
     pub fn from_stored(schedule: &str, day: Option<i64>) -> Result<PayoutSchedule, BadPayoutSchedule> {
         match (schedule, day) {
             ("daily", _) => Ok(PayoutSchedule::Daily),
-            ("weekly", Some(d)) => Weekday::from_number(d).map(PayoutSchedule::Weekly).ok_or(BadPayoutSchedule),
+            ("weekly", Some(d)) => Weekday::from_number(d)
+                .map(PayoutSchedule::Weekly)
+                .ok_or(BadPayoutSchedule),
             ("monthly", Some(d)) if (1..=28).contains(&d) => Ok(PayoutSchedule::Monthly(d as u8)),
             _ => Err(BadPayoutSchedule),
         }
@@ -329,7 +335,11 @@ mod tests {
             ("monthly", None),
             ("yearly", Some(1)),
         ] {
-            assert_eq!(PayoutSchedule::from_stored(code, day), Err(BadPayoutSchedule), "{code} {day:?}");
+            assert_eq!(
+                PayoutSchedule::from_stored(code, day),
+                Err(BadPayoutSchedule),
+                "{code} {day:?}"
+            );
         }
     }
 

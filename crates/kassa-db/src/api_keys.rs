@@ -55,8 +55,7 @@ impl Db {
 
     /// The key whose secret has this keyed hash (for callers that send the key alone).
     pub async fn api_key_by_hash(&self, secret_hash: &str) -> Result<Option<ApiKeyRow>> {
-        let sql =
-            format!("SELECT {COLUMNS} FROM {FROM} WHERE k.secret_hash = $1");
+        let sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE k.secret_hash = $1");
         Ok(on_pool!(self, p => sqlx::query_as::<_, ApiKeyRow>(&sql).bind(secret_hash).fetch_optional(p).await)?)
     }
 

@@ -32,7 +32,8 @@ pub struct MerchantDetailRow {
     pub updated_at: i64,
 }
 
-const DETAIL_COLUMNS: &str = "id, legal_name, org_number, vat_id, address_line, postal_code, city, country, onboarding, \
+const DETAIL_COLUMNS: &str =
+    "id, legal_name, org_number, vat_id, address_line, postal_code, city, country, onboarding, \
      require_two_factor, status, suspended_at, suspension_reason, created_at, updated_at";
 
 /// A line of the merchant list.
@@ -242,7 +243,12 @@ impl Db {
         let name_like = term.map(|t| format!("%{}%", like_escaped(&t.to_lowercase())));
         // Organisation numbers are compared without their dashes and spaces.
         let org_like = term
-            .map(|t| t.chars().filter(|c| *c != '-' && !c.is_whitespace()).collect::<String>().to_lowercase())
+            .map(|t| {
+                t.chars()
+                    .filter(|c| *c != '-' && !c.is_whitespace())
+                    .collect::<String>()
+                    .to_lowercase()
+            })
             .filter(|t| !t.is_empty())
             .map(|t| format!("%{}%", like_escaped(&t)));
         let store_id = term.map(str::to_uppercase);
@@ -299,6 +305,9 @@ mod tests {
     #[test]
     fn like_wildcards_are_literal() {
         assert_eq!(like_escaped("50%_a\\b"), "50\\%\\_a\\\\b");
-        assert_eq!(next_version("$9"), "updated_at = CASE WHEN $9 > updated_at THEN $9 ELSE updated_at + 1 END");
+        assert_eq!(
+            next_version("$9"),
+            "updated_at = CASE WHEN $9 > updated_at THEN $9 ELSE updated_at + 1 END"
+        );
     }
 }

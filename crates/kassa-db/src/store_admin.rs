@@ -103,7 +103,8 @@ impl Db {
     ) -> Result<String> {
         let take = "UPDATE store_id_counter SET last_number = last_number + 1 WHERE id = 1 RETURNING last_number";
         let taken = "SELECT COUNT(*) FROM stores WHERE id = $1";
-        let insert = "INSERT INTO stores (id, merchant_id, name, url, country, currency, statement_descriptor, environment, \
+        let insert =
+            "INSERT INTO stores (id, merchant_id, name, url, country, currency, statement_descriptor, environment, \
                       reservation_days, payout_schedule, payout_day, payout_iban, payout_bic, payout_account_holder, \
                       created_at, updated_at) \
                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)";
@@ -223,7 +224,8 @@ impl Db {
     /// A store with all its settings and fee plan.
     pub async fn store_detail(&self, id: &str) -> Result<Option<StoreDetail>> {
         let sql = format!("SELECT {STORE_COLUMNS} FROM stores WHERE id = $1");
-        let Some(store) = on_pool!(self, p => sqlx::query_as::<_, StoreDetailRow>(&sql).bind(id).fetch_optional(p).await)?
+        let Some(store) =
+            on_pool!(self, p => sqlx::query_as::<_, StoreDetailRow>(&sql).bind(id).fetch_optional(p).await)?
         else {
             return Ok(None);
         };
@@ -251,7 +253,10 @@ mod tests {
 
     #[test]
     fn the_new_id_joins_the_after_json() {
-        assert_eq!(with_id(Some(r#"{"name":"Shop"}"#), "M100003").as_deref(), Some(r#"{"id":"M100003","name":"Shop"}"#));
+        assert_eq!(
+            with_id(Some(r#"{"name":"Shop"}"#), "M100003").as_deref(),
+            Some(r#"{"id":"M100003","name":"Shop"}"#)
+        );
         assert_eq!(with_id(Some("[]"), "M1"), None);
         assert_eq!(with_id(None, "M1"), None);
     }

@@ -216,7 +216,13 @@ async fn show(State(state): State<AppState>, Path(order_id): Path<String>) -> Re
     match orders::hosted_checkout(&state.db, &order_id).await {
         Ok(row) if suspended(&state, &row).await => {
             let lang = Lang::from_code(&row.locale).unwrap_or(Lang::En);
-            page(&state, &row, ShopperForm::default(), Some(lang.t("checkout-error-suspended"))).await
+            page(
+                &state,
+                &row,
+                ShopperForm::default(),
+                Some(lang.t("checkout-error-suspended")),
+            )
+            .await
         }
         Ok(row) => page(&state, &row, ShopperForm::default(), None).await,
         Err(AppError::Storage(e)) => crate::WebError::from(e).into_response(),

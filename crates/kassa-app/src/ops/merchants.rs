@@ -162,7 +162,10 @@ pub async fn update_merchant(db: &Db, actor: &Actor, cmd: &UpdateMerchant) -> Ap
         after: Some(after.to_string()),
         ..actor.audit_event(AuditAction::MerchantUpdated)
     };
-    if db.update_merchant(current.id, &m.new_merchant(), version, &audit, now_ms()).await? {
+    if db
+        .update_merchant(current.id, &m.new_merchant(), version, &audit, now_ms())
+        .await?
+    {
         Ok(())
     } else {
         Err(conflict())

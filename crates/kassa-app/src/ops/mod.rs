@@ -116,9 +116,17 @@ fn changed(before: serde_json::Value, after: serde_json::Value) -> (serde_json::
     let (serde_json::Value::Object(b), serde_json::Value::Object(a)) = (before, after) else {
         return (serde_json::Value::Null, serde_json::Value::Null);
     };
-    let keys: Vec<String> = a.iter().filter(|(k, v)| b.get(*k) != Some(*v)).map(|(k, _)| k.clone()).collect();
+    let keys: Vec<String> = a
+        .iter()
+        .filter(|(k, v)| b.get(*k) != Some(*v))
+        .map(|(k, _)| k.clone())
+        .collect();
     let pick = |m: &serde_json::Map<String, serde_json::Value>| {
-        serde_json::Value::Object(keys.iter().filter_map(|k| m.get(k).map(|v| (k.clone(), v.clone()))).collect())
+        serde_json::Value::Object(
+            keys.iter()
+                .filter_map(|k| m.get(k).map(|v| (k.clone(), v.clone())))
+                .collect(),
+        )
     };
     (pick(&b), pick(&a))
 }
@@ -133,13 +141,22 @@ mod tests {
     fn only_operators_with_the_permission_pass() {
         let support = Actor::operator(1, "s@x", OperatorRole::Support, "");
         assert!(require(&support, OpsPermission::ViewMerchants).is_ok());
-        assert!(matches!(require(&support, OpsPermission::ManageMerchants), Err(AppError::Forbidden)));
-        assert!(matches!(require(&Actor::system(), OpsPermission::ViewMerchants), Err(AppError::Forbidden)));
+        assert!(matches!(
+            require(&support, OpsPermission::ManageMerchants),
+            Err(AppError::Forbidden)
+        ));
+        assert!(matches!(
+            require(&Actor::system(), OpsPermission::ViewMerchants),
+            Err(AppError::Forbidden)
+        ));
     }
 
     #[test]
     fn audit_sides_show_only_what_changed() {
-        let (b, a) = changed(json!({"city": "Lund", "name": "A"}), json!({"city": "Malmö", "name": "A"}));
+        let (b, a) = changed(
+            json!({"city": "Lund", "name": "A"}),
+            json!({"city": "Malmö", "name": "A"}),
+        );
         assert_eq!(b, json!({"city": "Lund"}));
         assert_eq!(a, json!({"city": "Malmö"}));
     }

@@ -103,7 +103,10 @@ fn check_settings(p: &mut Problems, s: &StoreSettingsInput) -> Settings {
     } else if !country.is_empty() && !kassa_core::money::currency_allowed(&country, &currency) {
         p.add("currency", reason::CURRENCY);
     }
-    let statement_descriptor = p.identity("statement_descriptor", identity::statement_descriptor(&s.statement_descriptor));
+    let statement_descriptor = p.identity(
+        "statement_descriptor",
+        identity::statement_descriptor(&s.statement_descriptor),
+    );
     if !(1..=180).contains(&s.reservation_days) {
         p.add("reservation_days", reason::RESERVATION_DAYS);
     }
@@ -198,10 +201,12 @@ fn account_json(iban: &str, bic: &str, holder: &str) -> serde_json::Value {
 
 /// The plan as `{"CARD": {"bps": 150, "fixed_minor": 0}, …}`.
 fn fees_json(plan: &FeePlan) -> serde_json::Value {
-    let entries = plan
-        .entries()
-        .into_iter()
-        .map(|(m, f)| (m.code().to_owned(), json!({"bps": f.bps(), "fixed_minor": f.fixed_minor()})));
+    let entries = plan.entries().into_iter().map(|(m, f)| {
+        (
+            m.code().to_owned(),
+            json!({"bps": f.bps(), "fixed_minor": f.fixed_minor()}),
+        )
+    });
     json!({ "fees": serde_json::Map::from_iter(entries) })
 }
 
@@ -251,7 +256,10 @@ pub async fn create_store(db: &Db, actor: &Actor, cmd: &CreateStore) -> AppResul
         payout_account_holder: &account.holder,
     };
     let after = merged(
-        merged(settings_json(&s), account_json(&account.iban, &account.bic, &account.holder)),
+        merged(
+            settings_json(&s),
+            account_json(&account.iban, &account.bic, &account.holder),
+        ),
         fees_json(&fees),
     );
     let actor = actor.clone().at_merchant(merchant.id);
@@ -292,7 +300,10 @@ pub async fn update_store(db: &Db, actor: &Actor, cmd: &UpdateStore) -> AppResul
     }
 
     let mut before = merged(
-        merged(row_settings_json(row), account_json(&row.payout_iban, &row.payout_bic, &row.payout_account_holder)),
+        merged(
+            row_settings_json(row),
+            account_json(&row.payout_iban, &row.payout_bic, &row.payout_account_holder),
+        ),
         fees_json(&current.fees),
     );
     let mut after = before.clone();

@@ -184,7 +184,12 @@ async fn guard(State(guard): State<Guard>, req: Request, next: Next) -> Response
         }
         // A suspended merchant's people read; what they may still post is their own (the
         // routes reachable before two-factor set-up: sign-out, theme, store, second factor).
-        Some(m) if m.suspended && req.method() != Method::GET && req.method() != Method::HEAD && !guard.before_two_factor => {
+        Some(m)
+            if m.suspended
+                && req.method() != Method::GET
+                && req.method() != Method::HEAD
+                && !guard.before_two_factor =>
+        {
             WebError::Suspended.into_response()
         }
         Some(_) => next.run(req).await,

@@ -162,7 +162,10 @@ struct ErrorTemplate {
 
 impl ErrorPage {
     pub fn marker(status: StatusCode) -> ErrorPage {
-        ErrorPage { status, suspended: false }
+        ErrorPage {
+            status,
+            suspended: false,
+        }
     }
 
     pub fn suspended() -> ErrorPage {

@@ -5,6 +5,7 @@ mod account_security;
 mod account_words;
 mod api;
 mod api_input;
+mod back_office_domain;
 mod browser;
 mod browser_axe;
 mod browser_ux;
