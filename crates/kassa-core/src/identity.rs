@@ -91,7 +91,7 @@ fn luhn_ok(ds: &[u32]) -> bool {
         .enumerate()
         .map(|(i, &d)| if i % 2 == 1 { (d * 2) / 10 + (d * 2) % 10 } else { d })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 fn weighted(ds: &[u32], weights: &[u32]) -> u32 {
@@ -147,7 +147,7 @@ pub fn org_number(country: &str, input: &str) -> Checked {
             let ds = digits(&compact)
                 .filter(|d| d.len() == 8)
                 .ok_or(IdentityError::OrgNumberFormat)?;
-            if weighted(&ds, &[2, 7, 6, 5, 4, 3, 2, 1]) % 11 != 0 {
+            if !weighted(&ds, &[2, 7, 6, 5, 4, 3, 2, 1]).is_multiple_of(11) {
                 return Err(IdentityError::OrgNumberChecksum);
             }
             Ok(compact)
