@@ -79,6 +79,7 @@ pub mod dates;
 pub mod error;
 pub mod jobs;
 pub mod operators;
+pub mod ops;
 pub mod orders;
 pub mod team;
 

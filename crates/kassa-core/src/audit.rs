@@ -73,7 +73,8 @@ audit_actions! {
 impl AuditAction {
     /// Whether the portal's audit log offers the action as a filter (and names it in words):
     /// API keys are managed from the command line and the demo's seeding markers are
-    /// bookkeeping; they show under their code.
+    /// bookkeeping; they show under their code. What the provider's staff did to the merchant
+    /// (created, edited, suspended it, its stores) is listed: the merchant's admins see it.
     pub fn listed(self) -> bool {
         !matches!(
             self,
@@ -89,13 +90,6 @@ impl AuditAction {
                 | AuditAction::OperatorSignInFailed
                 | AuditAction::OperatorLocked
                 | AuditAction::OperatorTwoFactorEnabled
-                // Until the portal names them in words (back-office issue, merchants).
-                | AuditAction::MerchantCreated
-                | AuditAction::MerchantUpdated
-                | AuditAction::MerchantSuspended
-                | AuditAction::MerchantReinstated
-                | AuditAction::StoreCreated
-                | AuditAction::StoreUpdated
         )
     }
 }

@@ -4,10 +4,12 @@
 pub mod access;
 pub mod account;
 pub mod audit;
+pub mod identity;
 pub mod line_edit;
 pub mod lines;
 pub mod money;
 pub mod ops_access;
 pub mod order;
+pub mod store_settings;
 pub mod team;
 pub mod timeline;

@@ -1,6 +1,7 @@
 //! Merchant API credentials. Only a keyed hash of each secret is stored.
 
 use crate::{on_pool, on_writer, Db, DbError, Result};
+use kassa_core::store_settings::MerchantStatus;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ApiKeyRow {
@@ -16,10 +17,16 @@ pub struct ApiKeyRow {
     pub revoked_at: Option<i64>,
     /// `live` or `playground`, from the store.
     pub environment: String,
+    /// The standing of the store's merchant: a suspended merchant's keys are refused.
+    #[sqlx(try_from = "String")]
+    pub merchant_status: MerchantStatus,
 }
 
 const COLUMNS: &str = "k.id, k.store_id, k.username, k.secret_hash, k.prefix, k.name, k.created_by, k.created_at, \
-                       k.last_used_at, k.revoked_at, s.environment";
+                       k.last_used_at, k.revoked_at, s.environment, m.status AS merchant_status";
+
+/// The keys with their store and its merchant.
+const FROM: &str = "api_keys k JOIN stores s ON s.id = k.store_id JOIN merchants m ON m.id = s.merchant_id";
 
 #[derive(Debug, Clone)]
 pub struct NewApiKey<'a> {
@@ -42,21 +49,20 @@ impl Db {
     }
 
     pub async fn api_key(&self, username: &str) -> Result<Option<ApiKeyRow>> {
-        let sql = format!("SELECT {COLUMNS} FROM api_keys k JOIN stores s ON s.id = k.store_id WHERE k.username = $1");
+        let sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE k.username = $1");
         Ok(on_pool!(self, p => sqlx::query_as::<_, ApiKeyRow>(&sql).bind(username).fetch_optional(p).await)?)
     }
 
     /// The key whose secret has this keyed hash (for callers that send the key alone).
     pub async fn api_key_by_hash(&self, secret_hash: &str) -> Result<Option<ApiKeyRow>> {
-        let sql =
-            format!("SELECT {COLUMNS} FROM api_keys k JOIN stores s ON s.id = k.store_id WHERE k.secret_hash = $1");
+        let sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE k.secret_hash = $1");
         Ok(on_pool!(self, p => sqlx::query_as::<_, ApiKeyRow>(&sql).bind(secret_hash).fetch_optional(p).await)?)
     }
 
     /// Keys of one store (or all stores), newest first.
     pub async fn api_keys(&self, store_id: Option<&str>) -> Result<Vec<ApiKeyRow>> {
         let sql = format!(
-            "SELECT {COLUMNS} FROM api_keys k JOIN stores s ON s.id = k.store_id \
+            "SELECT {COLUMNS} FROM {FROM} \
              WHERE (CAST($1 AS TEXT) IS NULL OR k.store_id = $1) ORDER BY k.id DESC"
         );
         Ok(on_pool!(self, p => sqlx::query_as::<_, ApiKeyRow>(&sql).bind(store_id).fetch_all(p).await)?)

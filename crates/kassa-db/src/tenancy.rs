@@ -1,6 +1,7 @@
 use crate::{on_pool, on_writer, Db, DbError, Result};
 use kassa_core::access::{Onboarding, Role};
 use kassa_core::account::MembershipStatus;
+use kassa_core::store_settings::MerchantStatus;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MerchantRow {
@@ -74,6 +75,9 @@ pub struct MembershipRow {
     pub deactivated_at: Option<i64>,
     /// An external user's end of access at this merchant (exclusive).
     pub access_expires_at: Option<i64>,
+    /// The merchant's standing: a suspended merchant's users read but change nothing.
+    #[sqlx(try_from = "String")]
+    pub merchant_status: MerchantStatus,
 }
 
 impl MembershipRow {
@@ -147,7 +151,7 @@ impl Db {
     pub async fn memberships_of(&self, user_id: i64) -> Result<Vec<MembershipRow>> {
         let sql = "SELECT s.id AS store_id, s.name AS store_name, s.environment, m.id AS merchant_id, \
                           m.legal_name AS merchant_name, m.onboarding, ms.role, m.require_two_factor, \
-                          ms.status, ms.deactivated_at, ms.access_expires_at \
+                          ms.status, ms.deactivated_at, ms.access_expires_at, m.status AS merchant_status \
                    FROM memberships ms JOIN stores s ON s.id = ms.store_id JOIN merchants m ON m.id = s.merchant_id \
                    WHERE ms.user_id = $1 ORDER BY s.id";
         Ok(on_pool!(self, p => sqlx::query_as::<_, MembershipRow>(sql).bind(user_id).fetch_all(p).await)?)

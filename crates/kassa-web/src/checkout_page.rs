@@ -15,6 +15,7 @@ use axum::{Form, Router};
 use kassa_app::orders::{self, CompleteCheckout};
 use kassa_app::{Actor, AppError};
 use kassa_core::order::Refusal;
+use kassa_core::store_settings::MerchantStatus;
 use kassa_db::OrderRow;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -213,10 +214,29 @@ async fn show(State(state): State<AppState>, Path(order_id): Path<String>) -> Re
         return StatusCode::NOT_FOUND.into_response();
     }
     match orders::hosted_checkout(&state.db, &order_id).await {
+        Ok(row) if suspended(&state, &row).await => {
+            let lang = Lang::from_code(&row.locale).unwrap_or(Lang::En);
+            page(
+                &state,
+                &row,
+                ShopperForm::default(),
+                Some(lang.t("checkout-error-suspended")),
+            )
+            .await
+        }
         Ok(row) => page(&state, &row, ShopperForm::default(), None).await,
         Err(AppError::Storage(e)) => crate::WebError::from(e).into_response(),
         Err(_) => StatusCode::NOT_FOUND.into_response(),
     }
+}
+
+/// Whether the order's merchant is suspended: its checkout shows why and takes no payment.
+/// (The use case refuses too; asking first lets the page say so before the shopper types.)
+async fn suspended(state: &AppState, row: &OrderRow) -> bool {
+    matches!(
+        state.db.merchant_status_of_store(&row.store_id).await,
+        Ok(Some(MerchantStatus::Suspended))
+    )
 }
 
 /// Luhn checksum, so typos are caught before "payment".
@@ -312,6 +332,9 @@ async fn confirm(
     }
     let lang = Lang::from_code(&row.locale).unwrap_or(Lang::En);
     let fail = |key: &str| Some(lang.t(key));
+    if suspended(&state, &row).await {
+        return with_status(page(&state, &row, form, fail("checkout-error-suspended")).await);
+    }
     let problems = shopper_problems(lang, &form);
     if !problems.is_empty() {
         return with_status(page(&state, &row, form, Some(problems.join(" "))).await);
@@ -362,6 +385,9 @@ async fn confirm(
             tracing::info!(order_id = %order_id, error = %e, "hosted checkout refused");
             let key = match e {
                 AppError::Refused(Refusal::ReadOnly(_)) => "checkout-error-closed",
+                AppError::Refused(Refusal::NotAllowed(ref why)) if why == orders::MERCHANT_SUSPENDED => {
+                    "checkout-error-suspended"
+                }
                 AppError::Invalid(_) | AppError::Refused(Refusal::BadValue(_)) => "checkout-error-details",
                 _ => "checkout-error-general",
             };

@@ -18,8 +18,8 @@ pub(crate) fn own_event<'a>(
 ) -> AuditEvent<'a> {
     AuditEvent {
         merchant_id: merchant_id(actor),
-        actor_user_id: Some(user_id),
         actor_operator_id: None,
+        actor_user_id: Some(user_id),
         actor: &actor.name,
         action,
         subject: &actor.name,

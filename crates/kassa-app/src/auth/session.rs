@@ -7,6 +7,7 @@ use crate::{now_ms, Actor, AppResult};
 use kassa_core::access::{Onboarding, Role};
 use kassa_core::account::{session_alive, SignInState};
 use kassa_core::audit::AuditAction;
+use kassa_core::store_settings::MerchantStatus;
 use kassa_core::team::must_enrol_two_factor;
 use kassa_db::{AuditEvent, Db, MembershipRow, NewSession as SessionInsert};
 
@@ -27,6 +28,8 @@ pub struct Session {
     /// An admin at a merchant that requires two-factor, without it: until they set it up,
     /// they reach only the setup page (and sign-out, language, theme).
     pub must_enrol_two_factor: bool,
+    /// The current store's merchant is suspended: its people read but change nothing.
+    pub suspended: bool,
 }
 
 /// The session of a cookie token, if it is alive; a dead one (idle, too old, its account
@@ -72,6 +75,7 @@ pub async fn session(db: &Db, token: &str, now: i64) -> AppResult<Option<Session
     );
     Ok(Some(Session {
         must_enrol_two_factor,
+        suspended: store.merchant_status == MerchantStatus::Suspended,
         token_hash: hash,
         csrf: session.csrf_token,
         user: Account::from(&user),

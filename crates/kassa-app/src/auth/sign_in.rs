@@ -273,8 +273,8 @@ pub(crate) async fn audit_user(
     let now = now_ms();
     let event = AuditEvent {
         merchant_id: merchant_of(db, user.id, now).await?,
-        actor_user_id: Some(user.id),
         actor_operator_id: None,
+        actor_user_id: Some(user.id),
         actor: &user.email,
         action,
         subject: &user.email,

@@ -13,10 +13,14 @@ use kassa_core::access::Permission;
 use kassa_core::lines::BadValue;
 use kassa_core::money;
 use kassa_core::order::{Order, Refusal};
+use kassa_core::store_settings::MerchantStatus;
 use kassa_core::timeline::EventKind;
 use kassa_db::{Db, OrderRow};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
+
+/// Why a suspended merchant's checkout is not completed.
+pub const MERCHANT_SUSPENDED: &str = "The merchant's account is suspended: it takes no payments.";
 
 /// Checkout orders can be completed for this long after their last change.
 pub const CHECKOUT_LIFETIME_MS: i64 = 48 * 3600 * 1000;
@@ -298,6 +302,12 @@ pub fn payment_description(method: &str) -> &'static str {
 /// Completes a checkout: the order becomes an authorized Order Management order, and the
 /// merchant's push notification is queued (a persistent job).
 pub async fn complete_checkout(db: &Db, actor: &Actor, cmd: CompleteCheckout) -> AppResult<OrderRow> {
+    // A suspended merchant takes no payments, whichever surface the shopper pays through.
+    if let Some(store) = &actor.store_id {
+        if db.merchant_status_of_store(store).await? == Some(MerchantStatus::Suspended) {
+            return Err(Refusal::NotAllowed(MERCHANT_SUSPENDED.into()).into());
+        }
+    }
     let mut locked = lock_checkout(db, actor, &cmd.order_id).await?;
     let now = now_ms();
     checkout_open(&locked.row, now)?;

@@ -25,7 +25,8 @@ pub use capture::{
 };
 pub use checkout::{
     abort_checkout, check_checkout, checkout_open, complete_checkout, create_checkout, payment_description,
-    update_checkout, CheckoutFields, CompleteCheckout, UpdateCheckout, CHECKOUT_LIFETIME_MS, READ_ONLY,
+    update_checkout, CheckoutFields, CompleteCheckout, UpdateCheckout, CHECKOUT_LIFETIME_MS, MERCHANT_SUSPENDED,
+    READ_ONLY,
 };
 pub use edit::{
     add_shipping_info, approval_ceiling, edit_lines, lines_version, plan_lines_edit, update_authorization,

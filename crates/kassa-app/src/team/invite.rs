@@ -272,8 +272,8 @@ pub async fn accept_invitation(
     };
     let event = AuditEvent {
         merchant_id,
-        actor_user_id: Some(user.id),
         actor_operator_id: None,
+        actor_user_id: Some(user.id),
         actor: &user.email,
         action: AuditAction::InvitationAccepted,
         subject: &user.email,

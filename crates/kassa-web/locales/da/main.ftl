@@ -497,6 +497,16 @@ audit-action-magic-link-requested = Login-link anmodet
 audit-action-two-factor-enabled = Totrinsgodkendelse slået til
 audit-action-two-factor-disabled = Totrinsgodkendelse slået fra
 audit-action-recovery-codes-replaced = Nye gendannelseskoder
+audit-action-merchant-created = Forhandlerkonto oprettet
+audit-action-merchant-updated = Virksomhedsoplysninger ændret
+audit-action-merchant-suspended = Forhandlerkonto spærret
+audit-action-merchant-reinstated = Forhandlerkonto genåbnet
+audit-action-store-created = Butik oprettet
+audit-action-store-updated = Butiksindstillinger ændret
+# An operator of the provider acted (their own name is not shown to merchants).
+audit-actor-kassa-support = Kassa support
+audit-field-reason = Årsag
+merchant-status-suspended = Spærret
 
 # ---- issue 9, job "ux": Home sales chart ----
 home-sales-none = Intet salg de seneste 30 dage endnu. Hvert gennemført køb vises her den dag, det blev foretaget.
@@ -721,3 +731,8 @@ ops-tab-users = Brugere
 ops-tab-keys = API-nøgler
 ops-tab-orders = Ordrer
 ops-tab-audit = Log
+# A merchant suspended by the provider: the portal is read-only.
+merchant-suspended-banner = Denne forhandlerkonto er spærret af Kassa. Portalen er skrivebeskyttet: du kan se alt, men intet kan ændres, og der modtages ingen betalinger. Kontakt Kassa support.
+error-suspended-title = Forhandlerkontoen er spærret
+error-suspended-text = Denne forhandlerkonto er spærret, så portalen er skrivebeskyttet, og ændringen blev ikke foretaget. Kontakt Kassa support for at få kontoen genåbnet.
+checkout-error-suspended = Denne butik kan ikke modtage betalinger lige nu. Der blev ikke gennemført nogen betaling.

@@ -497,6 +497,16 @@ audit-action-magic-link-requested = Anmeldelink angefordert
 audit-action-two-factor-enabled = Zwei-Faktor eingeschaltet
 audit-action-two-factor-disabled = Zwei-Faktor ausgeschaltet
 audit-action-recovery-codes-replaced = Neue Wiederherstellungscodes
+audit-action-merchant-created = Händlerkonto angelegt
+audit-action-merchant-updated = Unternehmensdaten geändert
+audit-action-merchant-suspended = Händlerkonto gesperrt
+audit-action-merchant-reinstated = Händlerkonto entsperrt
+audit-action-store-created = Shop angelegt
+audit-action-store-updated = Shop-Einstellungen geändert
+# An operator of the provider acted (their own name is not shown to merchants).
+audit-actor-kassa-support = Kassa-Support
+audit-field-reason = Grund
+merchant-status-suspended = Gesperrt
 
 # ---- issue 9, job "ux": Home sales chart ----
 home-sales-none = In den letzten 30 Tagen noch keine Verkäufe. Jeder abgeschlossene Kauf erscheint hier an dem Tag, an dem er getätigt wurde.
@@ -721,3 +731,8 @@ ops-tab-users = Benutzer
 ops-tab-keys = API-Schlüssel
 ops-tab-orders = Bestellungen
 ops-tab-audit = Prüfprotokoll
+# A merchant suspended by the provider: the portal is read-only.
+merchant-suspended-banner = Dieses Händlerkonto wurde von Kassa gesperrt. Das Portal ist schreibgeschützt: Sie können alles ansehen, aber nichts ändern, und es werden keine Zahlungen angenommen. Wenden Sie sich an den Kassa-Support.
+error-suspended-title = Händlerkonto gesperrt
+error-suspended-text = Dieses Händlerkonto ist gesperrt, daher ist das Portal schreibgeschützt und die Änderung wurde nicht vorgenommen. Wenden Sie sich an den Kassa-Support, um das Konto entsperren zu lassen.
+checkout-error-suspended = Dieser Shop kann derzeit keine Zahlungen annehmen. Es wurde keine Zahlung ausgeführt.

@@ -497,6 +497,16 @@ audit-action-magic-link-requested = Sign-in link requested
 audit-action-two-factor-enabled = Two-factor turned on
 audit-action-two-factor-disabled = Two-factor turned off
 audit-action-recovery-codes-replaced = New recovery codes
+audit-action-merchant-created = Merchant created
+audit-action-merchant-updated = Company details changed
+audit-action-merchant-suspended = Merchant account suspended
+audit-action-merchant-reinstated = Merchant account reinstated
+audit-action-store-created = Store created
+audit-action-store-updated = Store settings changed
+# An operator of the provider acted (their own name is not shown to merchants).
+audit-actor-kassa-support = Kassa support
+audit-field-reason = Reason
+merchant-status-suspended = Suspended
 
 # ---- issue 9, job "ux": Home sales chart ----
 home-sales-none = No sales in the last 30 days yet. Each completed purchase shows here on the day it was made.
@@ -721,3 +731,8 @@ ops-tab-users = Users
 ops-tab-keys = API keys
 ops-tab-orders = Orders
 ops-tab-audit = Audit trail
+# A merchant suspended by the provider: the portal is read-only.
+merchant-suspended-banner = This merchant account is suspended by Kassa. The portal is read-only: you can look at everything, but nothing can be changed and no payments are taken. Contact Kassa support.
+error-suspended-title = Merchant account suspended
+error-suspended-text = This merchant account is suspended, so the portal is read-only and this change was not made. Contact Kassa support to have the account reinstated.
+checkout-error-suspended = This shop cannot take payments right now. No payment was made.

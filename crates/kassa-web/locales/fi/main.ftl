@@ -497,6 +497,16 @@ audit-action-magic-link-requested = Kirjautumislinkkiä pyydetty
 audit-action-two-factor-enabled = Kaksivaiheinen otettu käyttöön
 audit-action-two-factor-disabled = Kaksivaiheinen poistettu käytöstä
 audit-action-recovery-codes-replaced = Uudet varakoodit
+audit-action-merchant-created = Kauppiastili luotu
+audit-action-merchant-updated = Yrityksen tiedot muutettu
+audit-action-merchant-suspended = Kauppiastili jäädytetty
+audit-action-merchant-reinstated = Kauppiastili palautettu käyttöön
+audit-action-store-created = Kauppa luotu
+audit-action-store-updated = Kaupan asetukset muutettu
+# An operator of the provider acted (their own name is not shown to merchants).
+audit-actor-kassa-support = Kassan tuki
+audit-field-reason = Syy
+merchant-status-suspended = Jäädytetty
 
 # ---- issue 9, job "ux": Home sales chart ----
 home-sales-none = Ei vielä myyntiä viimeisten 30 päivän ajalta. Jokainen valmis osto näkyy täällä sinä päivänä, jona se tehtiin.
@@ -721,3 +731,8 @@ ops-tab-users = Käyttäjät
 ops-tab-keys = API-avaimet
 ops-tab-orders = Tilaukset
 ops-tab-audit = Tapahtumaloki
+# A merchant suspended by the provider: the portal is read-only.
+merchant-suspended-banner = Kassa on jäädyttänyt tämän kauppiastilin. Portaali on vain luku -tilassa: voit katsoa kaikkea, mutta mitään ei voi muuttaa eikä maksuja oteta vastaan. Ota yhteyttä Kassan tukeen.
+error-suspended-title = Kauppiastili on jäädytetty
+error-suspended-text = Tämä kauppiastili on jäädytetty, joten portaali on vain luku -tilassa eikä muutosta tehty. Ota yhteyttä Kassan tukeen, jotta tili palautetaan käyttöön.
+checkout-error-suspended = Tämä kauppa ei voi ottaa vastaan maksuja juuri nyt. Maksua ei tehty.

@@ -497,6 +497,16 @@ audit-action-magic-link-requested = Innloggingslenke bedt om
 audit-action-two-factor-enabled = Tofaktor slått på
 audit-action-two-factor-disabled = Tofaktor slått av
 audit-action-recovery-codes-replaced = Nye reservekoder
+audit-action-merchant-created = Forhandlerkonto opprettet
+audit-action-merchant-updated = Bedriftsopplysninger endret
+audit-action-merchant-suspended = Forhandlerkonto sperret
+audit-action-merchant-reinstated = Forhandlerkonto gjenåpnet
+audit-action-store-created = Butikk opprettet
+audit-action-store-updated = Butikkinnstillinger endret
+# An operator of the provider acted (their own name is not shown to merchants).
+audit-actor-kassa-support = Kassa kundestøtte
+audit-field-reason = Årsak
+merchant-status-suspended = Sperret
 
 # ---- issue 9, job "ux": Home sales chart ----
 home-sales-none = Ingen salg de siste 30 dagene ennå. Hvert fullførte kjøp vises her den dagen det ble gjort.
@@ -721,3 +731,8 @@ ops-tab-users = Brukere
 ops-tab-keys = API-nøkler
 ops-tab-orders = Ordrer
 ops-tab-audit = Logg
+# A merchant suspended by the provider: the portal is read-only.
+merchant-suspended-banner = Denne forhandlerkontoen er sperret av Kassa. Portalen er skrivebeskyttet: du kan se alt, men ingenting kan endres, og ingen betalinger tas imot. Kontakt Kassa kundestøtte.
+error-suspended-title = Forhandlerkontoen er sperret
+error-suspended-text = Denne forhandlerkontoen er sperret, så portalen er skrivebeskyttet og endringen ble ikke gjort. Kontakt Kassa kundestøtte for å få kontoen gjenåpnet.
+checkout-error-suspended = Denne butikken kan ikke ta imot betalinger akkurat nå. Ingen betaling ble gjort.

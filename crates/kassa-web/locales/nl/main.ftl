@@ -497,6 +497,16 @@ audit-action-magic-link-requested = Inloglink aangevraagd
 audit-action-two-factor-enabled = Tweestapsverificatie aangezet
 audit-action-two-factor-disabled = Tweestapsverificatie uitgezet
 audit-action-recovery-codes-replaced = Nieuwe herstelcodes
+audit-action-merchant-created = Merchantaccount aangemaakt
+audit-action-merchant-updated = Bedrijfsgegevens gewijzigd
+audit-action-merchant-suspended = Merchantaccount opgeschort
+audit-action-merchant-reinstated = Merchantaccount heropend
+audit-action-store-created = Winkel aangemaakt
+audit-action-store-updated = Winkelinstellingen gewijzigd
+# An operator of the provider acted (their own name is not shown to merchants).
+audit-actor-kassa-support = Kassa support
+audit-field-reason = Reden
+merchant-status-suspended = Opgeschort
 
 # ---- issue 9, job "ux": Home sales chart ----
 home-sales-none = Nog geen verkopen in de afgelopen 30 dagen. Elke afgeronde aankoop verschijnt hier op de dag waarop hij is gedaan.
@@ -721,3 +731,8 @@ ops-tab-users = Gebruikers
 ops-tab-keys = API-sleutels
 ops-tab-orders = Bestellingen
 ops-tab-audit = Auditlog
+# A merchant suspended by the provider: the portal is read-only.
+merchant-suspended-banner = Dit merchantaccount is door Kassa opgeschort. Het portaal is alleen-lezen: je kunt alles bekijken, maar niets wijzigen, en er worden geen betalingen aangenomen. Neem contact op met Kassa support.
+error-suspended-title = Merchantaccount opgeschort
+error-suspended-text = Dit merchantaccount is opgeschort, dus het portaal is alleen-lezen en deze wijziging is niet doorgevoerd. Neem contact op met Kassa support om het account te laten heropenen.
+checkout-error-suspended = Deze winkel kan op dit moment geen betalingen aannemen. Er is niets betaald.

@@ -497,6 +497,16 @@ audit-action-magic-link-requested = Inloggningslänk begärd
 audit-action-two-factor-enabled = Tvåstegsverifiering aktiverad
 audit-action-two-factor-disabled = Tvåstegsverifiering avstängd
 audit-action-recovery-codes-replaced = Nya reservkoder
+audit-action-merchant-created = Handlarkonto skapat
+audit-action-merchant-updated = Företagsuppgifter ändrade
+audit-action-merchant-suspended = Handlarkonto spärrat
+audit-action-merchant-reinstated = Handlarkonto återaktiverat
+audit-action-store-created = Butik skapad
+audit-action-store-updated = Butiksinställningar ändrade
+# An operator of the provider acted (their own name is not shown to merchants).
+audit-actor-kassa-support = Kassas support
+audit-field-reason = Orsak
+merchant-status-suspended = Spärrat
 
 # ---- issue 9, job "ux": Home sales chart ----
 home-sales-none = Inga försäljningar de senaste 30 dagarna ännu. Varje genomfört köp visas här den dag det gjordes.
@@ -721,3 +731,8 @@ ops-tab-users = Användare
 ops-tab-keys = API-nycklar
 ops-tab-orders = Ordrar
 ops-tab-audit = Granskningslogg
+# A merchant suspended by the provider: the portal is read-only.
+merchant-suspended-banner = Det här handlarkontot är spärrat av Kassa. Portalen är skrivskyddad: du kan se allt, men inget kan ändras och inga betalningar tas emot. Kontakta Kassas support.
+error-suspended-title = Handlarkontot är spärrat
+error-suspended-text = Det här handlarkontot är spärrat, så portalen är skrivskyddad och ändringen gjordes inte. Kontakta Kassas support för att få kontot återaktiverat.
+checkout-error-suspended = Butiken kan inte ta emot betalningar just nu. Ingen betalning har gjorts.

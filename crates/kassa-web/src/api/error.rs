@@ -51,6 +51,15 @@ impl ApiError {
         )
     }
 
+    /// Valid credentials of a merchant the provider has suspended.
+    pub fn merchant_suspended() -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "MERCHANT_SUSPENDED",
+            "The merchant account of these credentials is suspended: every request is refused until it is reinstated. Contact Kassa support.",
+        )
+    }
+
     pub fn internal() -> ApiError {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,

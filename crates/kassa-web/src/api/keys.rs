@@ -6,6 +6,7 @@ use crate::{now_ms, AppState};
 use axum::http::{header, HeaderMap};
 use base64::Engine;
 use hmac::{Hmac, Mac};
+use kassa_core::store_settings::MerchantStatus;
 use kassa_db::{Db, NewApiKey, StoreRow};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
@@ -74,6 +75,10 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Calle
     let matches: bool = expected.as_bytes().ct_eq(key.secret_hash.as_bytes()).into();
     if !matches || key.revoked_at.is_some() {
         return Err(ApiError::unauthorized());
+    }
+    // Checked after the credentials, so the answer tells nothing to someone without them.
+    if key.merchant_status == MerchantStatus::Suspended {
+        return Err(ApiError::merchant_suspended());
     }
     let now = now_ms();
     if key.last_used_at.is_none_or(|t| now - t >= TOUCH_EVERY_MS) {

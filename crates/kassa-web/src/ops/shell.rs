@@ -137,6 +137,7 @@ impl Operator {
             user_email: self.email.clone(),
             merchant_name: lang.t(&format!("ops-role-{}", self.role.code().replace('_', "-"))),
             playground: false,
+            suspended: false,
             stores: Vec::new(),
             nav,
         });

@@ -11,6 +11,9 @@ pub enum WebError {
     NotFound,
     #[error("forbidden")]
     Forbidden,
+    /// A change asked of a suspended merchant: 403, with a page that says why.
+    #[error("the merchant is suspended")]
+    Suspended,
     #[error("bad request: {0}")]
     BadRequest(String),
     #[error(transparent)]
@@ -47,7 +50,7 @@ impl WebError {
     fn status(&self) -> StatusCode {
         match self {
             WebError::NotFound => StatusCode::NOT_FOUND,
-            WebError::Forbidden => StatusCode::FORBIDDEN,
+            WebError::Forbidden | WebError::Suspended => StatusCode::FORBIDDEN,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -64,7 +67,11 @@ impl IntoResponse for WebError {
         // The page is filled in with language and request id by `security::headers`, which
         // knows the request; here we only mark the response.
         let mut res = status.into_response();
-        res.extensions_mut().insert(ErrorPage::marker(status));
+        let marker = match self {
+            WebError::Suspended => ErrorPage::suspended(),
+            _ => ErrorPage::marker(status),
+        };
+        res.extensions_mut().insert(marker);
         res
     }
 }

@@ -33,7 +33,8 @@ pub struct RouteSpec<A = Access> {
     pub path: &'static str,
     pub access: A,
     /// Whether a member who must set up two-factor first may still reach it: the set-up
-    /// itself and the header's controls.
+    /// itself and the header's controls. The same routes stay open to the people of a
+    /// suspended merchant.
     pub before_two_factor: bool,
 }
 
@@ -190,6 +191,16 @@ async fn guard(State(guard): State<Guard>, req: Request, next: Next) -> Response
             } else {
                 WebError::Forbidden.into_response()
             }
+        }
+        // A suspended merchant's people read; what they may still post is their own (the
+        // routes reachable before two-factor set-up: sign-out, theme, store, second factor).
+        Some(m)
+            if m.suspended
+                && req.method() != Method::GET
+                && req.method() != Method::HEAD
+                && !guard.before_two_factor =>
+        {
+            WebError::Suspended.into_response()
         }
         Some(_) => next.run(req).await,
     }

@@ -84,6 +84,9 @@ pub struct Member {
     /// An admin at a merchant that requires two-factor, without it: until they set it up,
     /// they reach only the setup page (and sign-out, language, theme).
     pub must_enrol_two_factor: bool,
+    /// The merchant is suspended: every page says so, and no form changes anything (except
+    /// the member's own sign-out, language, theme, store choice and second factor).
+    pub suspended: bool,
     /// The portal's left menu, as its sections declare it.
     pub menu: Arc<Menu>,
 }
@@ -304,6 +307,7 @@ async fn load_member(state: &AppState, token: &str, ip: &str, now: i64) -> Resul
         onboarding: s.onboarding,
         ip: ip.to_owned(),
         must_enrol_two_factor: s.must_enrol_two_factor,
+        suspended: s.suspended,
         menu: state.menu.clone(),
     }))
 }

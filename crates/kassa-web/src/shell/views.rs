@@ -33,6 +33,8 @@ pub struct Chrome {
     pub playground: bool,
     pub stores: Vec<StoreChoice>,
     pub nav: Vec<NavItem>,
+    /// The merchant is suspended: a banner on every page says the portal is read-only.
+    pub suspended: bool,
 }
 
 /// Which surface a page belongs to: the merchant portal or the provider's back office,
@@ -132,6 +134,7 @@ impl Page {
                 playground: member.store.environment == "playground",
                 stores,
                 nav,
+                suspended: member.suspended,
             }),
             notice: None,
         }
@@ -175,6 +178,8 @@ pub fn render(template: &impl Template) -> Response {
 #[derive(Clone, Debug)]
 pub struct ErrorPage {
     pub status: StatusCode,
+    /// Refused because the merchant is suspended (a 403 that says so).
+    pub suspended: bool,
 }
 
 #[derive(Template)]
@@ -188,13 +193,24 @@ struct ErrorTemplate {
 
 impl ErrorPage {
     pub fn marker(status: StatusCode) -> ErrorPage {
-        ErrorPage { status }
+        ErrorPage {
+            status,
+            suspended: false,
+        }
+    }
+
+    pub fn suspended() -> ErrorPage {
+        ErrorPage {
+            status: StatusCode::FORBIDDEN,
+            suspended: true,
+        }
     }
 
     /// The page in `lang`; for a signed-in `member`, inside the portal's menu and header (in
     /// their own language), so a wrong address is not a dead end.
     pub fn render(&self, lang: Lang, member: Option<&Member>, request_id: &str) -> Response {
         let (title, message) = match self.status {
+            StatusCode::FORBIDDEN if self.suspended => ("error-suspended-title", "error-suspended-text"),
             StatusCode::NOT_FOUND => ("error-not-found-title", "error-not-found-text"),
             StatusCode::FORBIDDEN => ("error-forbidden-title", "error-forbidden-text"),
             StatusCode::BAD_REQUEST | StatusCode::PAYLOAD_TOO_LARGE => {

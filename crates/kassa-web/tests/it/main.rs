@@ -6,6 +6,7 @@ mod account_words;
 mod api;
 mod api_input;
 mod back_office;
+mod back_office_domain;
 mod browser;
 mod browser_axe;
 mod browser_ux;

@@ -16,6 +16,7 @@ const STATUSES: &[(&str, &str)] = &[
     ("invited", "user-status-invited"),
     ("deactivated", "user-status-deactivated"),
     ("expired", "user-status-expired"),
+    ("suspended", "merchant-status-suspended"),
 ];
 
 const METHODS: &[(&str, &str)] = &[
@@ -57,6 +58,7 @@ fn one(lang: Lang, key: &str, value: &Value) -> String {
                 "audit-off"
             }),
         ),
+        "reason" => (lang.t("audit-field-reason"), plain(value)),
         "recovery_codes_left" => (lang.t("audit-field-recovery-left"), plain(value)),
         "access_expires_at" => (
             lang.t("audit-field-expires"),

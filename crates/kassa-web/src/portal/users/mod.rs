@@ -177,7 +177,12 @@ fn audit_lines(page: &Page, rows: Vec<AuditRow>, tz: &str) -> Vec<AuditLine> {
     rows.into_iter()
         .map(|r| AuditLine {
             at: format_time(r.at, tz),
-            actor: r.actor,
+            // The provider's staff are "Kassa support" to merchants, never a person's email.
+            actor: if r.actor_operator_id.is_some() {
+                page.t("audit-actor-kassa-support")
+            } else {
+                r.actor
+            },
             action: action_label(page, r.action),
             subject: r.subject,
             ip: r.ip,
