@@ -9,7 +9,7 @@
 use crate::shell::i18n::Lang;
 use crate::shell::routes::{RouteRow, RouteSpec};
 use crate::shell::session::{check_form_post, client_ip, cookie, member_of, nul_address, session_cookie, urlencode};
-use crate::shell::views::{Chrome, NavItem, Page};
+use crate::shell::views::{Chrome, ErrorChrome, ErrorPage, NavItem, Page};
 use crate::{now_ms, AppState, WebConfig, WebError};
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::{request::Parts, Method};
@@ -21,6 +21,9 @@ use kassa_app::Actor;
 use kassa_core::ops_access::{ops_allows, OperatorRole, OpsPermission};
 use kassa_db::OperatorStage;
 use std::sync::Arc;
+
+/// The back office's home.
+const HOME: &str = "/ops";
 
 /// What an `/ops` route requires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,7 +199,14 @@ async fn ops_context(
             Err(e) => return WebError::from(e).into_response(),
         }
     }
-    next.run(req).await
+    let operator = req.extensions().get::<Operator>().cloned();
+    let mut res = next.run(req).await;
+    // An error page for an operator stays inside the back office's layout.
+    if let (Some(operator), true) = (operator, res.extensions().get::<ErrorPage>().is_some()) {
+        let chrome = ErrorChrome(Arc::new(move |title: &str| operator.page(None, title, HOME)));
+        res.extensions_mut().insert(chrome);
+    }
+    res
 }
 
 /// Origin and CSRF of a state-changing request, against the operator session's token (or,

@@ -2,7 +2,7 @@
 
 use super::i18n::Lang;
 use super::session;
-use super::views::ErrorPage;
+use super::views::{ErrorChrome, ErrorPage};
 use crate::AppState;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderName, HeaderValue};
@@ -32,7 +32,10 @@ pub(crate) async fn headers(State(state): State<AppState>, req: Request, next: N
     let mut res = next.run(req).await;
     if let Some(marker) = res.extensions().get::<ErrorPage>().cloned() {
         let member = session::member_of(&state, session_token.as_deref(), &ip).await;
-        let mut page = marker.render(lang, member.as_ref(), &request_id).into_response();
+        let chrome = res.extensions().get::<ErrorChrome>().cloned();
+        let mut page = marker
+            .render(lang, member.as_ref(), chrome.as_ref(), &request_id)
+            .into_response();
         *page.status_mut() = marker.status;
         page.headers_mut().extend(res.headers().clone());
         page.headers_mut().remove(header::CONTENT_LENGTH);

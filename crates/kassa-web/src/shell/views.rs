@@ -174,6 +174,11 @@ pub fn render(template: &impl Template) -> Response {
     }
 }
 
+/// On an error response: the layout its page is shown in (a page with the given title key),
+/// from a surface other than the portal — the back office puts its operator's here.
+#[derive(Clone)]
+pub struct ErrorChrome(pub std::sync::Arc<dyn Fn(&str) -> Page + Send + Sync>);
+
 /// The friendly page for 4xx/5xx responses, with the request id support can look up.
 #[derive(Clone, Debug)]
 pub struct ErrorPage {
@@ -207,8 +212,15 @@ impl ErrorPage {
     }
 
     /// The page in `lang`; for a signed-in `member`, inside the portal's menu and header (in
-    /// their own language), so a wrong address is not a dead end.
-    pub fn render(&self, lang: Lang, member: Option<&Member>, request_id: &str) -> Response {
+    /// their own language), so a wrong address is not a dead end; inside `chrome` when the
+    /// surface that answered gave one (the back office for its operators).
+    pub fn render(
+        &self,
+        lang: Lang,
+        member: Option<&Member>,
+        chrome: Option<&ErrorChrome>,
+        request_id: &str,
+    ) -> Response {
         let (title, message) = match self.status {
             StatusCode::FORBIDDEN if self.suspended => ("error-suspended-title", "error-suspended-text"),
             StatusCode::NOT_FOUND => ("error-not-found-title", "error-not-found-text"),
@@ -218,9 +230,10 @@ impl ErrorPage {
             }
             _ => ("error-internal-title", "error-internal-text"),
         };
-        let page = match member {
-            Some(m) => Page::member(m, None, title, "/portal"),
-            None => Page::visitor(lang, "", title, "/portal"),
+        let page = match (chrome, member) {
+            (Some(c), _) => (c.0)(title),
+            (None, Some(m)) => Page::member(m, None, title, "/portal"),
+            (None, None) => Page::visitor(lang, "", title, "/portal"),
         };
         let lang = page.lang;
         render(&ErrorTemplate {

@@ -94,6 +94,11 @@ async fn the_ops_permission_matrix_holds_for_every_route_role_and_a_merchant_use
             assert!(location(&res).starts_with("/ops/sign-in"), "{path}: {}", location(&res));
         }
         assert!(checked > 0);
+        // A refusal keeps the operator inside the back office's layout.
+        let (_, support) = operators.iter().find(|(r, _)| *r == OperatorRole::Support).unwrap();
+        let (status, html) = support.page("/ops/operators").await;
+        assert_eq!(status, 403);
+        assert!(html.contains("realm-ops") && html.contains("href=\"/ops\""), "{html}");
         // The menu shows each operator exactly the entries their role may open.
         for (role, client) in &operators {
             let (_, html) = client.page("/ops").await;
