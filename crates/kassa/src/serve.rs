@@ -147,6 +147,11 @@ pub async fn serve(args: ServeArgs, demo: Option<(NewPassword, usize)>) -> Resul
             .collect();
         println!("Sign in as any of: {}", users.join(", "));
         println!("Password: {}", password.expose());
+        println!(
+            "Back office: {}/ops as {} (same password; operator two-factor is off in the demo)",
+            public_url.trim_end_matches('/'),
+            kassa_web::demo::DEMO_OPERATOR
+        );
     }
     server.serve(state, shutdown_signal()).await.context("serving HTTP")?;
     db.close().await;
