@@ -239,33 +239,23 @@ async fn code_form(
     Ok(res)
 }
 
-async fn code_page(
-    State(state): State<AppState>,
-    Query(q): Query<NextQuery>,
-    req: Request,
-) -> Result<Response, WebError> {
-    match at_stage(&req, OperatorStage::SecondFactor) {
-        Ok(s) => {
-            code_form(
-                &state,
-                &s,
-                OperatorStage::SecondFactor,
-                next_of(q.next.as_deref()),
-                None,
-            )
-            .await
-        }
-        Err(redirect) => Ok(redirect.into_response()),
-    }
+async fn code_page(state: State<AppState>, q: Query<NextQuery>, req: Request) -> Result<Response, WebError> {
+    step_page(state, q, req, OperatorStage::SecondFactor).await
 }
 
-async fn enrol_page(
+async fn enrol_page(state: State<AppState>, q: Query<NextQuery>, req: Request) -> Result<Response, WebError> {
+    step_page(state, q, req, OperatorStage::Enrol).await
+}
+
+/// The page of a sign-in step, for a session at that step.
+async fn step_page(
     State(state): State<AppState>,
     Query(q): Query<NextQuery>,
     req: Request,
+    stage: OperatorStage,
 ) -> Result<Response, WebError> {
-    match at_stage(&req, OperatorStage::Enrol) {
-        Ok(s) => code_form(&state, &s, OperatorStage::Enrol, next_of(q.next.as_deref()), None).await,
+    match at_stage(&req, stage) {
+        Ok(s) => code_form(&state, &s, stage, next_of(q.next.as_deref()), None).await,
         Err(redirect) => Ok(redirect.into_response()),
     }
 }
@@ -276,39 +266,18 @@ struct CodeForm {
     next: Option<String>,
 }
 
-async fn code(State(state): State<AppState>, req: Request) -> Result<Response, WebError> {
-    let session = match at_stage(&req, OperatorStage::SecondFactor) {
-        Ok(s) => s,
-        Err(redirect) => return Ok(redirect.into_response()),
-    };
-    let ip = client_ip(req.extensions());
-    let Form(form) = Form::<CodeForm>::from_request(req, &state)
-        .await
-        .map_err(|e| WebError::BadRequest(e.body_text()))?;
-    let next = next_of(form.next.as_deref());
-    match ops::second_factor(&state.db, &session.0, form.code.trim(), &ip).await? {
-        CodeOutcome::SignedIn => Ok(Redirect::to(&next).into_response()),
-        CodeOutcome::WrongCode => {
-            code_form(
-                &state,
-                &session,
-                OperatorStage::SecondFactor,
-                next,
-                Some("two-factor-error-code"),
-            )
-            .await
-        }
-        CodeOutcome::Locked(locked) => {
-            if let Some(locked) = locked {
-                tell_owner_locked(&state, &locked).await?;
-            }
-            Ok(Redirect::to("/ops/sign-in").into_response())
-        }
-    }
+async fn code(state: State<AppState>, req: Request) -> Result<Response, WebError> {
+    step(state, req, OperatorStage::SecondFactor).await
 }
 
-async fn enrol(State(state): State<AppState>, req: Request) -> Result<Response, WebError> {
-    let session = match at_stage(&req, OperatorStage::Enrol) {
+async fn enrol(state: State<AppState>, req: Request) -> Result<Response, WebError> {
+    step(state, req, OperatorStage::Enrol).await
+}
+
+/// A code sent at a sign-in step: the code of the operator's app, or the first one of the
+/// app being set up.
+async fn step(State(state): State<AppState>, req: Request, stage: OperatorStage) -> Result<Response, WebError> {
+    let session = match at_stage(&req, stage) {
         Ok(s) => s,
         Err(redirect) => return Ok(redirect.into_response()),
     };
@@ -317,17 +286,24 @@ async fn enrol(State(state): State<AppState>, req: Request) -> Result<Response, 
         .await
         .map_err(|e| WebError::BadRequest(e.body_text()))?;
     let next = next_of(form.next.as_deref());
-    if ops::confirm_enrolment(&state.db, &session.0, form.code.trim(), &ip).await? {
+    let code = form.code.trim();
+    let signed_in = match stage {
+        OperatorStage::Enrol => ops::confirm_enrolment(&state.db, &session.0, code, &ip).await?,
+        _ => match ops::second_factor(&state.db, &session.0, code, &ip).await? {
+            CodeOutcome::SignedIn => true,
+            CodeOutcome::WrongCode => false,
+            CodeOutcome::Locked(locked) => {
+                if let Some(locked) = locked {
+                    tell_owner_locked(&state, &locked).await?;
+                }
+                return Ok(Redirect::to("/ops/sign-in").into_response());
+            }
+        },
+    };
+    if signed_in {
         return Ok(Redirect::to(&next).into_response());
     }
-    code_form(
-        &state,
-        &session,
-        OperatorStage::Enrol,
-        next,
-        Some("two-factor-error-code"),
-    )
-    .await
+    code_form(&state, &session, stage, next, Some("two-factor-error-code")).await
 }
 
 /// An attempt has locked an operator: they learn it by email, since the sign-in page answers
