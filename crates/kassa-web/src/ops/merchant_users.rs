@@ -17,8 +17,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use kassa_app::team::{self, field, TeamMember, TeamRefusal};
 use kassa_app::ops::MerchantInvitation;
+use kassa_app::team::{self, field, TeamMember, TeamRefusal};
 use kassa_app::AppError;
 use kassa_core::access::Role;
 use kassa_core::account::UserStatus;
@@ -100,7 +100,7 @@ fn status_of(page: &Page, m: &TeamMember, now: i64) -> (String, &'static str) {
 /// Someone who can administer the merchant's Super Admin access today.
 fn active_super_admin(m: &TeamMember, now: i64) -> bool {
     m.user.status == UserStatus::Active
-        && !m.user.access_expires_at.is_some_and(|t| t <= now)
+        && m.user.access_expires_at.is_none_or(|t| t > now)
         && m.access.iter().any(|a| a.role == Role::SuperAdmin)
 }
 
@@ -173,7 +173,11 @@ async fn users_page(
         .collect();
     let failed = problem.is_some();
     let message = problem.as_ref().map(|p| page.t(p.key));
-    let (form_error, action_error) = if form.is_some() { (message, None) } else { (None, message) };
+    let (form_error, action_error) = if form.is_some() {
+        (message, None)
+    } else {
+        (None, message)
+    };
     let mut res = render(&UsersTemplate {
         form_error,
         action_error,
@@ -277,7 +281,14 @@ async fn invite(
 /// The invitation email, from "Kassa support" (merchants never see an operator's name), with
 /// its expiry in the provider's timezone.
 async fn send(state: &AppState, sent: &MerchantInvitation) -> Result<(), WebError> {
-    mail::send_invitation(state, &sent.mail, Inviter::KassaSupport, &sent.merchant_name, PROVIDER_TZ).await
+    mail::send_invitation(
+        state,
+        &sent.mail,
+        Inviter::KassaSupport,
+        &sent.merchant_name,
+        PROVIDER_TZ,
+    )
+    .await
 }
 
 /// Answers a change to one user: back to the list with what was done, or with why not.
@@ -300,14 +311,14 @@ async fn resend(
     operator: Operator,
     Path((merchant_id, user_id)): Path<(i64, i64)>,
 ) -> Result<Response, WebError> {
-    let result = match kassa_app::ops::resend_merchant_invitation(&state.db, &operator.actor(), merchant_id, user_id).await
-    {
-        Ok(sent) => {
-            send(&state, &sent).await?;
-            Ok(())
-        }
-        Err(e) => Err(e),
-    };
+    let result =
+        match kassa_app::ops::resend_merchant_invitation(&state.db, &operator.actor(), merchant_id, user_id).await {
+            Ok(sent) => {
+                send(&state, &sent).await?;
+                Ok(())
+            }
+            Err(e) => Err(e),
+        };
     answer(&state, &operator, merchant_id, result, "resent").await
 }
 

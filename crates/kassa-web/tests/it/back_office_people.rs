@@ -61,7 +61,12 @@ async fn user_id(app: &TestApp, merchant: i64, email: &str) -> i64 {
 }
 
 async fn demo_merchant(app: &TestApp) -> i64 {
-    app.db().store("M100001").await.unwrap().expect("demo store").merchant_id
+    app.db()
+        .store("M100001")
+        .await
+        .unwrap()
+        .expect("demo store")
+        .merchant_id
 }
 
 #[tokio::test]
@@ -75,7 +80,10 @@ async fn an_onboarding_operator_invites_the_first_super_admin_who_signs_in_and_t
 
         let (status, html) = ops.page(&users).await;
         assert_eq!(status, 200);
-        assert!(html.contains("id=\"invite-first\""), "the first Super Admin's form comes first");
+        assert!(
+            html.contains("id=\"invite-first\""),
+            "the first Super Admin's form comes first"
+        );
         assert!(html.contains("Invite the first Super Admin"));
         assert!(html.contains("This merchant has no users yet."));
 
@@ -110,7 +118,9 @@ async fn an_onboarding_operator_invites_the_first_super_admin_who_signs_in_and_t
         assert!(first_link.starts_with("/portal/invitation/"), "{first_link}");
         let invitee = user_id(&app, merchant, email).await;
         let access = app.db().team_memberships(merchant).await.unwrap();
-        assert!(access.iter().any(|m| m.user_id == invitee && m.store_id == "M300001" && m.role.code() == "super_admin"));
+        assert!(access
+            .iter()
+            .any(|m| m.user_id == invitee && m.store_id == "M300001" && m.role.code() == "super_admin"));
         let (_, html) = ops.page(&format!("{users}?done=invited")).await;
         assert!(html.contains("The invitation was sent."));
         assert!(html.contains(email) && html.contains("Invited"));
@@ -132,7 +142,11 @@ async fn an_onboarding_operator_invites_the_first_super_admin_who_signs_in_and_t
         let res = invited
             .post_form(
                 &link,
-                &[("name", "Frida Först"), ("new_password", password), ("confirm_password", password)],
+                &[
+                    ("name", "Frida Först"),
+                    ("new_password", password),
+                    ("confirm_password", password),
+                ],
             )
             .await;
         assert_eq!(res.status(), 303);
@@ -189,12 +203,18 @@ async fn an_onboarding_operator_invites_the_first_super_admin_who_signs_in_and_t
             AuditAction::UserDeactivated,
             AuditAction::UserReactivated,
         ] {
-            let event = events.iter().find(|e| e.action == action).unwrap_or_else(|| panic!("{action:?}"));
+            let event = events
+                .iter()
+                .find(|e| e.action == action)
+                .unwrap_or_else(|| panic!("{action:?}"));
             assert_eq!(event.actor_operator_id, Some(operator_id), "{action:?}");
         }
         let (status, html) = ops.page(&format!("/ops/merchants/{merchant}/audit")).await;
         assert_eq!(status, 200);
-        assert!(html.contains("User invited") && html.contains("User deactivated"), "{html}");
+        assert!(
+            html.contains("User invited") && html.contains("User deactivated"),
+            "{html}"
+        );
         assert!(html.contains("data-operator"), "operator actions are marked");
         assert!(html.contains("olle@ops.kassa.test"));
     })
@@ -225,11 +245,19 @@ async fn support_reads_users_keys_orders_and_audit_but_changes_nothing_and_sees_
             format!("{base}/users/{admin}/deactivate"),
             format!("{base}/users/{admin}/reactivate"),
         ] {
-            let res = support.post_form(&path, &[("email", "x@example.com"), ("language", "en")]).await;
+            let res = support
+                .post_form(&path, &[("email", "x@example.com"), ("language", "en")])
+                .await;
             assert_eq!(res.status(), 403, "{path}");
         }
         assert!(app.mails().is_empty());
-        assert_eq!(app.client().sign_in("admin@demo.kassa.test", DEMO_PASSWORD).await.status(), 303);
+        assert_eq!(
+            app.client()
+                .sign_in("admin@demo.kassa.test", DEMO_PASSWORD)
+                .await
+                .status(),
+            303
+        );
 
         // Keys: the username and the secret's prefix, never the secret.
         let (status, html) = support.page(&format!("{base}/keys")).await;
@@ -248,7 +276,10 @@ async fn support_reads_users_keys_orders_and_audit_but_changes_nothing_and_sees_
         assert_eq!(status, 200);
         assert!(html.contains("id=\"timeline\"") && html.contains("id=\"order-lines\""));
         assert!(html.contains("id=\"amount-remaining\">SEK\u{a0}600.00"), "{html}");
-        assert!(!html.contains("/capture") && !html.contains("data-dialog"), "no actions");
+        assert!(
+            !html.contains("/capture") && !html.contains("data-dialog"),
+            "no actions"
+        );
 
         // An order of another merchant's store does not exist at this merchant.
         app.seed_other_merchant().await;
@@ -273,10 +304,17 @@ async fn support_reads_users_keys_orders_and_audit_but_changes_nothing_and_sees_
         let other = app.api("M200002").await.authorized_order(&sample_order()).await;
         assert_eq!(support.page(&format!("{base}/orders/{other}")).await.0, 404);
         assert_eq!(
-            support.page(&format!("/ops/merchants/{other_merchant}/orders/{other}")).await.0,
+            support
+                .page(&format!("/ops/merchants/{other_merchant}/orders/{other}"))
+                .await
+                .0,
             200
         );
-        assert_eq!(support.page("/ops/merchants/999999/users").await.0, 404, "no such merchant");
+        assert_eq!(
+            support.page("/ops/merchants/999999/users").await.0,
+            404,
+            "no such merchant"
+        );
 
         // Audit trail: readable by support.
         let (status, html) = support.page(&format!("{base}/audit")).await;
@@ -318,9 +356,11 @@ async fn the_order_list_pages_newest_first_across_the_merchants_stores() {
             assert!(seen.iter().any(|(_, o)| o == id), "{id} is listed");
         }
         // Viewing needs an operator who may view merchants.
-        assert!(kassa_app::ops::merchant_orders(app.db(), &Actor::system(), merchant, None, 2)
-            .await
-            .is_err());
+        assert!(
+            kassa_app::ops::merchant_orders(app.db(), &Actor::system(), merchant, None, 2)
+                .await
+                .is_err()
+        );
     })
     .await;
 }
