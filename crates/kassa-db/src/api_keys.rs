@@ -68,6 +68,12 @@ impl Db {
         Ok(on_pool!(self, p => sqlx::query_as::<_, ApiKeyRow>(&sql).bind(store_id).fetch_all(p).await)?)
     }
 
+    /// Keys of every store of one merchant, newest first (the back office's view).
+    pub async fn api_keys_of_merchant(&self, merchant_id: i64) -> Result<Vec<ApiKeyRow>> {
+        let sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE s.merchant_id = $1 ORDER BY k.id DESC");
+        Ok(on_pool!(self, p => sqlx::query_as::<_, ApiKeyRow>(&sql).bind(merchant_id).fetch_all(p).await)?)
+    }
+
     /// Revokes a key; returns whether a live key was revoked.
     pub async fn revoke_api_key(&self, username: &str, now: i64) -> Result<bool> {
         let sql = "UPDATE api_keys SET revoked_at = $2 WHERE username = $1 AND revoked_at IS NULL";

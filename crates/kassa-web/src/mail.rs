@@ -318,7 +318,7 @@ pub(crate) fn compose(lang: Lang, to: &str, subject: String, paragraphs: Vec<(St
 
 /// The invitation email, in the invitee's language. A `new_account` chooses a password
 /// through the link; an existing account only accepts.
-pub(crate) fn invitation_mail(
+fn invitation_mail(
     lang: Lang,
     to: &str,
     inviter: &str,
@@ -350,6 +350,37 @@ pub(crate) fn invitation_mail(
             (lang.t("mail-ignore"), None),
         ],
     )
+}
+
+/// Who sends an invitation, as its email names them.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Inviter<'a> {
+    /// A merchant's admin, by name.
+    Person(&'a str),
+    /// The provider's staff (the back office): "Kassa support" in the invitee's language,
+    /// as merchants see operators everywhere.
+    KassaSupport,
+}
+
+/// Writes and sends the invitation email of `sent` (from `kassa_app::team`): the link to
+/// `/portal/invitation/{token}`, its expiry in `timezone` (the inviter's: the invitee's is
+/// theirs to know), in the invitee's language.
+pub(crate) async fn send_invitation(
+    state: &crate::AppState,
+    sent: &kassa_app::team::InvitationMail,
+    inviter: Inviter<'_>,
+    merchant: &str,
+    timezone: &str,
+) -> Result<(), WebError> {
+    let lang = Lang::from_code(&sent.language).unwrap_or(Lang::En);
+    let link = state.config.link(&format!("/portal/invitation/{}", sent.token));
+    let expires = crate::shell::i18n::format_time(sent.expires_at, timezone);
+    let inviter = match inviter {
+        Inviter::Person(name) => name.to_owned(),
+        Inviter::KassaSupport => lang.t("audit-actor-kassa-support"),
+    };
+    let mail = invitation_mail(lang, &sent.to, &inviter, merchant, link, expires, sent.new_account);
+    state.mailer.send(mail).await
 }
 
 /// Tells the owner of an account that it was just locked after too many failed sign-ins,

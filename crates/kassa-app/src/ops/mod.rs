@@ -13,13 +13,19 @@
 //! Every change is written with its audit event at the merchant (before and after as JSON),
 //! in the same transaction; the merchant's admins see them in their audit log.
 
+mod activity;
 mod merchants;
+mod people;
 mod stores;
 
+pub use activity::{
+    merchant_api_keys, merchant_order, merchant_orders, MerchantApiKey, MerchantOrderView, MerchantOrders,
+};
 pub use merchants::{
     create_merchant, list_merchants, merchant_detail, reinstate_merchant, suspend_merchant, update_merchant,
     MerchantInput, MerchantList, MerchantPage, UpdateMerchant,
 };
+pub use people::{invite_super_admin, resend_merchant_invitation, MerchantInvitation};
 pub use stores::{
     create_store, merchant_stores, store_detail, update_store, BankAccountInput, CreateStore, FeeInput,
     StoreSettingsInput, UpdateStore,

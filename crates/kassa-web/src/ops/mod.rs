@@ -7,8 +7,12 @@
 mod audit;
 mod auth;
 mod home;
-#[allow(dead_code)] // Until the merchant pages (being written) use it.
+mod merchant_audit;
+mod merchant_keys;
+mod merchant_orders;
+mod merchant_page;
 mod merchant_tabs;
+mod merchant_users;
 mod operators;
 pub mod shell;
 
@@ -20,7 +24,16 @@ pub use shell::OpsAccess;
 
 fn back_office() -> BackOffice {
     BackOffice {
-        sections: vec![auth::section(), home::section(), operators::section(), audit::section()],
+        sections: vec![
+            auth::section(),
+            home::section(),
+            operators::section(),
+            audit::section(),
+            merchant_users::section(),
+            merchant_keys::section(),
+            merchant_orders::section(),
+            merchant_audit::section(),
+        ],
     }
 }
 

@@ -48,7 +48,22 @@ async fn the_ops_permission_matrix_holds_for_every_route_role_and_a_merchant_use
             operators.push((role, app.ops_signed_in(&email).await));
         }
         let target = app.seed_operator("target@ops.kassa.test", OperatorRole::Support).await;
-        let ids = [("id", target.to_string())];
+        let merchant_id = app
+            .db()
+            .store("M100001")
+            .await
+            .unwrap()
+            .expect("demo store")
+            .merchant_id;
+        // A user of the demo merchant other than MERCHANT_USER, whom the POSTs may deactivate.
+        let user = app.seed_demo_user("matrix-target@demo.kassa.test", "user").await;
+        let order = app.api("M100001").await.authorized_order(&sample_order()).await;
+        let ids = [
+            ("id", target.to_string()),
+            ("merchant", merchant_id.to_string()),
+            ("user", user.to_string()),
+            ("order", order),
+        ];
         let merchant = app.signed_in(MERCHANT_USER).await;
         merchant.page("/portal").await;
         let visitor = app.client();

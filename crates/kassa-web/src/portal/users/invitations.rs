@@ -3,8 +3,7 @@
 //! read, the use case called, and the invitation email written and sent.
 
 use super::{detail_page, done, refusal_key, role_label, RoleChoice};
-use crate::mail::invitation_mail;
-use crate::shell::i18n::format_time;
+use crate::mail::{self, Inviter};
 use crate::shell::i18n::Lang;
 use crate::shell::session::Member;
 use crate::shell::views::{render, Page};
@@ -150,19 +149,8 @@ pub(crate) async fn invite(State(state): State<AppState>, member: Member, body: 
 }
 
 async fn send_invitation(state: &AppState, member: &Member, sent: &InvitationMail) -> Result<(), WebError> {
-    let link = state.config.link(&format!("/portal/invitation/{}", sent.token));
-    // The invitee's timezone is theirs to know; the inviter's is the best guess for "when".
-    let expires = format_time(sent.expires_at, &member.user.timezone);
-    let mail = invitation_mail(
-        Lang::from_code(&sent.language).unwrap_or(Lang::En),
-        &sent.to,
-        &member.user.name,
-        &member.store.merchant_name,
-        link,
-        expires,
-        sent.new_account,
-    );
-    state.mailer.send(mail).await
+    let inviter = Inviter::Person(&member.user.name);
+    mail::send_invitation(state, sent, inviter, &member.store.merchant_name, &member.user.timezone).await
 }
 
 /// A new invitation link; the old one stops working.

@@ -1,0 +1,81 @@
+//! The API keys of all a merchant's stores, read-only: name, username, the secret's prefix,
+//! store, environment, who created it and when, last use, revocation. Never a secret.
+
+use super::audit::PROVIDER_TZ;
+use super::merchant_page::merchant_page;
+use super::merchant_tabs::MerchantHeading;
+use super::shell::{Operator, OpsAccess, OpsRoute, OpsSection};
+use crate::shell::i18n::format_time;
+use crate::shell::views::{render, Page};
+use crate::{AppState, WebError};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use kassa_core::ops_access::OpsPermission;
+
+pub(super) fn section() -> OpsSection {
+    OpsSection {
+        menu: None,
+        routes: vec![OpsRoute::get(
+            "/ops/merchants/{merchant}/keys",
+            OpsAccess::Operator(OpsPermission::ViewMerchants),
+            keys,
+        )],
+    }
+}
+
+struct KeyLine {
+    name: String,
+    username: String,
+    prefix: String,
+    store_id: String,
+    environment: String,
+    created_by: String,
+    created: String,
+    last_used: String,
+    revoked: String,
+}
+
+#[derive(Template)]
+#[template(path = "ops/merchant_keys.html")]
+struct KeysTemplate {
+    page: Page,
+    merchant: MerchantHeading,
+    tab: &'static str,
+    keys: Vec<KeyLine>,
+}
+
+async fn keys(
+    State(state): State<AppState>,
+    operator: Operator,
+    Path(merchant_id): Path<i64>,
+) -> Result<Response, WebError> {
+    let here = format!("/ops/merchants/{merchant_id}/keys");
+    let (merchant, page) = merchant_page(&state, &operator, merchant_id, "ops-tab-keys", &here).await?;
+    let rows = kassa_app::ops::merchant_api_keys(&state.db, &operator.actor(), merchant_id).await?;
+    let time = |t: Option<i64>| t.map(|t| format_time(t, PROVIDER_TZ)).unwrap_or_default();
+    let keys = rows
+        .into_iter()
+        .map(|k| KeyLine {
+            environment: page.t(if k.environment == "live" {
+                "store-live"
+            } else {
+                "store-playground"
+            }),
+            created: format_time(k.created_at, PROVIDER_TZ),
+            last_used: time(k.last_used_at),
+            revoked: time(k.revoked_at),
+            name: k.name,
+            username: k.username,
+            prefix: k.prefix,
+            store_id: k.store_id,
+            created_by: k.created_by,
+        })
+        .collect();
+    Ok(render(&KeysTemplate {
+        page,
+        merchant,
+        tab: "keys",
+        keys,
+    }))
+}

@@ -1,0 +1,366 @@
+//! A merchant's people, API keys, orders and audit trail in the back office: an onboarding
+//! operator invites a new merchant's first Super Admin (the portal's invitation email, in
+//! the chosen language), resends, deactivates and reactivates under the last-admin rule;
+//! support reads every tab but changes nothing; keys show prefixes, never secrets; orders of
+//! other merchants do not exist here.
+
+use crate::support::*;
+use kassa_app::operators::set_two_factor_policy;
+use kassa_app::Actor;
+use kassa_core::audit::AuditAction;
+use kassa_core::ops_access::OperatorRole;
+
+/// A merchant with one live store `M300001` and nobody in it yet; returns its id.
+async fn new_merchant(app: &TestApp) -> i64 {
+    let db = app.db();
+    let now = kassa_web::now_ms();
+    let merchant = db
+        .create_merchant(
+            &kassa_db::NewMerchant {
+                legal_name: "Ny Handel AB",
+                org_number: "556036-0793",
+                vat_id: "",
+                address_line: "Storgatan 1",
+                postal_code: "111 22",
+                city: "Stockholm",
+                country: "SE",
+                onboarding: "direct",
+                require_two_factor: false,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    db.create_store(
+        &kassa_db::NewStore {
+            id: "M300001",
+            merchant_id: merchant,
+            name: "Ny Handel",
+            url: "https://nyhandel.example",
+            country: "SE",
+            currency: "SEK",
+            statement_descriptor: "NYHANDEL",
+            environment: "live",
+        },
+        now,
+    )
+    .await
+    .unwrap();
+    merchant
+}
+
+async fn user_id(app: &TestApp, merchant: i64, email: &str) -> i64 {
+    app.db()
+        .users_of_merchant(merchant)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.email == email)
+        .unwrap_or_else(|| panic!("{email} is a user of the merchant"))
+        .id
+}
+
+async fn demo_merchant(app: &TestApp) -> i64 {
+    app.db()
+        .store("M100001")
+        .await
+        .unwrap()
+        .expect("demo store")
+        .merchant_id
+}
+
+#[tokio::test]
+async fn an_onboarding_operator_invites_the_first_super_admin_who_signs_in_and_the_last_admin_rule_holds() {
+    on_each_backend(|app| async move {
+        set_two_factor_policy(app.db(), false).await.unwrap();
+        let operator_id = app.seed_operator("olle@ops.kassa.test", OperatorRole::Onboarding).await;
+        let ops = app.ops_signed_in("olle@ops.kassa.test").await;
+        let merchant = new_merchant(&app).await;
+        let users = format!("/ops/merchants/{merchant}/users");
+
+        let (status, html) = ops.page(&users).await;
+        assert_eq!(status, 200);
+        assert!(
+            html.contains("id=\"invite-first\""),
+            "the first Super Admin's form comes first"
+        );
+        assert!(html.contains("Invite the first Super Admin"));
+        assert!(html.contains("This merchant has no users yet."));
+
+        // A bad address is refused next to the field, keeping what was typed.
+        let res = ops
+            .post_form(
+                &format!("{users}/invite"),
+                &[("email", "not an address"), ("language", "sv")],
+            )
+            .await;
+        assert_eq!(res.status(), 422);
+        let html = res.text().await.unwrap();
+        assert!(html.contains("Enter a valid email address."), "{html}");
+        assert!(html.contains("value=\"not an address\""));
+        assert!(html.contains("aria-invalid=\"true\""));
+        assert!(app.mails().is_empty(), "nothing was sent");
+
+        // The invitation: the portal's email, in Swedish, from Kassa support.
+        let email = "forsta@nyhandel.example";
+        ops.page(&users).await;
+        let res = ops
+            .post_form(&format!("{users}/invite"), &[("email", email), ("language", "sv")])
+            .await;
+        assert_eq!(res.status(), 303);
+        assert_eq!(location(&res), format!("{users}?done=invited"));
+        let mail = app.mails().into_iter().find(|m| m.to == email).expect("an invitation");
+        assert!(mail.subject.starts_with("Du är inbjuden till"), "{}", mail.subject);
+        assert!(mail.subject.contains("Ny Handel AB"), "{}", mail.subject);
+        assert!(mail.text.contains("Kassas support"), "{}", mail.text);
+        assert!(!mail.text.contains("olle@ops.kassa.test"), "no operator's address");
+        let first_link = app.last_link_to(email);
+        assert!(first_link.starts_with("/portal/invitation/"), "{first_link}");
+        let invitee = user_id(&app, merchant, email).await;
+        let access = app.db().team_memberships(merchant).await.unwrap();
+        assert!(access
+            .iter()
+            .any(|m| m.user_id == invitee && m.store_id == "M300001" && m.role.code() == "super_admin"));
+        let (_, html) = ops.page(&format!("{users}?done=invited")).await;
+        assert!(html.contains("The invitation was sent."));
+        assert!(html.contains(email) && html.contains("Invited"));
+        assert!(html.contains(&format!("/users/{invitee}/resend")), "a resend button");
+
+        // Sending again: a new link, the old one stops working.
+        let res = ops.post_form(&format!("{users}/{invitee}/resend"), &[]).await;
+        assert_eq!(res.status(), 303);
+        let link = app.last_link_to(email);
+        assert_ne!(link, first_link);
+        assert_eq!(app.client().page(&first_link).await.0, 410, "the old link is spent");
+
+        // The invitee accepts in Swedish, chooses a password and signs in to the portal.
+        let invited = app.client();
+        let (status, page) = invited.page(&link).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("<html lang=\"sv\""));
+        let password = "forsta's own long password";
+        let res = invited
+            .post_form(
+                &link,
+                &[
+                    ("name", "Frida Först"),
+                    ("new_password", password),
+                    ("confirm_password", password),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 303);
+        let portal = app.client();
+        let res = portal.sign_in(email, password).await;
+        assert_eq!(res.status(), 303);
+        assert_eq!(portal.page("/portal").await.0, 200, "signed in to the portal");
+
+        // Now there is an active Super Admin: the form moves below the list.
+        let (_, html) = ops.page(&users).await;
+        assert!(!html.contains("id=\"invite-first\""));
+        assert!(html.contains("id=\"invite-another\""));
+        assert!(html.contains("Frida Först") && html.contains("Active"));
+
+        // The only Super Admin is not deactivated: the last-admin rule refuses.
+        let res = ops.post_form(&format!("{users}/{invitee}/deactivate"), &[]).await;
+        assert_eq!(res.status(), 422);
+        let html = res.text().await.unwrap();
+        assert!(
+            html.contains("This would leave the merchant without an active Admin or Super Admin"),
+            "{html}"
+        );
+        assert_eq!(portal.page("/portal").await.0, 200, "still signed in");
+
+        // A second Super Admin (invited) is deactivated and reactivated.
+        ops.page(&users).await;
+        let second = "andra@nyhandel.example";
+        let res = ops
+            .post_form(&format!("{users}/invite"), &[("email", second), ("language", "en")])
+            .await;
+        assert_eq!(res.status(), 303);
+        assert!(
+            app.mails()
+                .iter()
+                .any(|m| m.to == second && m.subject.starts_with("You are invited to")),
+            "the second invitation is in English"
+        );
+        let second_id = user_id(&app, merchant, second).await;
+        let res = ops.post_form(&format!("{users}/{second_id}/deactivate"), &[]).await;
+        assert_eq!(res.status(), 303);
+        assert_eq!(location(&res), format!("{users}?done=deactivated"));
+        let (_, html) = ops.page(&format!("{users}?done=deactivated")).await;
+        assert!(html.contains("Deactivated"));
+        assert!(html.contains(&format!("/users/{second_id}/reactivate")));
+        let res = ops.post_form(&format!("{users}/{second_id}/reactivate"), &[]).await;
+        assert_eq!(res.status(), 303);
+
+        // Every change is in the merchant's audit trail with the operator's id, and the
+        // audit tab marks them as an operator's.
+        let events = app.db().audit_page(merchant, &Default::default(), 50).await.unwrap();
+        for action in [
+            AuditAction::UserInvited,
+            AuditAction::InvitationResent,
+            AuditAction::UserDeactivated,
+            AuditAction::UserReactivated,
+        ] {
+            let event = events
+                .iter()
+                .find(|e| e.action == action)
+                .unwrap_or_else(|| panic!("{action:?}"));
+            assert_eq!(event.actor_operator_id, Some(operator_id), "{action:?}");
+        }
+        let (status, html) = ops.page(&format!("/ops/merchants/{merchant}/audit")).await;
+        assert_eq!(status, 200);
+        assert!(
+            html.contains("User invited") && html.contains("User deactivated"),
+            "{html}"
+        );
+        assert!(html.contains("data-operator"), "operator actions are marked");
+        assert!(html.contains("olle@ops.kassa.test"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn support_reads_users_keys_orders_and_audit_but_changes_nothing_and_sees_no_secret() {
+    on_each_backend(|app| async move {
+        set_two_factor_policy(app.db(), false).await.unwrap();
+        app.seed_operator("sam@ops.kassa.test", OperatorRole::Support).await;
+        let support = app.ops_signed_in("sam@ops.kassa.test").await;
+        let merchant = demo_merchant(&app).await;
+        let base = format!("/ops/merchants/{merchant}");
+        let api = app.api("M100001").await;
+        let order = api.authorized_order(&sample_order()).await;
+
+        // Users: the team, without any way to change it.
+        let (status, html) = support.page(&format!("{base}/users")).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("admin@demo.kassa.test"));
+        assert!(!html.contains("/users/invite"), "no invitation form for support");
+        assert!(!html.contains("/deactivate"), "no buttons for support");
+        let admin = user_id(&app, merchant, "admin@demo.kassa.test").await;
+        for path in [
+            format!("{base}/users/invite"),
+            format!("{base}/users/{admin}/resend"),
+            format!("{base}/users/{admin}/deactivate"),
+            format!("{base}/users/{admin}/reactivate"),
+        ] {
+            let res = support
+                .post_form(&path, &[("email", "x@example.com"), ("language", "en")])
+                .await;
+            assert_eq!(res.status(), 403, "{path}");
+        }
+        assert!(app.mails().is_empty());
+        assert_eq!(
+            app.client()
+                .sign_in("admin@demo.kassa.test", DEMO_PASSWORD)
+                .await
+                .status(),
+            303
+        );
+
+        // Keys: the username and the secret's prefix, never the secret.
+        let (status, html) = support.page(&format!("{base}/keys")).await;
+        assert_eq!(status, 200);
+        assert!(html.contains(&api.username));
+        let prefix: String = api.password.chars().take(17).collect();
+        assert!(html.contains(&prefix), "the prefix");
+        assert!(!html.contains(&api.password), "never the secret");
+
+        // Orders: the list links to a read-only order page with amounts in currency.
+        let (status, html) = support.page(&format!("{base}/orders")).await;
+        assert_eq!(status, 200);
+        assert!(html.contains(&format!("{base}/orders/{order}")), "{html}");
+        assert!(html.contains("SEK\u{a0}600.00"), "amounts in currency");
+        let (status, html) = support.page(&format!("{base}/orders/{order}")).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("id=\"timeline\"") && html.contains("id=\"order-lines\""));
+        assert!(html.contains("id=\"amount-remaining\">SEK\u{a0}600.00"), "{html}");
+        assert!(
+            !html.contains("/capture") && !html.contains("data-dialog"),
+            "no actions"
+        );
+
+        // An order of another merchant's store does not exist at this merchant.
+        app.seed_other_merchant().await;
+        let other_merchant = app.db().store("M200001").await.unwrap().unwrap().merchant_id;
+        // A playground store of the other merchant, where test orders can be completed.
+        app.db()
+            .create_store(
+                &kassa_db::NewStore {
+                    id: "M200002",
+                    merchant_id: other_merchant,
+                    name: "Other Playground",
+                    url: "",
+                    country: "SE",
+                    currency: "SEK",
+                    statement_descriptor: "OTHER",
+                    environment: "playground",
+                },
+                kassa_web::now_ms(),
+            )
+            .await
+            .unwrap();
+        let other = app.api("M200002").await.authorized_order(&sample_order()).await;
+        assert_eq!(support.page(&format!("{base}/orders/{other}")).await.0, 404);
+        assert_eq!(
+            support
+                .page(&format!("/ops/merchants/{other_merchant}/orders/{other}"))
+                .await
+                .0,
+            200
+        );
+        assert_eq!(
+            support.page("/ops/merchants/999999/users").await.0,
+            404,
+            "no such merchant"
+        );
+
+        // Audit trail: readable by support.
+        let (status, html) = support.page(&format!("{base}/audit")).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("Audit trail"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_order_list_pages_newest_first_across_the_merchants_stores() {
+    on_each_backend(|app| async move {
+        let merchant = demo_merchant(&app).await;
+        let api = app.api("M100001").await;
+        let mut created = Vec::new();
+        for _ in 0..3 {
+            created.push(api.authorized_order(&sample_order()).await);
+        }
+        let support = Actor::operator(1, "sam@ops.kassa.test", OperatorRole::Support, "");
+        let mut seen = Vec::new();
+        let mut before = None;
+        loop {
+            let page = kassa_app::ops::merchant_orders(app.db(), &support, merchant, before.as_ref(), 2)
+                .await
+                .unwrap();
+            assert!(page.rows.len() <= 2);
+            seen.extend(page.rows.iter().map(|r| (r.created_at, r.order_id.clone())));
+            match page.older {
+                Some(c) => before = Some(c),
+                None => break,
+            }
+        }
+        let mut sorted = seen.clone();
+        sorted.sort_by(|a, b| b.cmp(a));
+        assert_eq!(seen, sorted, "newest first, no page overlaps");
+        sorted.dedup();
+        assert_eq!(sorted.len(), seen.len(), "no order twice");
+        for id in &created {
+            assert!(seen.iter().any(|(_, o)| o == id), "{id} is listed");
+        }
+        // Viewing needs an operator who may view merchants.
+        assert!(
+            kassa_app::ops::merchant_orders(app.db(), &Actor::system(), merchant, None, 2)
+                .await
+                .is_err()
+        );
+    })
+    .await;
+}
