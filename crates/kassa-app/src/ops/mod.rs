@@ -21,8 +21,8 @@ pub use merchants::{
     MerchantInput, MerchantList, MerchantPage, UpdateMerchant,
 };
 pub use stores::{
-    create_store, merchant_stores, store_detail, update_store, BankAccountInput, CreateStore, FeeInput,
-    StoreSettingsInput, UpdateStore,
+    create_store, merchant_overview, merchant_stores, store_detail, update_store, BankAccountInput, CreateStore,
+    FeeInput, MerchantOverview, PayoutInput, StoreOverview, StoreSettingsInput, UpdateStore,
 };
 
 use crate::{Actor, AppError, AppResult, FieldError};
