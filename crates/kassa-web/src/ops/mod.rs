@@ -6,11 +6,14 @@
 
 mod audit;
 mod auth;
+mod form;
 mod home;
-#[allow(dead_code)] // Until the merchant pages (being written) use it.
+mod merchant_form;
 mod merchant_tabs;
+mod merchants;
 mod operators;
 pub mod shell;
+mod stores;
 
 use crate::AppState;
 use axum::Router;
@@ -20,7 +23,14 @@ pub use shell::OpsAccess;
 
 fn back_office() -> BackOffice {
     BackOffice {
-        sections: vec![auth::section(), home::section(), operators::section(), audit::section()],
+        sections: vec![
+            auth::section(),
+            home::section(),
+            merchants::section(),
+            stores::section(),
+            operators::section(),
+            audit::section(),
+        ],
     }
 }
 

@@ -48,7 +48,19 @@ async fn the_ops_permission_matrix_holds_for_every_route_role_and_a_merchant_use
             operators.push((role, app.ops_signed_in(&email).await));
         }
         let target = app.seed_operator("target@ops.kassa.test", OperatorRole::Support).await;
-        let ids = [("id", target.to_string())];
+        let demo_merchant = app
+            .db()
+            .store_detail(kassa_web::demo::PLAYGROUND_STORE)
+            .await
+            .unwrap()
+            .expect("the demo's playground store")
+            .store
+            .merchant_id;
+        let ids = [
+            ("id", target.to_string()),
+            ("merchant", demo_merchant.to_string()),
+            ("store", kassa_web::demo::PLAYGROUND_STORE.to_owned()),
+        ];
         let merchant = app.signed_in(MERCHANT_USER).await;
         merchant.page("/portal").await;
         let visitor = app.client();
@@ -103,6 +115,7 @@ async fn the_ops_permission_matrix_holds_for_every_route_role_and_a_merchant_use
                 *role == OperatorRole::OpsAdmin,
                 "{role}"
             );
+            assert!(html.contains("href=\"/ops/merchants\""), "{role} sees the merchants");
             assert_eq!(
                 html.contains("href=\"/ops/audit\""),
                 *role == OperatorRole::OpsAdmin,

@@ -7,6 +7,7 @@ mod api;
 mod api_input;
 mod back_office;
 mod back_office_domain;
+mod back_office_merchants;
 mod browser;
 mod browser_axe;
 mod browser_ux;
