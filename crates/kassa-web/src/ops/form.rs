@@ -137,4 +137,48 @@ mod tests {
         assert_eq!(hundredths(Lang::En, 180), "1.80");
         assert_eq!(hundredths(Lang::Sv, 5), "0,05");
     }
+
+    /// The messages built from codes at run time all exist.
+    #[test]
+    fn every_reason_and_choice_has_words() {
+        use kassa_app::ops::reason;
+        use kassa_core::access::Onboarding;
+        use kassa_core::identity::IdentityError;
+        use kassa_core::store_settings::{PaymentMethod, Weekday};
+        let english = crate::shell::i18n::english_ids();
+        let mut built: Vec<String> = IdentityError::ALL
+            .iter()
+            .map(|e| e.code())
+            .chain([
+                reason::TOO_LONG,
+                reason::COUNTRY,
+                reason::CURRENCY,
+                reason::RESERVATION_DAYS,
+                reason::PAYOUT_SCHEDULE,
+                reason::PAYOUT_DAY,
+                reason::FEE_BPS,
+                reason::FEE_FIXED,
+                reason::ENVIRONMENT_FIXED,
+                HUNDREDTHS,
+                WHOLE,
+                CHOICE,
+            ])
+            .map(|code| format!("ops-error-{code}"))
+            .collect();
+        built.extend(
+            [Onboarding::Direct, Onboarding::Partner, Onboarding::Migrated]
+                .map(|o| format!("ops-onboarding-{}", o.code())),
+        );
+        built.extend(Weekday::ALL.map(|d| format!("ops-weekday-{}", d.number())));
+        built.extend(
+            PaymentMethod::ALL.map(|m| format!("ops-method-{}", m.code().to_ascii_lowercase().replace('_', "-"))),
+        );
+        built.extend(kassa_core::money::market_countries().map(|c| format!("country-{}", c.to_ascii_lowercase())));
+        for key in built {
+            assert!(
+                english.contains(&key),
+                "{key} is built in code but missing in en/main.ftl"
+            );
+        }
+    }
 }

@@ -74,6 +74,11 @@ async fn merchant_count(app: &TestApp) -> usize {
     app.db().merchants_page(&all, 10_000).await.unwrap().len()
 }
 
+/// HTML's escapes of `&` undone (askama writes `&#38;`).
+fn unescape(html: &str) -> String {
+    html.replace("&amp;", "&").replace("&#38;", "&")
+}
+
 /// An amount as the English pages write it: `SEK 1,234.50`.
 fn english_money(minor: i64, currency: &str) -> String {
     let major = (minor / 100).to_string();
@@ -236,7 +241,7 @@ async fn merchant_pages_cover_every_merchant_exactly_once() {
                 .next()
                 .filter(|_| html.contains("rel=\"next\""))
                 .and_then(|before| before.rsplit("href=\"").next())
-                .map(|s| s.trim_end_matches(['"', ' ']).replace("&amp;", "&"));
+                .map(|s| unescape(s.trim_end_matches(['"', ' '])));
             pages += 1;
             assert!(pages < 10, "the pages end");
         }
@@ -247,7 +252,11 @@ async fn merchant_pages_cover_every_merchant_exactly_once() {
         // Searching pages too, and keeps the term.
         let (_, html) = c.page("/ops/merchants?q=Paged").await;
         assert!(html.contains("Through a partner"), "onboarding type shown");
-        assert!(html.contains("rel=\"next\"") && html.contains("q=Paged&amp;after="));
+        assert!(html.contains("rel=\"next\""));
+        assert!(
+            unescape(&html).contains("/ops/merchants?q=Paged&after="),
+            "the next page keeps the term"
+        );
     })
     .await;
 }
@@ -341,7 +350,7 @@ async fn stores_get_allocated_ids_and_only_finance_changes_their_money() {
         let res = finance.post_form(&money, &form).await;
         assert_eq!(res.status(), 422);
         let html = res.text().await.unwrap();
-        assert!(html.contains("The IBAN's check digits do not match"), "{html}");
+        assert!(html.contains("check digits do not match"), "{html}");
         assert!(html.contains("value=\"1,80\""), "the form keeps what was typed");
         let detail = app.db().store_detail(&live).await.unwrap().unwrap();
         assert_eq!(detail.store.payout_iban, "", "nothing changed");
