@@ -856,3 +856,5 @@ ops-error-hundredths = Skriv et tal med højst to decimaler, for eksempel 1,80.
 ops-error-whole-number = Skriv et heltal.
 ops-error-choice = Vælg en af mulighederne.
 ops-error-changed-meanwhile = En anden ændrede dette i mellemtiden. Åbn siden igen for at se ændringen, og lav så din. Intet blev gemt.
+ops-merchant-suspend-confirm = Butikkerne holder straks op med at modtage betalinger, og medarbejderne kan intet ændre, før forhandleren er genaktiveret.
+ops-merchant-yes-suspend = Ja, suspender

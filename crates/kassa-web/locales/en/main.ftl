@@ -856,3 +856,5 @@ ops-error-hundredths = Type a number with at most two decimals, like 1.80.
 ops-error-whole-number = Type a whole number.
 ops-error-choice = Choose one of the options.
 ops-error-changed-meanwhile = Someone else changed this meanwhile. Open the page again to see their change, then make yours. Nothing was saved.
+ops-merchant-suspend-confirm = Its shops stop taking payments at once and its staff can change nothing until it is reinstated.
+ops-merchant-yes-suspend = Yes, suspend

@@ -856,3 +856,5 @@ ops-error-hundredths = Skriv et tall med høyst to desimaler, for eksempel 1,80.
 ops-error-whole-number = Skriv et heltall.
 ops-error-choice = Velg ett av alternativene.
 ops-error-changed-meanwhile = Noen andre endret dette i mellomtiden. Åpne siden på nytt for å se endringen, og gjør så din. Ingenting ble lagret.
+ops-merchant-suspend-confirm = Butikkene slutter å ta imot betalinger med en gang, og de ansatte kan ikke endre noe før forhandleren er gjenopprettet.
+ops-merchant-yes-suspend = Ja, suspender

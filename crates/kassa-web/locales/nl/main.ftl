@@ -856,3 +856,5 @@ ops-error-hundredths = Typ een getal met hoogstens twee decimalen, zoals 1,80.
 ops-error-whole-number = Typ een geheel getal.
 ops-error-choice = Kies een van de mogelijkheden.
 ops-error-changed-meanwhile = Iemand anders heeft dit intussen gewijzigd. Open de pagina opnieuw om die wijziging te zien en doe dan de uwe. Er is niets opgeslagen.
+ops-merchant-suspend-confirm = De winkels nemen meteen geen betalingen meer aan en de medewerkers kunnen niets wijzigen tot de handelaar weer is toegelaten.
+ops-merchant-yes-suspend = Ja, schorsen

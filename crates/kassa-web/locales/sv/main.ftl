@@ -856,3 +856,5 @@ ops-error-hundredths = Skriv ett tal med högst två decimaler, till exempel 1,8
 ops-error-whole-number = Skriv ett heltal.
 ops-error-choice = Välj ett av alternativen.
 ops-error-changed-meanwhile = Någon annan ändrade detta under tiden. Öppna sidan igen för att se ändringen och gör sedan din. Inget sparades.
+ops-merchant-suspend-confirm = Butikerna slutar ta emot betalningar direkt och personalen kan inte ändra något förrän handlaren återaktiveras.
+ops-merchant-yes-suspend = Ja, stäng av
