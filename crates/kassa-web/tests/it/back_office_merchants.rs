@@ -84,7 +84,7 @@ fn english_money(minor: i64, currency: &str) -> String {
     let major = (minor / 100).to_string();
     let mut grouped = String::new();
     for (i, c) in major.chars().enumerate() {
-        if i > 0 && (major.len() - i) % 3 == 0 {
+        if i > 0 && (major.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(c);
