@@ -52,6 +52,24 @@ pub enum IdentityError {
 }
 
 impl IdentityError {
+    /// Every reason, so the pages that show them can check each has words.
+    pub const ALL: [IdentityError; 14] = [
+        IdentityError::Required,
+        IdentityError::OrgNumberFormat,
+        IdentityError::OrgNumberChecksum,
+        IdentityError::VatCountry,
+        IdentityError::VatFormat,
+        IdentityError::VatOrgMismatch,
+        IdentityError::IbanCountry,
+        IdentityError::IbanFormat,
+        IdentityError::IbanChecksum,
+        IdentityError::BicFormat,
+        IdentityError::DescriptorLength,
+        IdentityError::DescriptorCharacters,
+        IdentityError::DescriptorNoLetter,
+        IdentityError::Url,
+    ];
+
     /// The stable, kebab-case name of the reason.
     pub fn code(self) -> &'static str {
         match self {
@@ -648,22 +666,7 @@ mod tests {
 
     #[test]
     fn codes_are_distinct() {
-        let all = [
-            E::Required,
-            E::OrgNumberFormat,
-            E::OrgNumberChecksum,
-            E::VatCountry,
-            E::VatFormat,
-            E::VatOrgMismatch,
-            E::IbanCountry,
-            E::IbanFormat,
-            E::IbanChecksum,
-            E::BicFormat,
-            E::DescriptorLength,
-            E::DescriptorCharacters,
-            E::DescriptorNoLetter,
-            E::Url,
-        ];
+        let all = E::ALL;
         let codes: std::collections::HashSet<_> = all.iter().map(|e| e.code()).collect();
         assert_eq!(codes.len(), all.len());
     }

@@ -39,6 +39,22 @@ const LOCALE_LANGUAGES: &[&str] = &[
     "en", "sv", "nb", "no", "nn", "da", "fi", "de", "nl", "fr", "es", "it", "pl", "cs", "pt", "el",
 ];
 
+/// Every market's country (ISO 3166-1 alpha-2), in the order Kassa lists them.
+pub fn market_countries() -> impl Iterator<Item = &'static str> {
+    MARKETS.iter().map(|(c, _)| *c)
+}
+
+/// Every currency Kassa handles (ISO 4217), each once, in market order.
+pub fn currencies() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for c in MARKETS.iter().flat_map(|(_, cs)| cs.iter().copied()) {
+        if !out.contains(&c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Whether `country` (ISO 3166-1 alpha-2, any case) is a market.
 pub fn is_market(country: &str) -> bool {
     MARKETS.iter().any(|(c, _)| c.eq_ignore_ascii_case(country))
@@ -82,6 +98,10 @@ mod tests {
         assert!(!currency_allowed("SE", "EUR"));
         assert!(currency_allowed("FI", "EUR"));
         assert!(is_currency("NOK") && !is_currency("BTC"));
+        assert!(market_countries().all(is_market));
+        let currencies = currencies();
+        assert_eq!(currencies.iter().filter(|c| **c == "EUR").count(), 1);
+        assert!(currencies.iter().all(|c| is_currency(c)));
     }
 
     #[test]

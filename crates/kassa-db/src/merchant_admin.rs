@@ -46,6 +46,8 @@ pub struct MerchantListRow {
     pub org_number: String,
     pub country: String,
     #[sqlx(try_from = "String")]
+    pub onboarding: Onboarding,
+    #[sqlx(try_from = "String")]
     pub status: MerchantStatus,
     pub created_at: i64,
     pub store_count: i64,
@@ -235,6 +237,16 @@ impl Db {
         Ok(status.and_then(|s| s.parse().ok()))
     }
 
+    /// The authorized but not yet captured amounts of a merchant's stores, from the
+    /// aggregate kept with every order change: (Store ID, currency, amount), nothing for a
+    /// store without any.
+    pub async fn merchant_uncaptured(&self, merchant_id: i64) -> Result<Vec<(String, String, i64)>> {
+        let sql = "SELECT t.store_id, t.currency, CAST(SUM(t.uncaptured_amount) AS BIGINT) FROM store_totals t \
+                   JOIN stores s ON s.id = t.store_id WHERE s.merchant_id = $1 \
+                   GROUP BY t.store_id, t.currency HAVING SUM(t.uncaptured_count) > 0 ORDER BY t.store_id, t.currency";
+        Ok(on_pool!(self, p => sqlx::query_as::<_, (String, String, i64)>(sql).bind(merchant_id).fetch_all(p).await)?)
+    }
+
     /// One page of merchants matching `q`, at most `limit`, in `q.order`, after `q.after`.
     /// Keyset paging: a page costs the same however deep, and merchants created meanwhile do
     /// not shift the pages.
@@ -266,7 +278,8 @@ impl Db {
             ),
         };
         let sql = format!(
-            "SELECT m.id, m.legal_name, LOWER(m.legal_name) AS sort_name, m.org_number, m.country, m.status, m.created_at, \
+            "SELECT m.id, m.legal_name, LOWER(m.legal_name) AS sort_name, m.org_number, m.country, m.onboarding, m.status, \
+               m.created_at, \
                (SELECT COUNT(*) FROM stores s WHERE s.merchant_id = m.id) AS store_count, \
                (SELECT COUNT(DISTINCT ms.user_id) FROM memberships ms JOIN stores s ON s.id = ms.store_id \
                  WHERE s.merchant_id = m.id) AS user_count \

@@ -27,8 +27,8 @@ pub use merchants::{
 };
 pub use people::{invite_super_admin, resend_merchant_invitation, MerchantInvitation};
 pub use stores::{
-    create_store, merchant_stores, store_detail, update_store, BankAccountInput, CreateStore, FeeInput,
-    StoreSettingsInput, UpdateStore,
+    create_store, merchant_overview, merchant_stores, store_detail, update_store, BankAccountInput, CreateStore,
+    FeeInput, MerchantOverview, PayoutInput, StoreOverview, StoreSettingsInput, UpdateStore,
 };
 
 use crate::{Actor, AppError, AppResult, FieldError};

@@ -1,6 +1,8 @@
 //! A merchant's stores in the back office: create (under a newly allocated Store ID), edit,
-//! view. The fee plan and the payout bank account are finance's: an operator without
-//! `ManageFinance` leaves them out (`None`), and they stay as they are.
+//! view. The money settings — fee plan, payout schedule and payout bank account — are
+//! finance's: an operator without `ManageFinance` leaves them out (`None`), and they stay as
+//! they are. The general settings are onboarding's (`ManageMerchants`), so each kind of
+//! operator changes only its own part.
 
 use super::{changed, country, reason, require, Problems};
 use crate::{now_ms, Actor, AppError, AppResult, Missing};
@@ -8,7 +10,7 @@ use kassa_core::audit::AuditAction;
 use kassa_core::identity;
 use kassa_core::ops_access::OpsPermission;
 use kassa_core::store_settings::{BadFee, Environment, FeePlan, MethodFee, PaymentMethod, PayoutSchedule};
-use kassa_db::{Db, StoreDetail, StoreDetailRow, StoreFields};
+use kassa_db::{Db, MerchantDetailRow, StoreDetail, StoreDetailRow, StoreFields};
 use serde_json::json;
 
 /// A store's settings as an operator enters them.
@@ -26,10 +28,15 @@ pub struct StoreSettingsInput {
     pub environment: Environment,
     /// How long an authorization holds, 1–180 days.
     pub reservation_days: i64,
+}
+
+/// When a store is paid out, as an operator enters it.
+#[derive(Debug, Clone)]
+pub struct PayoutInput {
     /// `daily`, `weekly` or `monthly` …
-    pub payout_schedule: String,
+    pub schedule: String,
     /// … on this day: 1–7 (Monday first) for weekly, 1–28 for monthly, none for daily.
-    pub payout_day: Option<i64>,
+    pub day: Option<i64>,
 }
 
 /// Where a store's payouts go. All three empty removes the account.
@@ -54,6 +61,8 @@ pub struct FeeInput {
 pub struct CreateStore {
     pub merchant_id: i64,
     pub settings: StoreSettingsInput,
+    /// Needs `ManageFinance`; `None`: paid out daily until finance sets it.
+    pub payout: Option<PayoutInput>,
     /// Needs `ManageFinance`; `None`: no payout account yet.
     pub bank_account: Option<BankAccountInput>,
     /// Needs `ManageFinance`; `None`: no fees yet. Methods left out cost nothing.
@@ -70,6 +79,8 @@ pub struct UpdateStore {
     /// Needs `ManageMerchants`.
     pub settings: Option<StoreSettingsInput>,
     /// Needs `ManageFinance`.
+    pub payout: Option<PayoutInput>,
+    /// Needs `ManageFinance`.
     pub bank_account: Option<BankAccountInput>,
     /// Needs `ManageFinance`; replaces the whole plan (methods left out cost nothing).
     pub fees: Option<Vec<FeeInput>>,
@@ -84,7 +95,6 @@ struct Settings {
     statement_descriptor: String,
     environment: Environment,
     reservation_days: i64,
-    schedule: PayoutSchedule,
 }
 
 struct Account {
@@ -110,17 +120,6 @@ fn check_settings(p: &mut Problems, s: &StoreSettingsInput) -> Settings {
     if !(1..=180).contains(&s.reservation_days) {
         p.add("reservation_days", reason::RESERVATION_DAYS);
     }
-    let schedule = match PayoutSchedule::from_stored(s.payout_schedule.trim(), s.payout_day) {
-        Ok(schedule) => schedule,
-        Err(_) => {
-            if matches!(s.payout_schedule.trim(), "weekly" | "monthly") {
-                p.add("payout_day", reason::PAYOUT_DAY);
-            } else {
-                p.add("payout_schedule", reason::PAYOUT_SCHEDULE);
-            }
-            PayoutSchedule::Daily
-        }
-    };
     Settings {
         name,
         url,
@@ -129,7 +128,20 @@ fn check_settings(p: &mut Problems, s: &StoreSettingsInput) -> Settings {
         statement_descriptor,
         environment: s.environment,
         reservation_days: s.reservation_days,
-        schedule,
+    }
+}
+
+fn check_payout(p: &mut Problems, s: &PayoutInput) -> PayoutSchedule {
+    match PayoutSchedule::from_stored(s.schedule.trim(), s.day) {
+        Ok(schedule) => schedule,
+        Err(_) => {
+            if matches!(s.schedule.trim(), "weekly" | "monthly") {
+                p.add("payout_day", reason::PAYOUT_DAY);
+            } else {
+                p.add("payout_schedule", reason::PAYOUT_SCHEDULE);
+            }
+            PayoutSchedule::Daily
+        }
     }
 }
 
@@ -167,7 +179,6 @@ fn check_fees(p: &mut Problems, fees: &[FeeInput]) -> FeePlan {
 }
 
 fn settings_json(s: &Settings) -> serde_json::Value {
-    let (schedule, day) = s.schedule.stored();
     json!({
         "name": s.name,
         "url": s.url,
@@ -176,9 +187,11 @@ fn settings_json(s: &Settings) -> serde_json::Value {
         "statement_descriptor": s.statement_descriptor,
         "environment": s.environment.code(),
         "reservation_days": s.reservation_days,
-        "payout_schedule": schedule,
-        "payout_day": day,
     })
+}
+
+fn payout_json(schedule: &str, day: Option<i64>) -> serde_json::Value {
+    json!({"payout_schedule": schedule, "payout_day": day})
 }
 
 fn row_settings_json(r: &StoreDetailRow) -> serde_json::Value {
@@ -190,8 +203,6 @@ fn row_settings_json(r: &StoreDetailRow) -> serde_json::Value {
         "statement_descriptor": r.statement_descriptor,
         "environment": r.environment.code(),
         "reservation_days": r.reservation_days,
-        "payout_schedule": r.payout_schedule,
-        "payout_day": r.payout_day,
     })
 }
 
@@ -219,8 +230,8 @@ fn merged(mut a: serde_json::Value, b: serde_json::Value) -> serde_json::Value {
 }
 
 /// Money settings need finance's permission on top of whatever else the command needs.
-fn require_finance_for(actor: &Actor, bank_account: bool, fees: bool) -> AppResult<()> {
-    if bank_account || fees {
+fn require_finance_for(actor: &Actor, payout: bool, bank_account: bool, fees: bool) -> AppResult<()> {
+    if payout || bank_account || fees {
         require(actor, OpsPermission::ManageFinance)?;
     }
     Ok(())
@@ -230,17 +241,26 @@ fn require_finance_for(actor: &Actor, bank_account: bool, fees: bool) -> AppResu
 /// plan, in one transaction with its audit event. Returns the Store ID.
 pub async fn create_store(db: &Db, actor: &Actor, cmd: &CreateStore) -> AppResult<String> {
     require(actor, OpsPermission::ManageMerchants)?;
-    require_finance_for(actor, cmd.bank_account.is_some(), cmd.fees.is_some())?;
+    require_finance_for(
+        actor,
+        cmd.payout.is_some(),
+        cmd.bank_account.is_some(),
+        cmd.fees.is_some(),
+    )?;
     let merchant = db
         .merchant_detail(cmd.merchant_id)
         .await?
         .ok_or(AppError::NotFound(Missing::Other("merchant")))?;
     let mut p = Problems::default();
     let s = check_settings(&mut p, &cmd.settings);
+    let payout = cmd
+        .payout
+        .as_ref()
+        .map_or(PayoutSchedule::Daily, |x| check_payout(&mut p, x));
     let account = check_account(&mut p, &cmd.bank_account.clone().unwrap_or_default());
     let fees = check_fees(&mut p, cmd.fees.as_deref().unwrap_or_default());
     p.done()?;
-    let (schedule, day) = s.schedule.stored();
+    let (schedule, day) = payout.stored();
     let fields = StoreFields {
         name: &s.name,
         url: &s.url,
@@ -257,7 +277,7 @@ pub async fn create_store(db: &Db, actor: &Actor, cmd: &CreateStore) -> AppResul
     };
     let after = merged(
         merged(
-            settings_json(&s),
+            merged(settings_json(&s), payout_json(schedule, day)),
             account_json(&account.iban, &account.bic, &account.holder),
         ),
         fees_json(&fees),
@@ -278,7 +298,12 @@ pub async fn update_store(db: &Db, actor: &Actor, cmd: &UpdateStore) -> AppResul
     if cmd.settings.is_some() {
         require(actor, OpsPermission::ManageMerchants)?;
     }
-    require_finance_for(actor, cmd.bank_account.is_some(), cmd.fees.is_some())?;
+    require_finance_for(
+        actor,
+        cmd.payout.is_some(),
+        cmd.bank_account.is_some(),
+        cmd.fees.is_some(),
+    )?;
     // An empty command still needs someone allowed to look.
     require(actor, OpsPermission::ViewMerchants)?;
     let current = db
@@ -291,6 +316,7 @@ pub async fn update_store(db: &Db, actor: &Actor, cmd: &UpdateStore) -> AppResul
     if settings.as_ref().is_some_and(|s| s.environment != row.environment) {
         p.add("environment", reason::ENVIRONMENT_FIXED);
     }
+    let payout = cmd.payout.as_ref().map(|x| check_payout(&mut p, x));
     let account = cmd.bank_account.as_ref().map(|a| check_account(&mut p, a));
     let fees = cmd.fees.as_deref().map(|f| check_fees(&mut p, f));
     p.done()?;
@@ -301,7 +327,10 @@ pub async fn update_store(db: &Db, actor: &Actor, cmd: &UpdateStore) -> AppResul
 
     let mut before = merged(
         merged(
-            row_settings_json(row),
+            merged(
+                row_settings_json(row),
+                payout_json(&row.payout_schedule, row.payout_day),
+            ),
             account_json(&row.payout_iban, &row.payout_bic, &row.payout_account_holder),
         ),
         fees_json(&current.fees),
@@ -309,6 +338,10 @@ pub async fn update_store(db: &Db, actor: &Actor, cmd: &UpdateStore) -> AppResul
     let mut after = before.clone();
     if let Some(s) = &settings {
         after = merged(after, settings_json(s));
+    }
+    if let Some(schedule) = payout {
+        let (code, day) = schedule.stored();
+        after = merged(after, payout_json(code, day));
     }
     if let Some(a) = &account {
         after = merged(after, account_json(&a.iban, &a.bic, &a.holder));
@@ -321,7 +354,7 @@ pub async fn update_store(db: &Db, actor: &Actor, cmd: &UpdateStore) -> AppResul
         return Ok(());
     }
 
-    let stored_schedule = settings.as_ref().map(|s| s.schedule.stored());
+    let stored_schedule = payout.map(PayoutSchedule::stored);
     let fields = StoreFields {
         name: settings.as_ref().map_or(&row.name, |s| &s.name),
         url: settings.as_ref().map_or(&row.url, |s| &s.url),
@@ -374,4 +407,45 @@ pub async fn merchant_stores(db: &Db, actor: &Actor, merchant_id: i64) -> AppRes
         return Err(AppError::NotFound(Missing::Other("merchant")));
     }
     Ok(db.merchant_stores(merchant_id).await?)
+}
+
+/// A store as its merchant's overview shows it.
+#[derive(Debug, Clone)]
+pub struct StoreOverview {
+    pub store: StoreDetailRow,
+    pub fees: FeePlan,
+    /// Authorized but not yet captured, per currency (minor units); empty when nothing is.
+    pub uncaptured: Vec<(String, i64)>,
+}
+
+/// A merchant with its stores, their fee plans and what is waiting to be captured.
+#[derive(Debug, Clone)]
+pub struct MerchantOverview {
+    pub merchant: MerchantDetailRow,
+    pub stores: Vec<StoreOverview>,
+}
+
+/// Everything the back office's page of one merchant shows.
+pub async fn merchant_overview(db: &Db, actor: &Actor, merchant_id: i64) -> AppResult<MerchantOverview> {
+    require(actor, OpsPermission::ViewMerchants)?;
+    let merchant = db
+        .merchant_detail(merchant_id)
+        .await?
+        .ok_or(AppError::NotFound(Missing::Other("merchant")))?;
+    let uncaptured = db.merchant_uncaptured(merchant_id).await?;
+    let mut stores = Vec::new();
+    for store in db.merchant_stores(merchant_id).await? {
+        let fees = db.fee_plan(&store.id).await?;
+        let uncaptured = uncaptured
+            .iter()
+            .filter(|(id, _, _)| *id == store.id)
+            .map(|(_, currency, amount)| (currency.clone(), *amount))
+            .collect();
+        stores.push(StoreOverview {
+            store,
+            fees,
+            uncaptured,
+        });
+    }
+    Ok(MerchantOverview { merchant, stores })
 }

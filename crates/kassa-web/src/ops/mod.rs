@@ -6,15 +6,19 @@
 
 mod audit;
 mod auth;
+mod form;
 mod home;
 mod merchant_audit;
+mod merchant_form;
 mod merchant_keys;
 mod merchant_orders;
 mod merchant_page;
 mod merchant_tabs;
 mod merchant_users;
+mod merchants;
 mod operators;
 pub mod shell;
+mod stores;
 
 use crate::AppState;
 use axum::Router;
@@ -27,12 +31,14 @@ fn back_office() -> BackOffice {
         sections: vec![
             auth::section(),
             home::section(),
-            operators::section(),
-            audit::section(),
+            merchants::section(),
+            stores::section(),
             merchant_users::section(),
             merchant_keys::section(),
             merchant_orders::section(),
             merchant_audit::section(),
+            operators::section(),
+            audit::section(),
         ],
     }
 }

@@ -50,17 +50,22 @@ async fn the_ops_permission_matrix_holds_for_every_route_role_and_a_merchant_use
         let target = app.seed_operator("target@ops.kassa.test", OperatorRole::Support).await;
         let merchant_id = app
             .db()
-            .store("M100001")
+            .store(kassa_web::demo::PLAYGROUND_STORE)
             .await
             .unwrap()
             .expect("demo store")
             .merchant_id;
         // A user of the demo merchant other than MERCHANT_USER, whom the POSTs may deactivate.
         let user = app.seed_demo_user("matrix-target@demo.kassa.test", "user").await;
-        let order = app.api("M100001").await.authorized_order(&sample_order()).await;
+        let order = app
+            .api(kassa_web::demo::PLAYGROUND_STORE)
+            .await
+            .authorized_order(&sample_order())
+            .await;
         let ids = [
             ("id", target.to_string()),
             ("merchant", merchant_id.to_string()),
+            ("store", kassa_web::demo::PLAYGROUND_STORE.to_owned()),
             ("user", user.to_string()),
             ("order", order),
         ];
@@ -123,6 +128,7 @@ async fn the_ops_permission_matrix_holds_for_every_route_role_and_a_merchant_use
                 *role == OperatorRole::OpsAdmin,
                 "{role}"
             );
+            assert!(html.contains("href=\"/ops/merchants\""), "{role} sees the merchants");
             assert_eq!(
                 html.contains("href=\"/ops/audit\""),
                 *role == OperatorRole::OpsAdmin,

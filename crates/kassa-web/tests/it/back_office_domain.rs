@@ -62,8 +62,6 @@ fn store_settings(name: &str) -> StoreSettingsInput {
         statement_descriptor: "SHOP*EXAMPLE".into(),
         environment: Environment::Live,
         reservation_days: 28,
-        payout_schedule: "weekly".into(),
-        payout_day: Some(5),
     }
 }
 
@@ -203,6 +201,7 @@ async fn each_role_may_do_only_its_part_and_bad_input_changes_nothing() {
         let with_fees = CreateStore {
             merchant_id: id,
             settings: store_settings("Roles Shop"),
+            payout: None,
             bank_account: None,
             fees: Some(fees.clone()),
         };
@@ -225,6 +224,10 @@ async fn each_role_may_do_only_its_part_and_bad_input_changes_nothing() {
             store_id: store.clone(),
             expected_version: None,
             settings: None,
+            payout: Some(ops::PayoutInput {
+                schedule: "weekly".into(),
+                day: Some(5),
+            }),
             bank_account: Some(ops::BankAccountInput {
                 iban: "se45 5000 0000 0583 9825 7466".into(),
                 bic: "ESSESESS".into(),
@@ -239,6 +242,7 @@ async fn each_role_may_do_only_its_part_and_bad_input_changes_nothing() {
         ops::update_store(db, finance, &money).await.unwrap();
         let settings = ops::UpdateStore {
             settings: Some(store_settings("Renamed")),
+            payout: None,
             bank_account: None,
             fees: None,
             ..money.clone()
@@ -253,6 +257,11 @@ async fn each_role_may_do_only_its_part_and_bad_input_changes_nothing() {
         assert_eq!(
             detail.store.payout_iban, "SE4550000000058398257466",
             "kept by the settings edit"
+        );
+        assert_eq!(
+            (detail.store.payout_schedule.as_str(), detail.store.payout_day),
+            ("weekly", Some(5)),
+            "finance's payout schedule, kept by the settings edit"
         );
         assert_eq!(detail.fees.fee(PaymentMethod::Card, 10_000), 330);
         assert_eq!(detail.fees.fee(PaymentMethod::Invoice, 10_000), 0);
@@ -292,10 +301,13 @@ async fn each_role_may_do_only_its_part_and_bad_input_changes_nothing() {
         s.url = "shop.example".into();
         s.currency = "EUR".into();
         s.statement_descriptor = "1234".into();
-        s.payout_day = Some(8);
         let bad_store = CreateStore {
             merchant_id: id,
             settings: s,
+            payout: Some(ops::PayoutInput {
+                schedule: "weekly".into(),
+                day: Some(8),
+            }),
             bank_account: Some(ops::BankAccountInput {
                 iban: "SE4650000000058398257466".into(),
                 bic: "ESSE".into(),
@@ -365,6 +377,7 @@ async fn two_hundred_concurrent_store_creations_get_distinct_ids() {
                     let cmd = CreateStore {
                         merchant_id: id,
                         settings: store_settings(&format!("Shop {i}")),
+                        payout: None,
                         bank_account: None,
                         fees: None,
                     };
@@ -423,6 +436,7 @@ async fn search_finds_merchants_and_keyset_pages_cover_each_once() {
                     currency: "EUR".into(),
                     ..store_settings("Findable Shop")
                 },
+                payout: None,
                 bank_account: None,
                 fees: None,
             },
