@@ -13,7 +13,7 @@ const MERCHANT_USER: &str = "admin@demo.kassa.test";
 
 /// A route path with its parameters filled in from `ids` (name → value). A route with a
 /// parameter this test does not know fails the test, so new routes join the matrix.
-fn fill(path: &str, ids: &[(&str, String)]) -> String {
+pub(crate) fn fill(path: &str, ids: &[(&str, String)]) -> String {
     let mut out = path.to_owned();
     while let Some(start) = out.find('{') {
         let end = out[start..].find('}').expect("closing brace") + start;
@@ -27,6 +27,33 @@ fn fill(path: &str, ids: &[(&str, String)]) -> String {
         out.replace_range(start..=end, &value);
     }
     out
+}
+
+/// Real values for every path parameter of `/ops`: an operator (`id`), the demo merchant and
+/// its playground store, a user of it other than MERCHANT_USER (whom POSTs may deactivate),
+/// and an order of that store.
+pub(crate) async fn route_ids(app: &TestApp) -> Vec<(&'static str, String)> {
+    let target = app.seed_operator("target@ops.kassa.test", OperatorRole::Support).await;
+    let merchant_id = app
+        .db()
+        .store(kassa_web::demo::PLAYGROUND_STORE)
+        .await
+        .unwrap()
+        .expect("demo store")
+        .merchant_id;
+    let user = app.seed_demo_user("matrix-target@demo.kassa.test", "user").await;
+    let order = app
+        .api(kassa_web::demo::PLAYGROUND_STORE)
+        .await
+        .authorized_order(&sample_order())
+        .await;
+    vec![
+        ("id", target.to_string()),
+        ("merchant", merchant_id.to_string()),
+        ("store", kassa_web::demo::PLAYGROUND_STORE.to_owned()),
+        ("user", user.to_string()),
+        ("order", order),
+    ]
 }
 
 async fn status_of(c: &Client, method: &axum::http::Method, path: &str) -> u16 {
@@ -47,28 +74,7 @@ async fn the_ops_permission_matrix_holds_for_every_route_role_and_a_merchant_use
             app.seed_operator(&email, role).await;
             operators.push((role, app.ops_signed_in(&email).await));
         }
-        let target = app.seed_operator("target@ops.kassa.test", OperatorRole::Support).await;
-        let merchant_id = app
-            .db()
-            .store(kassa_web::demo::PLAYGROUND_STORE)
-            .await
-            .unwrap()
-            .expect("demo store")
-            .merchant_id;
-        // A user of the demo merchant other than MERCHANT_USER, whom the POSTs may deactivate.
-        let user = app.seed_demo_user("matrix-target@demo.kassa.test", "user").await;
-        let order = app
-            .api(kassa_web::demo::PLAYGROUND_STORE)
-            .await
-            .authorized_order(&sample_order())
-            .await;
-        let ids = [
-            ("id", target.to_string()),
-            ("merchant", merchant_id.to_string()),
-            ("store", kassa_web::demo::PLAYGROUND_STORE.to_owned()),
-            ("user", user.to_string()),
-            ("order", order),
-        ];
+        let ids = route_ids(&app).await;
         let merchant = app.signed_in(MERCHANT_USER).await;
         merchant.page("/portal").await;
         let visitor = app.client();

@@ -141,3 +141,73 @@ async fn axe_finds_no_violations_on_any_page_in_light_or_dark() {
     })
     .await;
 }
+
+/// Every page of the back office, as an ops_admin sees it, in light and dark.
+#[tokio::test]
+async fn axe_finds_no_violations_in_the_back_office() {
+    let Some(axe) = axe_source() else { return };
+    on_each_backend(|app| {
+        let axe = axe.clone();
+        async move {
+            let Some((_driver, b)) = open_browser().await else {
+                return;
+            };
+            kassa_app::operators::set_two_factor_policy(app.db(), false)
+                .await
+                .unwrap();
+            app.seed_operator("axe@ops.kassa.test", kassa_core::ops_access::OperatorRole::OpsAdmin)
+                .await;
+            let ids = crate::back_office::route_ids(&app).await;
+            let pages: Vec<String> = kassa_web::ops::routes()
+                .into_iter()
+                .filter(|r| r.method == axum::http::Method::GET)
+                .filter(|r| matches!(r.access, kassa_web::ops::OpsAccess::Operator(_)))
+                .map(|r| crate::back_office::fill(r.path, &ids))
+                .collect();
+            assert!(pages.len() >= 15, "{pages:?}");
+            let mut report = Vec::new();
+            b.issue_cmd(ColorScheme("light")).await.unwrap();
+            check_all(&b, &app.url, &["/ops/sign-in".to_owned()], &axe, "light", &mut report).await;
+            b.find(Locator::Id("email"))
+                .await
+                .unwrap()
+                .send_keys("axe@ops.kassa.test")
+                .await
+                .unwrap();
+            b.find(Locator::Id("password"))
+                .await
+                .unwrap()
+                .send_keys(DEMO_PASSWORD)
+                .await
+                .unwrap();
+            b.find(Locator::Css("form.form button[type=submit]"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+            b.wait().for_element(Locator::Css("nav.sidenav")).await.unwrap();
+            for theme in ["light", "dark"] {
+                b.execute(
+                    &format!("document.querySelector('.theme-choice button[value={theme}]').click()"),
+                    vec![],
+                )
+                .await
+                .unwrap();
+                b.wait()
+                    .for_element(Locator::Css(&format!("html[data-theme={theme}]")))
+                    .await
+                    .unwrap();
+                check_all(&b, &app.url, &pages, &axe, theme, &mut report).await;
+            }
+            assert!(
+                report.is_empty(),
+                "axe-core found {} violation(s):\n  {}",
+                report.len(),
+                report.join("\n  ")
+            );
+            b.close().await.unwrap();
+        }
+    })
+    .await;
+}

@@ -5,7 +5,7 @@ mod account_security;
 mod account_words;
 mod api;
 mod api_input;
-mod back_office;
+pub(crate) mod back_office;
 mod back_office_domain;
 mod back_office_merchants;
 mod back_office_people;
