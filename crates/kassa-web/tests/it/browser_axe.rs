@@ -2,7 +2,7 @@
 //! axe-core comes from `tests/axe` (`npm ci` there; `.ci/run` does it) and is injected into
 //! each page through WebDriver, so the pages themselves keep their strict CSP.
 
-use crate::browser::{eval_string, open_browser, sign_in, snap};
+use crate::browser::{click, eval_string, fill, open_browser, sign_in, snap};
 use crate::support::*;
 use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client as Browser, Locator};
@@ -56,6 +56,20 @@ async fn violations(b: &Browser, axe: &str) -> Vec<String> {
 }
 
 /// The theme that the page really shows (the stylesheet's page background).
+/// Picks `theme` in the header's user menu and waits for the page to show it.
+async fn choose_theme(b: &Browser, theme: &str) {
+    b.execute(
+        &format!("document.querySelector('.theme-choice button[value={theme}]').click()"),
+        vec![],
+    )
+    .await
+    .unwrap();
+    b.wait()
+        .for_element(Locator::Css(&format!("html[data-theme={theme}]")))
+        .await
+        .unwrap();
+}
+
 async fn background(b: &Browser) -> String {
     eval_string(b, "return getComputedStyle(document.body).backgroundColor").await
 }
@@ -116,16 +130,7 @@ async fn axe_finds_no_violations_on_any_page_in_light_or_dark() {
             sign_in(&b, &app.url, "superadmin@demo.kassa.test").await;
             seen.clear();
             for theme in ["light", "dark"] {
-                b.execute(
-                    &format!("document.querySelector('.theme-choice button[value={theme}]').click()"),
-                    vec![],
-                )
-                .await
-                .unwrap();
-                b.wait()
-                    .for_element(Locator::Css(&format!("html[data-theme={theme}]")))
-                    .await
-                    .unwrap();
+                choose_theme(&b, theme).await;
                 seen.push(background(&b).await);
                 check_all(&b, &app.url, &members, &axe, theme, &mut report).await;
             }
@@ -188,16 +193,7 @@ async fn axe_finds_no_violations_in_the_back_office() {
                 .unwrap();
             b.wait().for_element(Locator::Css("nav.sidenav")).await.unwrap();
             for theme in ["light", "dark"] {
-                b.execute(
-                    &format!("document.querySelector('.theme-choice button[value={theme}]').click()"),
-                    vec![],
-                )
-                .await
-                .unwrap();
-                b.wait()
-                    .for_element(Locator::Css(&format!("html[data-theme={theme}]")))
-                    .await
-                    .unwrap();
+                choose_theme(&b, theme).await;
                 check_all(&b, &app.url, &pages, &axe, theme, &mut report).await;
             }
             assert!(
