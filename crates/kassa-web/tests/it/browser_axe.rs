@@ -173,24 +173,9 @@ async fn axe_finds_no_violations_in_the_back_office() {
             let mut report = Vec::new();
             b.issue_cmd(ColorScheme("light")).await.unwrap();
             check_all(&b, &app.url, &["/ops/sign-in".to_owned()], &axe, "light", &mut report).await;
-            b.find(Locator::Id("email"))
-                .await
-                .unwrap()
-                .send_keys("axe@ops.kassa.test")
-                .await
-                .unwrap();
-            b.find(Locator::Id("password"))
-                .await
-                .unwrap()
-                .send_keys(DEMO_PASSWORD)
-                .await
-                .unwrap();
-            b.find(Locator::Css("form.form button[type=submit]"))
-                .await
-                .unwrap()
-                .click()
-                .await
-                .unwrap();
+            fill(&b, "email", "axe@ops.kassa.test").await;
+            fill(&b, "password", DEMO_PASSWORD).await;
+            click(&b, "form.form button[type=submit]").await;
             b.wait().for_element(Locator::Css("nav.sidenav")).await.unwrap();
             for theme in ["light", "dark"] {
                 choose_theme(&b, theme).await;
