@@ -5,6 +5,7 @@
 use kassa_core::audit::AuditAction;
 
 use crate::audit::insert_audit;
+use crate::tenancy::insert_merchant;
 use crate::{on_pool, on_tx, AuditEvent, Db, NewMerchant, NewStore, NewUser, Result};
 
 /// Everything the demo's tenancy is, written together.
@@ -48,21 +49,7 @@ impl Db {
             Some(id) => id,
             None => {
                 let m = &t.merchant;
-                let sql = "INSERT INTO merchants (legal_name, org_number, vat_id, address_line, postal_code, city, country, onboarding, require_two_factor, created_at) \
-                           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id";
-                on_tx!(&mut tx, c => sqlx::query_scalar::<_, i64>(sql)
-                    .bind(m.legal_name)
-                    .bind(m.org_number)
-                    .bind(m.vat_id)
-                    .bind(m.address_line)
-                    .bind(m.postal_code)
-                    .bind(m.city)
-                    .bind(m.country)
-                    .bind(m.onboarding)
-                    .bind(m.require_two_factor)
-                    .bind(now)
-                    .fetch_one(c)
-                    .await)?
+                on_tx!(&mut tx, c => insert_merchant!(m, now).fetch_one(c).await)?
             }
         };
         for s in &t.stores {

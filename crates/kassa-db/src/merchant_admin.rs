@@ -4,7 +4,7 @@
 
 use crate::audit::{insert_audit, AuditEvent};
 use crate::connect::BeginWrite;
-use crate::tenancy::NewMerchant;
+use crate::tenancy::{insert_merchant, NewMerchant};
 use crate::{on_pool, on_writer, Db, Result};
 use kassa_core::access::Onboarding;
 use kassa_core::store_settings::MerchantStatus;
@@ -110,22 +110,9 @@ impl Db {
     /// Creates a merchant (active) and records `audit` with the new merchant's id, in one
     /// transaction. Returns the id.
     pub async fn create_merchant_audited(&self, m: &NewMerchant<'_>, audit: &AuditEvent<'_>, now: i64) -> Result<i64> {
-        let sql = "INSERT INTO merchants (legal_name, org_number, vat_id, address_line, postal_code, city, country, \
-                   onboarding, require_two_factor, created_at, updated_at) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id";
         Ok(on_writer!(self, p => async {
             let mut tx = p.begin_write().await?;
-            let id: i64 = sqlx::query_scalar(sql)
-                .bind(m.legal_name)
-                .bind(m.org_number)
-                .bind(m.vat_id)
-                .bind(m.address_line)
-                .bind(m.postal_code)
-                .bind(m.city)
-                .bind(m.country)
-                .bind(m.onboarding)
-                .bind(m.require_two_factor)
-                .bind(now)
+            let id: i64 = insert_merchant!(m, now)
                 .fetch_one(&mut *tx)
                 .await?;
             let subject = id.to_string();

@@ -89,23 +89,33 @@ impl MembershipRow {
     }
 }
 
+/// The one INSERT of a merchant (`$m`: a [`NewMerchant`]), as a `query_scalar` returning its
+/// id for the caller to run on a pool or in a transaction. Its version (`updated_at`) starts
+/// at its creation time.
+macro_rules! insert_merchant {
+    ($m:expr, $now:expr) => {
+        sqlx::query_scalar::<_, i64>(
+            "INSERT INTO merchants (legal_name, org_number, vat_id, address_line, postal_code, city, country, \
+             onboarding, require_two_factor, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+        )
+        .bind($m.legal_name)
+        .bind($m.org_number)
+        .bind($m.vat_id)
+        .bind($m.address_line)
+        .bind($m.postal_code)
+        .bind($m.city)
+        .bind($m.country)
+        .bind($m.onboarding)
+        .bind($m.require_two_factor)
+        .bind($now)
+    };
+}
+pub(crate) use insert_merchant;
+
 impl Db {
     pub async fn create_merchant(&self, m: &NewMerchant<'_>, now: i64) -> Result<i64> {
-        let sql = "INSERT INTO merchants (legal_name, org_number, vat_id, address_line, postal_code, city, country, onboarding, require_two_factor, created_at) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id";
-        Ok(on_writer!(self, p => sqlx::query_scalar::<_, i64>(sql)
-            .bind(m.legal_name)
-            .bind(m.org_number)
-            .bind(m.vat_id)
-            .bind(m.address_line)
-            .bind(m.postal_code)
-            .bind(m.city)
-            .bind(m.country)
-            .bind(m.onboarding)
-            .bind(m.require_two_factor)
-            .bind(now)
-            .fetch_one(p)
-            .await)?)
+        Ok(on_writer!(self, p => insert_merchant!(m, now).fetch_one(p).await)?)
     }
 
     pub async fn merchant(&self, id: i64) -> Result<Option<MerchantRow>> {
