@@ -81,6 +81,7 @@ pub mod jobs;
 pub mod operators;
 pub mod ops;
 pub mod orders;
+pub mod settlements;
 pub mod team;
 
 pub use actor::{Actor, ActorKind};

@@ -68,6 +68,8 @@ audit_actions! {
     OperatorSignInFailed => "operator_sign_in_failed",
     OperatorLocked => "operator_locked",
     OperatorTwoFactorEnabled => "operator_two_factor_enabled",
+    PayoutRun => "payout_run",
+    LedgerCorrectionPosted => "ledger_correction_posted",
 }
 
 impl AuditAction {

@@ -10,6 +10,7 @@ pub mod lines;
 pub mod money;
 pub mod ops_access;
 pub mod order;
+pub mod settlement;
 pub mod store_settings;
 pub mod team;
 pub mod timeline;

@@ -179,3 +179,13 @@ impl Db {
             .await)?)
     }
 }
+
+impl crate::Tx {
+    /// Records an audit event in this transaction, so it commits with the change.
+    pub async fn record_audit(&mut self, e: &AuditEvent<'_>, now: i64) -> Result<()> {
+        crate::on_tx!(self, c => {
+            insert_audit!(c, e, now);
+        });
+        Ok(())
+    }
+}

@@ -11,6 +11,7 @@ pub use push::{next_push, push, Notifier, PushOutcome};
 
 use crate::now_ms;
 use kassa_db::{Db, DbError};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 /// The job kind of a merchant's push notification (keyed by order id).
@@ -42,5 +43,28 @@ pub async fn run_due(db: &Db, notifier: Arc<dyn Notifier>, public_url: &str) -> 
         }
     }
     expire_authorizations(db).await;
+    run_payouts_now_and_then(db, now).await;
     Ok(())
+}
+
+/// The last time this process looked for payouts due (Unix ms).
+static PAYOUTS_CHECKED_AT: AtomicI64 = AtomicI64::new(0);
+
+/// Looks for scheduled payouts at most once a minute per process: a cut-off is a minute
+/// of the day, and each look reads every store's schedule. Which process looks first does
+/// not matter; closing is exactly-once in the database.
+async fn run_payouts_now_and_then(db: &Db, now: i64) {
+    let last = PAYOUTS_CHECKED_AT.load(Ordering::Relaxed);
+    if now - last < MINUTE
+        || PAYOUTS_CHECKED_AT
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_err()
+    {
+        return;
+    }
+    match crate::settlements::run_scheduled_payouts(db, now).await {
+        Ok(made) if !made.is_empty() => tracing::info!(payouts = made.len(), "scheduled payouts made"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "scheduled payouts failed; retrying next minute"),
+    }
 }

@@ -7,6 +7,7 @@ use super::new_id;
 use super::queries::capture_of;
 use super::validate::{check_partial_lines, check_shipping_info, check_text};
 use crate::jobs::PUSH;
+use crate::settlements::postings::post_capture;
 use crate::{now_ms, Actor, AppError, AppResult, FieldError, Missing};
 use kassa_core::access::Permission;
 use kassa_core::lines::{exceeds_quantities, BadValue, Line};
@@ -94,6 +95,7 @@ pub(crate) async fn capture_locked(locked: &mut Locked, actor: &Actor, cmd: Capt
     }
     let seq = locked.tx.next_capture_seq(&locked.row.order_id).await?;
     let capture_id = new_id();
+    let reference = cmd.reference.clone();
     let capture_body = json!({
         "capture_id": capture_id,
         "klarna_reference": format!("{}-{seq}", locked.row.short_reference),
@@ -114,6 +116,7 @@ pub(crate) async fn capture_locked(locked: &mut Locked, actor: &Actor, cmd: Capt
         captured_at: now,
     };
     locked.tx.insert_capture(&cap).await?;
+    post_capture(locked, actor, &cap, reference.as_deref()).await?;
     // A capture counts as acknowledgement: push notifications stop.
     locked.tx.finish_jobs(PUSH, &locked.row.order_id, now).await?;
     locked.apply(&next, now);

@@ -5,6 +5,7 @@ use super::line::{core_lines, stored_lines, OrderLine};
 use super::lock::{lock, Locked, Pending};
 use super::new_id;
 use super::validate::{check_partial_lines, check_text};
+use crate::settlements::postings::post_refund;
 use crate::{now_ms, Actor, AppError, AppResult};
 use kassa_core::access::Permission;
 use kassa_core::lines::{exceeds_quantities, Line};
@@ -70,6 +71,7 @@ pub(crate) async fn refund_locked(locked: &mut Locked, actor: &Actor, cmd: Refun
         }
     }
     let refund_id = new_id();
+    let reference = cmd.reference.clone();
     let body = json!({
         "refund_id": refund_id,
         "description": cmd.description,
@@ -84,6 +86,7 @@ pub(crate) async fn refund_locked(locked: &mut Locked, actor: &Actor, cmd: Refun
         refunded_at: now,
     };
     locked.tx.insert_refund(&r).await?;
+    post_refund(locked, actor, &r, reference.as_deref()).await?;
     locked.apply(&next, now);
     locked.save().await?;
     locked

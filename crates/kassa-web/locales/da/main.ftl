@@ -894,3 +894,7 @@ ops-error-choice = Vælg en af mulighederne.
 ops-error-changed-meanwhile = En anden ændrede dette i mellemtiden. Åbn siden igen for at se ændringen, og lav så din. Intet blev gemt.
 ops-merchant-suspend-confirm = Butikkerne holder straks op med at modtage betalinger, og medarbejderne kan intet ændre, før forhandleren er genaktiveret.
 ops-merchant-yes-suspend = Ja, suspender
+
+## Settlements: ledger audit
+audit-action-payout-run = Udbetaling kørt
+audit-action-ledger-correction-posted = Korrektion bogført

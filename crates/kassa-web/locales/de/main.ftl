@@ -894,3 +894,7 @@ ops-error-choice = Wählen Sie eine der Möglichkeiten.
 ops-error-changed-meanwhile = Jemand anderes hat dies inzwischen geändert. Öffnen Sie die Seite erneut, um die Änderung zu sehen, und ändern Sie dann. Nichts wurde gespeichert.
 ops-merchant-suspend-confirm = Seine Shops nehmen sofort keine Zahlungen mehr an, und seine Mitarbeitenden können nichts ändern, bis er wieder freigegeben ist.
 ops-merchant-yes-suspend = Ja, sperren
+
+## Settlements: ledger audit
+audit-action-payout-run = Auszahlung ausgeführt
+audit-action-ledger-correction-posted = Korrekturbuchung erfasst

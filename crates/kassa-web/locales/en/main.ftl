@@ -894,3 +894,7 @@ ops-error-choice = Choose one of the options.
 ops-error-changed-meanwhile = Someone else changed this meanwhile. Open the page again to see their change, then make yours. Nothing was saved.
 ops-merchant-suspend-confirm = Its shops stop taking payments at once and its staff can change nothing until it is reinstated.
 ops-merchant-yes-suspend = Yes, suspend
+
+## Settlements: ledger audit
+audit-action-payout-run = Payout run
+audit-action-ledger-correction-posted = Ledger correction posted

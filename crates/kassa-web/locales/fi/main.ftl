@@ -894,3 +894,7 @@ ops-error-choice = Valitse jokin vaihtoehdoista.
 ops-error-changed-meanwhile = Joku muu muutti tätä sillä välin. Avaa sivu uudelleen nähdäksesi muutoksen ja tee sitten omasi. Mitään ei tallennettu.
 ops-merchant-suspend-confirm = Kaupat lakkaavat ottamasta maksuja heti, eikä henkilökunta voi muuttaa mitään ennen kuin kauppias palautetaan käyttöön.
 ops-merchant-yes-suspend = Kyllä, jäädytä
+
+## Settlements: ledger audit
+audit-action-payout-run = Tilitys ajettu
+audit-action-ledger-correction-posted = Oikaisukirjaus tehty

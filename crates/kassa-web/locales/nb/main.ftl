@@ -894,3 +894,7 @@ ops-error-choice = Velg ett av alternativene.
 ops-error-changed-meanwhile = Noen andre endret dette i mellomtiden. Åpne siden på nytt for å se endringen, og gjør så din. Ingenting ble lagret.
 ops-merchant-suspend-confirm = Butikkene slutter å ta imot betalinger med en gang, og de ansatte kan ikke endre noe før forhandleren er gjenopprettet.
 ops-merchant-yes-suspend = Ja, suspender
+
+## Settlements: ledger audit
+audit-action-payout-run = Utbetaling kjørt
+audit-action-ledger-correction-posted = Korreksjon bokført

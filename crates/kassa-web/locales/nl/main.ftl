@@ -894,3 +894,7 @@ ops-error-choice = Kies een van de mogelijkheden.
 ops-error-changed-meanwhile = Iemand anders heeft dit intussen gewijzigd. Open de pagina opnieuw om die wijziging te zien en doe dan de uwe. Er is niets opgeslagen.
 ops-merchant-suspend-confirm = De winkels nemen meteen geen betalingen meer aan en de medewerkers kunnen niets wijzigen tot de handelaar weer is toegelaten.
 ops-merchant-yes-suspend = Ja, schorsen
+
+## Settlements: ledger audit
+audit-action-payout-run = Uitbetaling uitgevoerd
+audit-action-ledger-correction-posted = Correctieboeking geboekt

@@ -894,3 +894,7 @@ ops-error-choice = Välj ett av alternativen.
 ops-error-changed-meanwhile = Någon annan ändrade detta under tiden. Öppna sidan igen för att se ändringen och gör sedan din. Inget sparades.
 ops-merchant-suspend-confirm = Butikerna slutar ta emot betalningar direkt och personalen kan inte ändra något förrän handlaren återaktiveras.
 ops-merchant-yes-suspend = Ja, stäng av
+
+## Settlements: ledger audit
+audit-action-payout-run = Utbetalning körd
+audit-action-ledger-correction-posted = Rättelse bokförd

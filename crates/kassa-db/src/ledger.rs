@@ -1,0 +1,197 @@
+//! The settlement ledger: entries posted inside the transaction of the money event that
+//! makes them, and read back per order, per payout and as a store's open balance.
+
+use crate::{on_pool, on_tx, Db, Result, Tx};
+use kassa_core::settlement::{DetailedType, TxType};
+
+/// An entry to post. Amounts as the Settlements API reports them (see
+/// [`kassa_core::settlement`]); `net` is derived from the type.
+#[derive(Debug, Clone)]
+pub struct NewEntry {
+    pub store_id: String,
+    pub currency: String,
+    pub kind: TxType,
+    pub detail: DetailedType,
+    pub amount: i64,
+    pub vat_rate: Option<i64>,
+    pub vat_amount: Option<i64>,
+    pub order_id: Option<String>,
+    pub short_order_id: Option<String>,
+    pub capture_id: Option<String>,
+    pub refund_id: Option<String>,
+    pub merchant_reference1: Option<String>,
+    pub merchant_reference2: Option<String>,
+    pub merchant_capture_reference: Option<String>,
+    pub merchant_refund_reference: Option<String>,
+    pub purchase_country: String,
+    pub shipping_country: Option<String>,
+    pub payment_method: Option<String>,
+    pub sale_date: i64,
+    pub capture_date: i64,
+    pub comment: Option<String>,
+    pub reversal_reference: Option<String>,
+    /// For a RELEASE: the HOLDBACK entry it releases (each is released once).
+    pub releases_entry_id: Option<i64>,
+    pub created_by: String,
+    pub created_at: i64,
+}
+
+/// A posted entry, with the payment reference of the payout that closed it (if any).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LedgerEntryRow {
+    pub id: i64,
+    pub store_id: String,
+    pub currency: String,
+    #[sqlx(rename = "type", try_from = "String")]
+    pub kind: TxType,
+    #[sqlx(try_from = "String")]
+    pub detailed_type: DetailedType,
+    pub amount: i64,
+    pub net: i64,
+    pub vat_rate: Option<i64>,
+    pub vat_amount: Option<i64>,
+    pub order_id: Option<String>,
+    pub short_order_id: Option<String>,
+    pub capture_id: Option<String>,
+    pub refund_id: Option<String>,
+    pub merchant_reference1: Option<String>,
+    pub merchant_reference2: Option<String>,
+    pub merchant_capture_reference: Option<String>,
+    pub merchant_refund_reference: Option<String>,
+    pub purchase_country: String,
+    pub shipping_country: Option<String>,
+    pub payment_method: Option<String>,
+    pub sale_date: i64,
+    pub capture_date: i64,
+    pub comment: Option<String>,
+    pub reversal_reference: Option<String>,
+    pub created_by: String,
+    pub created_at: i64,
+    pub payout_id: Option<i64>,
+    pub payment_reference: Option<String>,
+}
+
+pub(crate) const ENTRY_COLUMNS: &str = "e.id, e.store_id, e.currency, e.type, e.detailed_type, e.amount, e.net, \
+    e.vat_rate, e.vat_amount, e.order_id, e.short_order_id, e.capture_id, e.refund_id, e.merchant_reference1, \
+    e.merchant_reference2, e.merchant_capture_reference, e.merchant_refund_reference, e.purchase_country, \
+    e.shipping_country, e.payment_method, e.sale_date, e.capture_date, e.comment, e.reversal_reference, \
+    e.created_by, e.created_at, e.payout_id, p.payment_reference";
+
+/// Entries joined to their payout's reference.
+pub(crate) const ENTRY_FROM: &str = "ledger_entries e LEFT JOIN payouts p ON p.id = e.payout_id";
+
+const INSERT_ENTRY: &str =
+    "INSERT INTO ledger_entries (store_id, currency, type, detailed_type, amount, net, vat_rate, \
+    vat_amount, order_id, short_order_id, capture_id, refund_id, merchant_reference1, merchant_reference2, \
+    merchant_capture_reference, merchant_refund_reference, purchase_country, shipping_country, payment_method, \
+    sale_date, capture_date, comment, reversal_reference, releases_entry_id, created_by, created_at) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, \
+    $24, $25, $26)";
+
+/// A store's settings that decide what its money events post.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PostingTerms {
+    pub bps: i64,
+    pub fixed_minor: i64,
+    pub refunds_fees: bool,
+    pub reserve_bps: i64,
+}
+
+/// One type's open total in one currency.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OpenTotal {
+    pub currency: String,
+    #[sqlx(rename = "type", try_from = "String")]
+    pub kind: TxType,
+    pub amount: i64,
+    pub entries: i64,
+}
+
+impl Tx {
+    /// Posts entries (in the caller's transaction, so they commit with the event).
+    pub async fn insert_ledger_entries(&mut self, entries: &[NewEntry]) -> Result<()> {
+        for e in entries {
+            on_tx!(self, c => sqlx::query(INSERT_ENTRY)
+                .bind(&e.store_id)
+                .bind(&e.currency)
+                .bind(e.kind.code())
+                .bind(e.detail.code())
+                .bind(e.amount)
+                .bind(e.kind.net(e.amount))
+                .bind(e.vat_rate)
+                .bind(e.vat_amount)
+                .bind(&e.order_id)
+                .bind(&e.short_order_id)
+                .bind(&e.capture_id)
+                .bind(&e.refund_id)
+                .bind(&e.merchant_reference1)
+                .bind(&e.merchant_reference2)
+                .bind(&e.merchant_capture_reference)
+                .bind(&e.merchant_refund_reference)
+                .bind(&e.purchase_country)
+                .bind(&e.shipping_country)
+                .bind(&e.payment_method)
+                .bind(e.sale_date)
+                .bind(e.capture_date)
+                .bind(&e.comment)
+                .bind(&e.reversal_reference)
+                .bind(e.releases_entry_id)
+                .bind(&e.created_by)
+                .bind(e.created_at)
+                .execute(c)
+                .await
+                .map(|_| ()))?;
+        }
+        Ok(())
+    }
+
+    /// The fee terms of `method` at a store, read in the event's transaction.
+    pub async fn posting_terms(&mut self, store_id: &str, method: &str) -> Result<PostingTerms> {
+        let sql = "SELECT COALESCE(f.bps, 0), COALESCE(f.fixed_minor, 0), s.refunds_fees, s.reserve_bps FROM stores s \
+            LEFT JOIN store_fees f ON f.store_id = s.id AND f.payment_method = $2 WHERE s.id = $1";
+        let row: Option<(i64, i64, bool, i64)> =
+            on_tx!(self, c => sqlx::query_as(sql).bind(store_id).bind(method).fetch_optional(c).await)?;
+        Ok(row
+            .map(|(bps, fixed_minor, refunds_fees, reserve_bps)| PostingTerms {
+                bps,
+                fixed_minor,
+                refunds_fees,
+                reserve_bps,
+            })
+            .unwrap_or_default())
+    }
+
+    /// The percentage fees charged on an order and not yet refunded.
+    pub async fn percentage_fee_left(&mut self, order_id: &str) -> Result<i64> {
+        let sql = "SELECT COALESCE(SUM(CASE WHEN detailed_type = 'PURCHASE_FEE_PERCENTAGE' THEN amount \
+            WHEN detailed_type = 'PURCHASE_FEE_PERCENTAGE_REFUND' THEN -amount ELSE 0 END), 0) \
+            FROM ledger_entries WHERE order_id = $1";
+        Ok(on_tx!(self, c => sqlx::query_scalar::<_, i64>(sql).bind(order_id).fetch_one(c).await)?)
+    }
+}
+
+impl Db {
+    /// Every entry of an order, oldest first.
+    pub async fn ledger_of_order(&self, store_id: &str, order_id: &str) -> Result<Vec<LedgerEntryRow>> {
+        let sql =
+            format!("SELECT {ENTRY_COLUMNS} FROM {ENTRY_FROM} WHERE e.order_id = $1 AND e.store_id = $2 ORDER BY e.id");
+        Ok(
+            on_pool!(self, p => sqlx::query_as::<_, LedgerEntryRow>(&sql).bind(order_id).bind(store_id).fetch_all(p).await)?,
+        )
+    }
+
+    /// The entries no payout has closed yet, summed by currency and type.
+    pub async fn open_totals(&self, store_id: &str) -> Result<Vec<OpenTotal>> {
+        let sql = "SELECT currency, type, COALESCE(SUM(amount), 0) AS amount, COUNT(*) AS entries FROM ledger_entries \
+            WHERE store_id = $1 AND payout_id IS NULL GROUP BY currency, type ORDER BY currency, type";
+        Ok(on_pool!(self, p => sqlx::query_as::<_, OpenTotal>(sql).bind(store_id).fetch_all(p).await)?)
+    }
+
+    /// The sum of every entry's effect on a store's balance, per currency (open and paid
+    /// out): what the ledger invariants are checked against.
+    pub async fn ledger_net_by_currency(&self, store_id: &str) -> Result<Vec<(String, i64, i64)>> {
+        let sql = "SELECT currency, COALESCE(SUM(net), 0), COALESCE(SUM(CASE WHEN payout_id IS NULL THEN net ELSE 0 END), 0) \
+            FROM ledger_entries WHERE store_id = $1 GROUP BY currency ORDER BY currency";
+        Ok(on_pool!(self, p => sqlx::query_as::<_, (String, i64, i64)>(sql).bind(store_id).fetch_all(p).await)?)
+    }
+}
