@@ -49,8 +49,10 @@ CREATE UNIQUE INDEX payouts_period ON payouts (store_id, currency, period_end) W
 CREATE INDEX payouts_store_date ON payouts (store_id, payout_date, id);
 CREATE INDEX payouts_date ON payouts (payout_date, id);
 
--- Entries are written once. The only change ever made is setting payout_id when a payout
--- closes an open entry; the triggers below refuse anything else, and every delete.
+-- Entries are written once. What an entry is (store, currency, type, amount, order) never
+-- changes, and once a payout has closed it nothing does; the triggers below refuse it, and
+-- every delete. A payout closing an entry sets payout_id; the demo seed dates its open
+-- entries back with their orders.
 CREATE TABLE ledger_entries (
     id INTEGER PRIMARY KEY,
     store_id TEXT NOT NULL REFERENCES stores(id),
@@ -100,7 +102,6 @@ WHEN OLD.payout_id IS NOT NULL
     OR NEW.id IS NOT OLD.id OR NEW.store_id IS NOT OLD.store_id OR NEW.currency IS NOT OLD.currency
     OR NEW.type IS NOT OLD.type OR NEW.detailed_type IS NOT OLD.detailed_type
     OR NEW.amount IS NOT OLD.amount OR NEW.net IS NOT OLD.net OR NEW.order_id IS NOT OLD.order_id
-    OR NEW.created_at IS NOT OLD.created_at
 BEGIN
     SELECT RAISE(ABORT, 'ledger entries are append-only');
 END;
