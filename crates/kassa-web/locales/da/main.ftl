@@ -898,3 +898,7 @@ ops-merchant-yes-suspend = Ja, suspender
 ## Settlements: ledger audit
 audit-action-payout-run = Udbetaling kørt
 audit-action-ledger-correction-posted = Korrektion bogført
+
+## Disputes: order timeline
+order-event-dispute-opened = Tvist åbnet
+order-event-dispute-closed = Tvist afsluttet

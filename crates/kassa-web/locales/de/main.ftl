@@ -898,3 +898,7 @@ ops-merchant-yes-suspend = Ja, sperren
 ## Settlements: ledger audit
 audit-action-payout-run = Auszahlung ausgeführt
 audit-action-ledger-correction-posted = Korrekturbuchung erfasst
+
+## Disputes: order timeline
+order-event-dispute-opened = Streitfall eröffnet
+order-event-dispute-closed = Streitfall abgeschlossen

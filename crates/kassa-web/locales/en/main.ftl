@@ -898,3 +898,7 @@ ops-merchant-yes-suspend = Yes, suspend
 ## Settlements: ledger audit
 audit-action-payout-run = Payout run
 audit-action-ledger-correction-posted = Ledger correction posted
+
+## Disputes: order timeline
+order-event-dispute-opened = Dispute opened
+order-event-dispute-closed = Dispute closed

@@ -898,3 +898,7 @@ ops-merchant-yes-suspend = Kyllä, jäädytä
 ## Settlements: ledger audit
 audit-action-payout-run = Tilitys ajettu
 audit-action-ledger-correction-posted = Oikaisukirjaus tehty
+
+## Disputes: order timeline
+order-event-dispute-opened = Riita avattu
+order-event-dispute-closed = Riita suljettu

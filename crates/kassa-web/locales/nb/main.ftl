@@ -898,3 +898,7 @@ ops-merchant-yes-suspend = Ja, suspender
 ## Settlements: ledger audit
 audit-action-payout-run = Utbetaling kjørt
 audit-action-ledger-correction-posted = Korreksjon bokført
+
+## Disputes: order timeline
+order-event-dispute-opened = Tvist åpnet
+order-event-dispute-closed = Tvist avsluttet

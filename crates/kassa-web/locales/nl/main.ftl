@@ -898,3 +898,7 @@ ops-merchant-yes-suspend = Ja, schorsen
 ## Settlements: ledger audit
 audit-action-payout-run = Uitbetaling uitgevoerd
 audit-action-ledger-correction-posted = Correctieboeking geboekt
+
+## Disputes: order timeline
+order-event-dispute-opened = Geschil geopend
+order-event-dispute-closed = Geschil gesloten

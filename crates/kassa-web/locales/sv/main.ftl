@@ -898,3 +898,7 @@ ops-merchant-yes-suspend = Ja, stäng av
 ## Settlements: ledger audit
 audit-action-payout-run = Utbetalning körd
 audit-action-ledger-correction-posted = Rättelse bokförd
+
+## Disputes: order timeline
+order-event-dispute-opened = Tvist öppnad
+order-event-dispute-closed = Tvist avslutad

@@ -28,7 +28,7 @@ fn far_schedule() -> PayoutSchedule {
 }
 
 /// 2.9 % + 3.00 on every method, fees given back on refunds or not, and [`far_schedule`].
-async fn set_fees(app: &TestApp, refunds_fees: bool) {
+pub(crate) async fn set_fees(app: &TestApp, refunds_fees: bool) {
     let (schedule, day) = far_schedule().stored();
     app.db()
         .execute_trusted(&format!(
@@ -53,7 +53,7 @@ async fn set_fees(app: &TestApp, refunds_fees: bool) {
         .unwrap();
 }
 
-async fn finance(app: &TestApp) -> Actor {
+pub(crate) async fn finance(app: &TestApp) -> Actor {
     let id = app.seed_operator("finance@provider.test", OperatorRole::Finance).await;
     Actor::operator(id, "finance@provider.test", OperatorRole::Finance, "127.0.0.1")
 }
@@ -70,7 +70,7 @@ async fn refund(api: &Api, order_id: &str, amount: i64) -> u16 {
     .as_u16()
 }
 
-fn order_of(amount: i64) -> serde_json::Value {
+pub(crate) fn order_of(amount: i64) -> serde_json::Value {
     let mut o = sample_order();
     o["order_amount"] = json!(amount);
     o["order_tax_amount"] = json!(0);
@@ -125,7 +125,7 @@ async fn captures_and_refunds_post_sales_fees_returns_and_fee_refunds() {
 
 /// Checks every payout against its own transactions, the debt chain between payouts, and
 /// the whole ledger against what was paid out and what is open.
-async fn assert_ledger_agrees(app: &TestApp) -> Vec<PayoutRow> {
+pub(crate) async fn assert_ledger_agrees(app: &TestApp) -> Vec<PayoutRow> {
     let db = app.db();
     let q = PayoutQuery {
         store_ids: vec![STORE.into()],
