@@ -13,6 +13,7 @@ mod health;
 pub mod names;
 pub mod ops;
 pub mod portal;
+pub mod reports;
 pub mod shell;
 pub mod two_factor;
 

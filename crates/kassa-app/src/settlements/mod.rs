@@ -13,5 +13,6 @@ mod reads;
 
 pub use payouts::{payout_now, post_correction, run_scheduled_payouts, Correction};
 pub use reads::{
-    balance, order_ledger, payout, payouts, payouts_summary, transactions, Balance, CurrencyBalance, Scope,
+    balance, order_ledger, payout, payouts, payouts_query, payouts_summary, transactions, Balance, CurrencyBalance,
+    PayoutFilter, Scope,
 };
