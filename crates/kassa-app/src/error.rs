@@ -82,6 +82,9 @@ pub enum AppError {
     /// A team change the rules refuse (the last administrator, Super Admin access, …).
     #[error("refused: {0}")]
     Team(crate::team::TeamRefusal),
+    /// A dispute step the rules refuse (closed, deadline passed, …).
+    #[error("refused: {0}")]
+    Dispute(kassa_core::dispute::DisputeRefusal),
     /// An account action the rules refuse (a wrong current password or code, …).
     #[error("refused: {0}")]
     Auth(crate::auth::AuthRefusal),
@@ -135,5 +138,11 @@ impl From<crate::auth::AuthRefusal> for AppError {
 impl From<kassa_core::order::Refusal> for AppError {
     fn from(r: kassa_core::order::Refusal) -> AppError {
         AppError::Refused(r)
+    }
+}
+
+impl From<kassa_core::dispute::DisputeRefusal> for AppError {
+    fn from(r: kassa_core::dispute::DisputeRefusal) -> AppError {
+        AppError::Dispute(r)
     }
 }

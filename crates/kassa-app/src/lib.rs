@@ -76,7 +76,9 @@
 pub mod actor;
 pub mod auth;
 pub mod dates;
+pub mod disputes;
 pub mod error;
+pub mod files;
 pub mod jobs;
 pub mod operators;
 pub mod ops;

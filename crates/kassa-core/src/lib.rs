@@ -4,6 +4,7 @@
 pub mod access;
 pub mod account;
 pub mod audit;
+pub mod dispute;
 pub mod identity;
 pub mod line_edit;
 pub mod lines;

@@ -99,6 +99,8 @@ stored_names! {
         CaptureShippingInfoAdded = "capture_shipping_info_added",
         DueDateExtended = "due_date_extended",
         SendOutTriggered = "send_out_triggered",
+        DisputeOpened = "dispute_opened",
+        DisputeClosed = "dispute_closed",
     }
 }
 

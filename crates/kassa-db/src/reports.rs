@@ -2,7 +2,7 @@
 //! background job, kept for 30 days), how a store's CSV reports are written (delimiter,
 //! BOM, columns), and the small reads its filters and pages need.
 
-use crate::{on_pool, on_tx, on_writer, Db, Result, Tx};
+use crate::{on_pool, on_tx, on_writer, Db, ReportSettingsRow, Result, Tx};
 
 /// A custom report as requested and as its job leaves it.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -48,16 +48,6 @@ pub struct NewReport<'a> {
     pub created_by_user_id: Option<i64>,
     pub created_by_name: &'a str,
     pub expires_at: i64,
-}
-
-/// How a store's settlement CSVs are written, as stored.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct ReportSettingsRow {
-    /// `;` or `,`.
-    pub report_delimiter: String,
-    pub report_bom: bool,
-    /// Column names in order, comma-separated; empty for the default set.
-    pub report_columns: String,
 }
 
 impl Tx {
@@ -169,10 +159,13 @@ impl Db {
         Ok(())
     }
 
-    /// How a store's CSV reports are written.
-    pub async fn report_settings(&self, store_id: &str) -> Result<Option<ReportSettingsRow>> {
-        let sql = "SELECT report_delimiter, report_bom, report_columns FROM stores WHERE id = $1";
-        Ok(on_pool!(self, p => sqlx::query_as::<_, ReportSettingsRow>(sql).bind(store_id).fetch_optional(p).await)?)
+    /// How many entries a store posted in `[from, to)` (a transactions report's size, for
+    /// its progress).
+    pub async fn count_store_entries(&self, store_id: &str, from: i64, to: i64) -> Result<i64> {
+        let sql = "SELECT COUNT(*) FROM ledger_entries WHERE store_id = $1 AND created_at >= $2 AND created_at < $3";
+        Ok(
+            on_pool!(self, p => sqlx::query_scalar::<_, i64>(sql).bind(store_id).bind(from).bind(to).fetch_one(p).await)?,
+        )
     }
 
     /// The currencies a store has been paid out in, for the payouts list's filter.

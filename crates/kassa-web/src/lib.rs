@@ -15,6 +15,7 @@ pub mod objects;
 pub mod ops;
 pub mod portal;
 pub mod report_maker;
+pub mod reports;
 pub mod shell;
 pub mod two_factor;
 

@@ -261,3 +261,25 @@ for (const form of document.querySelectorAll("form[data-amount-form]")) {
   });
   updateAmountLabels(form);
 }
+
+// Custom reports: while one is being made, the list (which says how far it is, and has a
+// Refresh link without JavaScript) is fetched again every few seconds and swapped in place,
+// so the form above keeps what is being typed.
+const refreshing = document.querySelector("[data-refresh]");
+if (refreshing?.id) {
+  const every = Number(refreshing.dataset.refresh) || 3000;
+  const refresh = async () => {
+    const current = document.getElementById(refreshing.id);
+    if (!current?.dataset.refresh) return;
+    try {
+      const response = await fetch(location.pathname, { credentials: "same-origin" });
+      if (!response.ok) return;
+      const page = new DOMParser().parseFromString(await response.text(), "text/html");
+      const fresh = page.getElementById(refreshing.id);
+      if (fresh) current.replaceWith(document.importNode(fresh, true));
+    } finally {
+      setTimeout(refresh, every);
+    }
+  };
+  setTimeout(refresh, every);
+}

@@ -83,9 +83,10 @@ async fn delete_reports_now_and_then(db: &Db, maker: &dyn ReportMaker, now: i64)
 /// The last time this process looked for payouts due (Unix ms).
 static PAYOUTS_CHECKED_AT: AtomicI64 = AtomicI64::new(0);
 
-/// Looks for scheduled payouts at most once a minute per process: a cut-off is a minute
-/// of the day, and each look reads every store's schedule. Which process looks first does
-/// not matter; closing is exactly-once in the database.
+/// Closes disputes past their deadline and looks for scheduled payouts, at most once a
+/// minute per process: a cut-off is a minute of the day, and each look reads every store's
+/// schedule. Which process looks first does not matter: both are exactly-once in the
+/// database (a dispute closes under its order's lock, a period is paid once).
 async fn run_payouts_now_and_then(db: &Db, now: i64) {
     let last = PAYOUTS_CHECKED_AT.load(Ordering::Relaxed);
     if now - last < MINUTE
@@ -94,6 +95,11 @@ async fn run_payouts_now_and_then(db: &Db, now: i64) {
             .is_err()
     {
         return;
+    }
+    match crate::disputes::expire_disputes(db, now).await {
+        Ok(closed) if !closed.is_empty() => tracing::info!(disputes = closed.len(), "disputes lost at their deadline"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "closing disputes past their deadline failed; retrying next minute"),
     }
     match crate::settlements::run_scheduled_payouts(db, now).await {
         Ok(made) if !made.is_empty() => tracing::info!(payouts = made.len(), "scheduled payouts made"),

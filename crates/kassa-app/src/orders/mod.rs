@@ -35,11 +35,13 @@ pub use edit::{
 };
 pub use lifecycle::{acknowledge, cancel, expire, extend_authorization, release_remaining, settle, Settle};
 pub use line::{core_lines, lines_in, stored_lines, OrderLine};
+pub(crate) use lock::lock;
 pub use lock::{core_state, Locked, Pending};
 pub use queries::{
     capture_of, captures, checkout_order, due_date_options, events, export_orders, hosted_checkout, om_order,
     order_record, refund_of, refunds, search_orders, OrderRecord,
 };
+pub(crate) use refund::refund_locked;
 pub use refund::{refund, Refund};
 pub use validate::{
     address_field_limit, check_address, check_lines, check_partial_lines, check_shipping_info, check_text, check_url,

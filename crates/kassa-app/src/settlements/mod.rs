@@ -22,7 +22,7 @@ pub use portal::{
     overview, payout_currencies, payout_list, payout_page, payouts_after, Overview, PayoutList, PayoutPage,
 };
 pub use reads::{
-    balance, order_ledger, payout, payouts, payouts_summary, transactions, Balance, CurrencyBalance, PayoutFilter,
-    Scope,
+    balance, order_ledger, payout, payouts, payouts_query, payouts_summary, transactions, Balance, CurrencyBalance,
+    PayoutFilter, Scope,
 };
 pub use report_settings::{report_settings, save_report_settings, ReportSettings};

@@ -9,7 +9,7 @@ use kassa_db::{CaptureRow, NewEntry, RefundRow};
 use serde_json::Value;
 
 /// The entry of `posting` with the order's references filled in.
-fn entry(locked: &Locked, actor: &Actor, p: Posting, at: i64) -> NewEntry {
+pub(crate) fn entry(locked: &Locked, actor: &Actor, p: Posting, at: i64) -> NewEntry {
     let row = &locked.row;
     let body = locked.body();
     let shipping_country = body

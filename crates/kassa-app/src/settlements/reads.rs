@@ -96,6 +96,12 @@ pub async fn payouts(
     Ok(db.payouts_page(&filter.query(actor)?, offset, size).await?)
 }
 
+/// The query of the payouts the actor may read, for reports that stream them a page at a
+/// time (`kassa_db::Db::payouts_after`).
+pub fn payouts_query(actor: &Actor, filter: &PayoutFilter) -> AppResult<PayoutQuery> {
+    filter.query(actor)
+}
+
 /// Payout totals per currency.
 pub async fn payouts_summary(db: &Db, actor: &Actor, filter: &PayoutFilter) -> AppResult<Vec<PayoutSummaryRow>> {
     Ok(db.payouts_summary(&filter.query(actor)?).await?)

@@ -125,6 +125,7 @@ impl From<AppError> for ApiError {
             }
             // Team and account rules are not reached through the merchant API.
             AppError::Team(_) | AppError::Auth(_) => ApiError::new(StatusCode::FORBIDDEN, "NOT_ALLOWED", e.to_string()),
+            AppError::Dispute(r) => ApiError::new(StatusCode::FORBIDDEN, "NOT_ALLOWED", r.to_string()),
             AppError::Storage(e) => e.into(),
             AppError::Internal(cause) => {
                 tracing::error!(%cause, "internal failure during an API call");

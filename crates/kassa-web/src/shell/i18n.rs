@@ -360,6 +360,8 @@ mod tests {
             "capture_shipping_info_added",
             "send_out_triggered",
             "due_date_extended",
+            "dispute_opened",
+            "dispute_closed",
         ] {
             built.push(format!("order-event-{}", action.replace('_', "-")));
         }

@@ -28,7 +28,7 @@ fn far_schedule() -> PayoutSchedule {
 }
 
 /// 2.9 % + 3.00 on every method, fees given back on refunds or not, and [`far_schedule`].
-async fn set_fees(app: &TestApp, refunds_fees: bool) {
+pub(crate) async fn set_fees(app: &TestApp, refunds_fees: bool) {
     let (schedule, day) = far_schedule().stored();
     app.db()
         .execute_trusted(&format!(
@@ -53,7 +53,7 @@ async fn set_fees(app: &TestApp, refunds_fees: bool) {
         .unwrap();
 }
 
-async fn finance(app: &TestApp) -> Actor {
+pub(crate) async fn finance(app: &TestApp) -> Actor {
     let id = app.seed_operator("finance@provider.test", OperatorRole::Finance).await;
     Actor::operator(id, "finance@provider.test", OperatorRole::Finance, "127.0.0.1")
 }
@@ -70,7 +70,7 @@ async fn refund(api: &Api, order_id: &str, amount: i64) -> u16 {
     .as_u16()
 }
 
-fn order_of(amount: i64) -> serde_json::Value {
+pub(crate) fn order_of(amount: i64) -> serde_json::Value {
     let mut o = sample_order();
     o["order_amount"] = json!(amount);
     o["order_tax_amount"] = json!(0);
@@ -125,7 +125,7 @@ async fn captures_and_refunds_post_sales_fees_returns_and_fee_refunds() {
 
 /// Checks every payout against its own transactions, the debt chain between payouts, and
 /// the whole ledger against what was paid out and what is open.
-async fn assert_ledger_agrees(app: &TestApp) -> Vec<PayoutRow> {
+pub(crate) async fn assert_ledger_agrees(app: &TestApp) -> Vec<PayoutRow> {
     let db = app.db();
     let q = PayoutQuery {
         store_ids: vec![STORE.into()],
@@ -356,6 +356,45 @@ async fn ledger_entries_are_never_changed_or_deleted() {
         let entries = db.ledger_of_order(STORE, &id).await.unwrap();
         assert_eq!(entries[0].amount, 60_000);
         assert!(entries.iter().all(|e| e.payout_id.is_some()));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_rolling_reserve_is_held_back_and_released_by_the_first_payout_after_its_days() {
+    on_each_backend(|app| async move {
+        set_fees(&app, false).await;
+        app.db()
+            .execute_trusted(&format!(
+                "UPDATE stores SET reserve_bps = 1000, reserve_days = 30 WHERE id = '{STORE}'"
+            ))
+            .await
+            .unwrap();
+        let api = app.api(STORE).await;
+        let id = api.authorized_order(&order_of(10_000)).await;
+        assert_eq!(api.capture(&id, 10_000, None).await.status(), 201);
+        let first = settlements::payout_now(app.db(), &finance(&app).await, STORE)
+            .await
+            .unwrap();
+        let t = first[0].totals();
+        assert_eq!(t.holdback_amount, 1_000);
+        assert_eq!(t.release_amount, 0);
+        assert_eq!(t.settlement_amount, 10_000 - 290 - 300 - 1_000);
+
+        // Nothing new is posted; the reserve alone makes the first payout after its 30 days.
+        let cut = |days: i64| to_ms(next_cutoff(far_schedule(), from_ms(kassa_app::now_ms() + days * DAY))) + 60_000;
+        let made = settlements::run_scheduled_payouts(app.db(), cut(0)).await.unwrap();
+        assert!(made.is_empty(), "{made:?}");
+        let made = settlements::run_scheduled_payouts(app.db(), cut(40)).await.unwrap();
+        assert_eq!(made.len(), 1, "{made:?}");
+        assert_eq!(made[0].release_amount, 1_000);
+        assert_eq!(made[0].settlement_amount, 1_000);
+        // Released once only.
+        assert!(settlements::run_scheduled_payouts(app.db(), cut(80))
+            .await
+            .unwrap()
+            .is_empty());
+        assert_ledger_agrees(&app).await;
     })
     .await;
 }

@@ -260,3 +260,265 @@ async fn roles_without_settlements_and_other_merchants_see_nothing() {
     })
     .await;
 }
+
+fn header(res: &reqwest::Response, name: &str) -> String {
+    res.headers()
+        .get(name)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_payout_downloads_as_csv_and_pdf() {
+    on_each_backend(|app| async move {
+        let api = app.api("M100001").await;
+        let order = captured(&api).await;
+        let payout = app.payout_now("M100001").await.remove(0);
+        let reference = payout.payment_reference.clone();
+        let c = app.signed_in(SETTLEMENT).await;
+
+        let res = c
+            .get(&format!("/portal/settlements/payouts/{reference}/report.csv"))
+            .await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(header(&res, "content-type"), "text/csv; charset=utf-8");
+        let disposition = header(&res, "content-disposition");
+        assert!(
+            disposition.starts_with("attachment; filename=\"settlement-M100001-"),
+            "{disposition}"
+        );
+        assert!(disposition.ends_with(&format!("-{reference}.csv\"")), "{disposition}");
+        let csv = res.text().await.unwrap();
+        assert!(!csv.starts_with('\u{feff}'), "no BOM by default");
+        assert!(csv.contains(&reference) && csv.contains(&order));
+        assert!(csv.contains("merchant_id;"), "semicolons by default: {csv}");
+
+        let res = c
+            .get(&format!("/portal/settlements/payouts/{reference}/report.pdf"))
+            .await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(header(&res, "content-type"), "application/pdf");
+        assert!(header(&res, "content-disposition").ends_with(&format!("-{reference}.pdf\"")));
+        let pdf = res.bytes().await.unwrap();
+        assert!(pdf.starts_with(b"%PDF"));
+
+        // Not for roles without settlements, nor for another merchant.
+        let user = app.signed_in("user@demo.kassa.test").await;
+        let csv_path = format!("/portal/settlements/payouts/{reference}/report.csv");
+        assert_eq!(user.get(&csv_path).await.status(), 403);
+        let stranger = app.seed_other_merchant().await;
+        let other = app.signed_in(&stranger).await;
+        assert_eq!(other.get(&csv_path).await.status(), 404);
+        let pdf_path = format!("/portal/settlements/payouts/{reference}/report.pdf");
+        assert_eq!(other.get(&pdf_path).await.status(), 404);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn report_columns_delimiter_and_bom_are_saved_per_store_and_used() {
+    on_each_backend(|app| async move {
+        let c = app.signed_in(SETTLEMENT).await;
+        let (status, page) = c.page("/portal/settlements/configure").await;
+        assert_eq!(status, 200);
+        assert!(
+            page.contains("name=\"col_order_id\" value=\"on\" checked"),
+            "default set chosen"
+        );
+        assert!(!page.contains("name=\"col_reversal_reference\" value=\"on\" checked"));
+
+        let form = [
+            ("col_amount", "on"),
+            ("pos_amount", "1"),
+            ("col_order_id", "on"),
+            ("pos_order_id", "2"),
+            ("col_payment_reference", "on"),
+            ("pos_payment_reference", "3"),
+            ("pos_sale_date", "4"),
+            ("delimiter", ","),
+            ("bom", "on"),
+        ];
+        let res = c.post_form("/portal/settlements/configure", &form).await;
+        assert_eq!(res.status(), 303);
+        assert_eq!(location(&res), "/portal/settlements/configure?done=saved");
+        let (_, page) = c.page("/portal/settlements/configure?done=saved").await;
+        assert!(page.contains("The report settings are saved."));
+        let chosen: Vec<&str> = page
+            .split("name=\"col_")
+            .skip(1)
+            .filter(|r| r[..r.find('>').unwrap()].contains("checked"))
+            .map(|r| &r[..r.find('"').unwrap()])
+            .collect();
+        assert_eq!(chosen, ["amount", "order_id", "payment_reference"]);
+        assert!(page.contains("name=\"delimiter\" value=\",\" checked"));
+        assert!(page.contains("id=\"bom\" checked"));
+        let settings = app.db().report_settings("M100001").await.unwrap().unwrap();
+        assert_eq!(settings.report_columns, "amount,order_id,payment_reference");
+        assert_eq!((settings.report_delimiter.as_str(), settings.report_bom), (",", true));
+        let audit = app.db().audit_events(None, 1).await.unwrap().remove(0);
+        assert_eq!(audit.action.code(), "report_settings_changed");
+        assert_eq!(audit.actor, SETTLEMENT);
+
+        // The payout CSV follows them.
+        let api = app.api("M100001").await;
+        let order = captured(&api).await;
+        let reference = app.payout_now("M100001").await.remove(0).payment_reference;
+        let csv = c
+            .get(&format!("/portal/settlements/payouts/{reference}/report.csv"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(csv.starts_with('\u{feff}'), "BOM");
+        assert!(csv.contains("\r\namount,order_id,payment_reference\r\n"), "{csv}");
+        assert!(csv.contains(&format!(",{order},{reference}")), "{csv}");
+
+        // Refused: no column, a position that is not a number.
+        let res = c
+            .post_form("/portal/settlements/configure", &[("delimiter", ";")])
+            .await;
+        assert_eq!(res.status(), 422);
+        assert!(res.text().await.unwrap().contains("Choose at least one column."));
+        let res = c
+            .post_form(
+                "/portal/settlements/configure",
+                &[("col_amount", "on"), ("pos_amount", "first")],
+            )
+            .await;
+        assert_eq!(res.status(), 422);
+        assert!(res
+            .text()
+            .await
+            .unwrap()
+            .contains("The position of amount must be a whole number."));
+        let unchanged = app.db().report_settings("M100001").await.unwrap().unwrap();
+        assert_eq!(unchanged, settings);
+
+        // Not for roles without the reports permission.
+        let user = app.signed_in("user@demo.kassa.test").await;
+        assert_eq!(user.get("/portal/settlements/configure").await.status(), 403);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn custom_reports_are_made_in_the_background_and_downloaded() {
+    on_each_backend(|app| async move {
+        let api = app.api("M100001").await;
+        let order = captured(&api).await;
+        let reference = app.payout_now("M100001").await.remove(0).payment_reference;
+        let open_order = captured(&api).await;
+
+        let c = app.signed_in(SETTLEMENT).await;
+        let (status, page) = c.page("/portal/settlements/reports").await;
+        assert_eq!(status, 200);
+        assert!(page.contains("id=\"reports-none\""));
+
+        let id = app.ready_report(SETTLEMENT, "transactions", "csv").await;
+        let (_, page) = c.page("/portal/settlements/reports").await;
+        assert!(
+            page.contains(&format!("data-report=\"{id}\" data-status=\"ready\"")),
+            "{page}"
+        );
+        assert!(page.contains("Available until"));
+        assert!(page.contains(SETTLEMENT), "who made it");
+        let res = c.get(&format!("/portal/settlements/reports/{id}/download")).await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(header(&res, "content-type"), "text/csv; charset=utf-8");
+        assert!(header(&res, "content-disposition").starts_with("attachment; filename=\"transactions-M100001-"));
+        let csv = res.text().await.unwrap();
+        assert!(
+            csv.contains(&order) && csv.contains(&open_order) && csv.contains(&reference),
+            "{csv}"
+        );
+        let row = app.db().report_by_id(id).await.unwrap().unwrap();
+        assert_eq!((row.progress, row.size_bytes), (100, Some(csv.len() as i64)));
+
+        let pdf = app.ready_report(SETTLEMENT, "payouts_summary", "pdf").await;
+        let res = c.get(&format!("/portal/settlements/reports/{pdf}/download")).await;
+        assert_eq!(header(&res, "content-type"), "application/pdf");
+        assert!(res.bytes().await.unwrap().starts_with(b"%PDF"));
+
+        // The form explains what it cannot take, in the member's language.
+        let bad = [
+            (("2025-02-01", "2025-01-01"), "To must not be before the start."),
+            (("2024-01-01", "2025-01-01"), "A report covers at most 12 months"),
+            (("01/02/2025", "2025-03-01"), "From must be a date (YYYY-MM-DD)."),
+        ];
+        for ((from, to), message) in bad {
+            let fields = [("kind", "transactions"), ("format", "csv"), ("from", from), ("to", to)];
+            let res = c.post_form("/portal/settlements/reports", &fields).await;
+            assert_eq!(res.status(), 422, "{from} {to}");
+            let body = res.text().await.unwrap();
+            assert!(body.contains(message), "{message}: {body}");
+            assert!(body.contains(&format!("value=\"{from}\"")), "keeps what was typed");
+        }
+        c.post_form("/portal/language", &[("lang", "de"), ("next", "/portal")])
+            .await;
+        c.page("/portal/settlements/reports").await;
+        let fields = [
+            ("kind", "transactions"),
+            ("format", "pdf"),
+            ("from", "2025-03-02"),
+            ("to", "2025-03-01"),
+        ];
+        let body = c
+            .post_form("/portal/settlements/reports", &fields)
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(body.contains("Bis darf nicht vor dem Beginn liegen."), "{body}");
+
+        // Only members of the store with the reports permission download it.
+        let user = app.signed_in("user@demo.kassa.test").await;
+        assert_eq!(
+            user.get(&format!("/portal/settlements/reports/{id}/download"))
+                .await
+                .status(),
+            403
+        );
+        let stranger = app.seed_other_merchant().await;
+        let other = app.signed_in(&stranger).await;
+        assert_eq!(
+            other
+                .get(&format!("/portal/settlements/reports/{id}/download"))
+                .await
+                .status(),
+            404
+        );
+        let (_, list) = other.page("/portal/settlements/reports").await;
+        assert!(!list.contains(&format!("data-report=\"{id}\"")));
+
+        // After 30 days it says so, and the job runner deletes the file.
+        let key = row.object_key.clone().unwrap();
+        assert!(
+            app.db()
+                .execute_trusted(&format!("UPDATE reports SET expires_at = 1 WHERE id = {id}"))
+                .await
+                .unwrap()
+                == 1
+        );
+        let (_, page) = c.page("/portal/settlements/reports").await;
+        assert!(page.contains(&format!("data-report=\"{id}\" data-status=\"expired\"")));
+        assert_eq!(
+            c.get(&format!("/portal/settlements/reports/{id}/download"))
+                .await
+                .status(),
+            404
+        );
+        let objects =
+            kassa_web::objects::Objects::new(&kassa_web::objects::ObjectsConfig::Local(app.objects.path().to_owned()));
+        assert!(objects.exists(&key).await);
+        let maker = kassa_web::report_maker::ObjectReportMaker {
+            objects: objects.clone(),
+        };
+        let deleted = kassa_app::jobs::delete_expired_reports(app.db(), &maker, kassa_web::now_ms())
+            .await
+            .unwrap();
+        assert_eq!(deleted, 1);
+        assert!(!objects.exists(&key).await);
+        assert_eq!(app.db().report_by_id(id).await.unwrap().unwrap().object_key, None);
+    })
+    .await;
+}

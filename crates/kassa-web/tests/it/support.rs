@@ -365,6 +365,41 @@ impl TestApp {
             .expect("payout now")
     }
 
+    /// Asks for a custom report of the playground store through the portal's form (as
+    /// `email`, who needs the reports permission) and waits until the worker made it;
+    /// returns its id.
+    pub async fn ready_report(&self, email: &str, kind: &str, format: &str) -> i64 {
+        let c = self.signed_in(email).await;
+        c.page("/portal/settlements/reports").await;
+        let now = kassa_web::now_ms();
+        let today = kassa_app::dates::format_date(now, "Europe/Stockholm");
+        let from = kassa_app::dates::format_date(now - 300 * 24 * 3600 * 1000, "Europe/Stockholm");
+        let fields = [
+            ("kind", kind),
+            ("format", format),
+            ("from", from.as_str()),
+            ("to", today.as_str()),
+        ];
+        let res = c.post_form("/portal/settlements/reports", &fields).await;
+        assert_eq!(res.status(), 303, "report form refused: {fields:?}");
+        let id = self.db().reports_of_store("M100001", 1).await.unwrap()[0].id;
+        self.report_done(id).await;
+        id
+    }
+
+    /// Waits (up to 20 s) until the worker has finished report `id`; returns its status.
+    pub async fn report_done(&self, id: i64) -> String {
+        for _ in 0..400 {
+            let r = self.db().report_by_id(id).await.unwrap().expect("report");
+            if r.status == "ready" || r.status == "failed" {
+                assert_eq!(r.status, "ready", "report {id} failed: {:?}", r.error);
+                return r.status;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("report {id} was not made within 20 s");
+    }
+
     /// A client already signed in as `email` with the demo password.
     pub async fn signed_in(&self, email: &str) -> Client {
         let c = self.client();

@@ -9,9 +9,9 @@ mod section;
 pub(crate) use section::section;
 
 mod balance;
-// mod configure;
-// mod custom;
-// mod downloads;
+mod configure;
+mod custom;
+mod downloads;
 mod payouts;
 
 use crate::shell::i18n::Lang;

@@ -82,6 +82,17 @@ fn one(lang: Lang, key: &str, value: &Value) -> String {
             ),
             other => (lang.t("audit-field-stores"), plain(other)),
         },
+        // A store's CSV report settings (Settlements).
+        "delimiter" => (lang.t("settlements-configure-delimiter"), plain(value)),
+        "bom" => (
+            lang.t("audit-field-bom"),
+            lang.t(if value.as_bool() == Some(true) {
+                "audit-on"
+            } else {
+                "audit-off"
+            }),
+        ),
+        "columns" => (lang.t("settlements-configure-columns"), plain(value).replace(',', ", ")),
         other => (other.replace('_', " "), plain(value)),
     };
     if words.is_empty() {
