@@ -99,6 +99,15 @@ async fn axe_finds_no_violations_on_any_page_in_light_or_dark() {
             let checkout: serde_json::Value = api.create_checkout(&sample_order()).await.json().await.unwrap();
             let checkout = checkout["order_id"].as_str().unwrap().to_owned();
             let user_id = app.seed_demo_user("colleague@example.com", "user").await;
+            // The Settlements section with something in it: a payout, an open balance and
+            // a custom report.
+            let paid = api.authorized_order(&sample_order()).await;
+            assert_eq!(api.capture(&paid, 60000, None).await.status(), 201);
+            let payout = app.payout_now("M100001").await.remove(0).payment_reference;
+            let open = api.authorized_order(&sample_order()).await;
+            assert_eq!(api.capture(&open, 30000, None).await.status(), 201);
+            app.ready_report("superadmin@demo.kassa.test", "transactions", "csv")
+                .await;
             let public: Vec<String> = [
                 "/portal/sign-in".to_owned(),
                 "/portal/password-reset".to_owned(),
@@ -116,6 +125,11 @@ async fn axe_finds_no_violations_on_any_page_in_light_or_dark() {
                 "/portal/users/audit".to_owned(),
                 "/portal/account".to_owned(),
                 "/portal/account/security".to_owned(),
+                "/portal/settlements".to_owned(),
+                "/portal/settlements/payouts".to_owned(),
+                format!("/portal/settlements/payouts/{payout}"),
+                "/portal/settlements/configure".to_owned(),
+                "/portal/settlements/reports".to_owned(),
             ]
             .into();
             let mut report = Vec::new();
