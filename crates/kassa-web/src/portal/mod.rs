@@ -7,6 +7,7 @@ mod account;
 mod auth;
 mod home;
 pub mod orders;
+pub(crate) mod settlements;
 mod users;
 
 pub use crate::shell::routes::{Access, RouteSpec};
@@ -22,6 +23,7 @@ fn portal() -> Portal {
             account::section(),
             home::section(),
             orders::section(),
+            settlements::section(),
             users::section(),
         ],
         two_factor_setup: account::TWO_FACTOR_SETUP,
