@@ -5,9 +5,9 @@
 //! by one process is downloaded through another.
 
 use crate::WebError;
-use kassa_app::files::{FileError, FileFuture};
 use axum::body::Body;
 use futures_util::StreamExt;
+use kassa_app::files::{FileError, FileFuture};
 use object_store::aws::AmazonS3Builder;
 use object_store::buffered::BufWriter;
 use object_store::local::LocalFileSystem;
@@ -176,7 +176,12 @@ impl kassa_app::files::FileStore for Objects {
     fn get<'a>(&'a self, key: &'a str) -> FileFuture<'a, Vec<u8>> {
         Box::pin(async move {
             let path = Self::path(key).map_err(FileError)?;
-            let found = self.store().map_err(FileError)?.get(&path).await.map_err(|e| FileError(e.to_string()))?;
+            let found = self
+                .store()
+                .map_err(FileError)?
+                .get(&path)
+                .await
+                .map_err(|e| FileError(e.to_string()))?;
             let bytes = found.bytes().await.map_err(|e| FileError(e.to_string()))?;
             Ok(bytes.to_vec())
         })

@@ -3,6 +3,7 @@
 //! writes the dispute, its message, its ledger postings and the order's timeline event in
 //! one transaction.
 
+use super::notices::{queue, NoticeEvent};
 use crate::operators::require_ops;
 use crate::orders::{self, lock, refund_locked, Locked};
 use crate::settlements::postings::entry;
@@ -177,6 +178,7 @@ pub async fn open_dispute(db: &Db, actor: &Actor, cmd: &OpenDispute) -> AppResul
         locked.tx.insert_dispute_message(&request).await?;
     }
     post(&mut locked, &actor, &row, None, &d, now).await?;
+    queue(&mut locked.tx, &row, NoticeEvent::Opened).await?;
     locked
         .event(
             &actor,
@@ -233,6 +235,7 @@ impl LockedDispute {
         self.row.updated_at = now;
         if next.stage == Stage::Closed {
             self.row.closed_at = Some(now);
+            queue(&mut self.locked.tx, &self.row, NoticeEvent::Closed).await?;
             self.locked
                 .event(
                     &self.actor,

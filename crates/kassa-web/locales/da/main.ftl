@@ -996,3 +996,16 @@ order-money-trace-none = Der er endnu ikke posteret noget for denne ordre: en h�
 order-money-trace-posted = Posteret
 order-money-trace-payout = Udbetalt i
 order-money-trace-open = Åben – i næste udbetaling
+
+## Disputes: notice emails
+mail-dispute-opened-subject = Ny tvist { $id }: svar i tide
+mail-dispute-opened-body = En kunde bestrider { $amount } ({ $reason }). Beløbet tilbageholdes fra dine udbetalinger, indtil tvisten er afgjort. Svar senest { $deadline }, ellers tabes tvisten.
+mail-dispute-inquiry-body = En kunde spørger om et køb på { $amount } ({ $reason }). Beløbet tilbageholdes, mens forespørgslen er åben. Der kræves endnu ikke svar, men oplysninger hjælper.
+mail-dispute-reminder-subject = Tvist { $id }: 3 dage tilbage til at svare
+mail-dispute-reminder-body = Tvisten om { $amount } ({ $reason }) skal have dit svar senest { $deadline }. Uden svar tabes den, og beløbet bliver hos kunden.
+mail-dispute-closed-subject = Tvist { $id } afsluttet: { $outcome }
+mail-dispute-closed-body = Tvisten om { $amount } ({ $reason }) er afsluttet: { $outcome }.
+mail-dispute-outcome-won = vundet, beløbet frigives
+mail-dispute-outcome-lost = tabt, beløbet bliver hos kunden
+mail-dispute-outcome-refunded = refunderet til kunden
+mail-dispute-outcome-withdrawn = trukket tilbage, beløbet frigives

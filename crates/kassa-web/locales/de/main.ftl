@@ -996,3 +996,16 @@ order-money-trace-none = Für diese Bestellung wurde noch nichts gebucht: Eine E
 order-money-trace-posted = Gebucht
 order-money-trace-payout = Ausgezahlt in
 order-money-trace-open = Offen – in der nächsten Auszahlung
+
+## Disputes: notice emails
+mail-dispute-opened-subject = Neuer Streitfall { $id }: rechtzeitig antworten
+mail-dispute-opened-body = Ein Kunde beanstandet { $amount } ({ $reason }). Der Betrag wird bis zur Entscheidung von Ihren Auszahlungen einbehalten. Antworten Sie bis { $deadline }, sonst ist der Streitfall verloren.
+mail-dispute-inquiry-body = Ein Kunde fragt nach einem Kauf über { $amount } ({ $reason }). Der Betrag wird einbehalten, solange die Anfrage offen ist. Noch ist keine Antwort nötig, Informationen helfen aber.
+mail-dispute-reminder-subject = Streitfall { $id }: noch 3 Tage für Ihre Antwort
+mail-dispute-reminder-body = Der Streitfall über { $amount } ({ $reason }) braucht Ihre Antwort bis { $deadline }. Ohne Antwort ist er verloren und der Betrag bleibt beim Kunden.
+mail-dispute-closed-subject = Streitfall { $id } abgeschlossen: { $outcome }
+mail-dispute-closed-body = Der Streitfall über { $amount } ({ $reason }) ist abgeschlossen: { $outcome }.
+mail-dispute-outcome-won = gewonnen, der Betrag wird freigegeben
+mail-dispute-outcome-lost = verloren, der Betrag bleibt beim Kunden
+mail-dispute-outcome-refunded = dem Kunden erstattet
+mail-dispute-outcome-withdrawn = zurückgezogen, der Betrag wird freigegeben

@@ -996,3 +996,16 @@ order-money-trace-none = Nothing has been posted for this order yet: a capture p
 order-money-trace-posted = Posted
 order-money-trace-payout = Paid in
 order-money-trace-open = Open — in the next payout
+
+## Disputes: notice emails
+mail-dispute-opened-subject = New dispute { $id }: respond in time
+mail-dispute-opened-body = A shopper disputes { $amount } ({ $reason }). The amount is held from your payouts until the dispute is decided. Respond by { $deadline }, or the dispute is lost.
+mail-dispute-inquiry-body = A shopper asks about a purchase of { $amount } ({ $reason }). The amount is held from your payouts while the inquiry is open. No response is required yet, but information helps.
+mail-dispute-reminder-subject = Dispute { $id }: 3 days left to respond
+mail-dispute-reminder-body = The dispute of { $amount } ({ $reason }) needs your response by { $deadline }. Without one it is lost and the amount stays with the shopper.
+mail-dispute-closed-subject = Dispute { $id } closed: { $outcome }
+mail-dispute-closed-body = The dispute of { $amount } ({ $reason }) is closed: { $outcome }.
+mail-dispute-outcome-won = won, the amount is released
+mail-dispute-outcome-lost = lost, the amount stays with the shopper
+mail-dispute-outcome-refunded = refunded to the shopper
+mail-dispute-outcome-withdrawn = withdrawn, the amount is released

@@ -996,3 +996,16 @@ order-money-trace-none = Tilaukselle ei ole vielä kirjattu mitään: veloitus k
 order-money-trace-posted = Kirjattu
 order-money-trace-payout = Maksettu maksussa
 order-money-trace-open = Avoin – seuraavassa maksussa
+
+## Disputes: notice emails
+mail-dispute-opened-subject = Uusi riita { $id }: vastaa ajoissa
+mail-dispute-opened-body = Asiakas riitauttaa summan { $amount } ({ $reason }). Summa pidätetään tilityksistäsi, kunnes riita on ratkaistu. Vastaa viimeistään { $deadline }, muuten riita hävitään.
+mail-dispute-inquiry-body = Asiakas kysyy { $amount } ostoksesta ({ $reason }). Summa pidätetään tilityksistäsi kyselyn ajan. Vastausta ei vielä vaadita, mutta tiedot auttavat.
+mail-dispute-reminder-subject = Riita { $id }: 3 päivää aikaa vastata
+mail-dispute-reminder-body = Riita summasta { $amount } ({ $reason }) tarvitsee vastauksesi viimeistään { $deadline }. Ilman vastausta riita hävitään ja summa jää asiakkaalle.
+mail-dispute-closed-subject = Riita { $id } suljettu: { $outcome }
+mail-dispute-closed-body = Riita summasta { $amount } ({ $reason }) on suljettu: { $outcome }.
+mail-dispute-outcome-won = voitettu, summa vapautetaan
+mail-dispute-outcome-lost = hävitty, summa jää asiakkaalle
+mail-dispute-outcome-refunded = hyvitetty asiakkaalle
+mail-dispute-outcome-withdrawn = peruttu, summa vapautetaan

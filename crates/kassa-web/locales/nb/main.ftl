@@ -996,3 +996,16 @@ order-money-trace-none = Ingenting er postert for denne ordren ennå: et trekk p
 order-money-trace-posted = Postert
 order-money-trace-payout = Utbetalt i
 order-money-trace-open = Åpen – i neste utbetaling
+
+## Disputes: notice emails
+mail-dispute-opened-subject = Ny tvist { $id }: svar i tide
+mail-dispute-opened-body = En kunde bestrider { $amount } ({ $reason }). Beløpet holdes tilbake fra utbetalingene dine til tvisten er avgjort. Svar innen { $deadline }, ellers tapes tvisten.
+mail-dispute-inquiry-body = En kunde spør om et kjøp på { $amount } ({ $reason }). Beløpet holdes tilbake mens forespørselen er åpen. Det kreves ikke svar ennå, men informasjon hjelper.
+mail-dispute-reminder-subject = Tvist { $id }: 3 dager igjen til å svare
+mail-dispute-reminder-body = Tvisten om { $amount } ({ $reason }) trenger svaret ditt innen { $deadline }. Uten svar tapes den og beløpet blir hos kunden.
+mail-dispute-closed-subject = Tvist { $id } avsluttet: { $outcome }
+mail-dispute-closed-body = Tvisten om { $amount } ({ $reason }) er avsluttet: { $outcome }.
+mail-dispute-outcome-won = vunnet, beløpet frigis
+mail-dispute-outcome-lost = tapt, beløpet blir hos kunden
+mail-dispute-outcome-refunded = refundert til kunden
+mail-dispute-outcome-withdrawn = trukket tilbake, beløpet frigis

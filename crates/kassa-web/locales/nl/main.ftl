@@ -996,3 +996,16 @@ order-money-trace-none = Voor deze bestelling is nog niets geboekt: een incasso 
 order-money-trace-posted = Geboekt
 order-money-trace-payout = Uitbetaald in
 order-money-trace-open = Open – in de volgende uitbetaling
+
+## Disputes: notice emails
+mail-dispute-opened-subject = Nieuw geschil { $id }: reageer op tijd
+mail-dispute-opened-body = Een klant betwist { $amount } ({ $reason }). Het bedrag wordt ingehouden op je uitbetalingen tot het geschil is beslist. Reageer uiterlijk { $deadline }, anders is het geschil verloren.
+mail-dispute-inquiry-body = Een klant heeft een vraag over een aankoop van { $amount } ({ $reason }). Het bedrag wordt ingehouden zolang de vraag open staat. Een reactie is nog niet verplicht, maar informatie helpt.
+mail-dispute-reminder-subject = Geschil { $id }: nog 3 dagen om te reageren
+mail-dispute-reminder-body = Het geschil over { $amount } ({ $reason }) heeft je reactie nodig uiterlijk { $deadline }. Zonder reactie is het verloren en blijft het bedrag bij de klant.
+mail-dispute-closed-subject = Geschil { $id } gesloten: { $outcome }
+mail-dispute-closed-body = Het geschil over { $amount } ({ $reason }) is gesloten: { $outcome }.
+mail-dispute-outcome-won = gewonnen, het bedrag wordt vrijgegeven
+mail-dispute-outcome-lost = verloren, het bedrag blijft bij de klant
+mail-dispute-outcome-refunded = terugbetaald aan de klant
+mail-dispute-outcome-withdrawn = ingetrokken, het bedrag wordt vrijgegeven

@@ -996,3 +996,16 @@ order-money-trace-none = Inget har bokförts för ordern ännu: en dragning bokf
 order-money-trace-posted = Bokförd
 order-money-trace-payout = Utbetald i
 order-money-trace-open = Öppen — i nästa utbetalning
+
+## Disputes: notice emails
+mail-dispute-opened-subject = Ny tvist { $id }: svara i tid
+mail-dispute-opened-body = En kund bestrider { $amount } ({ $reason }). Beloppet hålls inne från dina utbetalningar tills tvisten är avgjord. Svara senast { $deadline }, annars förloras tvisten.
+mail-dispute-inquiry-body = En kund frågar om ett köp på { $amount } ({ $reason }). Beloppet hålls inne från dina utbetalningar medan förfrågan är öppen. Inget svar krävs ännu, men information hjälper.
+mail-dispute-reminder-subject = Tvist { $id }: 3 dagar kvar att svara
+mail-dispute-reminder-body = Tvisten om { $amount } ({ $reason }) behöver ditt svar senast { $deadline }. Utan svar förloras den och beloppet stannar hos kunden.
+mail-dispute-closed-subject = Tvist { $id } avslutad: { $outcome }
+mail-dispute-closed-body = Tvisten om { $amount } ({ $reason }) är avslutad: { $outcome }.
+mail-dispute-outcome-won = vunnen, beloppet frigörs
+mail-dispute-outcome-lost = förlorad, beloppet stannar hos kunden
+mail-dispute-outcome-refunded = återbetald till kunden
+mail-dispute-outcome-withdrawn = återkallad, beloppet frigörs

@@ -86,26 +86,31 @@ fn view_json(state: &AppState, v: &DisputeView) -> Value {
 }
 
 /// Reads one query parameter as a number in `range`.
-fn number(q: &HashMap<String, String>, name: &str, default: i64, range: std::ops::RangeInclusive<i64>) -> Result<i64, ApiError> {
+fn number(
+    q: &HashMap<String, String>,
+    name: &str,
+    default: i64,
+    range: std::ops::RangeInclusive<i64>,
+) -> Result<i64, ApiError> {
     match q.get(name) {
         None => Ok(default),
-        Some(v) => v
-            .parse::<i64>()
-            .ok()
-            .filter(|n| range.contains(n))
-            .ok_or_else(|| {
-                ApiError::bad_value(format!(
-                    "Bad value: {name} (a whole number from {} to {})",
-                    range.start(),
-                    range.end()
-                ))
-            }),
+        Some(v) => v.parse::<i64>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
+            ApiError::bad_value(format!(
+                "Bad value: {name} (a whole number from {} to {})",
+                range.start(),
+                range.end()
+            ))
+        }),
     }
 }
 
 /// Reads a date-time (`2026-01-23T00:00:00Z`) or a date (midnight UTC) as Unix ms.
 fn instant(value: &str, name: &str) -> Result<i64, ApiError> {
-    let bad = || ApiError::bad_value(format!("Bad value: {name} (an ISO 8601 date-time, e.g. 2026-01-23T00:00:00Z)"));
+    let bad = || {
+        ApiError::bad_value(format!(
+            "Bad value: {name} (an ISO 8601 date-time, e.g. 2026-01-23T00:00:00Z)"
+        ))
+    };
     if let Ok(t) = value.parse::<jiff::Timestamp>() {
         return Ok(t.as_millisecond());
     }
@@ -154,10 +159,7 @@ pub async fn list(
         params.sort();
         params.push(("offset".into(), offset.to_string()));
         params.push(("size".into(), size.to_string()));
-        let query: Vec<String> = params
-            .iter()
-            .map(|(k, v)| format!("{k}={}", urlencoding(v)))
-            .collect();
+        let query: Vec<String> = params.iter().map(|(k, v)| format!("{k}={}", urlencoding(v))).collect();
         format!("{}/disputes/v1/disputes?{}", base(&state), query.join("&"))
     };
     let mut pagination = json!({"count": rows.len(), "total": total, "offset": offset});
@@ -169,13 +171,7 @@ pub async fn list(
     }
     let list: Vec<Value> = rows
         .iter()
-        .map(|r| {
-            dispute_json(
-                &r.dispute,
-                Some(&r.short_reference),
-                r.merchant_reference1.as_deref(),
-            )
-        })
+        .map(|r| dispute_json(&r.dispute, Some(&r.short_reference), r.merchant_reference1.as_deref()))
         .collect();
     Ok(Json(json!({"disputes": list, "pagination": pagination})).into_response())
 }
@@ -271,7 +267,8 @@ pub async fn attachment(
     ctx: ApiCtx,
     Path((dispute_id, attachment_id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let (row, bytes) = disputes::attachment(&state.db, &state.objects, &ctx.actor(), &dispute_id, &attachment_id).await?;
+    let (row, bytes) =
+        disputes::attachment(&state.db, &state.objects, &ctx.actor(), &dispute_id, &attachment_id).await?;
     Ok((
         [
             (header::CONTENT_TYPE, row.content_type),

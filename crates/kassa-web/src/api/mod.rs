@@ -95,7 +95,10 @@ pub(crate) fn router(state: AppState) -> Router<AppState> {
             "/disputes/v1/disputes/{dispute_id}/responses",
             post(disputes::respond).layer(DefaultBodyLimit::max(disputes::RESPOND_BODY_LIMIT)),
         )
-        .route("/disputes/v1/disputes/{dispute_id}/accept-loss", post(disputes::accept_loss))
+        .route(
+            "/disputes/v1/disputes/{dispute_id}/accept-loss",
+            post(disputes::accept_loss),
+        )
         .route(
             "/disputes/v1/disputes/{dispute_id}/attachments/{attachment_id}",
             get(disputes::attachment),

@@ -62,7 +62,16 @@ pub(super) fn disputes_schemas() -> Vec<(&'static str, Value)> {
         "updated_at": time("Its last change."),
         "closed_at": nullable(time("When it closed.")),
     });
-    let required = json!(["dispute_id", "order_id", "reason", "stage", "amount", "currency", "opened_at", "updated_at"]);
+    let required = json!([
+        "dispute_id",
+        "order_id",
+        "reason",
+        "stage",
+        "amount",
+        "currency",
+        "opened_at",
+        "updated_at"
+    ]);
     let mut full = summary_properties.clone();
     full["messages"] = json!({"type": "array", "items": schema("DisputeMessage")});
     vec![
@@ -101,9 +110,7 @@ fn path_param(name: &str, description: &str) -> Value {
 }
 
 pub(super) fn disputes_paths() -> Vec<(String, &'static str, Value)> {
-    let not_allowed_step = || {
-        not_allowed("The dispute is closed, or its deadline has passed (`NOT_ALLOWED`).")
-    };
+    let not_allowed_step = || not_allowed("The dispute is closed, or its deadline has passed (`NOT_ALLOWED`).");
     let mut list = Op {
         id: "listDisputes",
         tag: TAG,
@@ -119,12 +126,32 @@ pub(super) fn disputes_paths() -> Vec<(String, &'static str, Value)> {
     }
     .build();
     list["parameters"] = json!([
-        query("stage", "Only disputes in this stage.", json!({"type": "string", "enum": codes(&Stage::ALL, Stage::code)})),
+        query(
+            "stage",
+            "Only disputes in this stage.",
+            json!({"type": "string", "enum": codes(&Stage::ALL, Stage::code)})
+        ),
         query("order_id", "Only disputes of this order.", json!({"type": "string"})),
-        query("reason", "Only disputes for this reason.", json!({"type": "string", "enum": codes(&Reason::ALL, Reason::code)})),
-        query("deadline_before", "Only disputes whose deadline is before this time.", json!({"type": "string", "format": "date-time"})),
-        query("size", "Page size (default 20).", json!({"type": "integer", "minimum": 1, "maximum": 500})),
-        query("offset", "Where the page starts (default 0).", json!({"type": "integer", "minimum": 0, "maximum": i32::MAX})),
+        query(
+            "reason",
+            "Only disputes for this reason.",
+            json!({"type": "string", "enum": codes(&Reason::ALL, Reason::code)})
+        ),
+        query(
+            "deadline_before",
+            "Only disputes whose deadline is before this time.",
+            json!({"type": "string", "format": "date-time"})
+        ),
+        query(
+            "size",
+            "Page size (default 20).",
+            json!({"type": "integer", "minimum": 1, "maximum": 500})
+        ),
+        query(
+            "offset",
+            "Where the page starts (default 0).",
+            json!({"type": "integer", "minimum": 0, "maximum": i32::MAX})
+        ),
     ]);
     let with_id = |mut op: Value| {
         let mut params = vec![path_param("dispute_id", "The dispute's id.")];
@@ -143,7 +170,10 @@ pub(super) fn disputes_paths() -> Vec<(String, &'static str, Value)> {
             write: false,
             params: &[],
             body: None,
-            responses: vec![("200", ok_json("The dispute.", schema("Dispute"))), ("404", no_such_dispute())],
+            responses: vec![
+                ("200", ok_json("The dispute.", schema("Dispute"))),
+                ("404", no_such_dispute()),
+            ],
         }
         .build(),
     );
@@ -246,7 +276,13 @@ pub(super) fn disputes_paths() -> Vec<(String, &'static str, Value)> {
             ),
             ("400", response("BadRequest")),
             ("403", not_allowed("The order cannot be disputed now (`NOT_ALLOWED`).")),
-            ("404", error("No such order, or live credentials (`NOT_FOUND`, `NO_SUCH_ORDER`).", &["NOT_FOUND", "NO_SUCH_ORDER"])),
+            (
+                "404",
+                error(
+                    "No such order, or live credentials (`NOT_FOUND`, `NO_SUCH_ORDER`).",
+                    &["NOT_FOUND", "NO_SUCH_ORDER"],
+                ),
+            ),
         ],
     }
     .build();
