@@ -339,20 +339,6 @@ impl Db {
         );
         Ok(on_pool!(self, p => sqlx::query_as::<_, DisputeRow>(&sql).bind(by).bind(limit).fetch_all(p).await)?)
     }
-
-    /// Marks a dispute reminded of its current deadline; false when another process did it
-    /// first (or the deadline changed), so each reminder goes out once.
-    pub async fn mark_dispute_reminded(&self, id: &str, deadline_at: i64, now: i64) -> Result<bool> {
-        let sql = "UPDATE disputes SET reminded_at = $1 WHERE id = $2 AND deadline_at = $3 AND reminded_at IS NULL";
-        let n = crate::on_writer!(self, p => sqlx::query(sql)
-            .bind(now)
-            .bind(id)
-            .bind(deadline_at)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected()))?;
-        Ok(n == 1)
-    }
 }
 
 impl Db {
@@ -360,5 +346,51 @@ impl Db {
     pub async fn store_of_order(&self, order_id: &str) -> Result<Option<String>> {
         let sql = "SELECT store_id FROM orders WHERE order_id = $1";
         Ok(on_pool!(self, p => sqlx::query_scalar::<_, String>(sql).bind(order_id).fetch_optional(p).await)?)
+    }
+}
+
+impl Tx {
+    /// Marks a dispute reminded of its current deadline; false when another process did it
+    /// first (or the deadline changed), so each reminder is queued once.
+    pub async fn mark_dispute_reminded(&mut self, id: &str, deadline_at: i64, now: i64) -> Result<bool> {
+        let sql = "UPDATE disputes SET reminded_at = $1 WHERE id = $2 AND deadline_at = $3 AND reminded_at IS NULL";
+        let n = on_tx!(self, c => sqlx::query(sql)
+            .bind(now)
+            .bind(id)
+            .bind(deadline_at)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(n == 1)
+    }
+}
+
+/// Someone to tell about a store's disputes.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DisputeRecipient {
+    pub email: String,
+    pub name: String,
+    pub language: String,
+    pub timezone: String,
+}
+
+impl Db {
+    /// The active members of a store whose role is one of `roles` (those who handle disputes).
+    pub async fn store_members_in_roles(&self, store_id: &str, roles: &[&str]) -> Result<Vec<DisputeRecipient>> {
+        let list = (0..roles.len())
+            .map(|i| format!("${}", i + 2))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT u.email, u.name, u.language, u.timezone FROM memberships m JOIN users u ON u.id = m.user_id \
+             WHERE m.store_id = $1 AND u.status = 'active' AND m.deactivated_at IS NULL AND m.role IN ({list}) ORDER BY u.email"
+        );
+        on_pool!(self, p => {
+            let mut q = sqlx::query_as::<_, DisputeRecipient>(&sql).bind(store_id);
+            for r in roles {
+                q = q.bind(*r);
+            }
+            Ok(q.fetch_all(p).await?)
+        })
     }
 }

@@ -44,7 +44,9 @@ pub use api_keys::{ApiKeyRow, NewApiKey};
 pub use audit::{AuditEvent, AuditFilter, AuditRow, OperatorAuditFilter};
 pub use connect::{redact_url, Backend, Db, DbConfig, Tx};
 pub use demo_seed::DemoTenancy;
-pub use disputes::{DisputeAttachmentRow, DisputeListRow, DisputeMessageRow, DisputeQuery, DisputeRow};
+pub use disputes::{
+    DisputeAttachmentRow, DisputeListRow, DisputeMessageRow, DisputeQuery, DisputeRecipient, DisputeRow,
+};
 pub use error::DbError;
 pub use idempotency::{Claim, SavedResponse, IDEMPOTENCY_TTL_MS};
 pub use invitations::{Invitation, InvitationLink, Invited};

@@ -79,6 +79,10 @@ pub async fn worker(state: AppState) {
         reports: Arc::new(crate::report_maker::ObjectReportMaker {
             objects: state.objects.clone(),
         }),
+        disputes: Arc::new(crate::dispute_mail::MailDisputes {
+            mailer: state.mailer.clone(),
+            config: state.config.clone(),
+        }),
     };
     let mut tick = tokio::time::interval(state.config.worker_interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod jobs;
 pub mod mail;
 // Country and shipping-method names (issue 9, job "ux").
+mod dispute_mail;
 mod health;
 pub mod names;
 pub mod objects;

@@ -3,6 +3,7 @@
 //! writes the dispute, its message, its ledger postings and the order's timeline event in
 //! one transaction.
 
+use super::notices::{queue, NoticeEvent};
 use crate::operators::require_ops;
 use crate::orders::{self, lock, refund_locked, Locked};
 use crate::settlements::postings::entry;
@@ -109,9 +110,17 @@ pub async fn open_dispute(db: &Db, actor: &Actor, cmd: &OpenDispute) -> AppResul
         _ => actor.store_id.clone().ok_or(AppError::Forbidden)?,
     };
     let actor = actor_in_store(actor, &store)?;
-    if actor.kind == ActorKind::PortalUser {
+    match actor.kind {
         // Merchants answer disputes; they do not open them.
-        return Err(AppError::Forbidden);
+        ActorKind::PortalUser => return Err(AppError::Forbidden),
+        // The playground test helper plays the provider, in playground stores only.
+        ActorKind::ApiKey => {
+            let environment = db.store(&store).await?.map(|s| s.environment);
+            if environment.as_deref() != Some(kassa_core::store_settings::Environment::Playground.code()) {
+                return Err(AppError::Forbidden);
+            }
+        }
+        _ => {}
     }
     let claim = cmd.claim.trim();
     if claim.chars().count() > 5_000 {
@@ -169,6 +178,7 @@ pub async fn open_dispute(db: &Db, actor: &Actor, cmd: &OpenDispute) -> AppResul
         locked.tx.insert_dispute_message(&request).await?;
     }
     post(&mut locked, &actor, &row, None, &d, now).await?;
+    queue(&mut locked.tx, &row, NoticeEvent::Opened).await?;
     locked
         .event(
             &actor,
@@ -225,6 +235,7 @@ impl LockedDispute {
         self.row.updated_at = now;
         if next.stage == Stage::Closed {
             self.row.closed_at = Some(now);
+            queue(&mut self.locked.tx, &self.row, NoticeEvent::Closed).await?;
             self.locked
                 .event(
                     &self.actor,

@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 /// The job kind of a merchant's push notification (keyed by order id).
 pub const PUSH: &str = "push";
-const MINUTE: i64 = 60 * 1000;
+pub(crate) const MINUTE: i64 = 60 * 1000;
 /// A job not finished within its lease is taken up again by any process.
 const LEASE_MS: i64 = 2 * MINUTE;
 
@@ -29,6 +29,7 @@ const LEASE_MS: i64 = 2 * MINUTE;
 pub struct Workers {
     pub notifier: Arc<dyn Notifier>,
     pub reports: Arc<dyn ReportMaker>,
+    pub disputes: Arc<dyn crate::disputes::DisputeMailer>,
 }
 
 /// Runs the jobs that are due, side by side (one slow merchant endpoint must not hold up the
@@ -42,6 +43,9 @@ pub async fn run_due(db: &Db, workers: &Workers, public_url: &str) -> Result<(),
             match job.kind.as_str() {
                 PUSH => push(&db, workers.notifier.as_ref(), &public_url, &job).await,
                 crate::settlements::REPORT_JOB => make_report(&db, workers.reports.as_ref(), &job).await,
+                crate::disputes::DISPUTE_NOTICE => {
+                    crate::disputes::send_notice(&db, workers.disputes.as_ref(), &job).await
+                }
                 other => {
                     tracing::error!(kind = other, "unknown job kind");
                     db.finish_job(job.id, now).await
@@ -100,6 +104,11 @@ async fn run_payouts_now_and_then(db: &Db, now: i64) {
         Ok(closed) if !closed.is_empty() => tracing::info!(disputes = closed.len(), "disputes lost at their deadline"),
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "closing disputes past their deadline failed; retrying next minute"),
+    }
+    match crate::disputes::queue_reminders(db, now).await {
+        Ok(n) if n > 0 => tracing::info!(disputes = n, "dispute deadline reminders queued"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "queueing dispute reminders failed; retrying next minute"),
     }
     match crate::settlements::run_scheduled_payouts(db, now).await {
         Ok(made) if !made.is_empty() => tracing::info!(payouts = made.len(), "scheduled payouts made"),

@@ -899,6 +899,9 @@ ops-merchant-yes-suspend = Ja, suspender
 audit-action-payout-run = Udbetaling kørt
 audit-action-ledger-correction-posted = Korrektion bogført
 
+## Disputes: order timeline
+order-event-dispute-opened = Tvist åbnet
+order-event-dispute-closed = Tvist afsluttet
 ## Settlements section (portal)
 settlements-title = Afregninger
 settlements-tab-balance = Saldo
@@ -1052,9 +1055,6 @@ report-type-charge = Debitering
 report-type-credit = Kreditering
 report-type-commission = Provision
 report-type-tax = Skat
-## Disputes: order timeline
-order-event-dispute-opened = Tvist åbnet
-order-event-dispute-closed = Tvist afsluttet
 
 ## Settlements section (portal): report columns and custom reports
 audit-action-report-settings-changed = Rapportindstillinger ændret
@@ -1109,3 +1109,16 @@ settlements-report-error-date = { $field } skal være en dato (ÅÅÅÅ-MM-DD).
 settlements-report-error-order = { $field } må ikke ligge før starten.
 settlements-report-error-too-long = En rapport dækker højst 12 måneder; vælg en kortere periode.
 audit-field-bom = Byte order mark til Excel
+
+## Disputes: notice emails
+mail-dispute-opened-subject = Ny tvist { $id }: svar i tide
+mail-dispute-opened-body = En kunde bestrider { $amount } ({ $reason }). Beløbet tilbageholdes fra dine udbetalinger, indtil tvisten er afgjort. Svar senest { $deadline }, ellers tabes tvisten.
+mail-dispute-inquiry-body = En kunde spørger om et køb på { $amount } ({ $reason }). Beløbet tilbageholdes, mens forespørgslen er åben. Der kræves endnu ikke svar, men oplysninger hjælper.
+mail-dispute-reminder-subject = Tvist { $id }: 3 dage tilbage til at svare
+mail-dispute-reminder-body = Tvisten om { $amount } ({ $reason }) skal have dit svar senest { $deadline }. Uden svar tabes den, og beløbet bliver hos kunden.
+mail-dispute-closed-subject = Tvist { $id } afsluttet: { $outcome }
+mail-dispute-closed-body = Tvisten om { $amount } ({ $reason }) er afsluttet: { $outcome }.
+mail-dispute-outcome-won = vundet, beløbet frigives
+mail-dispute-outcome-lost = tabt, beløbet bliver hos kunden
+mail-dispute-outcome-refunded = refunderet til kunden
+mail-dispute-outcome-withdrawn = trukket tilbage, beløbet frigives

@@ -899,6 +899,9 @@ ops-merchant-yes-suspend = Ja, sperren
 audit-action-payout-run = Auszahlung ausgeführt
 audit-action-ledger-correction-posted = Korrekturbuchung erfasst
 
+## Disputes: order timeline
+order-event-dispute-opened = Streitfall eröffnet
+order-event-dispute-closed = Streitfall abgeschlossen
 ## Settlements section (portal)
 settlements-title = Abrechnungen
 settlements-tab-balance = Saldo
@@ -1052,9 +1055,6 @@ report-type-charge = Belastung
 report-type-credit = Gutschrift
 report-type-commission = Provision
 report-type-tax = Steuer
-## Disputes: order timeline
-order-event-dispute-opened = Streitfall eröffnet
-order-event-dispute-closed = Streitfall abgeschlossen
 
 ## Settlements section (portal): report columns and custom reports
 audit-action-report-settings-changed = Berichtseinstellungen geändert
@@ -1109,3 +1109,16 @@ settlements-report-error-date = { $field } muss ein Datum sein (JJJJ-MM-TT).
 settlements-report-error-order = { $field } darf nicht vor dem Beginn liegen.
 settlements-report-error-too-long = Ein Bericht umfasst höchstens 12 Monate; wählen Sie einen kürzeren Zeitraum.
 audit-field-bom = Byte-Order-Mark für Excel
+
+## Disputes: notice emails
+mail-dispute-opened-subject = Neuer Streitfall { $id }: rechtzeitig antworten
+mail-dispute-opened-body = Ein Kunde beanstandet { $amount } ({ $reason }). Der Betrag wird bis zur Entscheidung von Ihren Auszahlungen einbehalten. Antworten Sie bis { $deadline }, sonst ist der Streitfall verloren.
+mail-dispute-inquiry-body = Ein Kunde fragt nach einem Kauf über { $amount } ({ $reason }). Der Betrag wird einbehalten, solange die Anfrage offen ist. Noch ist keine Antwort nötig, Informationen helfen aber.
+mail-dispute-reminder-subject = Streitfall { $id }: noch 3 Tage für Ihre Antwort
+mail-dispute-reminder-body = Der Streitfall über { $amount } ({ $reason }) braucht Ihre Antwort bis { $deadline }. Ohne Antwort ist er verloren und der Betrag bleibt beim Kunden.
+mail-dispute-closed-subject = Streitfall { $id } abgeschlossen: { $outcome }
+mail-dispute-closed-body = Der Streitfall über { $amount } ({ $reason }) ist abgeschlossen: { $outcome }.
+mail-dispute-outcome-won = gewonnen, der Betrag wird freigegeben
+mail-dispute-outcome-lost = verloren, der Betrag bleibt beim Kunden
+mail-dispute-outcome-refunded = dem Kunden erstattet
+mail-dispute-outcome-withdrawn = zurückgezogen, der Betrag wird freigegeben

@@ -899,6 +899,9 @@ ops-merchant-yes-suspend = Yes, suspend
 audit-action-payout-run = Payout run
 audit-action-ledger-correction-posted = Ledger correction posted
 
+## Disputes: order timeline
+order-event-dispute-opened = Dispute opened
+order-event-dispute-closed = Dispute closed
 ## Settlements section (portal)
 settlements-title = Settlements
 settlements-tab-balance = Balance
@@ -1052,9 +1055,6 @@ report-type-charge = Charge
 report-type-credit = Credit
 report-type-commission = Commission
 report-type-tax = Tax
-## Disputes: order timeline
-order-event-dispute-opened = Dispute opened
-order-event-dispute-closed = Dispute closed
 
 ## Settlements section (portal): report columns and custom reports
 audit-action-report-settings-changed = Report settings changed
@@ -1109,3 +1109,16 @@ settlements-report-error-date = { $field } must be a date (YYYY-MM-DD).
 settlements-report-error-order = { $field } must not be before the start.
 settlements-report-error-too-long = A report covers at most 12 months; choose a shorter range.
 audit-field-bom = Byte order mark for Excel
+
+## Disputes: notice emails
+mail-dispute-opened-subject = New dispute { $id }: respond in time
+mail-dispute-opened-body = A shopper disputes { $amount } ({ $reason }). The amount is held from your payouts until the dispute is decided. Respond by { $deadline }, or the dispute is lost.
+mail-dispute-inquiry-body = A shopper asks about a purchase of { $amount } ({ $reason }). The amount is held from your payouts while the inquiry is open. No response is required yet, but information helps.
+mail-dispute-reminder-subject = Dispute { $id }: 3 days left to respond
+mail-dispute-reminder-body = The dispute of { $amount } ({ $reason }) needs your response by { $deadline }. Without one it is lost and the amount stays with the shopper.
+mail-dispute-closed-subject = Dispute { $id } closed: { $outcome }
+mail-dispute-closed-body = The dispute of { $amount } ({ $reason }) is closed: { $outcome }.
+mail-dispute-outcome-won = won, the amount is released
+mail-dispute-outcome-lost = lost, the amount stays with the shopper
+mail-dispute-outcome-refunded = refunded to the shopper
+mail-dispute-outcome-withdrawn = withdrawn, the amount is released

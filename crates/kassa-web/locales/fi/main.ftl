@@ -899,6 +899,9 @@ ops-merchant-yes-suspend = Kyllä, jäädytä
 audit-action-payout-run = Tilitys ajettu
 audit-action-ledger-correction-posted = Oikaisukirjaus tehty
 
+## Disputes: order timeline
+order-event-dispute-opened = Riita avattu
+order-event-dispute-closed = Riita suljettu
 ## Settlements section (portal)
 settlements-title = Tilitykset
 settlements-tab-balance = Saldo
@@ -1052,9 +1055,6 @@ report-type-charge = Veloitus
 report-type-credit = Hyvitys
 report-type-commission = Provisio
 report-type-tax = Vero
-## Disputes: order timeline
-order-event-dispute-opened = Riita avattu
-order-event-dispute-closed = Riita suljettu
 
 ## Settlements section (portal): report columns and custom reports
 audit-action-report-settings-changed = Raporttiasetuksia muutettu
@@ -1109,3 +1109,16 @@ settlements-report-error-date = Kentän { $field } on oltava päivämäärä (VV
 settlements-report-error-order = { $field } ei saa olla ennen alkua.
 settlements-report-error-too-long = Raportti kattaa enintään 12 kuukautta; valitse lyhyempi jakso.
 audit-field-bom = BOM-merkki Exceliä varten
+
+## Disputes: notice emails
+mail-dispute-opened-subject = Uusi riita { $id }: vastaa ajoissa
+mail-dispute-opened-body = Asiakas riitauttaa summan { $amount } ({ $reason }). Summa pidätetään tilityksistäsi, kunnes riita on ratkaistu. Vastaa viimeistään { $deadline }, muuten riita hävitään.
+mail-dispute-inquiry-body = Asiakas kysyy { $amount } ostoksesta ({ $reason }). Summa pidätetään tilityksistäsi kyselyn ajan. Vastausta ei vielä vaadita, mutta tiedot auttavat.
+mail-dispute-reminder-subject = Riita { $id }: 3 päivää aikaa vastata
+mail-dispute-reminder-body = Riita summasta { $amount } ({ $reason }) tarvitsee vastauksesi viimeistään { $deadline }. Ilman vastausta riita hävitään ja summa jää asiakkaalle.
+mail-dispute-closed-subject = Riita { $id } suljettu: { $outcome }
+mail-dispute-closed-body = Riita summasta { $amount } ({ $reason }) on suljettu: { $outcome }.
+mail-dispute-outcome-won = voitettu, summa vapautetaan
+mail-dispute-outcome-lost = hävitty, summa jää asiakkaalle
+mail-dispute-outcome-refunded = hyvitetty asiakkaalle
+mail-dispute-outcome-withdrawn = peruttu, summa vapautetaan

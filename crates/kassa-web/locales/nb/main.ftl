@@ -899,6 +899,9 @@ ops-merchant-yes-suspend = Ja, suspender
 audit-action-payout-run = Utbetaling kjørt
 audit-action-ledger-correction-posted = Korreksjon bokført
 
+## Disputes: order timeline
+order-event-dispute-opened = Tvist åpnet
+order-event-dispute-closed = Tvist avsluttet
 ## Settlements section (portal)
 settlements-title = Oppgjør
 settlements-tab-balance = Saldo
@@ -1052,9 +1055,6 @@ report-type-charge = Belastning
 report-type-credit = Kreditering
 report-type-commission = Provisjon
 report-type-tax = Skatt
-## Disputes: order timeline
-order-event-dispute-opened = Tvist åpnet
-order-event-dispute-closed = Tvist avsluttet
 
 ## Settlements section (portal): report columns and custom reports
 audit-action-report-settings-changed = Rapportinnstillinger endret
@@ -1109,3 +1109,16 @@ settlements-report-error-date = { $field } må være en dato (ÅÅÅÅ-MM-DD).
 settlements-report-error-order = { $field } kan ikke være før starten.
 settlements-report-error-too-long = En rapport dekker høyst 12 måneder; velg en kortere periode.
 audit-field-bom = Byte order mark for Excel
+
+## Disputes: notice emails
+mail-dispute-opened-subject = Ny tvist { $id }: svar i tide
+mail-dispute-opened-body = En kunde bestrider { $amount } ({ $reason }). Beløpet holdes tilbake fra utbetalingene dine til tvisten er avgjort. Svar innen { $deadline }, ellers tapes tvisten.
+mail-dispute-inquiry-body = En kunde spør om et kjøp på { $amount } ({ $reason }). Beløpet holdes tilbake mens forespørselen er åpen. Det kreves ikke svar ennå, men informasjon hjelper.
+mail-dispute-reminder-subject = Tvist { $id }: 3 dager igjen til å svare
+mail-dispute-reminder-body = Tvisten om { $amount } ({ $reason }) trenger svaret ditt innen { $deadline }. Uten svar tapes den og beløpet blir hos kunden.
+mail-dispute-closed-subject = Tvist { $id } avsluttet: { $outcome }
+mail-dispute-closed-body = Tvisten om { $amount } ({ $reason }) er avsluttet: { $outcome }.
+mail-dispute-outcome-won = vunnet, beløpet frigis
+mail-dispute-outcome-lost = tapt, beløpet blir hos kunden
+mail-dispute-outcome-refunded = refundert til kunden
+mail-dispute-outcome-withdrawn = trukket tilbake, beløpet frigis

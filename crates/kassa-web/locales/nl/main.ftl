@@ -899,6 +899,9 @@ ops-merchant-yes-suspend = Ja, schorsen
 audit-action-payout-run = Uitbetaling uitgevoerd
 audit-action-ledger-correction-posted = Correctieboeking geboekt
 
+## Disputes: order timeline
+order-event-dispute-opened = Geschil geopend
+order-event-dispute-closed = Geschil gesloten
 ## Settlements section (portal)
 settlements-title = Afrekeningen
 settlements-tab-balance = Saldo
@@ -1052,9 +1055,6 @@ report-type-charge = Afschrijving
 report-type-credit = Creditering
 report-type-commission = Commissie
 report-type-tax = Belasting
-## Disputes: order timeline
-order-event-dispute-opened = Geschil geopend
-order-event-dispute-closed = Geschil gesloten
 
 ## Settlements section (portal): report columns and custom reports
 audit-action-report-settings-changed = Rapportinstellingen gewijzigd
@@ -1109,3 +1109,16 @@ settlements-report-error-date = { $field } moet een datum zijn (JJJJ-MM-DD).
 settlements-report-error-order = { $field } mag niet vóór het begin liggen.
 settlements-report-error-too-long = Een rapport beslaat hooguit 12 maanden; kies een kortere periode.
 audit-field-bom = Byte order mark voor Excel
+
+## Disputes: notice emails
+mail-dispute-opened-subject = Nieuw geschil { $id }: reageer op tijd
+mail-dispute-opened-body = Een klant betwist { $amount } ({ $reason }). Het bedrag wordt ingehouden op je uitbetalingen tot het geschil is beslist. Reageer uiterlijk { $deadline }, anders is het geschil verloren.
+mail-dispute-inquiry-body = Een klant heeft een vraag over een aankoop van { $amount } ({ $reason }). Het bedrag wordt ingehouden zolang de vraag open staat. Een reactie is nog niet verplicht, maar informatie helpt.
+mail-dispute-reminder-subject = Geschil { $id }: nog 3 dagen om te reageren
+mail-dispute-reminder-body = Het geschil over { $amount } ({ $reason }) heeft je reactie nodig uiterlijk { $deadline }. Zonder reactie is het verloren en blijft het bedrag bij de klant.
+mail-dispute-closed-subject = Geschil { $id } gesloten: { $outcome }
+mail-dispute-closed-body = Het geschil over { $amount } ({ $reason }) is gesloten: { $outcome }.
+mail-dispute-outcome-won = gewonnen, het bedrag wordt vrijgegeven
+mail-dispute-outcome-lost = verloren, het bedrag blijft bij de klant
+mail-dispute-outcome-refunded = terugbetaald aan de klant
+mail-dispute-outcome-withdrawn = ingetrokken, het bedrag wordt vrijgegeven

@@ -899,6 +899,9 @@ ops-merchant-yes-suspend = Ja, stäng av
 audit-action-payout-run = Utbetalning körd
 audit-action-ledger-correction-posted = Rättelse bokförd
 
+## Disputes: order timeline
+order-event-dispute-opened = Tvist öppnad
+order-event-dispute-closed = Tvist avslutad
 ## Settlements section (portal)
 settlements-title = Avräkningar
 settlements-tab-balance = Saldo
@@ -1052,9 +1055,6 @@ report-type-charge = Debitering
 report-type-credit = Kreditering
 report-type-commission = Provision
 report-type-tax = Skatt
-## Disputes: order timeline
-order-event-dispute-opened = Tvist öppnad
-order-event-dispute-closed = Tvist avslutad
 
 ## Settlements section (portal): report columns and custom reports
 audit-action-report-settings-changed = Rapportinställningar ändrade
@@ -1109,3 +1109,16 @@ settlements-report-error-date = { $field } måste vara ett datum (ÅÅÅÅ-MM-DD
 settlements-report-error-order = { $field } får inte vara före början.
 settlements-report-error-too-long = En rapport täcker högst 12 månader; välj en kortare period.
 audit-field-bom = Byte order mark för Excel
+
+## Disputes: notice emails
+mail-dispute-opened-subject = Ny tvist { $id }: svara i tid
+mail-dispute-opened-body = En kund bestrider { $amount } ({ $reason }). Beloppet hålls inne från dina utbetalningar tills tvisten är avgjord. Svara senast { $deadline }, annars förloras tvisten.
+mail-dispute-inquiry-body = En kund frågar om ett köp på { $amount } ({ $reason }). Beloppet hålls inne från dina utbetalningar medan förfrågan är öppen. Inget svar krävs ännu, men information hjälper.
+mail-dispute-reminder-subject = Tvist { $id }: 3 dagar kvar att svara
+mail-dispute-reminder-body = Tvisten om { $amount } ({ $reason }) behöver ditt svar senast { $deadline }. Utan svar förloras den och beloppet stannar hos kunden.
+mail-dispute-closed-subject = Tvist { $id } avslutad: { $outcome }
+mail-dispute-closed-body = Tvisten om { $amount } ({ $reason }) är avslutad: { $outcome }.
+mail-dispute-outcome-won = vunnen, beloppet frigörs
+mail-dispute-outcome-lost = förlorad, beloppet stannar hos kunden
+mail-dispute-outcome-refunded = återbetald till kunden
+mail-dispute-outcome-withdrawn = återkallad, beloppet frigörs

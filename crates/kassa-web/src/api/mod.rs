@@ -8,6 +8,7 @@
 mod call_writer;
 mod card_mask;
 mod checkout;
+mod disputes;
 pub mod error;
 mod idempotency;
 pub mod keys;
@@ -20,7 +21,7 @@ mod test_helpers;
 
 use crate::AppState;
 use axum::body::{Body, Bytes};
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Request, State};
 use axum::http::{header, request::Parts, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -30,8 +31,18 @@ use error::ApiError;
 use keys::Caller;
 use std::time::Instant;
 
-/// Largest request body the API reads.
+/// Largest request body the API reads (a dispute response with its files may be larger:
+/// see [`body_limit`]).
 pub const BODY_LIMIT: usize = 10 * 1024 * 1024;
+
+/// The largest body a call to `path` may send.
+fn body_limit(path: &str) -> usize {
+    if path.starts_with("/disputes/v1/disputes/") && path.ends_with("/responses") {
+        disputes::RESPOND_BODY_LIMIT
+    } else {
+        BODY_LIMIT
+    }
+}
 
 pub(crate) fn router(state: AppState) -> Router<AppState> {
     let om = "/ordermanagement/v1/orders/{order_id}";
@@ -78,6 +89,21 @@ pub(crate) fn router(state: AppState) -> Router<AppState> {
             "/test-helpers/checkout/v3/orders/{order_id}/complete",
             post(test_helpers::complete),
         )
+        .route("/disputes/v1/disputes", get(disputes::list))
+        .route("/disputes/v1/disputes/{dispute_id}", get(disputes::get))
+        .route(
+            "/disputes/v1/disputes/{dispute_id}/responses",
+            post(disputes::respond).layer(DefaultBodyLimit::max(disputes::RESPOND_BODY_LIMIT)),
+        )
+        .route(
+            "/disputes/v1/disputes/{dispute_id}/accept-loss",
+            post(disputes::accept_loss),
+        )
+        .route(
+            "/disputes/v1/disputes/{dispute_id}/attachments/{attachment_id}",
+            get(disputes::attachment),
+        )
+        .route("/test-helpers/disputes/v1/disputes", post(disputes::open_test_dispute))
         .route_layer(axum::middleware::from_fn_with_state(state, pipeline));
     Router::new().route("/openapi.json", get(openapi::document)).merge(api)
 }
@@ -186,15 +212,16 @@ async fn pipeline(State(state): State<AppState>, req: Request, next: Next) -> Re
         return render(err.into_response(), &correlation);
     }
     let (mut parts, body) = req.into_parts();
+    let limit = body_limit(parts.uri.path());
     let too_large = parts
         .headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
-        .is_some_and(|n| n > BODY_LIMIT);
+        .is_some_and(|n| n > limit);
     let bytes = if too_large {
         None
     } else {
-        axum::body::to_bytes(body, BODY_LIMIT).await.ok()
+        axum::body::to_bytes(body, limit).await.ok()
     };
     let Some(bytes) = bytes else {
         let err = ApiError::new(
@@ -270,7 +297,7 @@ pub const MAX_URI: usize = 8 * 1024;
 /// Whether `path` belongs to the merchant API (JSON errors), not the portal or the hosted
 /// checkout page (HTML).
 pub(crate) fn is_api_path(path: &str) -> bool {
-    ["/checkout/v3/", "/ordermanagement/", "/test-helpers/"]
+    ["/checkout/v3/", "/ordermanagement/", "/test-helpers/", "/disputes/v1/"]
         .iter()
         .any(|p| path.starts_with(p))
         || path == "/checkout/v3"

@@ -16,6 +16,7 @@ mod browser_settlements;
 mod browser_ux;
 mod checkout_page;
 mod disputes;
+mod disputes_api;
 mod home;
 mod invitation;
 pub(crate) mod ledger;

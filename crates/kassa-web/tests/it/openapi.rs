@@ -152,7 +152,8 @@ fn the_router_and_the_document_list_the_same_operations() {
     let count = |prefix: &str| routed.iter().filter(|(p, _)| p.starts_with(prefix)).count();
     assert_eq!(count("/ordermanagement/v1/"), 18, "{routed:?}");
     assert_eq!(count("/checkout/v3/"), 4, "{routed:?}");
-    assert_eq!(count("/test-helpers/"), 1, "{routed:?}");
+    assert_eq!(count("/test-helpers/disputes/"), 1, "{routed:?}");
+    assert_eq!(count("/disputes/v1/"), 5, "{routed:?}");
     assert!(routed.contains(&("/openapi.json".to_owned(), "get".to_owned())));
 }
 

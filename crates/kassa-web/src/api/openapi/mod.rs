@@ -10,9 +10,11 @@ use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
 
 mod components;
+mod disputes_paths;
 mod om_paths;
 
 use components::*;
+use disputes_paths::*;
 use om_paths::*;
 
 /// `GET /openapi.json`.
@@ -378,6 +380,9 @@ fn paths() -> Value {
         "post",
         test_helper_path(),
     );
+    for (path, method, op) in disputes_paths() {
+        put(path, method, op);
+    }
     put("/openapi.json".into(), "get", openapi_path());
     Value::Object(paths)
 }
@@ -411,6 +416,10 @@ fn example_shipping_info() -> Value {
 }
 
 fn build() -> Value {
+    let mut components = components();
+    for (name, schema) in disputes_schemas() {
+        components["schemas"][name] = schema;
+    }
     json!({
         "openapi": "3.0.3",
         "info": {
@@ -429,11 +438,12 @@ fn build() -> Value {
         "tags": [
             {"name": "Checkout", "description": "Create and manage checkout orders (`/checkout/v3`)."},
             {"name": "Order Management", "description": "Capture, refund and manage completed orders (`/ordermanagement/v1`)."},
+            {"name": "Disputes", "description": "Answer the store's disputes (`/disputes/v1`, Kassa's own API)."},
             {"name": "Test helpers", "description": "Playground credentials only: drive integrations headless."},
             {"name": "Meta", "description": "This document."},
         ],
         "paths": paths(),
-        "components": components(),
+        "components": components,
     })
 }
 
