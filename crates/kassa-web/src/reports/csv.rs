@@ -132,6 +132,11 @@ fn write_entry(out: &mut Vec<u8>, e: &LedgerEntryRow, opts: &CsvOptions) {
             }
             Column::SaleDate => write_rfc3339(out, e.sale_date),
             Column::CaptureDate => write_rfc3339(out, e.capture_date),
+            // As the API writes it (`invoice`, `card`).
+            Column::InitialPaymentMethodType => {
+                let method = e.payment_method.as_deref().unwrap_or("").to_ascii_lowercase();
+                write_text(out, &method, opts.delimiter)
+            }
             other => write_text(out, other.text(e).unwrap_or(""), opts.delimiter),
         }
     }

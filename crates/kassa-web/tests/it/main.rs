@@ -27,6 +27,7 @@ mod portal_auth;
 mod portal_shell;
 mod push;
 mod security;
+mod settlements_api;
 mod startup;
 mod storage;
 mod support;
