@@ -11,9 +11,11 @@ use std::sync::OnceLock;
 
 mod components;
 mod om_paths;
+mod settlements_paths;
 
 use components::*;
 use om_paths::*;
+use settlements_paths::*;
 
 /// `GET /openapi.json`.
 pub async fn document() -> Json<Value> {
@@ -378,6 +380,14 @@ fn paths() -> Value {
         "post",
         test_helper_path(),
     );
+    for (path, method, op) in settlements_paths() {
+        put(path, method, op);
+    }
+    put(
+        "/test-helpers/settlements/v1/payouts".into(),
+        "post",
+        payout_helper_path(),
+    );
     put("/openapi.json".into(), "get", openapi_path());
     Value::Object(paths)
 }
@@ -416,8 +426,8 @@ fn build() -> Value {
         "info": {
             "title": "Kassa merchant API",
             "version": "1.0.0",
-            "description": "Checkout v3 and Order Management v1, wire-compatible with Kustom (and Klarna), plus \
-                playground test helpers. Amounts are integers in minor units. Every call needs HTTP Basic \
+            "description": "Checkout v3, Order Management v1 and Settlements v1, wire-compatible with Kustom (and \
+                Klarna), plus playground test helpers. Amounts are integers in minor units. Every call needs HTTP Basic \
                 credentials of one store; ids of another store's orders are not found. Errors are \
                 `{error_code, error_messages, correlation_id}`; the correlation id is the `X-Request-Id` the \
                 client sent, or a new UUID, and is also returned in the `X-Request-Id` response header. \
@@ -429,6 +439,7 @@ fn build() -> Value {
         "tags": [
             {"name": "Checkout", "description": "Create and manage checkout orders (`/checkout/v3`)."},
             {"name": "Order Management", "description": "Capture, refund and manage completed orders (`/ordermanagement/v1`)."},
+            {"name": "Settlements", "description": "Payouts, their transactions and settlement reports (`/settlements/v1`)."},
             {"name": "Test helpers", "description": "Playground credentials only: drive integrations headless."},
             {"name": "Meta", "description": "This document."},
         ],
