@@ -2,10 +2,12 @@
 # Property-based tests of the merchant API against its own OpenAPI document (/openapi.json)
 # with Schemathesis: no 5xx, and every response (status, content type, headers, body) as the
 # document says. Starts a throwaway `kassa demo`, makes a playground key and real orders, then
-# runs four passes: every operation with generated ids, the Order Management operations on a
+# runs its passes: every operation with generated ids, the Order Management operations on a
 # real completed, captured and refunded order, the Checkout operations on a real incomplete
-# checkout, and the test helper on another; then it reads every seeded demo order (all
-# statuses) and checks each answer against the document. Exits non-zero on any failure (or
+# checkout, the test helper on another, and the Settlements operations on the real payout of
+# that captured and refunded order (by its payment reference, its order id and its day); then
+# it reads every seeded demo order (all statuses) and the payout's settlements and reports,
+# and checks each answer against the document. Exits non-zero on any failure (or
 # server panic).
 #
 # Environment: SCHEMATHESIS_MAX_EXAMPLES (default 30 per operation and pass),
@@ -89,9 +91,14 @@ om_order="$(api 201 /checkout/v3/orders "$order" | order_id_of)"
 api 200 "/test-helpers/checkout/v3/orders/$om_order/complete" '{"payment_method": "INVOICE"}' >/dev/null
 capture_id="$(api 201 "/ordermanagement/v1/orders/$om_order/captures" '{"captured_amount": 10000}' | header_of capture-id)"
 refund_id="$(api 201 "/ordermanagement/v1/orders/$om_order/refunds" '{"refunded_amount": 1000}' | header_of refund-id)"
+# Pays out the captured and refunded order (and whatever else is open) for the Settlements passes.
+payment_reference="$(api 201 /test-helpers/settlements/v1/payouts '{}' | sed -n '/^\r*$/,$p' \
+  | python3 -c 'import json, sys; print(json.load(sys.stdin)["payment_reference"])')"
+today="$(date -u +%Y-%m-%d)"
+tomorrow="$(date -u -d tomorrow +%Y-%m-%d)"
 checkout_order="$(api 201 /checkout/v3/orders "$order" | order_id_of)"
 to_complete="$(api 201 /checkout/v3/orders "$order" | order_id_of)"
-echo "order $om_order (capture $capture_id, refund $refund_id); checkouts $checkout_order, $to_complete"
+echo "order $om_order (capture $capture_id, refund $refund_id, payout $payment_reference); checkouts $checkout_order, $to_complete"
 
 common=(
   "$base/openapi.json" --auth "$auth" --checks "$CHECKS"
@@ -112,6 +119,16 @@ run "Order Management on a real order" --include-path-regex '^/ordermanagement/'
   --set-path "order_id=$om_order" --set-path "capture_id=$capture_id" --set-path "refund_id=$refund_id"
 run "Checkout on a real checkout" --include-path-regex '^/checkout/' --set-path "order_id=$checkout_order"
 run "test helper on a real checkout" --include-path-regex '^/test-helpers/' --set-path "order_id=$to_complete"
+run "Settlements on a real payout" \
+  --include-path-regex '^/settlements/v1/(payouts/\{payment_reference\}|reports/payout(-with-transactions)?)$' \
+  --set-path "payment_reference=$payment_reference" --set-query "payment_reference=$payment_reference"
+run "Settlements: the real payout's transactions" --include-path-regex '^/settlements/v1/transactions$' \
+  --set-query "payment_reference=$payment_reference"
+run "Settlements: the real order's transactions" --include-path-regex '^/settlements/v1/transactions$' \
+  --set-query "order_id=$om_order"
+run "Settlements over the real payout's day" \
+  --include-path-regex '^/settlements/v1/(payouts|payouts/summary|reports/payouts-summary(-with-transactions)?)$' \
+  --set-query "start_date=$today" --set-query "end_date=$tomorrow"
 
 log "reads of the 200 seeded demo orders (every status) against the document"
 # The seeded order ids, from whichever database the server runs on (KASSA_DATABASE_URL).
@@ -122,19 +139,20 @@ else
 for i, s in sqlite3.connect(sys.argv[1]).execute(\"SELECT order_id, COALESCE(status, '') FROM orders WHERE store_id = 'M100001'\"):
     print(f'{i}\\t{s}')" "$data/kassa.db" >"$data/orders.tsv"
 fi
-"$VENV/bin/python" - "$base" "$auth" "$data/orders.tsv" <<'PY' || failed=1
+"$VENV/bin/python" - "$base" "$auth" "$data/orders.tsv" "$payment_reference" "$om_order" "$today" "$tomorrow" <<'PY' || failed=1
 import sys
 import requests, schemathesis
 
 base, auth, db = sys.argv[1], tuple(sys.argv[2].split(":", 1)), sys.argv[3]
+reference, settled_order, today, tomorrow = sys.argv[4:8]
 schema = schemathesis.from_uri(f"{base}/openapi.json")
 om = "/ordermanagement/v1/orders/{order_id}"
 checked, failures = 0, []
 
-def read(template, **ids):
+def read(template, query=None, **ids):
     global checked
     path = template.format(**ids)
-    res = requests.get(base + path, auth=auth, timeout=20)
+    res = requests.get(base + path, params=query, auth=auth, timeout=20)
     checked += 1
     try:
         if res.status_code != 200:
@@ -156,6 +174,29 @@ for order_id, status in rows:
         read(om + "/captures/{capture_id}/extend-due-date-options", order_id=order_id, capture_id=c["capture_id"])
     for r in order.get("refunds", []):
         read(om + "/refunds/{refund_id}", order_id=order_id, refund_id=r["refund_id"])
+# The real payout through every Settlements read, each answer against the document.
+st = "/settlements/v1"
+day = {"start_date": today, "end_date": tomorrow}
+payout = read(st + "/payouts/{payment_reference}", payment_reference=reference).json()
+if payout.get("payment_reference") != reference:
+    failures.append(f"payout {reference}: {payout}")
+listed = read(st + "/payouts", day).json()
+if reference not in [p["payment_reference"] for p in listed.get("payouts", [])]:
+    failures.append(f"payout {reference} not listed: {listed}")
+summary = read(st + "/payouts/summary", day).json()
+if not any(s["summary_settlement_currency"] == payout["currency_code"] for s in summary):
+    failures.append(f"no summary in {payout['currency_code']}: {summary}")
+for query in ({"payment_reference": reference}, {"order_id": settled_order}, {"payment_reference": reference, "size": 1}):
+    txs = read(st + "/transactions", query).json()
+    if not txs.get("transactions"):
+        failures.append(f"no transactions for {query}: {txs}")
+csv = read(st + "/reports/payout-with-transactions", {"payment_reference": reference})
+if reference not in csv.text:
+    failures.append(f"the CSV lacks {reference}")
+read(st + "/reports/payouts-summary-with-transactions", day)
+for template, query in ((st + "/reports/payout", {"payment_reference": reference}), (st + "/reports/payouts-summary", day)):
+    if not read(template, query).content.startswith(b"%PDF-"):
+        failures.append(f"{template}: not a PDF")
 print(f"{len(rows)} orders, {checked} reads, {len(failures)} failures")
 for f in failures[:10]:
     print(f)

@@ -1,5 +1,5 @@
-//! The merchant API: Checkout v3 and Order Management v1, wire-compatible with Kustom, plus
-//! playground test helpers and the OpenAPI document.
+//! The merchant API: Checkout v3, Order Management v1 and Settlements v1, wire-compatible
+//! with Kustom, plus playground test helpers and the OpenAPI document.
 //!
 //! Every call passes one pipeline ([`pipeline`]): read the body (10 MB at most), authenticate
 //! the key, claim the idempotency key, run the handler, render errors in Kustom's shape with
@@ -17,6 +17,9 @@ mod om;
 pub mod openapi;
 pub mod recorder;
 pub mod render;
+mod settlements;
+mod settlements_query;
+pub mod settlements_render;
 mod test_helpers;
 
 use crate::AppState;
@@ -104,6 +107,24 @@ pub(crate) fn router(state: AppState) -> Router<AppState> {
             get(disputes::attachment),
         )
         .route("/test-helpers/disputes/v1/disputes", post(disputes::open_test_dispute))
+        .route("/settlements/v1/payouts", get(settlements::list_payouts))
+        .route("/settlements/v1/payouts/summary", get(settlements::payouts_summary))
+        .route(
+            "/settlements/v1/payouts/{payment_reference}",
+            get(settlements::get_payout),
+        )
+        .route("/settlements/v1/transactions", get(settlements::transactions))
+        .route(
+            "/settlements/v1/reports/payout-with-transactions",
+            get(settlements::payout_csv),
+        )
+        .route(
+            "/settlements/v1/reports/payouts-summary-with-transactions",
+            get(settlements::payouts_csv),
+        )
+        .route("/settlements/v1/reports/payout", get(settlements::payout_pdf))
+        .route("/settlements/v1/reports/payouts-summary", get(settlements::payouts_pdf))
+        .route("/test-helpers/settlements/v1/payouts", post(settlements::payout_now))
         .route_layer(axum::middleware::from_fn_with_state(state, pipeline));
     Router::new().route("/openapi.json", get(openapi::document)).merge(api)
 }
@@ -202,6 +223,12 @@ async fn pipeline(State(state): State<AppState>, req: Request, next: Next) -> Re
         // No id contains NUL: answer as for any unknown order, in each API's own words.
         let err = if req.uri().path().starts_with("/ordermanagement/") {
             ApiError::no_such_order("with a NUL character")
+        } else if req.uri().path().starts_with("/settlements/") {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "NOT_FOUND",
+                "No payout has a NUL character in its reference.",
+            )
         } else {
             ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -297,11 +324,18 @@ pub const MAX_URI: usize = 8 * 1024;
 /// Whether `path` belongs to the merchant API (JSON errors), not the portal or the hosted
 /// checkout page (HTML).
 pub(crate) fn is_api_path(path: &str) -> bool {
-    ["/checkout/v3/", "/ordermanagement/", "/test-helpers/", "/disputes/v1/"]
-        .iter()
-        .any(|p| path.starts_with(p))
+    [
+        "/checkout/v3/",
+        "/ordermanagement/",
+        "/settlements/",
+        "/disputes/v1/",
+        "/test-helpers/",
+    ]
+    .iter()
+    .any(|p| path.starts_with(p))
         || path == "/checkout/v3"
         || path == "/ordermanagement"
+        || path == "/settlements"
 }
 
 /// Answers that the router or the server make before any API handler runs (over-long

@@ -56,6 +56,12 @@ impl Recorder {
     }
 }
 
+/// Marks a response whose body is not kept in the log: settlement reports, which stream
+/// (a CSV may be far larger than the log, or than memory) or are binary (PDF). The call is
+/// logged with its status and a note of what was sent.
+#[derive(Debug, Clone, Copy)]
+pub struct NotLogged;
+
 /// Records one call and hands its response back.
 #[allow(clippy::too_many_arguments)]
 pub async fn record(
@@ -68,6 +74,30 @@ pub async fn record(
     correlation: &str,
     started: Instant,
 ) -> Response {
+    if response.extensions().get::<NotLogged>().is_some() {
+        let kind = response
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("a file")
+            .to_owned();
+        let call = ApiCall {
+            store_id: caller.store_id.clone(),
+            api_key: caller.username.clone(),
+            at: now_ms(),
+            direction: "incoming".into(),
+            method: method.to_string(),
+            path: path.to_owned(),
+            status: response.status().as_u16() as i64,
+            duration_us: started.elapsed().as_micros() as i64,
+            correlation_id: correlation.to_owned(),
+            order_id: None,
+            request_body: loggable(request),
+            response_body: Some(format!("[{kind} report, not kept in the log]")),
+        };
+        state.recorder.send(call).await;
+        return response;
+    }
     let (parts, body) = response.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, super::BODY_LIMIT).await else {
         return Response::from_parts(parts, Body::empty());

@@ -129,8 +129,8 @@ impl Column {
         matches!(self, Column::Amount | Column::VatAmount)
     }
 
-    /// The cell of `e` in this column, as text. Amounts and dates are written by the CSV
-    /// writer itself (fast paths); they are `None` here.
+    /// The cell of `e` in this column, as text. Amounts, dates and the payment method are
+    /// written by the CSV writer itself; they are `None` here.
     pub(crate) fn text(self, e: &LedgerEntryRow) -> Option<&str> {
         fn opt(v: &Option<String>) -> Option<&str> {
             Some(v.as_deref().unwrap_or(""))
@@ -149,12 +149,16 @@ impl Column {
             Column::PurchaseCountry => Some(&e.purchase_country),
             Column::ShippingCountry => opt(&e.shipping_country),
             Column::CurrencyCode => Some(&e.currency),
-            Column::InitialPaymentMethodType => opt(&e.payment_method),
             Column::MerchantCaptureReference => opt(&e.merchant_capture_reference),
             Column::MerchantRefundReference => opt(&e.merchant_refund_reference),
             Column::KlarnaComment => opt(&e.comment),
             Column::ReversalReference => opt(&e.reversal_reference),
-            Column::SaleDate | Column::CaptureDate | Column::Amount | Column::VatRate | Column::VatAmount => None,
+            Column::SaleDate
+            | Column::CaptureDate
+            | Column::Amount
+            | Column::VatRate
+            | Column::VatAmount
+            | Column::InitialPaymentMethodType => None,
         }
     }
 }

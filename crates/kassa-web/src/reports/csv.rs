@@ -132,6 +132,11 @@ fn write_entry(out: &mut Vec<u8>, e: &LedgerEntryRow, opts: &CsvOptions) {
             }
             Column::SaleDate => write_rfc3339(out, e.sale_date),
             Column::CaptureDate => write_rfc3339(out, e.capture_date),
+            // As the API writes it (`invoice`, `card`).
+            Column::InitialPaymentMethodType => {
+                let method = e.payment_method.as_deref().unwrap_or("").to_ascii_lowercase();
+                write_text(out, &method, opts.delimiter)
+            }
             other => write_text(out, other.text(e).unwrap_or(""), opts.delimiter),
         }
     }
@@ -154,31 +159,71 @@ fn write_body_header(out: &mut Vec<u8>, opts: &CsvOptions) {
     write_names(out, opts.columns.iter().map(|c| c.name()), opts.delimiter);
 }
 
+/// Writes chunks of entries to the sink as `fetch(after)` reads them, the next chunk read
+/// while the current one is written (the database works while the rows are formatted).
+/// `out` (the text so far) goes first. Returns the number of entries.
+async fn stream_chunks<S, F, Fut>(
+    mut fetch: F,
+    opts: &CsvOptions,
+    mut out: Vec<u8>,
+    sink: &mut S,
+    mut progress: impl FnMut(u64) + Send,
+) -> Result<u64, ReportError>
+where
+    S: Sink,
+    F: FnMut(i64) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<LedgerEntryRow>, kassa_db::DbError>>,
+{
+    let mut rows = 0u64;
+    let mut chunk = fetch(0).await?;
+    loop {
+        let more = chunk.len() as i64 == CHUNK;
+        let after = chunk.last().map_or(0, |e| e.id);
+        let next = async {
+            if more {
+                fetch(after).await.map(Some)
+            } else {
+                Ok(None)
+            }
+        };
+        let write = async {
+            for e in &chunk {
+                write_entry(&mut out, e, opts);
+            }
+            let full = std::mem::replace(&mut out, Vec::with_capacity(64 * 1024));
+            if full.is_empty() {
+                Ok(())
+            } else {
+                sink.put(full).await
+            }
+        };
+        let (next, written) = tokio::join!(next, write);
+        written?;
+        rows += chunk.len() as u64;
+        progress(rows);
+        match next? {
+            Some(n) => chunk = n,
+            None => return Ok(rows),
+        }
+    }
+}
+
 /// Streams the entries of one payout after `out` (which is sent first); returns how many.
 async fn stream_payout_entries<S: Sink>(
     db: &Db,
     payout_id: i64,
     opts: &CsvOptions,
-    mut out: Vec<u8>,
+    out: Vec<u8>,
     sink: &mut S,
 ) -> Result<u64, ReportError> {
-    let mut after = 0;
-    let mut rows = 0u64;
-    loop {
-        let chunk = db.payout_entries_after(payout_id, after, CHUNK).await?;
-        for e in &chunk {
-            write_entry(&mut out, e, opts);
-        }
-        rows += chunk.len() as u64;
-        if !out.is_empty() {
-            sink.put(std::mem::replace(&mut out, Vec::with_capacity(64 * 1024)))
-                .await?;
-        }
-        match chunk.last() {
-            Some(last) if chunk.len() as i64 == CHUNK => after = last.id,
-            _ => return Ok(rows),
-        }
-    }
+    stream_chunks(
+        |after| db.payout_entries_after(payout_id, after, CHUNK),
+        opts,
+        out,
+        sink,
+        |_| {},
+    )
+    .await
 }
 
 /// The CSV of one payout with its transactions (`GET /reports/payout-with-transactions`).
@@ -276,22 +321,14 @@ pub async fn store_transactions_csv<S: Sink>(
 ) -> Result<u64, ReportError> {
     let mut out = start(opts);
     write_body_header(&mut out, opts);
-    let mut after = 0;
-    let mut rows = 0u64;
-    loop {
-        let chunk = db.store_entries_after(store_id, from, to, after, CHUNK).await?;
-        for e in &chunk {
-            write_entry(&mut out, e, opts);
-        }
-        rows += chunk.len() as u64;
-        sink.put(std::mem::replace(&mut out, Vec::with_capacity(64 * 1024)))
-            .await?;
-        progress(rows);
-        match chunk.last() {
-            Some(last) if chunk.len() as i64 == CHUNK => after = last.id,
-            _ => return Ok(rows),
-        }
-    }
+    stream_chunks(
+        |after| db.store_entries_after(store_id, from, to, after, CHUNK),
+        opts,
+        out,
+        sink,
+        &mut progress,
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -29,6 +29,7 @@ mod portal_auth;
 mod portal_shell;
 mod push;
 mod security;
+mod settlements_api;
 mod settlements_portal;
 mod startup;
 mod storage;

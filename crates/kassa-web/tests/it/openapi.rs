@@ -154,6 +154,8 @@ fn the_router_and_the_document_list_the_same_operations() {
     assert_eq!(count("/checkout/v3/"), 4, "{routed:?}");
     assert_eq!(count("/test-helpers/disputes/"), 1, "{routed:?}");
     assert_eq!(count("/disputes/v1/"), 5, "{routed:?}");
+    assert_eq!(count("/settlements/v1/"), 8, "{routed:?}");
+    assert_eq!(count("/test-helpers/"), 3, "{routed:?}");
     assert!(routed.contains(&("/openapi.json".to_owned(), "get".to_owned())));
 }
 
@@ -273,7 +275,8 @@ async fn every_documented_operation_is_routed_and_needs_credentials() {
             let concrete = path
                 .replace("{order_id}", "0b6c8a52-0000-4000-8000-000000000000")
                 .replace("{capture_id}", "c1")
-                .replace("{refund_id}", "r1");
+                .replace("{refund_id}", "r1")
+                .replace("{payment_reference}", "XK3P9QW2RT");
             let url = format!("{}{concrete}", app.url);
             let req = match method.as_str() {
                 "get" => http.get(&url),

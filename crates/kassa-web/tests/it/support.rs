@@ -685,6 +685,79 @@ impl Api {
     }
 }
 
+/// The Settlements API v1 and its playground test helper, one method per operation;
+/// `query` is the raw query string (without `?`).
+impl Api {
+    async fn settlements_get(&self, path: &str, query: &str) -> reqwest::Response {
+        let sep = if query.is_empty() { "" } else { "?" };
+        self.send(
+            reqwest::Method::GET,
+            &format!("/settlements/v1{path}{sep}{query}"),
+            None,
+            None,
+        )
+        .await
+    }
+
+    pub async fn refund(&self, order_id: &str, amount: i64) -> reqwest::Response {
+        let body = serde_json::json!({"refunded_amount": amount, "description": "Returned"});
+        self.om(reqwest::Method::POST, order_id, "refunds", Some(&body)).await
+    }
+
+    pub async fn payout_now(&self) -> reqwest::Response {
+        self.send(
+            reqwest::Method::POST,
+            "/test-helpers/settlements/v1/payouts",
+            None,
+            None,
+        )
+        .await
+    }
+
+    pub async fn payouts(&self, query: &str) -> reqwest::Response {
+        self.settlements_get("/payouts", query).await
+    }
+
+    pub async fn payouts_summary(&self, query: &str) -> reqwest::Response {
+        self.settlements_get("/payouts/summary", query).await
+    }
+
+    pub async fn payout(&self, payment_reference: &str) -> reqwest::Response {
+        self.settlements_get(&format!("/payouts/{}", urlencode(payment_reference)), "")
+            .await
+    }
+
+    pub async fn transactions(&self, query: &str) -> reqwest::Response {
+        self.settlements_get("/transactions", query).await
+    }
+
+    pub async fn payout_csv(&self, payment_reference: &str) -> reqwest::Response {
+        let q = format!("payment_reference={}", urlencode(payment_reference));
+        self.settlements_get("/reports/payout-with-transactions", &q).await
+    }
+
+    pub async fn payouts_csv(&self, query: &str) -> reqwest::Response {
+        self.settlements_get("/reports/payouts-summary-with-transactions", query)
+            .await
+    }
+
+    pub async fn payout_pdf(&self, payment_reference: &str, language: &str) -> reqwest::Response {
+        let url = format!(
+            "/settlements/v1/reports/payout?payment_reference={}",
+            urlencode(payment_reference)
+        );
+        self.request(reqwest::Method::GET, &url)
+            .header("accept-language", language)
+            .send()
+            .await
+            .expect("API call")
+    }
+
+    pub async fn payouts_pdf(&self, query: &str) -> reqwest::Response {
+        self.settlements_get("/reports/payouts-summary", query).await
+    }
+}
+
 /// The error body's code, asserting Kustom's error shape on the way.
 pub async fn error_code(res: reqwest::Response) -> String {
     let body: serde_json::Value = res.json().await.expect("error body is JSON");

@@ -13,7 +13,7 @@ pub(super) fn error_schema() -> Value {
             "error_code": {"type": "string", "example": "NO_SUCH_ORDER",
                 "description": "BAD_VALUE, UNAUTHORIZED, NOT_ALLOWED, CAPTURE_NOT_ALLOWED, REFUND_NOT_ALLOWED, \
                     CANCEL_NOT_ALLOWED, READ_ONLY_ORDER, NO_SUCH_ORDER, NO_SUCH_CAPTURE, NOT_FOUND, CONFLICT, \
-                    REQUEST_TOO_LARGE or INTERNAL_SERVER_ERROR."},
+                    NO_OPEN_BALANCE, REQUEST_TOO_LARGE or INTERNAL_SERVER_ERROR."},
             "error_messages": {"type": "array", "items": {"type": "string"},
                 "description": "What is wrong; validation lists every problem as `Bad value: <field> (<reason>)`."},
             "correlation_id": {"type": "string",
@@ -396,13 +396,16 @@ pub(super) fn components() -> Value {
     ] {
         schemas.insert(name.into(), s);
     }
+    for (name, s) in settlement_schemas() {
+        schemas.insert(name.into(), s);
+    }
     let common = |description: &str, codes: &[&str]| error(description, codes);
     let mut unauthorized = common(
         "Missing or wrong credentials, or a revoked key (`UNAUTHORIZED`).",
         &["UNAUTHORIZED"],
     );
     unauthorized["headers"] = json!({"WWW-Authenticate": header("WWWAuthenticate")});
-    json!({
+    let mut doc = json!({
         "securitySchemes": {
             "basicAuth": {"type": "http", "scheme": "basic",
                 "description": "Username `<StoreID>_<suffix>` and password `kco_test_api_…` (playground) or \
@@ -448,5 +451,9 @@ pub(super) fn components() -> Value {
                 &["INTERNAL_SERVER_ERROR"],
             ),
         },
-    })
+    });
+    for (name, p) in settlement_parameters() {
+        doc["parameters"][name] = p;
+    }
+    doc
 }

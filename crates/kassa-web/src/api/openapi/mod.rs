@@ -12,10 +12,12 @@ use std::sync::OnceLock;
 mod components;
 mod disputes_paths;
 mod om_paths;
+mod settlements_paths;
 
 use components::*;
 use disputes_paths::*;
 use om_paths::*;
+use settlements_paths::*;
 
 /// `GET /openapi.json`.
 pub async fn document() -> Json<Value> {
@@ -383,6 +385,14 @@ fn paths() -> Value {
     for (path, method, op) in disputes_paths() {
         put(path, method, op);
     }
+    for (path, method, op) in settlements_paths() {
+        put(path, method, op);
+    }
+    put(
+        "/test-helpers/settlements/v1/payouts".into(),
+        "post",
+        payout_helper_path(),
+    );
     put("/openapi.json".into(), "get", openapi_path());
     Value::Object(paths)
 }
@@ -425,8 +435,8 @@ fn build() -> Value {
         "info": {
             "title": "Kassa merchant API",
             "version": "1.0.0",
-            "description": "Checkout v3 and Order Management v1, wire-compatible with Kustom (and Klarna), plus \
-                playground test helpers. Amounts are integers in minor units. Every call needs HTTP Basic \
+            "description": "Checkout v3, Order Management v1 and Settlements v1, wire-compatible with Kustom (and \
+                Klarna), plus playground test helpers. Amounts are integers in minor units. Every call needs HTTP Basic \
                 credentials of one store; ids of another store's orders are not found. Errors are \
                 `{error_code, error_messages, correlation_id}`; the correlation id is the `X-Request-Id` the \
                 client sent, or a new UUID, and is also returned in the `X-Request-Id` response header. \
@@ -439,6 +449,7 @@ fn build() -> Value {
             {"name": "Checkout", "description": "Create and manage checkout orders (`/checkout/v3`)."},
             {"name": "Order Management", "description": "Capture, refund and manage completed orders (`/ordermanagement/v1`)."},
             {"name": "Disputes", "description": "Answer the store's disputes (`/disputes/v1`, Kassa's own API)."},
+            {"name": "Settlements", "description": "Payouts, their transactions and settlement reports (`/settlements/v1`)."},
             {"name": "Test helpers", "description": "Playground credentials only: drive integrations headless."},
             {"name": "Meta", "description": "This document."},
         ],
