@@ -452,6 +452,100 @@ mod tests {
         assert_eq!(t.net(), 4_000);
     }
 
+    /// A small deterministic generator, so the property test needs no extra crate.
+    struct Lcg(u64);
+    impl Lcg {
+        fn next(&mut self, n: u64) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (self.0 >> 33) % n
+        }
+    }
+
+    /// Random captures, refunds, corrections and payouts over several orders: the ledger
+    /// and the payouts always agree. Every entry is in exactly one payout or open; what was
+    /// paid out equals the closed entries' net less the debt left; no payout is negative;
+    /// debt is never negative and chains from payout to payout; sales less returns equal
+    /// what the orders captured less what they refunded; fees refunded never exceed fees
+    /// charged.
+    #[test]
+    fn random_money_events_and_payouts_keep_ledger_and_payouts_in_agreement() {
+        let mut rng = Lcg(7);
+        for _ in 0..500 {
+            let plan = fee(rng.next(400) as i64, rng.next(500) as i64);
+            let refunds_fees = rng.next(2) == 0;
+            let reserve = rng.next(3) as i64 * 500;
+            // Per order: amount, captured, refunded, captures so far, percentage fee left.
+            let mut orders: Vec<(i64, i64, i64, i64, i64)> =
+                (0..4).map(|_| (1 + rng.next(100_000) as i64, 0, 0, 0, 0)).collect();
+            let mut open: Vec<(TxType, i64)> = Vec::new();
+            let (mut all_net, mut paid_out, mut debt) = (0i64, 0i64, 0i64);
+            let (mut sales, mut returns) = (0i64, 0i64);
+            for _ in 0..60 {
+                let o = &mut orders[rng.next(4) as usize];
+                let postings = match rng.next(6) {
+                    0 | 1 => {
+                        let amount = 1 + rng.next((o.0 - o.1).max(1) as u64) as i64;
+                        if o.1 + amount > o.0 {
+                            continue;
+                        }
+                        o.1 += amount;
+                        o.3 += 1;
+                        let p = capture_postings(amount, plan, o.3 == 1, reserve);
+                        o.4 += p
+                            .iter()
+                            .filter(|p| p.detail == DetailedType::PurchaseFeePercentage)
+                            .map(|p| p.amount)
+                            .sum::<i64>();
+                        p
+                    }
+                    2 => {
+                        let amount = 1 + rng.next((o.1 - o.2).max(1) as u64) as i64;
+                        if o.2 + amount > o.1 {
+                            continue;
+                        }
+                        o.2 += amount;
+                        let p = refund_postings(amount, plan, refunds_fees, o.4);
+                        let back: i64 = p.iter().filter(|p| p.kind == TxType::FeeRefund).map(|p| p.amount).sum();
+                        assert!(back <= o.4);
+                        o.4 -= back;
+                        p
+                    }
+                    3 => vec![Posting::new(
+                        TxType::Correction,
+                        DetailedType::Correction,
+                        rng.next(20_000) as i64 - 10_000,
+                    )],
+                    _ => {
+                        let t = Totals::settle(open.drain(..), debt);
+                        assert!(t.settlement_amount >= 0 && t.closing_debt_balance_amount >= 0, "{t:?}");
+                        assert!(t.settlement_amount == 0 || t.closing_debt_balance_amount == 0, "{t:?}");
+                        assert_eq!(t.opening_debt_balance_amount, debt);
+                        debt = t.closing_debt_balance_amount;
+                        paid_out += t.settlement_amount;
+                        Vec::new()
+                    }
+                };
+                for p in postings {
+                    all_net += p.kind.net(p.amount);
+                    match p.kind {
+                        TxType::Sale => sales += p.amount,
+                        TxType::Return => returns += p.amount,
+                        _ => {}
+                    }
+                    open.push((p.kind, p.amount));
+                }
+            }
+            let open_net: i64 = open.iter().map(|(k, a)| k.net(*a)).sum();
+            assert_eq!(all_net, open_net + paid_out - debt);
+            let captured: i64 = orders.iter().map(|o| o.1).sum();
+            let refunded: i64 = orders.iter().map(|o| o.2).sum();
+            assert_eq!(sales - returns, captured - refunded);
+        }
+    }
+
     fn at(y: i16, m: i8, d: i8, h: i8, min: i8) -> Timestamp {
         date(y, m, d)
             .at(h, min, 0, 0)

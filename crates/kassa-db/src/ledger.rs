@@ -163,8 +163,8 @@ impl Tx {
 
     /// The percentage fees charged on an order and not yet refunded.
     pub async fn percentage_fee_left(&mut self, order_id: &str) -> Result<i64> {
-        let sql = "SELECT COALESCE(SUM(CASE WHEN detailed_type = 'PURCHASE_FEE_PERCENTAGE' THEN amount \
-            WHEN detailed_type = 'PURCHASE_FEE_PERCENTAGE_REFUND' THEN -amount ELSE 0 END), 0) \
+        let sql = "SELECT CAST(COALESCE(SUM(CASE WHEN detailed_type = 'PURCHASE_FEE_PERCENTAGE' THEN amount \
+            WHEN detailed_type = 'PURCHASE_FEE_PERCENTAGE_REFUND' THEN -amount ELSE 0 END), 0) AS BIGINT) \
             FROM ledger_entries WHERE order_id = $1";
         Ok(on_tx!(self, c => sqlx::query_scalar::<_, i64>(sql).bind(order_id).fetch_one(c).await)?)
     }
@@ -182,7 +182,7 @@ impl Db {
 
     /// The entries no payout has closed yet, summed by currency and type.
     pub async fn open_totals(&self, store_id: &str) -> Result<Vec<OpenTotal>> {
-        let sql = "SELECT currency, type, COALESCE(SUM(amount), 0) AS amount, COUNT(*) AS entries FROM ledger_entries \
+        let sql = "SELECT currency, type, CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS amount, COUNT(*) AS entries FROM ledger_entries \
             WHERE store_id = $1 AND payout_id IS NULL GROUP BY currency, type ORDER BY currency, type";
         Ok(on_pool!(self, p => sqlx::query_as::<_, OpenTotal>(sql).bind(store_id).fetch_all(p).await)?)
     }
@@ -190,7 +190,7 @@ impl Db {
     /// The sum of every entry's effect on a store's balance, per currency (open and paid
     /// out): what the ledger invariants are checked against.
     pub async fn ledger_net_by_currency(&self, store_id: &str) -> Result<Vec<(String, i64, i64)>> {
-        let sql = "SELECT currency, COALESCE(SUM(net), 0), COALESCE(SUM(CASE WHEN payout_id IS NULL THEN net ELSE 0 END), 0) \
+        let sql = "SELECT currency, CAST(COALESCE(SUM(net), 0) AS BIGINT), CAST(COALESCE(SUM(CASE WHEN payout_id IS NULL THEN net ELSE 0 END), 0) AS BIGINT) \
             FROM ledger_entries WHERE store_id = $1 GROUP BY currency ORDER BY currency";
         Ok(on_pool!(self, p => sqlx::query_as::<_, (String, i64, i64)>(sql).bind(store_id).fetch_all(p).await)?)
     }

@@ -293,7 +293,7 @@ impl Db {
                 .execute(&mut *tx)
                 .await?;
                 let sums: Vec<(String, i64, i64)> = sqlx::query_as(
-                    "SELECT type, COALESCE(SUM(amount), 0), COUNT(*) FROM ledger_entries WHERE payout_id = $1 GROUP BY type",
+                    "SELECT type, CAST(COALESCE(SUM(amount), 0) AS BIGINT), COUNT(*) FROM ledger_entries WHERE payout_id = $1 GROUP BY type",
                 )
                 .bind(id)
                 .fetch_all(&mut *tx)
@@ -352,7 +352,7 @@ impl Db {
 
     /// Whether a store has open entries created before `cutoff`.
     pub async fn has_open_entries(&self, store_id: &str, cutoff: i64) -> Result<bool> {
-        let sql = "SELECT 1 FROM ledger_entries WHERE store_id = $1 AND payout_id IS NULL AND created_at < $2 LIMIT 1";
+        let sql = "SELECT id FROM ledger_entries WHERE store_id = $1 AND payout_id IS NULL AND created_at < $2 LIMIT 1";
         let hit: Option<i64> =
             on_pool!(self, p => sqlx::query_scalar(sql).bind(store_id).bind(cutoff).fetch_optional(p).await)?;
         Ok(hit.is_some())

@@ -64,32 +64,41 @@ fn query(scope: Scope, from: Option<i64>, to: Option<i64>, currency: Option<Stri
     }
 }
 
-/// A page of payouts newest first (`to` exclusive), with the total count.
+/// Which payouts a list or summary covers: an operator may name one store (members and
+/// keys always read their own); payout dates in `[from, to)`; one currency or all.
+#[derive(Debug, Clone, Default)]
+pub struct PayoutFilter {
+    pub store: Option<String>,
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    pub currency: Option<String>,
+}
+
+impl PayoutFilter {
+    pub(crate) fn query(&self, actor: &Actor) -> AppResult<PayoutQuery> {
+        Ok(query(
+            scope(actor, self.store.as_deref())?,
+            self.from,
+            self.to,
+            self.currency.clone(),
+        ))
+    }
+}
+
+/// A page of payouts newest first, with the total count.
 pub async fn payouts(
     db: &Db,
     actor: &Actor,
-    store: Option<&str>,
-    from: Option<i64>,
-    to: Option<i64>,
-    currency: Option<String>,
+    filter: &PayoutFilter,
     offset: i64,
     size: i64,
 ) -> AppResult<(Vec<PayoutRow>, i64)> {
-    let q = query(scope(actor, store)?, from, to, currency);
-    Ok(db.payouts_page(&q, offset, size).await?)
+    Ok(db.payouts_page(&filter.query(actor)?, offset, size).await?)
 }
 
-/// Payout totals per currency over a date range.
-pub async fn payouts_summary(
-    db: &Db,
-    actor: &Actor,
-    store: Option<&str>,
-    from: i64,
-    to: i64,
-    currency: Option<String>,
-) -> AppResult<Vec<PayoutSummaryRow>> {
-    let q = query(scope(actor, store)?, Some(from), Some(to), currency);
-    Ok(db.payouts_summary(&q).await?)
+/// Payout totals per currency.
+pub async fn payouts_summary(db: &Db, actor: &Actor, filter: &PayoutFilter) -> AppResult<Vec<PayoutSummaryRow>> {
+    Ok(db.payouts_summary(&filter.query(actor)?).await?)
 }
 
 /// One payout by its payment reference.

@@ -16,6 +16,7 @@ mod browser_ux;
 mod checkout_page;
 mod home;
 mod invitation;
+mod ledger;
 mod openapi;
 mod order_page;
 mod order_text_search;
