@@ -350,12 +350,21 @@ impl Db {
         Ok(on_pool!(self, p => sqlx::query_scalar::<_, Option<i64>>(sql).bind(store_id).fetch_one(p).await)?)
     }
 
-    /// Whether a store has open entries created before `cutoff`.
+    /// Whether a payout closing at `cutoff` would hold anything: open entries created
+    /// before it, or a holdback whose reserve days end before it (released by that payout).
     pub async fn has_open_entries(&self, store_id: &str, cutoff: i64) -> Result<bool> {
         let sql = "SELECT id FROM ledger_entries WHERE store_id = $1 AND payout_id IS NULL AND created_at < $2 LIMIT 1";
-        let hit: Option<i64> =
+        let open: Option<i64> =
             on_pool!(self, p => sqlx::query_scalar(sql).bind(store_id).bind(cutoff).fetch_optional(p).await)?;
-        Ok(hit.is_some())
+        if open.is_some() {
+            return Ok(true);
+        }
+        let sql = "SELECT h.id FROM ledger_entries h JOIN stores s ON s.id = h.store_id \
+            WHERE h.store_id = $1 AND h.type = 'HOLDBACK' AND h.created_at + s.reserve_days * 86400000 < $2 \
+            AND NOT EXISTS (SELECT 1 FROM ledger_entries r WHERE r.releases_entry_id = h.id) LIMIT 1";
+        let due: Option<i64> =
+            on_pool!(self, p => sqlx::query_scalar(sql).bind(store_id).bind(cutoff).fetch_optional(p).await)?;
+        Ok(due.is_some())
     }
 
     /// The current debt of a store per currency (the last payout's closing debt).

@@ -359,3 +359,42 @@ async fn ledger_entries_are_never_changed_or_deleted() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_rolling_reserve_is_held_back_and_released_by_the_first_payout_after_its_days() {
+    on_each_backend(|app| async move {
+        set_fees(&app, false).await;
+        app.db()
+            .execute_trusted(&format!(
+                "UPDATE stores SET reserve_bps = 1000, reserve_days = 30 WHERE id = '{STORE}'"
+            ))
+            .await
+            .unwrap();
+        let api = app.api(STORE).await;
+        let id = api.authorized_order(&order_of(10_000)).await;
+        assert_eq!(api.capture(&id, 10_000, None).await.status(), 201);
+        let first = settlements::payout_now(app.db(), &finance(&app).await, STORE)
+            .await
+            .unwrap();
+        let t = first[0].totals();
+        assert_eq!(t.holdback_amount, 1_000);
+        assert_eq!(t.release_amount, 0);
+        assert_eq!(t.settlement_amount, 10_000 - 290 - 300 - 1_000);
+
+        // Nothing new is posted; the reserve alone makes the first payout after its 30 days.
+        let cut = |days: i64| to_ms(next_cutoff(far_schedule(), from_ms(kassa_app::now_ms() + days * DAY))) + 60_000;
+        let made = settlements::run_scheduled_payouts(app.db(), cut(0)).await.unwrap();
+        assert!(made.is_empty(), "{made:?}");
+        let made = settlements::run_scheduled_payouts(app.db(), cut(40)).await.unwrap();
+        assert_eq!(made.len(), 1, "{made:?}");
+        assert_eq!(made[0].release_amount, 1_000);
+        assert_eq!(made[0].settlement_amount, 1_000);
+        // Released once only.
+        assert!(settlements::run_scheduled_payouts(app.db(), cut(80))
+            .await
+            .unwrap()
+            .is_empty());
+        assert_ledger_agrees(&app).await;
+    })
+    .await;
+}
