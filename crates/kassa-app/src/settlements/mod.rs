@@ -10,8 +10,10 @@
 mod payouts;
 pub(crate) mod postings;
 mod reads;
+mod runs;
 
-pub use payouts::{payout_now, post_correction, run_scheduled_payouts, Correction};
+pub use payouts::{close_past_periods, payout_now, post_correction, run_scheduled_payouts, Correction, MAX_COMMENT};
 pub use reads::{
     balance, order_ledger, payout, payouts, payouts_summary, transactions, Balance, CurrencyBalance, Scope,
 };
+pub use runs::{payout_run, payout_run_entries, payout_runs, store_corrections};
