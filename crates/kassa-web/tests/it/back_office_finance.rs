@@ -420,3 +420,56 @@ async fn the_demo_has_weekly_payouts_of_its_seeded_orders() {
         t.drop_schema().await;
     }
 }
+
+/// The bulk seeder (large demo stores) posts its captures' and refunds' ledger entries and
+/// closes its weeks into payouts like the per-order seed.
+#[tokio::test]
+async fn the_bulk_demo_seed_posts_the_ledger_of_its_orders_and_pays_out_its_weeks() {
+    const ORDERS: usize = 5_000;
+    for backend in backends().await {
+        let t = TestDb::new(backend).await;
+        let pw = kassa_core::account::NewPassword::parse(DEMO_PASSWORD).unwrap();
+        kassa_web::demo::seed_if_empty(&t.db, &pw).await.unwrap();
+        assert_eq!(kassa_web::demo::seed_orders_bulk(&t.db, ORDERS).await.unwrap(), ORDERS);
+        let (_, captured, captures) = t.db.capture_totals(PLAYGROUND).await.unwrap();
+        let q = kassa_db::PayoutQuery {
+            store_ids: vec![PLAYGROUND.into()],
+            ..Default::default()
+        };
+        let summary = t.db.payouts_summary(&q).await.unwrap();
+        assert_eq!(summary.len(), 1);
+        // Two years of Mondays.
+        assert!(
+            (100..=105).contains(&summary[0].payouts),
+            "{backend:?}: {}",
+            summary[0].payouts
+        );
+        let open_sales: i64 =
+            t.db.open_totals(PLAYGROUND)
+                .await
+                .unwrap()
+                .iter()
+                .filter(|o| o.kind == TxType::Sale)
+                .map(|o| o.amount)
+                .sum();
+        assert_eq!(
+            summary[0].sale_amount + open_sales,
+            captured,
+            "{backend:?}: a SALE per capture"
+        );
+        let nets = t.db.ledger_net_by_currency(PLAYGROUND).await.unwrap();
+        let returned = summary[0].return_amount
+            + t.db
+                .open_totals(PLAYGROUND)
+                .await
+                .unwrap()
+                .iter()
+                .filter(|o| o.kind == TxType::Return)
+                .map(|o| o.amount)
+                .sum::<i64>();
+        // Sales less returns and nothing else: the demo's plan has no fees and no reserve.
+        assert_eq!(nets[0].1, captured - returned, "{backend:?}");
+        assert!(returned > 0 && captures > 0);
+        t.drop_schema().await;
+    }
+}
