@@ -15,6 +15,8 @@ pub struct DemoTenancy<'a> {
     pub stores: Vec<NewStore<'a>>,
     /// Each user with their role in every store.
     pub users: Vec<(NewUser<'a>, &'a str)>,
+    /// Payout schedules other than the default (daily): store, `payout_schedule`, `payout_day`.
+    pub payout_schedules: Vec<(&'a str, &'a str, Option<i64>)>,
     /// The completion marker, written last; `merchant_id` is filled in.
     pub marker: AuditEvent<'a>,
 }
@@ -65,6 +67,16 @@ impl Db {
                 .bind(s.statement_descriptor)
                 .bind(s.environment)
                 .bind(now)
+                .execute(c)
+                .await
+                .map(|r| r.rows_affected()))?;
+        }
+        for (store, schedule, day) in &t.payout_schedules {
+            let sql = "UPDATE stores SET payout_schedule = $2, payout_day = $3 WHERE id = $1";
+            on_tx!(&mut tx, c => sqlx::query(sql)
+                .bind(*store)
+                .bind(*schedule)
+                .bind(*day)
                 .execute(c)
                 .await
                 .map(|r| r.rows_affected()))?;

@@ -145,6 +145,36 @@ impl Tx {
         Ok(())
     }
 
+    /// Posts many entries with multi-row INSERTs (bulk seeding: the demo's large stores and
+    /// the settlements benchmark). Same rows as [`Tx::insert_ledger_entries`].
+    pub async fn insert_ledger_entries_bulk(&mut self, entries: &[NewEntry]) -> Result<()> {
+        // 26 binds a row: 500 rows stay under SQLite's and PostgreSQL's bind limits.
+        for chunk in entries.chunks(500) {
+            on_tx!(self, c => {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO ledger_entries (store_id, currency, type, detailed_type, amount, net, vat_rate, vat_amount, \
+                     order_id, short_order_id, capture_id, refund_id, merchant_reference1, merchant_reference2, \
+                     merchant_capture_reference, merchant_refund_reference, purchase_country, shipping_country, \
+                     payment_method, sale_date, capture_date, comment, reversal_reference, releases_entry_id, created_by, \
+                     created_at) ",
+                );
+                q.push_values(chunk, |mut b, e| {
+                    b.push_bind(&e.store_id).push_bind(&e.currency).push_bind(e.kind.code()).push_bind(e.detail.code())
+                        .push_bind(e.amount).push_bind(e.kind.net(e.amount)).push_bind(e.vat_rate).push_bind(e.vat_amount)
+                        .push_bind(&e.order_id).push_bind(&e.short_order_id).push_bind(&e.capture_id).push_bind(&e.refund_id)
+                        .push_bind(&e.merchant_reference1).push_bind(&e.merchant_reference2)
+                        .push_bind(&e.merchant_capture_reference).push_bind(&e.merchant_refund_reference)
+                        .push_bind(&e.purchase_country).push_bind(&e.shipping_country).push_bind(&e.payment_method)
+                        .push_bind(e.sale_date).push_bind(e.capture_date).push_bind(&e.comment)
+                        .push_bind(&e.reversal_reference).push_bind(e.releases_entry_id).push_bind(&e.created_by)
+                        .push_bind(e.created_at);
+                });
+                q.build().execute(c).await.map(|_| ())
+            })?;
+        }
+        Ok(())
+    }
+
     /// The fee terms of `method` at a store, read in the event's transaction.
     pub async fn posting_terms(&mut self, store_id: &str, method: &str) -> Result<PostingTerms> {
         let sql = "SELECT COALESCE(f.bps, 0), COALESCE(f.fixed_minor, 0), s.refunds_fees, s.reserve_bps FROM stores s \

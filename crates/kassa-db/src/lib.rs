@@ -23,6 +23,7 @@ mod order_export;
 mod order_search;
 mod order_text;
 mod orders;
+mod payout_runs;
 mod payouts;
 mod portal_orders;
 mod report_inputs;
@@ -57,6 +58,7 @@ pub use operators::{NewOperator, OperatorRow, OperatorSessionRow, OperatorStage,
 pub use order_export::OrderPages;
 pub use order_search::{Cursor, Narrow, OrderFilter, OrderListRow, SearchPlan, SortOrder};
 pub use orders::{CaptureRow, OrderEvent, OrderRow, RefundRow};
+pub use payout_runs::{PayoutRunFilter, PayoutRunRow};
 pub use payouts::{EntrySelection, PayoutClose, PayoutQuery, PayoutRow, PayoutSummaryRow};
 pub use report_inputs::ReportSettingsRow;
 pub use reports::{NewReport, ReportRow};

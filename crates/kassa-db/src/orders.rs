@@ -157,7 +157,8 @@ impl Db {
         Ok(on_pool!(self, p => sqlx::query_as::<_, (i64, i64, i64)>(sql).bind(store_id).fetch_one(p).await)?)
     }
 
-    /// Moves an order's whole history `by_ms` into the past (demo data that spans months).
+    /// Moves an order's whole history `by_ms` into the past (demo data that spans months):
+    /// its times, captures, refunds, timeline and open ledger entries.
     pub async fn shift_order_history(&self, order_id: &str, by_ms: i64) -> Result<()> {
         let mut tx = self.begin().await?;
         let statements = [
@@ -165,6 +166,9 @@ impl Db {
             "UPDATE captures SET captured_at = captured_at - $2 WHERE order_id = $1",
             "UPDATE refunds SET refunded_at = refunded_at - $2 WHERE order_id = $1",
             "UPDATE order_events SET at = at - $2 WHERE order_id = $1",
+            // The order's money moves with it (only open entries may; a paid-out one is fixed).
+            "UPDATE ledger_entries SET sale_date = sale_date - $2, capture_date = capture_date - $2, \
+             created_at = created_at - $2 WHERE order_id = $1 AND payout_id IS NULL",
         ];
         for sql in statements {
             on_tx!(&mut tx, c => sqlx::query(sql).bind(order_id).bind(by_ms).execute(c).await.map(|r| r.rows_affected()))?;

@@ -48,7 +48,8 @@ pub struct PayoutRow {
     pub created_at: i64,
 }
 
-const PAYOUT_COLUMNS: &str = "id, store_id, currency, payment_reference, kind, period_end, payout_date, sale_amount, \
+pub(crate) const PAYOUT_COLUMNS: &str =
+    "id, store_id, currency, payment_reference, kind, period_end, payout_date, sale_amount, \
     fee_amount, return_amount, fee_refund_amount, reversal_amount, holdback_amount, release_amount, correction_amount, \
     charge_amount, credit_amount, commission_amount, tax_amount, repay_amount, deposit_amount, opening_debt, \
     closing_debt, settlement_amount, entry_count, iban, bic, account_holder, created_by, created_at";

@@ -87,15 +87,17 @@ impl Tx {
 }
 
 impl Db {
-    /// Inserts many finished orders at once (with their captures, refunds and timeline
-    /// events), for seeding large stores. Multi-row statements in transactions of a few
-    /// thousand rows: one round trip per 100 orders instead of a dozen per order.
+    /// Inserts many finished orders at once (with their captures, refunds, timeline events
+    /// and the ledger entries of those captures and refunds), for seeding large stores.
+    /// Multi-row statements in transactions of a few thousand rows: one round trip per 100
+    /// orders instead of a dozen per order.
     pub async fn bulk_insert_orders(
         &self,
         orders: &[crate::OrderRow],
         captures: &[crate::CaptureRow],
         refunds: &[crate::RefundRow],
         events: &[crate::OrderEvent],
+        ledger: &[crate::NewEntry],
     ) -> Result<()> {
         let mut tx = self.begin().await?;
         for chunk in orders.chunks(100) {
@@ -148,6 +150,7 @@ impl Db {
                 q.build().execute(c).await.map(|r| r.rows_affected())
             })?;
         }
+        tx.insert_ledger_entries_bulk(ledger).await?;
         tx.commit().await
     }
 

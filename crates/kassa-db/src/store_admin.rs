@@ -27,13 +27,20 @@ pub struct StoreDetailRow {
     pub payout_iban: String,
     pub payout_bic: String,
     pub payout_account_holder: String,
+    /// Whether a refund gives back the percentage fee of what it refunds.
+    pub refunds_fees: bool,
+    /// Rolling reserve: basis points of each sale held back (0 = none) …
+    pub reserve_bps: i64,
+    /// … for this many days.
+    pub reserve_days: i64,
     pub created_at: i64,
     /// Changes with every edit: an edit made from an older reading is refused.
     pub updated_at: i64,
 }
 
 const STORE_COLUMNS: &str = "id, merchant_id, name, url, country, currency, statement_descriptor, environment, \
-     reservation_days, payout_schedule, payout_day, payout_iban, payout_bic, payout_account_holder, created_at, updated_at";
+     reservation_days, payout_schedule, payout_day, payout_iban, payout_bic, payout_account_holder, refunds_fees, reserve_bps, reserve_days, \
+     created_at, updated_at";
 
 /// A store's settings and its fee plan.
 #[derive(Debug, Clone)]
@@ -57,6 +64,9 @@ pub struct StoreFields<'a> {
     pub payout_iban: &'a str,
     pub payout_bic: &'a str,
     pub payout_account_holder: &'a str,
+    pub refunds_fees: bool,
+    pub reserve_bps: i64,
+    pub reserve_days: i64,
 }
 
 /// The highest Store ID number: `M` + 6 digits.
@@ -106,8 +116,8 @@ impl Db {
         let insert =
             "INSERT INTO stores (id, merchant_id, name, url, country, currency, statement_descriptor, environment, \
                       reservation_days, payout_schedule, payout_day, payout_iban, payout_bic, payout_account_holder, \
-                      created_at, updated_at) \
-                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)";
+                      refunds_fees, reserve_bps, reserve_days, created_at, updated_at) \
+                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $16, $17, $18, $15, $15)";
         let id = on_writer!(self, p => async {
             let mut tx = p.begin_write().await?;
             let id = loop {
@@ -138,6 +148,9 @@ impl Db {
                 .bind(s.payout_bic)
                 .bind(s.payout_account_holder)
                 .bind(now)
+                .bind(s.refunds_fees)
+                .bind(s.reserve_bps)
+                .bind(s.reserve_days)
                 .execute(&mut *tx)
                 .await?;
             for (method, fee) in fees.entries() {
@@ -173,8 +186,8 @@ impl Db {
     ) -> Result<bool> {
         let update = "UPDATE stores SET name = $2, url = $3, country = $4, currency = $5, statement_descriptor = $6, \
                       environment = $7, reservation_days = $8, payout_schedule = $9, payout_day = $10, payout_iban = $11, \
-                      payout_bic = $12, payout_account_holder = $13, \
-                      updated_at = CASE WHEN $14 > updated_at THEN $14 ELSE updated_at + 1 END \
+                      payout_bic = $12, payout_account_holder = $13, refunds_fees = $16, reserve_bps = $17, \
+                      reserve_days = $18, updated_at = CASE WHEN $14 > updated_at THEN $14 ELSE updated_at + 1 END \
                       WHERE id = $1 AND updated_at = $15";
         let clear_fees = "DELETE FROM store_fees WHERE store_id = $1";
         Ok(on_writer!(self, p => async {
@@ -195,6 +208,9 @@ impl Db {
                 .bind(s.payout_account_holder)
                 .bind(now)
                 .bind(updated_at)
+                .bind(s.refunds_fees)
+                .bind(s.reserve_bps)
+                .bind(s.reserve_days)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();

@@ -12,6 +12,11 @@ use kassa_db::{AuditEvent, Db, DemoTenancy, NewMerchant, NewStore, NewUser};
 
 pub const PLAYGROUND_STORE: &str = "M100001";
 pub const LIVE_STORE: &str = "M100002";
+/// The playground store is paid out weekly on this day (1 = Monday), so its Settlements
+/// section shows a payout a week.
+pub const PLAYGROUND_PAYOUT_WEEKDAY: i64 = 1;
+/// How far back the demo's orders, and so its payouts, reach.
+pub const HISTORY_DAYS: i64 = 90;
 
 /// The demo users' emails, one per role.
 pub fn demo_users() -> Vec<(String, Role)> {
@@ -96,6 +101,7 @@ pub async fn seed_if_empty(db: &Db, password: &NewPassword) -> Result<bool, WebE
                 (user, role.code())
             })
             .collect(),
+        payout_schedules: vec![(PLAYGROUND_STORE, "weekly", Some(PLAYGROUND_PAYOUT_WEEKDAY))],
         marker: AuditEvent {
             actor: "cli",
             subject: "Demo Shop AB",
@@ -243,8 +249,8 @@ fn order_plan(n: usize) -> OrderPlan {
     // Authorized orders stay inside their reservation; expired ones are well past it.
     let age_days = match fate {
         0..=24 => dice.roll(25),
-        85..=89 => 35 + dice.roll(55),
-        _ => dice.roll(90),
+        85..=89 => 35 + dice.roll(HISTORY_DAYS as u64 - 35),
+        _ => dice.roll(HISTORY_DAYS as u64),
     } as i64;
     let method = *dice.pick(&["INVOICE", "INVOICE", "CARD", "CARD", "PAY_IN_X"]);
     OrderPlan {
@@ -293,6 +299,7 @@ pub async fn seed_orders(db: &Db, count: usize) -> Result<usize, WebError> {
     // Each sale was counted today when it completed; moved back in time, it is recounted
     // on the day it now has.
     db.rebuild_daily_sales(PLAYGROUND_STORE).await?;
+    seed_payouts(db, base - HISTORY_DAYS * DAY, base).await?;
     let marker = AuditEvent {
         actor: "cli",
         subject: PLAYGROUND_STORE,
@@ -399,6 +406,91 @@ impl OrderSeeder<'_> {
     }
 }
 
+/// The payouts the playground store's weekly schedule would have made over the demo's
+/// history (cut-offs in `(from, until]`), each closing the entries of its week (the seeded
+/// orders' captures and refunds, dated back with them). Periods closed already are skipped,
+/// so a demo stopped here finishes them at its next start.
+async fn seed_payouts(db: &Db, from: i64, until: i64) -> Result<(), WebError> {
+    kassa_app::settlements::close_past_periods(db, PLAYGROUND_STORE, from, until)
+        .await
+        .map_err(|e| WebError::Internal(e.to_string()))?;
+    Ok(())
+}
+
+/// What the store's terms make a bulk-seeded order's capture and refund post, as the
+/// capture and refund operations would have (see `kassa_app::settlements`).
+struct BulkTerms {
+    fees: kassa_core::store_settings::FeePlan,
+    refunds_fees: bool,
+    reserve_bps: i64,
+}
+
+impl BulkTerms {
+    fn entries(
+        &self,
+        order: &kassa_db::OrderRow,
+        capture: Option<&kassa_db::CaptureRow>,
+        refund: Option<&kassa_db::RefundRow>,
+    ) -> Vec<kassa_db::NewEntry> {
+        use kassa_core::settlement::{capture_postings, refund_postings, DetailedType};
+        let method = order.payment_method.as_deref().unwrap_or_default();
+        let fee = method
+            .parse::<kassa_core::store_settings::PaymentMethod>()
+            .map(|m| self.fees.of(m))
+            .unwrap_or(kassa_core::store_settings::MethodFee::ZERO);
+        let entry = |p: kassa_core::settlement::Posting, at: i64| kassa_db::NewEntry {
+            store_id: order.store_id.clone(),
+            currency: order.purchase_currency.clone(),
+            kind: p.kind,
+            detail: p.detail,
+            amount: p.amount,
+            vat_rate: None,
+            vat_amount: None,
+            order_id: Some(order.order_id.clone()),
+            short_order_id: Some(order.short_reference.clone()),
+            capture_id: None,
+            refund_id: None,
+            merchant_reference1: order.merchant_reference1.clone(),
+            merchant_reference2: order.merchant_reference2.clone(),
+            merchant_capture_reference: None,
+            merchant_refund_reference: None,
+            purchase_country: order.purchase_country.clone(),
+            shipping_country: None,
+            payment_method: order.payment_method.clone(),
+            sale_date: order.completed_at.unwrap_or(order.created_at),
+            capture_date: at,
+            comment: None,
+            reversal_reference: None,
+            releases_entry_id: None,
+            created_by: format!("{PLAYGROUND_STORE}_demo"),
+            created_at: at,
+        };
+        let mut out = Vec::new();
+        let mut fee_left = 0;
+        if let Some(c) = capture {
+            for p in capture_postings(c.captured_amount, fee, true, self.reserve_bps) {
+                if p.detail == DetailedType::PurchaseFeePercentage {
+                    fee_left += p.amount;
+                }
+                out.push(kassa_db::NewEntry {
+                    capture_id: Some(c.capture_id.clone()),
+                    ..entry(p, c.captured_at)
+                });
+            }
+        }
+        if let Some(r) = refund {
+            for p in refund_postings(r.refunded_amount, fee, self.refunds_fees, fee_left) {
+                out.push(kassa_db::NewEntry {
+                    capture_id: Some(String::new()),
+                    refund_id: Some(r.refund_id.clone()),
+                    ..entry(p, r.refunded_at)
+                });
+            }
+        }
+        out
+    }
+}
+
 /// Seeds `count` orders into an empty playground store in bulk, for stores the size of a
 /// large merchant (a million orders in minutes). The orders are finished states written
 /// directly (statuses, amounts, captures, refunds and one timeline entry each), consistent
@@ -433,12 +525,23 @@ pub async fn seed_orders_bulk(db: &Db, count: usize) -> Result<usize, WebError> 
     }
     let now = now_ms();
     let mut done = existing;
+    let detail = db.store_detail(PLAYGROUND_STORE).await?.ok_or(WebError::NotFound)?;
+    let terms = BulkTerms {
+        fees: detail.fees,
+        refunds_fees: detail.store.refunds_fees,
+        reserve_bps: detail.store.reserve_bps,
+    };
     db.bulk_load_cache(true).await?;
     while done < count {
         let n = BATCH.min(count - done);
         let mut dice = Dice(11 ^ ((done / BATCH) as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        let (mut orders, mut captures, mut refunds, mut events) =
-            (Vec::with_capacity(n), Vec::new(), Vec::new(), Vec::with_capacity(n));
+        let (mut orders, mut captures, mut refunds, mut events, mut ledger) = (
+            Vec::with_capacity(n),
+            Vec::new(),
+            Vec::new(),
+            Vec::with_capacity(n),
+            Vec::new(),
+        );
         for i in done..done + n {
             let (body, email) = demo_order(&mut dice, i);
             let amount = body.get("order_amount").and_then(|v| v.as_i64()).unwrap_or(0);
@@ -531,14 +634,20 @@ pub async fn seed_orders_bulk(db: &Db, count: usize) -> Result<usize, WebError> 
                     refunded_at: created + 5 * DAY,
                 });
             }
+            if captured > 0 {
+                let refund = if refunded > 0 { refunds.last() } else { None };
+                ledger.extend(terms.entries(&orders[orders.len() - 1], captures.last(), refund));
+            }
         }
-        db.bulk_insert_orders(&orders, &captures, &refunds, &events).await?;
+        db.bulk_insert_orders(&orders, &captures, &refunds, &events, &ledger)
+            .await?;
         done += n;
     }
     db.bulk_load_cache(false).await?;
     db.vacuum_orders().await?;
     db.rebuild_store_totals(PLAYGROUND_STORE).await?;
     db.rebuild_daily_sales(PLAYGROUND_STORE).await?;
+    seed_payouts(db, now - SPAN, now).await?;
     let marker = AuditEvent {
         actor: "cli",
         subject: PLAYGROUND_STORE,

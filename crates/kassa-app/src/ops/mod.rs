@@ -28,7 +28,7 @@ pub use merchants::{
 pub use people::{invite_super_admin, resend_merchant_invitation, MerchantInvitation};
 pub use stores::{
     create_store, merchant_overview, merchant_stores, store_detail, update_store, BankAccountInput, CreateStore,
-    FeeInput, MerchantOverview, PayoutInput, StoreOverview, StoreSettingsInput, UpdateStore,
+    FeeInput, MerchantOverview, PayoutInput, SettlementInput, StoreOverview, StoreSettingsInput, UpdateStore,
 };
 
 use crate::{Actor, AppError, AppResult, FieldError};
@@ -55,6 +55,14 @@ pub mod reason {
     pub const FEE_FIXED: &str = "fee-fixed";
     /// A store's environment is chosen when it is created.
     pub const ENVIRONMENT_FIXED: &str = "environment-fixed";
+    /// A correction of nothing.
+    pub const AMOUNT_ZERO: &str = "amount-zero";
+    /// No completed order with this id in the store.
+    pub const UNKNOWN_ORDER: &str = "unknown-order";
+    /// A rolling reserve is 0 to 100 % of each sale.
+    pub const RESERVE_BPS: &str = "reserve-bps";
+    /// A rolling reserve is held 0 to 365 days, and at least one when there is one.
+    pub const RESERVE_DAYS: &str = "reserve-days";
 }
 
 /// Refuses unless the actor is an operator whose role has `permission`.

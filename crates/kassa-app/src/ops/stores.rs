@@ -56,6 +56,17 @@ pub struct FeeInput {
     pub fixed_minor: i64,
 }
 
+/// How a store settles, as finance enters it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SettlementInput {
+    /// Whether a refund gives back the percentage fee of what it refunds.
+    pub refunds_fees: bool,
+    /// Rolling reserve: basis points (0–10 000) of each sale held back …
+    pub reserve_bps: i64,
+    /// … for this many days (0–365; at least 1 when there is a reserve).
+    pub reserve_days: i64,
+}
+
 /// A new store of a merchant.
 #[derive(Debug, Clone)]
 pub struct CreateStore {
@@ -84,6 +95,8 @@ pub struct UpdateStore {
     pub bank_account: Option<BankAccountInput>,
     /// Needs `ManageFinance`; replaces the whole plan (methods left out cost nothing).
     pub fees: Option<Vec<FeeInput>>,
+    /// Needs `ManageFinance`: fee refunds and the rolling reserve.
+    pub settlement: Option<SettlementInput>,
 }
 
 /// Checked settings in their stored form.
@@ -176,6 +189,21 @@ fn check_fees(p: &mut Problems, fees: &[FeeInput]) -> FeePlan {
         }
     }
     plan
+}
+
+fn check_settlement(p: &mut Problems, s: &SettlementInput) -> SettlementInput {
+    if !(0..=kassa_core::store_settings::MAX_FEE_BPS).contains(&s.reserve_bps) {
+        p.add("reserve_bps", reason::RESERVE_BPS);
+    }
+    // A reserve held no days would be released in the payout that holds it back.
+    if !(0..=365).contains(&s.reserve_days) || (s.reserve_bps > 0 && s.reserve_days == 0) {
+        p.add("reserve_days", reason::RESERVE_DAYS);
+    }
+    *s
+}
+
+fn settlement_json(refunds_fees: bool, reserve_bps: i64, reserve_days: i64) -> serde_json::Value {
+    json!({"refunds_fees": refunds_fees, "reserve_bps": reserve_bps, "reserve_days": reserve_days})
 }
 
 fn settings_json(s: &Settings) -> serde_json::Value {
@@ -274,6 +302,9 @@ pub async fn create_store(db: &Db, actor: &Actor, cmd: &CreateStore) -> AppResul
         payout_iban: &account.iban,
         payout_bic: &account.bic,
         payout_account_holder: &account.holder,
+        refunds_fees: false,
+        reserve_bps: 0,
+        reserve_days: 0,
     };
     let after = merged(
         merged(
@@ -300,7 +331,7 @@ pub async fn update_store(db: &Db, actor: &Actor, cmd: &UpdateStore) -> AppResul
     }
     require_finance_for(
         actor,
-        cmd.payout.is_some(),
+        cmd.payout.is_some() || cmd.settlement.is_some(),
         cmd.bank_account.is_some(),
         cmd.fees.is_some(),
     )?;
@@ -319,6 +350,7 @@ pub async fn update_store(db: &Db, actor: &Actor, cmd: &UpdateStore) -> AppResul
     let payout = cmd.payout.as_ref().map(|x| check_payout(&mut p, x));
     let account = cmd.bank_account.as_ref().map(|a| check_account(&mut p, a));
     let fees = cmd.fees.as_deref().map(|f| check_fees(&mut p, f));
+    let settlement = cmd.settlement.as_ref().map(|s| check_settlement(&mut p, s));
     p.done()?;
     let version = cmd.expected_version.unwrap_or(row.updated_at);
     if version != row.updated_at {
@@ -335,6 +367,10 @@ pub async fn update_store(db: &Db, actor: &Actor, cmd: &UpdateStore) -> AppResul
         ),
         fees_json(&current.fees),
     );
+    before = merged(
+        before,
+        settlement_json(row.refunds_fees, row.reserve_bps, row.reserve_days),
+    );
     let mut after = before.clone();
     if let Some(s) = &settings {
         after = merged(after, settings_json(s));
@@ -348,6 +384,9 @@ pub async fn update_store(db: &Db, actor: &Actor, cmd: &UpdateStore) -> AppResul
     }
     if let Some(plan) = &fees {
         after = merged(after, fees_json(plan));
+    }
+    if let Some(s) = &settlement {
+        after = merged(after, settlement_json(s.refunds_fees, s.reserve_bps, s.reserve_days));
     }
     (before, after) = changed(before, after);
     if after.as_object().is_none_or(|o| o.is_empty()) {
@@ -370,6 +409,9 @@ pub async fn update_store(db: &Db, actor: &Actor, cmd: &UpdateStore) -> AppResul
         payout_iban: account.as_ref().map_or(&row.payout_iban, |a| &a.iban),
         payout_bic: account.as_ref().map_or(&row.payout_bic, |a| &a.bic),
         payout_account_holder: account.as_ref().map_or(&row.payout_account_holder, |a| &a.holder),
+        refunds_fees: settlement.map_or(row.refunds_fees, |s| s.refunds_fees),
+        reserve_bps: settlement.map_or(row.reserve_bps, |s| s.reserve_bps),
+        reserve_days: settlement.map_or(row.reserve_days, |s| s.reserve_days),
     };
     let actor = actor.clone().at_merchant(row.merchant_id);
     let audit = kassa_db::AuditEvent {

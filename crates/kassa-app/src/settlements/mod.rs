@@ -13,11 +13,12 @@ mod portal;
 pub(crate) mod postings;
 mod reads;
 mod report_settings;
+mod runs;
 
 pub use custom_reports::{
     downloadable, report_file, reports, request_report, ReportRequest, FORMATS, KINDS, REPORT_JOB, REPORT_KEPT_MS,
 };
-pub use payouts::{payout_now, post_correction, run_scheduled_payouts, Correction};
+pub use payouts::{close_past_periods, payout_now, post_correction, run_scheduled_payouts, Correction, MAX_COMMENT};
 pub use portal::{
     overview, payout_currencies, payout_list, payout_page, payouts_after, Overview, PayoutList, PayoutPage,
 };
@@ -26,3 +27,4 @@ pub use reads::{
     PayoutFilter, Scope,
 };
 pub use report_settings::{report_settings, save_report_settings, ReportSettings};
+pub use runs::{payout_run, payout_run_entries, payout_runs, store_corrections};

@@ -2,10 +2,12 @@
 //! operator, or the playground test helper), and corrections an operator posts.
 
 use crate::operators::require_ops;
+use crate::ops::reason;
 use crate::{now_ms, Actor, ActorKind, AppError, AppResult, Missing};
 use kassa_core::audit::AuditAction;
+use kassa_core::identity::IdentityError;
 use kassa_core::ops_access::OpsPermission;
-use kassa_core::settlement::{from_ms, latest_cutoff, to_ms, DetailedType, TxType};
+use kassa_core::settlement::{from_ms, latest_cutoff, next_cutoff, to_ms, DetailedType, TxType};
 use kassa_core::store_settings::{Environment, PayoutSchedule};
 use kassa_db::{Db, NewEntry, PayoutClose, PayoutRow};
 use serde_json::json;
@@ -65,6 +67,39 @@ pub async fn run_scheduled_payouts(db: &Db, now: i64) -> AppResult<Vec<PayoutRow
     Ok(made)
 }
 
+/// Closes each scheduled period of a store whose cut-off falls in `(from, until]`, oldest
+/// first, as the worker would have at each cut-off (the payout dated and made then): a
+/// store with a seeded history (the demo's months of orders) gets the payouts it would have
+/// had. A period closed already is skipped, so this may run again after an interruption.
+pub async fn close_past_periods(db: &Db, store_id: &str, from: i64, until: i64) -> AppResult<Vec<PayoutRow>> {
+    let detail = db
+        .store_detail(store_id)
+        .await?
+        .ok_or(AppError::NotFound(Missing::Other("store")))?;
+    let schedule = PayoutSchedule::from_stored(&detail.store.payout_schedule, detail.store.payout_day)
+        .map_err(|_| AppError::invalid("payout_schedule", crate::ops::reason::PAYOUT_SCHEDULE))?;
+    let mut made = Vec::new();
+    let mut at = from;
+    loop {
+        let cutoff = to_ms(next_cutoff(schedule, from_ms(at)));
+        if cutoff > until {
+            return Ok(made);
+        }
+        let close = PayoutClose {
+            store_id,
+            cutoff,
+            kind: "scheduled",
+            period_end: cutoff,
+            payout_date: cutoff,
+            references: references(MAX_CURRENCIES),
+            created_by: "kassa",
+            now: cutoff,
+        };
+        made.extend(db.close_payout(close).await?);
+        at = cutoff;
+    }
+}
+
 /// Closes a store's whole open balance into a payout now. Provider finance staff may do
 /// it for any store; an API key only for its own playground store (the test helper).
 /// Refused when nothing is open.
@@ -118,6 +153,9 @@ pub async fn payout_now(db: &Db, actor: &Actor, store_id: &str) -> AppResult<Vec
     Ok(made)
 }
 
+/// The longest reason a correction may carry (it is printed on settlement reports).
+pub const MAX_COMMENT: usize = 255;
+
 /// A correction an operator posts to a store's ledger: a signed amount (positive pays the
 /// merchant), a reason, and optionally the order it concerns.
 #[derive(Debug, Clone)]
@@ -134,19 +172,22 @@ pub async fn post_correction(db: &Db, actor: &Actor, cmd: &Correction) -> AppRes
         .store(&cmd.store_id)
         .await?
         .ok_or(AppError::NotFound(Missing::Other("store")))?;
+    // Field errors carry reason codes (`crate::ops::reason`), which the back office words.
     let mut problems = Vec::new();
     if cmd.amount == 0 {
-        problems.push(crate::FieldError::new("amount", "must not be zero"));
+        problems.push(crate::FieldError::new("amount", reason::AMOUNT_ZERO));
     }
     let comment = cmd.comment.trim();
-    if comment.is_empty() || comment.chars().count() > 255 {
-        problems.push(crate::FieldError::new("comment", "1 to 255 characters"));
+    if comment.is_empty() {
+        problems.push(crate::FieldError::new("comment", IdentityError::Required.code()));
+    } else if comment.chars().count() > MAX_COMMENT {
+        problems.push(crate::FieldError::new("comment", reason::TOO_LONG));
     }
     let order = match cmd.order_id.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
         Some(id) => match db.order(&cmd.store_id, id).await? {
             Some(o) if o.status.is_some() => Some(o),
             _ => {
-                problems.push(crate::FieldError::new("order_id", "no such order in this store"));
+                problems.push(crate::FieldError::new("order_id", reason::UNKNOWN_ORDER));
                 None
             }
         },

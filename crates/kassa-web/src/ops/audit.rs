@@ -55,12 +55,24 @@ fn words(json: Option<&str>) -> String {
     match value {
         serde_json::Value::Object(map) => map
             .iter()
-            .map(|(k, v)| match v {
-                serde_json::Value::String(s) => format!("{k}: {s}"),
-                other => format!("{k}: {other}"),
-            })
+            .map(|(k, v)| format!("{k}: {}", value_words(v)))
             .collect::<Vec<_>>()
             .join(" · "),
+        other => value_words(&other),
+    }
+}
+
+/// A value inside an audit event in words: nested objects and lists (a payout run's
+/// payouts) as `key value, …` and `…; …`, so a long one wraps instead of being one token.
+fn value_words(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(items) => items.iter().map(value_words).collect::<Vec<_>>().join("; "),
+        serde_json::Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| format!("{k} {}", value_words(v)))
+            .collect::<Vec<_>>()
+            .join(", "),
         other => other.to_string(),
     }
 }
@@ -225,4 +237,24 @@ async fn audit_log(
         error,
         older,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::words;
+
+    #[test]
+    fn nested_audit_values_read_as_words() {
+        assert_eq!(
+            words(Some(r#"{"role":"finance","status":"active"}"#)),
+            "role: finance · status: active"
+        );
+        assert_eq!(
+            words(Some(
+                r#"{"payouts":[{"currency":"SEK","payment_reference":"ABC"},{"currency":"EUR","payment_reference":"DEF"}],"store_id":"M1"}"#
+            )),
+            "payouts: currency SEK, payment_reference ABC; currency EUR, payment_reference DEF · store_id: M1"
+        );
+        assert_eq!(words(Some("not json")), "not json");
+    }
 }

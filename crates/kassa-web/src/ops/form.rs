@@ -80,6 +80,25 @@ pub(crate) fn parse_hundredths(text: &str) -> Option<i64> {
     Some(whole * 100 + cents)
 }
 
+/// Reason code of an amount that is not a signed number with at most two decimals.
+pub(crate) const AMOUNT: &str = "amount";
+
+/// A signed amount in the currency (`-12.50`, `+3`, `1 234,5`, `−7,25`) in minor units,
+/// exactly (integer arithmetic). `None` when it is empty or not such a number.
+pub(crate) fn parse_signed_minor(text: &str) -> Option<i64> {
+    let t = text.trim();
+    let (sign, rest) = match t.chars().next()? {
+        '-' | '\u{2212}' => (-1, &t[t.chars().next()?.len_utf8()..]),
+        '+' => (1, &t[1..]),
+        _ => (1, t),
+    };
+    let rest = rest.trim_start();
+    if rest.is_empty() || rest.contains('%') {
+        return None;
+    }
+    parse_hundredths(rest).map(|v| sign * v)
+}
+
 /// Hundredths written back with two decimals in the operator's language: `1.80`, `1,80`.
 pub(crate) fn hundredths(lang: Lang, value: i64) -> String {
     let sep = if lang == Lang::En { '.' } else { ',' };
@@ -135,6 +154,17 @@ mod tests {
         assert_eq!(parse_hundredths("."), None);
         assert_eq!(parse_hundredths("abc"), None);
         assert_eq!(hundredths(Lang::En, 180), "1.80");
+        assert_eq!(parse_signed_minor("-12.50"), Some(-1250));
+        assert_eq!(parse_signed_minor(" +3 "), Some(300));
+        assert_eq!(parse_signed_minor("\u{2212}7,25"), Some(-725));
+        assert_eq!(parse_signed_minor("1 234,5"), Some(123_450));
+        assert_eq!(parse_signed_minor("0.01"), Some(1));
+        assert_eq!(parse_signed_minor("12,3,4"), None);
+        assert_eq!(parse_signed_minor(""), None);
+        assert_eq!(parse_signed_minor("-"), None);
+        assert_eq!(parse_signed_minor("5 %"), None);
+        assert_eq!(parse_signed_minor("--5"), None);
+        assert_eq!(parse_signed_minor("1.005"), None);
         assert_eq!(hundredths(Lang::Sv, 5), "0,05");
     }
 
@@ -159,9 +189,14 @@ mod tests {
                 reason::FEE_BPS,
                 reason::FEE_FIXED,
                 reason::ENVIRONMENT_FIXED,
+                reason::AMOUNT_ZERO,
+                reason::UNKNOWN_ORDER,
+                reason::RESERVE_BPS,
+                reason::RESERVE_DAYS,
                 HUNDREDTHS,
                 WHOLE,
                 CHOICE,
+                AMOUNT,
             ])
             .map(|code| format!("ops-error-{code}"))
             .collect();
@@ -172,6 +207,29 @@ mod tests {
         built.extend(Weekday::ALL.map(|d| format!("ops-weekday-{}", d.number())));
         built.extend(
             PaymentMethod::ALL.map(|m| format!("ops-method-{}", m.code().to_ascii_lowercase().replace('_', "-"))),
+        );
+        built.extend(["scheduled", "manual"].map(|k| format!("ops-payout-kind-{k}")));
+        built.extend(
+            [
+                "sale",
+                "fee",
+                "return",
+                "fee-refund",
+                "reversal",
+                "holdback",
+                "release",
+                "correction",
+                "charge",
+                "credit",
+                "commission",
+                "tax",
+                "opening-debt",
+                "repay",
+                "deposit",
+                "closing-debt",
+                "settlement",
+            ]
+            .map(|k| format!("ops-payout-total-{k}")),
         );
         built.extend(kassa_core::money::market_countries().map(|c| format!("country-{}", c.to_ascii_lowercase())));
         for key in built {

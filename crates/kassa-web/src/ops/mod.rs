@@ -17,7 +17,9 @@ mod merchant_tabs;
 mod merchant_users;
 mod merchants;
 mod operators;
+mod payouts;
 pub mod shell;
+mod store_finance;
 mod stores;
 
 use crate::AppState;
@@ -33,10 +35,12 @@ fn back_office() -> BackOffice {
             home::section(),
             merchants::section(),
             stores::section(),
+            store_finance::section(),
             merchant_users::section(),
             merchant_keys::section(),
             merchant_orders::section(),
             merchant_audit::section(),
+            payouts::section(),
             operators::section(),
             audit::section(),
         ],

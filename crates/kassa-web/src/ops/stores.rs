@@ -16,7 +16,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use kassa_app::ops::{self, BankAccountInput, CreateStore, FeeInput, PayoutInput, StoreSettingsInput, UpdateStore};
+use kassa_app::ops::{
+    self, BankAccountInput, CreateStore, FeeInput, PayoutInput, SettlementInput, StoreSettingsInput, UpdateStore,
+};
 use kassa_app::{AppError, FieldError};
 use kassa_core::ops_access::OpsPermission;
 use kassa_core::store_settings::{Environment, FeePlan, PaymentMethod, Weekday};
@@ -204,7 +206,7 @@ async fn create(
 }
 
 /// A store with the heading of its merchant.
-async fn store_and_heading(
+pub(super) async fn store_and_heading(
     state: &AppState,
     operator: &Operator,
     store_id: &str,
@@ -239,6 +241,7 @@ async fn update_settings(
                 payout: None,
                 bank_account: None,
                 fees: None,
+                settlement: None,
             };
             ops::update_store(&state.db, &operator.actor(), &cmd).await
         }
@@ -311,12 +314,17 @@ impl MoneyForm {
         fields.insert("payout_account_holder".into(), s.payout_account_holder.clone());
         fields.insert("payout_iban".into(), s.payout_iban.clone());
         fields.insert("payout_bic".into(), s.payout_bic.clone());
+        if s.refunds_fees {
+            fields.insert("refunds_fees".into(), "on".into());
+        }
+        fields.insert("reserve_bps".into(), hundredths(lang, s.reserve_bps));
+        fields.insert("reserve_days".into(), s.reserve_days.to_string());
         fields.insert("version".into(), s.updated_at.to_string());
         MoneyForm { fields }
     }
 
     /// The use case's command parts, or the fields that are not numbers as asked.
-    fn input(&self) -> Result<(Vec<FeeInput>, PayoutInput, BankAccountInput), AppError> {
+    fn input(&self) -> Result<(Vec<FeeInput>, PayoutInput, BankAccountInput, SettlementInput), AppError> {
         let mut bad = Vec::new();
         let mut fees = Vec::new();
         for method in PaymentMethod::ALL {
@@ -349,15 +357,33 @@ impl MoneyForm {
                 }
             },
         };
+        // The reserve as a percentage (like the fees); its days whole. Empty is none.
+        let reserve_bps = parse_hundredths(&self.get("reserve_bps")).unwrap_or_else(|| {
+            bad.push(FieldError::new("reserve_bps", HUNDREDTHS));
+            0
+        });
+        let reserve_days = match self.get("reserve_days").trim() {
+            "" => 0,
+            d => d.parse::<i64>().unwrap_or_else(|_| {
+                bad.push(FieldError::new("reserve_days", WHOLE));
+                0
+            }),
+        };
         if !bad.is_empty() {
             return Err(AppError::Invalid(bad));
         }
+        let settlement = SettlementInput {
+            // An unticked checkbox is not posted at all.
+            refunds_fees: !self.get("refunds_fees").is_empty(),
+            reserve_bps,
+            reserve_days,
+        };
         let account = BankAccountInput {
             iban: self.get("payout_iban"),
             bic: self.get("payout_bic"),
             account_holder: self.get("payout_account_holder"),
         };
-        Ok((fees, PayoutInput { schedule, day }, account))
+        Ok((fees, PayoutInput { schedule, day }, account, settlement))
     }
 }
 
@@ -436,7 +462,7 @@ async fn update_money(
 ) -> Result<Response, WebError> {
     let form = MoneyForm { fields };
     let result = match form.input() {
-        Ok((fees, payout, account)) => {
+        Ok((fees, payout, account, settlement)) => {
             let cmd = UpdateStore {
                 store_id: store.clone(),
                 expected_version: form.get("version").parse().ok(),
@@ -444,6 +470,7 @@ async fn update_money(
                 payout: Some(payout),
                 bank_account: Some(account),
                 fees: Some(fees),
+                settlement: Some(settlement),
             };
             ops::update_store(&state.db, &operator.actor(), &cmd).await
         }

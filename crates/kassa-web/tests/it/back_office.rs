@@ -31,7 +31,7 @@ pub(crate) fn fill(path: &str, ids: &[(&str, String)]) -> String {
 
 /// Real values for every path parameter of `/ops`: an operator (`id`), the demo merchant and
 /// its playground store, a user of it other than MERCHANT_USER (whom POSTs may deactivate),
-/// and an order of that store.
+/// an order of that store, and a payout of its capture.
 pub(crate) async fn route_ids(app: &TestApp) -> Vec<(&'static str, String)> {
     let target = app.seed_operator("target@ops.kassa.test", OperatorRole::Support).await;
     let merchant_id = app
@@ -42,17 +42,22 @@ pub(crate) async fn route_ids(app: &TestApp) -> Vec<(&'static str, String)> {
         .expect("demo store")
         .merchant_id;
     let user = app.seed_demo_user("matrix-target@demo.kassa.test", "user").await;
-    let order = app
-        .api(kassa_web::demo::PLAYGROUND_STORE)
+    let api = app.api(kassa_web::demo::PLAYGROUND_STORE).await;
+    let order = api.authorized_order(&sample_order()).await;
+    // A payout of that order's capture, for the payout pages.
+    assert_eq!(api.capture(&order, 10_000, None).await.status(), 201);
+    let finance = kassa_app::Actor::operator(target, "target@ops.kassa.test", OperatorRole::Finance, "");
+    let payout = kassa_app::settlements::payout_now(app.db(), &finance, kassa_web::demo::PLAYGROUND_STORE)
         .await
-        .authorized_order(&sample_order())
-        .await;
+        .expect("a payout of the capture")
+        .remove(0);
     vec![
         ("id", target.to_string()),
         ("merchant", merchant_id.to_string()),
         ("store", kassa_web::demo::PLAYGROUND_STORE.to_owned()),
         ("user", user.to_string()),
         ("order", order),
+        ("payment_reference", payout.payment_reference),
     ]
 }
 

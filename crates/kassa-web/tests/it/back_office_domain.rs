@@ -234,6 +234,7 @@ async fn each_role_may_do_only_its_part_and_bad_input_changes_nothing() {
                 account_holder: "Roles AB".into(),
             }),
             fees: Some(fees),
+            settlement: None,
         };
         assert!(matches!(
             ops::update_store(db, onboarding, &money).await,

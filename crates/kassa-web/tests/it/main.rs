@@ -7,6 +7,7 @@ mod api;
 mod api_input;
 pub(crate) mod back_office;
 mod back_office_domain;
+mod back_office_finance;
 mod back_office_merchants;
 mod back_office_people;
 pub(crate) mod browser;
