@@ -10,7 +10,7 @@
 
 use super::format::{write_decimal, write_i64, write_rfc3339};
 use super::{Column, CsvOptions, ReportError, Sink};
-use kassa_db::{Db, LedgerEntryRow, PayoutQuery, PayoutRow};
+use kassa_db::{Db, EntrySource, LedgerEntryRow, PayoutQuery, PayoutRow};
 
 /// Entries read (and written) per round trip.
 pub const CHUNK: i64 = 2_000;
@@ -159,53 +159,33 @@ fn write_body_header(out: &mut Vec<u8>, opts: &CsvOptions) {
     write_names(out, opts.columns.iter().map(|c| c.name()), opts.delimiter);
 }
 
-/// Writes chunks of entries to the sink as `fetch(after)` reads them, the next chunk read
-/// while the current one is written (the database works while the rows are formatted).
-/// `out` (the text so far) goes first. Returns the number of entries.
-async fn stream_chunks<S, F, Fut>(
-    mut fetch: F,
+/// Writes the entries of `source` to the sink chunk by chunk as the database reads them
+/// (ahead of the writer, on its own thread: see [`Db::export_entries`]). `out` (the text
+/// so far) goes first. Returns the number of entries.
+async fn stream_entries<S: Sink>(
+    db: &Db,
+    source: EntrySource,
     opts: &CsvOptions,
     mut out: Vec<u8>,
     sink: &mut S,
     mut progress: impl FnMut(u64) + Send,
-) -> Result<u64, ReportError>
-where
-    S: Sink,
-    F: FnMut(i64) -> Fut,
-    Fut: std::future::Future<Output = Result<Vec<LedgerEntryRow>, kassa_db::DbError>>,
-{
+) -> Result<u64, ReportError> {
+    let mut chunks = db.export_entries(source, CHUNK);
     let mut rows = 0u64;
-    let mut chunk = fetch(0).await?;
-    loop {
-        let more = chunk.len() as i64 == CHUNK;
-        let after = chunk.last().map_or(0, |e| e.id);
-        let next = async {
-            if more {
-                fetch(after).await.map(Some)
-            } else {
-                Ok(None)
-            }
-        };
-        let write = async {
-            for e in &chunk {
-                write_entry(&mut out, e, opts);
-            }
-            let full = std::mem::replace(&mut out, Vec::with_capacity(64 * 1024));
-            if full.is_empty() {
-                Ok(())
-            } else {
-                sink.put(full).await
-            }
-        };
-        let (next, written) = tokio::join!(next, write);
-        written?;
-        rows += chunk.len() as u64;
-        progress(rows);
-        match next? {
-            Some(n) => chunk = n,
-            None => return Ok(rows),
+    while let Some(chunk) = chunks.recv().await {
+        let chunk = chunk?;
+        for e in &chunk {
+            write_entry(&mut out, e, opts);
         }
+        rows += chunk.len() as u64;
+        sink.put(std::mem::replace(&mut out, Vec::with_capacity(64 * 1024)))
+            .await?;
+        progress(rows);
     }
+    if !out.is_empty() {
+        sink.put(out).await?;
+    }
+    Ok(rows)
 }
 
 /// Streams the entries of one payout after `out` (which is sent first); returns how many.
@@ -216,14 +196,7 @@ async fn stream_payout_entries<S: Sink>(
     out: Vec<u8>,
     sink: &mut S,
 ) -> Result<u64, ReportError> {
-    stream_chunks(
-        |after| db.payout_entries_after(payout_id, after, CHUNK),
-        opts,
-        out,
-        sink,
-        |_| {},
-    )
-    .await
+    stream_entries(db, EntrySource::Payout(payout_id), opts, out, sink, |_| {}).await
 }
 
 /// The CSV of one payout with its transactions (`GET /reports/payout-with-transactions`).
@@ -321,14 +294,12 @@ pub async fn store_transactions_csv<S: Sink>(
 ) -> Result<u64, ReportError> {
     let mut out = start(opts);
     write_body_header(&mut out, opts);
-    stream_chunks(
-        |after| db.store_entries_after(store_id, from, to, after, CHUNK),
-        opts,
-        out,
-        sink,
-        &mut progress,
-    )
-    .await
+    let source = EntrySource::Store {
+        store_id: store_id.to_owned(),
+        from,
+        to,
+    };
+    stream_entries(db, source, opts, out, sink, &mut progress).await
 }
 
 #[cfg(test)]
