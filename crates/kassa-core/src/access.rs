@@ -219,7 +219,10 @@ impl Section {
     /// Whether the section has been built. The menu never links to a section that does not
     /// exist yet; each section flips this when it lands.
     pub fn exists(self) -> bool {
-        matches!(self, Section::Home | Section::Orders | Section::Users)
+        matches!(
+            self,
+            Section::Home | Section::Orders | Section::Disputes | Section::Users
+        )
     }
 
     /// The sections `role` sees in the menu, in order.

@@ -70,6 +70,10 @@ audit_actions! {
     OperatorTwoFactorEnabled => "operator_two_factor_enabled",
     PayoutRun => "payout_run",
     LedgerCorrectionPosted => "ledger_correction_posted",
+    DisputeOpened => "dispute_opened",
+    DisputeQuestionAsked => "dispute_question_asked",
+    DisputeDecided => "dispute_decided",
+    DisputeWithdrawn => "dispute_withdrawn",
 }
 
 impl AuditAction {

@@ -5,6 +5,7 @@
 
 mod account;
 mod auth;
+pub mod disputes;
 mod home;
 pub mod orders;
 mod users;
@@ -22,6 +23,7 @@ fn portal() -> Portal {
             account::section(),
             home::section(),
             orders::section(),
+            disputes::section(),
             users::section(),
         ],
         two_factor_setup: account::TWO_FACTOR_SETUP,

@@ -15,6 +15,7 @@ mod browser_back_office;
 mod browser_ux;
 mod checkout_page;
 mod disputes;
+mod disputes_pages;
 mod home;
 mod invitation;
 pub(crate) mod ledger;

@@ -1,0 +1,203 @@
+//! The portal's Disputes section and the back office's disputes pages over HTTP, on both
+//! databases: the list's tabs, counts, search and order; the dispute page; responding with
+//! files through the upload form (and the refusals that store nothing); accepting the loss
+//! and refunding after a confirmation; who may see and do what.
+
+use crate::ledger::order_of;
+use crate::support::*;
+use kassa_app::disputes::{self, OpenDispute};
+use kassa_app::Actor;
+use kassa_core::dispute::{Reason, Stage};
+use kassa_core::ops_access::OperatorRole;
+use kassa_db::DisputeRow;
+
+const STORE: &str = "M100001";
+const DISPUTES_USER: &str = "disputes@demo.kassa.test";
+
+/// A risk operator as the use cases know them (opens disputes for the tests' set-up).
+pub(crate) async fn risk_actor(app: &TestApp) -> Actor {
+    let email = "risk-setup@ops.kassa.test";
+    let id = match app.db().operator_by_email(email).await.unwrap() {
+        Some(o) => o.id,
+        None => app.seed_operator(email, OperatorRole::Risk).await,
+    };
+    Actor::operator(id, email, OperatorRole::Risk, "127.0.0.1")
+}
+
+/// A captured order of `amount` in the playground store, with its merchant reference.
+pub(crate) async fn captured_order(app: &TestApp, amount: i64, reference: &str) -> String {
+    let api = app.api(STORE).await;
+    let mut order = order_of(amount);
+    order["merchant_reference1"] = serde_json::json!(reference);
+    let id = api.authorized_order(&order).await;
+    assert_eq!(api.capture(&id, amount, None).await.status(), 201);
+    id
+}
+
+/// Opens a dispute on `order_id` as the provider.
+pub(crate) async fn open(app: &TestApp, order_id: &str, reason: Reason, inquiry: bool) -> DisputeRow {
+    let cmd = OpenDispute {
+        order_id: order_id.to_owned(),
+        reason,
+        amount: None,
+        claim: "I never got the parcel.".into(),
+        inquiry,
+    };
+    disputes::open_dispute(app.db(), &risk_actor(app).await, &cmd)
+        .await
+        .expect("open a dispute")
+}
+
+/// The count shown on the list's tab `tab`.
+fn tab_count(html: &str, tab: &str) -> i64 {
+    let start = html
+        .find(&format!("data-tab=\"{tab}\""))
+        .unwrap_or_else(|| panic!("no tab {tab}"));
+    let rest = &html[start..];
+    let count = rest.find("data-count>").expect("a count") + "data-count>".len();
+    rest[count..rest[count..].find('<').unwrap() + count].parse().unwrap()
+}
+
+/// The dispute ids of the list's rows, top to bottom.
+fn listed(html: &str) -> Vec<String> {
+    html.split("<tr data-dispute=\"")
+        .skip(1)
+        .map(|rest| rest[..rest.find('"').unwrap()].to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_list_has_tabs_with_counts_searches_and_puts_the_most_urgent_first() {
+    on_each_backend(|app| async move {
+        let slow = open(
+            &app,
+            &captured_order(&app, 10_000, "REF-SLOW").await,
+            Reason::FaultyGoods,
+            false,
+        )
+        .await;
+        let fraud_order = captured_order(&app, 20_000, "REF-FRAUD").await;
+        let fraud = open(&app, &fraud_order, Reason::UnauthorizedPurchase, false).await;
+        let inquiry = open(&app, &captured_order(&app, 3_000, "REF-ASK").await, Reason::Other, true).await;
+        let won = open(
+            &app,
+            &captured_order(&app, 4_000, "REF-WON").await,
+            Reason::Return,
+            false,
+        )
+        .await;
+        disputes::decide(app.db(), &risk_actor(&app).await, &won.id, true, "Returned in time.")
+            .await
+            .unwrap();
+
+        let c = app.signed_in(DISPUTES_USER).await;
+        let (status, html) = c.page("/portal/disputes").await;
+        assert_eq!(status, 200);
+        for (tab, n) in [
+            ("response_required", 2),
+            ("under_review", 0),
+            ("inquiry", 1),
+            ("closed", 1),
+            ("all", 4),
+        ] {
+            assert_eq!(tab_count(&html, tab), n, "{tab}");
+        }
+        // Response required opens first, the 7-day unauthorized purchase before the 21-day one.
+        assert_eq!(listed(&html), vec![fraud.id.clone(), slow.id.clone()]);
+        assert!(html.contains("aria-current=\"page\">Response required"), "{html}");
+        assert!(html.contains("7 days left") && html.contains("21 days left"));
+        assert!(html.contains("Unauthorized purchase") && html.contains("Faulty goods"));
+        assert!(html.contains("SEK\u{a0}200.00"), "amounts in currency");
+        assert!(html.contains(&format!("href=\"/portal/orders/{fraud_order}\"")));
+        // The exact deadline, in the user's timezone, on hover.
+        let deadline = jiff::Timestamp::from_millisecond(fraud.deadline_at.unwrap())
+            .unwrap()
+            .to_zoned(jiff::tz::TimeZone::get("Europe/Stockholm").unwrap())
+            .strftime("%Y-%m-%d %H:%M")
+            .to_string();
+        assert!(html.contains(&format!("title=\"{deadline}")), "{deadline}");
+
+        let (_, html) = c.page("/portal/disputes?tab=inquiry").await;
+        assert_eq!(listed(&html), vec![inquiry.id.clone()]);
+        assert!(html.contains("No response needed"));
+        let (_, html) = c.page("/portal/disputes?tab=closed").await;
+        assert_eq!(listed(&html), vec![won.id.clone()]);
+        assert!(html.contains("Closed: won") && html.contains("badge-success"));
+        let (_, html) = c.page("/portal/disputes?tab=under_review").await;
+        assert!(listed(&html).is_empty());
+        assert!(
+            html.contains("No dispute is being reviewed."),
+            "each tab says why it is empty"
+        );
+        let (_, html) = c.page("/portal/disputes?tab=all").await;
+        assert_eq!(listed(&html).len(), 4);
+
+        // Search by order id, merchant reference or dispute id.
+        for q in [fraud_order.as_str(), "REF-FRAUD", fraud.id.as_str()] {
+            let (_, html) = c.page(&format!("/portal/disputes?tab=all&q={}", urlencode(q))).await;
+            assert_eq!(listed(&html), vec![fraud.id.clone()], "{q}");
+        }
+        let (_, html) = c.page("/portal/disputes?tab=all&q=nothing-like-this").await;
+        assert!(listed(&html).is_empty());
+        assert!(html.contains("No dispute in this tab matches"));
+
+        // A Swedish user reads it all in Swedish.
+        app.db()
+            .execute_trusted("UPDATE users SET language = 'sv' WHERE email = 'disputes@demo.kassa.test'")
+            .await
+            .unwrap();
+        let (_, html) = c.page("/portal/disputes").await;
+        assert!(
+            html.contains("7 dagar kvar") && html.contains("Obehörigt köp"),
+            "{html}"
+        );
+        assert!(html.contains("200,00\u{a0}SEK"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn only_roles_that_handle_disputes_see_the_section_and_only_their_stores_disputes() {
+    on_each_backend(|app| async move {
+        let d = open(
+            &app,
+            &captured_order(&app, 5_000, "REF-ROLE").await,
+            Reason::Other,
+            false,
+        )
+        .await;
+        let user = app.signed_in("user@demo.kassa.test").await;
+        let (_, home) = user.page("/portal").await;
+        assert!(
+            !home.contains("href=\"/portal/disputes\""),
+            "no menu link for the user role"
+        );
+        assert_eq!(user.get("/portal/disputes").await.status(), 403);
+
+        let handler = app.signed_in(DISPUTES_USER).await;
+        let (_, home) = handler.page("/portal").await;
+        assert!(
+            home.contains("href=\"/portal/disputes\""),
+            "the disputes role has the link"
+        );
+        let (_, html) = handler.page("/portal/disputes").await;
+        assert_eq!(listed(&html), vec![d.id.clone()]);
+
+        // Another merchant's admin: the dispute does not exist for them.
+        let stranger = app.seed_other_merchant().await;
+        let other = app.signed_in(&stranger).await;
+        let (status, html) = other.page("/portal/disputes?tab=all").await;
+        assert_eq!(status, 200);
+        assert!(listed(&html).is_empty());
+        assert_eq!(tab_count(&html, "all"), 0);
+        assert_eq!(
+            disputes::dispute(app.db(), &risk_actor(&app).await, &d.id)
+                .await
+                .unwrap()
+                .dispute
+                .stage,
+            Stage::ResponseRequired
+        );
+    })
+    .await;
+}
