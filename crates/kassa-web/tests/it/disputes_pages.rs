@@ -173,6 +173,7 @@ async fn only_roles_that_handle_disputes_see_the_section_and_only_their_stores_d
             "no menu link for the user role"
         );
         assert_eq!(user.get("/portal/disputes").await.status(), 403);
+        assert_eq!(user.get(&format!("/portal/disputes/{}", d.id)).await.status(), 403);
 
         let handler = app.signed_in(DISPUTES_USER).await;
         let (_, home) = handler.page("/portal").await;
@@ -190,6 +191,16 @@ async fn only_roles_that_handle_disputes_see_the_section_and_only_their_stores_d
         assert_eq!(status, 200);
         assert!(listed(&html).is_empty());
         assert_eq!(tab_count(&html, "all"), 0);
+        assert_eq!(other.get(&format!("/portal/disputes/{}", d.id)).await.status(), 404);
+        assert_eq!(
+            other.get(&format!("/portal/disputes/{}/respond", d.id)).await.status(),
+            404
+        );
+        other.page("/portal").await;
+        let res = other
+            .post_form(&format!("/portal/disputes/{}/accept-loss", d.id), &[])
+            .await;
+        assert_eq!(res.status(), 404);
         assert_eq!(
             disputes::dispute(app.db(), &risk_actor(&app).await, &d.id)
                 .await
@@ -198,6 +209,118 @@ async fn only_roles_that_handle_disputes_see_the_section_and_only_their_stores_d
                 .stage,
             Stage::ResponseRequired
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_dispute_page_shows_the_order_the_claim_the_requests_and_the_deadline() {
+    on_each_backend(|app| async move {
+        let order = captured_order(&app, 25_000, "REF-PAGE").await;
+        let d = open(&app, &order, Reason::GoodsNotReceived, true).await;
+        let fields = vec!["tracking_number".to_owned(), "proof_of_delivery".to_owned()];
+        let risk = risk_actor(&app).await;
+        disputes::ask(app.db(), &risk, &d.id, "Which carrier delivered it?", &fields)
+            .await
+            .unwrap();
+        let c = app.signed_in(DISPUTES_USER).await;
+        let (status, html) = c.page(&format!("/portal/disputes/{}", d.id)).await;
+        assert_eq!(status, 200);
+        assert!(
+            html.contains(&format!("href=\"/portal/orders/{order}\"")),
+            "links the order"
+        );
+        assert!(html.contains("REF-PAGE") && html.contains("SEK\u{a0}250.00"));
+        assert!(html.contains("I never got the parcel."), "the shopper's claim");
+        assert!(html.contains("Which carrier delivered it?") && html.contains("Tracking number"));
+        assert!(html.contains("Proof of delivery"));
+        assert!(html.contains("id=\"dispute-deadline\"") && html.contains("21 days left"));
+        assert!(
+            html.contains("Kassa disputes team"),
+            "the provider, not the operator's email"
+        );
+        assert!(!html.contains("risk-setup@ops.kassa.test"));
+        // The claim comes before the request: the exchange reads in order.
+        assert!(html.find("I never got the parcel.").unwrap() < html.find("Which carrier").unwrap());
+        assert!(
+            html.contains("enctype=\"multipart/form-data\""),
+            "the response form takes files"
+        );
+        assert!(html.contains("id=\"open-accept-loss\"") && html.contains("id=\"open-refund\""));
+        let (status, html) = c.page(&format!("/portal/disputes/{}/respond", d.id)).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("id=\"respond-form\""));
+        assert_eq!(
+            c.get("/portal/disputes/dsp_000000000000000000000000").await.status(),
+            404
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn accepting_the_loss_and_refunding_ask_for_confirmation_first() {
+    on_each_backend(|app| async move {
+        let lost = open(
+            &app,
+            &captured_order(&app, 12_000, "REF-LOSS").await,
+            Reason::Return,
+            false,
+        )
+        .await;
+        let refund_order = captured_order(&app, 9_000, "REF-REFUND").await;
+        let refunded = open(&app, &refund_order, Reason::FaultyGoods, false).await;
+        let c = app.signed_in(DISPUTES_USER).await;
+
+        // The confirmation says what happens, with the amount.
+        let (status, html) = c.page(&format!("/portal/disputes/{}/accept-loss", lost.id)).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("Accept the loss of SEK\u{a0}120.00?"), "{html}");
+        let res = c
+            .post_form(&format!("/portal/disputes/{}/accept-loss", lost.id), &[])
+            .await;
+        assert_eq!(res.status(), 303);
+        assert_eq!(location(&res), format!("/portal/disputes/{}?done=accepted", lost.id));
+        let (_, html) = c.page(&location(&res)).await;
+        assert!(html.contains("You accepted the loss.") && html.contains("Closed: lost"));
+        assert!(!html.contains("id=\"respond-form\""), "nothing more to answer");
+        // Again: refused in words, nothing changes.
+        let res = c
+            .post_form(&format!("/portal/disputes/{}/accept-loss", lost.id), &[])
+            .await;
+        assert_eq!(res.status(), 409);
+        assert!(res.text().await.unwrap().contains("This dispute is closed"));
+        let (status, html) = c.page(&format!("/portal/disputes/{}/refund", lost.id)).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("id=\"step-unavailable\""));
+
+        let (_, html) = c.page(&format!("/portal/disputes/{}/refund", refunded.id)).await;
+        assert!(html.contains("Refund SEK\u{a0}90.00 to the customer?"));
+        let res = c
+            .post_form(&format!("/portal/disputes/{}/refund", refunded.id), &[])
+            .await;
+        assert_eq!(res.status(), 303);
+        let (_, html) = c.page(&location(&res)).await;
+        assert!(html.contains("Closed: refunded"));
+        let row = app.db().order(STORE, &refund_order).await.unwrap().unwrap();
+        assert_eq!(row.refunded_amount, 9_000, "the order is refunded through its refund");
+
+        // A role without disputes may neither look nor act.
+        let open_one = open(&app, &captured_order(&app, 5_000, "REF-RO").await, Reason::Other, false).await;
+        let reader = app.signed_in("readonly@demo.kassa.test").await;
+        reader.page("/portal").await;
+        assert_eq!(
+            reader.get(&format!("/portal/disputes/{}", open_one.id)).await.status(),
+            403
+        );
+        let res = reader
+            .post_form(&format!("/portal/disputes/{}/accept-loss", open_one.id), &[])
+            .await;
+        assert_eq!(res.status(), 403);
+        let after = disputes::dispute(app.db(), &risk_actor(&app).await, &open_one.id)
+            .await
+            .unwrap();
+        assert_eq!(after.dispute.stage, Stage::ResponseRequired);
     })
     .await;
 }

@@ -4,6 +4,7 @@
 use crate::support::*;
 use kassa_core::access::{allows, Onboarding, Role, Section};
 use kassa_core::audit::AuditAction;
+use kassa_core::dispute::Reason;
 use kassa_web::portal::{routes, Access};
 
 #[tokio::test]
@@ -154,12 +155,14 @@ async fn snapshot(app: &TestApp, merchant_id: i64) -> String {
 }
 
 /// A route's path with its parameters filled in: `{id}` is a user of the demo merchant that
-/// no walker signs in as, `{token}` a token that does not exist.
-fn concrete(path: &str, target: i64, order: &str) -> String {
+/// no walker signs in as, `{token}` a token that does not exist, `{dispute_id}` a dispute of
+/// the demo store.
+fn concrete(path: &str, target: i64, order: &str, dispute: &str) -> String {
     path.replace("{id}", &target.to_string())
         .replace("{token}", "0123456789abcdef")
         .replace("{order_id}", order)
         .replace("{action}", "references")
+        .replace("{dispute_id}", dispute)
 }
 
 async fn request(c: &Client, method: &str, path: &str) -> reqwest::Response {
@@ -184,11 +187,15 @@ async fn permission_table_guards_every_route_for_every_role() {
         let target = app.seed_demo_user("target@demo.kassa.test", "read_only").await;
         let stranger = app.seed_other_merchant().await;
         let order = app.api("M100001").await.authorized_order(&sample_order()).await;
+        let disputed = crate::disputes_pages::captured_order(&app, 10_000, "REF-WALK").await;
+        let dispute = crate::disputes_pages::open(&app, &disputed, Reason::GoodsNotReceived, false)
+            .await
+            .id;
 
         let visitor = app.client();
         visitor.page("/portal/sign-in").await;
         for route in table.iter().filter(|r| r.access != Access::Public) {
-            let path = concrete(route.path, target, &order);
+            let path = concrete(route.path, target, &order, &dispute);
             let res = match route.method.as_str() {
                 "GET" => visitor.get(&path).await,
                 _ => visitor.post_form(&path, &[]).await,
@@ -205,7 +212,7 @@ async fn permission_table_guards_every_route_for_every_role() {
         for (email, role) in kassa_web::demo::demo_users() {
             let c = app.signed_in(&email).await;
             for route in &walked {
-                let path = concrete(route.path, target, &order);
+                let path = concrete(route.path, target, &order, &dispute);
                 let before = snapshot(&app, demo_merchant).await;
                 let res = request(&c, route.method.as_str(), &path).await;
                 let allowed = match route.access {
@@ -231,7 +238,7 @@ async fn permission_table_guards_every_route_for_every_role() {
         // An admin of another merchant: demo users do not exist for them.
         let other = app.signed_in(&stranger).await;
         for route in &walked {
-            let path = concrete(route.path, target, &order);
+            let path = concrete(route.path, target, &order, &dispute);
             let before = snapshot(&app, demo_merchant).await;
             let res = request(&other, route.method.as_str(), &path).await;
             let what = format!("other merchant {} {}", route.method, route.path);

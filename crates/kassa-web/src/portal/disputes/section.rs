@@ -2,7 +2,7 @@
 //! own (GET, also where a refused form comes back) and its target (POST) at the same
 //! address; the dispute page shows the same forms inline.
 
-use super::list;
+use super::{confirm_page, confirmed, list, respond_page, show, Step};
 use crate::shell::routes::{Access, MenuEntry, RouteRow, Section};
 use kassa_core::access::{self, Permission};
 
@@ -14,6 +14,30 @@ pub(crate) fn section() -> Section {
             href: "/portal/disputes",
             label: "nav-disputes",
         }),
-        routes: vec![RouteRow::get("/portal/disputes", disputes, list)],
+        routes: vec![
+            RouteRow::get("/portal/disputes", disputes, list),
+            RouteRow::get("/portal/disputes/{dispute_id}", disputes, show),
+            RouteRow::get("/portal/disputes/{dispute_id}/respond", disputes, respond_page),
+            RouteRow::get(
+                "/portal/disputes/{dispute_id}/accept-loss",
+                disputes,
+                confirm_page(Step::AcceptLoss),
+            ),
+            RouteRow::post(
+                "/portal/disputes/{dispute_id}/accept-loss",
+                disputes,
+                confirmed(Step::AcceptLoss),
+            ),
+            RouteRow::get(
+                "/portal/disputes/{dispute_id}/refund",
+                disputes,
+                confirm_page(Step::Refund),
+            ),
+            RouteRow::post(
+                "/portal/disputes/{dispute_id}/refund",
+                disputes,
+                confirmed(Step::Refund),
+            ),
+        ],
     }
 }
