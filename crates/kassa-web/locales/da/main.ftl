@@ -1014,3 +1014,7 @@ dispute-error-wrong-type = { $name }: ikke en PDF-, JPEG- eller PNG-fil. Intet b
 dispute-error-empty-file = { $name }: filen er tom. Intet blev sendt.
 dispute-error-empty = Skriv et svar, eller vedhæft en fil.
 dispute-error-too-long = Hold svaret under 10.000 tegn; vedhæft længere dokumenter som filer.
+home-disputes = Tvister, der venter på dit svar
+home-disputes-awaiting = at besvare inden fristen
+home-disputes-nearest = Først i køen:
+home-disputes-none = Intet at besvare lige nu.

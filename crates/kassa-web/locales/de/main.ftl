@@ -1014,3 +1014,7 @@ dispute-error-wrong-type = { $name }: keine PDF-, JPEG- oder PNG-Datei. Es wurde
 dispute-error-empty-file = { $name }: die Datei ist leer. Es wurde nichts gesendet.
 dispute-error-empty = Schreiben Sie eine Antwort oder hängen Sie eine Datei an.
 dispute-error-too-long = Halten Sie die Antwort unter 10.000 Zeichen; hängen Sie längere Dokumente als Dateien an.
+home-disputes = Streitfälle, die auf Ihre Antwort warten
+home-disputes-awaiting = vor Fristende zu beantworten
+home-disputes-nearest = Als Nächstes fällig:
+home-disputes-none = Im Moment ist nichts zu beantworten.

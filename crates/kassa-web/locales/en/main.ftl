@@ -1014,3 +1014,7 @@ dispute-error-wrong-type = { $name }: not a PDF, JPEG or PNG file. Nothing was s
 dispute-error-empty-file = { $name }: the file is empty. Nothing was sent.
 dispute-error-empty = Write a response or attach a file.
 dispute-error-too-long = Keep the response to 10,000 characters; attach longer documents as files.
+home-disputes = Disputes awaiting your response
+home-disputes-awaiting = to answer before their deadline
+home-disputes-nearest = Due first:
+home-disputes-none = Nothing to answer right now.

@@ -1014,3 +1014,7 @@ dispute-error-wrong-type = { $name }: ei PDF-, JPEG- tai PNG-tiedosto. Mitään 
 dispute-error-empty-file = { $name }: tiedosto on tyhjä. Mitään ei lähetetty.
 dispute-error-empty = Kirjoita vastaus tai liitä tiedosto.
 dispute-error-too-long = Pidä vastaus alle 10 000 merkissä; liitä pidemmät asiakirjat tiedostoina.
+home-disputes = Vastaustasi odottavat riidat
+home-disputes-awaiting = vastattava ennen määräaikaa
+home-disputes-nearest = Ensimmäisenä erääntyy:
+home-disputes-none = Ei vastattavaa juuri nyt.

@@ -1014,3 +1014,7 @@ dispute-error-wrong-type = { $name }: ikke en PDF-, JPEG- eller PNG-fil. Ingenti
 dispute-error-empty-file = { $name }: filen er tom. Ingenting ble sendt.
 dispute-error-empty = Skriv et svar eller legg ved en fil.
 dispute-error-too-long = Hold svaret under 10 000 tegn; legg ved lengre dokumenter som filer.
+home-disputes = Tvister som venter på svar fra deg
+home-disputes-awaiting = å besvare før fristen
+home-disputes-nearest = Først ut:
+home-disputes-none = Ingenting å besvare akkurat nå.

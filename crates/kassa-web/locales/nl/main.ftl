@@ -1014,3 +1014,7 @@ dispute-error-wrong-type = { $name }: geen PDF-, JPEG- of PNG-bestand. Er is nie
 dispute-error-empty-file = { $name }: het bestand is leeg. Er is niets verstuurd.
 dispute-error-empty = Schrijf een reactie of voeg een bestand toe.
 dispute-error-too-long = Houd de reactie onder 10.000 tekens; voeg langere documenten toe als bestanden.
+home-disputes = Geschillen die op uw reactie wachten
+home-disputes-awaiting = te beantwoorden vóór de deadline
+home-disputes-nearest = Als eerste aan de beurt:
+home-disputes-none = Op dit moment niets te beantwoorden.

@@ -1014,3 +1014,7 @@ dispute-error-wrong-type = { $name }: inte en PDF-, JPEG- eller PNG-fil. Inget s
 dispute-error-empty-file = { $name }: filen är tom. Inget skickades.
 dispute-error-empty = Skriv ett svar eller bifoga en fil.
 dispute-error-too-long = Håll svaret under 10 000 tecken; bifoga längre dokument som filer.
+home-disputes = Tvister som väntar på ditt svar
+home-disputes-awaiting = att besvara före tidsfristen
+home-disputes-nearest = Först på tur:
+home-disputes-none = Inget att besvara just nu.

@@ -324,3 +324,51 @@ async fn accepting_the_loss_and_refunding_ask_for_confirmation_first() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn home_shows_disputes_awaiting_a_response_to_those_who_handle_them() {
+    on_each_backend(|app| async move {
+        let c = app.signed_in(DISPUTES_USER).await;
+        let (_, html) = c.page("/portal").await;
+        assert!(html.contains("id=\"home-disputes\"") && html.contains("id=\"disputes-none\""));
+        open(
+            &app,
+            &captured_order(&app, 8_000, "REF-LATER").await,
+            Reason::Return,
+            false,
+        )
+        .await;
+        let first = open(
+            &app,
+            &captured_order(&app, 6_000, "REF-FIRST").await,
+            Reason::HighRiskOrder,
+            false,
+        )
+        .await;
+        open(
+            &app,
+            &captured_order(&app, 2_000, "REF-INFO").await,
+            Reason::Other,
+            true,
+        )
+        .await;
+        let (_, html) = c.page("/portal").await;
+        assert!(
+            html.contains("id=\"disputes-awaiting\">2<"),
+            "an inquiry needs no response"
+        );
+        assert!(html.contains(&format!(
+            "href=\"/portal/disputes/{}\" id=\"nearest-dispute\"",
+            first.id
+        )));
+        assert!(html.contains("7 days left"));
+        assert!(html.contains("href=\"/portal/disputes?tab=response_required\""));
+        let user = app.signed_in("user@demo.kassa.test").await;
+        let (_, html) = user.page("/portal").await;
+        assert!(
+            !html.contains("id=\"home-disputes\""),
+            "only for roles that handle disputes"
+        );
+    })
+    .await;
+}

@@ -11,6 +11,31 @@ pub mod thread;
 pub mod words;
 
 pub(crate) use actions::{confirm_page, confirmed, Step};
-pub(crate) use list::list;
+pub(crate) use list::{list, RowView};
 pub(crate) use page::{respond_page, show};
 pub(crate) use section::section;
+
+use crate::shell::session::Member;
+use crate::{AppState, WebError};
+use kassa_app::disputes::{self, DisputeFilter};
+use kassa_core::dispute::Stage;
+use kassa_db::DisputeListRow;
+
+/// The disputes awaiting the store's response, most urgent first: how many, and the first.
+pub(crate) struct Awaiting {
+    pub count: i64,
+    pub first: Option<DisputeListRow>,
+}
+
+/// What Home shows of disputes, for members who handle them.
+pub(crate) async fn awaiting_response(state: &AppState, member: &Member) -> Result<Awaiting, WebError> {
+    let filter = DisputeFilter {
+        stages: vec![Stage::ResponseRequired],
+        ..DisputeFilter::default()
+    };
+    let (rows, count) = disputes::disputes(&state.db, &member.actor(), &filter, 0, 1).await?;
+    Ok(Awaiting {
+        count,
+        first: rows.into_iter().next(),
+    })
+}
