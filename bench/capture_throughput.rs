@@ -175,6 +175,7 @@ fn start_server(db: Db, record: bool) -> String {
                 mail: kassa_web::mail::MailConfig::Outbox {
                     dir: std::env::temp_dir().join("kassa-bench-outbox"),
                 },
+                objects: kassa_web::objects::ObjectsConfig::Local(std::env::temp_dir().join("kassa-bench-objects")),
             };
             let mut state = AppState::new(db, config);
             if !record {

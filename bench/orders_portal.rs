@@ -118,6 +118,7 @@ async fn main() {
         mail: kassa_web::mail::MailConfig::Outbox {
             dir: dir.path().join("outbox"),
         },
+        objects: kassa_web::objects::ObjectsConfig::Local(dir.path().join("objects")),
     };
     tokio::spawn(server.serve(AppState::new(db.clone(), config), std::future::pending()));
     let http = reqwest::Client::builder()

@@ -85,6 +85,7 @@ async fn main() {
         mail: kassa_web::mail::MailConfig::Outbox {
             dir: dir.path().join("outbox"),
         },
+        objects: kassa_web::objects::ObjectsConfig::Local(dir.path().join("objects")),
     };
     let state = AppState::new(db.clone(), config);
     tokio::spawn(server.serve(state, std::future::pending()));

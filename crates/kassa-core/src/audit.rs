@@ -70,6 +70,7 @@ audit_actions! {
     OperatorTwoFactorEnabled => "operator_two_factor_enabled",
     PayoutRun => "payout_run",
     LedgerCorrectionPosted => "ledger_correction_posted",
+    ReportSettingsChanged => "report_settings_changed",
     DisputeOpened => "dispute_opened",
     DisputeQuestionAsked => "dispute_question_asked",
     DisputeDecided => "dispute_decided",

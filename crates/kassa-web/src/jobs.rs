@@ -1,9 +1,10 @@
 //! The background worker of this process: Kassa's jobs (kassa-app) run on a timer, with
-//! push notifications sent by this crate's HTTP client and recorded in the API-call log.
+//! push notifications sent by this crate's HTTP client and recorded in the API-call log,
+//! and custom reports written into this crate's object store.
 
 use crate::api::recorder::Recorder;
 use crate::{now_ms, AppState};
-use kassa_app::jobs::{Notifier, PushOutcome};
+use kassa_app::jobs::{Notifier, PushOutcome, Workers};
 use kassa_db::ApiCall;
 use std::future::Future;
 use std::pin::Pin;
@@ -70,15 +71,20 @@ pub async fn worker(state: AppState) {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("HTTP client");
-    let notifier: Arc<dyn Notifier> = Arc::new(HttpNotifier {
-        client,
-        recorder: state.recorder.clone(),
-    });
+    let workers = Workers {
+        notifier: Arc::new(HttpNotifier {
+            client,
+            recorder: state.recorder.clone(),
+        }),
+        reports: Arc::new(crate::report_maker::ObjectReportMaker {
+            objects: state.objects.clone(),
+        }),
+    };
     let mut tick = tokio::time::interval(state.config.worker_interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        if let Err(e) = kassa_app::jobs::run_due(&state.db, notifier.clone(), &state.config.public_url).await {
+        if let Err(e) = kassa_app::jobs::run_due(&state.db, &workers, &state.config.public_url).await {
             tracing::warn!(error = %e, "background jobs failed; retrying next tick");
         }
     }

@@ -11,8 +11,10 @@ pub mod mail;
 // Country and shipping-method names (issue 9, job "ux").
 mod health;
 pub mod names;
+pub mod objects;
 pub mod ops;
 pub mod portal;
+pub mod report_maker;
 pub mod shell;
 pub mod two_factor;
 
@@ -42,6 +44,8 @@ pub struct WebConfig {
     pub worker_interval: Duration,
     /// Where emails go: SMTP, or the outbox folder.
     pub mail: mail::MailConfig,
+    /// Where generated report files are kept: a local folder, or S3-compatible storage.
+    pub objects: objects::ObjectsConfig,
 }
 
 impl WebConfig {
@@ -74,18 +78,23 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     pub recorder: api::recorder::Recorder,
     pub mailer: mail::Mailer,
+    /// Report files (custom settlement reports).
+    pub objects: objects::Objects,
     /// The portal's left menu, as its sections declare it.
     pub menu: Arc<shell::routes::Menu>,
 }
 
 impl AppState {
     /// Builds the state and starts the API-call recorder (needs a Tokio runtime). Check
-    /// the mail settings with [`mail::Mailer::check`] first.
+    /// the mail and object-store settings with [`mail::Mailer::check`] and
+    /// [`objects::Objects::check`] first.
     pub fn new(db: Db, config: WebConfig) -> AppState {
         let recorder = api::recorder::Recorder::start(db.clone());
         let mailer = mail::Mailer::new(&config.mail);
+        let objects = objects::Objects::new(&config.objects);
         AppState {
             db,
+            objects,
             config: Arc::new(config),
             recorder,
             mailer,

@@ -138,6 +138,11 @@ pub struct ServeArgs {
     /// How often background jobs (push notifications, expiry) are looked for, in ms.
     #[arg(long, env = "KASSA_WORKER_INTERVAL_MS", default_value_t = 1000)]
     pub worker_interval_ms: u64,
+    /// Where custom report files are kept: `s3://bucket/prefix` for S3-compatible storage
+    /// (credentials, region and endpoint from the usual AWS_* variables). Default: the
+    /// folder `objects` in the data folder.
+    #[arg(long, env = "KASSA_OBJECT_STORE_URL")]
+    pub object_store_url: Option<String>,
     #[command(flatten)]
     pub db: DbArgs,
     #[command(flatten)]

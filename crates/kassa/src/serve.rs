@@ -2,6 +2,7 @@ use crate::cli::{LogFormat, ServeArgs};
 use anyhow::{Context, Result};
 use kassa_core::account::NewPassword;
 use kassa_web::mail::{MailConfig, SmtpConfig, SmtpTls};
+use kassa_web::objects::{Objects, ObjectsConfig};
 use kassa_web::{AppState, Server, WebConfig};
 use std::path::Path;
 use tracing_subscriber::EnvFilter;
@@ -131,11 +132,18 @@ pub async fn serve(args: ServeArgs, demo: Option<(NewPassword, usize)>) -> Resul
         }
     }
     kassa_web::mail::Mailer::check(&mail)?;
+    let objects = match &args.object_store_url {
+        Some(url) => ObjectsConfig::parse_url(url)?,
+        None => ObjectsConfig::Local(args.db.data_dir.join("objects")),
+    };
+    Objects::check(&objects)?;
+    tracing::info!(objects = %objects.describe(), "report files are kept here");
     let config = WebConfig {
         public_url: public_url.clone(),
         secret_key: secret_key(&args.db.data_dir)?,
         worker_interval: std::time::Duration::from_millis(args.worker_interval_ms),
         mail,
+        objects,
     };
     let state = AppState::new(db.clone(), config);
     tracing::info!(%addr, database = db.url(), "Kassa is listening");

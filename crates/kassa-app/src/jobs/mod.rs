@@ -1,13 +1,16 @@
 //! Background work that must survive restarts and run once across several processes:
-//! push notifications to the merchant, and expiry of authorizations. Every process runs a
+//! push notifications to the merchant, expiry of authorizations, scheduled payouts and
+//! custom settlement reports. Every process runs a
 //! worker (kassa-web's, which owns the HTTP client); jobs are leased from the database, so
 //! each runs in exactly one process.
 
 mod expiry;
 mod push;
+mod reports;
 
 pub use expiry::expire_authorizations;
 pub use push::{next_push, push, Notifier, PushOutcome};
+pub use reports::{delete_expired_reports, make_report, MadeReport, ReportMaker};
 
 use crate::now_ms;
 use kassa_db::{Db, DbError};
@@ -20,16 +23,25 @@ const MINUTE: i64 = 60 * 1000;
 /// A job not finished within its lease is taken up again by any process.
 const LEASE_MS: i64 = 2 * MINUTE;
 
+/// What the jobs need from the process that runs them: the web crate sends pushes over its
+/// HTTP client and writes reports into its object store.
+#[derive(Clone)]
+pub struct Workers {
+    pub notifier: Arc<dyn Notifier>,
+    pub reports: Arc<dyn ReportMaker>,
+}
+
 /// Runs the jobs that are due, side by side (one slow merchant endpoint must not hold up the
 /// others), then expires the authorizations that ran out.
-pub async fn run_due(db: &Db, notifier: Arc<dyn Notifier>, public_url: &str) -> Result<(), DbError> {
+pub async fn run_due(db: &Db, workers: &Workers, public_url: &str) -> Result<(), DbError> {
     let now = now_ms();
     let mut running = tokio::task::JoinSet::new();
     for job in db.claim_jobs(now, LEASE_MS, 20).await? {
-        let (db, notifier, public_url) = (db.clone(), notifier.clone(), public_url.to_owned());
+        let (db, workers, public_url) = (db.clone(), workers.clone(), public_url.to_owned());
         running.spawn(async move {
             match job.kind.as_str() {
-                PUSH => push(&db, notifier.as_ref(), &public_url, &job).await,
+                PUSH => push(&db, workers.notifier.as_ref(), &public_url, &job).await,
+                crate::settlements::REPORT_JOB => make_report(&db, workers.reports.as_ref(), &job).await,
                 other => {
                     tracing::error!(kind = other, "unknown job kind");
                     db.finish_job(job.id, now).await
@@ -44,7 +56,28 @@ pub async fn run_due(db: &Db, notifier: Arc<dyn Notifier>, public_url: &str) -> 
     }
     expire_authorizations(db).await;
     run_payouts_now_and_then(db, now).await;
+    delete_reports_now_and_then(db, workers.reports.as_ref(), now).await;
     Ok(())
+}
+
+/// The last time this process looked for expired report files (Unix ms).
+static REPORTS_CHECKED_AT: AtomicI64 = AtomicI64::new(0);
+
+/// Deletes the files of expired reports, at most once a minute per process.
+async fn delete_reports_now_and_then(db: &Db, maker: &dyn ReportMaker, now: i64) {
+    let last = REPORTS_CHECKED_AT.load(Ordering::Relaxed);
+    if now - last < MINUTE
+        || REPORTS_CHECKED_AT
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_err()
+    {
+        return;
+    }
+    match delete_expired_reports(db, maker, now).await {
+        Ok(n) if n > 0 => tracing::info!(reports = n, "expired report files deleted"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "deleting expired reports failed; retrying next minute"),
+    }
 }
 
 /// The last time this process looked for payouts due (Unix ms).

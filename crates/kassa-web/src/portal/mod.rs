@@ -8,6 +8,7 @@ mod auth;
 pub mod disputes;
 mod home;
 pub mod orders;
+pub(crate) mod settlements;
 mod users;
 
 pub use crate::shell::routes::{Access, RouteSpec};
@@ -23,6 +24,7 @@ fn portal() -> Portal {
             account::section(),
             home::section(),
             orders::section(),
+            settlements::section(),
             disputes::section(),
             users::section(),
         ],

@@ -28,6 +28,7 @@ mod portal_auth;
 mod portal_shell;
 mod push;
 mod security;
+mod settlements_portal;
 mod startup;
 mod storage;
 mod support;

@@ -157,11 +157,12 @@ async fn snapshot(app: &TestApp, merchant_id: i64) -> String {
 /// A route's path with its parameters filled in: `{id}` is a user of the demo merchant that
 /// no walker signs in as, `{token}` a token that does not exist, `{dispute_id}` a dispute of
 /// the demo store.
-fn concrete(path: &str, target: i64, order: &str, dispute: &str) -> String {
+fn concrete(path: &str, target: i64, order: &str, payout: &str, dispute: &str) -> String {
     path.replace("{id}", &target.to_string())
         .replace("{token}", "0123456789abcdef")
         .replace("{order_id}", order)
         .replace("{action}", "references")
+        .replace("{payment_reference}", payout)
         .replace("{dispute_id}", dispute)
 }
 
@@ -186,7 +187,12 @@ async fn permission_table_guards_every_route_for_every_role() {
         let demo_merchant = app.db().memberships_of(1).await.unwrap()[0].merchant_id;
         let target = app.seed_demo_user("target@demo.kassa.test", "read_only").await;
         let stranger = app.seed_other_merchant().await;
-        let order = app.api("M100001").await.authorized_order(&sample_order()).await;
+        let api = app.api("M100001").await;
+        let order = api.authorized_order(&sample_order()).await;
+        // A payout of the demo store, for the payout page and its reports.
+        let paid = api.authorized_order(&sample_order()).await;
+        assert_eq!(api.capture(&paid, 60000, None).await.status(), 201);
+        let payout = app.payout_now("M100001").await.remove(0).payment_reference;
         let disputed = crate::disputes_pages::captured_order(&app, 10_000, "REF-WALK").await;
         let dispute = crate::disputes_pages::open(&app, &disputed, Reason::GoodsNotReceived, false)
             .await
@@ -195,7 +201,7 @@ async fn permission_table_guards_every_route_for_every_role() {
         let visitor = app.client();
         visitor.page("/portal/sign-in").await;
         for route in table.iter().filter(|r| r.access != Access::Public) {
-            let path = concrete(route.path, target, &order, &dispute);
+            let path = concrete(route.path, target, &order, &payout, &dispute);
             let res = match route.method.as_str() {
                 "GET" => visitor.get(&path).await,
                 _ => visitor.post_form(&path, &[]).await,
@@ -212,7 +218,7 @@ async fn permission_table_guards_every_route_for_every_role() {
         for (email, role) in kassa_web::demo::demo_users() {
             let c = app.signed_in(&email).await;
             for route in &walked {
-                let path = concrete(route.path, target, &order, &dispute);
+                let path = concrete(route.path, target, &order, &payout, &dispute);
                 let before = snapshot(&app, demo_merchant).await;
                 let res = request(&c, route.method.as_str(), &path).await;
                 let allowed = match route.access {
@@ -238,7 +244,7 @@ async fn permission_table_guards_every_route_for_every_role() {
         // An admin of another merchant: demo users do not exist for them.
         let other = app.signed_in(&stranger).await;
         for route in &walked {
-            let path = concrete(route.path, target, &order, &dispute);
+            let path = concrete(route.path, target, &order, &payout, &dispute);
             let before = snapshot(&app, demo_merchant).await;
             let res = request(&other, route.method.as_str(), &path).await;
             let what = format!("other merchant {} {}", route.method, route.path);

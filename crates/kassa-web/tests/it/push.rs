@@ -41,6 +41,8 @@ async fn push_is_sent_once_across_processes_and_rescheduled_until_acknowledged()
             mail: kassa_web::mail::MailConfig::Outbox {
                 dir: std::env::temp_dir().join(format!("kassa-push-outbox-{}", std::process::id())),
             },
+            // One installation: the same report files as the first process.
+            objects: kassa_web::objects::ObjectsConfig::Local(app.objects.path().to_owned()),
         };
         let state = AppState::new(app.db().clone(), config);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -164,6 +164,8 @@ pub struct TestApp {
     pub store: TestDb,
     /// Where the app's emails go (no SMTP in tests).
     pub outbox: tempfile::TempDir,
+    /// Where the app keeps report files (its local object store).
+    pub objects: tempfile::TempDir,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -184,6 +186,7 @@ impl TestApp {
         let server = Server::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}", server.local_addr());
         let outbox = tempfile::tempdir().expect("outbox dir");
+        let objects = tempfile::tempdir().expect("objects dir");
         let config = WebConfig {
             public_url: public_url.unwrap_or(&url).to_owned(),
             secret_key: TEST_SECRET_KEY.to_vec(),
@@ -191,6 +194,7 @@ impl TestApp {
             mail: kassa_web::mail::MailConfig::Outbox {
                 dir: outbox.path().to_owned(),
             },
+            objects: kassa_web::objects::ObjectsConfig::Local(objects.path().to_owned()),
         };
         let state = AppState::new(store.db.clone(), config);
         let (tx, rx) = oneshot::channel::<()>();
@@ -206,6 +210,7 @@ impl TestApp {
             url,
             store,
             outbox,
+            objects,
             shutdown: Some(tx),
             task: Some(task),
         }
@@ -341,6 +346,23 @@ impl TestApp {
         // The session's own CSRF token, for the forms that follow.
         c.page("/ops").await;
         c
+    }
+
+    /// Closes `store_id`'s open balance into payouts now, as the provider's finance staff
+    /// would (an operator with the finance role, made on first use).
+    pub async fn payout_now(&self, store_id: &str) -> Vec<kassa_db::PayoutRow> {
+        let email = "finance@provider.test";
+        let id = match self.db().operator_by_email(email).await.unwrap() {
+            Some(op) => op.id,
+            None => {
+                self.seed_operator(email, kassa_core::ops_access::OperatorRole::Finance)
+                    .await
+            }
+        };
+        let actor = kassa_app::Actor::operator(id, email, kassa_core::ops_access::OperatorRole::Finance, "127.0.0.1");
+        kassa_app::settlements::payout_now(self.db(), &actor, store_id)
+            .await
+            .expect("payout now")
     }
 
     /// A client already signed in as `email` with the demo password.

@@ -47,6 +47,35 @@ pub struct MoneyRecord {
     pub description: String,
 }
 
+/// One ledger entry of the order, and the payout that paid it (or that it is still open).
+pub struct TraceLine {
+    pub date: String,
+    pub kind: String,
+    pub amount: String,
+    pub payment_reference: Option<String>,
+}
+
+/// The order's money trace, for members who may see settlements.
+async fn money_trace(state: &AppState, member: &Member, order_id: &str) -> Result<Option<Vec<TraceLine>>, WebError> {
+    if !member.allows(Permission::ViewSettlements) {
+        return Ok(None);
+    }
+    let lang = Lang::from_code(&member.user.language).unwrap_or(Lang::En);
+    let tz = &member.user.timezone;
+    let entries = kassa_app::settlements::order_ledger(&state.db, &member.actor(), order_id).await?;
+    Ok(Some(
+        entries
+            .iter()
+            .map(|e| TraceLine {
+                date: format_time(e.created_at, tz),
+                kind: crate::portal::settlements::type_label(lang, e.kind),
+                amount: lang.format_money(e.net, &e.currency),
+                payment_reference: e.payment_reference.clone(),
+            })
+            .collect(),
+    ))
+}
+
 /// A button that opens one action's form.
 pub struct ActionButton {
     /// A String, not a &str: the templates compare it with literals.
@@ -83,6 +112,9 @@ pub(super) struct OrderTemplate {
     no_captures: String,
     no_refunds: String,
     events: Vec<EventView>,
+    /// The order's ledger entries and the payout of each; `None` for roles that may not
+    /// see settlements (they see nothing of it).
+    money_trace: Option<Vec<TraceLine>>,
     buttons: Vec<ActionButton>,
     forms: ActionForms,
 }
@@ -253,6 +285,7 @@ pub(super) async fn order_page(
         no_captures: lang.t(no_captures_key(status)),
         no_refunds: lang.t(no_refunds_key(status, row.captured_amount)),
         events,
+        money_trace: money_trace(state, member, order_id).await?,
         buttons,
         forms,
         page,
