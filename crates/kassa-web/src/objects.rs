@@ -7,6 +7,7 @@
 use crate::WebError;
 use axum::body::Body;
 use futures_util::StreamExt;
+use kassa_app::files::{FileError, FileFuture};
 use object_store::aws::AmazonS3Builder;
 use object_store::buffered::BufWriter;
 use object_store::local::LocalFileSystem;
@@ -163,6 +164,30 @@ impl Objects {
             (Ok(store), Ok(path)) => store.head(&path).await.is_ok(),
             _ => false,
         }
+    }
+}
+
+/// Dispute attachments reach the object store through the use cases' file store: the same
+/// store, the same keys, whichever process answers.
+impl kassa_app::files::FileStore for Objects {
+    fn put<'a>(&'a self, key: &'a str, bytes: Vec<u8>) -> FileFuture<'a, ()> {
+        Box::pin(async move { Objects::put(self, key, bytes).await.map(|_| ()).map_err(FileError) })
+    }
+
+    fn get<'a>(&'a self, key: &'a str) -> FileFuture<'a, Vec<u8>> {
+        Box::pin(async move {
+            let store = self.store().map_err(FileError)?;
+            let found = store
+                .get(&Self::path(key).map_err(FileError)?)
+                .await
+                .map_err(|e| FileError(storage_error(e)))?;
+            let bytes = found.bytes().await.map_err(|e| FileError(storage_error(e)))?;
+            Ok(bytes.to_vec())
+        })
+    }
+
+    fn delete<'a>(&'a self, key: &'a str) -> FileFuture<'a, ()> {
+        Box::pin(async move { Objects::delete(self, key).await.map_err(FileError) })
     }
 }
 

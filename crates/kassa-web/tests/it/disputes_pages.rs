@@ -372,3 +372,183 @@ async fn home_shows_disputes_awaiting_a_response_to_those_who_handle_them() {
     })
     .await;
 }
+
+/// Every file kept in the app's object store (its local folder), as paths.
+fn stored_files(app: &TestApp) -> Vec<String> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else {
+                out.push(path.display().to_string());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(app.objects.path(), &mut out);
+    out.into_iter().filter(|p| p.contains("disputes")).collect()
+}
+
+pub(crate) const PDF: &[u8] = b"%PDF-1.4\n% tracking: delivered to the door on Monday\n%%EOF\n";
+
+/// Responds to `dispute` as `c` with `text` and one PDF; returns the attachment's id.
+pub(crate) async fn respond_with_pdf(app: &TestApp, c: &Client, dispute: &str, text: &str) -> String {
+    c.page(&format!("/portal/disputes/{dispute}")).await;
+    let res = c
+        .post_upload(
+            &format!("/portal/disputes/{dispute}/respond"),
+            true,
+            &[("text", text)],
+            vec![("tracking.pdf".into(), PDF.to_vec())],
+        )
+        .await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    assert_eq!(location(&res), format!("/portal/disputes/{dispute}?done=responded"));
+    let view = disputes::dispute(app.db(), &risk_actor(app).await, dispute)
+        .await
+        .unwrap();
+    view.attachments.last().expect("the file is kept").id.clone()
+}
+
+#[tokio::test]
+async fn a_response_with_a_pdf_goes_through_the_upload_form_and_downloads_as_sent() {
+    on_each_backend(|app| async move {
+        let d = open(
+            &app,
+            &captured_order(&app, 15_000, "REF-PDF").await,
+            Reason::GoodsNotReceived,
+            false,
+        )
+        .await;
+        let c = app.signed_in(DISPUTES_USER).await;
+        let attachment = respond_with_pdf(&app, &c, &d.id, "Delivered on Monday, signed by the customer.").await;
+        let (_, html) = c.page(&format!("/portal/disputes/{}?done=responded", d.id)).await;
+        assert!(html.contains("Your response was sent."));
+        assert!(html.contains("Under review") && html.contains("Delivered on Monday, signed by the customer."));
+        assert!(
+            html.contains("disputes@demo.kassa.test"),
+            "the response names its author"
+        );
+        let href = format!("/portal/disputes/{}/attachments/{attachment}", d.id);
+        assert!(html.contains(&format!("href=\"{href}\"")) && html.contains("tracking.pdf"));
+        assert!(
+            !html.contains("id=\"respond-form\""),
+            "no second response while under review"
+        );
+
+        let res = c.get(&href).await;
+        assert_eq!(res.status(), 200);
+        let header = |name: &str| res.headers()[name].to_str().unwrap().to_owned();
+        assert_eq!(header("content-type"), "application/pdf");
+        assert!(header("content-disposition").starts_with("attachment; filename=\"tracking.pdf\""));
+        assert_eq!(header("x-content-type-options"), "nosniff");
+        assert_eq!(res.bytes().await.unwrap().as_ref(), PDF);
+        assert_eq!(stored_files(&app).len(), 1, "kept in the object store");
+
+        // Roles without disputes, and other stores, get none of it.
+        let user = app.signed_in("user@demo.kassa.test").await;
+        assert_eq!(user.get(&href).await.status(), 403);
+        let stranger = app.seed_other_merchant().await;
+        let other = app.signed_in(&stranger).await;
+        assert_eq!(other.get(&href).await.status(), 404);
+        assert_eq!(app.client().get(&href).await.status(), 303, "signed out: to sign-in");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn refused_files_are_named_in_words_and_nothing_is_stored() {
+    on_each_backend(|app| async move {
+        let d = open(
+            &app,
+            &captured_order(&app, 15_000, "REF-BAD").await,
+            Reason::FaultyGoods,
+            false,
+        )
+        .await;
+        let c = app.signed_in(DISPUTES_USER).await;
+        c.page(&format!("/portal/disputes/{}", d.id)).await;
+        let path = format!("/portal/disputes/{}/respond", d.id);
+        let text = [("text", "See the attached invoice.")];
+        let mut too_large = b"%PDF-1.4\n".to_vec();
+        too_large.resize(kassa_core::dispute::MAX_ATTACHMENT_BYTES + 1, b' ');
+        let eleven: Vec<(String, Vec<u8>)> = (0..11).map(|i| (format!("page-{i}.pdf"), PDF.to_vec())).collect();
+        for (files, expected) in [
+            (
+                vec![("invoice.pdf".to_owned(), b"GIF89a\x01\x00\x01\x00 not a pdf".to_vec())],
+                "invoice.pdf: not a PDF, JPEG or PNG file.",
+            ),
+            (vec![("scan.pdf".to_owned(), too_large)], "scan.pdf: larger than 7 MB."),
+            (eleven, "Attach at most 10 files to one response."),
+        ] {
+            let res = c.post_upload(&path, true, &text, files).await;
+            assert_eq!(res.status(), 422, "{expected}");
+            let html = res.text().await.unwrap();
+            assert!(html.contains(expected), "{expected}: {html}");
+            assert!(html.contains("id=\"respond-error\""), "shown next to the form");
+            assert!(
+                html.contains(">See the attached invoice.</textarea>"),
+                "the text is kept"
+            );
+        }
+        // An empty response, and forged uploads.
+        let res = c.post_upload(&path, true, &[("text", "  ")], vec![]).await;
+        assert_eq!(res.status(), 422);
+        assert!(res.text().await.unwrap().contains("Write a response or attach a file."));
+        let pdf = || vec![("tracking.pdf".to_owned(), PDF.to_vec())];
+        assert_eq!(
+            c.post_upload(&path, false, &text, pdf()).await.status(),
+            403,
+            "no CSRF token"
+        );
+        // A file sent where no files are taken is refused like a form without its token.
+        let res = c
+            .post_upload(&format!("/portal/disputes/{}/accept-loss", d.id), true, &[], pdf())
+            .await;
+        assert_eq!(res.status(), 403);
+
+        let view = disputes::dispute(app.db(), &risk_actor(&app).await, &d.id)
+            .await
+            .unwrap();
+        assert_eq!(view.dispute.stage, Stage::ResponseRequired, "nothing was answered");
+        assert!(view.attachments.is_empty());
+        assert_eq!(view.messages.iter().filter(|m| m.kind == "response").count(), 0);
+        assert!(stored_files(&app).is_empty(), "{:?}", stored_files(&app));
+
+        // A Swedish member reads why in Swedish.
+        app.db()
+            .execute_trusted("UPDATE users SET language = 'sv' WHERE email = 'disputes@demo.kassa.test'")
+            .await
+            .unwrap();
+        let res = c
+            .post_upload(
+                &path,
+                true,
+                &text,
+                vec![("faktura.pdf".into(), b"PK\x03\x04 a zip".to_vec())],
+            )
+            .await;
+        assert!(res
+            .text()
+            .await
+            .unwrap()
+            .contains("faktura.pdf: inte en PDF-, JPEG- eller PNG-fil."));
+
+        // After the deadline: refused, nothing kept.
+        app.db()
+            .execute_trusted(&format!(
+                "UPDATE disputes SET deadline_at = {} WHERE id = '{}'",
+                kassa_web::now_ms() - 1000,
+                d.id
+            ))
+            .await
+            .unwrap();
+        let res = c.post_upload(&path, true, &text, pdf()).await;
+        assert_eq!(res.status(), 409);
+        let html = res.text().await.unwrap();
+        assert!(html.contains("Tidsfristen för svar har gått ut"), "{html}");
+        assert!(stored_files(&app).is_empty(), "a refused response's file is removed");
+    })
+    .await;
+}

@@ -156,14 +156,15 @@ async fn snapshot(app: &TestApp, merchant_id: i64) -> String {
 
 /// A route's path with its parameters filled in: `{id}` is a user of the demo merchant that
 /// no walker signs in as, `{token}` a token that does not exist, `{dispute_id}` a dispute of
-/// the demo store.
-fn concrete(path: &str, target: i64, order: &str, payout: &str, dispute: &str) -> String {
+/// the demo store and `{attachment_id}` a file of its response.
+fn concrete(path: &str, target: i64, order: &str, payout: &str, dispute: &(String, String)) -> String {
     path.replace("{id}", &target.to_string())
         .replace("{token}", "0123456789abcdef")
         .replace("{order_id}", order)
         .replace("{action}", "references")
         .replace("{payment_reference}", payout)
-        .replace("{dispute_id}", dispute)
+        .replace("{dispute_id}", &dispute.0)
+        .replace("{attachment_id}", &dispute.1)
 }
 
 async fn request(c: &Client, method: &str, path: &str) -> reqwest::Response {
@@ -197,6 +198,9 @@ async fn permission_table_guards_every_route_for_every_role() {
         let dispute = crate::disputes_pages::open(&app, &disputed, Reason::GoodsNotReceived, false)
             .await
             .id;
+        let responder = app.signed_in("disputes@demo.kassa.test").await;
+        let file = crate::disputes_pages::respond_with_pdf(&app, &responder, &dispute, "Delivered.").await;
+        let dispute = (dispute, file);
 
         let visitor = app.client();
         visitor.page("/portal/sign-in").await;

@@ -4,6 +4,7 @@
 //! calls one `kassa_app::disputes` use case and renders; the rules are kassa-core's.
 
 mod actions;
+mod files;
 mod list;
 mod page;
 mod section;
@@ -11,6 +12,7 @@ pub mod thread;
 pub mod words;
 
 pub(crate) use actions::{confirm_page, confirmed, Step};
+pub(crate) use files::{attachment, respond};
 pub(crate) use list::{list, RowView};
 pub(crate) use page::{respond_page, show};
 pub(crate) use section::section;
@@ -18,8 +20,12 @@ pub(crate) use section::section;
 use crate::shell::session::Member;
 use crate::{AppState, WebError};
 use kassa_app::disputes::{self, DisputeFilter};
-use kassa_core::dispute::Stage;
+use kassa_core::dispute::{Stage, MAX_ATTACHMENTS, MAX_ATTACHMENT_BYTES};
 use kassa_db::DisputeListRow;
+
+/// The largest response form: ten files of 7 MB, and a megabyte for the text and the
+/// form's own framing.
+pub(crate) const UPLOAD_LIMIT: usize = MAX_ATTACHMENTS * MAX_ATTACHMENT_BYTES + 1024 * 1024;
 
 /// The disputes awaiting the store's response, most urgent first: how many, and the first.
 pub(crate) struct Awaiting {

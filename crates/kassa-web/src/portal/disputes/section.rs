@@ -2,7 +2,7 @@
 //! own (GET, also where a refused form comes back) and its target (POST) at the same
 //! address; the dispute page shows the same forms inline.
 
-use super::{confirm_page, confirmed, list, respond_page, show, Step};
+use super::{attachment, confirm_page, confirmed, list, respond, respond_page, show, Step, UPLOAD_LIMIT};
 use crate::shell::routes::{Access, MenuEntry, RouteRow, Section};
 use kassa_core::access::{self, Permission};
 
@@ -18,6 +18,8 @@ pub(crate) fn section() -> Section {
             RouteRow::get("/portal/disputes", disputes, list),
             RouteRow::get("/portal/disputes/{dispute_id}", disputes, show),
             RouteRow::get("/portal/disputes/{dispute_id}/respond", disputes, respond_page),
+            // Text and up to ten files: the one portal route that takes a file upload.
+            RouteRow::post("/portal/disputes/{dispute_id}/respond", disputes, respond).multipart(UPLOAD_LIMIT),
             RouteRow::get(
                 "/portal/disputes/{dispute_id}/accept-loss",
                 disputes,
@@ -37,6 +39,11 @@ pub(crate) fn section() -> Section {
                 "/portal/disputes/{dispute_id}/refund",
                 disputes,
                 confirmed(Step::Refund),
+            ),
+            RouteRow::get(
+                "/portal/disputes/{dispute_id}/attachments/{attachment_id}",
+                disputes,
+                attachment,
             ),
         ],
     }
