@@ -6,6 +6,8 @@
 
 mod audit;
 mod auth;
+mod dispute_forms;
+mod disputes;
 mod form;
 mod home;
 mod merchant_audit;
@@ -37,6 +39,7 @@ fn back_office() -> BackOffice {
             merchant_keys::section(),
             merchant_orders::section(),
             merchant_audit::section(),
+            disputes::section(),
             operators::section(),
             audit::section(),
         ],

@@ -5,14 +5,15 @@
 
 use crate::ledger::order_of;
 use crate::support::*;
-use kassa_app::disputes::{self, OpenDispute};
+use kassa_app::disputes::{self, OpenDispute, Upload};
 use kassa_app::Actor;
 use kassa_core::dispute::{Reason, Stage};
 use kassa_core::ops_access::OperatorRole;
 use kassa_db::DisputeRow;
+use kassa_web::objects::{Objects, ObjectsConfig};
 
-const STORE: &str = "M100001";
-const DISPUTES_USER: &str = "disputes@demo.kassa.test";
+pub(crate) const STORE: &str = "M100001";
+pub(crate) const DISPUTES_USER: &str = "disputes@demo.kassa.test";
 
 /// A risk operator as the use cases know them (opens disputes for the tests' set-up).
 pub(crate) async fn risk_actor(app: &TestApp) -> Actor {
@@ -46,6 +47,23 @@ pub(crate) async fn open(app: &TestApp, order_id: &str, reason: Reason, inquiry:
     disputes::open_dispute(app.db(), &risk_actor(app).await, &cmd)
         .await
         .expect("open a dispute")
+}
+
+/// Answers `dispute` as the store's platform (an API key) with one PDF, stored in the app's
+/// object store; returns the attachment's id.
+pub(crate) async fn respond_as_platform(app: &TestApp, dispute: &str) -> String {
+    let files = Objects::new(&ObjectsConfig::Local(app.objects.path().to_owned()));
+    let api = app.api(STORE).await;
+    let platform = Actor::api_key(api.username.clone(), STORE);
+    let pdf = Upload {
+        filename: "proof.pdf".into(),
+        bytes: PDF.to_vec(),
+    };
+    disputes::respond(app.db(), &files, &platform, dispute, "Proof attached.", vec![pdf])
+        .await
+        .expect("respond");
+    let view = disputes::dispute(app.db(), &platform, dispute).await.unwrap();
+    view.attachments.last().expect("the file").id.clone()
 }
 
 /// The count shown on the list's tab `tab`.
