@@ -6,6 +6,7 @@ use crate::browser::{click, eval_string, fill, open_browser, sign_in, snap};
 use crate::support::*;
 use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client as Browser, Locator};
+use kassa_core::dispute::Reason;
 
 fn axe_source() -> Option<String> {
     let path = concat!(
@@ -99,6 +100,12 @@ async fn axe_finds_no_violations_on_any_page_in_light_or_dark() {
             let checkout: serde_json::Value = api.create_checkout(&sample_order()).await.json().await.unwrap();
             let checkout = checkout["order_id"].as_str().unwrap().to_owned();
             let user_id = app.seed_demo_user("colleague@example.com", "user").await;
+            // A dispute awaiting a response (its forms), and one answered with a file.
+            let urgent_order = crate::disputes_pages::captured_order(&app, 10_000, "REF-AXE-1").await;
+            let urgent = crate::disputes_pages::open(&app, &urgent_order, Reason::GoodsNotReceived, false).await;
+            let answered_order = crate::disputes_pages::captured_order(&app, 5_000, "REF-AXE-2").await;
+            let answered = crate::disputes_pages::open(&app, &answered_order, Reason::Return, false).await;
+            crate::disputes_pages::respond_as_platform(&app, &answered.id).await;
             let public: Vec<String> = [
                 "/portal/sign-in".to_owned(),
                 "/portal/password-reset".to_owned(),
@@ -116,6 +123,14 @@ async fn axe_finds_no_violations_on_any_page_in_light_or_dark() {
                 "/portal/users/audit".to_owned(),
                 "/portal/account".to_owned(),
                 "/portal/account/security".to_owned(),
+                "/portal/disputes".to_owned(),
+                "/portal/disputes?tab=all".to_owned(),
+                "/portal/disputes?tab=closed".to_owned(),
+                format!("/portal/disputes/{}", urgent.id),
+                format!("/portal/disputes/{}/respond", urgent.id),
+                format!("/portal/disputes/{}/accept-loss", urgent.id),
+                format!("/portal/disputes/{}/refund", urgent.id),
+                format!("/portal/disputes/{}", answered.id),
             ]
             .into();
             let mut report = Vec::new();

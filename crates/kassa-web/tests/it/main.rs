@@ -12,6 +12,7 @@ mod back_office_people;
 pub(crate) mod browser;
 mod browser_axe;
 mod browser_back_office;
+mod browser_disputes;
 mod browser_ux;
 mod checkout_page;
 mod disputes;
