@@ -221,7 +221,7 @@ impl Section {
     pub fn exists(self) -> bool {
         matches!(
             self,
-            Section::Home | Section::Orders | Section::Settlements | Section::Users
+            Section::Home | Section::Orders | Section::Settlements | Section::Disputes | Section::Users
         )
     }
 

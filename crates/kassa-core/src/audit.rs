@@ -71,6 +71,10 @@ audit_actions! {
     PayoutRun => "payout_run",
     LedgerCorrectionPosted => "ledger_correction_posted",
     ReportSettingsChanged => "report_settings_changed",
+    DisputeOpened => "dispute_opened",
+    DisputeQuestionAsked => "dispute_question_asked",
+    DisputeDecided => "dispute_decided",
+    DisputeWithdrawn => "dispute_withdrawn",
 }
 
 impl AuditAction {

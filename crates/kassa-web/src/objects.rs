@@ -167,7 +167,8 @@ impl Objects {
     }
 }
 
-/// The use cases' view of the object store (dispute attachments).
+/// Dispute attachments reach the object store through the use cases' file store: the same
+/// store, the same keys, whichever process answers.
 impl kassa_app::files::FileStore for Objects {
     fn put<'a>(&'a self, key: &'a str, bytes: Vec<u8>) -> FileFuture<'a, ()> {
         Box::pin(async move { Objects::put(self, key, bytes).await.map(|_| ()).map_err(FileError) })
@@ -175,14 +176,12 @@ impl kassa_app::files::FileStore for Objects {
 
     fn get<'a>(&'a self, key: &'a str) -> FileFuture<'a, Vec<u8>> {
         Box::pin(async move {
-            let path = Self::path(key).map_err(FileError)?;
-            let found = self
-                .store()
-                .map_err(FileError)?
-                .get(&path)
+            let store = self.store().map_err(FileError)?;
+            let found = store
+                .get(&Self::path(key).map_err(FileError)?)
                 .await
-                .map_err(|e| FileError(e.to_string()))?;
-            let bytes = found.bytes().await.map_err(|e| FileError(e.to_string()))?;
+                .map_err(|e| FileError(storage_error(e)))?;
+            let bytes = found.bytes().await.map_err(|e| FileError(storage_error(e)))?;
             Ok(bytes.to_vec())
         })
     }

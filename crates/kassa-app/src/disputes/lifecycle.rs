@@ -9,6 +9,7 @@ use crate::orders::{self, lock, refund_locked, Locked};
 use crate::settlements::postings::entry;
 use crate::{now_ms, Actor, ActorKind, AppError, AppResult, FieldError, Missing};
 use kassa_core::access::Permission;
+use kassa_core::audit::AuditAction;
 use kassa_core::dispute::{Dispute, Reason, Stage};
 use kassa_core::ops_access::OpsPermission;
 use kassa_core::order::Status;
@@ -47,6 +48,40 @@ fn actor_in_store(actor: &Actor, store_id: &str) -> AppResult<Actor> {
         }
         ActorKind::Shopper => Err(AppError::Forbidden),
     }
+}
+
+/// An operator acting on a store's dispute, at the store's merchant: the audit log lists
+/// the step under that merchant. Anyone else is returned as is.
+async fn at_merchant_of(db: &Db, actor: Actor, store_id: &str) -> AppResult<Actor> {
+    if actor.kind != ActorKind::Operator {
+        return Ok(actor);
+    }
+    match db.store(store_id).await? {
+        Some(store) => Ok(actor.at_merchant(store.merchant_id)),
+        None => Ok(actor),
+    }
+}
+
+/// Records an operator's step in the audit log, in the step's own transaction: the step
+/// and its record commit together. Merchants' and API keys' steps are on the order's
+/// timeline instead.
+async fn audit(
+    locked: &mut Locked,
+    actor: &Actor,
+    action: AuditAction,
+    row: &DisputeRow,
+    after: serde_json::Value,
+    now: i64,
+) -> AppResult<()> {
+    if actor.kind != ActorKind::Operator {
+        return Ok(());
+    }
+    let event = kassa_db::AuditEvent {
+        subject: &row.id,
+        after: Some(after.to_string()),
+        ..actor.audit_event(action)
+    };
+    Ok(locked.tx.record_audit(&event, now).await?)
 }
 
 fn core(row: &DisputeRow) -> Dispute {
@@ -109,7 +144,7 @@ pub async fn open_dispute(db: &Db, actor: &Actor, cmd: &OpenDispute) -> AppResul
             .ok_or_else(|| AppError::NotFound(Missing::Order(cmd.order_id.clone())))?,
         _ => actor.store_id.clone().ok_or(AppError::Forbidden)?,
     };
-    let actor = actor_in_store(actor, &store)?;
+    let actor = at_merchant_of(db, actor_in_store(actor, &store)?, &store).await?;
     match actor.kind {
         // Merchants answer disputes; they do not open them.
         ActorKind::PortalUser => return Err(AppError::Forbidden),
@@ -187,6 +222,14 @@ pub async fn open_dispute(db: &Db, actor: &Actor, cmd: &OpenDispute) -> AppResul
             Some(json!({"dispute_id": row.id, "reason": d.reason.code()})),
         )
         .await?;
+    let after = json!({
+        "order_id": row.order_id,
+        "reason": row.reason.code(),
+        "amount": row.amount,
+        "currency": row.currency,
+        "stage": row.stage.code(),
+    });
+    audit(&mut locked, &actor, AuditAction::DisputeOpened, &row, after, now).await?;
     locked.tx.commit().await?;
     Ok(row)
 }
@@ -203,7 +246,7 @@ async fn lock_dispute(db: &Db, actor: &Actor, dispute_id: &str) -> AppResult<Loc
         .dispute(None, dispute_id)
         .await?
         .ok_or(AppError::NotFound(Missing::Other("dispute")))?;
-    let actor = actor_in_store(actor, &found.store_id)?;
+    let actor = at_merchant_of(db, actor_in_store(actor, &found.store_id)?, &found.store_id).await?;
     if actor.kind == ActorKind::PortalUser
         && !actor.role.is_some_and(|r| {
             kassa_core::access::allows(r, kassa_core::access::Onboarding::Direct, Permission::Disputes)
@@ -247,6 +290,19 @@ impl LockedDispute {
         }
         self.locked.tx.update_dispute(&self.row).await?;
         Ok(self.locked.tx.insert_dispute_message(&msg).await?)
+    }
+
+    /// Records the operator's step (see [`audit`]) with the dispute as it is after it.
+    async fn audit(&mut self, action: AuditAction, extra: serde_json::Value, now: i64) -> AppResult<()> {
+        let mut after = json!({
+            "order_id": self.row.order_id,
+            "stage": self.row.stage.code(),
+            "outcome": self.row.outcome,
+        });
+        if let (Some(map), serde_json::Value::Object(more)) = (after.as_object_mut(), extra) {
+            map.extend(more);
+        }
+        audit(&mut self.locked, &self.actor, action, &self.row, after, now).await
     }
 
     async fn commit(self) -> AppResult<DisputeRow> {
@@ -346,34 +402,41 @@ pub async fn ask(db: &Db, actor: &Actor, dispute_id: &str, question: &str, field
         return Err(AppError::invalid("question", "1 to 5000 characters"));
     }
     let now = now_ms();
-    let d = lock_dispute(db, actor, dispute_id).await?;
+    let mut d = lock_dispute(db, actor, dispute_id).await?;
     let next = core(&d.row).request(now)?;
     let msg = DisputeMessageRow {
         requested_fields: fields.join(","),
         deadline_at: next.deadline,
         ..message(&d.row.id, "request", &d.actor, question, now)
     };
-    d.step(next, msg, now).await
+    d.save(next, msg, now).await?;
+    let extra = json!({"requested_fields": fields.join(","), "deadline_at": d.row.deadline_at});
+    d.audit(AuditAction::DisputeQuestionAsked, extra, now).await?;
+    d.commit().await
 }
 
 /// The provider decides: won releases the hold; lost keeps it and charges the fee.
 pub async fn decide(db: &Db, actor: &Actor, dispute_id: &str, won: bool, note: &str) -> AppResult<DisputeRow> {
     require_ops(actor, OpsPermission::ManageDisputes)?;
     let now = now_ms();
-    let d = lock_dispute(db, actor, dispute_id).await?;
+    let mut d = lock_dispute(db, actor, dispute_id).await?;
     let next = core(&d.row).decide(won)?;
     let msg = message(&d.row.id, "decision", &d.actor, note.trim(), now);
-    d.step(next, msg, now).await
+    d.save(next, msg, now).await?;
+    d.audit(AuditAction::DisputeDecided, json!({}), now).await?;
+    d.commit().await
 }
 
 /// The provider withdraws the claim (the shopper took it back): the hold is released.
 pub async fn withdraw(db: &Db, actor: &Actor, dispute_id: &str, note: &str) -> AppResult<DisputeRow> {
     require_ops(actor, OpsPermission::ManageDisputes)?;
     let now = now_ms();
-    let d = lock_dispute(db, actor, dispute_id).await?;
+    let mut d = lock_dispute(db, actor, dispute_id).await?;
     let next = core(&d.row).withdraw()?;
     let msg = message(&d.row.id, "decision", &d.actor, note.trim(), now);
-    d.step(next, msg, now).await
+    d.save(next, msg, now).await?;
+    d.audit(AuditAction::DisputeWithdrawn, json!({}), now).await?;
+    d.commit().await
 }
 
 /// Closes as lost every dispute whose deadline passed unanswered by `now` (the job; time is

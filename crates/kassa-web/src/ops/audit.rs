@@ -96,6 +96,10 @@ const OPS_ACTIONS: &[AuditAction] = &[
     AuditAction::InvitationResent,
     AuditAction::UserDeactivated,
     AuditAction::UserReactivated,
+    AuditAction::DisputeOpened,
+    AuditAction::DisputeQuestionAsked,
+    AuditAction::DisputeDecided,
+    AuditAction::DisputeWithdrawn,
 ];
 
 /// An action in words (`audit-action-<code>`); one without words shows its code.

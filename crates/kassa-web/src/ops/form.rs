@@ -30,6 +30,11 @@ impl FieldErrors {
         }
     }
 
+    /// Adds a field's problem already in words (one with values in it, such as a limit).
+    pub fn insert(&mut self, field: &str, message: String) {
+        self.0.insert(field.to_owned(), message);
+    }
+
     pub fn get(&self, field: &str) -> Option<&String> {
         self.0.get(field)
     }

@@ -6,6 +6,8 @@
 
 mod audit;
 mod auth;
+mod dispute_forms;
+mod disputes;
 mod form;
 mod home;
 mod merchant_audit;
@@ -41,6 +43,7 @@ fn back_office() -> BackOffice {
             merchant_orders::section(),
             merchant_audit::section(),
             payouts::section(),
+            disputes::section(),
             operators::section(),
             audit::section(),
         ],

@@ -5,6 +5,7 @@
 
 mod account;
 mod auth;
+pub mod disputes;
 mod home;
 pub mod orders;
 pub(crate) mod settlements;
@@ -24,6 +25,7 @@ fn portal() -> Portal {
             home::section(),
             orders::section(),
             settlements::section(),
+            disputes::section(),
             users::section(),
         ],
         two_factor_setup: account::TWO_FACTOR_SETUP,

@@ -4,7 +4,7 @@
 //! row), the left menu and the route table that the permission-matrix test walks, so a
 //! route cannot exist without its guard and the menu cannot link to what is not declared.
 
-use super::session::{portal_context, sign_in_redirect, Member};
+use super::session::{check_upload, portal_context, sign_in_redirect, Member, PendingUpload};
 use crate::AppState;
 use crate::WebError;
 use axum::extract::{Request, State};
@@ -36,6 +36,9 @@ pub struct RouteSpec<A = Access> {
     /// itself and the header's controls. The same routes stay open to the people of a
     /// suspended merchant.
     pub before_two_factor: bool,
+    /// The largest `multipart/form-data` body (a file upload) the route takes; `None`: the
+    /// route takes no files, and an upload to it is refused.
+    pub upload_limit: Option<usize>,
 }
 
 /// One route of a section: its declaration and its handler.
@@ -73,6 +76,7 @@ impl<A> RouteRow<A> {
                 path,
                 access,
                 before_two_factor: false,
+                upload_limit: None,
             },
             route: on(filter, handler),
         }
@@ -81,6 +85,15 @@ impl<A> RouteRow<A> {
     /// Marks the route as reachable before a required second factor is set up.
     pub fn before_two_factor(mut self) -> RouteRow<A> {
         self.spec.before_two_factor = true;
+        self
+    }
+
+    /// Lets the route take file uploads (`multipart/form-data`) of up to `limit` bytes: the
+    /// guard reads the form's CSRF token from such a body, and axum's multipart extractor
+    /// reads up to the same size.
+    pub fn multipart(mut self, limit: usize) -> RouteRow<A> {
+        self.spec.upload_limit = Some(limit);
+        self.route = self.route.layer(axum::extract::DefaultBodyLimit::max(limit));
         self
     }
 
@@ -159,6 +172,7 @@ impl Portal {
                 access: row.spec.access,
                 before_two_factor: row.spec.before_two_factor,
                 two_factor_setup: setup,
+                upload_limit: row.spec.upload_limit,
             };
             let (spec, route) = row.guarded(from_fn_with_state(guard_state, guard));
             router = router.route(spec.path, route);
@@ -173,13 +187,14 @@ struct Guard {
     access: Access,
     before_two_factor: bool,
     two_factor_setup: &'static str,
+    upload_limit: Option<usize>,
 }
 
 /// The route guard: signed-out visitors go to sign-in, members without the permission get
 /// 403 and the handler never runs.
 async fn guard(State(guard): State<Guard>, req: Request, next: Next) -> Response {
     let Access::Member(permission) = guard.access else {
-        return next.run(req).await;
+        return pass(guard, req, next).await;
     };
     match req.extensions().get::<Member>() {
         None if req.method() == Method::GET => sign_in_redirect(&req.uri().to_string()),
@@ -202,6 +217,21 @@ async fn guard(State(guard): State<Guard>, req: Request, next: Next) -> Response
         {
             WebError::Suspended.into_response()
         }
-        Some(_) => next.run(req).await,
+        Some(_) => pass(guard, req, next).await,
+    }
+}
+
+/// Runs the handler of a request the guard lets through; an upload's CSRF token is checked
+/// first, and an upload to a route that takes none is refused as a form without its token.
+async fn pass(guard: Guard, req: Request, next: Next) -> Response {
+    if req.extensions().get::<PendingUpload>().is_none() {
+        return next.run(req).await;
+    }
+    let Some(limit) = guard.upload_limit else {
+        return WebError::Forbidden.into_response();
+    };
+    match check_upload(req, limit).await {
+        Ok(req) => next.run(req).await,
+        Err(refused) => refused,
     }
 }

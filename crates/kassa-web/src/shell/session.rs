@@ -196,7 +196,72 @@ async fn load_and_check(state: &AppState, mut req: Request) -> Result<Request, R
         }
     }
     let expected = req.extensions().get::<Member>().map(|m| m.csrf.clone());
+    if is_state_changing(req.method()) && is_multipart(req.headers()) {
+        // A file upload: its token is inside a body that may be large. Only the route's guard
+        // knows whether the route takes files and how many bytes; it reads the token there,
+        // after the access check, so nobody without access makes Kassa read a large body.
+        if !same_origin(req.headers(), &state.config) {
+            tracing::warn!("refused a cross-origin upload");
+            return Err(WebError::Forbidden.into_response());
+        }
+        req.extensions_mut().insert(PendingUpload { expected });
+        return Ok(req);
+    }
     check_form_post(state, req, expected).await
+}
+
+/// A `multipart/form-data` post whose CSRF token is still to be read from its body by the
+/// route's guard ([`check_upload`]); the guard refuses it on a route that takes no files.
+#[derive(Debug, Clone)]
+pub(crate) struct PendingUpload {
+    expected: Option<String>,
+}
+
+fn is_multipart(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"))
+}
+
+/// Reads a pending upload of at most `limit` bytes and checks its `csrf` field (the form's
+/// first) against the session's token; the handler then reads the same bytes again.
+pub(crate) async fn check_upload(req: Request, limit: usize) -> Result<Request, Response> {
+    let Some(PendingUpload { expected }) = req.extensions().get::<PendingUpload>().cloned() else {
+        return Ok(req);
+    };
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| StatusCode::PAYLOAD_TOO_LARGE.into_response())?;
+    let boundary = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|ct| multer::parse_boundary(ct).ok())
+        .ok_or_else(|| WebError::BadRequest("a multipart form without its boundary".into()).into_response())?;
+    let mut form = multer::Multipart::new(
+        tokio_stream::once(Ok::<_, std::convert::Infallible>(bytes.clone())),
+        boundary,
+    );
+    let mut sent = None;
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some("csrf") {
+            sent = field.text().await.ok();
+            break;
+        }
+    }
+    let valid = match (expected, sent) {
+        (Some(e), Some(s)) => bool::from(e.as_bytes().ct_eq(s.as_bytes())),
+        _ => false,
+    };
+    if !valid {
+        tracing::warn!("refused an upload without a valid CSRF token");
+        return Err(WebError::Forbidden.into_response());
+    }
+    let mut req = Request::from_parts(parts, Body::from(bytes));
+    req.extensions_mut().remove::<PendingUpload>();
+    Ok(req)
 }
 
 /// The refusal of an address with NUL in it: no field or id of the portal or back office can

@@ -5,6 +5,7 @@
 use crate::support::*;
 use kassa_app::auth::two_factor::code_at;
 use kassa_app::operators::set_two_factor_policy;
+use kassa_core::dispute::Reason;
 use kassa_core::ops_access::{ops_allows, OperatorRole};
 use kassa_web::ops::OpsAccess;
 
@@ -31,7 +32,8 @@ pub(crate) fn fill(path: &str, ids: &[(&str, String)]) -> String {
 
 /// Real values for every path parameter of `/ops`: an operator (`id`), the demo merchant and
 /// its playground store, a user of it other than MERCHANT_USER (whom POSTs may deactivate),
-/// an order of that store, and a payout of its capture.
+/// an order of that store, a payout of its capture, and a dispute of another order with a
+/// file in its response.
 pub(crate) async fn route_ids(app: &TestApp) -> Vec<(&'static str, String)> {
     let target = app.seed_operator("target@ops.kassa.test", OperatorRole::Support).await;
     let merchant_id = app
@@ -51,7 +53,12 @@ pub(crate) async fn route_ids(app: &TestApp) -> Vec<(&'static str, String)> {
         .await
         .expect("a payout of the capture")
         .remove(0);
+    let disputed = crate::disputes_pages::captured_order(app, 10_000, "REF-OPS").await;
+    let dispute = crate::disputes_pages::open(app, &disputed, Reason::GoodsNotReceived, false).await;
+    let attachment = crate::disputes_pages::respond_as_platform(app, &dispute.id).await;
     vec![
+        ("dispute", dispute.id),
+        ("attachment", attachment),
         ("id", target.to_string()),
         ("merchant", merchant_id.to_string()),
         ("store", kassa_web::demo::PLAYGROUND_STORE.to_owned()),

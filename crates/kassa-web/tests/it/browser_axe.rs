@@ -6,6 +6,7 @@ use crate::browser::{click, eval_string, fill, open_browser, sign_in, snap};
 use crate::support::*;
 use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client as Browser, Locator};
+use kassa_core::dispute::Reason;
 
 fn axe_source() -> Option<String> {
     let path = concat!(
@@ -108,6 +109,12 @@ async fn axe_finds_no_violations_on_any_page_in_light_or_dark() {
             assert_eq!(api.capture(&open, 30000, None).await.status(), 201);
             app.ready_report("superadmin@demo.kassa.test", "transactions", "csv")
                 .await;
+            // A dispute awaiting a response (its forms), and one answered with a file.
+            let urgent_order = crate::disputes_pages::captured_order(&app, 10_000, "REF-AXE-1").await;
+            let urgent = crate::disputes_pages::open(&app, &urgent_order, Reason::GoodsNotReceived, false).await;
+            let answered_order = crate::disputes_pages::captured_order(&app, 5_000, "REF-AXE-2").await;
+            let answered = crate::disputes_pages::open(&app, &answered_order, Reason::Return, false).await;
+            crate::disputes_pages::respond_as_platform(&app, &answered.id).await;
             let public: Vec<String> = [
                 "/portal/sign-in".to_owned(),
                 "/portal/password-reset".to_owned(),
@@ -130,6 +137,14 @@ async fn axe_finds_no_violations_on_any_page_in_light_or_dark() {
                 format!("/portal/settlements/payouts/{payout}"),
                 "/portal/settlements/configure".to_owned(),
                 "/portal/settlements/reports".to_owned(),
+                "/portal/disputes".to_owned(),
+                "/portal/disputes?tab=all".to_owned(),
+                "/portal/disputes?tab=closed".to_owned(),
+                format!("/portal/disputes/{}", urgent.id),
+                format!("/portal/disputes/{}/respond", urgent.id),
+                format!("/portal/disputes/{}/accept-loss", urgent.id),
+                format!("/portal/disputes/{}/refund", urgent.id),
+                format!("/portal/disputes/{}", answered.id),
             ]
             .into();
             let mut report = Vec::new();
@@ -181,6 +196,8 @@ async fn axe_finds_no_violations_in_the_back_office() {
                 .into_iter()
                 .filter(|r| r.method == axum::http::Method::GET)
                 .filter(|r| matches!(r.access, kassa_web::ops::OpsAccess::Operator(_)))
+                // A file download is no page.
+                .filter(|r| !r.path.contains("/attachments/"))
                 .map(|r| crate::back_office::fill(r.path, &ids))
                 .collect();
             assert!(pages.len() >= 15, "{pages:?}");

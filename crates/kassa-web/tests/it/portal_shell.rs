@@ -4,6 +4,7 @@
 use crate::support::*;
 use kassa_core::access::{allows, Onboarding, Role, Section};
 use kassa_core::audit::AuditAction;
+use kassa_core::dispute::Reason;
 use kassa_web::portal::{routes, Access};
 
 #[tokio::test]
@@ -154,14 +155,18 @@ async fn snapshot(app: &TestApp, merchant_id: i64) -> String {
 }
 
 /// A route's path with its parameters filled in: `{id}` is a user of the demo merchant that
-/// no walker signs in as, `{token}` a token that does not exist.
-fn concrete(path: &str, target: i64, order: &str, payout: &str, report: i64) -> String {
+/// no walker signs in as, `{token}` a token that does not exist, `{report_id}` a ready
+/// report, `{dispute_id}` a dispute of the demo store and `{attachment_id}` a file of its
+/// response.
+fn concrete(path: &str, target: i64, order: &str, payout: &str, report: i64, dispute: &(String, String)) -> String {
     path.replace("{id}", &target.to_string())
         .replace("{token}", "0123456789abcdef")
         .replace("{order_id}", order)
         .replace("{action}", "references")
         .replace("{payment_reference}", payout)
         .replace("{report_id}", &report.to_string())
+        .replace("{dispute_id}", &dispute.0)
+        .replace("{attachment_id}", &dispute.1)
 }
 
 async fn request(c: &Client, method: &str, path: &str) -> reqwest::Response {
@@ -195,11 +200,18 @@ async fn permission_table_guards_every_route_for_every_role() {
         let report = app
             .ready_report("settlement@demo.kassa.test", "transactions", "csv")
             .await;
+        let disputed = crate::disputes_pages::captured_order(&app, 10_000, "REF-WALK").await;
+        let dispute = crate::disputes_pages::open(&app, &disputed, Reason::GoodsNotReceived, false)
+            .await
+            .id;
+        let responder = app.signed_in("disputes@demo.kassa.test").await;
+        let file = crate::disputes_pages::respond_with_pdf(&app, &responder, &dispute, "Delivered.").await;
+        let dispute = (dispute, file);
 
         let visitor = app.client();
         visitor.page("/portal/sign-in").await;
         for route in table.iter().filter(|r| r.access != Access::Public) {
-            let path = concrete(route.path, target, &order, &payout, report);
+            let path = concrete(route.path, target, &order, &payout, report, &dispute);
             let res = match route.method.as_str() {
                 "GET" => visitor.get(&path).await,
                 _ => visitor.post_form(&path, &[]).await,
@@ -216,7 +228,7 @@ async fn permission_table_guards_every_route_for_every_role() {
         for (email, role) in kassa_web::demo::demo_users() {
             let c = app.signed_in(&email).await;
             for route in &walked {
-                let path = concrete(route.path, target, &order, &payout, report);
+                let path = concrete(route.path, target, &order, &payout, report, &dispute);
                 let before = snapshot(&app, demo_merchant).await;
                 let res = request(&c, route.method.as_str(), &path).await;
                 let allowed = match route.access {
@@ -242,7 +254,7 @@ async fn permission_table_guards_every_route_for_every_role() {
         // An admin of another merchant: demo users do not exist for them.
         let other = app.signed_in(&stranger).await;
         for route in &walked {
-            let path = concrete(route.path, target, &order, &payout, report);
+            let path = concrete(route.path, target, &order, &payout, report, &dispute);
             let before = snapshot(&app, demo_merchant).await;
             let res = request(&other, route.method.as_str(), &path).await;
             let what = format!("other merchant {} {}", route.method, route.path);

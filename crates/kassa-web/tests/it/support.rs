@@ -490,6 +490,39 @@ impl Client {
             .expect("POST")
     }
 
+    /// POSTs a file upload form (`multipart/form-data`) as a browser does: from our Origin,
+    /// the page's CSRF token first (unless `with_csrf` is false), then `fields`, then each
+    /// of `files` (name, bytes) as a `files` part.
+    pub async fn post_upload(
+        &self,
+        path: &str,
+        with_csrf: bool,
+        fields: &[(&str, &str)],
+        files: Vec<(String, Vec<u8>)>,
+    ) -> reqwest::Response {
+        let mut form = reqwest::multipart::Form::new();
+        if with_csrf {
+            form = form.text("csrf", self.csrf());
+        }
+        for (name, value) in fields {
+            form = form.text(name.to_string(), value.to_string());
+        }
+        for (filename, bytes) in files {
+            let part = reqwest::multipart::Part::bytes(bytes)
+                .file_name(filename)
+                .mime_str("application/octet-stream")
+                .unwrap();
+            form = form.part("files", part);
+        }
+        self.http
+            .post(format!("{}{path}", self.base))
+            .header("origin", &self.base)
+            .multipart(form)
+            .send()
+            .await
+            .expect("POST multipart")
+    }
+
     /// A raw POST with exactly the given headers and form (for forgery tests).
     pub async fn post_raw(&self, path: &str, origin: Option<&str>, fields: &[(&str, &str)]) -> reqwest::Response {
         let mut req = self.http.post(format!("{}{path}", self.base)).form(fields);

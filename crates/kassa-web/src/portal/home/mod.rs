@@ -1,10 +1,11 @@
 //! Home: who and where you are, what needs attention (uncaptured orders, authorizations
-//! about to expire) and the last 30 days of sales. Every figure links to the matching
+//! about to expire, disputes awaiting a response) and the last 30 days of sales. Every figure links to the matching
 //! filtered order list. Figures come from maintained aggregates and indexed queries.
 
 mod section;
 pub(crate) use section::section;
 
+use crate::portal::disputes::{awaiting_response, RowView};
 use crate::shell::session::Member;
 use crate::shell::views::{render, Page};
 use crate::{now_ms, AppState, WebError};
@@ -32,6 +33,12 @@ pub struct Bar {
     pub count: i64,
 }
 
+/// Disputes awaiting the store's response: how many, and the one due first.
+pub struct DisputesCard {
+    pub count: i64,
+    pub first: Option<RowView>,
+}
+
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomeTemplate {
@@ -53,6 +60,8 @@ struct HomeTemplate {
     chart_max: String,
     first_day: String,
     last_day: String,
+    /// For members who handle disputes: how many await a response, and the most urgent.
+    disputes: Option<DisputesCard>,
 }
 
 fn date_of_day(day: i64) -> String {
@@ -135,6 +144,18 @@ pub(crate) async fn show(
             }
         })
         .collect();
+    let disputes = if member.allows(Permission::Disputes) {
+        let awaiting = awaiting_response(&state, &member).await?;
+        let first = awaiting
+            .first
+            .map(|r| RowView::of(&r, &page, &member.user.timezone, now));
+        Some(DisputesCard {
+            count: awaiting.count,
+            first,
+        })
+    } else {
+        None
+    };
     let total: i64 = sales.iter().map(|(_, a, _)| *a).sum();
     let sales_count: i64 = sales.iter().map(|(_, _, c)| *c).sum();
     Ok(render(&HomeTemplate {
@@ -155,6 +176,7 @@ pub(crate) async fn show(
         chart_max: lang.format_money(max, &store.currency),
         first_day: date_of_day(first),
         last_day: date_of_day(today),
+        disputes,
         page,
     }))
 }
