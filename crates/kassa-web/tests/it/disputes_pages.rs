@@ -570,3 +570,31 @@ async fn refused_files_are_named_in_words_and_nothing_is_stored() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn long_lists_come_in_pages_of_25_most_urgent_first() {
+    on_each_backend(|app| async move {
+        let mut opened = Vec::new();
+        for i in 0..27 {
+            let order = captured_order(&app, 1_000 + i, &format!("REF-PAGE-{i}")).await;
+            opened.push(open(&app, &order, Reason::Other, false).await.id);
+        }
+        let c = app.signed_in(DISPUTES_USER).await;
+        let (_, first) = c.page("/portal/disputes").await;
+        assert_eq!(listed(&first).len(), 25);
+        assert!(first.contains("Disputes 1–25 of 27"));
+        assert!(first.contains("href=\"/portal/disputes?tab=response_required&#38;page=2\" rel=\"next\""));
+        assert!(!first.contains("rel=\"prev\""));
+        let (_, second) = c.page("/portal/disputes?tab=response_required&page=2").await;
+        assert_eq!(listed(&second).len(), 2);
+        assert!(second.contains("Disputes 26–27 of 27") && second.contains("rel=\"prev\""));
+        assert!(!second.contains("rel=\"next\""));
+        // Same deadlines in days: the earliest opened is due first, and each shows once.
+        let mut seen: Vec<String> = listed(&first).into_iter().chain(listed(&second)).collect();
+        assert_eq!(seen.first(), opened.first());
+        seen.sort();
+        opened.sort();
+        assert_eq!(seen, opened);
+    })
+    .await;
+}
