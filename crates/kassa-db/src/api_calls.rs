@@ -2,7 +2,8 @@
 
 use crate::{on_pool, on_writer, Db, Result};
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// Built with `..Default::default()` so that new columns do not break every caller.
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
 pub struct ApiCall {
     pub store_id: String,
     pub api_key: String,
@@ -17,6 +18,11 @@ pub struct ApiCall {
     pub order_id: Option<String>,
     pub request_body: Option<String>,
     pub response_body: Option<String>,
+    /// `api`, `push` or `webhook`.
+    pub kind: String,
+    /// JSON object of header name -> value, redacted.
+    pub request_headers: Option<String>,
+    pub response_headers: Option<String>,
 }
 
 impl Db {
@@ -27,7 +33,7 @@ impl Db {
         }
         on_writer!(self, p => {
             let mut q = sqlx::QueryBuilder::new(
-                "INSERT INTO api_calls (store_id, api_key, at, direction, method, path, status, duration_us, correlation_id, order_id, request_body, response_body) ",
+                "INSERT INTO api_calls (store_id, api_key, at, direction, method, path, status, duration_us, correlation_id, order_id, request_body, response_body, kind, request_headers, response_headers) ",
             );
             q.push_values(calls, |mut b, c| {
                 b.push_bind(&c.store_id)
@@ -41,7 +47,10 @@ impl Db {
                     .push_bind(&c.correlation_id)
                     .push_bind(&c.order_id)
                     .push_bind(&c.request_body)
-                    .push_bind(&c.response_body);
+                    .push_bind(&c.response_body)
+                    .push_bind(if c.kind.is_empty() { "api" } else { c.kind.as_str() })
+                    .push_bind(&c.request_headers)
+                    .push_bind(&c.response_headers);
             });
             q.build().execute(p).await.map(|r| r.rows_affected())
         })?;
@@ -51,7 +60,7 @@ impl Db {
     /// The newest calls of a store, optionally for one order.
     pub async fn api_calls(&self, store_id: &str, order_id: Option<&str>, limit: i64) -> Result<Vec<ApiCall>> {
         let sql = "SELECT store_id, api_key, at, direction, method, path, status, duration_us, correlation_id, order_id, \
-                   request_body, response_body FROM api_calls WHERE store_id = $1 AND (CAST($2 AS TEXT) IS NULL OR order_id = $2) \
+                   request_body, response_body, kind, request_headers, response_headers FROM api_calls WHERE store_id = $1 AND (CAST($2 AS TEXT) IS NULL OR order_id = $2) \
                    ORDER BY id DESC LIMIT $3";
         Ok(
             on_pool!(self, p => sqlx::query_as::<_, ApiCall>(sql).bind(store_id).bind(order_id).bind(limit).fetch_all(p).await)?,

@@ -56,6 +56,8 @@ impl Notifier for HttpNotifier {
                     order_id: Some(order_id.to_owned()),
                     request_body: None,
                     response_body: error.clone(),
+                    kind: "push".into(),
+                    ..Default::default()
                 })
                 .await;
             PushOutcome { status, error }

@@ -236,6 +236,8 @@ mod tests {
             order_id: None,
             request_body: None,
             response_body: None,
+            kind: "api".into(),
+            ..Default::default()
         }
     }
 

@@ -94,6 +94,8 @@ pub async fn record(
             order_id: None,
             request_body: loggable(request),
             response_body: Some(format!("[{kind} report, not kept in the log]")),
+            kind: "api".into(),
+            ..Default::default()
         };
         state.recorder.send(call).await;
         return response;
@@ -122,6 +124,8 @@ pub async fn record(
         order_id,
         request_body: loggable(request),
         response_body: loggable(&bytes),
+        kind: "api".into(),
+        ..Default::default()
     };
     state.recorder.send(call).await;
     Response::from_parts(parts, Body::from(bytes))
