@@ -2,7 +2,7 @@
 //! transaction that holds its order's lock ([`Tx::lock_order`]), so a dispute, the order's
 //! refunds and the ledger postings of both change one at a time.
 
-use crate::{on_pool, on_tx, Db, DbError, Result, Tx};
+use crate::{bind_all, on_pool, on_tx, Db, DbError, Result, Tx};
 use kassa_core::dispute::{Outcome, Reason, Stage};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -144,19 +144,6 @@ fn dispute_where(q: &DisputeQuery) -> (String, Vec<String>, Vec<i64>) {
         clauses.push("TRUE".into());
     }
     (clauses.join(" AND "), texts, ints)
-}
-
-macro_rules! bind_all {
-    ($q:expr, $texts:expr, $ints:expr) => {{
-        let mut q = $q;
-        for t in $texts {
-            q = q.bind(t);
-        }
-        for i in $ints {
-            q = q.bind(i);
-        }
-        q
-    }};
 }
 
 impl Tx {

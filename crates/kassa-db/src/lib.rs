@@ -98,6 +98,22 @@ macro_rules! on_writer {
 }
 pub(crate) use on_writer;
 
+/// Binds a built query's text parameters, then its integer ones, in the order their
+/// placeholders were numbered (the list filters of payouts and disputes build them so).
+macro_rules! bind_all {
+    ($q:expr, $texts:expr, $ints:expr) => {{
+        let mut q = $q;
+        for t in $texts {
+            q = q.bind(t);
+        }
+        for i in $ints {
+            q = q.bind(i);
+        }
+        q
+    }};
+}
+pub(crate) use bind_all;
+
 /// Runs `$body` with `$c` bound to the connection of transaction `$tx`.
 macro_rules! on_tx {
     ($tx:expr, $c:ident => $body:expr) => {

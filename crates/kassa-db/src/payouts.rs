@@ -10,7 +10,7 @@
 
 use crate::connect::BeginWrite;
 use crate::ledger::{LedgerEntryRow, ENTRY_COLUMNS, ENTRY_FROM};
-use crate::{on_pool, on_writer, Db, DbError, Result};
+use crate::{bind_all, on_pool, on_writer, Db, DbError, Result};
 use kassa_core::settlement::{Totals, TxType};
 
 /// A payout with its totals (named as the Settlements API's `Totals`).
@@ -171,19 +171,6 @@ fn payout_where(q: &PayoutQuery) -> (String, Vec<String>, Vec<i64>) {
         sql.push_str(&format!(" AND payout_date < ${}", base + ints.len()));
     }
     (sql, texts, ints)
-}
-
-macro_rules! bind_all {
-    ($q:expr, $texts:expr, $ints:expr) => {{
-        let mut q = $q;
-        for t in $texts {
-            q = q.bind(t);
-        }
-        for i in $ints {
-            q = q.bind(i);
-        }
-        q
-    }};
 }
 
 impl Db {

@@ -59,13 +59,10 @@ impl Column {
         Column::ReversalReference,
     ];
 
-    /// The columns of a store that has chosen none: everything but the dispute reference,
-    /// which no transaction carries until disputes exist.
+    /// The columns of a store that has chosen none: all of them, so a dispute's REVERSAL
+    /// carries its reference without any setting.
     pub fn default_set() -> Vec<Column> {
-        Column::ALL
-            .into_iter()
-            .filter(|c| *c != Column::ReversalReference)
-            .collect()
+        Column::ALL.to_vec()
     }
 
     /// The column's name in the CSV header (Klarna's).

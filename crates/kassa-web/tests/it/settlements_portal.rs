@@ -325,7 +325,10 @@ async fn report_columns_delimiter_and_bom_are_saved_per_store_and_used() {
             page.contains("name=\"col_order_id\" value=\"on\" checked"),
             "default set chosen"
         );
-        assert!(!page.contains("name=\"col_reversal_reference\" value=\"on\" checked"));
+        assert!(
+            page.contains("name=\"col_reversal_reference\" value=\"on\" checked"),
+            "the dispute reference is in the default set"
+        );
 
         let form = [
             ("col_amount", "on"),
