@@ -134,6 +134,10 @@ impl TryFrom<String> for PaymentMethod {
 /// At most 100 %.
 pub const MAX_FEE_BPS: i64 = 10_000;
 
+/// The highest dispute fee a store can be charged, in minor units (10 000.00 in the
+/// store's currency): anything above is a typing mistake.
+pub const MAX_DISPUTE_FEE_MINOR: i64 = 1_000_000;
+
 /// Why a fee cannot be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum BadFee {

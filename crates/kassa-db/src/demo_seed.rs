@@ -6,7 +6,7 @@ use kassa_core::audit::AuditAction;
 
 use crate::audit::insert_audit;
 use crate::tenancy::insert_merchant;
-use crate::{on_pool, on_tx, AuditEvent, Db, NewMerchant, NewStore, NewUser, Result};
+use crate::{on_pool, on_tx, on_writer, AuditEvent, Db, NewMerchant, NewStore, NewUser, Result};
 
 /// Everything the demo's tenancy is, written together.
 pub struct DemoTenancy<'a> {
@@ -134,6 +134,55 @@ impl Db {
         Ok(
             on_pool!(self, p => sqlx::query_scalar::<_, String>(sql).bind(store_id).bind(reference).fetch_optional(p).await)?,
         )
+    }
+
+    /// Up to `limit` orders of `store_id` made before `created_before` that a demo dispute
+    /// can be opened on (something captured and not refunded), or that have one already, in
+    /// merchant reference order: the same list however far the demo's disputes got.
+    pub async fn demo_dispute_orders(&self, store_id: &str, created_before: i64, limit: i64) -> Result<Vec<String>> {
+        let sql = "SELECT o.order_id FROM orders o WHERE o.store_id = $1 AND o.created_at < $2 \
+                   AND o.status IN ('CAPTURED', 'PART_CAPTURED') \
+                   AND (o.captured_amount > o.refunded_amount OR EXISTS (SELECT 1 FROM disputes d WHERE d.order_id = o.order_id)) \
+                   ORDER BY o.merchant_reference1, o.order_id LIMIT $3";
+        Ok(on_pool!(self, p => sqlx::query_scalar::<_, String>(sql)
+            .bind(store_id)
+            .bind(created_before)
+            .bind(limit)
+            .fetch_all(p)
+            .await)?)
+    }
+
+    /// Moves a demo dispute `by_ms` back in time with everything it wrote: its messages
+    /// and files, the order's timeline events since it opened, and its ledger entries that
+    /// are still open (never to before the store's last payout cut-off, so a payout that is
+    /// closed stays the sum of its entries). Deadlines move with it.
+    pub async fn shift_dispute_history(&self, dispute_id: &str, by_ms: i64) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let statements = [
+            "UPDATE order_events SET at = at - $2 WHERE order_id = (SELECT order_id FROM disputes WHERE id = $1) \
+             AND at >= (SELECT opened_at FROM disputes WHERE id = $1)",
+            "UPDATE ledger_entries SET created_at = CASE WHEN created_at - $2 > c.cutoff THEN created_at - $2 ELSE c.cutoff END, \
+             capture_date = CASE WHEN capture_date - $2 > c.cutoff THEN capture_date - $2 ELSE c.cutoff END \
+             FROM (SELECT COALESCE(MAX(p.period_end), 0) AS cutoff FROM payouts p \
+                   WHERE p.store_id = (SELECT store_id FROM disputes WHERE id = $1)) c \
+             WHERE payout_id IS NULL AND reversal_reference LIKE '%:' || $1",
+            "UPDATE dispute_messages SET created_at = created_at - $2, deadline_at = deadline_at - $2 WHERE dispute_id = $1",
+            "UPDATE dispute_attachments SET created_at = created_at - $2 WHERE dispute_id = $1",
+            "UPDATE disputes SET opened_at = opened_at - $2, updated_at = updated_at - $2, deadline_at = deadline_at - $2, \
+             closed_at = closed_at - $2, reminded_at = NULL WHERE id = $1",
+        ];
+        for sql in statements {
+            on_tx!(&mut tx, c => sqlx::query(sql).bind(dispute_id).bind(by_ms).execute(c).await.map(|r| r.rows_affected()))?;
+        }
+        tx.commit().await
+    }
+
+    /// Sets the store's dispute fee unless one is set: the demo's lost disputes cost
+    /// something. Returns whether it set it.
+    pub async fn set_demo_dispute_fee(&self, store_id: &str, fee_minor: i64) -> Result<bool> {
+        let sql = "UPDATE stores SET dispute_fee_minor = $2 WHERE id = $1 AND dispute_fee_minor = 0";
+        let n = on_writer!(self, p => sqlx::query(sql).bind(store_id).bind(fee_minor).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(n > 0)
     }
 
     /// How many orders `store_id` holds.

@@ -69,6 +69,14 @@ impl Db {
         Ok(())
     }
 
+    /// Replaces a job's payload: how far a job that does several things got, so a retry
+    /// does only the rest.
+    pub async fn set_job_payload(&self, id: i64, payload: &str) -> Result<()> {
+        let sql = "UPDATE jobs SET payload = $2 WHERE id = $1";
+        on_writer!(self, p => sqlx::query(sql).bind(id).bind(payload).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
     /// The jobs of one kind and key, for tests and the timeline.
     pub async fn job(&self, kind: &str, key: &str) -> Result<Option<(i64, i64, Option<i64>, Option<String>)>> {
         let sql = "SELECT attempts, run_at, done_at, last_error FROM jobs WHERE kind = $1 AND job_key = $2";

@@ -164,3 +164,474 @@ fn entry_of(r: &rusqlite::Row<'_>) -> Result<LedgerEntryRow> {
         payment_reference: r.get(27)?,
     })
 }
+
+/// A stored field of a ledger entry, as the CSV reports' fast path reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryField {
+    StoreId,
+    Currency,
+    Type,
+    DetailedType,
+    Amount,
+    VatRate,
+    VatAmount,
+    OrderId,
+    ShortOrderId,
+    CaptureId,
+    RefundId,
+    MerchantReference1,
+    MerchantReference2,
+    MerchantCaptureReference,
+    MerchantRefundReference,
+    PurchaseCountry,
+    ShippingCountry,
+    PaymentMethod,
+    SaleDate,
+    CaptureDate,
+    Comment,
+    ReversalReference,
+    /// The reference of the payout that closed the entry (none while it is open).
+    PaymentReference,
+}
+
+impl EntryField {
+    /// The field in a statement over `ledger_entries e` (and, for the payment reference,
+    /// `pay`: the payout's reference, a joined column or a constant).
+    fn sql(self, pay: &str) -> String {
+        let column = match self {
+            EntryField::StoreId => "e.store_id",
+            EntryField::Currency => "e.currency",
+            EntryField::Type => "e.type",
+            EntryField::DetailedType => "e.detailed_type",
+            EntryField::Amount => "e.amount",
+            EntryField::VatRate => "e.vat_rate",
+            EntryField::VatAmount => "e.vat_amount",
+            EntryField::OrderId => "e.order_id",
+            EntryField::ShortOrderId => "e.short_order_id",
+            EntryField::CaptureId => "e.capture_id",
+            EntryField::RefundId => "e.refund_id",
+            EntryField::MerchantReference1 => "e.merchant_reference1",
+            EntryField::MerchantReference2 => "e.merchant_reference2",
+            EntryField::MerchantCaptureReference => "e.merchant_capture_reference",
+            EntryField::MerchantRefundReference => "e.merchant_refund_reference",
+            EntryField::PurchaseCountry => "e.purchase_country",
+            EntryField::ShippingCountry => "e.shipping_country",
+            EntryField::PaymentMethod => "e.payment_method",
+            EntryField::SaleDate => "e.sale_date",
+            EntryField::CaptureDate => "e.capture_date",
+            EntryField::Comment => "e.comment",
+            EntryField::ReversalReference => "e.reversal_reference",
+            EntryField::PaymentReference => pay,
+        };
+        column.to_owned()
+    }
+}
+
+/// One entry's cells, in the order of the fields asked for, borrowed from the reader's
+/// buffers: nothing is allocated per row.
+pub trait EntryCells {
+    /// A text cell's bytes (UTF-8 as stored); `None` when NULL.
+    fn bytes(&self, i: usize) -> Option<&[u8]>;
+    /// An integer cell; `None` when NULL.
+    fn int(&self, i: usize) -> Option<i64>;
+}
+
+/// What [`Db::export_entry_cells`] delivers: each chunk's bytes as the writer wrote them,
+/// and how many entries they hold.
+pub type CellChunks = tokio::sync::mpsc::Receiver<Result<(Vec<u8>, u64)>>;
+
+/// The writer of one entry: appends it to the chunk's bytes.
+pub type WriteEntry = Box<dyn FnMut(&mut Vec<u8>, &dyn EntryCells) + Send>;
+
+impl EntrySource {
+    /// The fast path's statement (SQLite): `id` then the fields, keyset on the id as
+    /// [`EntrySource::sql`]. A payout's reference is the same for all its entries, so it is
+    /// read once rather than joined to each.
+    fn cells_sql(&self, fields: &[EntryField]) -> String {
+        let (from, filter, pay) = match self {
+            EntrySource::Payout(_) => (
+                "ledger_entries e",
+                "e.payout_id = $3",
+                "(SELECT payment_reference FROM payouts WHERE id = $3)",
+            ),
+            EntrySource::Store { .. } => (
+                ENTRY_FROM,
+                "e.store_id = $3 AND e.created_at >= $4 AND e.created_at < $5",
+                "p.payment_reference",
+            ),
+        };
+        let columns: Vec<String> = fields.iter().map(|f| f.sql(pay)).collect();
+        format!(
+            "SELECT e.id, {} FROM {from} WHERE {filter} AND e.id > $1 ORDER BY e.id LIMIT $2",
+            columns.join(", ")
+        )
+    }
+
+    /// The fast path's statement (PostgreSQL): one `COPY … TO STDOUT` of the fields in
+    /// entry order. COPY takes no parameters, so the source's values are written in: numbers,
+    /// and the store id as a quoted literal.
+    fn copy_sql(&self, fields: &[EntryField]) -> String {
+        let (from, filter, pay) = match self {
+            EntrySource::Payout(id) => (
+                "ledger_entries e".to_owned(),
+                format!("e.payout_id = {id}"),
+                format!("(SELECT payment_reference FROM payouts WHERE id = {id})"),
+            ),
+            EntrySource::Store { store_id, from, to } => (
+                ENTRY_FROM.to_owned(),
+                format!(
+                    "e.store_id = '{}' AND e.created_at >= {from} AND e.created_at < {to}",
+                    store_id.replace('\'', "''")
+                ),
+                "p.payment_reference".to_owned(),
+            ),
+        };
+        let columns: Vec<String> = fields.iter().map(|f| f.sql(&pay)).collect();
+        format!(
+            "COPY (SELECT {} FROM {from} WHERE {filter} ORDER BY e.id) TO STDOUT",
+            columns.join(", ")
+        )
+    }
+}
+
+impl Db {
+    /// The entries of `source`, oldest first, each read as the cells of `fields` and
+    /// handed to `write`, which appends it to the chunk's bytes; chunks of about `chunk`
+    /// entries are delivered as they fill, read ahead by at most two. This is the CSV
+    /// reports' fast path: only the fields asked for are read, and no row is materialised
+    /// (SQLite: rusqlite's borrowed values on a blocking thread; PostgreSQL: one
+    /// `COPY … TO STDOUT` whose text rows are split in place). Dropping the receiver stops
+    /// the reading.
+    pub fn export_entry_cells(
+        &self,
+        source: EntrySource,
+        fields: Vec<EntryField>,
+        chunk: i64,
+        mut write: WriteEntry,
+    ) -> CellChunks {
+        let (tx, rx) = tokio::sync::mpsc::channel(2);
+        match &self.pool {
+            crate::connect::Pool::Sqlite { read, .. } => {
+                let path = read.connect_options().get_filename().to_owned();
+                tokio::task::spawn_blocking(move || {
+                    let sent = sqlite_cells(&path, &source, &fields, chunk, &mut write, |bytes, rows| {
+                        tx.blocking_send(Ok((bytes, rows))).is_ok()
+                    });
+                    if let Err(e) = sent {
+                        let _ = tx.blocking_send(Err(e));
+                    }
+                });
+            }
+            crate::connect::Pool::Postgres(pool) => {
+                let pool = pool.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = postgres_cells(&pool, &source, &fields, chunk, &mut write, &tx).await {
+                        let _ = tx.send(Err(e)).await;
+                    }
+                });
+            }
+        }
+        rx
+    }
+}
+
+/// A rusqlite row's cells, after its leading id.
+struct SqliteCells<'a, 'b>(&'a rusqlite::Row<'b>);
+
+impl EntryCells for SqliteCells<'_, '_> {
+    fn bytes(&self, i: usize) -> Option<&[u8]> {
+        use rusqlite::types::ValueRef;
+        match self.0.get_ref(i + 1).ok()? {
+            ValueRef::Text(t) | ValueRef::Blob(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    fn int(&self, i: usize) -> Option<i64> {
+        use rusqlite::types::ValueRef;
+        match self.0.get_ref(i + 1).ok()? {
+            ValueRef::Integer(n) => Some(n),
+            _ => None,
+        }
+    }
+}
+
+fn sqlite_cells<F>(
+    path: &std::path::Path,
+    source: &EntrySource,
+    fields: &[EntryField],
+    chunk: i64,
+    write: &mut WriteEntry,
+    mut each: F,
+) -> Result<()>
+where
+    F: FnMut(Vec<u8>, u64) -> bool,
+{
+    use rusqlite::types::Value;
+    use rusqlite::OpenFlags;
+    let conn = if path.as_os_str() == ":memory:" {
+        return Err(DbError::Conflict("an in-memory database cannot be exported".into()));
+    } else {
+        rusqlite::Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?
+    };
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.pragma_update(None, "mmap_size", crate::connect::SQLITE_MMAP_BYTES)?;
+    let sql = source.cells_sql(fields);
+    let mut stmt = conn.prepare(&sql)?;
+    let mut after = 0i64;
+    loop {
+        let mut binds = vec![Value::Integer(after), Value::Integer(chunk)];
+        match source {
+            EntrySource::Payout(id) => binds.push(Value::Integer(*id)),
+            EntrySource::Store { store_id, from, to } => binds.extend([
+                Value::Text(store_id.clone()),
+                Value::Integer(*from),
+                Value::Integer(*to),
+            ]),
+        }
+        for i in 1..=stmt.parameter_count() {
+            let n: usize = stmt
+                .parameter_name(i)
+                .and_then(|name| name.strip_prefix('$')?.parse().ok())
+                .unwrap_or(i);
+            stmt.raw_bind_parameter(i, binds[n - 1].clone())?;
+        }
+        let mut out = Vec::with_capacity(256 * chunk as usize);
+        let mut rows = 0u64;
+        let mut last = after;
+        let mut cursor = stmt.raw_query();
+        while let Some(r) = cursor.next()? {
+            last = r.get(0)?;
+            write(&mut out, &SqliteCells(r));
+            rows += 1;
+        }
+        drop(cursor);
+        if rows == 0 || !each(out, rows) || (rows as i64) < chunk {
+            return Ok(());
+        }
+        after = last;
+    }
+}
+
+/// One text row of a `COPY … TO STDOUT` (tab-separated, `\N` for NULL, backslash escapes)
+/// split in place: each cell is a range of the line, or of `scratch` when it had escapes.
+struct CopyRow<'a> {
+    line: &'a [u8],
+    scratch: &'a [u8],
+    cells: &'a [Cell],
+}
+
+#[derive(Clone, Copy, Default)]
+struct Cell {
+    start: usize,
+    end: usize,
+    null: bool,
+    unescaped: bool,
+}
+
+impl EntryCells for CopyRow<'_> {
+    fn bytes(&self, i: usize) -> Option<&[u8]> {
+        let c = self.cells.get(i)?;
+        if c.null {
+            None
+        } else if c.unescaped {
+            Some(&self.scratch[c.start..c.end])
+        } else {
+            Some(&self.line[c.start..c.end])
+        }
+    }
+
+    fn int(&self, i: usize) -> Option<i64> {
+        let b = self.bytes(i)?;
+        let (negative, digits) = match b.split_first() {
+            Some((b'-', rest)) => (true, rest),
+            _ => (false, b),
+        };
+        if digits.is_empty() {
+            return None;
+        }
+        let mut n: i64 = 0;
+        for d in digits {
+            if !d.is_ascii_digit() {
+                return None;
+            }
+            n = n.checked_mul(10)?.checked_add(i64::from(d - b'0'))?;
+        }
+        Some(if negative { -n } else { n })
+    }
+}
+
+/// Splits one COPY text line (without its `\n`) into `cells`, unescaping into `scratch`
+/// the cells that need it.
+fn split_copy_line(line: &[u8], cells: &mut Vec<Cell>, scratch: &mut Vec<u8>) {
+    cells.clear();
+    scratch.clear();
+    for (start, end) in field_ranges(line) {
+        let raw = &line[start..end];
+        if raw == b"\\N" {
+            cells.push(Cell {
+                null: true,
+                ..Cell::default()
+            });
+        } else if raw.contains(&b'\\') {
+            let from = scratch.len();
+            unescape(raw, scratch);
+            cells.push(Cell {
+                start: from,
+                end: scratch.len(),
+                null: false,
+                unescaped: true,
+            });
+        } else {
+            cells.push(Cell {
+                start,
+                end,
+                null: false,
+                unescaped: false,
+            });
+        }
+    }
+}
+
+/// The tab-separated fields of a line (a tab inside a value is written `\t`).
+fn field_ranges(line: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut start = 0;
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        let from = start;
+        match line[from..].iter().position(|b| *b == b'\t') {
+            Some(i) => {
+                start = from + i + 1;
+                Some((from, from + i))
+            }
+            None => {
+                done = true;
+                Some((from, line.len()))
+            }
+        }
+    })
+}
+
+/// COPY's text escapes: `\\`, `\b`, `\f`, `\n`, `\r`, `\t`, `\v`, octal `\NNN` and hex `\xHH`.
+fn unescape(raw: &[u8], out: &mut Vec<u8>) {
+    let mut i = 0;
+    while i < raw.len() {
+        let b = raw[i];
+        if b != b'\\' || i + 1 == raw.len() {
+            out.push(b);
+            i += 1;
+            continue;
+        }
+        let c = raw[i + 1];
+        i += 2;
+        match c {
+            b'b' => out.push(0x08),
+            b'f' => out.push(0x0c),
+            b'n' => out.push(b'\n'),
+            b'r' => out.push(b'\r'),
+            b't' => out.push(b'\t'),
+            b'v' => out.push(0x0b),
+            b'0'..=b'7' => {
+                let mut v = u32::from(c - b'0');
+                let mut n = 1;
+                while n < 3 && i < raw.len() && (b'0'..=b'7').contains(&raw[i]) {
+                    v = v * 8 + u32::from(raw[i] - b'0');
+                    i += 1;
+                    n += 1;
+                }
+                out.push(v as u8);
+            }
+            b'x' if i < raw.len() && raw[i].is_ascii_hexdigit() => {
+                let mut v = 0u32;
+                let mut n = 0;
+                while n < 2 && i < raw.len() && raw[i].is_ascii_hexdigit() {
+                    v = v * 16 + (raw[i] as char).to_digit(16).unwrap_or(0);
+                    i += 1;
+                    n += 1;
+                }
+                out.push(v as u8);
+            }
+            other => out.push(other),
+        }
+    }
+}
+
+async fn postgres_cells(
+    pool: &sqlx::PgPool,
+    source: &EntrySource,
+    fields: &[EntryField],
+    chunk: i64,
+    write: &mut WriteEntry,
+    tx: &tokio::sync::mpsc::Sender<Result<(Vec<u8>, u64)>>,
+) -> Result<()> {
+    use futures_util::StreamExt;
+    let sql = source.copy_sql(fields);
+    let mut conn = pool.acquire().await?;
+    let mut cells = Vec::with_capacity(fields.len());
+    let mut scratch = Vec::new();
+    // A line cut between two messages waits here for its end.
+    let mut partial: Vec<u8> = Vec::new();
+    let mut out = Vec::with_capacity(256 * chunk as usize);
+    let mut rows = 0u64;
+    let mut stopped = false;
+    {
+        let mut stream = conn.copy_out_raw(&sql).await?;
+        let mut emit = |line: &[u8], out: &mut Vec<u8>| {
+            split_copy_line(line, &mut cells, &mut scratch);
+            write(
+                out,
+                &CopyRow {
+                    line,
+                    scratch: &scratch,
+                    cells: &cells,
+                },
+            );
+        };
+        while let Some(data) = stream.next().await {
+            let data = data?;
+            let mut rest: &[u8] = &data;
+            if !partial.is_empty() {
+                match rest.iter().position(|b| *b == b'\n') {
+                    Some(i) => {
+                        partial.extend_from_slice(&rest[..i]);
+                        emit(&partial, &mut out);
+                        rows += 1;
+                        partial.clear();
+                        rest = &rest[i + 1..];
+                    }
+                    None => {
+                        partial.extend_from_slice(rest);
+                        continue;
+                    }
+                }
+            }
+            while let Some(i) = rest.iter().position(|b| *b == b'\n') {
+                emit(&rest[..i], &mut out);
+                rows += 1;
+                rest = &rest[i + 1..];
+            }
+            partial.extend_from_slice(rest);
+            if rows >= chunk as u64 {
+                let full = std::mem::replace(&mut out, Vec::with_capacity(256 * chunk as usize));
+                if tx.send(Ok((full, rows))).await.is_err() {
+                    stopped = true;
+                    break;
+                }
+                rows = 0;
+            }
+        }
+    }
+    if stopped {
+        // The rest of the COPY would have to be read before the connection could be used
+        // again: close it instead.
+        conn.close_on_drop();
+        return Ok(());
+    }
+    if rows > 0 {
+        let _ = tx.send(Ok((out, rows))).await;
+    }
+    Ok(())
+}

@@ -54,7 +54,7 @@ pub use idempotency::{Claim, SavedResponse, IDEMPOTENCY_TTL_MS};
 pub use invitations::{Invitation, InvitationLink, Invited};
 pub use jobs::JobRow;
 pub use ledger::{LedgerEntryRow, NewEntry, OpenTotal, PostingTerms};
-pub use ledger_export::{EntryChunks, EntrySource};
+pub use ledger_export::{CellChunks, EntryCells, EntryChunks, EntryField, EntrySource, WriteEntry};
 pub use merchant_admin::{MerchantCursor, MerchantDetailRow, MerchantListRow, MerchantOrder, MerchantQuery};
 pub use operators::{NewOperator, OperatorRow, OperatorSessionRow, OperatorStage, OPERATOR_TWO_FACTOR};
 pub use order_export::OrderPages;

@@ -33,6 +33,8 @@ pub struct StoreDetailRow {
     pub reserve_bps: i64,
     /// … for this many days.
     pub reserve_days: i64,
+    /// What losing a dispute costs the store, in minor units of its currency.
+    pub dispute_fee_minor: i64,
     pub created_at: i64,
     /// Changes with every edit: an edit made from an older reading is refused.
     pub updated_at: i64,
@@ -40,7 +42,7 @@ pub struct StoreDetailRow {
 
 const STORE_COLUMNS: &str = "id, merchant_id, name, url, country, currency, statement_descriptor, environment, \
      reservation_days, payout_schedule, payout_day, payout_iban, payout_bic, payout_account_holder, refunds_fees, reserve_bps, reserve_days, \
-     created_at, updated_at";
+     dispute_fee_minor, created_at, updated_at";
 
 /// A store's settings and its fee plan.
 #[derive(Debug, Clone)]
@@ -67,6 +69,7 @@ pub struct StoreFields<'a> {
     pub refunds_fees: bool,
     pub reserve_bps: i64,
     pub reserve_days: i64,
+    pub dispute_fee_minor: i64,
 }
 
 /// The highest Store ID number: `M` + 6 digits.
@@ -116,8 +119,8 @@ impl Db {
         let insert =
             "INSERT INTO stores (id, merchant_id, name, url, country, currency, statement_descriptor, environment, \
                       reservation_days, payout_schedule, payout_day, payout_iban, payout_bic, payout_account_holder, \
-                      refunds_fees, reserve_bps, reserve_days, created_at, updated_at) \
-                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $16, $17, $18, $15, $15)";
+                      refunds_fees, reserve_bps, reserve_days, dispute_fee_minor, created_at, updated_at) \
+                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $16, $17, $18, $19, $15, $15)";
         let id = on_writer!(self, p => async {
             let mut tx = p.begin_write().await?;
             let id = loop {
@@ -151,6 +154,7 @@ impl Db {
                 .bind(s.refunds_fees)
                 .bind(s.reserve_bps)
                 .bind(s.reserve_days)
+                .bind(s.dispute_fee_minor)
                 .execute(&mut *tx)
                 .await?;
             for (method, fee) in fees.entries() {
@@ -187,7 +191,7 @@ impl Db {
         let update = "UPDATE stores SET name = $2, url = $3, country = $4, currency = $5, statement_descriptor = $6, \
                       environment = $7, reservation_days = $8, payout_schedule = $9, payout_day = $10, payout_iban = $11, \
                       payout_bic = $12, payout_account_holder = $13, refunds_fees = $16, reserve_bps = $17, \
-                      reserve_days = $18, updated_at = CASE WHEN $14 > updated_at THEN $14 ELSE updated_at + 1 END \
+                      reserve_days = $18, dispute_fee_minor = $19, updated_at = CASE WHEN $14 > updated_at THEN $14 ELSE updated_at + 1 END \
                       WHERE id = $1 AND updated_at = $15";
         let clear_fees = "DELETE FROM store_fees WHERE store_id = $1";
         Ok(on_writer!(self, p => async {
@@ -211,6 +215,7 @@ impl Db {
                 .bind(s.refunds_fees)
                 .bind(s.reserve_bps)
                 .bind(s.reserve_days)
+                .bind(s.dispute_fee_minor)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();

@@ -10,6 +10,9 @@ use kassa_core::order::Status;
 use kassa_core::timeline::{ActorKind, EventKind};
 use kassa_db::{AuditEvent, Db, DemoTenancy, NewMerchant, NewStore, NewUser};
 
+mod disputes;
+pub use disputes::{seed_disputes, DEMO_DISPUTE_FEE, DEMO_PDF, DEMO_PNG};
+
 pub const PLAYGROUND_STORE: &str = "M100001";
 pub const LIVE_STORE: &str = "M100002";
 /// The playground store is paid out weekly on this day (1 = Monday), so its Settlements

@@ -137,6 +137,13 @@ pub async fn serve(args: ServeArgs, demo: Option<(NewPassword, usize)>) -> Resul
         None => ObjectsConfig::Local(args.db.data_dir.join("objects")),
     };
     Objects::check(&objects)?;
+    if demo.is_some() {
+        // The demo's disputes keep their files in the object store, so they come last.
+        let opened = kassa_web::demo::seed_disputes(&db, &Objects::new(&objects)).await?;
+        if opened > 0 {
+            tracing::info!(disputes = opened, "seeded demo disputes");
+        }
+    }
     tracing::info!(objects = %objects.describe(), "report files are kept here");
     let config = WebConfig {
         public_url: public_url.clone(),

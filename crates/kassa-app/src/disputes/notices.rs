@@ -87,8 +87,16 @@ fn handler_roles() -> Vec<&'static str> {
         .collect()
 }
 
-/// Runs one notice job: emails every active dispute handler of the store. A failure is
-/// retried a few times, a minute apart.
+/// Who a notice job has reached: its payload, `{"sent": [email, …]}` (empty at first).
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct Sent {
+    #[serde(default)]
+    sent: Vec<String>,
+}
+
+/// Runs one notice job: emails every active dispute handler of the store not reached by an
+/// earlier attempt. Each delivery is recorded in the job as soon as it is made, so a retry
+/// (a minute later, a few times) goes only to those a failure left out.
 pub async fn send_notice(db: &Db, mailer: &dyn DisputeMailer, job: &JobRow) -> Result<(), DbError> {
     let mut parts = job.job_key.split(':');
     let (Some(id), Some(event)) = (parts.next(), parts.next().and_then(NoticeEvent::parse)) else {
@@ -97,10 +105,19 @@ pub async fn send_notice(db: &Db, mailer: &dyn DisputeMailer, job: &JobRow) -> R
     let Some(dispute) = db.dispute(None, id).await? else {
         return db.finish_job(job.id, now_ms()).await;
     };
+    let mut progress: Sent = serde_json::from_str(&job.payload).unwrap_or_default();
     let mut failed = None;
     for to in db.store_members_in_roles(&dispute.store_id, &handler_roles()).await? {
-        if let Err(e) = mailer.send(&to, &dispute, event).await {
-            failed = Some(e);
+        if progress.sent.iter().any(|e| e.eq_ignore_ascii_case(&to.email)) {
+            continue;
+        }
+        match mailer.send(&to, &dispute, event).await {
+            Ok(()) => {
+                progress.sent.push(to.email.clone());
+                let payload = serde_json::to_string(&progress).unwrap_or_default();
+                db.set_job_payload(job.id, &payload).await?;
+            }
+            Err(e) => failed = Some(e),
         }
     }
     match failed {

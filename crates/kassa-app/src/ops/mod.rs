@@ -63,6 +63,8 @@ pub mod reason {
     pub const RESERVE_BPS: &str = "reserve-bps";
     /// A rolling reserve is held 0 to 365 days, and at least one when there is one.
     pub const RESERVE_DAYS: &str = "reserve-days";
+    /// A dispute fee is 0 to 10 000.00 in the store's currency.
+    pub const DISPUTE_FEE: &str = "dispute-fee";
 }
 
 /// Refuses unless the actor is an operator whose role has `permission`.

@@ -65,6 +65,9 @@ pub struct SettlementInput {
     pub reserve_bps: i64,
     /// … for this many days (0–365; at least 1 when there is a reserve).
     pub reserve_days: i64,
+    /// What losing a dispute costs, in minor units (0 to
+    /// [`MAX_DISPUTE_FEE_MINOR`](kassa_core::store_settings::MAX_DISPUTE_FEE_MINOR)).
+    pub dispute_fee_minor: i64,
 }
 
 /// A new store of a merchant.
@@ -199,11 +202,19 @@ fn check_settlement(p: &mut Problems, s: &SettlementInput) -> SettlementInput {
     if !(0..=365).contains(&s.reserve_days) || (s.reserve_bps > 0 && s.reserve_days == 0) {
         p.add("reserve_days", reason::RESERVE_DAYS);
     }
+    if !(0..=kassa_core::store_settings::MAX_DISPUTE_FEE_MINOR).contains(&s.dispute_fee_minor) {
+        p.add("dispute_fee", reason::DISPUTE_FEE);
+    }
     *s
 }
 
-fn settlement_json(refunds_fees: bool, reserve_bps: i64, reserve_days: i64) -> serde_json::Value {
-    json!({"refunds_fees": refunds_fees, "reserve_bps": reserve_bps, "reserve_days": reserve_days})
+fn settlement_json(s: &SettlementInput) -> serde_json::Value {
+    json!({
+        "refunds_fees": s.refunds_fees,
+        "reserve_bps": s.reserve_bps,
+        "reserve_days": s.reserve_days,
+        "dispute_fee_minor": s.dispute_fee_minor,
+    })
 }
 
 fn settings_json(s: &Settings) -> serde_json::Value {
@@ -305,6 +316,7 @@ pub async fn create_store(db: &Db, actor: &Actor, cmd: &CreateStore) -> AppResul
         refunds_fees: false,
         reserve_bps: 0,
         reserve_days: 0,
+        dispute_fee_minor: 0,
     };
     let after = merged(
         merged(
@@ -367,10 +379,13 @@ pub async fn update_store(db: &Db, actor: &Actor, cmd: &UpdateStore) -> AppResul
         ),
         fees_json(&current.fees),
     );
-    before = merged(
-        before,
-        settlement_json(row.refunds_fees, row.reserve_bps, row.reserve_days),
-    );
+    let stored_settlement = SettlementInput {
+        refunds_fees: row.refunds_fees,
+        reserve_bps: row.reserve_bps,
+        reserve_days: row.reserve_days,
+        dispute_fee_minor: row.dispute_fee_minor,
+    };
+    before = merged(before, settlement_json(&stored_settlement));
     let mut after = before.clone();
     if let Some(s) = &settings {
         after = merged(after, settings_json(s));
@@ -386,7 +401,7 @@ pub async fn update_store(db: &Db, actor: &Actor, cmd: &UpdateStore) -> AppResul
         after = merged(after, fees_json(plan));
     }
     if let Some(s) = &settlement {
-        after = merged(after, settlement_json(s.refunds_fees, s.reserve_bps, s.reserve_days));
+        after = merged(after, settlement_json(s));
     }
     (before, after) = changed(before, after);
     if after.as_object().is_none_or(|o| o.is_empty()) {
@@ -412,6 +427,7 @@ pub async fn update_store(db: &Db, actor: &Actor, cmd: &UpdateStore) -> AppResul
         refunds_fees: settlement.map_or(row.refunds_fees, |s| s.refunds_fees),
         reserve_bps: settlement.map_or(row.reserve_bps, |s| s.reserve_bps),
         reserve_days: settlement.map_or(row.reserve_days, |s| s.reserve_days),
+        dispute_fee_minor: settlement.map_or(row.dispute_fee_minor, |s| s.dispute_fee_minor),
     };
     let actor = actor.clone().at_merchant(row.merchant_id);
     let audit = kassa_db::AuditEvent {

@@ -1376,3 +1376,8 @@ ops-dispute-done-asked = Spørgsmålet er sendt. Forhandleren har en ny frist.
 ops-dispute-done-decided = Tvisten er afgjort.
 ops-dispute-done-withdrawn = Tvisten er trukket tilbage. Beløbet er frigivet.
 ops-dispute-deadline-hint = Uden forhandlerens svar inden da afsluttes tvisten som tabt.
+
+## dspfix
+ops-store-dispute-fee = Tvistgebyr ({ $currency })
+ops-store-dispute-fee-hint = Opkræves af butikken for hver tvist, den taber, i butikkens valuta. 0 for intet.
+ops-error-dispute-fee = Indtast et beløb fra 0 til 10000,00.

@@ -1376,3 +1376,8 @@ ops-dispute-done-asked = Frage gesendet. Der Händler hat eine neue Frist.
 ops-dispute-done-decided = Streitfall entschieden.
 ops-dispute-done-withdrawn = Streitfall zurückgezogen. Der Betrag ist freigegeben.
 ops-dispute-deadline-hint = Ohne Antwort des Händlers bis dahin wird der Streitfall als verloren abgeschlossen.
+
+## dspfix
+ops-store-dispute-fee = Streitfallgebühr ({ $currency })
+ops-store-dispute-fee-hint = Wird dem Shop für jeden verlorenen Streitfall berechnet, in der Währung des Shops. 0 bedeutet keine.
+ops-error-dispute-fee = Geben Sie einen Betrag von 0 bis 10000,00 ein.

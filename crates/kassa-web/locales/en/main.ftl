@@ -1376,3 +1376,8 @@ ops-dispute-done-asked = Question sent. The merchant has a new deadline.
 ops-dispute-done-decided = Dispute decided.
 ops-dispute-done-withdrawn = Dispute withdrawn. The hold is released.
 ops-dispute-deadline-hint = Without the merchant's response by then, the dispute closes as lost.
+
+## dspfix
+ops-store-dispute-fee = Dispute fee ({ $currency })
+ops-store-dispute-fee-hint = Charged to the store for every dispute it loses, in the store's currency. 0 for none.
+ops-error-dispute-fee = Enter an amount from 0 to 10000.00.

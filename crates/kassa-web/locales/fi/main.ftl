@@ -1376,3 +1376,8 @@ ops-dispute-done-asked = Kysymys lähetetty. Kauppiaalla on uusi määräaika.
 ops-dispute-done-decided = Riita ratkaistu.
 ops-dispute-done-withdrawn = Riita peruttu. Summa on vapautettu.
 ops-dispute-deadline-hint = Ilman kauppiaan vastausta siihen mennessä riita suljetaan hävittynä.
+
+## dspfix
+ops-store-dispute-fee = Riitamaksu ({ $currency })
+ops-store-dispute-fee-hint = Veloitetaan kaupalta jokaisesta sen häviämästä riidasta, kaupan valuutassa. 0, jos maksua ei ole.
+ops-error-dispute-fee = Anna summa väliltä 0–10000,00.

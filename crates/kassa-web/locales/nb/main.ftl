@@ -1376,3 +1376,8 @@ ops-dispute-done-asked = Spørsmålet er sendt. Forhandleren har en ny frist.
 ops-dispute-done-decided = Tvisten er avgjort.
 ops-dispute-done-withdrawn = Tvisten er trukket tilbake. Beløpet er frigitt.
 ops-dispute-deadline-hint = Uten svar fra forhandleren innen da avsluttes tvisten som tapt.
+
+## dspfix
+ops-store-dispute-fee = Tvistegebyr ({ $currency })
+ops-store-dispute-fee-hint = Belastes butikken for hver tvist den taper, i butikkens valuta. 0 for ingen.
+ops-error-dispute-fee = Skriv et beløp fra 0 til 10000,00.

@@ -1376,3 +1376,8 @@ ops-dispute-done-asked = Vraag verstuurd. De handelaar heeft een nieuwe deadline
 ops-dispute-done-decided = Geschil beslist.
 ops-dispute-done-withdrawn = Geschil ingetrokken. Het bedrag is vrijgegeven.
 ops-dispute-deadline-hint = Zonder reactie van de handelaar vóór dan wordt het geschil als verloren gesloten.
+
+## dspfix
+ops-store-dispute-fee = Geschilkosten ({ $currency })
+ops-store-dispute-fee-hint = In rekening gebracht bij de winkel voor elk geschil dat hij verliest, in de valuta van de winkel. 0 voor geen.
+ops-error-dispute-fee = Voer een bedrag in van 0 tot 10000,00.

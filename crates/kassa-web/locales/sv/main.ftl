@@ -1376,3 +1376,8 @@ ops-dispute-done-asked = Frågan skickad. Handlaren har en ny tidsfrist.
 ops-dispute-done-decided = Tvisten är avgjord.
 ops-dispute-done-withdrawn = Tvisten återkallad. Beloppet är frigjort.
 ops-dispute-deadline-hint = Utan handlarens svar före dess avslutas tvisten som förlorad.
+
+## dspfix
+ops-store-dispute-fee = Tvisteavgift ({ $currency })
+ops-store-dispute-fee-hint = Debiteras butiken för varje tvist den förlorar, i butikens valuta. 0 för ingen.
+ops-error-dispute-fee = Ange ett belopp från 0 till 10000,00.

@@ -319,6 +319,7 @@ impl MoneyForm {
         }
         fields.insert("reserve_bps".into(), hundredths(lang, s.reserve_bps));
         fields.insert("reserve_days".into(), s.reserve_days.to_string());
+        fields.insert("dispute_fee".into(), hundredths(lang, s.dispute_fee_minor));
         fields.insert("version".into(), s.updated_at.to_string());
         MoneyForm { fields }
     }
@@ -369,6 +370,11 @@ impl MoneyForm {
                 0
             }),
         };
+        // The dispute fee in the store's currency (two decimals), not in minor units.
+        let dispute_fee_minor = parse_hundredths(&self.get("dispute_fee")).unwrap_or_else(|| {
+            bad.push(FieldError::new("dispute_fee", HUNDREDTHS));
+            0
+        });
         if !bad.is_empty() {
             return Err(AppError::Invalid(bad));
         }
@@ -377,6 +383,7 @@ impl MoneyForm {
             refunds_fees: !self.get("refunds_fees").is_empty(),
             reserve_bps,
             reserve_days,
+            dispute_fee_minor,
         };
         let account = BankAccountInput {
             iban: self.get("payout_iban"),

@@ -1,7 +1,7 @@
 //! The body columns of a CSV settlement report, named as in Klarna's (and Kustom's)
 //! settlement reports, and a store's choice and order of them.
 
-use kassa_db::LedgerEntryRow;
+use kassa_db::{EntryField, LedgerEntryRow};
 
 /// One transaction column of a CSV settlement report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -119,6 +119,35 @@ impl Column {
     /// The list as stored: names joined by commas.
     pub fn to_list(columns: &[Column]) -> String {
         columns.iter().map(|c| c.name()).collect::<Vec<_>>().join(",")
+    }
+
+    /// The stored field the column is written from (the CSV's fast path reads only these).
+    pub(crate) fn field(self) -> EntryField {
+        match self {
+            Column::MerchantId => EntryField::StoreId,
+            Column::MerchantReference1 => EntryField::MerchantReference1,
+            Column::MerchantReference2 => EntryField::MerchantReference2,
+            Column::SaleDate => EntryField::SaleDate,
+            Column::Type => EntryField::Type,
+            Column::DetailedType => EntryField::DetailedType,
+            Column::CaptureDate => EntryField::CaptureDate,
+            Column::Amount => EntryField::Amount,
+            Column::VatRate => EntryField::VatRate,
+            Column::VatAmount => EntryField::VatAmount,
+            Column::OrderId => EntryField::OrderId,
+            Column::ShortOrderId => EntryField::ShortOrderId,
+            Column::PaymentReference => EntryField::PaymentReference,
+            Column::CaptureId => EntryField::CaptureId,
+            Column::RefundId => EntryField::RefundId,
+            Column::PurchaseCountry => EntryField::PurchaseCountry,
+            Column::ShippingCountry => EntryField::ShippingCountry,
+            Column::CurrencyCode => EntryField::Currency,
+            Column::InitialPaymentMethodType => EntryField::PaymentMethod,
+            Column::MerchantCaptureReference => EntryField::MerchantCaptureReference,
+            Column::MerchantRefundReference => EntryField::MerchantRefundReference,
+            Column::KlarnaComment => EntryField::Comment,
+            Column::ReversalReference => EntryField::ReversalReference,
+        }
     }
 
     /// Whether the cell is an amount in minor units (written as a decimal).

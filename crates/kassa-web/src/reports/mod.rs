@@ -17,7 +17,10 @@ mod pdf;
 mod pdf_layout;
 
 pub use columns::Column;
-pub use csv::{payout_csv, payouts_csv, store_transactions_csv, SUMMARY_COLUMNS};
+pub use csv::{
+    payout_csv, payout_csv_with, payouts_csv, store_transactions_csv, store_transactions_csv_with, RowReader,
+    SUMMARY_COLUMNS,
+};
 pub use pdf::{payout_pdf, payouts_summary_pdf, store_transactions_pdf};
 
 pub use crate::shell::i18n::Lang;
