@@ -17,6 +17,7 @@ mod browser_disputes;
 mod browser_settlements;
 mod browser_ux;
 mod checkout_page;
+mod developer_logs;
 mod disputes;
 mod disputes_api;
 mod disputes_ops_pages;
