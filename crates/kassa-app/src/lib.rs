@@ -80,6 +80,7 @@ pub mod disputes;
 pub mod error;
 pub mod files;
 pub mod jobs;
+pub mod logs;
 pub mod operators;
 pub mod ops;
 pub mod orders;

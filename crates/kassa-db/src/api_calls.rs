@@ -66,10 +66,4 @@ impl Db {
             on_pool!(self, p => sqlx::query_as::<_, ApiCall>(sql).bind(store_id).bind(order_id).bind(limit).fetch_all(p).await)?,
         )
     }
-
-    /// Deletes calls older than `before` (Developer Logs keep 30 days).
-    pub async fn purge_api_calls(&self, before: i64) -> Result<u64> {
-        let done = on_writer!(self, p => sqlx::query("DELETE FROM api_calls WHERE at < $1").bind(before).execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(done)
-    }
 }

@@ -9,6 +9,7 @@
 mod api_calls;
 mod api_keys;
 mod audit;
+mod call_log;
 mod connect;
 mod demo_seed;
 mod disputes;
@@ -44,6 +45,7 @@ mod users;
 pub use api_calls::ApiCall;
 pub use api_keys::{ApiKeyRow, NewApiKey};
 pub use audit::{AuditEvent, AuditFilter, AuditRow, OperatorAuditFilter};
+pub use call_log::{CallPage, CallQuery, LoggedCall, LoggedCallDetail};
 pub use connect::{redact_url, Backend, Db, DbConfig, Tx};
 pub use demo_seed::DemoTenancy;
 pub use disputes::{

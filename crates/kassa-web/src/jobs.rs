@@ -2,7 +2,7 @@
 //! push notifications sent by this crate's HTTP client and recorded in the API-call log,
 //! and custom reports written into this crate's object store.
 
-use crate::api::recorder::Recorder;
+use crate::api::recorder::{headers_json, Recorder};
 use crate::{now_ms, AppState};
 use kassa_app::jobs::{Notifier, PushOutcome, Workers};
 use kassa_db::ApiCall;
@@ -12,6 +12,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use kassa_app::jobs::PUSH;
+
+const USER_AGENT: &str = concat!("Kassa/", env!("CARGO_PKG_VERSION"));
 
 /// Posts push notifications (empty body) and logs each as an outgoing API call.
 struct HttpNotifier {
@@ -28,19 +30,25 @@ impl Notifier for HttpNotifier {
     ) -> Pin<Box<dyn Future<Output = PushOutcome> + Send + 'a>> {
         Box::pin(async move {
             let started = Instant::now();
-            let result = self
+            let request = self
                 .client
                 .post(url)
                 .header("content-type", "application/json")
+                .header("user-agent", USER_AGENT)
                 .body("")
-                .send()
-                .await;
-            let (status, error) = match &result {
+                .build();
+            let request_headers = request.as_ref().ok().and_then(|r| headers_json(r.headers()));
+            let result = match request {
+                Ok(request) => self.client.execute(request).await,
+                Err(e) => Err(e),
+            };
+            let (status, error, response_headers) = match &result {
                 Ok(res) => (
                     res.status().as_u16() as i64,
                     (!res.status().is_success()).then(|| format!("HTTP {}", res.status())),
+                    headers_json(res.headers()),
                 ),
-                Err(e) => (0, Some(e.to_string())),
+                Err(e) => (0, Some(e.to_string()), None),
             };
             self.recorder
                 .send(ApiCall {
@@ -57,6 +65,8 @@ impl Notifier for HttpNotifier {
                     request_body: None,
                     response_body: error.clone(),
                     kind: "push".into(),
+                    request_headers,
+                    response_headers,
                     ..Default::default()
                 })
                 .await;
@@ -69,7 +79,7 @@ impl Notifier for HttpNotifier {
 pub async fn worker(state: AppState) {
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
-        .user_agent(concat!("Kassa/", env!("CARGO_PKG_VERSION")))
+        .user_agent(USER_AGENT)
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("HTTP client");

@@ -271,6 +271,13 @@ async fn pipeline(State(state): State<AppState>, req: Request, next: Next) -> Re
     };
     let method = parts.method.clone();
     let path = parts.uri.path().to_owned();
+    // The log keeps the query too, so that "copy as curl" repeats the call as it was made.
+    let logged_path = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| path.clone());
+    let request_headers = recorder::headers_json(&parts.headers);
     let writes = method == axum::http::Method::POST || method == axum::http::Method::PATCH;
     // A key that is not visible ASCII is refused, never silently ignored.
     let key = parts.headers.get("klarna-idempotency-key").filter(|_| writes).map(|v| {
@@ -313,7 +320,13 @@ async fn pipeline(State(state): State<AppState>, req: Request, next: Next) -> Re
         }
     };
     let response = render(response, &correlation);
-    recorder::record(&state, &caller, &method, &path, &bytes, response, &correlation, started).await
+    let call = recorder::Incoming {
+        method: &method,
+        path: &logged_path,
+        headers: request_headers,
+        body: &bytes,
+    };
+    recorder::record(&state, &caller, call, response, &correlation, started).await
 }
 
 /// Longest path and query the API reads. No API address comes near it; longer ones are

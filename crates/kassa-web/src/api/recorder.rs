@@ -62,18 +62,32 @@ impl Recorder {
 #[derive(Debug, Clone, Copy)]
 pub struct NotLogged;
 
+/// The request of an incoming call as the log keeps it.
+pub struct Incoming<'a> {
+    pub method: &'a Method,
+    /// Path and query.
+    pub path: &'a str,
+    /// From [`headers_json`]: redacted already.
+    pub headers: Option<String>,
+    pub body: &'a Bytes,
+}
+
 /// Records one call and hands its response back.
-#[allow(clippy::too_many_arguments)]
 pub async fn record(
     state: &AppState,
     caller: &Caller,
-    method: &Method,
-    path: &str,
-    request: &Bytes,
+    incoming: Incoming<'_>,
     response: Response,
     correlation: &str,
     started: Instant,
 ) -> Response {
+    let Incoming {
+        method,
+        path,
+        headers: request_headers,
+        body: request,
+    } = incoming;
+    let response_headers = headers_json(response.headers());
     if response.extensions().get::<NotLogged>().is_some() {
         let kind = response
             .headers()
@@ -95,6 +109,8 @@ pub async fn record(
             request_body: loggable(request),
             response_body: Some(format!("[{kind} report, not kept in the log]")),
             kind: "api".into(),
+            request_headers,
+            response_headers,
             ..Default::default()
         };
         state.recorder.send(call).await;
@@ -125,14 +141,17 @@ pub async fn record(
         request_body: loggable(request),
         response_body: loggable(&bytes),
         kind: "api".into(),
+        request_headers,
+        response_headers,
         ..Default::default()
     };
     state.recorder.send(call).await;
     Response::from_parts(parts, Body::from(bytes))
 }
 
-/// The order id in an API path (`…/orders/{id}…`).
+/// The order id in an API path (`…/orders/{id}…`), with or without a query.
 pub fn order_id_in(path: &str) -> Option<String> {
+    let path = path.split('?').next().unwrap_or_default();
     let mut segments = path.split('/');
     segments.find(|s| *s == "orders")?;
     segments.next().filter(|s| !s.is_empty()).map(str::to_owned)
@@ -160,6 +179,34 @@ pub fn loggable(body: &[u8]) -> Option<String> {
     } else {
         text
     })
+}
+
+/// Headers whose whole value is a credential or a session.
+const SECRET_HEADERS: [&str; 4] = ["authorization", "proxy-authorization", "cookie", "set-cookie"];
+
+/// Headers as Developer Logs keep them: a JSON object of name -> value, with credentials,
+/// cookies and anything named like a secret replaced by `[redacted]` and card numbers masked
+/// in the rest. A header sent twice keeps its values joined by ", ". None when there are none.
+pub fn headers_json(headers: &axum::http::HeaderMap) -> Option<String> {
+    let mut out = serde_json::Map::new();
+    for (name, value) in headers {
+        let name = name.as_str();
+        let shown = if SECRET_HEADERS.contains(&name) || is_secret_key(name) || name.contains("api-key") {
+            "[redacted]".to_owned()
+        } else {
+            mask_card_numbers(&String::from_utf8_lossy(value.as_bytes()))
+        };
+        match out.get_mut(name) {
+            Some(Value::String(earlier)) => {
+                earlier.push_str(", ");
+                earlier.push_str(&shown);
+            }
+            _ => {
+                out.insert(name.to_owned(), Value::String(shown));
+            }
+        }
+    }
+    (!out.is_empty()).then(|| Value::Object(out).to_string())
 }
 
 fn is_secret_key(key: &str) -> bool {
@@ -235,7 +282,28 @@ mod tests {
     }
 
     #[test]
+    fn headers_are_kept_without_credentials() {
+        let mut h = axum::http::HeaderMap::new();
+        h.insert("authorization", "Basic UzEwMDpzZWNyZXQ=".parse().unwrap());
+        h.insert("cookie", "kassa_session=abc".parse().unwrap());
+        h.insert("x-api-key", "k".parse().unwrap());
+        h.insert("x-card", "4111 1111 1111 1111".parse().unwrap());
+        h.insert("user-agent", "Klarna/1.0".parse().unwrap());
+        h.append("accept", "a".parse().unwrap());
+        h.append("accept", "b".parse().unwrap());
+        let json: Value = serde_json::from_str(&headers_json(&h).unwrap()).unwrap();
+        assert_eq!(json["authorization"], "[redacted]");
+        assert_eq!(json["cookie"], "[redacted]");
+        assert_eq!(json["x-api-key"], "[redacted]");
+        assert_eq!(json["x-card"], "************1111");
+        assert_eq!(json["user-agent"], "Klarna/1.0");
+        assert_eq!(json["accept"], "a, b");
+        assert!(headers_json(&axum::http::HeaderMap::new()).is_none());
+    }
+
+    #[test]
     fn order_ids_come_from_paths() {
+        assert_eq!(order_id_in("/ordermanagement/v1/orders/abc?x=1"), Some("abc".into()));
         assert_eq!(
             order_id_in("/ordermanagement/v1/orders/abc/captures"),
             Some("abc".into())

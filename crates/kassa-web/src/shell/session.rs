@@ -399,8 +399,8 @@ pub(crate) async fn janitor(db: Db, every: Duration) {
         if let Err(e) = db.purge_idempotency_keys(now).await {
             tracing::warn!(error = %e, "purging idempotency keys failed");
         }
-        // Developer Logs keep 30 days.
-        if let Err(e) = db.purge_api_calls(now - 30 * 24 * 3600 * 1000).await {
+        // Developer Logs keep 30 days, deleted in small batches.
+        if let Err(e) = kassa_app::logs::purge_old_calls(&db, now).await {
             tracing::warn!(error = %e, "purging API call records failed");
         }
     }

@@ -18,6 +18,7 @@ mod browser_settlements;
 mod browser_ux;
 mod checkout_page;
 mod csv_fast_path;
+mod developer_logs;
 mod disputes;
 mod disputes_api;
 mod disputes_more;

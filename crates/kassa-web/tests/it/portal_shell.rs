@@ -105,7 +105,7 @@ async fn menu_lists_exactly_the_sections_a_role_may_open() {
                     Section::Disputes => "href=\"/portal/disputes\"",
                     Section::Users => "href=\"/portal/users\"",
                     Section::Integrations => "href=\"/portal/integrations\"",
-                    Section::DeveloperLogs => "href=\"/portal/developer-logs\"",
+                    Section::DeveloperLogs => "href=\"/portal/logs\"",
                 };
                 let expected = section.exists() && allows(role, Onboarding::Direct, section.permission());
                 assert_eq!(nav.contains(href), expected, "{role}: {section:?}");
@@ -158,8 +158,28 @@ async fn snapshot(app: &TestApp, merchant_id: i64) -> String {
 /// no walker signs in as, `{token}` a token that does not exist, `{report_id}` a ready
 /// report, `{dispute_id}` a dispute of the demo store and `{attachment_id}` a file of its
 /// response.
-fn concrete(path: &str, target: i64, order: &str, payout: &str, report: i64, dispute: &(String, String)) -> String {
+/// The ids a route's path needs: a user, an order, a payout, a report, a dispute with its
+/// attachment, and a recorded API call.
+struct Ids<'a> {
+    target: i64,
+    order: &'a str,
+    payout: &'a str,
+    report: i64,
+    dispute: &'a (String, String),
+    call: i64,
+}
+
+fn concrete(path: &str, ids: &Ids) -> String {
+    let Ids {
+        target,
+        order,
+        payout,
+        report,
+        dispute,
+        call,
+    } = ids;
     path.replace("{id}", &target.to_string())
+        .replace("{call_id}", &call.to_string())
         .replace("{token}", "0123456789abcdef")
         .replace("{order_id}", order)
         .replace("{action}", "references")
@@ -207,11 +227,38 @@ async fn permission_table_guards_every_route_for_every_role() {
         let responder = app.signed_in("disputes@demo.kassa.test").await;
         let file = crate::disputes_pages::respond_with_pdf(&app, &responder, &dispute, "Delivered.").await;
         let dispute = (dispute, file);
+        // A recorded call of the demo store, for its Developer Logs page.
+        let call = loop {
+            let newest = app
+                .db()
+                .logged_calls(
+                    &kassa_db::CallQuery {
+                        store_ids: vec!["M100001".into()],
+                        ..Default::default()
+                    },
+                    kassa_db::CallPage::Newest,
+                    1,
+                )
+                .await
+                .unwrap();
+            if let Some(c) = newest.first() {
+                break c.id;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        };
+        let ids = Ids {
+            target,
+            order: &order,
+            payout: &payout,
+            report,
+            dispute: &dispute,
+            call,
+        };
 
         let visitor = app.client();
         visitor.page("/portal/sign-in").await;
         for route in table.iter().filter(|r| r.access != Access::Public) {
-            let path = concrete(route.path, target, &order, &payout, report, &dispute);
+            let path = concrete(route.path, &ids);
             let res = match route.method.as_str() {
                 "GET" => visitor.get(&path).await,
                 _ => visitor.post_form(&path, &[]).await,
@@ -228,7 +275,7 @@ async fn permission_table_guards_every_route_for_every_role() {
         for (email, role) in kassa_web::demo::demo_users() {
             let c = app.signed_in(&email).await;
             for route in &walked {
-                let path = concrete(route.path, target, &order, &payout, report, &dispute);
+                let path = concrete(route.path, &ids);
                 let before = snapshot(&app, demo_merchant).await;
                 let res = request(&c, route.method.as_str(), &path).await;
                 let allowed = match route.access {
@@ -254,7 +301,7 @@ async fn permission_table_guards_every_route_for_every_role() {
         // An admin of another merchant: demo users do not exist for them.
         let other = app.signed_in(&stranger).await;
         for route in &walked {
-            let path = concrete(route.path, target, &order, &payout, report, &dispute);
+            let path = concrete(route.path, &ids);
             let before = snapshot(&app, demo_merchant).await;
             let res = request(&other, route.method.as_str(), &path).await;
             let what = format!("other merchant {} {}", route.method, route.path);

@@ -115,6 +115,8 @@ pub(super) struct OrderTemplate {
     /// The order's ledger entries and the payout of each; `None` for roles that may not
     /// see settlements (they see nothing of it).
     money_trace: Option<Vec<TraceLine>>,
+    /// The order's calls in Developer Logs, for roles that may view them.
+    logs_href: Option<String>,
     buttons: Vec<ActionButton>,
     forms: ActionForms,
 }
@@ -286,6 +288,9 @@ pub(super) async fn order_page(
         no_refunds: lang.t(no_refunds_key(status, row.captured_amount)),
         events,
         money_trace: money_trace(state, member, order_id).await?,
+        logs_href: member
+            .allows(Permission::ViewDeveloperLogs)
+            .then(|| format!("/portal/logs?order_id={}", crate::shell::session::urlencode(order_id))),
         buttons,
         forms,
         page,
