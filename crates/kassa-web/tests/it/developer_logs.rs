@@ -255,7 +255,7 @@ async fn keyset_pages_cover_every_call_once_under_every_filter() {
                 .await
                 .unwrap();
             let mut sorted = all.clone();
-            sorted.sort_by(|a, b| (b.at, b.id).cmp(&(a.at, a.id)));
+            sorted.sort_by_key(|c| std::cmp::Reverse((c.at, c.id)));
             assert_eq!(all, sorted);
             assert!(all.iter().all(|c| c.store_id == "M100001"));
             let cut = kassa_web::now_ms() - 20_000;

@@ -175,14 +175,14 @@ async fn a_payout_and_its_transactions() {
         assert_eq!(none["transactions"], json!([]));
         assert_eq!(none["pagination"]["total"], 0);
 
-        // Recorded for Developer Logs, reports with a note instead of their body.
+        // Recorded for Developer Logs (path and query), reports with a note instead of their body.
         assert_eq!(api.payout_csv(&reference).await.status(), 200);
         let mut calls = Vec::new();
         for _ in 0..100 {
             calls = app.db().api_calls("M100001", None, 50).await.unwrap();
             if calls
                 .iter()
-                .any(|c| c.path.ends_with("/reports/payout-with-transactions"))
+                .any(|c| c.path.contains("/reports/payout-with-transactions?"))
             {
                 break;
             }
@@ -195,7 +195,7 @@ async fn a_payout_and_its_transactions() {
         assert!(read.response_body.as_deref().unwrap().contains(&reference));
         let csv = calls
             .iter()
-            .find(|c| c.path.ends_with("/reports/payout-with-transactions"))
+            .find(|c| c.path.contains("/reports/payout-with-transactions?"))
             .unwrap();
         assert_eq!(csv.status, 200);
         assert!(csv.response_body.as_deref().unwrap().contains("text/csv"));
