@@ -221,7 +221,12 @@ impl Section {
     pub fn exists(self) -> bool {
         matches!(
             self,
-            Section::Home | Section::Orders | Section::Settlements | Section::Disputes | Section::Users
+            Section::Home
+                | Section::Orders
+                | Section::Settlements
+                | Section::Disputes
+                | Section::Users
+                | Section::Integrations
         )
     }
 

@@ -95,6 +95,7 @@ pub async fn record(
             request_body: loggable(request),
             response_body: Some(format!("[{kind} report, not kept in the log]")),
             kind: "api".into(),
+            user_agent: caller.user_agent.clone(),
             ..Default::default()
         };
         state.recorder.send(call).await;
@@ -125,6 +126,7 @@ pub async fn record(
         request_body: loggable(request),
         response_body: loggable(&bytes),
         kind: "api".into(),
+        user_agent: caller.user_agent.clone(),
         ..Default::default()
     };
     state.recorder.send(call).await;

@@ -7,6 +7,7 @@ mod account;
 mod auth;
 pub mod disputes;
 mod home;
+pub(crate) mod integrations;
 pub mod orders;
 pub(crate) mod settlements;
 mod users;
@@ -27,6 +28,7 @@ fn portal() -> Portal {
             settlements::section(),
             disputes::section(),
             users::section(),
+            integrations::section(),
         ],
         two_factor_setup: account::TWO_FACTOR_SETUP,
     }

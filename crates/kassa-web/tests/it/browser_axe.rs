@@ -8,7 +8,7 @@ use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client as Browser, Locator};
 use kassa_core::dispute::Reason;
 
-fn axe_source() -> Option<String> {
+pub(crate) fn axe_source() -> Option<String> {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/axe/node_modules/axe-core/axe.min.js"
@@ -45,7 +45,7 @@ impl WebDriverCompatibleCommand for ColorScheme {
 }
 
 /// Runs axe on the loaded page; returns its violations, one readable line per failing node.
-async fn violations(b: &Browser, axe: &str) -> Vec<String> {
+pub(crate) async fn violations(b: &Browser, axe: &str) -> Vec<String> {
     b.execute(axe, vec![]).await.expect("inject axe-core");
     let script = r#"
         const done = arguments[arguments.length - 1];
@@ -130,6 +130,7 @@ async fn axe_finds_no_violations_on_any_page_in_light_or_dark() {
                 format!("/portal/users/{user_id}"),
                 "/portal/users/invite".to_owned(),
                 "/portal/users/audit".to_owned(),
+                "/portal/integrations".to_owned(),
                 "/portal/account".to_owned(),
                 "/portal/account/security".to_owned(),
                 "/portal/settlements".to_owned(),
