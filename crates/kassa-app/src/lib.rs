@@ -74,6 +74,7 @@
 //! becomes a translated sentence next to the form.
 
 pub mod actor;
+pub mod api_keys;
 pub mod auth;
 pub mod dates;
 pub mod disputes;

@@ -227,6 +227,7 @@ impl Section {
                 | Section::Disputes
                 | Section::Users
                 | Section::DeveloperLogs
+                | Section::Integrations
         )
     }
 

@@ -53,6 +53,8 @@ audit_actions! {
     RecoveryCodesReplaced => "recovery_codes_replaced",
     ApiKeyCreated => "api_key_created",
     ApiKeyRevoked => "api_key_revoked",
+    ApiKeyDisabled => "api_key_disabled",
+    ApiKeyEnabled => "api_key_enabled",
     DemoSeeded => "demo_seeded",
     DemoOrdersSeeded => "demo_orders_seeded",
     MerchantCreated => "merchant_created",
@@ -79,15 +81,12 @@ audit_actions! {
 
 impl AuditAction {
     /// Whether the portal's audit log offers the action as a filter (and names it in words):
-    /// API keys are managed from the command line and the demo's seeding markers are
-    /// bookkeeping; they show under their code. What the provider's staff did to the merchant
+    /// the demo's seeding markers are bookkeeping; they show under their code. What the provider's staff did to the merchant
     /// (created, edited, suspended it, its stores) is listed: the merchant's admins see it.
     pub fn listed(self) -> bool {
         !matches!(
             self,
-            AuditAction::ApiKeyCreated
-                | AuditAction::ApiKeyRevoked
-                | AuditAction::DemoSeeded
+            AuditAction::DemoSeeded
                 | AuditAction::DemoOrdersSeeded
                 // The back office's own events carry no merchant: the portal never sees them.
                 | AuditAction::OperatorCreated

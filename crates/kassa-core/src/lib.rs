@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod account;
+pub mod api_key;
 pub mod audit;
 pub mod dispute;
 pub mod identity;
@@ -11,6 +12,7 @@ pub mod lines;
 pub mod money;
 pub mod ops_access;
 pub mod order;
+pub mod platform;
 pub mod settlement;
 pub mod store_settings;
 pub mod team;

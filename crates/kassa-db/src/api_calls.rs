@@ -23,6 +23,10 @@ pub struct ApiCall {
     /// JSON object of header name -> value, redacted.
     pub request_headers: Option<String>,
     pub response_headers: Option<String>,
+    /// The caller's User-Agent: not a column of `api_calls`; the call writer counts calls per
+    /// key and platform from it (`api_key_platforms`).
+    #[sqlx(skip)]
+    pub user_agent: Option<String>,
 }
 
 impl Db {

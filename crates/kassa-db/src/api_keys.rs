@@ -1,6 +1,6 @@
 //! Merchant API credentials. Only a keyed hash of each secret is stored.
 
-use crate::{on_pool, on_writer, Db, DbError, Result};
+use crate::{on_pool, on_tx, on_writer, Db, DbError, Result};
 use kassa_core::store_settings::MerchantStatus;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -15,15 +15,21 @@ pub struct ApiKeyRow {
     pub created_at: i64,
     pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// Set by the job that disables keys unused for 60 days; cleared when enabled again.
+    pub disabled_at: Option<i64>,
+    /// When the key was last enabled again after being disabled.
+    pub enabled_at: Option<i64>,
     /// `live` or `playground`, from the store.
     pub environment: String,
     /// The standing of the store's merchant: a suspended merchant's keys are refused.
     #[sqlx(try_from = "String")]
     pub merchant_status: MerchantStatus,
+    pub merchant_id: i64,
 }
 
 const COLUMNS: &str = "k.id, k.store_id, k.username, k.secret_hash, k.prefix, k.name, k.created_by, k.created_at, \
-                       k.last_used_at, k.revoked_at, s.environment, m.status AS merchant_status";
+                       k.last_used_at, k.revoked_at, k.disabled_at, k.enabled_at, s.environment, \
+                       m.status AS merchant_status, s.merchant_id";
 
 /// The keys with their store and its merchant.
 const FROM: &str = "api_keys k JOIN stores s ON s.id = k.store_id JOIN merchants m ON m.id = s.merchant_id";
@@ -36,6 +42,43 @@ pub struct NewApiKey<'a> {
     pub prefix: &'a str,
     pub name: &'a str,
     pub created_by: &'a str,
+}
+
+impl crate::Tx {
+    /// Creates a key in this transaction (with its audit event); returns its id.
+    pub async fn create_api_key(&mut self, k: &NewApiKey<'_>, now: i64) -> Result<i64> {
+        let sql = "INSERT INTO api_keys (store_id, username, secret_hash, prefix, name, created_by, created_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
+        on_tx!(self, c => sqlx::query_scalar::<_, i64>(sql)
+            .bind(k.store_id).bind(k.username).bind(k.secret_hash).bind(k.prefix).bind(k.name).bind(k.created_by).bind(now)
+            .fetch_one(c).await)
+        .map_err(|e| DbError::from_insert(e, format!("API key {}", k.username)))
+    }
+
+    /// Revokes a key for good; whether this call revoked it (false: it already was).
+    pub async fn revoke_api_key(&mut self, id: i64, now: i64) -> Result<bool> {
+        let sql = "UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL";
+        let done = on_tx!(self, c => sqlx::query(sql).bind(id).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+        Ok(done == 1)
+    }
+
+    /// Enables a disabled (not revoked) key again; whether this call enabled it.
+    pub async fn enable_api_key(&mut self, id: i64, now: i64) -> Result<bool> {
+        let sql = "UPDATE api_keys SET disabled_at = NULL, enabled_at = $2 \
+                   WHERE id = $1 AND disabled_at IS NOT NULL AND revoked_at IS NULL";
+        let done = on_tx!(self, c => sqlx::query(sql).bind(id).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+        Ok(done == 1)
+    }
+
+    /// Disables a key if it is still active and idle since `cutoff` (a call or a re-enabling
+    /// in the meantime keeps it); whether this call disabled it.
+    pub async fn disable_idle_api_key(&mut self, id: i64, cutoff: i64, now: i64) -> Result<bool> {
+        let sql = "UPDATE api_keys SET disabled_at = $3 WHERE id = $1 AND revoked_at IS NULL AND disabled_at IS NULL \
+                   AND created_at < $2 AND (last_used_at IS NULL OR last_used_at < $2) \
+                   AND (enabled_at IS NULL OR enabled_at < $2)";
+        let done = on_tx!(self, c => sqlx::query(sql).bind(id).bind(cutoff).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+        Ok(done == 1)
+    }
 }
 
 impl Db {
@@ -79,6 +122,23 @@ impl Db {
         let sql = "UPDATE api_keys SET revoked_at = $2 WHERE username = $1 AND revoked_at IS NULL";
         let done = on_writer!(self, p => sqlx::query(sql).bind(username).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(done == 1)
+    }
+
+    /// One key by its id.
+    pub async fn api_key_by_id(&self, id: i64) -> Result<Option<ApiKeyRow>> {
+        let sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE k.id = $1");
+        Ok(on_pool!(self, p => sqlx::query_as::<_, ApiKeyRow>(&sql).bind(id).fetch_optional(p).await)?)
+    }
+
+    /// Active keys with no creation, call or re-enabling since `cutoff`: the ones the 60-day
+    /// job disables.
+    pub async fn idle_api_keys(&self, cutoff: i64) -> Result<Vec<ApiKeyRow>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM {FROM} WHERE k.revoked_at IS NULL AND k.disabled_at IS NULL \
+             AND k.created_at < $1 AND (k.last_used_at IS NULL OR k.last_used_at < $1) \
+             AND (k.enabled_at IS NULL OR k.enabled_at < $1) ORDER BY k.id"
+        );
+        Ok(on_writer!(self, p => sqlx::query_as::<_, ApiKeyRow>(&sql).bind(cutoff).fetch_all(p).await)?)
     }
 
     pub async fn touch_api_key(&self, id: i64, now: i64) -> Result<()> {

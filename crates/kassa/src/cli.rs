@@ -5,8 +5,7 @@ use kassa_app::team::NewMember;
 use kassa_app::{Actor, AppError};
 use kassa_core::access::Role;
 use kassa_core::account::{Email, NewPassword, StoreId};
-use kassa_core::audit::AuditAction;
-use kassa_db::{AuditEvent, Db, DbConfig};
+use kassa_db::{Db, DbConfig};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -165,7 +164,7 @@ enum KeyCommand {
         #[arg(long)]
         store: String,
         /// A name to recognise the key by, e.g. the platform using it.
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "API key")]
         name: String,
         /// Print `{"username": …, "password": …}` instead of text.
         #[arg(long)]
@@ -184,6 +183,12 @@ enum KeyCommand {
     },
     /// Revoke an API key by username; calls with it get 401 at once.
     Revoke {
+        username: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Enable again an API key that was disabled after 60 days without calls.
+    Enable {
         username: String,
         #[command(flatten)]
         db: DbArgs,
@@ -311,25 +316,22 @@ async fn create_operator(args: OperatorCreateArgs) -> Result<()> {
 }
 
 async fn key_command(cmd: KeyCommand) -> Result<()> {
+    // The command line is Kassa itself, recorded as `cli` in the audit log.
+    let cli = || Actor::system().named("cli");
     match cmd {
         KeyCommand::Create { store, name, json, db } => {
             let store_id = StoreId::parse(&store)?;
             let secret = serve::secret_key(&db.data_dir)?;
             let db = db.open().await?;
-            let store = db
-                .store(store_id.as_str())
-                .await?
-                .with_context(|| format!("store {store_id} does not exist"))?;
-            let cred = kassa_web::api::keys::create_key(&db, &secret, &store, &name, "cli").await?;
-            let after = serde_json::json!({"username": cred.username, "name": name}).to_string();
-            let event = AuditEvent {
-                merchant_id: Some(store.merchant_id),
-                actor: "cli",
-                subject: &cred.username,
-                after: Some(after),
-                ..AuditEvent::of(AuditAction::ApiKeyCreated)
-            };
-            db.record_audit(&event, kassa_web::now_ms()).await?;
+            if db.store(store_id.as_str()).await?.is_none() {
+                bail!("store {store_id} does not exist");
+            }
+            let cred =
+                match kassa_app::api_keys::create_key(&db, &cli().in_store(store_id.as_str()), &secret, &name).await {
+                    Ok(cred) => cred,
+                    Err(AppError::Invalid(_)) => bail!("the name must be 1 to 80 characters"),
+                    Err(e) => return Err(e.into()),
+                };
             if json {
                 println!("{}", serde_json::to_string(&cred)?);
             } else {
@@ -341,33 +343,58 @@ async fn key_command(cmd: KeyCommand) -> Result<()> {
         }
         KeyCommand::List { store, json, db } => {
             let db = db.open().await?;
-            let keys = db.api_keys(store.as_deref()).await?;
+            let actor = match &store {
+                Some(s) => cli().in_store(s.as_str()),
+                None => cli(),
+            };
+            let keys = kassa_app::api_keys::list_keys(&db, &actor).await?.keys;
             if json {
                 let rows: Vec<_> = keys
                     .iter()
-                    .map(|k| serde_json::json!({"username": k.username, "store": k.store_id, "prefix": k.prefix, "name": k.name,
-                        "created_by": k.created_by, "created_at": k.created_at, "last_used_at": k.last_used_at, "revoked_at": k.revoked_at}))
+                    .map(|k| serde_json::json!({"id": k.id, "username": k.username, "store": k.store_id, "prefix": k.prefix, "name": k.name,
+                        "created_by": k.created_by, "created_at": k.created_at, "last_used_at": k.last_used_at, "revoked_at": k.revoked_at,
+                        "disabled_at": k.disabled_at, "state": k.state.code(),
+                        "last_platform": k.last_platform().map(|p| p.code())}))
                     .collect();
                 println!("{}", serde_json::to_string_pretty(&rows)?);
             } else {
                 for k in keys {
-                    let state = if k.revoked_at.is_some() { "revoked" } else { "active" };
-                    println!("{}\t{}\t{}…\t{}\t{}", k.username, k.store_id, k.prefix, state, k.name);
+                    println!(
+                        "{}\t{}\t{}…\t{}\t{}",
+                        k.username,
+                        k.store_id,
+                        k.prefix,
+                        k.state.code(),
+                        k.name
+                    );
                 }
             }
         }
         KeyCommand::Revoke { username, db } => {
             let db = db.open().await?;
-            if !db.revoke_api_key(&username, kassa_web::now_ms()).await? {
+            let key = match kassa_app::api_keys::key_by_username(&db, &cli(), &username).await {
+                Ok(k) => k,
+                Err(AppError::NotFound(_)) => bail!("no API key {username}"),
+                Err(e) => return Err(e.into()),
+            };
+            if !kassa_app::api_keys::revoke_key(&db, &cli(), key.id).await?.now {
                 bail!("no active API key {username}");
             }
-            let event = AuditEvent {
-                actor: "cli",
-                subject: &username,
-                ..AuditEvent::of(AuditAction::ApiKeyRevoked)
-            };
-            db.record_audit(&event, kassa_web::now_ms()).await?;
             println!("revoked {username}");
+        }
+        KeyCommand::Enable { username, db } => {
+            let db = db.open().await?;
+            let key = match kassa_app::api_keys::key_by_username(&db, &cli(), &username).await {
+                Ok(k) => k,
+                Err(AppError::NotFound(_)) => bail!("no API key {username}"),
+                Err(e) => return Err(e.into()),
+            };
+            match kassa_app::api_keys::enable_key(&db, &cli(), key.id).await {
+                Ok(true) => println!("enabled {username}"),
+                Ok(false) => bail!("{username} is not disabled"),
+                Err(AppError::Conflict(_)) => bail!("{username} is revoked; create a new key"),
+                Err(e) => return Err(e.into()),
+            }
         }
     }
     Ok(())

@@ -61,7 +61,29 @@ pub async fn run_due(db: &Db, workers: &Workers, public_url: &str) -> Result<(),
     expire_authorizations(db).await;
     run_payouts_now_and_then(db, now).await;
     delete_reports_now_and_then(db, workers.reports.as_ref(), now).await;
+    disable_idle_keys_now_and_then(db, now).await;
     Ok(())
+}
+
+/// The last time this process looked for API keys unused for 60 days (Unix ms).
+static IDLE_KEYS_CHECKED_AT: AtomicI64 = AtomicI64::new(0);
+
+/// Disables the API keys unused for 60 days, at most once a minute per process (each key
+/// is disabled and audited once whichever process gets there first).
+async fn disable_idle_keys_now_and_then(db: &Db, now: i64) {
+    let last = IDLE_KEYS_CHECKED_AT.load(Ordering::Relaxed);
+    if now - last < MINUTE
+        || IDLE_KEYS_CHECKED_AT
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_err()
+    {
+        return;
+    }
+    match crate::api_keys::disable_idle_keys(db, now).await {
+        Ok(keys) if !keys.is_empty() => tracing::info!(keys = keys.len(), "API keys unused for 60 days disabled"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "disabling unused API keys failed; retrying next minute"),
+    }
 }
 
 /// The last time this process looked for expired report files (Unix ms).

@@ -1,28 +1,12 @@
-//! What the back office reads of a merchant's business: the API keys and the orders of its
-//! stores. Read-only, for any operator who may view merchants; a key, store or order of
-//! another merchant does not exist here.
+//! What the back office reads of a merchant's business: the orders of its stores (its API
+//! keys are read through `crate::api_keys`). Read-only, for any operator who may view
+//! merchants; a store or order of another merchant does not exist here.
 
 use super::require;
 use crate::orders::OrderRecord;
 use crate::{Actor, AppError, AppResult, Missing};
 use kassa_core::ops_access::OpsPermission;
 use kassa_db::{Cursor, Db, OrderEvent, StoreOrderRow};
-
-/// An API key as the back office shows it: never its secret or the secret's hash.
-#[derive(Debug, Clone)]
-pub struct MerchantApiKey {
-    pub name: String,
-    pub username: String,
-    /// The first characters of the secret, enough to tell keys apart.
-    pub prefix: String,
-    pub store_id: String,
-    /// `live` or `playground`.
-    pub environment: String,
-    pub created_by: String,
-    pub created_at: i64,
-    pub last_used_at: Option<i64>,
-    pub revoked_at: Option<i64>,
-}
 
 /// The merchant's stores' ids, or "not found" for an unknown merchant.
 async fn stores_of(db: &Db, merchant_id: i64) -> AppResult<Vec<String>> {
@@ -34,30 +18,6 @@ async fn stores_of(db: &Db, merchant_id: i64) -> AppResult<Vec<String>> {
         .await?
         .into_iter()
         .map(|s| s.id)
-        .collect())
-}
-
-/// The API keys of every store of the merchant, newest first.
-pub async fn merchant_api_keys(db: &Db, actor: &Actor, merchant_id: i64) -> AppResult<Vec<MerchantApiKey>> {
-    require(actor, OpsPermission::ViewMerchants)?;
-    let stores = stores_of(db, merchant_id).await?;
-    Ok(db
-        .api_keys_of_merchant(merchant_id)
-        .await?
-        .into_iter()
-        // The query joins through the store's merchant; this keeps it so whatever it becomes.
-        .filter(|k| stores.contains(&k.store_id))
-        .map(|k| MerchantApiKey {
-            name: k.name,
-            username: k.username,
-            prefix: k.prefix,
-            store_id: k.store_id,
-            environment: k.environment,
-            created_by: k.created_by,
-            created_at: k.created_at,
-            last_used_at: k.last_used_at,
-            revoked_at: k.revoked_at,
-        })
         .collect())
 }
 

@@ -18,9 +18,7 @@ mod merchants;
 mod people;
 mod stores;
 
-pub use activity::{
-    merchant_api_keys, merchant_order, merchant_orders, MerchantApiKey, MerchantOrderView, MerchantOrders,
-};
+pub use activity::{merchant_order, merchant_orders, MerchantOrderView, MerchantOrders};
 pub use merchants::{
     create_merchant, list_merchants, merchant_detail, reinstate_merchant, suspend_merchant, update_merchant,
     MerchantInput, MerchantList, MerchantPage, UpdateMerchant,

@@ -8,7 +8,7 @@
 //! their own are dropped (logged), so one bad call cannot hold up all later ones. Memory is
 //! bounded: past [`MAX_HELD`] waiting calls, new ones are dropped and counted in the log.
 
-use kassa_db::{ApiCall, Db};
+use kassa_db::{ApiCall, Db, KeyUsage};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::time::Duration;
@@ -39,12 +39,53 @@ pub(super) trait CallSink: Send + Sync + 'static {
 
 impl CallSink for Db {
     async fn insert(&self, calls: &[ApiCall]) -> Result<(), String> {
-        self.insert_api_calls(calls).await.map_err(|e| e.to_string())
+        self.insert_api_calls(calls).await.map_err(|e| e.to_string())?;
+        // The per-key, per-platform counters of Integrations, one upsert per key and platform
+        // of the batch. They are statistics: a failure here is logged, and the batch (already
+        // written) is not sent again, so no call is logged twice.
+        if let Err(e) = self.add_key_usage(&usage_of(calls)).await {
+            tracing::warn!(error = %e, "counting API calls per key and platform failed");
+        }
+        Ok(())
     }
 
     async fn reachable(&self) -> bool {
         self.ping().await.is_ok()
     }
+}
+
+/// The batch's calls per API key and calling platform (recognised from the User-Agent).
+fn usage_of(calls: &[ApiCall]) -> Vec<KeyUsage> {
+    let mut usage: Vec<KeyUsage> = Vec::new();
+    for c in calls {
+        if c.api_key.is_empty() || c.direction != "incoming" || !(c.kind.is_empty() || c.kind == "api") {
+            continue;
+        }
+        let agent = c.user_agent.as_deref().unwrap_or("");
+        let platform = kassa_core::platform::recognise(agent).code();
+        match usage
+            .iter_mut()
+            .find(|u| u.username == c.api_key && u.platform == platform)
+        {
+            Some(u) => {
+                u.calls += 1;
+                u.first_seen = u.first_seen.min(c.at);
+                if c.at >= u.last_seen {
+                    u.last_seen = c.at;
+                    u.last_agent = agent.to_owned();
+                }
+            }
+            None => usage.push(KeyUsage {
+                username: c.api_key.clone(),
+                platform: platform.to_owned(),
+                calls: 1,
+                first_seen: c.at,
+                last_seen: c.at,
+                last_agent: agent.to_owned(),
+            }),
+        }
+    }
+    usage
 }
 
 /// Calls taken off the channel and not yet written, each with its arrival number, and the
@@ -239,6 +280,53 @@ mod tests {
             kind: "api".into(),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn calls_are_counted_per_key_and_platform() {
+        let with = |n: usize, key: &str, agent: Option<&str>| ApiCall {
+            api_key: key.into(),
+            user_agent: agent.map(str::to_owned),
+            ..call(n, "/x")
+        };
+        let woo = "WordPress/6.4; https://s.example - WooCommerce: 8.5.1 - KCO:2.12 - PHP Version: 8.1 - Krokedil";
+        let mut push = call(9, "/push");
+        push.direction = "outgoing".into();
+        push.kind = "push".into();
+        let batch = [
+            with(1, "a", Some(woo)),
+            with(
+                2,
+                "a",
+                Some("Magento2_OM/7.0;PHP/8.1 (Magento Community 2.4.6 production mode)"),
+            ),
+            with(3, "a", Some(woo)),
+            with(4, "b", None),
+            push,
+        ];
+        let mut usage = usage_of(&batch);
+        usage.sort_by(|x, y| (&x.username, &x.platform).cmp(&(&y.username, &y.platform)));
+        let summary: Vec<_> = usage
+            .iter()
+            .map(|u| {
+                (
+                    u.username.as_str(),
+                    u.platform.as_str(),
+                    u.calls,
+                    u.first_seen,
+                    u.last_seen,
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("a", "magento", 1, 2, 2),
+                ("a", "woocommerce", 2, 1, 3),
+                ("b", "other", 1, 4, 4)
+            ]
+        );
+        assert_eq!(usage[1].last_agent, woo);
     }
 
     async fn send_all(tx: &mpsc::Sender<Msg>, calls: impl Iterator<Item = ApiCall>) {

@@ -1,14 +1,12 @@
 //! Merchant API credentials: creation, keyed hashing, and HTTP Basic authentication.
 
 use super::error::ApiError;
-use crate::password::{hex, random_password};
 use crate::{now_ms, AppState};
 use axum::http::{header, HeaderMap};
 use base64::Engine;
-use hmac::{Hmac, Mac};
+use kassa_core::api_key::KeyState;
 use kassa_core::store_settings::MerchantStatus;
-use kassa_db::{Db, NewApiKey, StoreRow};
-use sha2::Sha256;
+use kassa_db::{Db, StoreRow};
 use subtle::ConstantTimeEq;
 
 /// `last_used_at` is written at most this often per key, to keep writes off the hot path.
@@ -21,45 +19,23 @@ pub struct Caller {
     pub store_id: String,
     pub username: String,
     pub playground: bool,
+    /// The caller's User-Agent, for the call log's count of calls per platform.
+    pub user_agent: Option<String>,
 }
 
-/// HMAC-SHA256 of an API password under the server's secret key. A stolen database alone
-/// does not allow even an offline guess of the password.
-pub fn hash_secret(secret_key: &[u8], password: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret_key).expect("HMAC takes keys of any length");
-    mac.update(password.as_bytes());
-    hex(&mac.finalize().into_bytes())
-}
+pub use kassa_app::api_keys::{hash_secret, NewCredential};
 
-/// A new credential, shown once.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct NewCredential {
-    pub username: String,
-    pub password: String,
-}
-
+/// New credentials for `store`, made by `created_by` (tests and tools; the portal and the
+/// CLI call [`kassa_app::api_keys::create_key`] with their own actor).
 pub async fn create_key(
     db: &Db,
     secret_key: &[u8],
     store: &StoreRow,
     name: &str,
     created_by: &str,
-) -> Result<NewCredential, kassa_db::DbError> {
-    let env = if store.environment == "live" { "live" } else { "test" };
-    let password = format!("kco_{env}_api_{}", random_password(40));
-    let username = format!("{}_{}", store.id, random_password(8).to_lowercase());
-    let hash = hash_secret(secret_key, &password);
-    let prefix: String = password.chars().take(17).collect();
-    let key = NewApiKey {
-        store_id: &store.id,
-        username: &username,
-        secret_hash: &hash,
-        prefix: &prefix,
-        name,
-        created_by,
-    };
-    db.create_api_key(&key, now_ms()).await?;
-    Ok(NewCredential { username, password })
+) -> Result<NewCredential, kassa_app::AppError> {
+    let actor = kassa_app::Actor::system().named(created_by).in_store(&store.id);
+    kassa_app::api_keys::create_key(db, &actor, secret_key, name).await
 }
 
 /// Checks `Authorization: Basic base64(username:password)`, or, as Kustom also allows,
@@ -73,7 +49,8 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Calle
     }
     .ok_or_else(ApiError::unauthorized)?;
     let matches: bool = expected.as_bytes().ct_eq(key.secret_hash.as_bytes()).into();
-    if !matches || key.revoked_at.is_some() {
+    // A revoked key and one disabled after 60 unused days are refused alike.
+    if !matches || !KeyState::of(key.revoked_at, key.disabled_at).accepts_calls() {
         return Err(ApiError::unauthorized());
     }
     // Checked after the credentials, so the answer tells nothing to someone without them.
@@ -89,6 +66,10 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Calle
         store_id: key.store_id,
         username: key.username,
         playground: key.environment == "playground",
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|ua| ua.chars().take(300).collect()),
     })
 }
 
@@ -109,14 +90,6 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(Option<String>, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn keyed_hash_depends_on_key_and_password() {
-        let a = hash_secret(b"k1", "kco_test_api_x");
-        assert_eq!(a.len(), 64);
-        assert_ne!(a, hash_secret(b"k2", "kco_test_api_x"));
-        assert_ne!(a, hash_secret(b"k1", "kco_test_api_y"));
-    }
 
     #[test]
     fn basic_header_parsing() {

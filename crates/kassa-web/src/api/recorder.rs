@@ -113,6 +113,7 @@ pub async fn record(
             kind: "api".into(),
             request_headers,
             response_headers,
+            user_agent: caller.user_agent.clone(),
             ..Default::default()
         };
         state.recorder.send(call).await;
@@ -145,6 +146,7 @@ pub async fn record(
         kind: "api".into(),
         request_headers,
         response_headers,
+        user_agent: caller.user_agent.clone(),
         ..Default::default()
     };
     state.recorder.send(call).await;

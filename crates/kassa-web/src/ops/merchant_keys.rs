@@ -1,5 +1,7 @@
 //! The API keys of all a merchant's stores, read-only: name, username, the secret's prefix,
-//! store, environment, who created it and when, last use, revocation. Never a secret.
+//! store, environment, who created it and when, last use and from which platform, state
+//! (active, disabled after 60 unused days, revoked). Never a secret. Read through the same
+//! use case as the portal's Integrations section.
 
 use super::audit::PROVIDER_TZ;
 use super::merchant_page::merchant_page;
@@ -33,7 +35,12 @@ struct KeyLine {
     created_by: String,
     created: String,
     last_used: String,
-    revoked: String,
+    last_platform: String,
+    /// `active`, `disabled` or `revoked`.
+    state: &'static str,
+    state_label: String,
+    /// When it was revoked or disabled.
+    state_since: String,
 }
 
 #[derive(Template)]
@@ -52,11 +59,19 @@ async fn keys(
 ) -> Result<Response, WebError> {
     let here = format!("/ops/merchants/{merchant_id}/keys");
     let (merchant, page) = merchant_page(&state, &operator, merchant_id, "ops-tab-keys", &here).await?;
-    let rows = kassa_app::ops::merchant_api_keys(&state.db, &operator.actor(), merchant_id).await?;
+    let actor = operator.actor().at_merchant(merchant_id);
+    let rows = kassa_app::api_keys::list_keys(&state.db, &actor).await?.keys;
     let time = |t: Option<i64>| t.map(|t| format_time(t, PROVIDER_TZ)).unwrap_or_default();
     let keys = rows
         .into_iter()
         .map(|k| KeyLine {
+            last_platform: k
+                .last_platform()
+                .map(|p| crate::portal::integrations::platform_name(page.lang, p))
+                .unwrap_or_default(),
+            state: k.state.code(),
+            state_label: page.t(crate::portal::integrations::state_key(k.state)),
+            state_since: time(k.revoked_at.or(k.disabled_at)),
             environment: page.t(if k.environment == "live" {
                 "store-live"
             } else {
@@ -64,7 +79,6 @@ async fn keys(
             }),
             created: format_time(k.created_at, PROVIDER_TZ),
             last_used: time(k.last_used_at),
-            revoked: time(k.revoked_at),
             name: k.name,
             username: k.username,
             prefix: k.prefix,

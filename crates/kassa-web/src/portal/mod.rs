@@ -8,6 +8,7 @@ mod auth;
 pub mod disputes;
 mod home;
 mod logs;
+pub(crate) mod integrations;
 pub mod orders;
 pub(crate) mod settlements;
 mod users;
@@ -29,6 +30,7 @@ fn portal() -> Portal {
             disputes::section(),
             users::section(),
             logs::section(),
+            integrations::section(),
         ],
         two_factor_setup: account::TWO_FACTOR_SETUP,
     }

@@ -130,6 +130,7 @@ async fn axe_finds_no_violations_on_any_page_in_light_or_dark() {
                 format!("/portal/users/{user_id}"),
                 "/portal/users/invite".to_owned(),
                 "/portal/users/audit".to_owned(),
+                "/portal/integrations".to_owned(),
                 "/portal/account".to_owned(),
                 "/portal/account/security".to_owned(),
                 "/portal/settlements".to_owned(),
