@@ -10,6 +10,7 @@ mod home;
 pub mod orders;
 pub(crate) mod settlements;
 mod users;
+mod webhooks;
 
 pub use crate::shell::routes::{Access, RouteSpec};
 use crate::shell::routes::{Menu, Portal};
@@ -27,6 +28,7 @@ fn portal() -> Portal {
             settlements::section(),
             disputes::section(),
             users::section(),
+            webhooks::section(),
         ],
         two_factor_setup: account::TWO_FACTOR_SETUP,
     }

@@ -39,3 +39,5 @@ mod startup;
 mod storage;
 mod support;
 mod users;
+pub(crate) mod webhooks;
+mod webhooks_pages;

@@ -157,8 +157,17 @@ async fn snapshot(app: &TestApp, merchant_id: i64) -> String {
 /// A route's path with its parameters filled in: `{id}` is a user of the demo merchant that
 /// no walker signs in as, `{token}` a token that does not exist, `{report_id}` a ready
 /// report, `{dispute_id}` a dispute of the demo store and `{attachment_id}` a file of its
-/// response.
-fn concrete(path: &str, target: i64, order: &str, payout: &str, report: i64, dispute: &(String, String)) -> String {
+/// response, `{endpoint_id}` and `{delivery_id}` a webhook endpoint of the demo store and
+/// one of its deliveries.
+fn concrete(
+    path: &str,
+    target: i64,
+    order: &str,
+    payout: &str,
+    report: i64,
+    dispute: &(String, String),
+    webhook: &(String, i64),
+) -> String {
     path.replace("{id}", &target.to_string())
         .replace("{token}", "0123456789abcdef")
         .replace("{order_id}", order)
@@ -167,6 +176,15 @@ fn concrete(path: &str, target: i64, order: &str, payout: &str, report: i64, dis
         .replace("{report_id}", &report.to_string())
         .replace("{dispute_id}", &dispute.0)
         .replace("{attachment_id}", &dispute.1)
+        .replace("{endpoint_id}", &webhook.0)
+        .replace("{delivery_id}", &webhook.1.to_string())
+}
+
+/// Queues a test event to `endpoint` (for a delivery the walk can resend).
+async fn webhooks_test_event(app: &TestApp, kassa: &kassa_app::Actor, endpoint: &str) {
+    kassa_app::webhooks::send_test(app.db(), kassa, endpoint, kassa_web::now_ms())
+        .await
+        .unwrap();
 }
 
 async fn request(c: &Client, method: &str, path: &str) -> reqwest::Response {
@@ -207,11 +225,17 @@ async fn permission_table_guards_every_route_for_every_role() {
         let responder = app.signed_in("disputes@demo.kassa.test").await;
         let file = crate::disputes_pages::respond_with_pdf(&app, &responder, &dispute, "Delivered.").await;
         let dispute = (dispute, file);
+        // A webhook endpoint of the demo store with one delivery.
+        let (endpoint, _) = crate::webhooks::endpoint(&app, "http://127.0.0.1:9/hook", "order.captured").await;
+        let kassa = kassa_app::Actor::system().in_store("M100001");
+        webhooks_test_event(&app, &kassa, &endpoint).await;
+        let delivery = app.db().webhook_deliveries(&endpoint, None, 1).await.unwrap()[0].id;
+        let webhook = (endpoint, delivery);
 
         let visitor = app.client();
         visitor.page("/portal/sign-in").await;
         for route in table.iter().filter(|r| r.access != Access::Public) {
-            let path = concrete(route.path, target, &order, &payout, report, &dispute);
+            let path = concrete(route.path, target, &order, &payout, report, &dispute, &webhook);
             let res = match route.method.as_str() {
                 "GET" => visitor.get(&path).await,
                 _ => visitor.post_form(&path, &[]).await,
@@ -228,7 +252,7 @@ async fn permission_table_guards_every_route_for_every_role() {
         for (email, role) in kassa_web::demo::demo_users() {
             let c = app.signed_in(&email).await;
             for route in &walked {
-                let path = concrete(route.path, target, &order, &payout, report, &dispute);
+                let path = concrete(route.path, target, &order, &payout, report, &dispute, &webhook);
                 let before = snapshot(&app, demo_merchant).await;
                 let res = request(&c, route.method.as_str(), &path).await;
                 let allowed = match route.access {
@@ -254,7 +278,7 @@ async fn permission_table_guards_every_route_for_every_role() {
         // An admin of another merchant: demo users do not exist for them.
         let other = app.signed_in(&stranger).await;
         for route in &walked {
-            let path = concrete(route.path, target, &order, &payout, report, &dispute);
+            let path = concrete(route.path, target, &order, &payout, report, &dispute, &webhook);
             let before = snapshot(&app, demo_merchant).await;
             let res = request(&other, route.method.as_str(), &path).await;
             let what = format!("other merchant {} {}", route.method, route.path);
