@@ -176,6 +176,7 @@ fn start_server(db: Db, record: bool) -> String {
                     dir: std::env::temp_dir().join("kassa-bench-outbox"),
                 },
                 objects: kassa_web::objects::ObjectsConfig::Local(std::env::temp_dir().join("kassa-bench-objects")),
+                webhook_allow_private: false,
             };
             let mut state = AppState::new(db, config);
             if !record {

@@ -119,6 +119,7 @@ async fn main() {
             dir: dir.path().join("outbox"),
         },
         objects: kassa_web::objects::ObjectsConfig::Local(dir.path().join("objects")),
+        webhook_allow_private: false,
     };
     tokio::spawn(server.serve(AppState::new(db.clone(), config), std::future::pending()));
     let http = reqwest::Client::builder()

@@ -86,6 +86,7 @@ async fn main() {
             dir: dir.path().join("outbox"),
         },
         objects: kassa_web::objects::ObjectsConfig::Local(dir.path().join("objects")),
+        webhook_allow_private: false,
     };
     let state = AppState::new(db.clone(), config);
     tokio::spawn(server.serve(state, std::future::pending()));

@@ -87,6 +87,7 @@ pub mod ops;
 pub mod orders;
 pub mod settlements;
 pub mod team;
+pub mod webhooks;
 
 pub use actor::{Actor, ActorKind};
 pub use error::{AppError, AppResult, FieldError, Missing};

@@ -77,6 +77,14 @@ audit_actions! {
     DisputeQuestionAsked => "dispute_question_asked",
     DisputeDecided => "dispute_decided",
     DisputeWithdrawn => "dispute_withdrawn",
+    WebhookEndpointCreated => "webhook_endpoint_created",
+    WebhookEndpointUpdated => "webhook_endpoint_updated",
+    WebhookEndpointDeleted => "webhook_endpoint_deleted",
+    WebhookEndpointEnabled => "webhook_endpoint_enabled",
+    WebhookEndpointDisabled => "webhook_endpoint_disabled",
+    WebhookSecretRotated => "webhook_secret_rotated",
+    WebhookTestSent => "webhook_test_sent",
+    WebhookDeliveryResent => "webhook_delivery_resent",
 }
 
 impl AuditAction {

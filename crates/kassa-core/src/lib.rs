@@ -17,3 +17,4 @@ pub mod settlement;
 pub mod store_settings;
 pub mod team;
 pub mod timeline;
+pub mod webhook;

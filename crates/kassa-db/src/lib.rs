@@ -42,6 +42,7 @@ mod team;
 mod tenancy;
 mod tokens;
 mod users;
+mod webhooks;
 
 pub use api_calls::ApiCall;
 pub use api_keys::{ApiKeyRow, NewApiKey};
@@ -76,6 +77,7 @@ pub use team::{AccessRefusal, AccessUpdate, MerchantStoreRow, TeamMembershipRow}
 pub use tenancy::{MembershipRow, MerchantRow, NewMerchant, NewStore, StoreRow};
 pub use tokens::TokenPurpose;
 pub use users::{NewUser, Preferences, UserRow};
+pub use webhooks::{NewWebhookEvent, WebhookAttempt, WebhookDeliveryRow, WebhookEndpointRow};
 
 pub type Result<T, E = DbError> = std::result::Result<T, E>;
 

@@ -320,6 +320,8 @@ impl Db {
                 .await?;
                 let sql = format!("SELECT {PAYOUT_COLUMNS} FROM payouts WHERE id = $1");
                 made.push(sqlx::query_as::<_, PayoutRow>(&sql).bind(id).fetch_one(&mut *tx).await?);
+                // `payout.paid` to the store's subscribed endpoints, in this transaction.
+                crate::webhooks::enqueue_raw!(&mut *tx, close.store_id, "payout.paid", &reference, close.now);
             }
             tx.commit().await?;
             Ok(made)

@@ -97,6 +97,7 @@ pub async fn worker(state: AppState) {
             mailer: state.mailer.clone(),
             config: state.config.clone(),
         }),
+        webhooks: crate::webhook_sender::HttpWebhooks::shared(&state),
     };
     let mut tick = tokio::time::interval(state.config.worker_interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

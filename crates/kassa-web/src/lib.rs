@@ -19,6 +19,7 @@ pub mod report_maker;
 pub mod reports;
 pub mod shell;
 pub mod two_factor;
+pub mod webhook_sender;
 
 use axum::Router;
 use kassa_db::Db;
@@ -48,6 +49,9 @@ pub struct WebConfig {
     pub mail: mail::MailConfig,
     /// Where generated report files are kept: a local folder, or S3-compatible storage.
     pub objects: objects::ObjectsConfig,
+    /// Whether webhook endpoints may use private, loopback and link-local addresses and
+    /// plain http (`KASSA_WEBHOOK_ALLOW_PRIVATE`; development, tests and the demo).
+    pub webhook_allow_private: bool,
 }
 
 impl WebConfig {

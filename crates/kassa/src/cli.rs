@@ -44,6 +44,9 @@ enum Command {
     /// Manage the provider's back-office operators.
     #[command(subcommand)]
     Operator(OperatorCommand),
+    /// Manage a store's webhook endpoints.
+    #[command(subcommand)]
+    Webhook(crate::webhook_cli::WebhookCommand),
 }
 
 #[derive(Subcommand)]
@@ -137,6 +140,10 @@ pub struct ServeArgs {
     /// How often background jobs (push notifications, expiry) are looked for, in ms.
     #[arg(long, env = "KASSA_WORKER_INTERVAL_MS", default_value_t = 1000)]
     pub worker_interval_ms: u64,
+    /// Let webhook endpoints use private, loopback and link-local addresses and plain http
+    /// (development and tests; `kassa demo` turns it on). Off: https to public addresses only.
+    #[arg(long, env = "KASSA_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub webhook_allow_private: bool,
     /// Where custom report files are kept: `s3://bucket/prefix` for S3-compatible storage
     /// (credentials, region and endpoint from the usual AWS_* variables). Default: the
     /// folder `objects` in the data folder.
@@ -263,6 +270,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Key(cmd) => key_command(cmd).await,
         Command::Mail(MailCommand::List(args)) => list_mail(args),
         Command::Operator(OperatorCommand::Create(args)) => create_operator(args).await,
+        Command::Webhook(cmd) => crate::webhook_cli::run(cmd).await,
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod cli;
 mod serve;
+mod webhook_cli;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -7,6 +7,7 @@ use super::notices::{queue, NoticeEvent};
 use crate::operators::require_ops;
 use crate::orders::{self, lock, refund_locked, Locked};
 use crate::settlements::postings::entry;
+use crate::webhooks::raise;
 use crate::{now_ms, Actor, ActorKind, AppError, AppResult, FieldError, Missing};
 use kassa_core::access::Permission;
 use kassa_core::audit::AuditAction;
@@ -14,6 +15,7 @@ use kassa_core::dispute::{Dispute, Reason, Stage};
 use kassa_core::ops_access::OpsPermission;
 use kassa_core::order::Status;
 use kassa_core::timeline::EventKind;
+use kassa_core::webhook::EventType;
 use kassa_db::{Db, DisputeAttachmentRow, DisputeMessageRow, DisputeRow, NewEntry};
 use serde_json::json;
 
@@ -214,6 +216,16 @@ pub async fn open_dispute(db: &Db, actor: &Actor, cmd: &OpenDispute) -> AppResul
     }
     post(&mut locked, &actor, &row, None, &d, now).await?;
     queue(&mut locked.tx, &row, NoticeEvent::Opened).await?;
+    let (store, order) = (&row.store_id, &row.order_id);
+    raise(
+        &mut locked.tx,
+        store,
+        EventType::DisputeOpened,
+        Some(order),
+        &row.id,
+        now,
+    )
+    .await?;
     locked
         .event(
             &actor,
@@ -289,6 +301,13 @@ impl LockedDispute {
                 .await?;
         }
         self.locked.tx.update_dispute(&self.row).await?;
+        let kind = if next.stage == Stage::Closed {
+            EventType::DisputeClosed
+        } else {
+            EventType::DisputeUpdated
+        };
+        let (store, order) = (&self.row.store_id, &self.row.order_id);
+        raise(&mut self.locked.tx, store, kind, Some(order), &self.row.id, now).await?;
         Ok(self.locked.tx.insert_dispute_message(&msg).await?)
     }
 

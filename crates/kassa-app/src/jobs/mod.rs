@@ -1,6 +1,6 @@
 //! Background work that must survive restarts and run once across several processes:
 //! push notifications to the merchant, expiry of authorizations, scheduled payouts and
-//! custom settlement reports. Every process runs a
+//! custom settlement reports, webhook deliveries (leased from their own table). Every process runs a
 //! worker (kassa-web's, which owns the HTTP client); jobs are leased from the database, so
 //! each runs in exactly one process.
 
@@ -30,6 +30,8 @@ pub struct Workers {
     pub notifier: Arc<dyn Notifier>,
     pub reports: Arc<dyn ReportMaker>,
     pub disputes: Arc<dyn crate::disputes::DisputeMailer>,
+    /// Posts webhooks (and emails administrators of a disabled endpoint).
+    pub webhooks: Arc<dyn crate::webhooks::WebhookSender>,
 }
 
 /// Runs the jobs that are due, side by side (one slow merchant endpoint must not hold up the
@@ -46,6 +48,9 @@ pub async fn run_due(db: &Db, workers: &Workers, public_url: &str) -> Result<(),
                 crate::disputes::DISPUTE_NOTICE => {
                     crate::disputes::send_notice(&db, workers.disputes.as_ref(), &job).await
                 }
+                crate::webhooks::WEBHOOK_DISABLED => {
+                    crate::webhooks::send_disabled_notice(&db, workers.webhooks.as_ref(), &job).await
+                }
                 other => {
                     tracing::error!(kind = other, "unknown job kind");
                     db.finish_job(job.id, now).await
@@ -57,6 +62,10 @@ pub async fn run_due(db: &Db, workers: &Workers, public_url: &str) -> Result<(),
         if let Ok(Err(e)) = result {
             tracing::warn!(error = %e, "a background job failed; it runs again when its lease ends");
         }
+    }
+    // Webhook deliveries are leased from their own table (in order per endpoint and order).
+    if let Err(e) = crate::webhooks::run_deliveries(db, &workers.webhooks, now).await {
+        tracing::warn!(error = %e, "webhook deliveries failed; retrying next tick");
     }
     expire_authorizations(db).await;
     run_payouts_now_and_then(db, now).await;

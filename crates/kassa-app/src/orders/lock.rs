@@ -87,7 +87,13 @@ impl Locked {
             amount,
             details: details.map(|d| d.to_string()),
         };
-        Ok(self.tx.insert_event(&event).await?)
+        self.tx.insert_event(&event).await?;
+        // The webhook of the change, in the same transaction (the outbox).
+        if let Some(kind) = kassa_core::webhook::order_event(action) {
+            let (store, order) = (&self.row.store_id, &self.row.order_id);
+            crate::webhooks::raise(&mut self.tx, store, kind, Some(order), order, event.at).await?;
+        }
+        Ok(())
     }
 
     /// Writes the order back, and its change to the store's uncaptured total.

@@ -24,18 +24,18 @@ fn base(state: &AppState) -> &str {
     state.config.public_url.trim_end_matches('/')
 }
 
-fn attachment_json(state: &AppState, a: &DisputeAttachmentRow) -> Value {
+fn attachment_json(base: &str, a: &DisputeAttachmentRow) -> Value {
     json!({
         "attachment_id": a.id,
         "filename": a.filename,
         "content_type": a.content_type,
         "size": a.size_bytes,
         "created_at": iso_time(a.created_at),
-        "url": format!("{}/disputes/v1/disputes/{}/attachments/{}", base(state), a.dispute_id, a.id),
+        "url": format!("{}/disputes/v1/disputes/{}/attachments/{}", base, a.dispute_id, a.id),
     })
 }
 
-fn message_json(state: &AppState, m: &DisputeMessageRow, attachments: &[DisputeAttachmentRow]) -> Value {
+fn message_json(base: &str, m: &DisputeMessageRow, attachments: &[DisputeAttachmentRow]) -> Value {
     let fields: Vec<&str> = m.requested_fields.split(',').filter(|f| !f.is_empty()).collect();
     json!({
         "type": m.kind,
@@ -47,7 +47,7 @@ fn message_json(state: &AppState, m: &DisputeMessageRow, attachments: &[DisputeA
         "attachments": attachments
             .iter()
             .filter(|a| a.message_id == m.id)
-            .map(|a| attachment_json(state, a))
+            .map(|a| attachment_json(base, a))
             .collect::<Vec<_>>(),
     })
 }
@@ -71,6 +71,12 @@ fn dispute_json(d: &DisputeRow, short_order_id: Option<&str>, merchant_reference
 }
 
 fn view_json(state: &AppState, v: &DisputeView) -> Value {
+    view_json_at(base(state), v)
+}
+
+/// The dispute as the Disputes API renders it, with links under `base` (also the
+/// `data` of dispute webhooks).
+pub(crate) fn view_json_at(base: &str, v: &DisputeView) -> Value {
     let mut out = dispute_json(
         &v.dispute,
         Some(&v.order.short_reference),
@@ -79,7 +85,7 @@ fn view_json(state: &AppState, v: &DisputeView) -> Value {
     out["messages"] = v
         .messages
         .iter()
-        .map(|m| message_json(state, m, &v.attachments))
+        .map(|m| message_json(base, m, &v.attachments))
         .collect::<Vec<_>>()
         .into();
     out

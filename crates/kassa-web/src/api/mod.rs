@@ -8,7 +8,7 @@
 mod call_writer;
 mod card_mask;
 mod checkout;
-mod disputes;
+pub(crate) mod disputes;
 pub mod error;
 mod idempotency;
 pub mod keys;

@@ -12,6 +12,7 @@ pub(crate) mod integrations;
 pub mod orders;
 pub(crate) mod settlements;
 mod users;
+mod webhooks;
 
 pub use crate::shell::routes::{Access, RouteSpec};
 use crate::shell::routes::{Menu, Portal};
@@ -31,6 +32,7 @@ fn portal() -> Portal {
             users::section(),
             logs::section(),
             integrations::section(),
+            webhooks::section(),
         ],
         two_factor_setup: account::TWO_FACTOR_SETUP,
     }

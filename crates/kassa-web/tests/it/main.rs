@@ -44,3 +44,5 @@ mod startup;
 mod storage;
 mod support;
 mod users;
+pub(crate) mod webhooks;
+mod webhooks_pages;

@@ -157,9 +157,8 @@ async fn snapshot(app: &TestApp, merchant_id: i64) -> String {
 /// A route's path with its parameters filled in: `{id}` is a user of the demo merchant that
 /// no walker signs in as, `{token}` a token that does not exist, `{report_id}` a ready
 /// report, `{dispute_id}` a dispute of the demo store and `{attachment_id}` a file of its
-/// response.
-/// The ids a route's path needs: a user, an order, a payout, a report, a dispute with its
-/// attachment, and a recorded API call.
+/// response, `{call_id}` a recorded API call, `{endpoint_id}` and `{delivery_id}` a webhook
+/// endpoint of the demo store and one of its deliveries.
 struct Ids<'a> {
     target: i64,
     order: &'a str,
@@ -167,6 +166,7 @@ struct Ids<'a> {
     report: i64,
     dispute: &'a (String, String),
     call: i64,
+    webhook: &'a (String, i64),
 }
 
 fn concrete(path: &str, ids: &Ids) -> String {
@@ -177,6 +177,7 @@ fn concrete(path: &str, ids: &Ids) -> String {
         report,
         dispute,
         call,
+        webhook,
     } = ids;
     path.replace("{id}", &target.to_string())
         .replace("{call_id}", &call.to_string())
@@ -187,6 +188,15 @@ fn concrete(path: &str, ids: &Ids) -> String {
         .replace("{report_id}", &report.to_string())
         .replace("{dispute_id}", &dispute.0)
         .replace("{attachment_id}", &dispute.1)
+        .replace("{endpoint_id}", &webhook.0)
+        .replace("{delivery_id}", &webhook.1.to_string())
+}
+
+/// Queues a test event to `endpoint` (for a delivery the walk can resend).
+async fn webhooks_test_event(app: &TestApp, kassa: &kassa_app::Actor, endpoint: &str) {
+    kassa_app::webhooks::send_test(app.db(), kassa, endpoint, kassa_web::now_ms())
+        .await
+        .unwrap();
 }
 
 async fn request(c: &Client, method: &str, path: &str) -> reqwest::Response {
@@ -227,6 +237,12 @@ async fn permission_table_guards_every_route_for_every_role() {
         let responder = app.signed_in("disputes@demo.kassa.test").await;
         let file = crate::disputes_pages::respond_with_pdf(&app, &responder, &dispute, "Delivered.").await;
         let dispute = (dispute, file);
+        // A webhook endpoint of the demo store with one delivery.
+        let (endpoint, _) = crate::webhooks::endpoint(&app, "http://127.0.0.1:9/hook", "order.captured").await;
+        let kassa = kassa_app::Actor::system().in_store("M100001");
+        webhooks_test_event(&app, &kassa, &endpoint).await;
+        let delivery = app.db().webhook_deliveries(&endpoint, None, 1).await.unwrap()[0].id;
+        let webhook = (endpoint, delivery);
         // A recorded call of the demo store, for its Developer Logs page.
         let call = loop {
             let newest = app
@@ -253,6 +269,7 @@ async fn permission_table_guards_every_route_for_every_role() {
             report,
             dispute: &dispute,
             call,
+            webhook: &webhook,
         };
 
         let visitor = app.client();

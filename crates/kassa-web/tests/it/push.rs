@@ -43,6 +43,7 @@ async fn push_is_sent_once_across_processes_and_rescheduled_until_acknowledged()
             },
             // One installation: the same report files as the first process.
             objects: kassa_web::objects::ObjectsConfig::Local(app.objects.path().to_owned()),
+            webhook_allow_private: true,
         };
         let state = AppState::new(app.db().clone(), config);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -195,6 +195,7 @@ impl TestApp {
                 dir: outbox.path().to_owned(),
             },
             objects: kassa_web::objects::ObjectsConfig::Local(objects.path().to_owned()),
+            webhook_allow_private: true,
         };
         let state = AppState::new(store.db.clone(), config);
         let (tx, rx) = oneshot::channel::<()>();
