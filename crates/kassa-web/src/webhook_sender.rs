@@ -270,6 +270,7 @@ impl WebhookSender for HttpWebhooks {
                     kind: "webhook".into(),
                     request_headers: Some(request_headers.to_string()),
                     response_headers: response_headers.map(|h| h.to_string()),
+                    ..Default::default()
                 })
                 .await;
             outcome
