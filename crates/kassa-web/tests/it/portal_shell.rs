@@ -157,7 +157,7 @@ async fn snapshot(app: &TestApp, merchant_id: i64) -> String {
 /// A route's path with its parameters filled in: `{id}` is a user of the demo merchant that
 /// no walker signs in as, `{token}` a token that does not exist, `{report_id}` a ready
 /// report, `{dispute_id}` a dispute of the demo store and `{attachment_id}` a file of its
-/// response, `{call_id}` a recorded API call, `{endpoint_id}` and `{delivery_id}` a webhook
+/// response, `{key_id}` an API key, `{call_id}` a recorded API call, `{endpoint_id}` and `{delivery_id}` a webhook
 /// endpoint of the demo store and one of its deliveries.
 struct Ids<'a> {
     target: i64,
@@ -167,6 +167,7 @@ struct Ids<'a> {
     dispute: &'a (String, String),
     call: i64,
     webhook: &'a (String, i64),
+    key: i64,
 }
 
 fn concrete(path: &str, ids: &Ids) -> String {
@@ -178,9 +179,11 @@ fn concrete(path: &str, ids: &Ids) -> String {
         dispute,
         call,
         webhook,
+        key,
     } = ids;
     path.replace("{id}", &target.to_string())
         .replace("{call_id}", &call.to_string())
+        .replace("{key_id}", &key.to_string())
         .replace("{token}", "0123456789abcdef")
         .replace("{order_id}", order)
         .replace("{action}", "references")
@@ -243,6 +246,9 @@ async fn permission_table_guards_every_route_for_every_role() {
         webhooks_test_event(&app, &kassa, &endpoint).await;
         let delivery = app.db().webhook_deliveries(&endpoint, None, 1).await.unwrap()[0].id;
         let webhook = (endpoint, delivery);
+        // An API key of the demo store, for the Integrations key routes.
+        let key_user = app.api("M100001").await.username;
+        let key = app.db().api_key(&key_user).await.unwrap().unwrap().id;
         // A recorded call of the demo store, for its Developer Logs page.
         let call = loop {
             let newest = app
@@ -270,6 +276,7 @@ async fn permission_table_guards_every_route_for_every_role() {
             dispute: &dispute,
             call,
             webhook: &webhook,
+            key,
         };
 
         let visitor = app.client();
