@@ -196,7 +196,14 @@ async fn a_capture_is_delivered_signed_and_verifies_as_a_merchant_would() {
         assert_eq!(body["data"]["captured_amount"], 60000);
         assert_eq!(body["data"]["status"], "CAPTURED");
 
-        let rows = deliveries(&app, &id).await;
+        let mut rows = deliveries(&app, &id).await;
+        for _ in 0..200 {
+            if rows[0].state == "delivered" {
+                break; // the receiver answers before Kassa stores the outcome
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            rows = deliveries(&app, &id).await;
+        }
         assert_eq!(rows.len(), 1);
         assert_eq!((rows[0].state.as_str(), rows[0].attempts), ("delivered", 1));
         assert_eq!(rows[0].last_status, Some(200));
@@ -402,12 +409,20 @@ async fn deliveries_of_one_order_go_in_order_and_others_do_not_wait() {
             .map(|b| b["type"].as_str().unwrap().to_owned())
             .collect();
         assert_eq!(of_first, ["order.captured", "order.captured", "order.refunded"]);
-        let rows = deliveries(&app, &id).await;
-        assert!(
-            rows.iter().all(|d| d.state == "delivered"),
-            "{:?}",
-            rows.iter().map(|d| &d.state).collect::<Vec<_>>()
-        );
+        // The receiver answers before Kassa stores the outcome: wait for it.
+        let mut states = Vec::new();
+        for _ in 0..200 {
+            states = deliveries(&app, &id)
+                .await
+                .into_iter()
+                .map(|d| d.state)
+                .collect::<Vec<_>>();
+            if states.iter().all(|s| s == "delivered") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(states, ["delivered", "delivered", "delivered"]);
     })
     .await;
 }
