@@ -552,8 +552,25 @@ async fn main() {
     }
     during.sort_by(|a, b| a.partial_cmp(b).unwrap());
     let (deleted, took) = purge.await.unwrap();
+    // The server's own janitor purges once as it starts, so it shares the deletion.
+    let cutoff = kassa_web::now_ms() - logs::KEEP_MS;
+    let left = logs::calls(
+        &db,
+        &actor,
+        &CallFilter {
+            to: Some(cutoff),
+            ..Default::default()
+        },
+        Position::Newest,
+        1,
+    )
+    .await
+    .unwrap()
+    .calls
+    .len();
     println!(
-        "  retention deleted {deleted} calls (a day of {old}) in {:.1} s, {} per statement",
+        "  retention: the day of {old} calls deleted in {:.1} s, {} per statement ({deleted} by this loop, the rest by \
+         the server's janitor running at the same time); old calls of M100001 left: {left}",
         took.as_secs_f64(),
         logs::PURGE_BATCH
     );
