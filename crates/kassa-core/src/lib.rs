@@ -13,5 +13,6 @@ pub mod ops_access;
 pub mod order;
 pub mod settlement;
 pub mod store_settings;
+pub mod support_chat;
 pub mod team;
 pub mod timeline;
