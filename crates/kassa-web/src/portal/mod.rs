@@ -9,6 +9,7 @@ pub mod disputes;
 mod home;
 pub mod orders;
 pub(crate) mod settlements;
+pub(crate) mod support_chat;
 mod users;
 
 pub use crate::shell::routes::{Access, RouteSpec};
@@ -27,6 +28,7 @@ fn portal() -> Portal {
             settlements::section(),
             disputes::section(),
             users::section(),
+            support_chat::section(),
         ],
         two_factor_setup: account::TWO_FACTOR_SETUP,
     }
