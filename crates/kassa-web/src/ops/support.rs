@@ -342,7 +342,9 @@ fn back(id: i64, result: Result<(), AppError>) -> Result<Response, WebError> {
     }
 }
 
-async fn changed(state: &AppState, done: support_chat::Changed) {
+/// Tells everyone about a state change that was made (its system message).
+async fn changed(state: &AppState, result: Result<support_chat::Changed, AppError>) -> Result<(), AppError> {
+    let done = result?;
     state
         .chat
         .publish(HubEvent::Message {
@@ -350,23 +352,17 @@ async fn changed(state: &AppState, done: support_chat::Changed) {
             m: done.message_id,
         })
         .await;
+    Ok(())
 }
 
 async fn claim(State(state): State<AppState>, operator: Operator, Path(id): Path<i64>) -> Result<Response, WebError> {
     let result = support_chat::claim(&state.db, &operator.actor(), id, now_ms()).await;
-    let result = match result {
-        Ok(done) => Ok(changed(&state, done).await),
-        Err(e) => Err(e),
-    };
-    back(id, result)
+    back(id, changed(&state, result).await)
 }
 
 async fn close(State(state): State<AppState>, operator: Operator, Path(id): Path<i64>) -> Result<Response, WebError> {
-    let result = match support_chat::close_by_agent(&state.db, &operator.actor(), id, now_ms()).await {
-        Ok(done) => Ok(changed(&state, done).await),
-        Err(e) => Err(e),
-    };
-    back(id, result)
+    let result = support_chat::close_by_agent(&state.db, &operator.actor(), id, now_ms()).await;
+    back(id, changed(&state, result).await)
 }
 
 #[derive(Deserialize)]
@@ -380,11 +376,8 @@ async fn transfer(
     Path(id): Path<i64>,
     Form(form): Form<TransferForm>,
 ) -> Result<Response, WebError> {
-    let result = match support_chat::transfer(&state.db, &operator.actor(), id, form.to, now_ms()).await {
-        Ok(done) => Ok(changed(&state, done).await),
-        Err(e) => Err(e),
-    };
-    back(id, result)
+    let result = support_chat::transfer(&state.db, &operator.actor(), id, form.to, now_ms()).await;
+    back(id, changed(&state, result).await)
 }
 
 #[derive(Deserialize)]
