@@ -85,6 +85,9 @@ pub enum AppError {
     /// A dispute step the rules refuse (closed, deadline passed, …).
     #[error("refused: {0}")]
     Dispute(kassa_core::dispute::DisputeRefusal),
+    /// A support chat step the rules refuse (closed, another agent's, too many messages).
+    #[error("refused: {0}")]
+    Chat(kassa_core::support_chat::ChatRefusal),
     /// An account action the rules refuse (a wrong current password or code, …).
     #[error("refused: {0}")]
     Auth(crate::auth::AuthRefusal),

@@ -15,6 +15,7 @@ pub mod order;
 pub mod platform;
 pub mod settlement;
 pub mod store_settings;
+pub mod support_chat;
 pub mod team;
 pub mod timeline;
 pub mod webhook;

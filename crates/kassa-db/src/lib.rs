@@ -38,6 +38,7 @@ mod sign_in;
 mod store_admin;
 mod store_limits;
 mod store_orders;
+mod support_chat;
 mod team;
 mod tenancy;
 mod tokens;
@@ -73,6 +74,10 @@ pub use sessions::{NewSession, SessionRow};
 pub use sign_in::SignInAttempt;
 pub use store_admin::{StoreDetail, StoreDetailRow, StoreFields};
 pub use store_orders::StoreOrderRow;
+pub use support_chat::{
+    CannedReplyRow, ChatMessageRow, ChatSide, ConversationListRow, ConversationRow, NewChatMessage, NewConversation,
+    SupportListener,
+};
 pub use team::{AccessRefusal, AccessUpdate, MerchantStoreRow, TeamMembershipRow};
 pub use tenancy::{MembershipRow, MerchantRow, NewMerchant, NewStore, StoreRow};
 pub use tokens::TokenPurpose;

@@ -24,6 +24,16 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
         include_str!("../static/checkout-frame.js"),
     ),
+    (
+        "support-chat.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../static/support-chat.js"),
+    ),
+    (
+        "support-chat.css",
+        "text/css; charset=utf-8",
+        include_str!("../static/support-chat.css"),
+    ),
     ("favicon.svg", "image/svg+xml", include_str!("../static/favicon.svg")),
     ("flags/gb.svg", "image/svg+xml", include_str!("../static/flags/gb.svg")),
     ("flags/se.svg", "image/svg+xml", include_str!("../static/flags/se.svg")),

@@ -4,6 +4,9 @@
 
 pub mod api;
 pub mod assets;
+pub mod chat_hub;
+mod chat_mail;
+mod chat_ws;
 pub mod checkout_page;
 pub mod demo;
 pub mod jobs;
@@ -88,6 +91,8 @@ pub struct AppState {
     pub objects: objects::Objects,
     /// The portal's left menu, as its sections declare it.
     pub menu: Arc<shell::routes::Menu>,
+    /// Live delivery of support chat messages.
+    pub chat: chat_hub::ChatHub,
 }
 
 impl AppState {
@@ -99,6 +104,7 @@ impl AppState {
         let mailer = mail::Mailer::new(&config.mail);
         let objects = objects::Objects::new(&config.objects);
         AppState {
+            chat: chat_hub::ChatHub::new(db.clone()),
             db,
             objects,
             config: Arc::new(config),
@@ -184,14 +190,20 @@ impl Server {
     ) -> std::io::Result<()> {
         let janitor = tokio::spawn(shell::session::janitor(state.db.clone(), Duration::from_secs(300)));
         let worker = tokio::spawn(jobs::worker(state.clone()));
+        let chat = tokio::spawn(state.chat.clone().run());
         let recorder = state.recorder.clone();
         let router = app(state);
         // A hand-written accept loop instead of `axum::serve`, for one reason: HTTP/1.1
         // header names go out in Title-Case (`Content-Type`, `Location`, `Capture-Id`), as
         // Kustom sends them. Klarna's official PHP SDK looks headers up case-sensitively.
-        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        // Graceful shutdown by hand: hyper-util's `GracefulShutdown` does not take connections
+        // that may upgrade (the support chat's WebSockets). An upgraded connection leaves
+        // this set; its socket task ends with the process.
+        let (stop, stopping) = tokio::sync::watch::channel(false);
+        let mut connections = tokio::task::JoinSet::new();
         let mut shutdown = std::pin::pin!(shutdown);
         loop {
+            while connections.try_join_next().is_some() {}
             let (stream, remote) = tokio::select! {
                 accepted = self.listener.accept() => match accepted {
                     Ok(conn) => conn,
@@ -218,24 +230,37 @@ impl Server {
                 .serve_connection(
                     hyper_util::rt::TokioIo::new(stream),
                     hyper_util::service::TowerToHyperService::new(service),
-                );
-            let conn = graceful.watch(conn);
-            tokio::spawn(async move {
-                if let Err(e) = conn.await {
+                )
+                .with_upgrades();
+            let mut stopping = stopping.clone();
+            connections.spawn(async move {
+                let mut conn = std::pin::pin!(conn);
+                let stopped = tokio::select! {
+                    ended = conn.as_mut() => Some(ended),
+                    _ = stopping.wait_for(|s| *s) => None,
+                };
+                let ended = match stopped {
+                    Some(ended) => ended,
+                    None => {
+                        conn.as_mut().graceful_shutdown();
+                        conn.await
+                    }
+                };
+                if let Err(e) = ended {
                     tracing::debug!(error = %e, "connection ended with an error");
                 }
             });
         }
         // Requests in flight finish (for at most 30 s); new connections are refused.
         drop(self.listener);
-        if tokio::time::timeout(Duration::from_secs(30), graceful.shutdown())
-            .await
-            .is_err()
-        {
+        stop.send_replace(true);
+        let drained = async { while connections.join_next().await.is_some() {} };
+        if tokio::time::timeout(Duration::from_secs(30), drained).await.is_err() {
             tracing::warn!("some connections were still busy after 30 s and were closed");
         }
         janitor.abort();
         worker.abort();
+        chat.abort();
         // Calls answered before shutdown are still written to Developer Logs, unless the
         // database stays away: then shutting down must not wait for ever.
         if tokio::time::timeout(Duration::from_secs(15), recorder.flush())

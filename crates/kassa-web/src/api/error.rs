@@ -124,7 +124,9 @@ impl From<AppError> for ApiError {
                 ApiError::new(StatusCode::FORBIDDEN, "FORBIDDEN", "These credentials may not do this.")
             }
             // Team and account rules are not reached through the merchant API.
-            AppError::Team(_) | AppError::Auth(_) => ApiError::new(StatusCode::FORBIDDEN, "NOT_ALLOWED", e.to_string()),
+            AppError::Team(_) | AppError::Auth(_) | AppError::Chat(_) => {
+                ApiError::new(StatusCode::FORBIDDEN, "NOT_ALLOWED", e.to_string())
+            }
             AppError::Dispute(r) => ApiError::new(StatusCode::FORBIDDEN, "NOT_ALLOWED", r.to_string()),
             AppError::Storage(e) => e.into(),
             AppError::Internal(cause) => {

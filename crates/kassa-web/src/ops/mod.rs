@@ -23,6 +23,7 @@ mod payouts;
 pub mod shell;
 mod store_finance;
 mod stores;
+mod support;
 
 use crate::AppState;
 use axum::Router;
@@ -44,6 +45,7 @@ fn back_office() -> BackOffice {
             merchant_audit::section(),
             payouts::section(),
             disputes::section(),
+            support::section(),
             operators::section(),
             audit::section(),
         ],

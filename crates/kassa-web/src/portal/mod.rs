@@ -11,6 +11,7 @@ mod logs;
 pub(crate) mod integrations;
 pub mod orders;
 pub(crate) mod settlements;
+pub(crate) mod support_chat;
 mod users;
 mod webhooks;
 
@@ -33,6 +34,7 @@ fn portal() -> Portal {
             logs::section(),
             integrations::section(),
             webhooks::section(),
+            support_chat::section(),
         ],
         two_factor_setup: account::TWO_FACTOR_SETUP,
     }

@@ -326,7 +326,7 @@ fn is_state_changing(method: &Method) -> bool {
 
 /// Whether the request comes from our own pages: `Origin` (or, failing that, `Referer`)
 /// must be the public URL's origin or the origin of the `Host` the browser used.
-fn same_origin(headers: &HeaderMap, config: &WebConfig) -> bool {
+pub(crate) fn same_origin(headers: &HeaderMap, config: &WebConfig) -> bool {
     let source = headers
         .get(header::ORIGIN)
         .or_else(|| headers.get(header::REFERER))

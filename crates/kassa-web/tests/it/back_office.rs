@@ -56,7 +56,10 @@ pub(crate) async fn route_ids(app: &TestApp) -> Vec<(&'static str, String)> {
     let disputed = crate::disputes_pages::captured_order(app, 10_000, "REF-OPS").await;
     let dispute = crate::disputes_pages::open(app, &disputed, Reason::GoodsNotReceived, false).await;
     let attachment = crate::disputes_pages::respond_as_platform(app, &dispute.id).await;
+    let (conversation, canned) = crate::support_chat::conversation_and_canned_reply(app, target).await;
     vec![
+        ("conversation", conversation.to_string()),
+        ("canned", canned.to_string()),
         ("dispute", dispute.id),
         ("attachment", attachment),
         ("id", target.to_string()),

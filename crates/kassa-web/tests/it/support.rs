@@ -809,3 +809,19 @@ pub fn urlencode(s: &str) -> String {
         .map(|e| e[1..].to_owned())
         .unwrap_or_default()
 }
+
+impl TestDb {
+    /// Settings that open this same database again, as a second Kassa process would (the
+    /// support chat's test of delivery between processes).
+    pub fn config(&self) -> DbConfig {
+        match (&self._dir, &self.schema) {
+            (Some(dir), _) => DbConfig::new(format!("sqlite://{}", dir.path().join("kassa.db").display())),
+            (None, Some(schema)) => DbConfig {
+                pg_schema: Some(schema.clone()),
+                max_connections: 8,
+                ..DbConfig::new(postgres_url())
+            },
+            (None, None) => unreachable!("a test database is a file or a schema"),
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! The live support chat in two headless Chromium sessions: a merchant user leaves a
+//! question through the chat page, a support agent opens it from the back office's queue
+//! and answers; the answer appears on the user's open page without a reload (WebSocket),
+//! and the user's reply appears on the agent's, with the typing indicator on the way.
+
+use crate::browser::{click, connect, fill, open_browser, sign_in, snap, text_of};
+use crate::support::*;
+use fantoccini::{Client as Browser, Locator};
+use kassa_core::ops_access::OperatorRole;
+
+/// Waits (up to 10 s) until the element's text contains `expected`.
+async fn until_contains(b: &Browser, css: &str, expected: &str) -> String {
+    let mut seen = String::new();
+    for _ in 0..100 {
+        seen = text_of(b, css).await;
+        if seen.contains(expected) {
+            return seen;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{css} never showed {expected:?}; it shows {seen:?}");
+}
+
+#[tokio::test]
+async fn a_user_and_an_agent_chat_live_in_two_browsers() {
+    on_each_backend(|app| async move {
+        let Some((driver, user)) = open_browser().await else {
+            return;
+        };
+        app.db().set_support_hours("Europe/Stockholm", "always").await.unwrap();
+        kassa_app::operators::set_two_factor_policy(app.db(), false)
+            .await
+            .unwrap();
+        app.seed_operator("agent@ops.kassa.test", OperatorRole::Support).await;
+
+        // The user starts a conversation with the plain form.
+        sign_in(&user, &app.url, "admin@demo.kassa.test").await;
+        user.goto(&format!("{}/portal/support/chat", app.url)).await.unwrap();
+        fill(&user, "chat-body", "My capture keeps failing").await;
+        click(&user, "form.chat-form button[type=submit]").await;
+        user.wait()
+            .for_element(Locator::Css("#chat-form[data-chat-ws]"))
+            .await
+            .unwrap();
+        until_contains(&user, "#chat-log", "My capture keeps failing").await;
+
+        // The agent opens it from the queue.
+        let agent = connect(&driver).await;
+        agent.goto(&format!("{}/ops/sign-in", app.url)).await.unwrap();
+        fill(&agent, "email", "agent@ops.kassa.test").await;
+        fill(&agent, "password", DEMO_PASSWORD).await;
+        click(&agent, "form.form button[type=submit]").await;
+        agent.wait().for_element(Locator::Css("nav.sidenav")).await.unwrap();
+        click(&agent, "nav.sidenav a[href='/ops/support']").await;
+        agent.wait().for_element(Locator::Css("#queue-table a")).await.unwrap();
+        click(&agent, "#queue-table a").await;
+        agent.wait().for_element(Locator::Css("#chat-form")).await.unwrap();
+        until_contains(&agent, "#chat-log", "My capture keeps failing").await;
+        assert!(text_of(&agent, "#chat-context").await.contains("M100001"));
+
+        // The agent answers over the socket; the user's page shows it without a reload.
+        fill(&agent, "chat-body", "Which order is it?").await;
+        click(&agent, "#chat-form button[type=submit]").await;
+        until_contains(&user, "#chat-log", "Which order is it?").await;
+        until_contains(&user, "#chat-log", "joined the conversation").await;
+
+        // The user types: the agent sees it, then the message.
+        fill(&user, "chat-body", "Order ").await;
+        until_contains(&agent, "#chat-typing", "is typing").await;
+        fill(&user, "chat-body", "ABC-123, see https://example.com/x").await;
+        click(&user, "#chat-form button[type=submit]").await;
+        until_contains(&agent, "#chat-log", "Order ABC-123").await;
+        let link = agent
+            .find(Locator::Css("#chat-log a[href='https://example.com/x']"))
+            .await
+            .expect("the link is clickable");
+        assert_eq!(
+            link.attr("rel").await.unwrap().as_deref(),
+            Some("noopener noreferrer nofollow")
+        );
+        // Every message is stored once.
+        let conversation = app.db().support_queue(10).await.unwrap();
+        assert!(conversation.is_empty(), "claimed, so out of the queue");
+        snap(&user, "support-chat-user").await;
+        snap(&agent, "support-chat-agent").await;
+        agent.close().await.unwrap();
+        user.close().await.unwrap();
+    })
+    .await;
+}
