@@ -683,6 +683,7 @@ async fn messages_cross_between_two_processes_on_postgres() {
             dir: outbox.path().to_owned(),
         },
         objects: kassa_web::objects::ObjectsConfig::Local(objects.path().to_owned()),
+        webhook_allow_private: true,
     };
     let state = kassa_web::AppState::new(db_b.clone(), config);
     let (stop_b, stopped) = tokio::sync::oneshot::channel::<()>();
