@@ -84,6 +84,7 @@ pub mod operators;
 pub mod ops;
 pub mod orders;
 pub mod settlements;
+pub mod support;
 pub mod team;
 
 pub use actor::{Actor, ActorKind};

@@ -6,6 +6,7 @@
 mod account;
 mod auth;
 pub mod disputes;
+mod help;
 mod home;
 pub mod orders;
 pub(crate) mod settlements;
@@ -26,6 +27,7 @@ fn portal() -> Portal {
             orders::section(),
             settlements::section(),
             disputes::section(),
+            help::section(),
             users::section(),
         ],
         two_factor_setup: account::TWO_FACTOR_SETUP,

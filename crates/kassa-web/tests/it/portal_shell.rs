@@ -167,6 +167,7 @@ fn concrete(path: &str, target: i64, order: &str, payout: &str, report: i64, dis
         .replace("{report_id}", &report.to_string())
         .replace("{dispute_id}", &dispute.0)
         .replace("{attachment_id}", &dispute.1)
+        .replace("{slug}", "capture-order")
 }
 
 async fn request(c: &Client, method: &str, path: &str) -> reqwest::Response {
