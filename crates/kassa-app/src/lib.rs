@@ -86,6 +86,7 @@ pub mod operators;
 pub mod ops;
 pub mod orders;
 pub mod settlements;
+pub mod support;
 pub mod support_chat;
 pub mod team;
 pub mod webhooks;

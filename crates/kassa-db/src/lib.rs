@@ -14,6 +14,7 @@ mod connect;
 mod demo_seed;
 mod disputes;
 mod error;
+mod help_feedback;
 mod idempotency;
 mod invitations;
 mod jobs;
@@ -55,6 +56,7 @@ pub use disputes::{
     DisputeAttachmentRow, DisputeListRow, DisputeMessageRow, DisputeQuery, DisputeRecipient, DisputeRow,
 };
 pub use error::DbError;
+pub use help_feedback::HelpFeedbackRow;
 pub use idempotency::{Claim, SavedResponse, IDEMPOTENCY_TTL_MS};
 pub use invitations::{Invitation, InvitationLink, Invited};
 pub use jobs::JobRow;

@@ -15,6 +15,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("../static/app.js"),
     ),
     (
+        "help.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../static/help.js"),
+    ),
+    (
         "checkout.js",
         "text/javascript; charset=utf-8",
         include_str!("../static/checkout.js"),

@@ -14,6 +14,7 @@ pub mod mail;
 // Country and shipping-method names (issue 9, job "ux").
 mod dispute_mail;
 mod health;
+pub mod help;
 pub mod names;
 pub mod objects;
 pub mod ops;
@@ -103,6 +104,9 @@ impl AppState {
         let recorder = api::recorder::Recorder::start(db.clone());
         let mailer = mail::Mailer::new(&config.mail);
         let objects = objects::Objects::new(&config.objects);
+        // The help articles' index is built once per process, here rather than on the
+        // first search.
+        help::index();
         AppState {
             chat: chat_hub::ChatHub::new(db.clone()),
             db,

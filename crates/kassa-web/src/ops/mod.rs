@@ -9,6 +9,7 @@ mod auth;
 mod dispute_forms;
 mod disputes;
 mod form;
+mod help_feedback;
 mod home;
 mod merchant_audit;
 mod merchant_form;
@@ -48,6 +49,7 @@ fn back_office() -> BackOffice {
             support::section(),
             operators::section(),
             audit::section(),
+            help_feedback::section(),
         ],
     }
 }

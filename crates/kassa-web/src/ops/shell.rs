@@ -143,6 +143,8 @@ impl Operator {
             suspended: false,
             stores: Vec::new(),
             nav,
+            help_section: None,
+            help_articles: Vec::new(),
         });
         page
     }

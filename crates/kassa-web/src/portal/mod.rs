@@ -6,6 +6,7 @@
 mod account;
 mod auth;
 pub mod disputes;
+mod help;
 mod home;
 mod logs;
 pub(crate) mod integrations;
@@ -30,6 +31,7 @@ fn portal() -> Portal {
             orders::section(),
             settlements::section(),
             disputes::section(),
+            help::section(),
             users::section(),
             logs::section(),
             integrations::section(),

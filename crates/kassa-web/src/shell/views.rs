@@ -35,6 +35,32 @@ pub struct Chrome {
     pub nav: Vec<NavItem>,
     /// The merchant is suspended: a banner on every page says the portal is read-only.
     pub suspended: bool,
+    /// The support panel: the help section of this page, and its articles.
+    pub help_section: Option<&'static str>,
+    pub help_articles: Vec<HelpLink>,
+}
+
+/// A help article offered in the support panel.
+pub struct HelpLink {
+    pub slug: &'static str,
+    pub title: String,
+}
+
+/// The help articles' section (`help/README.md`) of a portal page: its menu section, or the
+/// account pages.
+pub fn help_section(section: Option<Section>, here: &str) -> Option<&'static str> {
+    match section {
+        Some(Section::Home) => Some("home"),
+        Some(Section::Orders) => Some("orders"),
+        Some(Section::Settlements) => Some("settlements"),
+        Some(Section::Disputes) => Some("disputes"),
+        Some(Section::Users) => Some("users"),
+        Some(Section::Integrations) => Some("integrations"),
+        Some(Section::DeveloperLogs) => Some("developer-logs"),
+        None if here.starts_with("/portal/account") => Some("account"),
+        None if here.starts_with("/portal/help") || here.starts_with("/portal/support") => Some("support"),
+        None => None,
+    }
 }
 
 /// Which surface a page belongs to: the merchant portal or the provider's back office,
@@ -113,6 +139,19 @@ impl Page {
                 selected: m.store_id == member.store.store_id,
             })
             .collect();
+        let help_section = help_section(section, here);
+        let help_articles = help_section
+            .map(|s| {
+                crate::help::articles_in(lang.code())
+                    .into_iter()
+                    .filter(|a| a.section == s)
+                    .map(|a| HelpLink {
+                        slug: a.slug,
+                        title: a.title.clone(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         Page {
             realm: Realm::Portal,
             lang,
@@ -135,6 +174,8 @@ impl Page {
                 stores,
                 nav,
                 suspended: member.suspended,
+                help_section,
+                help_articles,
             }),
             notice: None,
         }

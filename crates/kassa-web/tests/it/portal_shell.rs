@@ -193,6 +193,7 @@ fn concrete(path: &str, ids: &Ids) -> String {
         .replace("{attachment_id}", &dispute.1)
         .replace("{endpoint_id}", &webhook.0)
         .replace("{delivery_id}", &webhook.1.to_string())
+        .replace("{slug}", "capture-order")
 }
 
 /// Queues a test event to `endpoint` (for a delivery the walk can resend).

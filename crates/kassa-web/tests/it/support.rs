@@ -477,6 +477,11 @@ impl Client {
         self.csrf.lock().unwrap().clone()
     }
 
+    /// The client itself (with its cookies), for a request built by hand.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     /// POSTs a form as the portal's own pages do: with the page's CSRF token and our Origin.
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
         let csrf = self.csrf();
