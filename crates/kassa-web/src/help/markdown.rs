@@ -78,10 +78,10 @@ pub fn plain(md: &str) -> String {
         match event {
             Event::Text(s) | Event::Code(s) | Event::Html(s) | Event::InlineHtml(s) => out.push_str(&s),
             Event::SoftBreak | Event::HardBreak => out.push(' '),
-            Event::End(TagEnd::Paragraph | TagEnd::CodeBlock | TagEnd::TableCell | TagEnd::Heading(_)) => {
-                if !out.ends_with([' ', '\n']) {
-                    out.push(' ');
-                }
+            Event::End(TagEnd::Paragraph | TagEnd::CodeBlock | TagEnd::TableCell | TagEnd::Heading(_))
+                if !out.ends_with([' ', '\n']) =>
+            {
+                out.push(' ')
             }
             _ => {}
         }
