@@ -304,6 +304,7 @@ fn start_server(db: Db) -> String {
                     dir: std::env::temp_dir().join("kassa-bench-outbox"),
                 },
                 objects: kassa_web::objects::ObjectsConfig::Local(std::env::temp_dir().join("kassa-bench-objects")),
+                webhook_allow_private: false,
             };
             let state = AppState::new(db, config);
             tx.send(addr).unwrap();
