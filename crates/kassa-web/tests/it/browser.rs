@@ -619,6 +619,12 @@ async fn tab_stops(b: &Browser) -> usize {
         let class = eval_string(b, "return document.activeElement.className").await;
         let tag = eval_string(b, "return document.activeElement.tagName").await;
         if class == "skip-link" || tag == "BODY" {
+            // The walk may end on the fixed support button with the page scrolled to its
+            // foot; put the page back where a visitor starts, so the next click needs no
+            // scrolling that the sticky top bar would cover.
+            b.execute("document.activeElement?.blur(); window.scrollTo(0, 0);", vec![])
+                .await
+                .unwrap();
             return stops;
         }
     }
