@@ -1,6 +1,7 @@
 //! The Integrations section in a real browser: an admin generates a key, copies the
 //! password and downloads the `.env` file; a shop's HTTP client uses those settings to create
-//! and capture an order, and the page then shows the key as used from that shop's platform.
+//! and capture an order, and the page then shows the key as used from that shop's platform;
+//! Developer Logs show the shop's calls and the webhook deliveries to its local receiver.
 //! The pages pass axe and fit a 375 px phone in light and dark.
 
 use crate::browser::{click, eval_string, fill, open_browser, sign_in, snap, text_of};
@@ -85,6 +86,10 @@ async fn an_admin_creates_a_key_and_a_shop_uses_it_to_capture() {
             assert_eq!(setting(&file, "KASSA_API_BASE_URL"), app.url);
             let username = setting(&file, "KASSA_API_USERNAME").to_owned();
 
+            // The shop also listens for webhooks, on a local receiver.
+            let (hook, received, _) = crate::webhooks::receiver(200, None).await;
+            crate::webhooks::endpoint(&app, &format!("{hook}/hook"), "order.authorized,order.captured").await;
+
             // The shop's script: create, complete (playground helper) and capture an order.
             let shop = Api {
                 base: setting(&file, "KASSA_API_BASE_URL").to_owned(),
@@ -98,6 +103,40 @@ async fn an_admin_creates_a_key_and_a_shop_uses_it_to_capture() {
             };
             let order = shop.authorized_order(&sample_order()).await;
             assert_eq!(shop.capture(&order, 60000, None).await.status(), 201);
+            received.wait_for(2).await;
+
+            // Developer Logs show the order's calls in both directions: the shop's two calls
+            // with its key and both webhook deliveries.
+            let mut logged = String::new();
+            for _ in 0..100 {
+                b.goto(&format!("{}/portal/logs?order_id={order}", app.url))
+                    .await
+                    .unwrap();
+                b.wait().for_element(Locator::Css("main")).await.unwrap();
+                logged = eval_string(&b, "return document.getElementById('calls')?.innerText ?? ''").await;
+                if [
+                    "Create order",
+                    "Capture order",
+                    "Webhook order.authorized",
+                    "Webhook order.captured",
+                ]
+                .iter()
+                .all(|a| logged.contains(a))
+                {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            for action in [
+                "Create order",
+                "Capture order",
+                "Webhook order.authorized",
+                "Webhook order.captured",
+            ] {
+                assert!(logged.contains(action), "{action} in the logs:\n{logged}");
+            }
+            assert!(logged.contains(&username), "the calls name the key:\n{logged}");
+            snap(&b, "integrations-logs").await;
 
             // Back to the list: the password is gone for good, the key is used from WooCommerce.
             let mut shown = String::new();
