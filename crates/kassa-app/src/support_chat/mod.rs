@@ -365,18 +365,8 @@ pub struct Changed {
 pub async fn claim(db: &Db, actor: &Actor, conversation_id: i64, now: i64) -> AppResult<Changed> {
     let agent_id = agent(actor)?;
     let name = agent_name(db, agent_id).await?;
-    let mut tx = db.begin().await?;
-    let mut conv = tx.lock_conversation(conversation_id).await?.ok_or_else(not_found)?;
-    let next = state_of(&conv).claim(agent_id).map_err(refused)?;
-    apply(&mut conv, next);
-    conv.claimed_at = Some(now);
-    let message_id = system_message(&mut tx, conv.id, "claimed", &name, now).await?;
-    tx.update_conversation(&conv).await?;
-    tx.commit().await?;
-    Ok(Changed {
-        conversation_id,
-        message_id,
-    })
+    let step = |c: Conversation| c.claim(agent_id);
+    change_state(db, conversation_id, None, step, "claimed", &name, now).await
 }
 
 /// The agents a conversation can be handed to: active operators who answer support.
@@ -398,52 +388,53 @@ pub async fn transfer(db: &Db, actor: &Actor, conversation_id: i64, to: i64, now
         .await?
         .filter(|o| o.active() && ops_allows(o.role, OpsPermission::AnswerSupport))
         .ok_or_else(|| AppError::invalid("to", "not an active support agent"))?;
-    let mut tx = db.begin().await?;
-    let mut conv = tx.lock_conversation(conversation_id).await?.ok_or_else(not_found)?;
-    let next = state_of(&conv).transfer(agent_id, to).map_err(refused)?;
-    apply(&mut conv, next);
-    conv.claimed_at = Some(now);
-    let message_id = system_message(&mut tx, conv.id, "transferred", &target.name, now).await?;
-    tx.update_conversation(&conv).await?;
-    tx.commit().await?;
-    Ok(Changed {
-        conversation_id,
-        message_id,
-    })
+    let step = |c: Conversation| c.transfer(agent_id, to);
+    change_state(db, conversation_id, None, step, "transferred", &target.name, now).await
 }
 
 /// An agent closes a conversation (theirs, or one still waiting).
 pub async fn close_by_agent(db: &Db, actor: &Actor, conversation_id: i64, now: i64) -> AppResult<Changed> {
     let agent_id = agent(actor)?;
     let name = agent_name(db, agent_id).await?;
-    let mut tx = db.begin().await?;
-    let mut conv = tx.lock_conversation(conversation_id).await?.ok_or_else(not_found)?;
-    let next = state_of(&conv).close_by_agent(agent_id).map_err(refused)?;
-    apply(&mut conv, next);
-    conv.closed_at = Some(now);
-    let message_id = system_message(&mut tx, conv.id, "closed", &name, now).await?;
-    tx.update_conversation(&conv).await?;
-    tx.commit().await?;
-    Ok(Changed {
-        conversation_id,
-        message_id,
-    })
+    let step = |c: Conversation| c.close_by_agent(agent_id);
+    change_state(db, conversation_id, None, step, "closed", &name, now).await
 }
 
 /// The user ends their conversation.
 pub async fn close_by_user(db: &Db, actor: &Actor, conversation_id: i64, now: i64) -> AppResult<Changed> {
     let user = chat_user(actor)?;
     let name = db.user_by_id(user.id).await?.map(|u| u.name).unwrap_or_default();
+    let step = |c: Conversation| c.close_by_user();
+    change_state(db, conversation_id, Some(user.id), step, "closed", &name, now).await
+}
+
+/// The one way a conversation changes state: locked (only `owner`'s, when given), moved by
+/// kassa-core's rule `step`, stamped (claimed or closed at `now`), recorded as a system
+/// message `kind` naming `name`, and written back, in one transaction.
+async fn change_state(
+    db: &Db,
+    conversation_id: i64,
+    owner: Option<i64>,
+    step: impl FnOnce(Conversation) -> Result<Conversation, ChatRefusal>,
+    kind: &str,
+    name: &str,
+    now: i64,
+) -> AppResult<Changed> {
     let mut tx = db.begin().await?;
     let mut conv = tx
         .lock_conversation(conversation_id)
         .await?
-        .filter(|c| c.user_id == user.id)
+        .filter(|c| owner.is_none_or(|user| c.user_id == user))
         .ok_or_else(not_found)?;
-    let next = state_of(&conv).close_by_user().map_err(refused)?;
+    let next = step(state_of(&conv)).map_err(refused)?;
+    let closed = next.state == ConversationState::Closed;
     apply(&mut conv, next);
-    conv.closed_at = Some(now);
-    let message_id = system_message(&mut tx, conv.id, "closed", &name, now).await?;
+    if closed {
+        conv.closed_at = Some(now);
+    } else {
+        conv.claimed_at = Some(now);
+    }
+    let message_id = system_message(&mut tx, conv.id, kind, name, now).await?;
     tx.update_conversation(&conv).await?;
     tx.commit().await?;
     Ok(Changed {
