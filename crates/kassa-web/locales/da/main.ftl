@@ -1820,3 +1820,7 @@ ops-help-article = Artikel
 ops-help-yes = Hjælpsom
 ops-help-no = Ikke hjælpsom
 ops-help-none = Ingen stemmer endnu.
+
+## account tabs
+account-tab-profile = Profil
+account-tab-security = Sikkerhed

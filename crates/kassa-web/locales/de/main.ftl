@@ -1820,3 +1820,7 @@ ops-help-article = Artikel
 ops-help-yes = Hilfreich
 ops-help-no = Nicht hilfreich
 ops-help-none = Noch keine Bewertungen.
+
+## account tabs
+account-tab-profile = Profil
+account-tab-security = Sicherheit

@@ -1820,3 +1820,7 @@ ops-help-article = Article
 ops-help-yes = Helpful
 ops-help-no = Not helpful
 ops-help-none = No votes yet.
+
+## account tabs
+account-tab-profile = Profile
+account-tab-security = Security

@@ -1820,3 +1820,7 @@ ops-help-article = Artikkeli
 ops-help-yes = Hyödyllinen
 ops-help-no = Ei hyödyllinen
 ops-help-none = Ei vielä ääniä.
+
+## account tabs
+account-tab-profile = Profiili
+account-tab-security = Tietoturva

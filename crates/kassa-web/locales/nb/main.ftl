@@ -1820,3 +1820,7 @@ ops-help-article = Artikkel
 ops-help-yes = Nyttig
 ops-help-no = Ikke nyttig
 ops-help-none = Ingen stemmer ennå.
+
+## account tabs
+account-tab-profile = Profil
+account-tab-security = Sikkerhet

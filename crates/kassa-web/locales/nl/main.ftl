@@ -1820,3 +1820,7 @@ ops-help-article = Artikel
 ops-help-yes = Nuttig
 ops-help-no = Niet nuttig
 ops-help-none = Nog geen stemmen.
+
+## account tabs
+account-tab-profile = Profiel
+account-tab-security = Beveiliging

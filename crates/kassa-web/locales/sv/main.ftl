@@ -1820,3 +1820,7 @@ ops-help-article = Artikel
 ops-help-yes = Till hjälp
 ops-help-no = Inte till hjälp
 ops-help-none = Inga röster än.
+
+## account tabs
+account-tab-profile = Profil
+account-tab-security = Säkerhet

@@ -1,7 +1,7 @@
 //! Account settings and the header's preferences: language, theme, current store.
 
 mod section;
-pub(crate) use section::{section, TWO_FACTOR_SETUP};
+pub(crate) use section::{account_tabs, section, TWO_FACTOR_SETUP};
 
 pub(super) mod security;
 mod timezones;
@@ -92,6 +92,7 @@ pub(crate) async fn switch_store(
 #[template(path = "account.html")]
 struct AccountTemplate {
     page: Page,
+    tabs: Vec<crate::shell::views::NavItem>,
     name: String,
     email: String,
     phone: String,
@@ -136,6 +137,7 @@ async fn account_page(
         .map(|m| crate::names::country_name(page.lang, &m.country))
         .unwrap_or_default();
     let mut res = render(&AccountTemplate {
+        tabs: account_tabs(member, &page, "/portal/account"),
         page,
         name: member.user.name.clone(),
         email: member.user.email.clone(),

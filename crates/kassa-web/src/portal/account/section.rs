@@ -3,6 +3,8 @@
 
 use super::{change_password, security, set_language, set_theme, show, switch_store, update_profile};
 use crate::shell::routes::{Access, RouteRow, Section};
+use crate::shell::session::Member;
+use crate::shell::views::{NavItem, Page};
 use kassa_core::access::Permission;
 
 /// Where an admin who must set up two-factor is sent.
@@ -33,4 +35,22 @@ pub(crate) fn section() -> Section {
             ),
         ],
     }
+}
+
+/// The Account settings pages' own tabs (`account_nav.html`), the one `here` marked current.
+/// A tab the member may not open is left out.
+pub(crate) fn account_tabs(member: &Member, page: &Page, here: &str) -> Vec<NavItem> {
+    // (path, label key, permission): one row per Account settings page.
+    let tabs: &[(&'static str, &str, Permission)] = &[
+        ("/portal/account", "account-tab-profile", Permission::SignedIn),
+        (TWO_FACTOR_SETUP, "account-tab-security", Permission::SignedIn),
+    ];
+    tabs.iter()
+        .filter(|(_, _, permission)| member.allows(*permission))
+        .map(|(href, key, _)| NavItem {
+            href,
+            label: page.t(key),
+            active: *href == here,
+        })
+        .collect()
 }

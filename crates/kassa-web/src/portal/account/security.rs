@@ -26,6 +26,7 @@ struct Setup {
 #[template(path = "security.html")]
 struct SecurityTemplate {
     page: Page,
+    tabs: Vec<crate::shell::views::NavItem>,
     must_enrol: bool,
     error: Option<String>,
     enabled: bool,
@@ -71,6 +72,7 @@ async fn security_page(
         recovery_codes_text: recovery_codes.join("\n"),
         recovery_codes,
         policy_on: two_factor.policy_on,
+        tabs: super::account_tabs(member, &page, super::TWO_FACTOR_SETUP),
         page,
     });
     if error.is_some() {
