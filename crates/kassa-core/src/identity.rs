@@ -49,11 +49,14 @@ pub enum IdentityError {
     /// Not an absolute http or https URL with a host.
     #[error("not an http or https address with a host")]
     Url,
+    /// Not a phone number in international (E.164) form: `+`, a country code, at most 15 digits.
+    #[error("not a phone number in international form (+46 8 123 456 78)")]
+    Phone,
 }
 
 impl IdentityError {
     /// Every reason, so the pages that show them can check each has words.
-    pub const ALL: [IdentityError; 14] = [
+    pub const ALL: [IdentityError; 15] = [
         IdentityError::Required,
         IdentityError::OrgNumberFormat,
         IdentityError::OrgNumberChecksum,
@@ -68,6 +71,7 @@ impl IdentityError {
         IdentityError::DescriptorCharacters,
         IdentityError::DescriptorNoLetter,
         IdentityError::Url,
+        IdentityError::Phone,
     ];
 
     /// The stable, kebab-case name of the reason.
@@ -87,6 +91,7 @@ impl IdentityError {
             IdentityError::DescriptorCharacters => "descriptor-characters",
             IdentityError::DescriptorNoLetter => "descriptor-no-letter",
             IdentityError::Url => "url",
+            IdentityError::Phone => "phone",
         }
     }
 }
@@ -457,6 +462,37 @@ pub fn statement_descriptor(input: &str) -> Checked {
     Ok(trimmed.to_owned())
 }
 
+/// A phone number in E.164 form, as people type it: a leading `+` (or `00`), then the
+/// country code and number, at most 15 digits in all and at least 7, the first not 0.
+/// Spaces, `-`, `.` and brackets are allowed while typing and dropped; the result is
+/// `+` and the digits (`+46812345678`).
+pub fn phone_e164(input: &str) -> Checked {
+    let trimmed = input.trim();
+    if trimmed.is_empty() {
+        return Err(IdentityError::Required);
+    }
+    let rest = if let Some(r) = trimmed.strip_prefix('+') {
+        r
+    } else if let Some(r) = trimmed.strip_prefix("00") {
+        r
+    } else {
+        return Err(IdentityError::Phone);
+    };
+    let mut number = String::from("+");
+    for c in rest.chars() {
+        match c {
+            '0'..='9' => number.push(c),
+            ' ' | '-' | '.' | '(' | ')' => {}
+            _ => return Err(IdentityError::Phone),
+        }
+    }
+    let digits = number.len() - 1;
+    if !(7..=15).contains(&digits) || number.as_bytes()[1] == b'0' {
+        return Err(IdentityError::Phone);
+    }
+    Ok(number)
+}
+
 /// A store's web address: an absolute `http` or `https` URL with a host name (or IP
 /// address) and optional port, path, query and fragment; no credentials, no spaces. The
 /// scheme and host come back lower-case.
@@ -633,6 +669,26 @@ mod tests {
         assert_eq!(statement_descriptor("SHOP<script>"), Err(E::DescriptorCharacters));
         assert_eq!(statement_descriptor("12345-678"), Err(E::DescriptorNoLetter));
         assert_eq!(statement_descriptor(""), Err(E::Required));
+    }
+
+    #[test]
+    fn phone_numbers_are_e164() {
+        let table: &[(&str, Result<&str, E>)] = &[
+            ("+46 8 123 456 78", Ok("+46812345678")),
+            ("0046 (8) 123-456.78", Ok("+46812345678")),
+            ("+1 415 555 2671", Ok("+14155552671")),
+            ("+358401234567", Ok("+358401234567")),
+            ("08 123 456 78", Err(E::Phone)),
+            ("+0 123 456 789", Err(E::Phone)),
+            ("+46 12", Err(E::Phone)),
+            ("+1234567890123456", Err(E::Phone)),
+            ("+46 8 123 ABC", Err(E::Phone)),
+            ("+46\n812345678", Err(E::Phone)),
+            ("   ", Err(E::Required)),
+        ];
+        for (input, want) in table {
+            assert_eq!(phone_e164(input).as_deref(), want.as_deref().map_err(|e| *e), "{input:?}");
+        }
     }
 
     #[test]

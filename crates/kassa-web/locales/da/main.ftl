@@ -1824,3 +1824,4 @@ ops-help-none = Ingen stemmer endnu.
 ## account tabs
 account-tab-profile = Profil
 account-tab-security = Sikkerhed
+ops-error-phone = Skriv nummeret i international form med landekode, for eksempel +45 33 12 34 56.

@@ -1824,3 +1824,4 @@ ops-help-none = Noch keine Bewertungen.
 ## account tabs
 account-tab-profile = Profil
 account-tab-security = Sicherheit
+ops-error-phone = Geben Sie die Nummer international mit Ländervorwahl ein, zum Beispiel +49 30 1234567.

@@ -1824,3 +1824,4 @@ ops-help-none = No votes yet.
 ## account tabs
 account-tab-profile = Profile
 account-tab-security = Security
+ops-error-phone = Enter the number in international form with the country code, like +46 8 123 456 78.

@@ -1824,3 +1824,4 @@ ops-help-none = Ei vielä ääniä.
 ## account tabs
 account-tab-profile = Profiili
 account-tab-security = Tietoturva
+ops-error-phone = Anna numero kansainvälisessä muodossa maatunnuksen kanssa, esimerkiksi +358 40 123 4567.

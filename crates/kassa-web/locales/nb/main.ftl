@@ -1824,3 +1824,4 @@ ops-help-none = Ingen stemmer ennå.
 ## account tabs
 account-tab-profile = Profil
 account-tab-security = Sikkerhet
+ops-error-phone = Skriv nummeret i internasjonal form med landskode, for eksempel +47 22 12 34 56.

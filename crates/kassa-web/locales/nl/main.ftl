@@ -1824,3 +1824,4 @@ ops-help-none = Nog geen stemmen.
 ## account tabs
 account-tab-profile = Profiel
 account-tab-security = Beveiliging
+ops-error-phone = Voer het nummer internationaal in met de landcode, bijvoorbeeld +31 20 123 4567.

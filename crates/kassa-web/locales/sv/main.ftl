@@ -1824,3 +1824,4 @@ ops-help-none = Inga röster än.
 ## account tabs
 account-tab-profile = Profil
 account-tab-security = Säkerhet
+ops-error-phone = Ange numret i internationell form med landsnummer, till exempel +46 8 123 456 78.
