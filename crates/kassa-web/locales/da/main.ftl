@@ -1825,3 +1825,16 @@ ops-help-none = Ingen stemmer endnu.
 account-tab-profile = Profil
 account-tab-security = Sikkerhed
 ops-error-phone = Skriv nummeret i international form med landekode, for eksempel +45 33 12 34 56.
+
+## developer logs: kind filter
+logs-kind = Type
+log-kind-api = API-kald
+log-kind-push = Push-notifikation
+log-kind-webhook = Webhook
+
+## back office: revoke a merchant key
+ops-keys-col-actions = Handlinger
+ops-keys-revoke = Tilbagekald
+ops-keys-revoke-question = Tilbagekald nøglen “{ $name }” ({ $username })? Næste kald med den afvises, i alle processer. Det kan ikke fortrydes.
+ops-keys-revoke-confirm = Tilbagekald nøgle
+ops-keys-revoked-now = Nøglen { $username } er tilbagekaldt: kald med den afvises fra nu af.

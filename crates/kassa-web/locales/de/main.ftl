@@ -1825,3 +1825,16 @@ ops-help-none = Noch keine Bewertungen.
 account-tab-profile = Profil
 account-tab-security = Sicherheit
 ops-error-phone = Geben Sie die Nummer international mit Ländervorwahl ein, zum Beispiel +49 30 1234567.
+
+## developer logs: kind filter
+logs-kind = Art
+log-kind-api = API-Aufruf
+log-kind-push = Push-Benachrichtigung
+log-kind-webhook = Webhook
+
+## back office: revoke a merchant key
+ops-keys-col-actions = Aktionen
+ops-keys-revoke = Widerrufen
+ops-keys-revoke-question = Den Schlüssel „{ $name }“ ({ $username }) widerrufen? Der nächste Aufruf damit wird abgelehnt, in jedem Prozess. Das lässt sich nicht rückgängig machen.
+ops-keys-revoke-confirm = Schlüssel widerrufen
+ops-keys-revoked-now = Schlüssel { $username } widerrufen: Aufrufe damit werden ab jetzt abgelehnt.

@@ -1825,3 +1825,16 @@ ops-help-none = No votes yet.
 account-tab-profile = Profile
 account-tab-security = Security
 ops-error-phone = Enter the number in international form with the country code, like +46 8 123 456 78.
+
+## developer logs: kind filter
+logs-kind = Type
+log-kind-api = API call
+log-kind-push = Push notification
+log-kind-webhook = Webhook
+
+## back office: revoke a merchant key
+ops-keys-col-actions = Actions
+ops-keys-revoke = Revoke
+ops-keys-revoke-question = Revoke the key “{ $name }” ({ $username })? The next call with it is refused, in every process. This cannot be undone.
+ops-keys-revoke-confirm = Revoke key
+ops-keys-revoked-now = Key { $username } revoked: calls with it are refused from now on.

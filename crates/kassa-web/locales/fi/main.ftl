@@ -1825,3 +1825,16 @@ ops-help-none = Ei vielä ääniä.
 account-tab-profile = Profiili
 account-tab-security = Tietoturva
 ops-error-phone = Anna numero kansainvälisessä muodossa maatunnuksen kanssa, esimerkiksi +358 40 123 4567.
+
+## developer logs: kind filter
+logs-kind = Tyyppi
+log-kind-api = API-kutsu
+log-kind-push = Push-ilmoitus
+log-kind-webhook = Webhook
+
+## back office: revoke a merchant key
+ops-keys-col-actions = Toiminnot
+ops-keys-revoke = Peru
+ops-keys-revoke-question = Perutaanko avain ”{ $name }” ({ $username })? Seuraava kutsu sillä hylätään kaikissa prosesseissa. Tätä ei voi perua.
+ops-keys-revoke-confirm = Peru avain
+ops-keys-revoked-now = Avain { $username } on peruttu: sillä tehdyt kutsut hylätään tästä lähtien.

@@ -1825,3 +1825,16 @@ ops-help-none = Ingen stemmer ennå.
 account-tab-profile = Profil
 account-tab-security = Sikkerhet
 ops-error-phone = Skriv nummeret i internasjonal form med landskode, for eksempel +47 22 12 34 56.
+
+## developer logs: kind filter
+logs-kind = Type
+log-kind-api = API-kall
+log-kind-push = Push-varsel
+log-kind-webhook = Webhook
+
+## back office: revoke a merchant key
+ops-keys-col-actions = Handlinger
+ops-keys-revoke = Tilbakekall
+ops-keys-revoke-question = Tilbakekalle nøkkelen «{ $name }» ({ $username })? Neste kall med den avvises, i alle prosesser. Dette kan ikke angres.
+ops-keys-revoke-confirm = Tilbakekall nøkkel
+ops-keys-revoked-now = Nøkkelen { $username } er tilbakekalt: kall med den avvises fra nå av.

@@ -1825,3 +1825,16 @@ ops-help-none = Nog geen stemmen.
 account-tab-profile = Profiel
 account-tab-security = Beveiliging
 ops-error-phone = Voer het nummer internationaal in met de landcode, bijvoorbeeld +31 20 123 4567.
+
+## developer logs: kind filter
+logs-kind = Soort
+log-kind-api = API-aanroep
+log-kind-push = Pushmelding
+log-kind-webhook = Webhook
+
+## back office: revoke a merchant key
+ops-keys-col-actions = Acties
+ops-keys-revoke = Intrekken
+ops-keys-revoke-question = De sleutel “{ $name }” ({ $username }) intrekken? De volgende aanroep ermee wordt geweigerd, in elk proces. Dit kan niet ongedaan worden gemaakt.
+ops-keys-revoke-confirm = Sleutel intrekken
+ops-keys-revoked-now = Sleutel { $username } ingetrokken: aanroepen ermee worden vanaf nu geweigerd.

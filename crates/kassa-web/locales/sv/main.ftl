@@ -1825,3 +1825,16 @@ ops-help-none = Inga röster än.
 account-tab-profile = Profil
 account-tab-security = Säkerhet
 ops-error-phone = Ange numret i internationell form med landsnummer, till exempel +46 8 123 456 78.
+
+## developer logs: kind filter
+logs-kind = Typ
+log-kind-api = API-anrop
+log-kind-push = Push-notis
+log-kind-webhook = Webhook
+
+## back office: revoke a merchant key
+ops-keys-col-actions = Åtgärder
+ops-keys-revoke = Återkalla
+ops-keys-revoke-question = Återkalla nyckeln ”{ $name }” ({ $username })? Nästa anrop med den nekas, i alla processer. Det går inte att ångra.
+ops-keys-revoke-confirm = Återkalla nyckeln
+ops-keys-revoked-now = Nyckeln { $username } är återkallad: anrop med den nekas från och med nu.

@@ -364,3 +364,81 @@ async fn the_order_list_pages_newest_first_across_the_merchants_stores() {
     })
     .await;
 }
+
+/// A leaked key the merchant cannot revoke: an onboarding operator revokes it from the keys
+/// tab (the next call with it is refused, the merchant's audit trail names the operator);
+/// support sees no button and is refused.
+#[tokio::test]
+async fn an_operator_who_manages_merchants_revokes_a_key_and_support_cannot() {
+    on_each_backend(|app| async move {
+        set_two_factor_policy(app.db(), false).await.unwrap();
+        let operator_id = app.seed_operator("olle@ops.kassa.test", OperatorRole::Onboarding).await;
+        app.seed_operator("sam@ops.kassa.test", OperatorRole::Support).await;
+        let ops = app.ops_signed_in("olle@ops.kassa.test").await;
+        let support = app.ops_signed_in("sam@ops.kassa.test").await;
+        let merchant = demo_merchant(&app).await;
+        let keys = format!("/ops/merchants/{merchant}/keys");
+        let api = app.api("M100001").await;
+        let order = api.authorized_order(&sample_order()).await;
+        let key_id = app
+            .db()
+            .api_keys(Some("M100001"))
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|k| k.username == api.username)
+            .expect("the test key")
+            .id;
+        let revoke = format!("{keys}/{key_id}/revoke");
+
+        let (_, html) = support.page(&keys).await;
+        assert!(
+            html.contains(&api.username) && !html.contains("/revoke"),
+            "no button for support"
+        );
+        assert_eq!(support.post_form(&revoke, &[]).await.status(), 403);
+        let get = format!("/ordermanagement/v1/orders/{order}");
+        assert_eq!(api.send(reqwest::Method::GET, &get, None, None).await.status(), 200);
+
+        let (_, html) = ops.page(&keys).await;
+        assert!(html.contains(&format!("action=\"{revoke}\"")), "{html}");
+        let res = ops.post_form(&revoke, &[]).await;
+        assert_eq!(res.status(), 303);
+        let back = location(&res);
+        assert_eq!(back, format!("{keys}?revoked={}", urlencode(&api.username)));
+        let (_, html) = ops.page(&back).await;
+        assert!(html.contains(&format!("Key {} revoked", api.username)), "{html}");
+        assert!(html.contains("data-key-state=\"revoked\"") && !html.contains(&format!("action=\"{revoke}\"")));
+        assert_eq!(api.send(reqwest::Method::GET, &get, None, None).await.status(), 401);
+
+        // Again: nothing more happens; the one audit event names the operator.
+        assert_eq!(ops.post_form(&revoke, &[]).await.status(), 303);
+        let events: Vec<_> = app
+            .db()
+            .audit_events(Some(AuditAction::ApiKeyRevoked), 10_000)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.subject == api.username)
+            .collect();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].actor_operator_id, Some(operator_id));
+        assert_eq!(events[0].merchant_id, Some(merchant));
+
+        // A key of another merchant is not reachable through this merchant's page.
+        app.seed_other_merchant().await;
+        let other = app.api("M200001").await;
+        let other_id = app
+            .db()
+            .api_keys(Some("M200001"))
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|k| k.username == other.username)
+            .unwrap()
+            .id;
+        let res = ops.post_form(&format!("{keys}/{other_id}/revoke"), &[]).await;
+        assert_eq!(res.status(), 404);
+    })
+    .await;
+}

@@ -1,5 +1,5 @@
-//! The live support chat in two headless Chromium sessions: a merchant user leaves a
-//! question through the chat page, a support agent opens it from the back office's queue
+//! The live support chat in two headless Chromium sessions: a merchant user opens the
+//! support panel from the floating button, follows "Chat with us" and leaves a question, a support agent opens it from the back office's queue
 //! and answers; the answer appears on the user's open page without a reload (WebSocket),
 //! and the user's reply appears on the agent's, with the typing indicator on the way.
 
@@ -33,9 +33,23 @@ async fn a_user_and_an_agent_chat_live_in_two_browsers() {
             .unwrap();
         app.seed_operator("agent@ops.kassa.test", OperatorRole::Support).await;
 
-        // The user starts a conversation with the plain form.
+        // The user starts from the floating support button on the Orders page: the panel's
+        // "Chat with us" leads to the chat, where they write with the plain form.
         sign_in(&user, &app.url, "admin@demo.kassa.test").await;
-        user.goto(&format!("{}/portal/support/chat", app.url)).await.unwrap();
+        user.goto(&format!("{}/portal/orders", app.url)).await.unwrap();
+        click(&user, "#help-fab").await;
+        user.wait()
+            .for_element(Locator::Css("dialog#help-panel[open]"))
+            .await
+            .unwrap();
+        click(&user, "#help-panel .help-panel-chat a").await;
+        user.wait().for_element(Locator::Css("#chat-body")).await.unwrap();
+        assert!(user
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .ends_with("/portal/support/chat"));
         fill(&user, "chat-body", "My capture keeps failing").await;
         click(&user, "form.chat-form button[type=submit]").await;
         user.wait()

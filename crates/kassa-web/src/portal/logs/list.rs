@@ -18,6 +18,8 @@ use serde::Deserialize;
 
 const METHODS: [&str; 4] = ["GET", "POST", "PATCH", "DELETE"];
 const DIRECTIONS: [&str; 2] = ["incoming", "outgoing"];
+/// What a recorded call was: a merchant API call, a push notification, a webhook delivery.
+const KINDS: [&str; 3] = ["api", "push", "webhook"];
 
 /// The list's query string, as text: parsed (and any bad value explained) below.
 #[derive(Debug, Deserialize, Default, Clone)]
@@ -30,6 +32,8 @@ pub(crate) struct ListQuery {
     method: String,
     #[serde(default)]
     direction: String,
+    #[serde(default)]
+    kind: String,
     #[serde(default)]
     key: String,
     #[serde(default)]
@@ -82,8 +86,10 @@ impl ListQuery {
         });
         let method = some(&self.method).map(|m| m.to_ascii_uppercase());
         let direction = some(&self.direction);
+        let kind = some(&self.kind).map(|k| k.to_ascii_lowercase());
         if method.as_deref().is_some_and(|m| !METHODS.contains(&m))
             || direction.as_deref().is_some_and(|d| !DIRECTIONS.contains(&d))
+            || kind.as_deref().is_some_and(|k| !KINDS.contains(&k))
         {
             problems.push(lang.t("log-invalid-filter"));
         }
@@ -95,7 +101,7 @@ impl ListQuery {
             status,
             method,
             direction,
-            kind: None,
+            kind,
             key: some(&self.key),
             from,
             to,
@@ -121,6 +127,7 @@ impl ListQuery {
             ("status", &self.status),
             ("method", &self.method),
             ("direction", &self.direction),
+            ("kind", &self.kind),
             ("key", &self.key),
             ("from", &self.from),
             ("to", &self.to),
@@ -162,7 +169,6 @@ pub(crate) struct RowView {
     pub duration: String,
     pub order_id: Option<String>,
     pub order_href: Option<String>,
-    pub correlation_id: String,
     pub key: String,
     pub outgoing: bool,
 }
@@ -185,7 +191,6 @@ impl RowView {
                 )
             }),
             order_id: c.order_id.clone(),
-            correlation_id: c.correlation_id.clone(),
             key: c.api_key.clone(),
             outgoing: c.direction == "outgoing",
         }
@@ -208,6 +213,7 @@ struct ListTemplate {
     classes: Vec<Choice>,
     methods: Vec<Choice>,
     directions: Vec<Choice>,
+    kinds: Vec<Choice>,
     keys: Vec<String>,
     rows: Vec<RowView>,
     filtered: bool,
@@ -245,6 +251,10 @@ pub(crate) async fn list(
         .iter()
         .map(|d| choice(d, lang.t(&format!("log-direction-{d}")), &q.direction))
         .collect();
+    let kinds = KINDS
+        .iter()
+        .map(|k| choice(k, lang.t(&format!("log-kind-{k}")), &q.kind))
+        .collect();
     let keys = logs::key_names(&state.db, &actor).await?;
     let (rows, problems, older, newer) = match q.filter(lang, &tz) {
         Ok(filter) => {
@@ -271,6 +281,7 @@ pub(crate) async fn list(
         classes,
         methods,
         directions,
+        kinds,
         keys,
         rows,
         newer,
