@@ -76,14 +76,19 @@ impl IdentityRequestStatus {
     }
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown identity request status {0:?}")]
+pub struct UnknownRequestStatus(pub String);
+
+/// Reads a stored status (the database boundary).
 impl TryFrom<String> for IdentityRequestStatus {
-    type Error = String;
+    type Error = UnknownRequestStatus;
     fn try_from(s: String) -> std::result::Result<Self, Self::Error> {
         match s.as_str() {
             "pending" => Ok(IdentityRequestStatus::Pending),
             "applied" => Ok(IdentityRequestStatus::Applied),
             "declined" => Ok(IdentityRequestStatus::Declined),
-            _ => Err(format!("unknown identity request status {s:?}")),
+            _ => Err(UnknownRequestStatus(s)),
         }
     }
 }
@@ -249,7 +254,11 @@ impl Db {
 
     /// Requests in `status` across merchants: pending ones oldest first (the queue),
     /// decided ones newest first.
-    pub async fn identity_requests_in(&self, status: IdentityRequestStatus, limit: i64) -> Result<Vec<IdentityRequestRow>> {
+    pub async fn identity_requests_in(
+        &self,
+        status: IdentityRequestStatus,
+        limit: i64,
+    ) -> Result<Vec<IdentityRequestRow>> {
         let order = match status {
             IdentityRequestStatus::Pending => "r.id",
             _ => "r.id DESC",

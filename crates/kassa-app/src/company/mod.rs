@@ -430,10 +430,7 @@ pub(crate) fn check_identity(country: &str, input: &IdentityInput) -> AppResult<
     let vat_id = if input.vat_id.trim().is_empty() {
         String::new()
     } else {
-        p.identity(
-            "vat_id",
-            identity::vat_id(country, &input.org_number, &input.vat_id),
-        )
+        p.identity("vat_id", identity::vat_id(country, &input.org_number, &input.vat_id))
     };
     p.done()?;
     Ok((legal_name, org_number, vat_id))

@@ -29,7 +29,11 @@ pub async fn identity_requests(
 }
 
 /// One merchant's latest requests, newest first.
-pub async fn merchant_identity_requests(db: &Db, actor: &Actor, merchant_id: i64) -> AppResult<Vec<IdentityRequestRow>> {
+pub async fn merchant_identity_requests(
+    db: &Db,
+    actor: &Actor,
+    merchant_id: i64,
+) -> AppResult<Vec<IdentityRequestRow>> {
     require(actor, OpsPermission::ViewMerchants)?;
     Ok(db.identity_requests_of(merchant_id, 20).await?)
 }

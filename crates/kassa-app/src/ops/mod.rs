@@ -20,12 +20,12 @@ mod people;
 mod stores;
 
 pub use activity::{merchant_order, merchant_orders, MerchantOrderView, MerchantOrders};
+pub use identity::{
+    apply_identity_request, decline_identity_request, identity_requests, merchant_identity_requests, IdentityDecided,
+};
 pub use merchants::{
     create_merchant, list_merchants, merchant_detail, reinstate_merchant, suspend_merchant, update_merchant,
     MerchantInput, MerchantList, MerchantPage, UpdateMerchant,
-};
-pub use identity::{
-    apply_identity_request, decline_identity_request, identity_requests, merchant_identity_requests, IdentityDecided,
 };
 pub use people::{invite_super_admin, resend_merchant_invitation, MerchantInvitation};
 pub use stores::{

@@ -108,7 +108,11 @@ async fn each_role_sees_or_changes_the_company_as_the_matrix_says() {
             let may_view = allows(role, Onboarding::Direct, Permission::ViewCompany);
             let may_manage = allows(role, Onboarding::Direct, Permission::ManageCompany);
             let (_, account) = c.page("/portal/account").await;
-            assert_eq!(account.contains("href=\"/portal/account/company\""), may_view, "{role}: tab");
+            assert_eq!(
+                account.contains("href=\"/portal/account/company\""),
+                may_view,
+                "{role}: tab"
+            );
             let (status, html) = c.page(PAGE).await;
             if !may_view {
                 assert_eq!(status, 403, "{role}");
@@ -127,7 +131,11 @@ async fn each_role_sees_or_changes_the_company_as_the_matrix_says() {
                     let res = c
                         .post_form(
                             &format!("/portal/account/company/{form}"),
-                            &[("store", "M100001"), ("url", "https://evil.example"), ("legal_name", "X AB")],
+                            &[
+                                ("store", "M100001"),
+                                ("url", "https://evil.example"),
+                                ("legal_name", "X AB"),
+                            ],
                         )
                         .await;
                     assert_eq!(res.status(), 403, "{role} {form}");
@@ -202,7 +210,10 @@ async fn bad_input_is_refused_per_field_in_the_users_language_and_changes_nothin
                 .await;
             assert_eq!(res.status(), 422, "{url} {descriptor}");
             let html = res.text().await.unwrap();
-            assert!(shows(&html, &words("sv", &format!("ops-error-{reason}"))), "{url} {descriptor}");
+            assert!(
+                shows(&html, &words("sv", &format!("ops-error-{reason}"))),
+                "{url} {descriptor}"
+            );
             assert!(shows(&html, descriptor), "{descriptor} kept");
         }
         let identity_table = [
@@ -219,7 +230,10 @@ async fn bad_input_is_refused_per_field_in_the_users_language_and_changes_nothin
             let res = request_change(&c, name, org, vat).await;
             assert_eq!(res.status(), 422, "{org} {vat}");
             let html = res.text().await.unwrap();
-            assert!(shows(&html, &words("sv", &format!("ops-error-{reason}"))), "{org} {vat}: {reason}");
+            assert!(
+                shows(&html, &words("sv", &format!("ops-error-{reason}"))),
+                "{org} {vat}: {reason}"
+            );
             assert!(shows(&html, org), "{org} kept");
         }
         // A store of another merchant is not found, and changes nothing either.
@@ -228,7 +242,11 @@ async fn bad_input_is_refused_per_field_in_the_users_language_and_changes_nothin
         let res = c
             .post_form(
                 "/portal/account/company/stores",
-                &[("store", "M200001"), ("url", "https://x.example"), ("statement_descriptor", "MINE NOW")],
+                &[
+                    ("store", "M200001"),
+                    ("url", "https://x.example"),
+                    ("statement_descriptor", "MINE NOW"),
+                ],
             )
             .await;
         assert_eq!(res.status(), 404);
@@ -270,7 +288,10 @@ async fn company_details_and_store_listings_are_saved_audited_and_shown_to_shopp
         assert!(after.get("address_line").is_none(), "only what changed: {after}");
         // The same form again changes nothing and records nothing.
         c.page(PAGE).await;
-        assert_eq!(c.post_form("/portal/account/company/details", &form).await.status(), 303);
+        assert_eq!(
+            c.post_form("/portal/account/company/details", &form).await.status(),
+            303
+        );
         assert_eq!(audits(&app, AuditAction::CompanyUpdated).await.len(), 1);
         // A form filled before someone else's change is refused, not overwriting it.
         let stale = app.db().company(m).await.unwrap().unwrap().updated_at - 1;
@@ -279,7 +300,10 @@ async fn company_details_and_store_listings_are_saved_audited_and_shown_to_shopp
         old.push(("version", &stale));
         let res = c.post_form("/portal/account/company/details", &old).await;
         assert_eq!(res.status(), 422);
-        assert!(shows(&res.text().await.unwrap(), &words("en", "ops-error-changed-meanwhile")));
+        assert!(shows(
+            &res.text().await.unwrap(),
+            &words("en", "ops-error-changed-meanwhile")
+        ));
         assert_eq!(app.db().company(m).await.unwrap().unwrap().trading_name, "Demo Shop");
 
         c.page(PAGE).await;
@@ -315,7 +339,10 @@ async fn company_details_and_store_listings_are_saved_audited_and_shown_to_shopp
         let html = app.client().get(&format!("/checkout/{id}")).await.text().await.unwrap();
         assert!(html.contains("mailto:help@shop.demo.kassa.test"), "{html}");
         assert!(html.contains("tel:+46812345678"));
-        assert!(html.contains(&words("sv", "checkout-support-heading")), "in the order's language");
+        assert!(
+            html.contains(&words("sv", "checkout-support-heading")),
+            "in the order's language"
+        );
     })
     .await;
 }
@@ -344,7 +371,10 @@ async fn an_identity_change_is_a_request_the_back_office_applies() {
         // A second request while one is pending is refused.
         let res = request_change(&c, "Other Name AB", "556677-8899", "").await;
         assert_eq!(res.status(), 422);
-        assert!(shows(&res.text().await.unwrap(), &words("en", "company-request-already-pending")));
+        assert!(shows(
+            &res.text().await.unwrap(),
+            &words("en", "company-request-already-pending")
+        ));
 
         let request = app.db().identity_requests_of(m, 10).await.unwrap();
         assert_eq!(request.len(), 1);
@@ -358,7 +388,10 @@ async fn an_identity_change_is_a_request_the_back_office_applies() {
         assert_eq!(support.post_form(&apply, &[]).await.status(), 403);
         let onboarding = operator(&app, OperatorRole::Onboarding).await;
         let (_, merchant_page) = onboarding.page(&format!("/ops/merchants/{m}")).await;
-        assert!(merchant_page.contains(&format!("action=\"{apply}\"")), "decided on the merchant page too");
+        assert!(
+            merchant_page.contains(&format!("action=\"{apply}\"")),
+            "decided on the merchant page too"
+        );
         let res = onboarding.post_form(&apply, &[("back", "merchant")]).await;
         assert_eq!(res.status(), 303);
         assert_eq!(location(&res), format!("/ops/merchants/{m}?notice=identity_applied"));
@@ -368,7 +401,11 @@ async fn an_identity_change_is_a_request_the_back_office_applies() {
 
         let company = app.db().company(m).await.unwrap().unwrap();
         assert_eq!(
-            (company.legal_name.as_str(), company.org_number.as_str(), company.vat_id.as_str()),
+            (
+                company.legal_name.as_str(),
+                company.org_number.as_str(),
+                company.vat_id.as_str()
+            ),
             ("Demo Shop Holding AB", "556036-0793", "SE556036079301")
         );
         let applied = audits(&app, AuditAction::CompanyIdentityApplied).await;
@@ -382,7 +419,10 @@ async fn an_identity_change_is_a_request_the_back_office_applies() {
         assert_eq!(after["legal_name"], "Demo Shop Holding AB");
         // The admins are told, each in their language; nobody else is.
         let mails = app.mails();
-        let to_sa = mails.iter().find(|m| m.to == SUPER_ADMIN).expect("mail to the Super Admin");
+        let to_sa = mails
+            .iter()
+            .find(|m| m.to == SUPER_ADMIN)
+            .expect("mail to the Super Admin");
         assert_eq!(to_sa.subject, words("sv", "mail-identity-applied-subject"));
         let to_admin = mails.iter().find(|m| m.to == ADMIN).expect("mail to the Admin");
         assert_eq!(to_admin.subject, words("en", "mail-identity-applied-subject"));
@@ -400,7 +440,12 @@ async fn a_declined_request_keeps_the_merchant_and_says_why() {
     on_each_backend(|app| async move {
         let m = merchant_id(&app).await;
         let c = app.signed_in(SUPER_ADMIN).await;
-        assert_eq!(request_change(&c, "Renamed AB", "556677-8899", "SE556677889901").await.status(), 303);
+        assert_eq!(
+            request_change(&c, "Renamed AB", "556677-8899", "SE556677889901")
+                .await
+                .status(),
+            303
+        );
         let request_id = app.db().identity_requests_of(m, 10).await.unwrap()[0].id;
         let ops = operator(&app, OperatorRole::OpsAdmin).await;
         ops.page("/ops/company-requests").await;
@@ -423,7 +468,9 @@ async fn a_declined_request_keeps_the_merchant_and_says_why() {
         assert_eq!(mail.subject, words("en", "mail-identity-declined-subject"));
         assert!(mail.text.contains(reason));
         // Applying a declined request does nothing.
-        let res = ops.post_form(&format!("/ops/company-requests/{request_id}/apply"), &[]).await;
+        let res = ops
+            .post_form(&format!("/ops/company-requests/{request_id}/apply"), &[])
+            .await;
         assert_eq!(location(&res), "/ops/company-requests?notice=decided");
         assert_eq!(app.db().company(m).await.unwrap().unwrap().legal_name, "Demo Shop AB");
         let (_, html) = c.page(PAGE).await;
@@ -447,7 +494,11 @@ async fn fifty_requests_at_once_leave_exactly_one_pending() {
                 let name = format!("Demo Shop {i} AB");
                 c.post_form(
                     "/portal/account/company/identity",
-                    &[("legal_name", name.as_str()), ("org_number", "556677-8899"), ("vat_id", "")],
+                    &[
+                        ("legal_name", name.as_str()),
+                        ("org_number", "556677-8899"),
+                        ("vat_id", ""),
+                    ],
                 )
                 .await
                 .status()

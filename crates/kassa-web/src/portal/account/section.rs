@@ -28,7 +28,11 @@ pub(crate) fn section() -> Section {
             // Company details: everyone who may see them; changes and identity requests
             // for those who manage them.
             RouteRow::get(company::HERE, view_company, company::show),
-            RouteRow::post("/portal/account/company/details", manage_company, company::update_details),
+            RouteRow::post(
+                "/portal/account/company/details",
+                manage_company,
+                company::update_details,
+            ),
             RouteRow::post("/portal/account/company/stores", manage_company, company::update_store),
             RouteRow::post(
                 "/portal/account/company/identity",
@@ -56,7 +60,11 @@ pub(crate) fn account_tabs(member: &Member, page: &Page, here: &str) -> Vec<NavI
     let tabs: &[(&'static str, &str, Permission)] = &[
         ("/portal/account", "account-tab-profile", Permission::SignedIn),
         (TWO_FACTOR_SETUP, "account-tab-security", Permission::SignedIn),
-        ("/portal/account/company", "account-tab-company", Permission::ViewCompany),
+        (
+            "/portal/account/company",
+            "account-tab-company",
+            Permission::ViewCompany,
+        ),
     ];
     tabs.iter()
         .filter(|(_, _, permission)| member.allows(*permission))
