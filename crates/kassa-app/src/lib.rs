@@ -76,6 +76,7 @@
 pub mod actor;
 pub mod api_keys;
 pub mod auth;
+pub mod company;
 pub mod dates;
 pub mod disputes;
 pub mod error;

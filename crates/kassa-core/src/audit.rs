@@ -85,6 +85,10 @@ audit_actions! {
     WebhookSecretRotated => "webhook_secret_rotated",
     WebhookTestSent => "webhook_test_sent",
     WebhookDeliveryResent => "webhook_delivery_resent",
+    CompanyUpdated => "company_updated",
+    CompanyIdentityRequested => "company_identity_requested",
+    CompanyIdentityApplied => "company_identity_applied",
+    CompanyIdentityDeclined => "company_identity_declined",
 }
 
 impl AuditAction {

@@ -10,6 +10,7 @@ mod api_calls;
 mod api_keys;
 mod audit;
 mod call_log;
+mod company;
 mod connect;
 mod demo_seed;
 mod disputes;
@@ -50,6 +51,9 @@ pub use api_calls::ApiCall;
 pub use api_keys::{ApiKeyRow, NewApiKey};
 pub use audit::{AuditEvent, AuditFilter, AuditRow, OperatorAuditFilter};
 pub use call_log::{CallPage, CallQuery, LoggedCall, LoggedCallDetail};
+pub use company::{
+    CompanyFields, CompanyRow, IdentityDecision, IdentityRequestRow, IdentityRequestStatus, NewIdentityRequest,
+};
 pub use connect::{redact_url, Backend, Db, DbConfig, Tx};
 pub use demo_seed::DemoTenancy;
 pub use disputes::{

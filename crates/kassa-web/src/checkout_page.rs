@@ -42,6 +42,8 @@ struct CheckoutTemplate {
     order_id: String,
     token: String,
     store_name: String,
+    /// How shoppers reach the merchant's support (empty fields: not given).
+    support: kassa_app::company::SupportContact,
     lines: Vec<LineView>,
     total: String,
     tax: String,
@@ -150,6 +152,9 @@ async fn page(state: &AppState, row: &OrderRow, form: ShopperForm, error: Option
         .flatten()
         .map(|s| s.name)
         .unwrap_or_default();
+    let support = kassa_app::company::support_contact(&state.db, &row.store_id)
+        .await
+        .unwrap_or_default();
     let checkout_state = match row.checkout_status.as_str() {
         "checkout_complete" => "complete",
         "checkout_incomplete" if now_ms() < row.checkout_expires_at => "open",
@@ -182,6 +187,7 @@ async fn page(state: &AppState, row: &OrderRow, form: ShopperForm, error: Option
         order_id: row.order_id.clone(),
         token: form_token(state, &row.order_id),
         store_name,
+        support,
         lines: lines
             .iter()
             .map(|l| LineView {

@@ -14,11 +14,15 @@
 //! in the same transaction; the merchant's admins see them in their audit log.
 
 mod activity;
+mod identity;
 mod merchants;
 mod people;
 mod stores;
 
 pub use activity::{merchant_order, merchant_orders, MerchantOrderView, MerchantOrders};
+pub use identity::{
+    apply_identity_request, decline_identity_request, identity_requests, merchant_identity_requests, IdentityDecided,
+};
 pub use merchants::{
     create_merchant, list_merchants, merchant_detail, reinstate_merchant, suspend_merchant, update_merchant,
     MerchantInput, MerchantList, MerchantPage, UpdateMerchant,
@@ -63,10 +67,14 @@ pub mod reason {
     pub const RESERVE_DAYS: &str = "reserve-days";
     /// A dispute fee is 0 to 10 000.00 in the store's currency.
     pub const DISPUTE_FEE: &str = "dispute-fee";
+    /// Not an email address.
+    pub const EMAIL: &str = "email";
+    /// A change of the company's identity that changes nothing.
+    pub const IDENTITY_UNCHANGED: &str = "identity-unchanged";
 }
 
 /// Refuses unless the actor is an operator whose role has `permission`.
-fn require(actor: &Actor, permission: OpsPermission) -> AppResult<()> {
+pub(crate) fn require(actor: &Actor, permission: OpsPermission) -> AppResult<()> {
     match actor.operator_role {
         Some(role) if ops_allows(role, permission) => Ok(()),
         _ => Err(AppError::Forbidden),
@@ -75,15 +83,15 @@ fn require(actor: &Actor, permission: OpsPermission) -> AppResult<()> {
 
 /// Collects the bad fields of one command.
 #[derive(Debug, Default)]
-struct Problems(Vec<FieldError>);
+pub(crate) struct Problems(Vec<FieldError>);
 
 impl Problems {
-    fn add(&mut self, field: &str, reason: &str) {
+    pub(crate) fn add(&mut self, field: &str, reason: &str) {
         self.0.push(FieldError::new(field, reason));
     }
 
     /// The checked value, or `""` after noting the reason.
-    fn identity(&mut self, field: &str, checked: Result<String, IdentityError>) -> String {
+    pub(crate) fn identity(&mut self, field: &str, checked: Result<String, IdentityError>) -> String {
         checked.unwrap_or_else(|e| {
             self.add(field, e.code());
             String::new()
@@ -91,7 +99,7 @@ impl Problems {
     }
 
     /// A required text of at most `max` characters, trimmed.
-    fn text(&mut self, field: &str, value: &str, max: usize) -> String {
+    pub(crate) fn text(&mut self, field: &str, value: &str, max: usize) -> String {
         let v = value.trim();
         if v.is_empty() {
             self.add(field, IdentityError::Required.code());
@@ -101,7 +109,7 @@ impl Problems {
         v.to_owned()
     }
 
-    fn done(self) -> AppResult<()> {
+    pub(crate) fn done(self) -> AppResult<()> {
         if self.0.is_empty() {
             Ok(())
         } else {
@@ -111,7 +119,7 @@ impl Problems {
 }
 
 /// A two-letter country of a market Kassa trades in, upper-case.
-fn country(p: &mut Problems, field: &str, value: &str) -> Option<String> {
+pub(crate) fn country(p: &mut Problems, field: &str, value: &str) -> Option<String> {
     let c = value.trim().to_ascii_uppercase();
     if c.is_empty() {
         p.add(field, IdentityError::Required.code());
@@ -126,7 +134,7 @@ fn country(p: &mut Problems, field: &str, value: &str) -> Option<String> {
 
 /// The fields of `after` whose values differ from `before`: the audit event's two sides,
 /// so it shows what changed and nothing else.
-fn changed(before: serde_json::Value, after: serde_json::Value) -> (serde_json::Value, serde_json::Value) {
+pub(crate) fn changed(before: serde_json::Value, after: serde_json::Value) -> (serde_json::Value, serde_json::Value) {
     let (serde_json::Value::Object(b), serde_json::Value::Object(a)) = (before, after) else {
         return (serde_json::Value::Null, serde_json::Value::Null);
     };

@@ -164,6 +164,10 @@ struct OverviewTemplate {
     can_finance: bool,
     reason: String,
     errors: FieldErrors,
+    /// Its pending request to change its verified identity, to decide here.
+    identity_requests: Vec<super::identity_requests::RequestView>,
+    can_decide: bool,
+    back: &'static str,
 }
 
 /// A payout schedule in words: "Weekly on Friday".
@@ -257,6 +261,8 @@ fn notice_text(lang: Lang, q: &OverviewQuery) -> Option<String> {
         "suspended" => "ops-merchant-suspended-notice",
         "reinstated" => "ops-merchant-reinstated-notice",
         "store_updated" => "ops-store-updated",
+        "identity_applied" => "ops-identity-applied-notice",
+        "identity_declined" => "ops-identity-declined-notice",
         "store_created" => {
             let id = q.store.clone().filter(|s| s.starts_with('M') && s.len() == 7)?;
             return Some(lang.t_args("ops-store-created", &[("store", id)]));
@@ -283,7 +289,16 @@ async fn render_overview(
     let m = overview.merchant;
     page.title = m.legal_name.clone();
     let failed = !errors.is_empty();
+    let identity_requests = ops::merchant_identity_requests(&state.db, &operator.actor(), id)
+        .await?
+        .iter()
+        .filter(|r| r.status == kassa_db::IdentityRequestStatus::Pending)
+        .map(|r| super::identity_requests::request_view(lang, r))
+        .collect();
     let mut res = render(&OverviewTemplate {
+        identity_requests,
+        can_decide: operator.allows(OpsPermission::ManageMerchants),
+        back: "merchant",
         merchant: heading(&m),
         tab: "overview",
         country: country_name(lang, &m.country),

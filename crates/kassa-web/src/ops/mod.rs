@@ -8,9 +8,10 @@ mod audit;
 mod auth;
 mod dispute_forms;
 mod disputes;
-mod form;
+pub(crate) mod form;
 mod help_feedback;
 mod home;
+mod identity_requests;
 mod merchant_audit;
 mod merchant_form;
 mod merchant_keys;
@@ -38,6 +39,7 @@ fn back_office() -> BackOffice {
             auth::section(),
             home::section(),
             merchants::section(),
+            identity_requests::section(),
             stores::section(),
             store_finance::section(),
             merchant_users::section(),

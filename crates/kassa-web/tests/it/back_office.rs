@@ -32,8 +32,8 @@ pub(crate) fn fill(path: &str, ids: &[(&str, String)]) -> String {
 
 /// Real values for every path parameter of `/ops`: an operator (`id`), the demo merchant and
 /// its playground store, a user of it other than MERCHANT_USER (whom POSTs may deactivate),
-/// an order of that store, a payout of its capture, and a dispute of another order with a
-/// file in its response.
+/// an order of that store, a payout of its capture, a dispute of another order with a
+/// file in its response, and a pending identity change request of the merchant.
 pub(crate) async fn route_ids(app: &TestApp) -> Vec<(&'static str, String)> {
     let target = app.seed_operator("target@ops.kassa.test", OperatorRole::Support).await;
     let merchant_id = app
@@ -57,7 +57,31 @@ pub(crate) async fn route_ids(app: &TestApp) -> Vec<(&'static str, String)> {
     let dispute = crate::disputes_pages::open(app, &disputed, Reason::GoodsNotReceived, false).await;
     let attachment = crate::disputes_pages::respond_as_platform(app, &dispute.id).await;
     let (conversation, canned) = crate::support_chat::conversation_and_canned_reply(app, target).await;
+    // A pending request of the demo merchant to change its verified identity.
+    let admin = app
+        .db()
+        .user_by_email("superadmin@demo.kassa.test")
+        .await
+        .unwrap()
+        .expect("demo Super Admin");
+    let asker = kassa_app::Actor::portal_user(
+        admin.id.to_string(),
+        &admin.email,
+        merchant_id.to_string(),
+        kassa_web::demo::PLAYGROUND_STORE,
+        kassa_core::access::Role::SuperAdmin,
+        "127.0.0.1",
+    );
+    let change = kassa_app::company::IdentityInput {
+        legal_name: "Demo Shop Holding AB".into(),
+        org_number: "556036-0793".into(),
+        vat_id: String::new(),
+    };
+    let request = kassa_app::company::request_identity_change(app.db(), &asker, &change)
+        .await
+        .expect("an identity change request");
     vec![
+        ("request", request.to_string()),
         ("conversation", conversation.to_string()),
         ("canned", canned.to_string()),
         ("dispute", dispute.id),

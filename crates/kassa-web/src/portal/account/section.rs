@@ -1,7 +1,7 @@
 //! Account settings, the header's preferences and two-factor set-up: routes (no menu
 //! entry: the user menu in the header leads here).
 
-use super::{change_password, security, set_language, set_theme, show, switch_store, update_profile};
+use super::{change_password, company, security, set_language, set_theme, show, switch_store, update_profile};
 use crate::shell::routes::{Access, RouteRow, Section};
 use crate::shell::session::Member;
 use crate::shell::views::{NavItem, Page};
@@ -14,6 +14,8 @@ pub(crate) const TWO_FACTOR_SETUP: &str = "/portal/account/security";
 /// two-factor first (`before_two_factor`).
 pub(crate) fn section() -> Section {
     let signed_in = Access::Member(Permission::SignedIn);
+    let view_company = Access::Member(Permission::ViewCompany);
+    let manage_company = Access::Member(Permission::ManageCompany);
     Section {
         menu: None,
         routes: vec![
@@ -23,6 +25,20 @@ pub(crate) fn section() -> Section {
             RouteRow::get("/portal/account", signed_in, show),
             RouteRow::post("/portal/account/profile", signed_in, update_profile),
             RouteRow::post("/portal/account/password", signed_in, change_password),
+            // Company details: everyone who may see them; changes and identity requests
+            // for those who manage them.
+            RouteRow::get(company::HERE, view_company, company::show),
+            RouteRow::post(
+                "/portal/account/company/details",
+                manage_company,
+                company::update_details,
+            ),
+            RouteRow::post("/portal/account/company/stores", manage_company, company::update_store),
+            RouteRow::post(
+                "/portal/account/company/identity",
+                manage_company,
+                company::request_identity,
+            ),
             // Account security: two-factor set-up and recovery codes.
             RouteRow::get(TWO_FACTOR_SETUP, signed_in, security::show).before_two_factor(),
             RouteRow::post("/portal/account/two-factor/setup", signed_in, security::setup).before_two_factor(),
@@ -44,6 +60,11 @@ pub(crate) fn account_tabs(member: &Member, page: &Page, here: &str) -> Vec<NavI
     let tabs: &[(&'static str, &str, Permission)] = &[
         ("/portal/account", "account-tab-profile", Permission::SignedIn),
         (TWO_FACTOR_SETUP, "account-tab-security", Permission::SignedIn),
+        (
+            "/portal/account/company",
+            "account-tab-company",
+            Permission::ViewCompany,
+        ),
     ];
     tabs.iter()
         .filter(|(_, _, permission)| member.allows(*permission))
