@@ -85,6 +85,11 @@ audit_actions! {
     WebhookSecretRotated => "webhook_secret_rotated",
     WebhookTestSent => "webhook_test_sent",
     WebhookDeliveryResent => "webhook_delivery_resent",
+    BankChangeRequested => "bank_change_requested",
+    BankChangeReauthFailed => "bank_change_reauth_failed",
+    BankChangeReplaced => "bank_change_replaced",
+    BankChangeConfirmed => "bank_change_confirmed",
+    BankChangeBlocked => "bank_change_blocked",
 }
 
 impl AuditAction {

@@ -9,6 +9,7 @@
 mod api_calls;
 mod api_keys;
 mod audit;
+mod bank_changes;
 mod call_log;
 mod connect;
 mod demo_seed;
@@ -48,6 +49,7 @@ mod webhooks;
 
 pub use api_calls::ApiCall;
 pub use api_keys::{ApiKeyRow, NewApiKey};
+pub use bank_changes::{BankChangeListRow, BankChangeRow, NewBankChange, Requested, SuperAdminRow};
 pub use audit::{AuditEvent, AuditFilter, AuditRow, OperatorAuditFilter};
 pub use call_log::{CallPage, CallQuery, LoggedCall, LoggedCallDetail};
 pub use connect::{redact_url, Backend, Db, DbConfig, Tx};

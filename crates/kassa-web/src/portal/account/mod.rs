@@ -3,6 +3,7 @@
 mod section;
 pub(crate) use section::{account_tabs, section, TWO_FACTOR_SETUP};
 
+mod payouts;
 pub(super) mod security;
 mod timezones;
 
