@@ -89,8 +89,10 @@ impl Db {
     /// Until when payouts of the store wait (after a confirmed change), if ever set.
     pub async fn payout_hold_until(&self, store_id: &str) -> Result<Option<i64>> {
         let sql = "SELECT payout_hold_until FROM stores WHERE id = $1";
-        Ok(on_pool!(self, p => sqlx::query_scalar::<_, Option<i64>>(sql).bind(store_id).fetch_optional(p).await)?
-            .flatten())
+        Ok(
+            on_pool!(self, p => sqlx::query_scalar::<_, Option<i64>>(sql).bind(store_id).fetch_optional(p).await)?
+                .flatten(),
+        )
     }
 
     /// The merchant's active Super Admins (any store, access not expired), by email.
@@ -163,7 +165,10 @@ impl Db {
         .await);
         match result {
             Ok(Some(r)) => Ok(r),
-            Ok(None) => Err(DbError::Conflict(format!("no store {} of this merchant", change.store_id))),
+            Ok(None) => Err(DbError::Conflict(format!(
+                "no store {} of this merchant",
+                change.store_id
+            ))),
             // Two requests for one store at the same moment: the unique pending index lets one in.
             Err(e) => Err(DbError::from_insert(e, "a pending bank account change of this store")),
         }
@@ -308,7 +313,9 @@ impl Db {
              WHERE c.status = 'pending' OR c.requested_at >= $1 \
              ORDER BY CASE WHEN c.status = 'pending' THEN 0 ELSE 1 END, c.id DESC LIMIT $2"
         );
-        Ok(on_pool!(self, p => sqlx::query_as::<_, BankChangeListRow>(&sql).bind(since).bind(limit).fetch_all(p).await)?)
+        Ok(
+            on_pool!(self, p => sqlx::query_as::<_, BankChangeListRow>(&sql).bind(since).bind(limit).fetch_all(p).await)?,
+        )
     }
 
     /// A successful re-authentication (password and code for a sensitive change) clears the

@@ -49,8 +49,8 @@ mod webhooks;
 
 pub use api_calls::ApiCall;
 pub use api_keys::{ApiKeyRow, NewApiKey};
-pub use bank_changes::{BankChangeListRow, BankChangeRow, NewBankChange, Requested, SuperAdminRow};
 pub use audit::{AuditEvent, AuditFilter, AuditRow, OperatorAuditFilter};
+pub use bank_changes::{BankChangeListRow, BankChangeRow, NewBankChange, Requested, SuperAdminRow};
 pub use call_log::{CallPage, CallQuery, LoggedCall, LoggedCallDetail};
 pub use connect::{redact_url, Backend, Db, DbConfig, Tx};
 pub use demo_seed::DemoTenancy;

@@ -9,9 +9,7 @@ use crate::auth::{password, two_factor, user_of, AuthRefusal};
 use crate::{now_ms, Actor, ActorKind, AppError, AppResult, FieldError, Missing};
 use kassa_core::access::{allows, Onboarding, Permission};
 use kassa_core::audit::AuditAction;
-use kassa_core::bank_account::{
-    held, masked_iban, next_payout_at, BankAccount, CONFIRM_LINK_VALID_MS, PAYOUT_HOLD_MS,
-};
+use kassa_core::bank_account::{held, masked_iban, next_payout_at, BankAccount, CONFIRM_LINK_VALID_MS, PAYOUT_HOLD_MS};
 use kassa_core::settlement::{from_ms, next_cutoff, to_ms};
 use kassa_core::store_settings::PayoutSchedule;
 use kassa_db::{BankChangeRow, Db, NewBankChange};
@@ -76,7 +74,8 @@ pub async fn payout_overview(db: &Db, actor: &Actor) -> AppResult<PayoutOverview
         .await?
         .ok_or(AppError::NotFound(Missing::Other("store")))?;
     let store = detail.store;
-    let schedule = PayoutSchedule::from_stored(&store.payout_schedule, store.payout_day).unwrap_or(PayoutSchedule::Daily);
+    let schedule =
+        PayoutSchedule::from_stored(&store.payout_schedule, store.payout_day).unwrap_or(PayoutSchedule::Daily);
     let now = now_ms();
     let hold_until = db.payout_hold_until(&store_id).await?.filter(|h| held(Some(*h), now));
     let balance = super::balance(db, actor, None).await?;
@@ -142,9 +141,8 @@ pub struct ConfirmMail {
 /// confirmation emails to send. Nothing about the store changes yet.
 pub async fn request_bank_change(db: &Db, actor: &Actor, cmd: &BankChangeRequest<'_>) -> AppResult<Vec<ConfirmMail>> {
     let (store_id, merchant_id) = member_store(actor, Permission::ManageBankAccount)?;
-    let account = BankAccount::parse(cmd.iban, cmd.bic, cmd.holder).map_err(|bad| {
-        AppError::Invalid(bad.into_iter().map(|(f, reason)| FieldError::new(f, reason)).collect())
-    })?;
+    let account = BankAccount::parse(cmd.iban, cmd.bic, cmd.holder)
+        .map_err(|bad| AppError::Invalid(bad.into_iter().map(|(f, reason)| FieldError::new(f, reason)).collect()))?;
     let user = user_of(db, actor).await?;
     let Some(secret) = user.totp_secret.as_deref() else {
         return Err(AuthRefusal::TwoFactorOff.into());
@@ -166,7 +164,8 @@ pub async fn request_bank_change(db: &Db, actor: &Actor, cmd: &BankChangeRequest
         ..actor.audit_event(action)
     };
     if !code_ok {
-        db.record_audit(&audit(AuditAction::BankChangeReauthFailed), now).await?;
+        db.record_audit(&audit(AuditAction::BankChangeReauthFailed), now)
+            .await?;
         if attempt.locked_the_account() {
             db.record_audit(&audit(AuditAction::AccountLocked), now).await?;
             return Err(AuthRefusal::Locked.into());

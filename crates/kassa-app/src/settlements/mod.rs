@@ -21,7 +21,7 @@ pub use bank_account::{
     confirm_bank_change, confirm_link, payout_overview, request_bank_change, BankChangeRequest, ConfirmLink,
     ConfirmMail, Expected, PayoutOverview,
 };
-pub use bank_review::{block_bank_change, bank_changes_for_review, BlockedMail, REVIEW_DAYS};
+pub use bank_review::{bank_changes_for_review, block_bank_change, BlockedMail, REVIEW_DAYS};
 pub use custom_reports::{
     downloadable, report_file, reports, request_report, ReportRequest, FORMATS, KINDS, REPORT_JOB, REPORT_KEPT_MS,
 };

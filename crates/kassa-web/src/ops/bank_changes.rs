@@ -66,7 +66,10 @@ fn line(lang: Lang, r: &BankChangeListRow, now: i64) -> ChangeLine {
         ChangeStatus::Pending => (
             lang.t("bank-status-pending"),
             "badge-warning",
-            lang.t_args("ops-bank-changes-link-until", &[("until", format_time(c.expires_at, PROVIDER_TZ))]),
+            lang.t_args(
+                "ops-bank-changes-link-until",
+                &[("until", format_time(c.expires_at, PROVIDER_TZ))],
+            ),
         ),
         ChangeStatus::Confirmed => (
             lang.t("bank-status-confirmed"),
@@ -104,7 +107,12 @@ fn line(lang: Lang, r: &BankChangeListRow, now: i64) -> ChangeLine {
         old_account: if c.old_iban.is_empty() {
             String::new()
         } else {
-            format!("{} · {} · {}", masked_iban(&c.old_iban), c.old_bic, c.old_account_holder)
+            format!(
+                "{} · {} · {}",
+                masked_iban(&c.old_iban),
+                c.old_bic,
+                c.old_account_holder
+            )
         },
         new_account: format!("{} · {}", kassa_core::identity::iban_printed(&c.iban), c.bic),
         holder: c.account_holder.clone(),
@@ -151,11 +159,7 @@ async fn list(
 }
 
 /// Blocks a pending change; one decided meanwhile (or unknown) is said so on the list.
-async fn block(
-    State(state): State<AppState>,
-    operator: Operator,
-    Path(id): Path<i64>,
-) -> Result<Response, WebError> {
+async fn block(State(state): State<AppState>, operator: Operator, Path(id): Path<i64>) -> Result<Response, WebError> {
     match settlements::block_bank_change(&state.db, &operator.actor(), id).await {
         Ok((_, mail)) => {
             bank_mail::send_blocked(&state, &mail).await;

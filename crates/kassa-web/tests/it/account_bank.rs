@@ -19,7 +19,13 @@ const OLD_IBAN: &str = "SE4550000000058398257466";
 
 /// The playground store's current account (IBAN, BIC, holder) and payout hold.
 async fn account(app: &TestApp) -> (String, String, String, Option<i64>) {
-    let s = app.db().store_detail(kassa_web::demo::PLAYGROUND_STORE).await.unwrap().unwrap().store;
+    let s = app
+        .db()
+        .store_detail(kassa_web::demo::PLAYGROUND_STORE)
+        .await
+        .unwrap()
+        .unwrap()
+        .store;
     let hold = app.db().payout_hold_until(&s.id).await.unwrap();
     (s.payout_iban, s.payout_bic, s.payout_account_holder, hold)
 }
@@ -81,10 +87,19 @@ async fn a_bank_change_needs_reauthentication_and_a_confirmation_and_holds_payou
         let sa = app.signed_in(SUPER_ADMIN).await;
         let (status, page) = sa.page(PAGE).await;
         assert_eq!(status, 200);
-        assert!(page.contains("Payouts and bank account") && page.contains("Weekly on Monday"), "{page}");
+        assert!(
+            page.contains("Payouts and bank account") && page.contains("Weekly on Monday"),
+            "{page}"
+        );
         assert!(page.contains("23:59 on each payout day (Europe/Stockholm time)"));
-        assert!(page.contains("SE •••• 7466") && !page.contains(OLD_IBAN), "the account is masked");
-        assert!(page.contains("data-expected"), "an expected amount from the open balance");
+        assert!(
+            page.contains("SE •••• 7466") && !page.contains(OLD_IBAN),
+            "the account is masked"
+        );
+        assert!(
+            page.contains("data-expected"),
+            "an expected amount from the open balance"
+        );
         assert!(page.contains("id=\"bank-needs-two-factor\""));
 
         // Without two-factor the change is refused and the member told to turn it on.
@@ -107,7 +122,10 @@ async fn a_bank_change_needs_reauthentication_and_a_confirmation_and_holds_payou
         let res = request_change(&sa, "DE89 3704 0044 0532 0130 01", DEMO_PASSWORD, &next_code(&secret)).await;
         assert_eq!(res.status(), 422);
         let body = res.text().await.unwrap();
-        assert!(body.contains("IBAN:") && body.contains("aria-invalid=\"true\""), "{body}");
+        assert!(
+            body.contains("IBAN:") && body.contains("aria-invalid=\"true\""),
+            "{body}"
+        );
         assert_eq!(account(&app).await, before);
         assert_eq!(app.mails().len(), mails);
         assert_eq!(audits(&app, AuditAction::BankChangeReauthFailed).await, 3);
@@ -121,11 +139,17 @@ async fn a_bank_change_needs_reauthentication_and_a_confirmation_and_holds_payou
         assert_eq!((mine.len(), second.len()), (1, 1));
         let mail = app.mails().into_iter().rfind(|m| m.to == SECOND).unwrap();
         assert!(mail.text.contains("DE •••• 3000") && mail.text.contains("Demo Shop GmbH"));
-        assert!(!mail.text.contains(NEW_IBAN_COMPACT), "the mail does not carry the whole IBAN");
+        assert!(
+            !mail.text.contains(NEW_IBAN_COMPACT),
+            "the mail does not carry the whole IBAN"
+        );
         let page = sa.page(PAGE).await.1;
         assert!(page.contains("id=\"pending-change\"") && page.contains("Waiting for confirmation"));
         let user = app.db().user_by_email(SUPER_ADMIN).await.unwrap().unwrap();
-        assert_eq!(user.failed_sign_ins, 0, "a successful re-authentication clears the count");
+        assert_eq!(
+            user.failed_sign_ins, 0,
+            "a successful re-authentication clears the count"
+        );
 
         // A link opens only for the Super Admin it was sent to.
         assert_eq!(sa.page(&second[0]).await.0, 410);
@@ -137,7 +161,10 @@ async fn a_bank_change_needs_reauthentication_and_a_confirmation_and_holds_payou
         let res = other.post_form(&second[0], &[]).await;
         assert_eq!(location(&res), format!("{PAGE}?done=confirmed"));
         let (iban, bic, holder, hold) = account(&app).await;
-        assert_eq!((iban.as_str(), bic.as_str(), holder.as_str()), (NEW_IBAN_COMPACT, "COBADEFFXXX", "Demo Shop GmbH"));
+        assert_eq!(
+            (iban.as_str(), bic.as_str(), holder.as_str()),
+            (NEW_IBAN_COMPACT, "COBADEFFXXX", "Demo Shop GmbH")
+        );
         let hold = hold.expect("payouts are held");
         let now = kassa_web::now_ms();
         assert!((hold - now - 3 * 24 * 3600 * 1000).abs() < 60_000, "held for 3 days");
@@ -172,14 +199,22 @@ async fn a_bank_change_needs_reauthentication_and_a_confirmation_and_holds_payou
             now: hold - 1,
         };
         assert!(app.db().has_open_entries("M100001", now + 1).await.unwrap());
-        assert!(app.db().close_payout(close).await.unwrap().is_empty(), "the store's lock sees the hold");
-        let just_before = kassa_app::settlements::run_scheduled_payouts(app.db(), hold - 1).await.unwrap();
+        assert!(
+            app.db().close_payout(close).await.unwrap().is_empty(),
+            "the store's lock sees the hold"
+        );
+        let just_before = kassa_app::settlements::run_scheduled_payouts(app.db(), hold - 1)
+            .await
+            .unwrap();
         assert!(just_before.iter().all(|p| p.store_id != "M100001"));
         // A week after the hold the weekly schedule has passed a cut-off: paid to the new account.
         let after = kassa_app::settlements::run_scheduled_payouts(app.db(), hold + 8 * 24 * 3600 * 1000)
             .await
             .unwrap();
-        let paid = after.iter().find(|p| p.store_id == "M100001").expect("paid after the hold");
+        let paid = after
+            .iter()
+            .find(|p| p.store_id == "M100001")
+            .expect("paid after the hold");
         assert_eq!(paid.iban, NEW_IBAN_COMPACT);
         assert!(paid.payout_date >= hold);
     })
@@ -189,7 +224,9 @@ async fn a_bank_change_needs_reauthentication_and_a_confirmation_and_holds_payou
 #[tokio::test]
 async fn a_new_request_replaces_the_pending_one_and_finance_can_block_it() {
     on_each_backend(|app| async move {
-        kassa_app::operators::set_two_factor_policy(app.db(), false).await.unwrap();
+        kassa_app::operators::set_two_factor_policy(app.db(), false)
+            .await
+            .unwrap();
         with_old_account(&app).await;
         app.seed_demo_user(SECOND, "super_admin").await;
         let sa = app.signed_in(SUPER_ADMIN).await;
@@ -199,10 +236,20 @@ async fn a_new_request_replaces_the_pending_one_and_finance_can_block_it() {
         let res = request_change(&sa, NEW_IBAN, DEMO_PASSWORD, &next_code(&secret)).await;
         assert_eq!(res.status(), 303);
         let first_link = links_to(&app, SECOND).pop().unwrap();
-        let res = request_change(&second, "NL91 ABNA 0417 1643 00", DEMO_PASSWORD, &next_code(&second_secret)).await;
+        let res = request_change(
+            &second,
+            "NL91 ABNA 0417 1643 00",
+            DEMO_PASSWORD,
+            &next_code(&second_secret),
+        )
+        .await;
         assert_eq!(res.status(), 303);
         assert_eq!(audits(&app, AuditAction::BankChangeReplaced).await, 1);
-        assert_eq!(second.page(&first_link).await.0, 410, "the replaced change's links stop working");
+        assert_eq!(
+            second.page(&first_link).await.0,
+            410,
+            "the replaced change's links stop working"
+        );
         let newest = links_to(&app, SUPER_ADMIN).pop().unwrap();
         assert_eq!(sa.page(&newest).await.0, 200);
 
@@ -212,7 +259,10 @@ async fn a_new_request_replaces_the_pending_one_and_finance_can_block_it() {
         let finance = app.ops_signed_in("finance@ops.kassa.test").await;
         let (status, list) = finance.page("/ops/bank-changes").await;
         assert_eq!(status, 200);
-        assert!(list.contains("href=\"/ops/bank-changes\""), "finance has the menu entry");
+        assert!(
+            list.contains("href=\"/ops/bank-changes\""),
+            "finance has the menu entry"
+        );
         assert!(list.contains("NL91 ABNA 0417 1643 00") && list.contains("Waiting for confirmation"));
         assert!(list.contains("Replaced") && list.contains(SECOND));
         let support = app.ops_signed_in("support@ops.kassa.test").await;
@@ -250,7 +300,9 @@ async fn two_hundred_concurrent_confirmations_apply_the_change_once() {
         let sa = app.signed_in(SUPER_ADMIN).await;
         let (secret, _) = enrol(&sa).await;
         assert_eq!(
-            request_change(&sa, NEW_IBAN, DEMO_PASSWORD, &next_code(&secret)).await.status(),
+            request_change(&sa, NEW_IBAN, DEMO_PASSWORD, &next_code(&secret))
+                .await
+                .status(),
             303
         );
         let link = links_to(&app, SUPER_ADMIN).pop().unwrap();
@@ -276,7 +328,10 @@ async fn wrong_codes_on_the_bank_form_count_toward_the_lockout() {
         let sa = app.signed_in(SUPER_ADMIN).await;
         let (secret, _) = enrol(&sa).await;
         for _ in 0..9 {
-            assert_eq!(request_change(&sa, NEW_IBAN, DEMO_PASSWORD, "000000").await.status(), 422);
+            assert_eq!(
+                request_change(&sa, NEW_IBAN, DEMO_PASSWORD, "000000").await.status(),
+                422
+            );
         }
         let res = request_change(&sa, NEW_IBAN, DEMO_PASSWORD, "000000").await;
         assert_eq!(res.status(), 429, "the tenth wrong try locks the account");
@@ -304,7 +359,11 @@ async fn who_sees_the_payout_page_and_who_may_change_the_account() {
             let (status, page) = c.page(PAGE).await;
             assert_eq!(status == 200, sees, "{email}: {status}");
             let (_, account) = c.page("/portal/account").await;
-            assert_eq!(account.contains("href=\"/portal/account/payouts\""), sees, "{email}: the tab");
+            assert_eq!(
+                account.contains("href=\"/portal/account/payouts\""),
+                sees,
+                "{email}: the tab"
+            );
             if sees {
                 assert!(page.contains("Only a Super Admin can change the bank account."));
                 assert!(!page.contains("bank-change-form"));

@@ -48,7 +48,10 @@ async fn a_super_admin_changes_the_bank_account_with_a_code_and_the_emailed_link
         b.wait().for_element(Locator::Css("ul.recovery-codes")).await.unwrap();
 
         click(&b, "nav.tabs a[href='/portal/account/payouts']").await;
-        b.wait().for_element(Locator::Css("#bank-account details summary")).await.unwrap();
+        b.wait()
+            .for_element(Locator::Css("#bank-account details summary"))
+            .await
+            .unwrap();
         click(&b, "#bank-account details summary").await;
         fill(&b, "bank-iban", "DE89 3704 0044 0532 0130 00").await;
         fill(&b, "bank-bic", "COBADEFFXXX").await;
@@ -60,17 +63,35 @@ async fn a_super_admin_changes_the_bank_account_with_a_code_and_the_emailed_link
         click(&b, "#bank-change-form button[type=submit]").await;
         wait_contains(&b, "main div.alert", "That code is not right.").await;
         fill(&b, "bank-password", DEMO_PASSWORD).await;
-        fill(&b, "bank-code", &two_factor::code_at(&secret, kassa_web::now_ms() + 30_000)).await;
+        fill(
+            &b,
+            "bank-code",
+            &two_factor::code_at(&secret, kassa_web::now_ms() + 30_000),
+        )
+        .await;
         click(&b, "#bank-change-form button[type=submit]").await;
-        wait_contains(&b, "main div.notice", "Every Super Admin has been emailed a confirmation link.").await;
+        wait_contains(
+            &b,
+            "main div.notice",
+            "Every Super Admin has been emailed a confirmation link.",
+        )
+        .await;
         assert!(text_of(&b, "#pending-change").await.contains("DE •••• 3000"));
         assert!(!text_of(&b, "#current-iban").await.contains("3000"), "not changed yet");
 
         // Both Super Admins got the mail; this one follows their link.
         let mails = app.mails();
         for to in ["superadmin@demo.kassa.test", "second-sa@demo.kassa.test"] {
-            let m = mails.iter().rfind(|m| m.to == to).unwrap_or_else(|| panic!("no mail to {to}"));
-            assert!(m.subject.starts_with("Confirm the new bank account of Demo Shop (playground)"), "{}", m.subject);
+            let m = mails
+                .iter()
+                .rfind(|m| m.to == to)
+                .unwrap_or_else(|| panic!("no mail to {to}"));
+            assert!(
+                m.subject
+                    .starts_with("Confirm the new bank account of Demo Shop (playground)"),
+                "{}",
+                m.subject
+            );
         }
         let link = app.last_link_to("superadmin@demo.kassa.test");
         b.goto(&format!("{}{link}", app.url)).await.unwrap();
@@ -80,7 +101,9 @@ async fn a_super_admin_changes_the_bank_account_with_a_code_and_the_emailed_link
         click(&b, "#bank-confirm-form button[type=submit]").await;
         wait_contains(&b, "main div.notice", "The bank account was changed.").await;
         assert!(text_of(&b, "#current-iban").await.contains("DE •••• 3000"));
-        assert!(text_of(&b, "#payout-hold").await.contains("the next payout waits until"));
+        assert!(text_of(&b, "#payout-hold")
+            .await
+            .contains("the next payout waits until"));
         snap(&b, "bank-changed").await;
 
         // The link worked once.

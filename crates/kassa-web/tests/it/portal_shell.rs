@@ -224,9 +224,14 @@ const WALK_TOKEN: &str = "0123456789abcdef";
 /// Super Admin has `WALK_TOKEN`, so the walk opens (and, as the Super Admin, confirms) it.
 async fn pending_bank_change(app: &TestApp, merchant_id: i64) {
     let db = app.db();
-    let sa = db.user_by_email("superadmin@demo.kassa.test").await.unwrap().unwrap().id;
-    let account = kassa_core::bank_account::BankAccount::parse("DE89370400440532013000", "COBADEFFXXX", "Walk GmbH")
-        .unwrap();
+    let sa = db
+        .user_by_email("superadmin@demo.kassa.test")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let account =
+        kassa_core::bank_account::BankAccount::parse("DE89370400440532013000", "COBADEFFXXX", "Walk GmbH").unwrap();
     let now = kassa_web::now_ms();
     let change = kassa_db::NewBankChange {
         merchant_id,

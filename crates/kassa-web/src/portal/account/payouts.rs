@@ -207,7 +207,9 @@ fn refusal(lang: Lang, e: AppError) -> Result<(String, StatusCode, Vec<String>),
         }
         AppError::Auth(AuthRefusal::WrongPassword) => (lang.t("account-error-current-password"), unprocessable, vec![]),
         AppError::Auth(AuthRefusal::WrongCode) => (lang.t("two-factor-error-code"), unprocessable, vec![]),
-        AppError::Auth(AuthRefusal::TwoFactorOff) => (lang.t("bank-error-two-factor-off"), StatusCode::FORBIDDEN, vec![]),
+        AppError::Auth(AuthRefusal::TwoFactorOff) => {
+            (lang.t("bank-error-two-factor-off"), StatusCode::FORBIDDEN, vec![])
+        }
         AppError::Auth(AuthRefusal::Locked) => (lang.t("bank-error-locked"), StatusCode::TOO_MANY_REQUESTS, vec![]),
         AppError::Conflict(_) => (lang.t("bank-error-busy"), StatusCode::CONFLICT, vec![]),
         e => return Err(e.into()),
@@ -298,10 +300,12 @@ pub(crate) async fn confirm_show(
     member: Member,
     Path(token): Path<String>,
 ) -> Result<Response, WebError> {
-    Ok(match settlements::confirm_link(&state.db, &member.actor(), &token).await? {
-        ConfirmLink::Open(change) => confirm_page(&member, &token, Some(&change)),
-        ConfirmLink::Spent => confirm_page(&member, &token, None),
-    })
+    Ok(
+        match settlements::confirm_link(&state.db, &member.actor(), &token).await? {
+            ConfirmLink::Open(change) => confirm_page(&member, &token, Some(&change)),
+            ConfirmLink::Spent => confirm_page(&member, &token, None),
+        },
+    )
 }
 
 pub(crate) async fn confirm(
