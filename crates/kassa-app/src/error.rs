@@ -97,6 +97,9 @@ pub enum AppError {
     /// Someone else changed the thing meanwhile, or it already exists.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// No payout is made before this time (Unix ms): the store's bank account changed.
+    #[error("payouts of the store are held until {0} (ms) after a bank account change")]
+    PayoutHeld(i64),
     /// The actor may not do this.
     #[error("forbidden")]
     Forbidden,

@@ -89,6 +89,11 @@ audit_actions! {
     CompanyIdentityRequested => "company_identity_requested",
     CompanyIdentityApplied => "company_identity_applied",
     CompanyIdentityDeclined => "company_identity_declined",
+    BankChangeRequested => "bank_change_requested",
+    BankChangeReauthFailed => "bank_change_reauth_failed",
+    BankChangeReplaced => "bank_change_replaced",
+    BankChangeConfirmed => "bank_change_confirmed",
+    BankChangeBlocked => "bank_change_blocked",
 }
 
 impl AuditAction {

@@ -9,6 +9,7 @@
 mod api_calls;
 mod api_keys;
 mod audit;
+mod bank_changes;
 mod call_log;
 mod company;
 mod connect;
@@ -50,6 +51,7 @@ mod webhooks;
 pub use api_calls::ApiCall;
 pub use api_keys::{ApiKeyRow, NewApiKey};
 pub use audit::{AuditEvent, AuditFilter, AuditRow, OperatorAuditFilter};
+pub use bank_changes::{BankChangeListRow, BankChangeRow, NewBankChange, Requested, SuperAdminRow};
 pub use call_log::{CallPage, CallQuery, LoggedCall, LoggedCallDetail};
 pub use company::{
     CompanyFields, CompanyRow, IdentityDecision, IdentityRequestRow, IdentityRequestStatus, NewIdentityRequest,

@@ -175,12 +175,13 @@ fn payout_where(q: &PayoutQuery) -> (String, Vec<String>, Vec<i64>) {
 
 impl Db {
     /// Closes the store's open balance into payouts (one per currency with open entries).
-    /// Returns none when there was nothing to close, or when a scheduled payout of this
-    /// period exists already (another process made it).
+    /// Returns none when there was nothing to close, when a scheduled payout of this
+    /// period exists already (another process made it), or while the store's payouts are
+    /// held after a bank account change (`stores.payout_hold_until` after `close.now`).
     pub async fn close_payout(&self, close: PayoutClose<'_>) -> Result<Vec<PayoutRow>> {
         // SQLite has no FOR UPDATE; its one writer is exclusive already.
         let lock_store = format!(
-            "SELECT payout_iban, payout_bic, payout_account_holder FROM stores WHERE id = $1{}",
+            "SELECT payout_iban, payout_bic, payout_account_holder, payout_hold_until FROM stores WHERE id = $1{}",
             if matches!(self.backend(), crate::Backend::Postgres) {
                 " FOR UPDATE"
             } else {
@@ -189,11 +190,17 @@ impl Db {
         );
         on_writer!(self, p => {
             let mut tx = p.begin_write().await?;
-            let store: (String, String, String) = sqlx::query_as(&lock_store)
+            let store: (String, String, String, Option<i64>) = sqlx::query_as(&lock_store)
                 .bind(close.store_id)
                 .fetch_optional(&mut *tx)
                 .await?
                 .ok_or_else(|| DbError::Conflict(format!("no store {}", close.store_id)))?;
+            // After a bank account change no payout is made before the hold ends; checked
+            // under the store's lock, so a change confirmed meanwhile is seen.
+            if kassa_core::bank_account::held(store.3, close.now) {
+                tx.rollback().await?;
+                return Ok(Vec::new());
+            }
             // Rolling reserve: every HOLDBACK whose days have passed by the cut-off is
             // released, dated when it fell due, so this payout pays it back. The unique
             // index on releases_entry_id makes a second release impossible.

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod jobs;
 pub mod mail;
 // Country and shipping-method names (issue 9, job "ux").
+mod bank_mail;
 mod dispute_mail;
 mod health;
 pub mod help;

@@ -44,6 +44,10 @@ pub enum AuthRefusal {
     WrongCode,
     #[error("the merchant requires two-factor authentication of this member")]
     TwoFactorRequired,
+    #[error("this needs two-factor authentication, which is off")]
+    TwoFactorOff,
+    #[error("too many wrong passwords or codes: the account is locked for a while")]
+    Locked,
 }
 
 /// A person's account as the portal shows it to them: no password hash, no TOTP secret.

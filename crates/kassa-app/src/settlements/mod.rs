@@ -7,6 +7,8 @@
 //! kassa-db in one transaction per store with kassa-core's totals; see
 //! [`kassa_db::PayoutClose`].
 
+mod bank_account;
+mod bank_review;
 mod custom_reports;
 mod payouts;
 mod portal;
@@ -15,6 +17,11 @@ mod reads;
 mod report_settings;
 mod runs;
 
+pub use bank_account::{
+    confirm_bank_change, confirm_link, payout_overview, request_bank_change, BankChangeRequest, ConfirmLink,
+    ConfirmMail, Expected, PayoutOverview,
+};
+pub use bank_review::{bank_changes_for_review, block_bank_change, BlockedMail, REVIEW_DAYS};
 pub use custom_reports::{
     downloadable, report_file, reports, request_report, ReportRequest, FORMATS, KINDS, REPORT_JOB, REPORT_KEPT_MS,
 };

@@ -5,6 +5,7 @@ use crate::operators::require_ops;
 use crate::ops::reason;
 use crate::{now_ms, Actor, ActorKind, AppError, AppResult, Missing};
 use kassa_core::audit::AuditAction;
+use kassa_core::bank_account::held;
 use kassa_core::identity::IdentityError;
 use kassa_core::ops_access::OpsPermission;
 use kassa_core::settlement::{from_ms, latest_cutoff, next_cutoff, to_ms, DetailedType, TxType};
@@ -52,12 +53,18 @@ pub async fn run_scheduled_payouts(db: &Db, now: i64) -> AppResult<Vec<PayoutRow
         if !db.has_open_entries(&store_id, cutoff).await? {
             continue;
         }
+        // After a bank account change the store waits; the first run after the hold closes
+        // the periods missed meanwhile, and the payout is dated no earlier than the hold's end.
+        let hold = db.payout_hold_until(&store_id).await?;
+        if held(hold, now) {
+            continue;
+        }
         let close = PayoutClose {
             store_id: &store_id,
             cutoff,
             kind: "scheduled",
             period_end: cutoff,
-            payout_date: cutoff,
+            payout_date: hold.map_or(cutoff, |h| h.max(cutoff)),
             references: references(MAX_CURRENCIES),
             created_by: "kassa",
             now,
@@ -118,6 +125,9 @@ pub async fn payout_now(db: &Db, actor: &Actor, store_id: &str) -> AppResult<Vec
         _ => return Err(AppError::Forbidden),
     }
     let now = now_ms();
+    if let Some(until) = db.payout_hold_until(store_id).await?.filter(|h| held(Some(*h), now)) {
+        return Err(AppError::PayoutHeld(until));
+    }
     let close = PayoutClose {
         store_id,
         // Everything posted up to this millisecond.

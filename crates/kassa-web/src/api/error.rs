@@ -120,6 +120,14 @@ impl From<AppError> for ApiError {
                 messages: fields.iter().map(ToString::to_string).collect(),
             },
             AppError::Conflict(what) => ApiError::new(StatusCode::CONFLICT, "CONFLICT", what),
+            AppError::PayoutHeld(until) => ApiError::new(
+                StatusCode::CONFLICT,
+                "PAYOUT_HELD",
+                format!(
+                    "The store's bank account changed: no payout is made before {}.",
+                    kassa_core::settlement::from_ms(until)
+                ),
+            ),
             AppError::Forbidden => {
                 ApiError::new(StatusCode::FORBIDDEN, "FORBIDDEN", "These credentials may not do this.")
             }

@@ -271,7 +271,7 @@ pub async fn payouts_pdf(
 /// answers 201 with it and its address in `Location`. A store with open entries in
 /// several currencies gets one payout per currency; the answer is the first of them by
 /// currency code, and `GET /settlements/v1/payouts` lists them all. Nothing open: 409
-/// `NO_OPEN_BALANCE`.
+/// `NO_OPEN_BALANCE`; within 3 days of a bank account change: 409 `PAYOUT_HELD`.
 pub async fn payout_now(State(state): State<AppState>, ctx: ApiCtx) -> Result<Response, ApiError> {
     if !ctx.caller.playground {
         return Err(ApiError::new(

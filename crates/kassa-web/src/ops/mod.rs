@@ -6,6 +6,7 @@
 
 mod audit;
 mod auth;
+mod bank_changes;
 mod dispute_forms;
 mod disputes;
 pub(crate) mod form;
@@ -47,6 +48,7 @@ fn back_office() -> BackOffice {
             merchant_orders::section(),
             merchant_audit::section(),
             payouts::section(),
+            bank_changes::section(),
             disputes::section(),
             support::section(),
             operators::section(),

@@ -194,6 +194,12 @@ async fn run_payout(
         Err(AppError::Conflict(_)) => {
             balance_response(&state, &operator, &store, nothing_open(), StatusCode::CONFLICT).await
         }
+        Err(AppError::PayoutHeld(until)) => {
+            let held = operator
+                .lang
+                .t_args("ops-balance-held", &[("until", format_time(until, PROVIDER_TZ))]);
+            balance_response(&state, &operator, &store, Some(held), StatusCode::CONFLICT).await
+        }
         Err(e) => Err(e.into()),
     }
 }

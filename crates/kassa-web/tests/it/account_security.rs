@@ -162,7 +162,7 @@ fn recovery_codes_on(page: &str) -> Vec<String> {
 }
 
 /// Sets up two-factor for a signed-in client; returns the secret and recovery codes.
-async fn enrol(c: &Client) -> (String, Vec<String>) {
+pub(crate) async fn enrol(c: &Client) -> (String, Vec<String>) {
     c.page("/portal/account/security").await;
     let res = c.post_form("/portal/account/two-factor/setup", &[]).await;
     assert_eq!(location(&res), "/portal/account/security");

@@ -133,6 +133,7 @@ async fn axe_finds_no_violations_on_any_page_in_light_or_dark() {
                 "/portal/integrations".to_owned(),
                 "/portal/account".to_owned(),
                 "/portal/account/security".to_owned(),
+                "/portal/account/payouts".to_owned(),
                 "/portal/settlements".to_owned(),
                 "/portal/settlements/payouts".to_owned(),
                 format!("/portal/settlements/payouts/{payout}"),

@@ -1,8 +1,9 @@
 //! Kassa's integration tests: one binary (a fast build on two cores), a real server on port 0
 //! per test, a fresh database per test, on SQLite and PostgreSQL both.
 
+mod account_bank;
 mod account_company;
-mod account_security;
+pub(crate) mod account_security;
 mod account_words;
 mod api;
 mod api_input;
@@ -14,6 +15,7 @@ mod back_office_people;
 pub(crate) mod browser;
 mod browser_axe;
 mod browser_back_office;
+mod browser_bank;
 mod browser_disputes;
 mod browser_help;
 mod browser_integrations;

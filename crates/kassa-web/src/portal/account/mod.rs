@@ -4,6 +4,7 @@ mod section;
 pub(crate) use section::{account_tabs, section, TWO_FACTOR_SETUP};
 
 mod company;
+mod payouts;
 pub(super) mod security;
 mod timezones;
 

@@ -1,7 +1,7 @@
 //! Account settings, the header's preferences and two-factor set-up: routes (no menu
 //! entry: the user menu in the header leads here).
 
-use super::{change_password, company, security, set_language, set_theme, show, switch_store, update_profile};
+use super::{change_password, company, payouts, security, set_language, set_theme, show, switch_store, update_profile};
 use crate::shell::routes::{Access, RouteRow, Section};
 use crate::shell::session::Member;
 use crate::shell::views::{NavItem, Page};
@@ -16,6 +16,7 @@ pub(crate) fn section() -> Section {
     let signed_in = Access::Member(Permission::SignedIn);
     let view_company = Access::Member(Permission::ViewCompany);
     let manage_company = Access::Member(Permission::ManageCompany);
+    let bank = Access::Member(Permission::ManageBankAccount);
     Section {
         menu: None,
         routes: vec![
@@ -49,6 +50,11 @@ pub(crate) fn section() -> Section {
                 signed_in,
                 security::new_recovery_codes,
             ),
+            // Payout schedule and bank account; changing the account is for Super Admins.
+            RouteRow::get(payouts::PAYOUTS, Access::Member(Permission::ViewCompany), payouts::show),
+            RouteRow::post("/portal/account/payouts/bank-account", bank, payouts::request_change),
+            RouteRow::get("/portal/account/payouts/confirm/{token}", bank, payouts::confirm_show),
+            RouteRow::post("/portal/account/payouts/confirm/{token}", bank, payouts::confirm),
         ],
     }
 }
@@ -63,6 +69,11 @@ pub(crate) fn account_tabs(member: &Member, page: &Page, here: &str) -> Vec<NavI
         (
             "/portal/account/company",
             "account-tab-company",
+            Permission::ViewCompany,
+        ),
+        (
+            "/portal/account/payouts",
+            "account-tab-payouts",
             Permission::ViewCompany,
         ),
     ];
