@@ -85,6 +85,11 @@ audit_actions! {
     WebhookSecretRotated => "webhook_secret_rotated",
     WebhookTestSent => "webhook_test_sent",
     WebhookDeliveryResent => "webhook_delivery_resent",
+    EmailChangeRequested => "email_change_requested",
+    EmailChanged => "email_changed",
+    EmailChangeCancelled => "email_change_cancelled",
+    SessionSignedOut => "session_signed_out",
+    OtherSessionsSignedOut => "other_sessions_signed_out",
 }
 
 impl AuditAction {

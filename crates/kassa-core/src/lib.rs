@@ -5,6 +5,7 @@ pub mod access;
 pub mod account;
 pub mod api_key;
 pub mod audit;
+pub mod device;
 pub mod dispute;
 pub mod identity;
 pub mod line_edit;

@@ -1,6 +1,7 @@
 //! Kassa's integration tests: one binary (a fast build on two cores), a real server on port 0
 //! per test, a fresh database per test, on SQLite and PostgreSQL both.
 
+mod account_personal;
 mod account_security;
 mod account_words;
 mod api;
