@@ -38,7 +38,10 @@ fn browser(ua: &str) -> Option<&'static str> {
         ("Safari/", "Safari"),
         ("curl/", "curl"),
     ];
-    RULES.iter().find(|(needle, _)| ua.contains(needle)).map(|(_, name)| *name)
+    RULES
+        .iter()
+        .find(|(needle, _)| ua.contains(needle))
+        .map(|(_, name)| *name)
 }
 
 fn os(ua: &str) -> Option<&'static str> {
@@ -53,7 +56,10 @@ fn os(ua: &str) -> Option<&'static str> {
         ("Linux", "Linux"),
         ("X11", "Linux"),
     ];
-    RULES.iter().find(|(needle, _)| ua.contains(needle)).map(|(_, name)| *name)
+    RULES
+        .iter()
+        .find(|(needle, _)| ua.contains(needle))
+        .map(|(_, name)| *name)
 }
 
 #[cfg(test)]

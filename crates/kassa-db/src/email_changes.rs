@@ -46,10 +46,15 @@ impl Db {
     /// Stores a request, retiring the user's earlier pending one (only the newest link
     /// works), with its audit event.
     pub async fn create_email_change(&self, c: &NewEmailChange<'_>, audit: &AuditEvent<'_>, now: i64) -> Result<()> {
-        let retire = "UPDATE email_changes SET used_at = $2, outcome = 'replaced' WHERE user_id = $1 AND used_at IS NULL";
+        let retire =
+            "UPDATE email_changes SET used_at = $2, outcome = 'replaced' WHERE user_id = $1 AND used_at IS NULL";
         let insert = "INSERT INTO email_changes (token_hash, cancel_hash, user_id, old_email, new_email, created_at, expires_at, used_at, outcome) \
                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
-        let (used_at, outcome) = if c.taken { (Some(now), Some("taken")) } else { (None, None) };
+        let (used_at, outcome) = if c.taken {
+            (Some(now), Some("taken"))
+        } else {
+            (None, None)
+        };
         on_writer!(self, p => async {
             let mut tx = p.begin_write().await?;
             if !c.taken {
@@ -78,21 +83,27 @@ impl Db {
     pub async fn pending_email_change(&self, token_hash: &str, now: i64) -> Result<Option<EmailChangeRow>> {
         let sql = "SELECT user_id, old_email, new_email, created_at, expires_at FROM email_changes \
                    WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2";
-        Ok(on_pool!(self, p => sqlx::query_as::<_, EmailChangeRow>(sql).bind(token_hash).bind(now).fetch_optional(p).await)?)
+        Ok(
+            on_pool!(self, p => sqlx::query_as::<_, EmailChangeRow>(sql).bind(token_hash).bind(now).fetch_optional(p).await)?,
+        )
     }
 
     /// The pending change of a cancel token.
     pub async fn pending_email_change_by_cancel(&self, cancel_hash: &str, now: i64) -> Result<Option<EmailChangeRow>> {
         let sql = "SELECT user_id, old_email, new_email, created_at, expires_at FROM email_changes \
                    WHERE cancel_hash = $1 AND used_at IS NULL AND expires_at > $2";
-        Ok(on_pool!(self, p => sqlx::query_as::<_, EmailChangeRow>(sql).bind(cancel_hash).bind(now).fetch_optional(p).await)?)
+        Ok(
+            on_pool!(self, p => sqlx::query_as::<_, EmailChangeRow>(sql).bind(cancel_hash).bind(now).fetch_optional(p).await)?,
+        )
     }
 
     /// The user's newest pending change, if any.
     pub async fn pending_email_change_of(&self, user_id: i64, now: i64) -> Result<Option<EmailChangeRow>> {
         let sql = "SELECT user_id, old_email, new_email, created_at, expires_at FROM email_changes \
                    WHERE user_id = $1 AND used_at IS NULL AND expires_at > $2 ORDER BY created_at DESC LIMIT 1";
-        Ok(on_pool!(self, p => sqlx::query_as::<_, EmailChangeRow>(sql).bind(user_id).bind(now).fetch_optional(p).await)?)
+        Ok(
+            on_pool!(self, p => sqlx::query_as::<_, EmailChangeRow>(sql).bind(user_id).bind(now).fetch_optional(p).await)?,
+        )
     }
 
     /// How many changes the user requested at or after `since` (for the rate limit).

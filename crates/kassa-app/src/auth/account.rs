@@ -56,7 +56,10 @@ pub async fn update_profile(db: &Db, actor: &Actor, profile: &Profile<'_>) -> Ap
     let phone = match profile.phone.trim() {
         "" => String::new(),
         entered => kassa_core::identity::phone_e164(entered).unwrap_or_else(|_| {
-            errors.push(FieldError::new(field::PHONE, "an international number: + country code, 7 to 15 digits"));
+            errors.push(FieldError::new(
+                field::PHONE,
+                "an international number: + country code, 7 to 15 digits",
+            ));
             String::new()
         }),
     };

@@ -23,10 +23,9 @@ pub use links::{
     LinkMail, LinkSignIn,
 };
 pub use personal::{
-    cancel_email_change, confirm_email_change, email_change_cancel_link, email_change_link, email_field,
-    is_iana_zone, my_sessions, pending_email_change, request_email_change, sign_out_other_sessions,
-    sign_out_session, EmailChangeMails, EmailChangeOutcome, EmailChangeRequest, Recipient, SessionInfo,
-    EMAIL_CHANGE_VALID_MS,
+    cancel_email_change, confirm_email_change, email_change_cancel_link, email_change_link, email_field, is_iana_zone,
+    my_sessions, pending_email_change, request_email_change, sign_out_other_sessions, sign_out_session,
+    EmailChangeMails, EmailChangeOutcome, EmailChangeRequest, Recipient, SessionInfo, EMAIL_CHANGE_VALID_MS,
 };
 pub use session::{end_session, session, sign_out, start_session, Session, SESSION_TOUCH_EVERY_MS};
 pub use sign_in::{

@@ -61,11 +61,7 @@ fn recipient(user: &UserRow) -> Recipient {
 /// Checks the current password and the new address, then stores the change (retiring an
 /// earlier pending one) and says what to mail. An address that belongs to another account
 /// gets no link, only a note to its owner, and the answer looks the same.
-pub async fn request_email_change(
-    db: &Db,
-    actor: &Actor,
-    req: &EmailChangeRequest<'_>,
-) -> AppResult<EmailChangeMails> {
+pub async fn request_email_change(db: &Db, actor: &Actor, req: &EmailChangeRequest<'_>) -> AppResult<EmailChangeMails> {
     let user = user_of(db, actor).await?;
     let new = Email::parse(req.new_email)
         .map_err(|_| AppError::Invalid(vec![FieldError::new(email_field::NEW_EMAIL, "not an email address")]))?;
@@ -145,7 +141,10 @@ pub async fn pending_email_change(db: &Db, actor: &Actor) -> AppResult<Option<Em
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EmailChangeOutcome {
     /// The address is `new_email` now; every other session has ended.
-    Applied { user_id: i64, new_email: String },
+    Applied {
+        user_id: i64,
+        new_email: String,
+    },
     Invalid,
     /// Another account took the address meanwhile.
     Taken,
@@ -222,9 +221,7 @@ pub(crate) async fn take_offered_timezone(db: &Db, user_id: i64, offered: Option
 pub fn is_iana_zone(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 64
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/_-+".contains(c))
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || "/_-+".contains(c))
         && jiff::tz::TimeZone::get(name).is_ok()
 }
 

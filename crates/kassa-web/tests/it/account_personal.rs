@@ -64,7 +64,11 @@ async fn phone_numbers_are_e164_or_empty_and_a_refusal_changes_nothing() {
             let res = c
                 .post_form(
                     "/portal/account/profile",
-                    &[("name", "Someone Else"), ("phone", bad), ("timezone", "Europe/Helsinki")],
+                    &[
+                        ("name", "Someone Else"),
+                        ("phone", bad),
+                        ("timezone", "Europe/Helsinki"),
+                    ],
                 )
                 .await;
             assert_eq!(res.status(), 422, "{bad:?}");
@@ -89,7 +93,11 @@ async fn phone_numbers_are_e164_or_empty_and_a_refusal_changes_nothing() {
             let res = c
                 .post_form(
                     "/portal/account/profile",
-                    &[("name", "Ulla User"), ("phone", entered), ("timezone", "Europe/Helsinki")],
+                    &[
+                        ("name", "Ulla User"),
+                        ("phone", entered),
+                        ("timezone", "Europe/Helsinki"),
+                    ],
                 )
                 .await;
             assert_eq!(location(&res), "/portal/account?saved=profile", "{entered:?}");
@@ -139,7 +147,10 @@ async fn an_email_change_applies_once_from_the_new_address_and_the_old_one_is_to
         let res = c
             .post_form(
                 "/portal/account/email",
-                &[("new_email", " New.Address@Example.com "), ("current_password", DEMO_PASSWORD)],
+                &[
+                    ("new_email", " New.Address@Example.com "),
+                    ("current_password", DEMO_PASSWORD),
+                ],
             )
             .await;
         assert_eq!(location(&res), "/portal/account?saved=email");
@@ -150,7 +161,9 @@ async fn an_email_change_applies_once_from_the_new_address_and_the_old_one_is_to
         assert_eq!(mails.len(), 2, "one to the new address, one to the old");
         let told = mails.iter().find(|m| m.to == USER).expect("the old address is told");
         assert_eq!(told.subject, "Your Kassa email address is being changed");
-        assert!(told.text.contains("from user@demo.kassa.test to new.address@example.com"));
+        assert!(told
+            .text
+            .contains("from user@demo.kassa.test to new.address@example.com"));
         assert!(told.links[0].contains("/portal/account/email/cancel/"));
         assert!(told.links[1].ends_with("/portal/password-reset"));
         let confirm = mails.iter().find(|m| m.to == "new.address@example.com").unwrap();
@@ -257,7 +270,9 @@ async fn expired_cancelled_and_taken_email_changes_change_nothing() {
         let owner = sent.iter().rev().find(|m| m.to == "admin@demo.kassa.test").unwrap();
         assert_eq!(owner.subject, "Someone tried to use your email address at Kassa");
         assert!(owner.links.is_empty(), "nothing that opens an account");
-        assert!(sent[mails..].iter().all(|m| m.to != "admin@demo.kassa.test" || m.links.is_empty()));
+        assert!(sent[mails..]
+            .iter()
+            .all(|m| m.to != "admin@demo.kassa.test" || m.links.is_empty()));
         // The pending change to second@ stays; admin@ keeps its account.
         let (_, page) = c.page("/portal/account").await;
         assert!(page.contains("A change to second@example.com is waiting"));
@@ -348,20 +363,35 @@ async fn the_browsers_timezone_is_taken_at_first_sign_in_only() {
         app.seed_demo_user("odd@demo.kassa.test", "user").await;
         let (_, status) = sign_in_from(&app, "new@demo.kassa.test", FIREFOX_LINUX, Some("America/New_York")).await;
         assert_eq!(status, 303);
-        assert_eq!(user(&app, "new@demo.kassa.test").await.unwrap().timezone, "America/New_York");
+        assert_eq!(
+            user(&app, "new@demo.kassa.test").await.unwrap().timezone,
+            "America/New_York"
+        );
         // Later sign-ins keep it, whatever the browser says.
         let (c, _) = sign_in_from(&app, "new@demo.kassa.test", FIREFOX_LINUX, Some("Asia/Tokyo")).await;
-        assert_eq!(user(&app, "new@demo.kassa.test").await.unwrap().timezone, "America/New_York");
+        assert_eq!(
+            user(&app, "new@demo.kassa.test").await.unwrap().timezone,
+            "America/New_York"
+        );
         // Dates in the portal are in it: the last sign-in on the account page.
         let (_, page) = c.page("/portal/account").await;
-        assert!(page.contains(" EST") || page.contains(" EDT"), "times in the user's zone");
+        assert!(
+            page.contains(" EST") || page.contains(" EDT"),
+            "times in the user's zone"
+        );
 
         // Not an IANA name: ignored, and the next real offer is still taken.
         let (_, status) = sign_in_from(&app, "odd@demo.kassa.test", FIREFOX_LINUX, Some("Mars/Olympus_Mons")).await;
         assert_eq!(status, 303);
-        assert_eq!(user(&app, "odd@demo.kassa.test").await.unwrap().timezone, "Europe/Stockholm");
+        assert_eq!(
+            user(&app, "odd@demo.kassa.test").await.unwrap().timezone,
+            "Europe/Stockholm"
+        );
         sign_in_from(&app, "odd@demo.kassa.test", FIREFOX_LINUX, Some("Europe/Helsinki")).await;
-        assert_eq!(user(&app, "odd@demo.kassa.test").await.unwrap().timezone, "Europe/Helsinki");
+        assert_eq!(
+            user(&app, "odd@demo.kassa.test").await.unwrap().timezone,
+            "Europe/Helsinki"
+        );
 
         // A member who chose a zone in the profile keeps it.
         c.page("/portal/account").await;

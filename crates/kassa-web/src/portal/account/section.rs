@@ -26,13 +26,29 @@ pub(crate) fn section() -> Section {
             // Personal details: the email change and its emailed links (public, each guarded
             // by its one-time token), and the member's sessions.
             RouteRow::post("/portal/account/email", signed_in, personal::request_change),
-            RouteRow::get("/portal/account/email/confirm/{token}", Access::Public, personal::confirm_page),
-            RouteRow::post("/portal/account/email/confirm/{token}", Access::Public, personal::confirm),
-            RouteRow::get("/portal/account/email/cancel/{token}", Access::Public, personal::cancel_page),
+            RouteRow::get(
+                "/portal/account/email/confirm/{token}",
+                Access::Public,
+                personal::confirm_page,
+            ),
+            RouteRow::post(
+                "/portal/account/email/confirm/{token}",
+                Access::Public,
+                personal::confirm,
+            ),
+            RouteRow::get(
+                "/portal/account/email/cancel/{token}",
+                Access::Public,
+                personal::cancel_page,
+            ),
             RouteRow::post("/portal/account/email/cancel/{token}", Access::Public, personal::cancel),
             RouteRow::get(personal::SESSIONS, signed_in, personal::sessions),
             RouteRow::post("/portal/account/sessions/sign-out", signed_in, personal::sign_out_one),
-            RouteRow::post("/portal/account/sessions/sign-out-others", signed_in, personal::sign_out_others),
+            RouteRow::post(
+                "/portal/account/sessions/sign-out-others",
+                signed_in,
+                personal::sign_out_others,
+            ),
             // Account security: two-factor set-up and recovery codes.
             RouteRow::get(TWO_FACTOR_SETUP, signed_in, security::show).before_two_factor(),
             RouteRow::post("/portal/account/two-factor/setup", signed_in, security::setup).before_two_factor(),
