@@ -94,6 +94,11 @@ audit_actions! {
     BankChangeReplaced => "bank_change_replaced",
     BankChangeConfirmed => "bank_change_confirmed",
     BankChangeBlocked => "bank_change_blocked",
+    EmailChangeRequested => "email_change_requested",
+    EmailChanged => "email_changed",
+    EmailChangeCancelled => "email_change_cancelled",
+    SessionSignedOut => "session_signed_out",
+    OtherSessionsSignedOut => "other_sessions_signed_out",
 }
 
 impl AuditAction {

@@ -6,6 +6,7 @@ pub mod account;
 pub mod api_key;
 pub mod audit;
 pub mod bank_account;
+pub mod device;
 pub mod dispute;
 pub mod identity;
 pub mod line_edit;

@@ -15,6 +15,7 @@ mod company;
 mod connect;
 mod demo_seed;
 mod disputes;
+mod email_changes;
 mod error;
 mod help_feedback;
 mod idempotency;
@@ -61,6 +62,7 @@ pub use demo_seed::DemoTenancy;
 pub use disputes::{
     DisputeAttachmentRow, DisputeListRow, DisputeMessageRow, DisputeQuery, DisputeRecipient, DisputeRow,
 };
+pub use email_changes::{EmailChangeApplied, EmailChangeRow, NewEmailChange};
 pub use error::DbError;
 pub use help_feedback::HelpFeedbackRow;
 pub use idempotency::{Claim, SavedResponse, IDEMPOTENCY_TTL_MS};
@@ -78,7 +80,7 @@ pub use payout_runs::{PayoutRunFilter, PayoutRunRow};
 pub use payouts::{EntrySelection, PayoutClose, PayoutQuery, PayoutRow, PayoutSummaryRow};
 pub use report_inputs::ReportSettingsRow;
 pub use reports::{NewReport, ReportRow};
-pub use sessions::{NewSession, SessionRow};
+pub use sessions::{NewSession, SessionRow, UserSessionRow};
 pub use sign_in::SignInAttempt;
 pub use store_admin::{StoreDetail, StoreDetailRow, StoreFields};
 pub use store_orders::StoreOrderRow;

@@ -12,6 +12,16 @@ pub struct SessionRow {
     pub last_seen_at: i64,
 }
 
+/// One of a user's sessions as their session list shows it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserSessionRow {
+    pub token_hash: String,
+    pub ip: String,
+    pub user_agent: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+}
+
 #[derive(Debug, Clone)]
 pub struct NewSession<'a> {
     pub token_hash: &'a str,
@@ -60,6 +70,28 @@ impl Db {
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
         on_writer!(self, p => sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
+    }
+
+    /// Every session of a user, most recently used first (dead ones included: the caller
+    /// knows the lifetimes).
+    pub async fn sessions_of_user(&self, user_id: i64) -> Result<Vec<UserSessionRow>> {
+        let sql = "SELECT token_hash, ip, user_agent, created_at, last_seen_at FROM sessions \
+                   WHERE user_id = $1 ORDER BY last_seen_at DESC, created_at DESC";
+        Ok(on_pool!(self, p => sqlx::query_as::<_, UserSessionRow>(sql).bind(user_id).fetch_all(p).await)?)
+    }
+
+    /// Ends one session of a user; false if the user has no such session.
+    pub async fn delete_session_of_user(&self, user_id: i64, token_hash: &str) -> Result<bool> {
+        let sql = "DELETE FROM sessions WHERE user_id = $1 AND token_hash = $2";
+        let done = on_writer!(self, p => sqlx::query(sql).bind(user_id).bind(token_hash).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(done == 1)
+    }
+
+    /// Ends every session of a user but `keep`; returns how many ended.
+    pub async fn delete_other_sessions(&self, user_id: i64, keep: &str) -> Result<u64> {
+        let sql = "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2";
+        let done = on_writer!(self, p => sqlx::query(sql).bind(user_id).bind(keep).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(done)
     }
 
     /// Ends every session of a user (deactivation, password change, access expiry).

@@ -94,7 +94,8 @@ impl Db {
     pub async fn set_preferences(&self, user_id: i64, prefs: &Preferences<'_>, now: i64) -> Result<()> {
         let sql = "UPDATE users SET name = COALESCE($2, name), phone = COALESCE($3, phone), \
                    language = COALESCE($4, language), theme = COALESCE($5, theme), \
-                   timezone = COALESCE($6, timezone), updated_at = $7 WHERE id = $1";
+                   timezone = COALESCE($6, timezone), updated_at = $7, \
+                   timezone_chosen_at = CASE WHEN $6 IS NULL THEN timezone_chosen_at ELSE $7 END WHERE id = $1";
         on_writer!(self, p => sqlx::query(sql)
             .bind(user_id)
             .bind(prefs.name)
@@ -107,5 +108,14 @@ impl Db {
             .await
             .map(|r| r.rows_affected()))?;
         Ok(())
+    }
+
+    /// Takes the timezone the browser offers at sign-in, if the user never chose one; true if
+    /// it was taken.
+    pub async fn offer_timezone(&self, user_id: i64, timezone: &str, now: i64) -> Result<bool> {
+        let sql = "UPDATE users SET timezone = $2, timezone_chosen_at = $3, updated_at = $3 \
+                   WHERE id = $1 AND timezone_chosen_at IS NULL";
+        let done = on_writer!(self, p => sqlx::query(sql).bind(user_id).bind(timezone).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(done == 1)
     }
 }

@@ -283,3 +283,15 @@ if (refreshing?.id) {
   };
   setTimeout(refresh, every);
 }
+
+// The browser's timezone, offered to the server in a cookie: at sign-in, an account that
+// never chose a timezone takes it (the server checks it is an IANA name).
+try {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (zone && /^[A-Za-z0-9_/+-]{1,64}$/.test(zone) && !document.cookie.split("; ").includes(`kassa_tz=${zone}`)) {
+    const secure = location.protocol === "https:" ? "; secure" : "";
+    document.cookie = `kassa_tz=${zone}; path=/; max-age=31536000; samesite=lax${secure}`;
+  }
+} catch {
+  // No Intl time zones: the account keeps its default until the member chooses.
+}

@@ -47,15 +47,24 @@ pub mod field {
 
 pub async fn update_profile(db: &Db, actor: &Actor, profile: &Profile<'_>) -> AppResult<()> {
     let name = profile.name.trim();
-    let phone = profile.phone.trim();
     let mut errors = Vec::new();
     if name.is_empty() || name.chars().count() > 100 {
         errors.push(FieldError::new(field::NAME, "1 to 100 characters"));
     }
-    if phone.chars().count() > 40 || !phone.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) {
-        errors.push(FieldError::new(field::PHONE, "digits, spaces and + - ( ) only"));
-    }
-    if jiff::tz::TimeZone::get(profile.timezone).is_err() {
+    // Empty is allowed (no phone number); anything else must be an E.164 number, kept in
+    // its canonical form (+ and digits only).
+    let phone = match profile.phone.trim() {
+        "" => String::new(),
+        entered => kassa_core::identity::phone_e164(entered).unwrap_or_else(|_| {
+            errors.push(FieldError::new(
+                field::PHONE,
+                "an international number: + country code, 7 to 15 digits",
+            ));
+            String::new()
+        }),
+    };
+    let phone = phone.as_str();
+    if !super::personal::is_iana_zone(profile.timezone) {
         errors.push(FieldError::new(field::TIMEZONE, "unknown timezone"));
     }
     if !errors.is_empty() {

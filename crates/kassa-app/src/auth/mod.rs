@@ -9,6 +9,7 @@
 mod account;
 mod links;
 pub mod password;
+mod personal;
 mod session;
 mod sign_in;
 pub mod two_factor;
@@ -20,6 +21,11 @@ pub use account::{
 pub use links::{
     magic_link, magic_link_sign_in, password_reset_link, request_magic_link, request_password_reset, reset_password,
     LinkMail, LinkSignIn,
+};
+pub use personal::{
+    cancel_email_change, confirm_email_change, email_change_cancel_link, email_change_link, email_field, is_iana_zone,
+    my_sessions, pending_email_change, request_email_change, sign_out_other_sessions, sign_out_session,
+    EmailChangeMails, EmailChangeOutcome, EmailChangeRequest, Recipient, SessionInfo, EMAIL_CHANGE_VALID_MS,
 };
 pub use session::{end_session, session, sign_out, start_session, Session, SESSION_TOUCH_EVERY_MS};
 pub use sign_in::{

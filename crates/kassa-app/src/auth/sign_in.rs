@@ -17,6 +17,8 @@ pub struct Visitor {
     pub user_agent: String,
     /// The hash of the session this browser already has, if any: ended when a new one starts.
     pub previous_session: Option<String>,
+    /// The IANA timezone the browser offers; taken if the user never chose one.
+    pub timezone: Option<String>,
 }
 
 /// A sign-in form as entered.
@@ -208,6 +210,7 @@ pub async fn complete_sign_in(db: &Db, s: &SignedIn<'_>, visitor: &Visitor) -> A
         db.delete_session(old).await?;
     }
     db.record_sign_in(s.user_id, now).await?;
+    super::personal::take_offered_timezone(db, s.user_id, visitor.timezone.as_deref()).await?;
     let token = start_session(db, s.user_id, s.store_id, &visitor.ip, &visitor.user_agent).await?;
     db.record_audit(
         &AuditEvent {

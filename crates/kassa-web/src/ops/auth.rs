@@ -132,6 +132,8 @@ fn visitor(req: &Request) -> Visitor {
             .unwrap_or("")
             .to_owned(),
         previous_session: req.extensions().get::<OpsSession>().map(|s| s.0.token_hash.clone()),
+        // Operators keep the back office's own settings.
+        timezone: None,
     }
 }
 

@@ -43,6 +43,13 @@ pub(crate) fn csrf_cookie(config: &WebConfig) -> &'static str {
 }
 
 pub(crate) const LANG_COOKIE: &str = "kassa_lang";
+/// The browser's IANA timezone, set by app.js; offered at sign-in.
+pub(crate) const TIMEZONE_COOKIE: &str = "kassa_tz";
+
+/// The timezone the browser offers (the use case checks it is an IANA name).
+pub(crate) fn offered_timezone(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, TIMEZONE_COOKIE).map(str::to_owned)
+}
 
 /// The value of cookie `name` in the request, if present.
 pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {

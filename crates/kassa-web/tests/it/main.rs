@@ -3,6 +3,7 @@
 
 mod account_bank;
 mod account_company;
+mod account_personal;
 pub(crate) mod account_security;
 mod account_words;
 mod api;

@@ -1,5 +1,6 @@
 //! Account settings and the header's preferences: language, theme, current store.
 
+mod personal;
 mod section;
 pub(crate) use section::{account_tabs, section, TWO_FACTOR_SETUP};
 
@@ -106,7 +107,22 @@ struct AccountTemplate {
     company_country: String,
     profile_error: Option<String>,
     password_error: Option<String>,
+    email_error: Option<String>,
+    /// The new address as entered, shown again after an error.
+    new_email: String,
+    /// A change waiting for confirmation, in words: the new address and until when its
+    /// link works.
+    pending_email: Option<String>,
     two_factor_on: bool,
+}
+
+/// What went wrong in which of the account page's forms.
+#[derive(Default)]
+pub(crate) struct Errors {
+    pub(crate) profile: Option<String>,
+    pub(crate) password: Option<String>,
+    pub(crate) email: Option<String>,
+    pub(crate) new_email: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -114,12 +130,11 @@ pub(crate) struct AccountQuery {
     saved: Option<String>,
 }
 
-async fn account_page(
+pub(crate) async fn account_page(
     state: &AppState,
     member: &Member,
     notice: Option<&str>,
-    profile_error: Option<String>,
-    password_error: Option<String>,
+    errors: Errors,
 ) -> Result<Response, WebError> {
     let page = Page::member(member, None, "account-title", "/portal/account").with_notice(notice);
     let company = if member.allows(Permission::ViewCompany) {
@@ -132,7 +147,13 @@ async fn account_page(
         .last_sign_in_at
         .map(|t| format_time(t, &member.user.timezone))
         .unwrap_or_default();
-    let failed = profile_error.is_some() || password_error.is_some();
+    let failed = errors.profile.is_some() || errors.password.is_some() || errors.email.is_some();
+    let pending_email = accounts::pending_email_change(&state.db, &member.actor())
+        .await?
+        .map(|c| {
+            let expires = format_time(c.expires_at, &member.user.timezone);
+            page.t_args("account-email-pending", &[("email", c.new_email), ("expires", expires)])
+        });
     let timezones = timezones::zone_groups(page.lang, &member.user.timezone);
     let company_country = company
         .as_ref()
@@ -149,8 +170,11 @@ async fn account_page(
         last_sign_in,
         company,
         company_country,
-        profile_error,
-        password_error,
+        profile_error: errors.profile,
+        password_error: errors.password,
+        email_error: errors.email,
+        new_email: errors.new_email,
+        pending_email,
         two_factor_on: member.user.two_factor,
     });
     if failed {
@@ -167,9 +191,11 @@ pub(crate) async fn show(
     let notice = match q.saved.as_deref() {
         Some("profile") => Some("account-saved-profile"),
         Some("password") => Some("account-saved-password"),
+        Some("email") => Some("account-saved-email"),
+        Some("email_changed") => Some("account-saved-email-changed"),
         _ => None,
     };
-    account_page(&state, &member, notice, None, None).await
+    account_page(&state, &member, notice, Errors::default()).await
 }
 
 #[derive(Deserialize)]
@@ -195,11 +221,15 @@ pub(crate) async fn update_profile(
             use kassa_app::auth::field;
             let key = match errors.first().map(|e| e.field.as_str()) {
                 Some(field::NAME) => "account-error-name",
-                Some(field::PHONE) => "account-error-phone",
+                Some(field::PHONE) => "account-error-phone-e164",
                 _ => "account-error-timezone",
             };
             let lang = Lang::from_code(&member.user.language).unwrap_or(Lang::En);
-            account_page(&state, &member, None, Some(lang.t(key)), None).await
+            let errors = Errors {
+                profile: Some(lang.t(key)),
+                ..Errors::default()
+            };
+            account_page(&state, &member, None, errors).await
         }
         Err(e) => Err(e.into()),
     }
@@ -255,7 +285,11 @@ pub(crate) async fn change_password(
         Err(e) => return Err(e.into()),
     };
     let lang = Lang::from_code(&member.user.language).unwrap_or(Lang::En);
-    account_page(&state, &member, None, None, Some(lang.t(key))).await
+    let errors = Errors {
+        password: Some(lang.t(key)),
+        ..Errors::default()
+    };
+    account_page(&state, &member, None, errors).await
 }
 
 use axum::extract::FromRequest;

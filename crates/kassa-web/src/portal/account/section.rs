@@ -1,7 +1,9 @@
 //! Account settings, the header's preferences and two-factor set-up: routes (no menu
 //! entry: the user menu in the header leads here).
 
-use super::{change_password, company, payouts, security, set_language, set_theme, show, switch_store, update_profile};
+use super::{
+    change_password, company, payouts, personal, security, set_language, set_theme, show, switch_store, update_profile,
+};
 use crate::shell::routes::{Access, RouteRow, Section};
 use crate::shell::session::Member;
 use crate::shell::views::{NavItem, Page};
@@ -40,6 +42,32 @@ pub(crate) fn section() -> Section {
                 manage_company,
                 company::request_identity,
             ),
+            // Personal details: the email change and its emailed links (public, each guarded
+            // by its one-time token), and the member's sessions.
+            RouteRow::post("/portal/account/email", signed_in, personal::request_change),
+            RouteRow::get(
+                "/portal/account/email/confirm/{token}",
+                Access::Public,
+                personal::confirm_page,
+            ),
+            RouteRow::post(
+                "/portal/account/email/confirm/{token}",
+                Access::Public,
+                personal::confirm,
+            ),
+            RouteRow::get(
+                "/portal/account/email/cancel/{token}",
+                Access::Public,
+                personal::cancel_page,
+            ),
+            RouteRow::post("/portal/account/email/cancel/{token}", Access::Public, personal::cancel),
+            RouteRow::get(personal::SESSIONS, signed_in, personal::sessions),
+            RouteRow::post("/portal/account/sessions/sign-out", signed_in, personal::sign_out_one),
+            RouteRow::post(
+                "/portal/account/sessions/sign-out-others",
+                signed_in,
+                personal::sign_out_others,
+            ),
             // Account security: two-factor set-up and recovery codes.
             RouteRow::get(TWO_FACTOR_SETUP, signed_in, security::show).before_two_factor(),
             RouteRow::post("/portal/account/two-factor/setup", signed_in, security::setup).before_two_factor(),
@@ -76,6 +104,7 @@ pub(crate) fn account_tabs(member: &Member, page: &Page, here: &str) -> Vec<NavI
             "account-tab-payouts",
             Permission::ViewCompany,
         ),
+        ("/portal/account/sessions", "account-tab-sessions", Permission::SignedIn),
     ];
     tabs.iter()
         .filter(|(_, _, permission)| member.allows(*permission))

@@ -59,6 +59,7 @@ pub(crate) async fn sign_in_page(
             Some("password_reset") => Some("sign-in-notice-password-reset"),
             Some("challenge_expired") => Some("sign-in-notice-challenge-expired"),
             Some("invitation_accepted") => Some("sign-in-notice-invitation-accepted"),
+            Some("email_changed") => Some("sign-in-notice-email-changed"),
             _ => None,
         }
     };
@@ -112,6 +113,7 @@ pub(crate) async fn sign_in(
         ip: client_ip(req.extensions()),
         user_agent: user_agent(&headers),
         previous_session: req.extensions().get::<Member>().map(|m| m.token_hash.clone()),
+        timezone: session::offered_timezone(&headers),
     };
     let Form(form) = Form::<SignInForm>::from_request(req, &state)
         .await

@@ -37,6 +37,8 @@ pub(crate) struct Visitor {
     /// The session this browser already has, if any (ended when a new one starts).
     pub session: Option<String>,
     challenge: Option<String>,
+    /// The browser's timezone (see `offered_timezone`).
+    timezone: Option<String>,
 }
 
 impl FromRequestParts<AppState> for Visitor {
@@ -65,6 +67,7 @@ impl FromRequestParts<AppState> for Visitor {
                 .to_owned(),
             session: member.map(|m| m.token_hash.clone()),
             challenge: cookie(&parts.headers, challenge_cookie(&state.config)).map(str::to_owned),
+            timezone: crate::shell::session::offered_timezone(&parts.headers),
         })
     }
 }
@@ -76,15 +79,16 @@ impl Visitor {
             ip: self.ip.clone(),
             user_agent: self.user_agent.clone(),
             previous_session: self.session.clone(),
+            timezone: self.timezone.clone(),
         }
     }
 
-    fn page(&self, title_key: &str, here: &str) -> Page {
+    pub(crate) fn page(&self, title_key: &str, here: &str) -> Page {
         Page::visitor(self.lang, &self.csrf, title_key, here)
     }
 
     /// Renders `template`, setting the CSRF cookie if the visitor had none.
-    fn show(&self, state: &AppState, template: &impl Template, status: StatusCode) -> Response {
+    pub(crate) fn show(&self, state: &AppState, template: &impl Template, status: StatusCode) -> Response {
         let mut res = render(template);
         if res.status() == StatusCode::OK {
             *res.status_mut() = status;
@@ -112,7 +116,7 @@ impl Visitor {
         )
     }
 
-    fn invalid_link(&self, state: &AppState) -> Response {
+    pub(crate) fn invalid_link(&self, state: &AppState) -> Response {
         self.link_status(state, "link-invalid-title", "link-invalid-text", StatusCode::GONE)
     }
 }
@@ -144,11 +148,11 @@ struct SetPasswordTemplate {
 
 #[derive(Template)]
 #[template(path = "link_status.html")]
-struct LinkStatusTemplate {
-    page: Page,
-    text: String,
-    continue_action: Option<String>,
-    continue_label: String,
+pub(crate) struct LinkStatusTemplate {
+    pub(crate) page: Page,
+    pub(crate) text: String,
+    pub(crate) continue_action: Option<String>,
+    pub(crate) continue_label: String,
 }
 
 #[derive(Template)]
