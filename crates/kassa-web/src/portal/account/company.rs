@@ -106,7 +106,6 @@ struct StoreCard {
 
 /// A request to change the verified identity, in words.
 struct RequestLine {
-    pending: bool,
     status: String,
     badge: &'static str,
     legal_name: String,
@@ -157,7 +156,6 @@ fn request_line(lang: Lang, timezone: &str, r: &IdentityRequestRow) -> RequestLi
         IdentityRequestStatus::Declined => ("company-request-declined", "badge-danger"),
     };
     RequestLine {
-        pending: r.status == IdentityRequestStatus::Pending,
         status: lang.t(status),
         badge,
         legal_name: r.legal_name.clone(),
