@@ -14,6 +14,7 @@ pub mod mail;
 // Country and shipping-method names (issue 9, job "ux").
 mod dispute_mail;
 mod health;
+pub mod notify_mail;
 pub mod help;
 pub mod names;
 pub mod objects;
@@ -128,6 +129,7 @@ pub fn app(state: AppState) -> Router {
         .merge(assets::router())
         .merge(api::router(state.clone()))
         .merge(checkout_page::router())
+        .merge(portal::unsubscribe_router())
         .merge(portal::router(state.clone()))
         .merge(ops::router(state.clone()))
         .fallback(shell::error::not_found)
@@ -156,6 +158,7 @@ pub fn app(state: AppState) -> Router {
 fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
     for prefix in [
         "/portal/invitation/",
+        "/unsubscribe/",
         "/portal/password-reset/",
         "/portal/sign-in/link/",
     ] {
