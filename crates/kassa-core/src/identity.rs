@@ -687,7 +687,11 @@ mod tests {
             ("   ", Err(E::Required)),
         ];
         for (input, want) in table {
-            assert_eq!(phone_e164(input).as_deref(), want.as_deref().map_err(|e| *e), "{input:?}");
+            assert_eq!(
+                phone_e164(input).as_deref(),
+                want.as_deref().map_err(|e| *e),
+                "{input:?}"
+            );
         }
     }
 

@@ -217,11 +217,7 @@ fn mac_hex(secret_key: &[u8], payload: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret_key).expect("HMAC takes a key of any length");
     mac.update(b"kassa-unsubscribe:");
     mac.update(payload.as_bytes());
-    mac.finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn hex_decode(s: &str) -> Option<Vec<u8>> {
@@ -322,7 +318,12 @@ mod tests {
         assert!(on(Kind::PayoutPaid, Role::Admin, Home));
         assert!(on(Kind::WebhookDisabled, Role::Admin, Email));
         assert!(!on(Kind::WebhookDisabled, Role::User, Home));
-        assert!(!default_on(Kind::ApiKeyDisabled, Role::Admin, Onboarding::Partner, Email));
+        assert!(!default_on(
+            Kind::ApiKeyDisabled,
+            Role::Admin,
+            Onboarding::Partner,
+            Email
+        ));
         assert!(default_on(Kind::ApiKeyDisabled, Role::Admin, Onboarding::Partner, Home));
         for role in Role::ALL {
             assert!(on(Kind::NewSignIn, role, Email));
@@ -354,12 +355,31 @@ mod tests {
 
     #[test]
     fn devices_from_user_agents() {
-        let chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36";
-        assert_eq!(Device::from_user_agent(chrome), Device { browser: "Chrome", os: "Linux" });
+        let chrome =
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36";
+        assert_eq!(
+            Device::from_user_agent(chrome),
+            Device {
+                browser: "Chrome",
+                os: "Linux"
+            }
+        );
         let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile/15E148 Safari/604.1";
-        assert_eq!(Device::from_user_agent(iphone), Device { browser: "Safari", os: "iOS" });
+        assert_eq!(
+            Device::from_user_agent(iphone),
+            Device {
+                browser: "Safari",
+                os: "iOS"
+            }
+        );
         let edge = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120.0 Safari/537.36 Edg/120.0";
-        assert_eq!(Device::from_user_agent(edge), Device { browser: "Edge", os: "Windows" });
+        assert_eq!(
+            Device::from_user_agent(edge),
+            Device {
+                browser: "Edge",
+                os: "Windows"
+            }
+        );
         assert_eq!(Device::from_user_agent("").key("1.2.3.4"), "other|other|1.2.3.4");
     }
 }

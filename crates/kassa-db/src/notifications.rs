@@ -185,7 +185,9 @@ impl Db {
     pub async fn mark_all_notifications_read(&self, user_id: i64, store_id: &str, now: i64) -> Result<u64> {
         let sql = "UPDATE notifications SET read_at = $3 WHERE user_id = $1 AND (store_id = $2 OR store_id = '') \
                    AND read_at IS NULL";
-        Ok(on_writer!(self, p => sqlx::query(sql).bind(user_id).bind(store_id).bind(now).execute(p).await.map(|r| r.rows_affected()))?)
+        Ok(
+            on_writer!(self, p => sqlx::query(sql).bind(user_id).bind(store_id).bind(now).execute(p).await.map(|r| r.rows_affected()))?,
+        )
     }
 
     /// The ids of every store (the daily digest looks at each).

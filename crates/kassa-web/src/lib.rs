@@ -14,9 +14,9 @@ pub mod mail;
 // Country and shipping-method names (issue 9, job "ux").
 mod dispute_mail;
 mod health;
-pub mod notify_mail;
 pub mod help;
 pub mod names;
+pub mod notify_mail;
 pub mod objects;
 pub mod ops;
 pub mod portal;

@@ -64,7 +64,10 @@ fn args(lang: Lang, n: &NotificationRow, timezone: &str) -> Vec<(&'static str, S
 
 /// The one-line title of a notification (Home, the bell, most email subjects).
 pub(crate) fn title(lang: Lang, n: &NotificationRow, timezone: &str) -> String {
-    lang.t_args(&format!("notify-title-{}", n.kind.code().replace('_', "-")), &args(lang, n, timezone))
+    lang.t_args(
+        &format!("notify-title-{}", n.kind.code().replace('_', "-")),
+        &args(lang, n, timezone),
+    )
 }
 
 /// Sends notification emails, in each recipient's language, with times in their timezone.

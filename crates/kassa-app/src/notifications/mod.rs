@@ -109,7 +109,13 @@ pub async fn queue_after(db: &Db, event: &Event) {
 
 /// Whether `kind` is on for `to` on `channel` in `store_id`: their choice, else their
 /// role's default. A kind their role may not see is off whatever was chosen.
-pub fn wants(prefs: &[NotificationPrefRow], to: &NotifyRecipient, store_id: &str, kind: Kind, channel: Channel) -> bool {
+pub fn wants(
+    prefs: &[NotificationPrefRow],
+    to: &NotifyRecipient,
+    store_id: &str,
+    kind: Kind,
+    channel: Channel,
+) -> bool {
     if !kind.visible_to(to.role, to.onboarding) {
         return false;
     }
@@ -125,7 +131,10 @@ pub fn wants(prefs: &[NotificationPrefRow], to: &NotifyRecipient, store_id: &str
 /// later, a few times; the notifications already stored stay.
 pub async fn deliver(db: &Db, mailer: &dyn NotificationMailer, job: &JobRow) -> Result<(), DbError> {
     let Ok(event) = serde_json::from_str::<Event>(&job.payload) else {
-        tracing::error!(key = job.job_key, "a notification job without a readable event; dropped");
+        tracing::error!(
+            key = job.job_key,
+            "a notification job without a readable event; dropped"
+        );
         return db.finish_job(job.id, now_ms()).await;
     };
     deliver_event(db, mailer, &event, job).await
@@ -148,11 +157,15 @@ async fn tell(db: &Db, mailer: &dyn NotificationMailer, event: &Event) -> Result
     let Ok(kind) = event.kind.parse::<Kind>() else {
         return Ok(None);
     };
-    let recipients = match event.user_id {
+    let recipients: Vec<NotifyRecipient> = match event.user_id {
         Some(user) => db.notify_recipient(user, &event.store_id).await?.into_iter().collect(),
         None => db.notify_recipients(&event.store_id).await?,
     };
-    let store_id = if kind.account_wide() { "" } else { event.store_id.as_str() };
+    let store_id = if kind.account_wide() {
+        ""
+    } else {
+        event.store_id.as_str()
+    };
     let params = event.params.to_string();
     let now = now_ms();
     for to in &recipients {

@@ -41,7 +41,11 @@ async fn the_bell_works_by_keyboard_at_375_px() {
         sign_in(&b, &app.url, "settlement@demo.kassa.test").await;
         assert_eq!(text_of(&b, "#bell-count").await, "2");
         assert_eq!(
-            eval_string(&b, "return document.querySelector('#bell summary').getAttribute('aria-label')").await,
+            eval_string(
+                &b,
+                "return document.querySelector('#bell summary').getAttribute('aria-label')"
+            )
+            .await,
             "Notifications, 2 unread"
         );
         let overflow = eval_string(
@@ -56,7 +60,10 @@ async fn the_bell_works_by_keyboard_at_375_px() {
             .await
             .unwrap();
         b.active_element().await.unwrap().send_keys(ENTER).await.unwrap();
-        assert_eq!(eval_string(&b, "return String(document.querySelector('#bell').open)").await, "true");
+        assert_eq!(
+            eval_string(&b, "return String(document.querySelector('#bell').open)").await,
+            "true"
+        );
         snap(&b, "bell-phone").await;
         let rect = eval_string(
             &b,
@@ -69,7 +76,10 @@ async fn the_bell_works_by_keyboard_at_375_px() {
         assert!(parts[1].parse::<i64>().unwrap() <= 375, "panel ends on screen: {rect}");
         assert_eq!(parts[2], "true", "panel wide enough to read: {rect}");
         let listed = text_of(&b, "#bell .bell-list").await;
-        assert!(listed.contains(&references[0]) && listed.contains(&references[1]), "{listed}");
+        assert!(
+            listed.contains(&references[0]) && listed.contains(&references[1]),
+            "{listed}"
+        );
 
         // Tab reaches the newest item; Enter follows it (and marks it read).
         b.active_element().await.unwrap().send_keys(TAB).await.unwrap();
@@ -95,14 +105,22 @@ async fn the_bell_works_by_keyboard_at_375_px() {
         )
         .await;
         assert_eq!(overflow, "0", "the notifications page scrolls sideways at 375 px");
-        b.find(Locator::Id("mark-all-read")).await.unwrap().click().await.unwrap();
+        b.find(Locator::Id("mark-all-read"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
         for _ in 0..50 {
             if eval_string(&b, "return String(!!document.querySelector('#bell-count'))").await == "false" {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        assert_eq!(eval_string(&b, "return String(!!document.querySelector('#bell-count'))").await, "false");
+        assert_eq!(
+            eval_string(&b, "return String(!!document.querySelector('#bell-count'))").await,
+            "false"
+        );
         b.close().await.unwrap();
     })
     .await;

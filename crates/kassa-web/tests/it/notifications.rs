@@ -101,7 +101,10 @@ async fn defaults_follow_the_role_and_only_what_it_may_see_is_offered() {
             let c = app.signed_in(&email_of(role)).await;
             let (status, body) = c.page("/portal/account/notifications").await;
             assert_eq!(status, 200, "{role}");
-            assert!(body.contains("href=\"/portal/account/notifications\" aria-current=\"page\""), "{role}: the tab");
+            assert!(
+                body.contains("href=\"/portal/account/notifications\" aria-current=\"page\""),
+                "{role}: the tab"
+            );
             let shown = boxes(&body);
             for (kind, home, email) in DEFAULTS {
                 let expected = (home[column], email[column]);
@@ -111,7 +114,10 @@ async fn defaults_follow_the_role_and_only_what_it_may_see_is_offered() {
                 }
             }
         }
-        assert!(app.db().notification_prefs(1).await.unwrap().is_empty(), "nothing stored by looking");
+        assert!(
+            app.db().notification_prefs(1).await.unwrap().is_empty(),
+            "nothing stored by looking"
+        );
     })
     .await;
 }
@@ -144,7 +150,13 @@ async fn a_choice_is_kept_and_only_what_differs_from_the_default_is_stored() {
         assert_eq!(shown["payout_paid"], (false, true));
         assert_eq!(shown["report_ready"], (true, false));
         assert!(!shown.contains_key("dispute_opened"));
-        let user = app.db().user_by_email("settlement@demo.kassa.test").await.unwrap().unwrap().id;
+        let user = app
+            .db()
+            .user_by_email("settlement@demo.kassa.test")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
         let mut stored: Vec<(String, Kind, Channel, bool)> = app
             .db()
             .notification_prefs(user)
@@ -240,7 +252,10 @@ async fn wait_for_mail(app: &TestApp, to: &str, needle: &str) -> kassa_web::mail
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("no mail to {to} about {needle}: {:?}", app.mails().iter().map(|m| (&m.to, &m.subject)).collect::<Vec<_>>());
+    panic!(
+        "no mail to {to} about {needle}: {:?}",
+        app.mails().iter().map(|m| (&m.to, &m.subject)).collect::<Vec<_>>()
+    );
 }
 
 /// A payout of the demo store (a captured order, paid out now); its payment reference.
@@ -276,9 +291,16 @@ async fn a_payout_tells_each_role_as_its_defaults_say_and_the_unsubscribe_link_n
         wait_for_mail(&app, "superadmin@demo.kassa.test", &reference).await;
         tokio::time::sleep(Duration::from_millis(300)).await;
         let mails = app.mails();
-        assert!(mails_about(&mails, "admin@demo.kassa.test", &reference).is_empty(), "admins: Home only");
+        assert!(
+            mails_about(&mails, "admin@demo.kassa.test", &reference).is_empty(),
+            "admins: Home only"
+        );
         assert_eq!(mails_about(&mails, "settlement@demo.kassa.test", &reference).len(), 1);
-        assert!(mail.subject.starts_with(&format!("Payout {reference} paid")), "{}", mail.subject);
+        assert!(
+            mail.subject.starts_with(&format!("Payout {reference} paid")),
+            "{}",
+            mail.subject
+        );
         let unsubscribe = mail.list_unsubscribe.clone().expect("List-Unsubscribe");
         assert!(mail.links.contains(&unsubscribe) && mail.text.contains(&unsubscribe));
         let path = unsubscribe.strip_prefix(&app.url).unwrap().to_owned();
@@ -293,9 +315,21 @@ async fn a_payout_tells_each_role_as_its_defaults_say_and_the_unsubscribe_link_n
         let page = stranger.get(format!("{}{path}", app.url)).send().await.unwrap();
         assert_eq!(page.status(), 200);
         let body = page.text().await.unwrap();
-        assert!(body.contains("Stop emails to settlement@demo.kassa.test about “Payout paid” in store M100001?"), "{body}");
-        let user = app.db().user_by_email("settlement@demo.kassa.test").await.unwrap().unwrap().id;
-        assert!(app.db().notification_prefs(user).await.unwrap().is_empty(), "a GET changes nothing");
+        assert!(
+            body.contains("Stop emails to settlement@demo.kassa.test about “Payout paid” in store M100001?"),
+            "{body}"
+        );
+        let user = app
+            .db()
+            .user_by_email("settlement@demo.kassa.test")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        assert!(
+            app.db().notification_prefs(user).await.unwrap().is_empty(),
+            "a GET changes nothing"
+        );
 
         // A tampered token is refused, whichever part is changed.
         let token = path.strip_prefix("/unsubscribe/").unwrap();
@@ -313,7 +347,11 @@ async fn a_payout_tells_each_role_as_its_defaults_say_and_the_unsubscribe_link_n
                 .await
                 .unwrap();
             assert_eq!(res.status(), 404, "{bad}");
-            let res = stranger.get(format!("{}/unsubscribe/{bad}", app.url)).send().await.unwrap();
+            let res = stranger
+                .get(format!("{}/unsubscribe/{bad}", app.url))
+                .send()
+                .await
+                .unwrap();
             assert_eq!(res.status(), 404, "{bad}");
         }
         assert!(app.db().notification_prefs(user).await.unwrap().is_empty());
@@ -325,11 +363,20 @@ async fn a_payout_tells_each_role_as_its_defaults_say_and_the_unsubscribe_link_n
             .await
             .unwrap();
         assert_eq!(res.status(), 200);
-        assert!(res.text().await.unwrap().contains("gets no more emails about “Payout paid”"));
+        assert!(res
+            .text()
+            .await
+            .unwrap()
+            .contains("gets no more emails about “Payout paid”"));
         let prefs = app.db().notification_prefs(user).await.unwrap();
         assert_eq!(prefs.len(), 1);
         assert_eq!(
-            (prefs[0].store_id.as_str(), prefs[0].kind, prefs[0].channel, prefs[0].enabled),
+            (
+                prefs[0].store_id.as_str(),
+                prefs[0].kind,
+                prefs[0].channel,
+                prefs[0].enabled
+            ),
             (STORE, Kind::PayoutPaid, Channel::Email, false)
         );
 
@@ -472,7 +519,10 @@ async fn the_bell_counts_unread_notifications_and_lists_them_until_read() {
         let second = payout(&app).await;
         items_of(&app, "settlement@demo.kassa.test", |n| n.subject == second).await;
         let (_, body) = c.page("/portal").await;
-        assert!(body.contains("id=\"bell-count\" aria-hidden=\"true\">2</span>"), "two unread");
+        assert!(
+            body.contains("id=\"bell-count\" aria-hidden=\"true\">2</span>"),
+            "two unread"
+        );
         assert!(body.contains("aria-label=\"Notifications, 2 unread\""));
         assert!(body.contains(&format!("Payout {first} paid")) && body.contains(&format!("Payout {second} paid")));
         assert!(body.contains("id=\"home-notifications\""), "Home lists them too");
@@ -481,7 +531,13 @@ async fn the_bell_counts_unread_notifications_and_lists_them_until_read() {
         let (status, list) = c.page("/portal/notifications").await;
         assert_eq!(status, 200);
         assert_eq!(list.matches("class=\"notification-unread\"").count(), 2);
-        let user = app.db().user_by_email("settlement@demo.kassa.test").await.unwrap().unwrap().id;
+        let user = app
+            .db()
+            .user_by_email("settlement@demo.kassa.test")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
         let rows = app.db().home_notifications(user, STORE, true, 10).await.unwrap();
         let target = rows.iter().find(|n| n.subject == first).unwrap();
         let res = c
@@ -493,13 +549,18 @@ async fn the_bell_counts_unread_notifications_and_lists_them_until_read() {
         assert_eq!(location(&res), format!("/portal/settlements/payouts/{first}"));
         let (_, body) = c.page("/portal").await;
         assert!(body.contains("id=\"bell-count\" aria-hidden=\"true\">1</span>"));
-        assert!(!body.contains(&format!("Payout {first} paid")), "read: gone from the bell and Home");
+        assert!(
+            !body.contains(&format!("Payout {first} paid")),
+            "read: gone from the bell and Home"
+        );
 
         // Someone else's notification cannot be marked read.
         let admin = app.signed_in("admin@demo.kassa.test").await;
         admin.page("/portal").await;
         let other = rows.iter().find(|n| n.subject == second).unwrap();
-        let res = admin.post_form(&format!("/portal/notifications/{}/read", other.id), &[]).await;
+        let res = admin
+            .post_form(&format!("/portal/notifications/{}/read", other.id), &[])
+            .await;
         assert_eq!(res.status(), 404);
 
         let res = c.post_form("/portal/notifications/read-all", &[]).await;
@@ -541,9 +602,19 @@ async fn the_daily_digest_tells_each_person_once_however_many_runners_take_it_up
         // Today's digest ran before this store had anything expiring.
         let now = kassa_web::now_ms();
         notifications::queue_daily_digest(&db, now).await.unwrap();
-        let today = jiff::Timestamp::from_millisecond(now).unwrap().strftime("%Y-%m-%d").to_string();
+        let today = jiff::Timestamp::from_millisecond(now)
+            .unwrap()
+            .strftime("%Y-%m-%d")
+            .to_string();
         for _ in 0..200 {
-            if db.job(notifications::DIGEST, &today).await.unwrap().unwrap().2.is_some() {
+            if db
+                .job(notifications::DIGEST, &today)
+                .await
+                .unwrap()
+                .unwrap()
+                .2
+                .is_some()
+            {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
@@ -555,7 +626,10 @@ async fn the_daily_digest_tells_each_person_once_however_many_runners_take_it_up
 
         // The digest of a later day, queued and run by many at once, besides the app's worker.
         let day = now + 2 * DAY_MS;
-        let date = jiff::Timestamp::from_millisecond(day).unwrap().strftime("%Y-%m-%d").to_string();
+        let date = jiff::Timestamp::from_millisecond(day)
+            .unwrap()
+            .strftime("%Y-%m-%d")
+            .to_string();
         let mut queueing = tokio::task::JoinSet::new();
         for _ in 0..6 {
             let db = db.clone();
@@ -582,7 +656,11 @@ async fn the_daily_digest_tells_each_person_once_however_many_runners_take_it_up
         }
         for _ in 0..4 {
             let (db, mailer) = (db.clone(), mailer.clone());
-            let notice = job(notifications::NOTIFY, &event.key, serde_json::to_string(&event).unwrap());
+            let notice = job(
+                notifications::NOTIFY,
+                &event.key,
+                serde_json::to_string(&event).unwrap(),
+            );
             runners.spawn(async move { notifications::deliver(&db, mailer.as_ref(), &notice).await.unwrap() });
         }
         while let Some(r) = runners.join_next().await {
@@ -590,7 +668,12 @@ async fn the_daily_digest_tells_each_person_once_however_many_runners_take_it_up
         }
         // Let the app's worker finish its share.
         for _ in 0..100 {
-            if db.job(notifications::NOTIFY, &event.key).await.unwrap().is_some_and(|j| j.2.is_some()) {
+            if db
+                .job(notifications::NOTIFY, &event.key)
+                .await
+                .unwrap()
+                .is_some_and(|j| j.2.is_some())
+            {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;

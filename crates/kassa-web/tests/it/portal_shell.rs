@@ -282,7 +282,11 @@ async fn permission_table_guards_every_route_for_every_role() {
             .unwrap()
             .id;
         let notification = loop {
-            let rows = app.db().home_notifications(settlement, "M100001", false, 1).await.unwrap();
+            let rows = app
+                .db()
+                .home_notifications(settlement, "M100001", false, 1)
+                .await
+                .unwrap();
             if let Some(n) = rows.first() {
                 break n.id;
             }

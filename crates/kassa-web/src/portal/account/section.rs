@@ -44,7 +44,11 @@ pub(crate) fn account_tabs(member: &Member, page: &Page, here: &str) -> Vec<NavI
     let tabs: &[(&'static str, &str, Permission)] = &[
         ("/portal/account", "account-tab-profile", Permission::SignedIn),
         (TWO_FACTOR_SETUP, "account-tab-security", Permission::SignedIn),
-        ("/portal/account/notifications", "account-tab-notifications", Permission::SignedIn),
+        (
+            "/portal/account/notifications",
+            "account-tab-notifications",
+            Permission::SignedIn,
+        ),
     ];
     tabs.iter()
         .filter(|(_, _, permission)| member.allows(*permission))

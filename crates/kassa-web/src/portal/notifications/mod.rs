@@ -130,7 +130,7 @@ struct SettingsTemplate {
     page: Page,
     tabs: Vec<NavItem>,
     rows: Vec<PrefRow>,
-    store_id: String,
+    store_heading: String,
 }
 
 fn pref_rows(lang: Lang, prefs: &[PrefView]) -> Vec<PrefRow> {
@@ -177,7 +177,7 @@ pub(crate) async fn settings(
     Ok(render(&SettingsTemplate {
         tabs: crate::portal::account::account_tabs(&member, &page, SETTINGS),
         rows: pref_rows(page.lang, &prefs),
-        store_id: member.store.store_id.clone(),
+        store_heading: page.t_args("notify-settings-store", &[("store", member.store.store_id.clone())]),
         page,
     }))
 }
