@@ -15,7 +15,7 @@ use crate::{now_ms, AppState, WebConfig};
 use kassa_app::orders::OrderRecord;
 use kassa_app::webhooks::{Attempt, AttemptOutcome, WebhookSender};
 use kassa_core::webhook::{check_url, is_public, RESPONSE_KEPT_BYTES};
-use kassa_db::{ApiCall, Db, WebhookDeliveryRow, WebhookEndpointRow};
+use kassa_db::{ApiCall, Db, WebhookDeliveryRow};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use serde_json::{json, Map, Value};
 use std::future::Future;

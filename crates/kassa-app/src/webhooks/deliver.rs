@@ -1,11 +1,11 @@
 //! Delivering webhooks: lease the due deliveries, render the body once, sign it, post it
 //! (the web crate's [`WebhookSender`]), and store how it went — delivered, tried again
 //! after a backoff, or given up after 3 days. An endpoint that has failed for 3 days
-//! without a success is disabled, in the transaction of that failure, and a job emails the
-//! store's administrators.
+//! without a success is disabled, in the transaction of that failure, which queues the
+//! notification to the store's administrators.
 
 use super::endpoints::audit;
-use crate::{now_ms, Actor, AppError};
+use crate::{Actor, AppError};
 use kassa_core::audit::AuditAction;
 use kassa_core::webhook::{retry_at, should_disable, signature_header, signing_secrets};
 use kassa_db::{Db, DbError, WebhookAttempt, WebhookDeliveryRow, WebhookEndpointRow};
@@ -167,7 +167,7 @@ async fn deliver(db: &Db, sender: &dyn WebhookSender, d: &WebhookDeliveryRow, no
 }
 
 /// Disables an endpoint that has failed for 3 days, gives up its pending deliveries and
-/// queues the email to its administrators, in the transaction of the failure.
+/// queues the notification to its administrators, in the transaction of the failure.
 async fn disable_failing(db: &Db, tx: &mut kassa_db::Tx, mut e: WebhookEndpointRow, now: i64) -> Result<(), AppError> {
     let before = None;
     e.disabled_at = Some(now);
