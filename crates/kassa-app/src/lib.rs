@@ -83,6 +83,7 @@ pub mod error;
 pub mod files;
 pub mod jobs;
 pub mod logs;
+pub mod notifications;
 pub mod operators;
 pub mod ops;
 pub mod orders;

@@ -12,6 +12,7 @@ pub mod identity;
 pub mod line_edit;
 pub mod lines;
 pub mod money;
+pub mod notification;
 pub mod ops_access;
 pub mod order;
 pub mod platform;

@@ -1,22 +1,15 @@
 //! The emails that tell a store's dispute handlers about their disputes (opened, deadline
 //! in 3 days, outcome), in each recipient's language, with dates in their timezone.
 
-use crate::mail::{compose, Mailer};
+use crate::mail::compose;
 use crate::shell::i18n::{format_time, Lang};
-use kassa_app::disputes::{DisputeMailer, NoticeEvent};
-use kassa_db::{DisputeRecipient, DisputeRow};
-use std::future::Future;
-use std::pin::Pin;
+use kassa_app::disputes::NoticeEvent;
+use kassa_db::{DisputeRow, NotifyRecipient};
 
-pub struct MailDisputes {
-    pub mailer: Mailer,
-    pub config: std::sync::Arc<crate::WebConfig>,
-}
-
-/// The message of one notice.
+/// The message of one notice (sent as a notification, `crate::notify_mail`).
 pub(crate) fn notice_mail(
     lang: Lang,
-    to: &DisputeRecipient,
+    to: &NotifyRecipient,
     d: &DisputeRow,
     event: NoticeEvent,
     link: String,
@@ -56,20 +49,4 @@ pub(crate) fn notice_mail(
         }
     };
     compose(lang, &to.email, subject, vec![(body, Some(link))])
-}
-
-impl DisputeMailer for MailDisputes {
-    fn send<'a>(
-        &'a self,
-        to: &'a DisputeRecipient,
-        dispute: &'a DisputeRow,
-        event: NoticeEvent,
-    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>> {
-        Box::pin(async move {
-            let lang = Lang::from_code(&to.language).unwrap_or(Lang::En);
-            let link = self.config.link(&format!("/portal/disputes/{}", dispute.id));
-            let mail = notice_mail(lang, to, dispute, event, link);
-            self.mailer.send(mail).await.map_err(|e| e.to_string())
-        })
-    }
 }

@@ -93,7 +93,7 @@ pub async fn worker(state: AppState) {
         reports: Arc::new(crate::report_maker::ObjectReportMaker {
             objects: state.objects.clone(),
         }),
-        disputes: Arc::new(crate::dispute_mail::MailDisputes {
+        notifications: Arc::new(crate::notify_mail::MailNotifications {
             mailer: state.mailer.clone(),
             config: state.config.clone(),
         }),

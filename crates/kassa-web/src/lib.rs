@@ -17,6 +17,7 @@ mod dispute_mail;
 mod health;
 pub mod help;
 pub mod names;
+pub mod notify_mail;
 pub mod objects;
 pub mod ops;
 pub mod portal;
@@ -129,6 +130,7 @@ pub fn app(state: AppState) -> Router {
         .merge(assets::router())
         .merge(api::router(state.clone()))
         .merge(checkout_page::router())
+        .merge(portal::unsubscribe_router())
         .merge(portal::router(state.clone()))
         .merge(ops::router(state.clone()))
         .fallback(shell::error::not_found)
@@ -157,6 +159,7 @@ pub fn app(state: AppState) -> Router {
 fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
     for prefix in [
         "/portal/invitation/",
+        "/unsubscribe/",
         "/portal/password-reset/",
         "/portal/sign-in/link/",
     ] {

@@ -7,7 +7,7 @@
 
 use crate::shell::i18n::Lang;
 use crate::WebError;
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -96,6 +96,9 @@ pub struct Mail {
     pub html: Option<String>,
     /// The links in the message, so tools and tests need not parse the body.
     pub links: Vec<String>,
+    /// The one-click unsubscribe address (RFC 8058): sent as `List-Unsubscribe` with
+    /// `List-Unsubscribe-Post: List-Unsubscribe=One-Click`.
+    pub list_unsubscribe: Option<String>,
 }
 
 /// A message as stored in the outbox.
@@ -106,6 +109,9 @@ pub struct OutboxMessage {
     pub text: String,
     pub html: Option<String>,
     pub links: Vec<String>,
+    /// The `List-Unsubscribe` address, for the messages that have one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list_unsubscribe: Option<String>,
     /// RFC 3339, UTC.
     pub created_at: String,
 }
@@ -209,10 +215,21 @@ fn build_message(from: &Mailbox, mail: &Mail) -> Result<Message, WebError> {
         .to
         .parse::<Mailbox>()
         .map_err(|e| WebError::BadRequest(format!("{:?} is not a mailbox: {e}", mail.to)))?;
-    let builder = Message::builder()
+    let mut builder = Message::builder()
         .from(from.clone())
         .to(to)
         .subject(mail.subject.clone());
+    if let Some(url) = &mail.list_unsubscribe {
+        builder = builder
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                format!("<{url}>"),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                "List-Unsubscribe=One-Click".to_owned(),
+            ));
+    }
     let built = match &mail.html {
         Some(html) => builder.multipart(
             MultiPart::alternative()
@@ -239,6 +256,7 @@ fn write_outbox(dir: &Path, mail: &Mail) -> std::io::Result<()> {
         text: mail.text.clone(),
         html: mail.html.clone(),
         links: mail.links.clone(),
+        list_unsubscribe: mail.list_unsubscribe.clone(),
         created_at: now.to_string(),
     };
     let name = format!(
@@ -313,6 +331,7 @@ pub(crate) fn compose(lang: Lang, to: &str, subject: String, paragraphs: Vec<(St
         text,
         html: Some(html),
         links,
+        list_unsubscribe: None,
     }
 }
 
@@ -463,6 +482,14 @@ mod tests {
         let raw = String::from_utf8(message.formatted()).unwrap();
         assert!(raw.contains("multipart/alternative"));
         assert!(raw.contains("To: a@example.com"));
+        assert!(!raw.contains("List-Unsubscribe"));
+        let mail = Mail {
+            list_unsubscribe: Some("https://kassa.test/portal/unsubscribe/t".into()),
+            ..mail
+        };
+        let raw = String::from_utf8(build_message(&from, &mail).unwrap().formatted()).unwrap();
+        assert!(raw.contains("List-Unsubscribe: <https://kassa.test/portal/unsubscribe/t>"));
+        assert!(raw.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
     }
 
     #[tokio::test]

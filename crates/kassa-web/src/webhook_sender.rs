@@ -11,13 +11,11 @@
 
 use crate::api::recorder::Recorder;
 use crate::api::render::om_order_json;
-use crate::mail::{compose, Mailer};
-use crate::shell::i18n::Lang;
 use crate::{now_ms, AppState, WebConfig};
 use kassa_app::orders::OrderRecord;
 use kassa_app::webhooks::{Attempt, AttemptOutcome, WebhookSender};
 use kassa_core::webhook::{check_url, is_public, RESPONSE_KEPT_BYTES};
-use kassa_db::{ApiCall, Db, DisputeRecipient, WebhookDeliveryRow, WebhookEndpointRow};
+use kassa_db::{ApiCall, Db, WebhookDeliveryRow};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use serde_json::{json, Map, Value};
 use std::future::Future;
@@ -80,7 +78,6 @@ pub struct HttpWebhooks {
     allow_private: bool,
     db: Db,
     recorder: Recorder,
-    mailer: Mailer,
     config: Arc<WebConfig>,
 }
 
@@ -92,7 +89,6 @@ impl HttpWebhooks {
             allow_private,
             db: state.db.clone(),
             recorder: state.recorder.clone(),
-            mailer: state.mailer.clone(),
             config: state.config.clone(),
         }
     }
@@ -274,22 +270,6 @@ impl WebhookSender for HttpWebhooks {
                 })
                 .await;
             outcome
-        })
-    }
-
-    fn mail_disabled<'a>(
-        &'a self,
-        to: &'a DisputeRecipient,
-        e: &'a WebhookEndpointRow,
-    ) -> Boxed<'a, Result<(), String>> {
-        Box::pin(async move {
-            let lang = Lang::from_code(&to.language).unwrap_or(Lang::En);
-            let link = self.config.link(&format!("/portal/integrations/webhooks/{}", e.id));
-            let args = [("url", e.url.clone()), ("store", e.store_id.clone())];
-            let subject = lang.t_args("mail-webhook-disabled-subject", &args);
-            let body = lang.t_args("mail-webhook-disabled-body", &args);
-            let mail = compose(lang, &to.email, subject, vec![(body, Some(link))]);
-            self.mailer.send(mail).await.map_err(|e| e.to_string())
         })
     }
 }

@@ -402,6 +402,14 @@ pub async fn disable_idle_keys(db: &Db, now: i64) -> AppResult<Vec<String>> {
                 now,
             )
             .await?;
+            let event = crate::notifications::Event::new(
+                kassa_core::notification::Kind::ApiKeyDisabled,
+                &key.store_id,
+                &key.username,
+            )
+            .keyed(format!("api_key_disabled:{}:{}:{now}", key.store_id, key.username))
+            .with(json!({ "name": key.name, "prefix": key.prefix }));
+            crate::notifications::queue(&mut tx, &event).await?;
             disabled.push(key.username.clone());
         }
         tx.commit().await?;

@@ -202,6 +202,31 @@ pub struct SignedIn<'a> {
     pub method: &'a str,
 }
 
+/// Remembers the device signed in from (browser family, OS, address) and, when the person
+/// has signed in before but never from it, queues the new-sign-in notification in the same
+/// transaction. The first device of all is not news: it is the one the account was set up on.
+async fn note_device(db: &Db, s: &SignedIn<'_>, visitor: &Visitor, now: i64) -> AppResult<()> {
+    use kassa_core::notification::{Device, Kind};
+    let device = Device::from_user_agent(&visitor.user_agent);
+    let key = device.key(&visitor.ip);
+    let mut tx = db.begin().await?;
+    let (new, first) = tx.note_device(s.user_id, &key, now).await?;
+    if new && !first {
+        let event = crate::notifications::Event::new(Kind::NewSignIn, s.store_id, &key)
+            .keyed(format!("{}:{}:{key}", Kind::NewSignIn.code(), s.user_id))
+            .for_user(s.user_id)
+            .with(serde_json::json!({
+                "browser": device.browser,
+                "os": device.os,
+                "ip": visitor.ip,
+                "at": now,
+            }));
+        crate::notifications::queue(&mut tx, &event).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Starts the session: a fresh session id at every sign-in, so a session fixed before
 /// sign-in is worthless; the failure count starts over; the sign-in is audited.
 pub async fn complete_sign_in(db: &Db, s: &SignedIn<'_>, visitor: &Visitor) -> AppResult<NewSession> {
@@ -212,6 +237,7 @@ pub async fn complete_sign_in(db: &Db, s: &SignedIn<'_>, visitor: &Visitor) -> A
     db.record_sign_in(s.user_id, now).await?;
     super::personal::take_offered_timezone(db, s.user_id, visitor.timezone.as_deref()).await?;
     let token = start_session(db, s.user_id, s.store_id, &visitor.ip, &visitor.user_agent).await?;
+    note_device(db, s, visitor, now).await?;
     db.record_audit(
         &AuditEvent {
             merchant_id: Some(s.merchant_id),

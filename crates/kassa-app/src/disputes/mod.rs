@@ -11,6 +11,6 @@ mod respond;
 pub use lifecycle::{
     accept_loss, ask, decide, expire_disputes, open_dispute, refund_dispute, withdraw, OpenDispute, StoredAttachment,
 };
-pub use notices::{queue_reminders, send_notice, DisputeMailer, NoticeEvent, DISPUTE_NOTICE, REMIND_BEFORE_MS};
+pub use notices::{queue_reminders, NoticeEvent, DISPUTE_NOTICE, REMIND_BEFORE_MS};
 pub use reads::{attachment, dispute, disputes, stage_counts, DisputeFilter, DisputeView};
 pub use respond::{respond, Upload};

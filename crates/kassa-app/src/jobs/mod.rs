@@ -29,8 +29,9 @@ const LEASE_MS: i64 = 2 * MINUTE;
 pub struct Workers {
     pub notifier: Arc<dyn Notifier>,
     pub reports: Arc<dyn ReportMaker>,
-    pub disputes: Arc<dyn crate::disputes::DisputeMailer>,
-    /// Posts webhooks (and emails administrators of a disabled endpoint).
+    /// Emails notifications (disputes, payouts, reports, keys, endpoints, sign-ins, digests).
+    pub notifications: Arc<dyn crate::notifications::NotificationMailer>,
+    /// Posts webhooks.
     pub webhooks: Arc<dyn crate::webhooks::WebhookSender>,
 }
 
@@ -45,11 +46,15 @@ pub async fn run_due(db: &Db, workers: &Workers, public_url: &str) -> Result<(),
             match job.kind.as_str() {
                 PUSH => push(&db, workers.notifier.as_ref(), &public_url, &job).await,
                 crate::settlements::REPORT_JOB => make_report(&db, workers.reports.as_ref(), &job).await,
+                crate::notifications::NOTIFY => {
+                    crate::notifications::deliver(&db, workers.notifications.as_ref(), &job).await
+                }
+                crate::notifications::DIGEST => crate::notifications::run_digest(&db, &job).await,
                 crate::disputes::DISPUTE_NOTICE => {
-                    crate::disputes::send_notice(&db, workers.disputes.as_ref(), &job).await
+                    crate::notifications::deliver_dispute_notice(&db, workers.notifications.as_ref(), &job).await
                 }
                 crate::webhooks::WEBHOOK_DISABLED => {
-                    crate::webhooks::send_disabled_notice(&db, workers.webhooks.as_ref(), &job).await
+                    crate::notifications::deliver_webhook_notice(&db, workers.notifications.as_ref(), &job).await
                 }
                 other => {
                     tracing::error!(kind = other, "unknown job kind");
@@ -140,6 +145,11 @@ async fn run_payouts_now_and_then(db: &Db, now: i64) {
         Ok(n) if n > 0 => tracing::info!(disputes = n, "dispute deadline reminders queued"),
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "queueing dispute reminders failed; retrying next minute"),
+    }
+    if crate::notifications::digest_due(now) {
+        if let Err(e) = crate::notifications::queue_daily_digest(db, now).await {
+            tracing::warn!(error = %e, "queueing the daily digest failed; retrying next minute");
+        }
     }
     match crate::settlements::run_scheduled_payouts(db, now).await {
         Ok(made) if !made.is_empty() => tracing::info!(payouts = made.len(), "scheduled payouts made"),

@@ -49,6 +49,16 @@ pub async fn make_report(db: &Db, maker: &dyn ReportMaker, job: &JobRow) -> Resu
             let now = now_ms();
             db.report_ready(id, &made.object_key, made.size_bytes, now, now + REPORT_KEPT_MS)
                 .await?;
+            if let Some(user) = report.created_by_user_id {
+                let event = crate::notifications::Event::new(
+                    kassa_core::notification::Kind::ReportReady,
+                    &report.store_id,
+                    &id.to_string(),
+                )
+                .for_user(user)
+                .with(serde_json::json!({ "report_kind": report.kind, "format": report.format }));
+                crate::notifications::queue_after(db, &event).await;
+            }
             db.finish_job(job.id, now).await
         }
         Err(error) if job.attempts < ATTEMPTS => {

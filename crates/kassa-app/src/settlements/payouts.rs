@@ -69,9 +69,29 @@ pub async fn run_scheduled_payouts(db: &Db, now: i64) -> AppResult<Vec<PayoutRow
             created_by: "kassa",
             now,
         };
-        made.extend(db.close_payout(close).await?);
+        let payouts = db.close_payout(close).await?;
+        notify_paid(db, &payouts).await;
+        made.extend(payouts);
     }
     Ok(made)
+}
+
+/// Tells the store's people about payouts just made (after the close committed: a
+/// notification that cannot be queued never undoes a payout).
+async fn notify_paid(db: &Db, made: &[PayoutRow]) {
+    for p in made {
+        let event = crate::notifications::Event::new(
+            kassa_core::notification::Kind::PayoutPaid,
+            &p.store_id,
+            &p.payment_reference,
+        )
+        .with(json!({
+            "amount": p.settlement_amount,
+            "currency": p.currency,
+            "payout_date": p.payout_date,
+        }));
+        crate::notifications::queue_after(db, &event).await;
+    }
 }
 
 /// Closes each scheduled period of a store whose cut-off falls in `(from, until]`, oldest
@@ -143,6 +163,7 @@ pub async fn payout_now(db: &Db, actor: &Actor, store_id: &str) -> AppResult<Vec
     if made.is_empty() {
         return Err(AppError::Conflict("the store has no open balance to pay out".into()));
     }
+    notify_paid(db, &made).await;
     if actor.kind == ActorKind::Operator {
         let actor = actor.clone().at_merchant(store.merchant_id);
         let after = json!({

@@ -1,22 +1,21 @@
 //! Delivering webhooks: lease the due deliveries, render the body once, sign it, post it
 //! (the web crate's [`WebhookSender`]), and store how it went — delivered, tried again
 //! after a backoff, or given up after 3 days. An endpoint that has failed for 3 days
-//! without a success is disabled, in the transaction of that failure, and a job emails the
-//! store's administrators.
+//! without a success is disabled, in the transaction of that failure, which queues the
+//! notification to the store's administrators.
 
 use super::endpoints::audit;
-use crate::{now_ms, Actor, AppError};
-use kassa_core::access::{allows, Onboarding, Permission, Role};
+use crate::{Actor, AppError};
 use kassa_core::audit::AuditAction;
 use kassa_core::webhook::{retry_at, should_disable, signature_header, signing_secrets};
-use kassa_db::{Db, DbError, DisputeRecipient, JobRow, WebhookAttempt, WebhookDeliveryRow, WebhookEndpointRow};
+use kassa_db::{Db, DbError, WebhookAttempt, WebhookDeliveryRow, WebhookEndpointRow};
 use serde_json::{json, Value};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-/// The job kind of the email telling a store's administrators an endpoint was disabled;
-/// its key is `<endpoint id>:<disabled at>`.
+/// The job kind the email about a disabled endpoint had before notifications (such jobs still
+/// run); its key is `<endpoint id>:<disabled at>`.
 pub const WEBHOOK_DISABLED: &str = "webhook_disabled";
 /// A delivery not finished within its lease (10 s to send, the rest to render and store)
 /// is taken up again by any process.
@@ -57,17 +56,11 @@ type Boxed<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// What delivering needs from the web crate: the API's rendering of the event's object,
 /// the HTTP client (which refuses private addresses at connect time and records each
-/// attempt in the Developer Logs), and the email to administrators.
+/// attempt in the Developer Logs).
 pub trait WebhookSender: Send + Sync {
     /// The event's object as its API renders it (`None` when it no longer exists).
     fn render<'a>(&'a self, delivery: &'a WebhookDeliveryRow) -> Boxed<'a, Option<Value>>;
     fn send<'a>(&'a self, attempt: Attempt<'a>) -> Boxed<'a, AttemptOutcome>;
-    /// Tells one administrator that `endpoint` was disabled.
-    fn mail_disabled<'a>(
-        &'a self,
-        to: &'a DisputeRecipient,
-        endpoint: &'a WebhookEndpointRow,
-    ) -> Boxed<'a, Result<(), String>>;
 }
 
 /// Sends the deliveries due at `now` (injectable for tests), side by side: a claimed batch
@@ -174,7 +167,7 @@ async fn deliver(db: &Db, sender: &dyn WebhookSender, d: &WebhookDeliveryRow, no
 }
 
 /// Disables an endpoint that has failed for 3 days, gives up its pending deliveries and
-/// queues the email to its administrators, in the transaction of the failure.
+/// queues the notification to its administrators, in the transaction of the failure.
 async fn disable_failing(db: &Db, tx: &mut kassa_db::Tx, mut e: WebhookEndpointRow, now: i64) -> Result<(), AppError> {
     let before = None;
     e.disabled_at = Some(now);
@@ -185,46 +178,14 @@ async fn disable_failing(db: &Db, tx: &mut kassa_db::Tx, mut e: WebhookEndpointR
         .await?;
     let kassa = Actor::system().in_store(e.store_id.clone());
     audit(db, tx, &kassa, AuditAction::WebhookEndpointDisabled, &e, before, now).await?;
-    // The email goes out at once by the wall clock, whatever `now` the failure was decided
-    // for (the retry tests inject a later one).
-    let wall = now_ms();
-    tx.schedule_job(WEBHOOK_DISABLED, &format!("{}:{now}", e.id), &e.id, wall, wall)
-        .await?;
+    // The notification goes out at once (queued by the wall clock, whatever `now` the
+    // failure was decided for: the retry tests inject a later one); `now` keys it.
+    let event = crate::notifications::webhook_disabled(&e.store_id, &e.id, &e.url, &format!("{}:{now}", e.id));
+    crate::notifications::queue(tx, &event).await?;
     tracing::warn!(
         endpoint = e.id,
         store = e.store_id,
         "webhook endpoint disabled after failing for 3 days"
     );
     Ok(())
-}
-
-/// The roles told about a disabled endpoint: those who manage integrations.
-fn admin_roles() -> Vec<&'static str> {
-    Role::ALL
-        .into_iter()
-        .filter(|r| allows(*r, Onboarding::Direct, Permission::ManageIntegrations))
-        .map(Role::code)
-        .collect()
-}
-
-/// Runs one notice job: emails every active administrator of the endpoint's store. A
-/// failure is retried a few times, a minute apart.
-pub async fn send_disabled_notice(db: &Db, sender: &dyn WebhookSender, job: &JobRow) -> Result<(), DbError> {
-    let Some(endpoint) = db.webhook_endpoint(None, &job.payload).await? else {
-        return db.finish_job(job.id, now_ms()).await;
-    };
-    let mut failed = None;
-    for to in db.store_members_in_roles(&endpoint.store_id, &admin_roles()).await? {
-        if let Err(e) = sender.mail_disabled(&to, &endpoint).await {
-            failed = Some(e);
-        }
-    }
-    match failed {
-        Some(error) if job.attempts < 5 => db.reschedule_job(job.id, now_ms() + 60_000, Some(&error)).await,
-        Some(error) => {
-            tracing::error!(endpoint = endpoint.id, %error, "a webhook notice could not be sent; given up");
-            db.finish_job(job.id, now_ms()).await
-        }
-        None => db.finish_job(job.id, now_ms()).await,
-    }
 }

@@ -19,7 +19,7 @@
 mod deliver;
 mod endpoints;
 
-pub use deliver::{run_deliveries, send_disabled_notice, Attempt, AttemptOutcome, WebhookSender, WEBHOOK_DISABLED};
+pub use deliver::{run_deliveries, Attempt, AttemptOutcome, WebhookSender, WEBHOOK_DISABLED};
 pub use endpoints::{
     create_endpoint, delete_endpoint, deliveries, endpoint, endpoints, resend, rotate_secret, send_test, set_enabled,
     update_endpoint, Created, EndpointInput, UrlPolicy,

@@ -145,6 +145,9 @@ impl Operator {
             nav,
             help_section: None,
             help_articles: Vec::new(),
+            unread: 0,
+            bell: Vec::new(),
+            bell_label: String::new(),
         });
         page
     }

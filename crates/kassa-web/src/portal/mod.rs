@@ -10,6 +10,7 @@ mod help;
 mod home;
 pub(crate) mod integrations;
 mod logs;
+pub(crate) mod notifications;
 pub mod orders;
 pub(crate) mod settlements;
 pub(crate) mod support_chat;
@@ -37,6 +38,7 @@ fn portal() -> Portal {
             integrations::section(),
             webhooks::section(),
             support_chat::section(),
+            notifications::section(),
         ],
         two_factor_setup: account::TWO_FACTOR_SETUP,
     }
@@ -50,6 +52,11 @@ pub fn routes() -> Vec<RouteSpec> {
 /// The left menu.
 pub(crate) fn menu() -> Menu {
     portal().menu()
+}
+
+/// The unsubscribe links of notification emails (outside the portal's session checks).
+pub(crate) fn unsubscribe_router() -> Router<AppState> {
+    notifications::unsubscribe_router()
 }
 
 pub(crate) fn router(state: AppState) -> Router<AppState> {

@@ -96,6 +96,9 @@ pub struct Member {
     pub suspended: bool,
     /// The portal's left menu, as its sections declare it.
     pub menu: Arc<Menu>,
+    /// The header's bell: how many notifications are unread, and the newest of them.
+    pub unread: i64,
+    pub bell: Vec<kassa_db::NotificationRow>,
 }
 
 impl Member {
@@ -368,7 +371,22 @@ pub(crate) async fn root(State(state): State<AppState>, req: Request) -> Respons
     }
 }
 
+/// How many unread notifications the bell lists.
+const BELL_ITEMS: i64 = 5;
+
 async fn load_member(state: &AppState, token: &str, ip: &str, now: i64) -> Result<Option<Member>, WebError> {
+    let Some(mut member) = session_member(state, token, ip, now).await? else {
+        return Ok(None);
+    };
+    let actor = member.actor();
+    member.unread = kassa_app::notifications::unread(&state.db, &actor).await?;
+    if member.unread > 0 {
+        member.bell = kassa_app::notifications::recent(&state.db, &actor, true, BELL_ITEMS).await?;
+    }
+    Ok(Some(member))
+}
+
+async fn session_member(state: &AppState, token: &str, ip: &str, now: i64) -> Result<Option<Member>, WebError> {
     Ok(kassa_app::auth::session(&state.db, token, now).await?.map(|s| Member {
         token_hash: s.token_hash,
         csrf: s.csrf,
@@ -381,6 +399,8 @@ async fn load_member(state: &AppState, token: &str, ip: &str, now: i64) -> Resul
         must_enrol_two_factor: s.must_enrol_two_factor,
         suspended: s.suspended,
         menu: state.menu.clone(),
+        unread: 0,
+        bell: Vec::new(),
     }))
 }
 

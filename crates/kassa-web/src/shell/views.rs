@@ -38,6 +38,19 @@ pub struct Chrome {
     /// The support panel: the help section of this page, and its articles.
     pub help_section: Option<&'static str>,
     pub help_articles: Vec<HelpLink>,
+    /// The bell: unread notifications, how many and the newest few.
+    pub unread: i64,
+    pub bell: Vec<BellItem>,
+    /// The bell's accessible name, with the count.
+    pub bell_label: String,
+}
+
+/// An unread notification under the bell.
+pub struct BellItem {
+    pub id: i64,
+    pub title: String,
+    pub href: String,
+    pub time: String,
 }
 
 /// A help article offered in the support panel.
@@ -176,6 +189,18 @@ impl Page {
                 suspended: member.suspended,
                 help_section,
                 help_articles,
+                unread: member.unread,
+                bell: member
+                    .bell
+                    .iter()
+                    .map(|n| BellItem {
+                        id: n.id,
+                        title: crate::notify_mail::title(lang, n, &member.user.timezone),
+                        href: crate::notify_mail::link(n),
+                        time: super::i18n::format_time(n.created_at, &member.user.timezone),
+                    })
+                    .collect(),
+                bell_label: lang.t_args("bell-label", &[("count", member.unread.to_string())]),
             }),
             notice: None,
         }

@@ -4,14 +4,15 @@
 
 use crate::ledger::order_of;
 use crate::support::*;
-use kassa_app::disputes::{self, DisputeFilter, DisputeMailer, NoticeEvent, OpenDispute};
+use kassa_app::disputes::{self, DisputeFilter, OpenDispute};
+use kassa_app::notifications::{self, NotificationMailer};
 use kassa_app::operators::set_two_factor_policy;
 use kassa_app::Actor;
 use kassa_core::audit::AuditAction;
 use kassa_core::dispute::{Outcome, Reason, Stage, DAY_MS};
 use kassa_core::ops_access::OperatorRole;
 use kassa_core::settlement::{DetailedType, TxType};
-use kassa_db::{DisputeRecipient, DisputeRow};
+use kassa_db::{Db, DisputeRow, NotificationRow, NotifyRecipient};
 use kassa_web::objects::{Objects, ObjectsConfig};
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -188,12 +189,12 @@ struct FailsOnceFor {
     sent: Mutex<Vec<String>>,
 }
 
-impl DisputeMailer for FailsOnceFor {
+impl NotificationMailer for FailsOnceFor {
     fn send<'a>(
         &'a self,
-        to: &'a DisputeRecipient,
-        _dispute: &'a DisputeRow,
-        _event: NoticeEvent,
+        _db: &'a Db,
+        to: &'a NotifyRecipient,
+        _notification: &'a NotificationRow,
     ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>> {
         Box::pin(async move {
             self.tried.lock().unwrap().push(to.email.clone());
@@ -212,7 +213,7 @@ async fn claim_notice(db: &kassa_db::Db, dispute_id: &str, at: i64) -> kassa_db:
         .await
         .unwrap()
         .into_iter()
-        .find(|j| j.kind == disputes::DISPUTE_NOTICE && j.job_key == format!("{dispute_id}:opened"))
+        .find(|j| j.kind == notifications::NOTIFY && j.job_key == format!("dispute_opened:{STORE}:{dispute_id}"))
         .expect("the notice job is due")
 }
 
@@ -242,10 +243,10 @@ async fn a_notice_retry_goes_only_to_the_recipients_the_failure_missed() {
         };
 
         let job = claim_notice(&t.db, &d.id, kassa_web::now_ms()).await;
-        disputes::send_notice(&t.db, &mailer, &job).await.unwrap();
+        notifications::deliver(&t.db, &mailer, &job).await.unwrap();
         let everyone: BTreeSet<String> = mailer.tried.lock().unwrap().iter().cloned().collect();
         assert!(everyone.len() >= 2 && everyone.contains(mailer.address), "{everyone:?}");
-        let (_, run_at, done, error) = t.db.job(disputes::DISPUTE_NOTICE, &job.job_key).await.unwrap().unwrap();
+        let (_, run_at, done, error) = t.db.job(notifications::NOTIFY, &job.job_key).await.unwrap().unwrap();
         assert!(
             done.is_none() && error.unwrap().contains("451"),
             "{backend:?}: to be retried"
@@ -257,7 +258,7 @@ async fn a_notice_retry_goes_only_to_the_recipients_the_failure_missed() {
         mailer.tried.lock().unwrap().clear();
         let retry = claim_notice(&t.db, &d.id, run_at + 1).await;
         assert_eq!(retry.id, job.id);
-        disputes::send_notice(&t.db, &mailer, &retry).await.unwrap();
+        notifications::deliver(&t.db, &mailer, &retry).await.unwrap();
         assert_eq!(
             *mailer.tried.lock().unwrap(),
             vec![mailer.address.to_owned()],
@@ -266,7 +267,7 @@ async fn a_notice_retry_goes_only_to_the_recipients_the_failure_missed() {
         let sent = mailer.sent.lock().unwrap().clone();
         assert_eq!(sent.len(), everyone.len(), "{backend:?}: each recipient once: {sent:?}");
         assert_eq!(sent.iter().cloned().collect::<BTreeSet<_>>(), everyone);
-        let (_, _, done, _) = t.db.job(disputes::DISPUTE_NOTICE, &job.job_key).await.unwrap().unwrap();
+        let (_, _, done, _) = t.db.job(notifications::NOTIFY, &job.job_key).await.unwrap().unwrap();
         assert!(done.is_some(), "{backend:?}: finished");
         t.drop_schema().await;
     }

@@ -172,7 +172,8 @@ async fn snapshot(app: &TestApp, merchant_id: i64) -> String {
 /// link to confirm a pending bank account change, see [`pending_bank_change`]), `{report_id}` a ready
 /// report, `{dispute_id}` a dispute of the demo store and `{attachment_id}` a file of its
 /// response, `{key_id}` an API key, `{call_id}` a recorded API call, `{endpoint_id}` and `{delivery_id}` a webhook
-/// endpoint of the demo store and one of its deliveries.
+/// endpoint of the demo store and one of its deliveries, `{notification_id}` a notification
+/// of the Settlement user (everyone else's is not theirs to mark read).
 struct Ids<'a> {
     target: i64,
     order: &'a str,
@@ -182,6 +183,7 @@ struct Ids<'a> {
     call: i64,
     webhook: &'a (String, i64),
     key: i64,
+    notification: i64,
 }
 
 fn concrete(path: &str, ids: &Ids) -> String {
@@ -194,6 +196,7 @@ fn concrete(path: &str, ids: &Ids) -> String {
         call,
         webhook,
         key,
+        notification,
     } = ids;
     path.replace("{id}", &target.to_string())
         .replace("{call_id}", &call.to_string())
@@ -208,6 +211,7 @@ fn concrete(path: &str, ids: &Ids) -> String {
         .replace("{endpoint_id}", &webhook.0)
         .replace("{delivery_id}", &webhook.1.to_string())
         .replace("{slug}", "capture-order")
+        .replace("{notification_id}", &notification.to_string())
 }
 
 /// Queues a test event to `endpoint` (for a delivery the walk can resend).
@@ -317,6 +321,25 @@ async fn permission_table_guards_every_route_for_every_role() {
             }
             tokio::time::sleep(std::time::Duration::from_millis(25)).await;
         };
+        // A notification of the Settlement user (the payout's), for marking it read.
+        let settlement = app
+            .db()
+            .user_by_email("settlement@demo.kassa.test")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let notification = loop {
+            let rows = app
+                .db()
+                .home_notifications(settlement, "M100001", false, 1)
+                .await
+                .unwrap();
+            if let Some(n) = rows.first() {
+                break n.id;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        };
         let ids = Ids {
             target,
             order: &order,
@@ -326,6 +349,7 @@ async fn permission_table_guards_every_route_for_every_role() {
             call,
             webhook: &webhook,
             key,
+            notification,
         };
 
         let visitor = app.client();

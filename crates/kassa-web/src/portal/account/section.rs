@@ -105,6 +105,11 @@ pub(crate) fn account_tabs(member: &Member, page: &Page, here: &str) -> Vec<NavI
             Permission::ViewCompany,
         ),
         ("/portal/account/sessions", "account-tab-sessions", Permission::SignedIn),
+        (
+            "/portal/account/notifications",
+            "account-tab-notifications",
+            Permission::SignedIn,
+        ),
     ];
     tabs.iter()
         .filter(|(_, _, permission)| member.allows(*permission))

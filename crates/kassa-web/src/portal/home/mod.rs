@@ -16,6 +16,8 @@ use kassa_core::access::{Onboarding, Permission, Section};
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 const CHART_DAYS: i64 = 30;
+/// Unread notifications shown on Home.
+const HOME_NOTIFICATIONS: i64 = 5;
 
 pub struct Uncaptured {
     pub amount: String,
@@ -62,6 +64,9 @@ struct HomeTemplate {
     last_day: String,
     /// For members who handle disputes: how many await a response, and the most urgent.
     disputes: Option<DisputesCard>,
+    /// The member's unread notifications on Home (the newest few).
+    notifications: Vec<crate::portal::notifications::ItemView>,
+    unread: i64,
 }
 
 fn date_of_day(day: i64) -> String {
@@ -156,6 +161,8 @@ pub(crate) async fn show(
     } else {
         None
     };
+    let unread_rows = kassa_app::notifications::recent(&state.db, &member.actor(), true, HOME_NOTIFICATIONS).await?;
+    let notifications = crate::portal::notifications::home_items(lang, &member.user.timezone, &unread_rows);
     let total: i64 = sales.iter().map(|(_, a, _)| *a).sum();
     let sales_count: i64 = sales.iter().map(|(_, _, c)| *c).sum();
     Ok(render(&HomeTemplate {
@@ -177,6 +184,8 @@ pub(crate) async fn show(
         first_day: date_of_day(first),
         last_day: date_of_day(today),
         disputes,
+        notifications,
+        unread: member.unread,
         page,
     }))
 }
