@@ -130,7 +130,10 @@ pub fn app(state: AppState) -> Router {
         .merge(assets::router())
         .merge(api::router(state.clone()))
         .merge(checkout_page::router())
-        .merge(portal::unsubscribe_router())
+        .route(
+            "/unsubscribe/{token}",
+            axum::routing::get(portal::unsubscribe_page).post(portal::unsubscribe_now),
+        )
         .merge(portal::router(state.clone()))
         .merge(ops::router(state.clone()))
         .fallback(shell::error::not_found)

@@ -54,10 +54,10 @@ pub(crate) fn menu() -> Menu {
     portal().menu()
 }
 
-/// The unsubscribe links of notification emails (outside the portal's session checks).
-pub(crate) fn unsubscribe_router() -> Router<AppState> {
-    notifications::unsubscribe_router()
-}
+/// The unsubscribe link of notification emails, routed by `app` outside the portal's session
+/// and CSRF checks: a mail client's one-click POST (RFC 8058) carries neither; the signed
+/// token is the whole authority, and all it can do is turn one kind of email off.
+pub(crate) use notifications::{unsubscribe_now, unsubscribe_page};
 
 pub(crate) fn router(state: AppState) -> Router<AppState> {
     portal().router(state)

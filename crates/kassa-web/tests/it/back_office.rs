@@ -33,7 +33,8 @@ pub(crate) fn fill(path: &str, ids: &[(&str, String)]) -> String {
 /// Real values for every path parameter of `/ops`: an operator (`id`), the demo merchant and
 /// its playground store, a user of it other than MERCHANT_USER (whom POSTs may deactivate),
 /// an order of that store, a payout of its capture, a dispute of another order with a
-/// file in its response, and a pending identity change request of the merchant.
+/// file in its response, a pending identity change request of the merchant and the store's
+/// API key.
 pub(crate) async fn route_ids(app: &TestApp) -> Vec<(&'static str, String)> {
     let target = app.seed_operator("target@ops.kassa.test", OperatorRole::Support).await;
     let merchant_id = app
@@ -80,7 +81,18 @@ pub(crate) async fn route_ids(app: &TestApp) -> Vec<(&'static str, String)> {
     let request = kassa_app::company::request_identity_change(app.db(), &asker, &change)
         .await
         .expect("an identity change request");
+    // The playground store's test key, which the revoke route may revoke.
+    let key_id = app
+        .db()
+        .api_keys(Some(kassa_web::demo::PLAYGROUND_STORE))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|k| k.username == api.username)
+        .expect("the test key")
+        .id;
     vec![
+        ("key_id", key_id.to_string()),
         ("request", request.to_string()),
         ("conversation", conversation.to_string()),
         ("canned", canned.to_string()),

@@ -150,7 +150,14 @@ async fn snapshot(app: &TestApp, merchant_id: i64) -> String {
             )
         })
         .collect();
-    let newest_audit = db.audit_events(None, 1).await.unwrap().first().map(|e| e.id);
+    // The merchant's own trail: a stranger's actions on their own account (signing out
+    // their other sessions) are audited at their merchant, not this one.
+    let newest_audit = db
+        .audit_page(merchant_id, &Default::default(), 1)
+        .await
+        .unwrap()
+        .first()
+        .map(|e| e.id);
     let store = db.store_detail("M100001").await.unwrap().unwrap().store;
     let bank = (
         store.payout_iban,

@@ -13,8 +13,7 @@ use crate::{AppState, WebError};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
-use axum::{Form, Router};
+use axum::Form;
 use kassa_app::notifications::{self as notify, PrefView};
 use kassa_core::notification::{Channel, Kind};
 use serde::Deserialize;
@@ -196,13 +195,6 @@ pub(crate) async fn save_settings(
     Ok(Redirect::to(&format!("{SETTINGS}?done=saved")).into_response())
 }
 
-/// The unsubscribe link of an email: outside the portal's session and CSRF checks, since a
-/// mail client's one-click POST (RFC 8058) carries neither; the signed token is the whole
-/// authority, and all it can do is turn one kind of email off.
-pub(crate) fn unsubscribe_router() -> Router<AppState> {
-    Router::new().route("/unsubscribe/{token}", get(unsubscribe_page).post(unsubscribe_now))
-}
-
 #[derive(Template)]
 #[template(path = "unsubscribe.html")]
 struct UnsubscribeTemplate {
@@ -237,11 +229,17 @@ async fn unsubscribe_view(state: &AppState, token: &str, done: bool) -> Result<R
     }))
 }
 
-async fn unsubscribe_page(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, WebError> {
+pub(crate) async fn unsubscribe_page(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, WebError> {
     unsubscribe_view(&state, &token, false).await
 }
 
-async fn unsubscribe_now(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, WebError> {
+pub(crate) async fn unsubscribe_now(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, WebError> {
     notify::unsubscribe(&state.db, &state.config.secret_key, &token).await?;
     unsubscribe_view(&state, &token, true).await
 }
