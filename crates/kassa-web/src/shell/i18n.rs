@@ -315,8 +315,11 @@ mod tests {
             // Templates: the argument of every t("..."); Rust: every id-like literal.
             let keys = if file.extension().is_some_and(|e| e == "html") {
                 text.split("t(\"")
-                    .skip(1)
-                    .filter_map(|rest| rest.split('"').next())
+                    .collect::<Vec<_>>()
+                    .windows(2)
+                    // A call of `t`, not the tail of another name (`text("<id>"`, `get("…"`).
+                    .filter(|w| !w[0].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == ':'))
+                    .filter_map(|w| w[1].split('"').next())
                     .map(str::to_owned)
                     .collect()
             } else {
