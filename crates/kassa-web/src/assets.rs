@@ -66,3 +66,43 @@ async fn asset(Path(path): Path<String>) -> Response {
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ASSETS;
+
+    /// Every style sheet closes each block it opens, at the block's own level: an unclosed
+    /// rule (a merge can drop one `}`) silently nests everything after it, and whole sections
+    /// of the portal lose their styles without any error.
+    #[test]
+    fn style_sheets_close_every_block() {
+        for (name, _, body) in ASSETS.iter().filter(|(name, _, _)| name.ends_with(".css")) {
+            let mut depth = 0i32;
+            let mut in_comment = false;
+            let mut chars = body.char_indices().peekable();
+            let mut line = 1;
+            while let Some((_, c)) = chars.next() {
+                match c {
+                    '\n' => line += 1,
+                    '/' if !in_comment && chars.peek().map(|p| p.1) == Some('*') => {
+                        chars.next();
+                        in_comment = true;
+                    }
+                    '*' if in_comment && chars.peek().map(|p| p.1) == Some('/') => {
+                        chars.next();
+                        in_comment = false;
+                    }
+                    '{' if !in_comment => depth += 1,
+                    '}' if !in_comment => {
+                        depth -= 1;
+                        assert!(depth >= 0, "{name}:{line}: a `}}` closes nothing");
+                    }
+                    _ => {}
+                }
+                // Only @media (and similar) blocks hold rules: a rule inside a rule is a slip.
+                assert!(depth <= 2, "{name}:{line}: blocks nested three deep");
+            }
+            assert_eq!(depth, 0, "{name}: {depth} block(s) never closed");
+        }
+    }
+}
