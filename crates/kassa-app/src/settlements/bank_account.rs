@@ -238,7 +238,7 @@ pub async fn request_bank_change(db: &Db, actor: &Actor, cmd: &BankChangeRequest
 #[derive(Debug, Clone)]
 pub enum ConfirmLink {
     /// The change waits for this member's confirmation.
-    Open(BankChangeRow),
+    Open(Box<BankChangeRow>),
     /// Used, expired, decided, or another member's link: nothing to confirm.
     Spent,
 }
@@ -252,7 +252,7 @@ pub async fn confirm_link(db: &Db, actor: &Actor, token: &str) -> AppResult<Conf
         Some((change, owner, unused))
             if owner == user_id && change.merchant_id == merchant_id && unused && change.open(now_ms()) =>
         {
-            ConfirmLink::Open(change)
+            ConfirmLink::Open(Box::new(change))
         }
         _ => ConfirmLink::Spent,
     })

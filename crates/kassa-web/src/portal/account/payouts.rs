@@ -302,7 +302,7 @@ pub(crate) async fn confirm_show(
 ) -> Result<Response, WebError> {
     Ok(
         match settlements::confirm_link(&state.db, &member.actor(), &token).await? {
-            ConfirmLink::Open(change) => confirm_page(&member, &token, Some(&change)),
+            ConfirmLink::Open(change) => confirm_page(&member, &token, Some(&*change)),
             ConfirmLink::Spent => confirm_page(&member, &token, None),
         },
     )
