@@ -13,17 +13,47 @@
 //!    server cannot hide its queueing),
 //! 3. maximum rate again with API-call recording off, for its cost,
 //! 4. the baseline: SQLite single-row commits through the same driver, or pgbench TPC-B.
+//!
+//! Also printed: the SQL statements per capture (sqlx's statement log counted over a short
+//! closed-loop run of its own, recorder's batches included; not part of any timed phase) and,
+//! on SQLite, how many write units each group commit held during the maximum-rate phase.
 
 use base64::Engine;
 use kassa_core::account::NewPassword;
 use kassa_db::{Backend, Db, DbConfig};
 use kassa_web::api::recorder::Recorder;
 use kassa_web::{AppState, Server, WebConfig};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
+
+/// Statements counted while [`COUNTING`] is on.
+static STATEMENTS: AtomicU64 = AtomicU64::new(0);
+static COUNTING: AtomicBool = AtomicBool::new(false);
+
+/// Counts sqlx's statement log events (target `sqlx::query`) while [`COUNTING`] is on; off,
+/// sqlx does not even format them.
+struct CountStatements;
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for CountStatements {
+    fn register_callsite(&self, meta: &'static tracing::Metadata<'static>) -> tracing::subscriber::Interest {
+        if meta.target() == "sqlx::query" {
+            tracing::subscriber::Interest::sometimes()
+        } else {
+            tracing::subscriber::Interest::never()
+        }
+    }
+
+    fn enabled(&self, meta: &tracing::Metadata<'_>, _: tracing_subscriber::layer::Context<'_, S>) -> bool {
+        COUNTING.load(Ordering::Relaxed) && meta.target() == "sqlx::query"
+    }
+
+    fn on_event(&self, _: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        STATEMENTS.fetch_add(1, Ordering::Relaxed);
+    }
+}
 
 const CONNECTIONS: usize = 64;
 const ORDERS: usize = 200;
@@ -90,6 +120,11 @@ fn capture_request(t: &Target, order: &str) -> Vec<u8> {
 
 /// Closed loop: every connection sends as fast as answers come. Returns captures per second.
 async fn max_rate(t: &Arc<Target>) -> f64 {
+    closed_loop(t, PHASE).await.0
+}
+
+/// Closed loop for `phase`: captures per second, and captures made.
+async fn closed_loop(t: &Arc<Target>, phase: Duration) -> (f64, u64) {
     let done = Arc::new(AtomicU64::new(0));
     let failed = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
@@ -99,7 +134,7 @@ async fn max_rate(t: &Arc<Target>) -> f64 {
             tokio::spawn(async move {
                 let mut conn = Conn::open(&t.addr).await;
                 let mut n = i;
-                while started.elapsed() < PHASE {
+                while started.elapsed() < phase {
                     let req = capture_request(&t, &t.orders[n % t.orders.len()]);
                     n += CONNECTIONS;
                     if conn.call(&req).await == 201 {
@@ -116,7 +151,21 @@ async fn max_rate(t: &Arc<Target>) -> f64 {
     }
     let secs = started.elapsed().as_secs_f64();
     assert_eq!(failed.load(Ordering::Relaxed), 0, "some captures failed");
-    done.load(Ordering::Relaxed) as f64 / secs
+    let done = done.load(Ordering::Relaxed);
+    (done as f64 / secs, done)
+}
+
+/// SQL statements per capture over a short closed-loop run (recording's batches included
+/// when it is on): every statement sqlx runs while it lasts, over the captures made.
+async fn statements_per_capture(t: &Arc<Target>) -> f64 {
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    STATEMENTS.store(0, Ordering::Relaxed);
+    COUNTING.store(true, Ordering::Relaxed);
+    let (_, captures) = closed_loop(t, Duration::from_secs(2)).await;
+    // The recorder writes the last calls within its batch interval.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    COUNTING.store(false, Ordering::Relaxed);
+    STATEMENTS.load(Ordering::Relaxed) as f64 / captures.max(1) as f64
 }
 
 /// Open loop at `rate` per second; returns latencies (ms) from the scheduled send time.
@@ -336,6 +385,11 @@ fn pgbench_baseline(url: &str) -> Option<f64> {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
+    {
+        use tracing_subscriber::layer::SubscriberExt;
+        tracing::subscriber::set_global_default(tracing_subscriber::registry().with(CountStatements))
+            .expect("the statement counter is the only subscriber");
+    }
     let url = std::env::var("KASSA_BENCH_DATABASE_URL").unwrap_or_else(|_| "sqlite".into());
     let password = NewPassword::parse("bench password 123").unwrap();
     let mut results = Vec::new();
@@ -345,12 +399,31 @@ async fn main() {
         let backend = db.backend();
         let addr = start_server(db.clone(), record);
         let target = prepare(&db, &addr).await;
+        let (commits_before, units_before) = db.group_commit_stats().await;
         let rate = max_rate(&target).await;
+        let (commits, units) = db.group_commit_stats().await;
         println!(
             "{:?}, recording {}: {rate:.0} captures/s at most ({CONNECTIONS} connections, {ORDERS} orders)",
             backend,
             if record { "on" } else { "off" }
         );
+        if backend == Backend::Sqlite {
+            println!(
+                "{:?}, recording {}: {} write units in {} group commits ({:.1} a commit)",
+                backend,
+                if record { "on" } else { "off" },
+                units - units_before,
+                commits - commits_before,
+                (units - units_before) as f64 / (commits - commits_before).max(1) as f64
+            );
+        }
+        if record {
+            println!(
+                "{:?}, recording on: {:.1} SQL statements a capture (all the server ran, the call log's included)",
+                backend,
+                statements_per_capture(&target).await
+            );
+        }
         if record {
             let lat = latencies_at(&target, rate / 2.0).await;
             println!(
@@ -361,6 +434,17 @@ async fn main() {
                 pct(&lat, 0.99),
                 lat.last().unwrap(),
                 lat.len()
+            );
+        }
+        if backend == Backend::Sqlite && record {
+            // The same server with every write unit committing alone, as before group commit.
+            db.set_group_commit_units(1);
+            let alone = max_rate(&target).await;
+            db.set_group_commit_units(32);
+            println!(
+                "{:?}, recording on, each capture committed alone (no group commit): {alone:.0} captures/s; group commit gives {:.2}x",
+                backend,
+                rate / alone
             );
         }
         results.push(rate);

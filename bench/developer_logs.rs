@@ -37,10 +37,23 @@ const DAY: i64 = 24 * 3600 * 1000;
 const INDEXES: &[(&str, &str)] = &[
     ("api_calls_store_at_id", "(store_id, at, id)"),
     ("api_calls_at", "(at)"),
-    ("api_calls_store_class", "(store_id, (status / 100), at, id)"),
-    ("api_calls_store_method", "(store_id, method, at, id)"),
-    ("api_calls_store_direction", "(store_id, direction, at, id)"),
-    ("api_calls_store_kind", "(store_id, kind, at, id)"),
+    // Migration 0028: the filters' rare values only.
+    (
+        "api_calls_store_class_rare",
+        "(store_id, (status / 100), at, id) WHERE status < 200 OR status >= 300",
+    ),
+    (
+        "api_calls_store_method_rare",
+        "(store_id, method, at, id) WHERE method NOT IN ('GET', 'POST')",
+    ),
+    (
+        "api_calls_store_outgoing",
+        "(store_id, direction, at, id) WHERE direction <> 'incoming'",
+    ),
+    (
+        "api_calls_store_kind_rare",
+        "(store_id, kind, at, id) WHERE kind <> 'api'",
+    ),
     ("api_calls_store_key", "(store_id, api_key, at, id)"),
     ("api_calls_correlation", "(correlation_id)"),
     ("api_calls_order", "(order_id)"),

@@ -2,6 +2,26 @@
 
 use crate::{on_pool, on_tx, on_writer, Db, DbError, Result};
 use kassa_core::store_settings::MerchantStatus;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How long a key read for a call is used for later calls before it is read again. A key
+/// revoked or disabled, or a merchant suspended, in another process is refused by every
+/// process within this time; in the process (the `Db` handle) that made the change, at once.
+pub const KEY_CACHE_TTL: Duration = Duration::from_millis(500);
+/// Entries held at most; past it the cache starts over.
+const KEY_CACHE_MAX: usize = 10_000;
+
+/// Keys read for API calls, by username or by keyed hash, shared by a handle's clones.
+#[derive(Default)]
+pub(crate) struct KeyCache {
+    entries: Mutex<HashMap<String, (Instant, u64, ApiKeyRow)>>,
+    /// Bumped by every change to a key's or its merchant's standing made through this
+    /// handle; an entry read under an older generation is not used.
+    generation: AtomicU64,
+}
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ApiKeyRow {
@@ -121,6 +141,7 @@ impl Db {
     pub async fn revoke_api_key(&self, username: &str, now: i64) -> Result<bool> {
         let sql = "UPDATE api_keys SET revoked_at = $2 WHERE username = $1 AND revoked_at IS NULL";
         let done = on_writer!(self, p => sqlx::query(sql).bind(username).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
+        self.forget_api_keys();
         Ok(done == 1)
     }
 
@@ -144,6 +165,53 @@ impl Db {
     pub async fn touch_api_key(&self, id: i64, now: i64) -> Result<()> {
         let sql = "UPDATE api_keys SET last_used_at = $2 WHERE id = $1";
         on_writer!(self, p => sqlx::query(sql).bind(id).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
+        let mut entries = self.keys.entries.lock().expect("key cache lock");
+        for (_, _, row) in entries.values_mut().filter(|(_, _, row)| row.id == id) {
+            row.last_used_at = Some(now);
+        }
         Ok(())
+    }
+
+    /// The key an API call names, by username, or by the keyed hash of its secret when the
+    /// call sends the secret alone; read at most every [`KEY_CACHE_TTL`] (the caller checks
+    /// the secret and the key's standing on every call).
+    pub async fn api_key_for_call(&self, username: Option<&str>, secret_hash: &str) -> Result<Option<ApiKeyRow>> {
+        let lookup = match username {
+            Some(u) => format!("u:{u}"),
+            None => format!("h:{secret_hash}"),
+        };
+        let generation = self.keys.generation.load(Ordering::Acquire);
+        if let Some((at, seen, row)) = self.keys.entries.lock().expect("key cache lock").get(&lookup) {
+            if *seen == generation && at.elapsed() < KEY_CACHE_TTL {
+                return Ok(Some(row.clone()));
+            }
+        }
+        let read_at = Instant::now();
+        let row = match username {
+            Some(u) => self.api_key(u).await?,
+            None => self.api_key_by_hash(secret_hash).await?,
+        };
+        let mut entries = self.keys.entries.lock().expect("key cache lock");
+        match &row {
+            // Unknown keys are not kept: a key created in another process works at once.
+            None => {
+                entries.remove(&lookup);
+            }
+            Some(row) if self.keys.generation.load(Ordering::Acquire) == generation => {
+                if entries.len() >= KEY_CACHE_MAX {
+                    entries.clear();
+                }
+                entries.insert(lookup, (read_at, generation, row.clone()));
+            }
+            Some(_) => {}
+        }
+        Ok(row)
+    }
+
+    /// Drops every key read for calls, so a change just committed through this handle (a
+    /// key revoked, disabled or enabled, a merchant suspended) holds from the next call.
+    pub fn forget_api_keys(&self) {
+        self.keys.generation.fetch_add(1, Ordering::AcqRel);
+        self.keys.entries.lock().expect("key cache lock").clear();
     }
 }

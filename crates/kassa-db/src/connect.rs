@@ -1,8 +1,10 @@
+use crate::group_commit::{SqliteUnit, Writer};
 use crate::{DbError, Result};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 use std::str::FromStr;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,10 +35,15 @@ impl DbConfig {
 
 /// SQLite allows one writer at a time. Writes go through a pool of exactly one connection,
 /// so they queue fairly in the pool instead of spinning in SQLite's busy handler; reads use
-/// the other pool and run in parallel (WAL).
+/// the other pool and run in parallel (WAL). Write units ([`Db::begin`]) take that
+/// connection through `writer`, which commits several of them together (group_commit.rs).
 #[derive(Clone)]
 pub(crate) enum Pool {
-    Sqlite { read: SqlitePool, write: SqlitePool },
+    Sqlite {
+        read: SqlitePool,
+        write: SqlitePool,
+        writer: std::sync::Arc<Writer>,
+    },
     Postgres(PgPool),
 }
 
@@ -66,6 +73,7 @@ impl BeginWrite for SqlitePool {
 /// depth"). That connection is closed (SQLite rolls the orphan back) and the pool opens a
 /// fresh one, instead of the writer being stuck until a restart.
 async fn begin_immediate(pool: &SqlitePool) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
+    let _queued = write_queued();
     match pool.begin_with("BEGIN IMMEDIATE").await {
         Err(sqlx::Error::InvalidSavePointStatement) => {
             tracing::warn!("the SQLite writer was left inside an abandoned transaction; reconnecting");
@@ -85,9 +93,10 @@ impl BeginWrite for PgPool {
     }
 }
 
-/// A write transaction on either backend; run statements in it with `on_tx!`.
+/// A write transaction on either backend; run statements in it with `on_tx!`. On SQLite it
+/// is one unit of a group commit: its own savepoint inside the writer's open transaction.
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(SqliteUnit),
     Postgres(Transaction<'static, Postgres>),
 }
 
@@ -106,7 +115,19 @@ impl Tx {
             Tx::Postgres(_) => Backend::Postgres,
         }
     }
+
+    /// Runs trusted SQL text (no parameters) in the transaction, e.g. from tests; returns
+    /// the rows affected. Never pass it anything a user typed.
+    pub async fn execute_trusted(&mut self, sql: &str) -> Result<u64> {
+        Ok(crate::on_tx!(self, c => sqlx::raw_sql(sql).execute(c).await.map(|r| r.rows_affected()))?)
+    }
 }
+
+/// How long a request waits for a PostgreSQL connection. While the server is down, sqlx
+/// retries connecting until this runs out, so it bounds how long a request hangs before it
+/// is answered 503 (issue 17: within 5 s), and it is well above the wait for a connection
+/// under load (capture_throughput: p99 in milliseconds).
+pub const PG_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Each SQLite connection's page cache, in KiB.
 pub(crate) const SQLITE_CACHE_KIB: i64 = 32 * 1024;
@@ -122,6 +143,8 @@ pub struct Db {
     url: String,
     /// Trigram counts that steer order search (search_keys.rs); shared by clones.
     pub(crate) samples: std::sync::Arc<crate::search_keys::Samples>,
+    /// API keys read for calls (api_keys.rs); shared by clones.
+    pub(crate) keys: std::sync::Arc<crate::api_keys::KeyCache>,
 }
 
 impl std::fmt::Debug for Db {
@@ -174,7 +197,8 @@ impl Db {
                 .connect_with(options)
                 .await
                 .map_err(classify)?;
-            Pool::Sqlite { read, write }
+            let writer = Writer::start(write.clone());
+            Pool::Sqlite { read, write, writer }
         } else if config.url.starts_with("postgres:") || config.url.starts_with("postgresql:") {
             let mut options = PgConnectOptions::from_str(&config.url).map_err(classify)?;
             if let Some(schema) = &config.pg_schema {
@@ -182,7 +206,7 @@ impl Db {
             }
             let pool = PgPoolOptions::new()
                 .max_connections(config.max_connections.max(1))
-                .acquire_timeout(Duration::from_secs(10))
+                .acquire_timeout(PG_ACQUIRE_TIMEOUT)
                 .connect_with(options)
                 .await
                 .map_err(classify)?;
@@ -200,13 +224,14 @@ impl Db {
             pool,
             url,
             samples: Default::default(),
+            keys: Default::default(),
         })
     }
 
     /// Brings the schema up to date. Safe to run from several processes at once.
     pub async fn migrate(&self) -> Result<()> {
         let result = match &self.pool {
-            Pool::Sqlite { write, .. } => sqlx::migrate!("./migrations/sqlite").run(write).await,
+            Pool::Sqlite { write, .. } => sqlite_migrator().run(write).await,
             Pool::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await,
         };
         result.map_err(|err| match err {
@@ -225,6 +250,23 @@ impl Db {
         }
     }
 
+    /// SQLite: the write units one transaction holds at most (default 32); 1 commits each
+    /// unit alone, as before group commit (the capture benchmark compares the two).
+    pub fn set_group_commit_units(&self, units: usize) {
+        if let Pool::Sqlite { writer, .. } = &self.pool {
+            writer.set_max_units(units);
+        }
+    }
+
+    /// SQLite: the transactions the writer has committed and the write units in them, since
+    /// the handle was opened (PostgreSQL: none; each unit commits alone).
+    pub async fn group_commit_stats(&self) -> (u64, u64) {
+        match &self.pool {
+            Pool::Sqlite { writer, .. } => writer.stats().await,
+            Pool::Postgres(_) => (0, 0),
+        }
+    }
+
     /// The URL, password redacted.
     pub fn url(&self) -> &str {
         &self.url
@@ -238,7 +280,9 @@ impl Db {
 
     pub async fn close(&self) {
         match &self.pool {
-            Pool::Sqlite { read, write } => {
+            Pool::Sqlite { read, write, writer } => {
+                // Units already released into a batch are committed, not lost.
+                writer.flush_now().await;
                 read.close().await;
                 write.close().await;
             }
@@ -246,13 +290,94 @@ impl Db {
         }
     }
 
-    /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN
-    /// IMMEDIATE`), so a transaction that reads then writes can never deadlock on upgrade.
+    /// Starts a write transaction. On SQLite it is a unit of the writer's group commit: it
+    /// runs alone on the writer (which holds the write lock, `BEGIN IMMEDIATE`, so a unit
+    /// that reads then writes never deadlocks on upgrade), in its own savepoint, and its
+    /// commit returns once the transaction holding it has committed.
     pub async fn begin(&self) -> Result<Tx> {
         Ok(match &self.pool {
-            Pool::Sqlite { write, .. } => Tx::Sqlite(begin_immediate(write).await?),
-            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
+            Pool::Sqlite { writer, .. } => {
+                let _queued = write_queued();
+                Tx::Sqlite(writer.begin().await?)
+            }
+            Pool::Postgres(p) => {
+                let _queued = write_queued();
+                Tx::Postgres(p.begin().await?)
+            }
         })
+    }
+
+    /// How the connection pools are used now, for metrics.
+    pub fn pool_stats(&self) -> PoolStats {
+        let of = |pool_size: u32, idle: usize| PoolUse {
+            open: pool_size,
+            idle: idle as u32,
+        };
+        match &self.pool {
+            Pool::Sqlite { read, write, .. } => PoolStats {
+                read: of(read.size(), read.num_idle()),
+                write: Some(of(write.size(), write.num_idle())),
+                write_queue: WRITE_QUEUE.load(Ordering::Relaxed).max(0) as u64,
+            },
+            Pool::Postgres(p) => PoolStats {
+                read: of(p.size(), p.num_idle()),
+                write: None,
+                write_queue: WRITE_QUEUE.load(Ordering::Relaxed).max(0) as u64,
+            },
+        }
+    }
+
+    /// Whether this process's connection to the database is encrypted (TLS): `None` for
+    /// SQLite, which has no connection.
+    pub async fn connection_encrypted(&self) -> Result<Option<bool>> {
+        match &self.pool {
+            Pool::Sqlite { .. } => Ok(None),
+            Pool::Postgres(p) => {
+                let ssl: Option<bool> = sqlx::query_scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+                    .fetch_optional(p)
+                    .await?;
+                Ok(Some(ssl.unwrap_or(false)))
+            }
+        }
+    }
+}
+
+/// The SQLite schema's migrations, as this Kassa knows them.
+pub(crate) fn sqlite_migrator() -> &'static sqlx::migrate::Migrator {
+    static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+    &MIGRATOR
+}
+
+/// Connections of one pool: open, and of those idle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUse {
+    pub open: u32,
+    pub idle: u32,
+}
+
+/// Use of the database pools: the readers (all of PostgreSQL's pool), SQLite's one writer,
+/// and the writes waiting for (or running on) the writer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    pub read: PoolUse,
+    pub write: Option<PoolUse>,
+    pub write_queue: u64,
+}
+
+/// Writes of this process waiting for the writer connection or running on it.
+static WRITE_QUEUE: AtomicI64 = AtomicI64::new(0);
+
+/// Counts one write in [`PoolStats::write_queue`] until dropped.
+pub(crate) struct WriteQueued(());
+
+pub(crate) fn write_queued() -> WriteQueued {
+    WRITE_QUEUE.fetch_add(1, Ordering::Relaxed);
+    WriteQueued(())
+}
+
+impl Drop for WriteQueued {
+    fn drop(&mut self) {
+        WRITE_QUEUE.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -274,6 +399,16 @@ fn classify_open_error(url: &str, err: sqlx::Error) -> DbError {
         || code.as_deref() == Some("53100")
     {
         return DbError::DiskFull { url, reason: text };
+    }
+    if let sqlx::Error::Tls(tls) = &err {
+        return DbError::Unreachable {
+            url,
+            reason: format!(
+                "the TLS connection failed: {tls}. With sslmode=verify-ca or verify-full the server's certificate \
+                 must be signed by the CA in sslrootcert (or a CA the system trusts), and with verify-full \
+                 name the host in the URL"
+            ),
+        };
     }
     match err {
         sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolTimedOut | sqlx::Error::Configuration(_) => {

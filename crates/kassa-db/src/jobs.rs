@@ -86,3 +86,25 @@ impl Db {
         )
     }
 }
+
+/// The open jobs of one kind, for metrics.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct JobQueueRow {
+    pub kind: String,
+    /// Jobs not done yet, due or scheduled for later.
+    pub pending: i64,
+    /// Of those, the ones due now.
+    pub due: i64,
+    /// When the longest-waiting due job was due.
+    pub oldest_due: Option<i64>,
+}
+
+impl Db {
+    /// Open jobs by kind: how many, how many are due, and since when the oldest due one waits.
+    pub async fn job_queue(&self, now: i64) -> Result<Vec<JobQueueRow>> {
+        let sql = "SELECT kind, COUNT(*) AS pending, SUM(CASE WHEN run_at <= $1 THEN 1 ELSE 0 END) AS due, \
+                   MIN(CASE WHEN run_at <= $1 THEN run_at END) AS oldest_due \
+                   FROM jobs WHERE done_at IS NULL GROUP BY kind ORDER BY kind";
+        Ok(crate::on_pool!(self, p => sqlx::query_as::<_, JobQueueRow>(sql).bind(now).fetch_all(p).await)?)
+    }
+}

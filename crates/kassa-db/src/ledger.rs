@@ -110,6 +110,10 @@ pub struct OpenTotal {
 impl Tx {
     /// Posts entries (in the caller's transaction, so they commit with the event).
     pub async fn insert_ledger_entries(&mut self, entries: &[NewEntry]) -> Result<()> {
+        if entries.len() > 1 {
+            // A capture's sale, fees and reserve in one statement instead of one each.
+            return self.insert_ledger_entries_bulk(entries).await;
+        }
         for e in entries {
             on_tx!(self, c => sqlx::query(INSERT_ENTRY)
                 .bind(&e.store_id)

@@ -9,6 +9,7 @@
 mod api_calls;
 mod api_keys;
 mod audit;
+pub mod backup;
 mod bank_changes;
 mod call_log;
 mod company;
@@ -17,6 +18,7 @@ mod demo_seed;
 mod disputes;
 mod email_changes;
 mod error;
+mod group_commit;
 mod help_feedback;
 mod idempotency;
 mod invitations;
@@ -51,24 +53,25 @@ mod users;
 mod webhooks;
 
 pub use api_calls::ApiCall;
-pub use api_keys::{ApiKeyRow, NewApiKey};
+pub use api_keys::{ApiKeyRow, NewApiKey, KEY_CACHE_TTL};
 pub use audit::{AuditEvent, AuditFilter, AuditRow, OperatorAuditFilter};
 pub use bank_changes::{BankChangeListRow, BankChangeRow, NewBankChange, Requested, SuperAdminRow};
 pub use call_log::{CallPage, CallQuery, LoggedCall, LoggedCallDetail};
 pub use company::{
     CompanyFields, CompanyRow, IdentityDecision, IdentityRequestRow, IdentityRequestStatus, NewIdentityRequest,
 };
-pub use connect::{redact_url, Backend, Db, DbConfig, Tx};
+pub use connect::{redact_url, Backend, Db, DbConfig, PoolStats, PoolUse, Tx};
 pub use demo_seed::DemoTenancy;
 pub use disputes::{
     DisputeAttachmentRow, DisputeListRow, DisputeMessageRow, DisputeQuery, DisputeRecipient, DisputeRow,
 };
 pub use email_changes::{EmailChangeApplied, EmailChangeRow, NewEmailChange};
-pub use error::DbError;
+pub use error::{sqlx_outage, DbError, Outage};
+pub use group_commit::SqliteUnit;
 pub use help_feedback::HelpFeedbackRow;
 pub use idempotency::{Claim, SavedResponse, IDEMPOTENCY_TTL_MS};
 pub use invitations::{Invitation, InvitationLink, Invited};
-pub use jobs::JobRow;
+pub use jobs::{JobQueueRow, JobRow};
 pub use key_usage::{KeyPlatformRow, KeyUsage};
 pub use ledger::{LedgerEntryRow, NewEntry, OpenTotal, PostingTerms};
 pub use ledger_export::{CellChunks, EntryCells, EntryChunks, EntryField, EntrySource, WriteEntry};
@@ -114,7 +117,10 @@ pub(crate) use on_pool;
 macro_rules! on_writer {
     ($db:expr, $p:ident => $body:expr) => {
         match &$db.pool {
-            $crate::connect::Pool::Sqlite { write: $p, .. } => $body,
+            $crate::connect::Pool::Sqlite { write: $p, .. } => {
+                let _queued = $crate::connect::write_queued();
+                $body
+            }
             $crate::connect::Pool::Postgres($p) => $body,
         }
     };

@@ -189,7 +189,7 @@ impl Db {
              WHERE id = $1 AND status <> $2",
             next_version("$5")
         );
-        Ok(on_writer!(self, p => async {
+        let changed = on_writer!(self, p => async {
             let mut tx = p.begin_write().await?;
             let changed = sqlx::query(&sql)
                 .bind(id)
@@ -208,7 +208,10 @@ impl Db {
             tx.commit().await?;
             Ok(true)
         }
-        .await)?)
+        .await)?;
+        // The merchant's keys are refused (or accepted again) from the next call.
+        self.forget_api_keys();
+        Ok(changed)
     }
 
     pub async fn merchant_detail(&self, id: i64) -> Result<Option<MerchantDetailRow>> {

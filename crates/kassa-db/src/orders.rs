@@ -289,6 +289,26 @@ impl Tx {
         Ok(())
     }
 
+    /// Writes back only the money and life-cycle columns of a locked order (what a capture
+    /// changes): the text, references and body stay, and so do their indexes.
+    pub async fn update_order_money(&mut self, o: &OrderRow) -> Result<()> {
+        let sql = "UPDATE orders SET status = $2, order_amount = $3, captured_amount = $4, refunded_amount = $5, \
+                   released = $6, expires_at = $7, last_modified_at = $8 WHERE order_id = $1";
+        on_tx!(self, c => sqlx::query(sql)
+            .bind(&o.order_id)
+            .bind(o.status.map(Status::code))
+            .bind(o.order_amount)
+            .bind(o.captured_amount)
+            .bind(o.refunded_amount)
+            .bind(o.released)
+            .bind(o.expires_at)
+            .bind(o.last_modified_at)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
     pub async fn captures_of(&mut self, order_id: &str) -> Result<Vec<CaptureRow>> {
         let sql = "SELECT capture_id, order_id, seq, captured_amount, refunded_amount, body, captured_at FROM captures WHERE order_id = $1 ORDER BY seq";
         Ok(on_tx!(self, c => sqlx::query_as::<_, CaptureRow>(sql).bind(order_id).fetch_all(c).await)?)

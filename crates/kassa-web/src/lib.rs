@@ -11,6 +11,7 @@ pub mod checkout_page;
 pub mod demo;
 pub mod jobs;
 pub mod mail;
+pub mod metrics;
 // Country and shipping-method names (issue 9, job "ux").
 mod bank_mail;
 mod dispute_mail;
@@ -96,6 +97,8 @@ pub struct AppState {
     pub menu: Arc<shell::routes::Menu>,
     /// Live delivery of support chat messages.
     pub chat: chat_hub::ChatHub,
+    /// Request counts, latencies and sign-in failures for `/metrics`.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
@@ -117,16 +120,30 @@ impl AppState {
             recorder,
             mailer,
             menu: Arc::new(portal::menu()),
+            metrics: Arc::new(metrics::Metrics::new(None, false)),
         }
+    }
+
+    /// Sets how `/metrics` is served: `token` (`KASSA_METRICS_TOKEN`) is required as a bearer
+    /// token when given; `separate` serves it only on its own listener (`--metrics-listen`).
+    pub fn with_metrics(mut self, token: Option<String>, separate: bool) -> AppState {
+        self.metrics = Arc::new(metrics::Metrics::new(token, separate));
+        self
     }
 }
 
 /// The whole application: portal, operations endpoints, static assets, with request ids,
 /// tracing and security headers on every response.
 pub fn app(state: AppState) -> Router {
+    let metrics = if state.metrics.on_main_listener() {
+        metrics::router()
+    } else {
+        Router::new()
+    };
     Router::new()
         .route("/", axum::routing::get(shell::session::root))
         .merge(health::router())
+        .merge(metrics)
         .merge(assets::router())
         .merge(api::router(state.clone()))
         .merge(checkout_page::router())
@@ -139,9 +156,14 @@ pub fn app(state: AppState) -> Router {
         .fallback(shell::error::not_found)
         .with_state(state.clone())
         .layer(axum::middleware::from_fn(api::router_errors))
-        .layer(axum::middleware::from_fn_with_state(state, shell::headers::headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            shell::headers::headers,
+        ))
         // A bug that panics in a handler answers 500 (logged) instead of dropping the connection.
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
+        // Counted outside the panic catcher, so a panic counts as the 500 it answers.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {

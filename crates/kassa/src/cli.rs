@@ -47,6 +47,11 @@ enum Command {
     /// Manage a store's webhook endpoints.
     #[command(subcommand)]
     Webhook(crate::webhook_cli::WebhookCommand),
+    /// Copy the SQLite database, the secret key and the local object store into one backup
+    /// file, while Kassa serves. (PostgreSQL: use pg_dump.)
+    Backup(crate::backup_cli::BackupArgs),
+    /// Put a backup made by `kassa backup` into an empty data folder, after checking it.
+    Restore(crate::backup_cli::RestoreArgs),
 }
 
 #[derive(Subcommand)]
@@ -149,6 +154,13 @@ pub struct ServeArgs {
     /// folder `objects` in the data folder.
     #[arg(long, env = "KASSA_OBJECT_STORE_URL")]
     pub object_store_url: Option<String>,
+    /// Bearer token that scrapes of /metrics must send (`Authorization: Bearer TOKEN`).
+    /// Without it /metrics is open to whoever reaches the address.
+    #[arg(long, env = "KASSA_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+    /// Serve /metrics on this address only (e.g. 127.0.0.1:9090), not on --listen.
+    #[arg(long, env = "KASSA_METRICS_LISTEN")]
+    pub metrics_listen: Option<String>,
     #[command(flatten)]
     pub db: DbArgs,
     #[command(flatten)]
@@ -271,6 +283,8 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Mail(MailCommand::List(args)) => list_mail(args),
         Command::Operator(OperatorCommand::Create(args)) => create_operator(args).await,
         Command::Webhook(cmd) => crate::webhook_cli::run(cmd).await,
+        Command::Backup(args) => crate::backup_cli::backup(args).await,
+        Command::Restore(args) => crate::backup_cli::restore(args).await,
     }
 }
 

@@ -1,6 +1,7 @@
 //! `kassa`: the one binary. Subcommands serve the product, seed demo data, migrate, and
 //! manage users from scripts; every flag has a `KASSA_*` environment equivalent.
 
+mod backup_cli;
 mod cli;
 mod serve;
 mod webhook_cli;

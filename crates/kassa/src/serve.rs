@@ -154,7 +154,21 @@ pub async fn serve(args: ServeArgs, demo: Option<(NewPassword, usize)>) -> Resul
         // The demo runs locally: its webhooks go to local receivers.
         webhook_allow_private: args.webhook_allow_private || demo.is_some(),
     };
-    let state = AppState::new(db.clone(), config);
+    let state =
+        AppState::new(db.clone(), config).with_metrics(args.metrics_token.clone(), args.metrics_listen.is_some());
+    if let Some(listen) = &args.metrics_listen {
+        let metrics_server = Server::bind(listen).await?;
+        tracing::info!(addr = %metrics_server.local_addr(), "serving /metrics on its own address");
+        let state = state.clone();
+        tokio::spawn(async move {
+            if let Err(e) = kassa_web::metrics::serve_separately(metrics_server, state).await {
+                tracing::error!(error = %e, "the metrics listener stopped");
+            }
+        });
+    }
+    if let Ok(Some(encrypted)) = db.connection_encrypted().await {
+        tracing::info!(tls = encrypted, "database connection");
+    }
     tracing::info!(%addr, database = db.url(), "Kassa is listening");
     if let Some((password, _)) = &demo {
         println!("Kassa demo: {}/portal", public_url.trim_end_matches('/'));

@@ -12,8 +12,9 @@
 //!
 //! Every change is written with its audit event in one transaction. Revoking is idempotent:
 //! of any number of concurrent revocations, one revokes and records; the others find it done.
-//! Authentication reads the key from the database on every call, so a revoked or disabled
-//! key is refused by the next call in every process.
+//! Authentication reads the key from the database at most every `kassa_db::KEY_CACHE_TTL`
+//! (half a second): a revoked or disabled key is refused by the next call in the process
+//! that changed it, and within that time in every other process.
 
 use crate::auth::password::{hex, random_password};
 use crate::operators::require_ops;
@@ -328,6 +329,9 @@ pub async fn revoke_key(db: &Db, actor: &Actor, key_id: i64) -> AppResult<Revoke
         .await?;
     }
     tx.commit().await?;
+    // This process refuses the key from the next call; the others within the key cache's
+    // time to live (`kassa_db::KEY_CACHE_TTL`).
+    db.forget_api_keys();
     Ok(Revoked {
         username: key.username,
         now: done,
@@ -357,6 +361,7 @@ pub async fn enable_key(db: &Db, actor: &Actor, key_id: i64) -> AppResult<bool> 
         .await?;
     }
     tx.commit().await?;
+    db.forget_api_keys();
     Ok(done)
 }
 
@@ -413,6 +418,9 @@ pub async fn disable_idle_keys(db: &Db, now: i64) -> AppResult<Vec<String>> {
             disabled.push(key.username.clone());
         }
         tx.commit().await?;
+    }
+    if !disabled.is_empty() {
+        db.forget_api_keys();
     }
     Ok(disabled)
 }

@@ -25,6 +25,13 @@ pub enum Amount {
     All,
 }
 
+/// The parts of an order's stored body a capture copies.
+#[derive(Default, serde::Deserialize)]
+struct Addresses {
+    billing_address: Option<Value>,
+    shipping_address: Option<Value>,
+}
+
 /// Capture money from an order.
 #[derive(Debug, Clone)]
 pub struct Capture {
@@ -79,8 +86,10 @@ pub(crate) async fn capture_locked(locked: &mut Locked, actor: &Actor, cmd: Capt
     }
     AppError::check(problems)?;
     let next = current.capture(amount, now)?;
-    let body = locked.body();
+    // A capture copies the order's addresses; only a capture by lines reads the whole body.
+    let addresses: Addresses = serde_json::from_str(&locked.row.body).unwrap_or_default();
     if !cmd.lines.is_empty() {
+        let body = locked.body();
         // Only a capture by lines needs the earlier captures' lines.
         let captures = locked.tx.captures_of(&locked.row.order_id).await?;
         let ordered = core_lines(&lines_in(&body));
@@ -103,8 +112,8 @@ pub(crate) async fn capture_locked(locked: &mut Locked, actor: &Actor, cmd: Capt
         "reference": cmd.reference,
         "order_lines": cmd.lines.into_iter().map(OrderLine::normalized).collect::<Vec<_>>(),
         "shipping_info": cmd.shipping_info,
-        "billing_address": body.get("billing_address"),
-        "shipping_address": body.get("shipping_address"),
+        "billing_address": addresses.billing_address,
+        "shipping_address": addresses.shipping_address,
     });
     let cap = CaptureRow {
         capture_id,
@@ -117,10 +126,14 @@ pub(crate) async fn capture_locked(locked: &mut Locked, actor: &Actor, cmd: Capt
     };
     locked.tx.insert_capture(&cap).await?;
     post_capture(locked, actor, &cap, reference.as_deref()).await?;
-    // A capture counts as acknowledgement: push notifications stop.
-    locked.tx.finish_jobs(PUSH, &locked.row.order_id, now).await?;
+    // A capture counts as acknowledgement: push notifications stop. An order acknowledged
+    // or captured before had its push jobs finished then (and a push job that runs later
+    // finds it so and ends), so only the first of these finishes them.
+    if !locked.row.acknowledged && locked.row.captured_amount == 0 {
+        locked.tx.finish_jobs(PUSH, &locked.row.order_id, now).await?;
+    }
     locked.apply(&next, now);
-    locked.save().await?;
+    locked.save_money().await?;
     locked
         .event(
             actor,

@@ -99,6 +99,17 @@ impl Locked {
     /// Writes the order back, and its change to the store's uncaptured total.
     pub(crate) async fn save(&mut self) -> AppResult<()> {
         self.tx.update_order(&self.row).await?;
+        self.save_uncaptured().await
+    }
+
+    /// Like [`Locked::save`], for a change of the money and life-cycle columns alone (what
+    /// [`Locked::apply`] sets): the order's text, references and body are not written again.
+    pub(crate) async fn save_money(&mut self) -> AppResult<()> {
+        self.tx.update_order_money(&self.row).await?;
+        self.save_uncaptured().await
+    }
+
+    async fn save_uncaptured(&mut self) -> AppResult<()> {
         let after = uncaptured(&self.row);
         let before = std::mem::replace(&mut self.uncaptured_before, after);
         if after != before {

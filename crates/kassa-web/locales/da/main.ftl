@@ -2077,3 +2077,7 @@ unsubscribe-done = Færdig: { $email } får ikke flere e-mails om “{ $kind }�
 unsubscribe-done-account = Færdig: { $email } får ikke flere e-mails om “{ $kind }”.
 unsubscribe-confirm = Stop e-mails
 unsubscribe-settings = Alle notifikationsindstillinger (kræver log-ind)
+## crash
+error-unavailable-title = Midlertidigt utilgængelig
+error-unavailable-text = Kassa kan ikke nå sin database lige nu, så intet blev gemt. Vent et par sekunder, og prøv igen.
+error-disk-full-text = Kassa kan ikke gemme ændringer lige nu, fordi disken til databasen er fuld, så intet blev gemt. Prøv igen senere; hvis problemet fortsætter, så kontakt support og oplys referencen nedenfor.

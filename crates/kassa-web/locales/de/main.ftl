@@ -2077,3 +2077,7 @@ unsubscribe-done = Erledigt: { $email } erhält keine E-Mails mehr zu „{ $kind
 unsubscribe-done-account = Erledigt: { $email } erhält keine E-Mails mehr zu „{ $kind }“.
 unsubscribe-confirm = E-Mails abbestellen
 unsubscribe-settings = Alle Benachrichtigungseinstellungen (Anmeldung nötig)
+## crash
+error-unavailable-title = Vorübergehend nicht verfügbar
+error-unavailable-text = Kassa erreicht seine Datenbank gerade nicht, daher wurde nichts gespeichert. Warten Sie einige Sekunden und versuchen Sie es erneut.
+error-disk-full-text = Kassa kann gerade keine Änderungen speichern, weil der Datenträger seiner Datenbank voll ist; es wurde nichts gespeichert. Versuchen Sie es später erneut; wenn das Problem weiterhin auftritt, wenden Sie sich mit der unten stehenden Referenz an den Support.

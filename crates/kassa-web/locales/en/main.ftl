@@ -2077,3 +2077,7 @@ unsubscribe-done = Done: { $email } gets no more emails about “{ $kind }” in
 unsubscribe-done-account = Done: { $email } gets no more emails about “{ $kind }”.
 unsubscribe-confirm = Stop these emails
 unsubscribe-settings = All notification settings (sign-in needed)
+## crash
+error-unavailable-title = Temporarily unavailable
+error-unavailable-text = Kassa cannot reach its database right now, so nothing was saved. Wait a few seconds and try again.
+error-disk-full-text = Kassa cannot save changes right now because the disk of its database is full, so nothing was saved. Try again later; if it keeps happening, contact support with the reference below.

@@ -2077,3 +2077,7 @@ unsubscribe-done = Valmis: { $email } ei enää saa sähköposteja aiheesta ”{
 unsubscribe-done-account = Valmis: { $email } ei enää saa sähköposteja aiheesta ”{ $kind }”.
 unsubscribe-confirm = Lopeta sähköpostit
 unsubscribe-settings = Kaikki ilmoitusasetukset (vaatii kirjautumisen)
+## crash
+error-unavailable-title = Tilapäisesti poissa käytöstä
+error-unavailable-text = Kassa ei juuri nyt saa yhteyttä tietokantaansa, joten mitään ei tallennettu. Odota muutama sekunti ja yritä uudelleen.
+error-disk-full-text = Kassa ei voi juuri nyt tallentaa muutoksia, koska sen tietokannan levy on täynnä, joten mitään ei tallennettu. Yritä myöhemmin uudelleen; jos ongelma toistuu, ota yhteyttä tukeen ja kerro alla oleva viitetunnus.

@@ -2077,3 +2077,7 @@ unsubscribe-done = Ferdig: { $email } får ikke flere e-poster om «{ $kind }» 
 unsubscribe-done-account = Ferdig: { $email } får ikke flere e-poster om «{ $kind }».
 unsubscribe-confirm = Stopp e-postene
 unsubscribe-settings = Alle varselinnstillinger (krever innlogging)
+## crash
+error-unavailable-title = Midlertidig utilgjengelig
+error-unavailable-text = Kassa får ikke kontakt med databasen sin akkurat nå, så ingenting ble lagret. Vent noen sekunder og prøv igjen.
+error-disk-full-text = Kassa kan ikke lagre endringer akkurat nå fordi disken til databasen er full, så ingenting ble lagret. Prøv igjen senere; hvis problemet vedvarer, kontakt kundestøtte og oppgi referansen nedenfor.

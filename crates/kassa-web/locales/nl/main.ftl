@@ -2077,3 +2077,7 @@ unsubscribe-done = Klaar: { $email } krijgt geen e-mails meer over ‘{ $kind }�
 unsubscribe-done-account = Klaar: { $email } krijgt geen e-mails meer over ‘{ $kind }’.
 unsubscribe-confirm = E-mails stoppen
 unsubscribe-settings = Alle instellingen voor meldingen (aanmelden nodig)
+## crash
+error-unavailable-title = Tijdelijk niet beschikbaar
+error-unavailable-text = Kassa kan zijn database op dit moment niet bereiken, dus er is niets opgeslagen. Wacht een paar seconden en probeer het opnieuw.
+error-disk-full-text = Kassa kan op dit moment geen wijzigingen opslaan omdat de schijf van zijn database vol is, dus er is niets opgeslagen. Probeer het later opnieuw; blijft het probleem zich voordoen, neem dan contact op met support en vermeld de referentie hieronder.

@@ -2077,3 +2077,7 @@ unsubscribe-done = Klart: { $email } får inga fler e-postmeddelanden om ”{ $k
 unsubscribe-done-account = Klart: { $email } får inga fler e-postmeddelanden om ”{ $kind }”.
 unsubscribe-confirm = Sluta skicka dessa
 unsubscribe-settings = Alla aviseringsinställningar (kräver inloggning)
+## crash
+error-unavailable-title = Tillfälligt otillgängligt
+error-unavailable-text = Kassa når inte sin databas just nu, så inget sparades. Vänta några sekunder och försök igen.
+error-disk-full-text = Kassa kan inte spara ändringar just nu eftersom databasens disk är full, så inget sparades. Försök igen senare; om felet kvarstår, kontakta supporten och uppge referensen nedan.

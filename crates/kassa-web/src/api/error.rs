@@ -68,6 +68,20 @@ impl ApiError {
         )
     }
 
+    /// The database is away or its disk is full: nothing was written, and a retry with the
+    /// same idempotency key is safe (a 5xx gives the key up).
+    pub fn unavailable(outage: kassa_db::Outage) -> ApiError {
+        let message = match outage {
+            kassa_db::Outage::Unreachable => {
+                "The service is temporarily unavailable: its database does not answer. Nothing was changed. Retry in a few seconds with the same idempotency key."
+            }
+            kassa_db::Outage::DiskFull => {
+                "The service cannot save changes right now: the disk of its database is full. Nothing was changed. Retry later with the same idempotency key."
+            }
+        };
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE", message)
+    }
+
     /// The JSON body, with the request's correlation id.
     pub fn body(&self, correlation_id: &str) -> serde_json::Value {
         serde_json::json!({
@@ -148,7 +162,10 @@ impl From<AppError> for ApiError {
 impl From<kassa_db::DbError> for ApiError {
     fn from(e: kassa_db::DbError) -> ApiError {
         tracing::error!(error = %e, "storage failed during an API call");
-        ApiError::internal()
+        match e.outage() {
+            Some(outage) => ApiError::unavailable(outage),
+            None => ApiError::internal(),
+        }
     }
 }
 

@@ -395,5 +395,10 @@ fn render(res: Response, correlation: &str) -> Response {
     let Some(err) = res.extensions().get::<ApiError>().cloned() else {
         return res;
     };
-    (err.status, axum::Json(err.body(correlation))).into_response()
+    let mut out = (err.status, axum::Json(err.body(correlation))).into_response();
+    if err.status == StatusCode::SERVICE_UNAVAILABLE {
+        out.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    }
+    out
 }

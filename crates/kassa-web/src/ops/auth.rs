@@ -146,7 +146,9 @@ async fn sign_in(State(state): State<AppState>, req: Request) -> Result<Response
     let next = next_of(form.next.as_deref());
     match ops::sign_in(&state.db, &form.email, &form.password, &visitor).await? {
         OpsSignInOutcome::Refused { locked } => {
+            state.metrics.sign_in_failed(crate::metrics::Surface::BackOffice);
             if let Some(locked) = locked {
+                state.metrics.locked_out(crate::metrics::Surface::BackOffice);
                 tell_owner_locked(&state, &locked).await?;
             }
             let email = form.email.trim().to_owned();
@@ -293,9 +295,14 @@ async fn step(State(state): State<AppState>, req: Request, stage: OperatorStage)
         OperatorStage::Enrol => ops::confirm_enrolment(&state.db, &session.0, code, &ip).await?,
         _ => match ops::second_factor(&state.db, &session.0, code, &ip).await? {
             CodeOutcome::SignedIn => true,
-            CodeOutcome::WrongCode => false,
+            CodeOutcome::WrongCode => {
+                state.metrics.sign_in_failed(crate::metrics::Surface::BackOffice);
+                false
+            }
             CodeOutcome::Locked(locked) => {
+                state.metrics.sign_in_failed(crate::metrics::Surface::BackOffice);
                 if let Some(locked) = locked {
+                    state.metrics.locked_out(crate::metrics::Surface::BackOffice);
                     tell_owner_locked(&state, &locked).await?;
                 }
                 return Ok(Redirect::to("/ops/sign-in").into_response());

@@ -52,6 +52,7 @@ impl WebError {
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::Forbidden | WebError::Suspended => StatusCode::FORBIDDEN,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::Db(e) if e.outage().is_some() => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -67,8 +68,18 @@ impl IntoResponse for WebError {
         // The page is filled in with language and request id by `security::headers`, which
         // knows the request; here we only mark the response.
         let mut res = status.into_response();
-        let marker = match self {
+        let marker = match &self {
             WebError::Suspended => ErrorPage::suspended(),
+            WebError::Db(e) => match e.outage() {
+                Some(outage) => {
+                    res.headers_mut().insert(
+                        axum::http::header::RETRY_AFTER,
+                        axum::http::HeaderValue::from_static("5"),
+                    );
+                    ErrorPage::unavailable(outage)
+                }
+                None => ErrorPage::marker(status),
+            },
             _ => ErrorPage::marker(status),
         };
         res.extensions_mut().insert(marker);

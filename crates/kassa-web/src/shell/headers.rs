@@ -31,7 +31,12 @@ pub(crate) async fn headers(State(state): State<AppState>, req: Request, next: N
     let ip = session::client_ip(req.extensions());
     let mut res = next.run(req).await;
     if let Some(marker) = res.extensions().get::<ErrorPage>().cloned() {
-        let member = session::member_of(&state, session_token.as_deref(), &ip).await;
+        // While the database is away, the page does not wait for it a second time.
+        let member = if marker.status == axum::http::StatusCode::SERVICE_UNAVAILABLE {
+            None
+        } else {
+            session::member_of(&state, session_token.as_deref(), &ip).await
+        };
         let chrome = res.extensions().get::<ErrorChrome>().cloned();
         let mut page = marker
             .render(lang, member.as_ref(), chrome.as_ref(), &request_id)

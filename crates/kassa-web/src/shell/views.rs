@@ -251,6 +251,8 @@ pub struct ErrorPage {
     pub status: StatusCode,
     /// Refused because the merchant is suspended (a 403 that says so).
     pub suspended: bool,
+    /// A 503 because the database's disk is full (else: the database does not answer).
+    pub disk_full: bool,
 }
 
 #[derive(Template)]
@@ -267,6 +269,16 @@ impl ErrorPage {
         ErrorPage {
             status,
             suspended: false,
+            disk_full: false,
+        }
+    }
+
+    /// A 503 while the database is away or its disk is full: nothing was saved, try again.
+    pub fn unavailable(outage: kassa_db::Outage) -> ErrorPage {
+        ErrorPage {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            suspended: false,
+            disk_full: outage == kassa_db::Outage::DiskFull,
         }
     }
 
@@ -274,6 +286,7 @@ impl ErrorPage {
         ErrorPage {
             status: StatusCode::FORBIDDEN,
             suspended: true,
+            disk_full: false,
         }
     }
 
@@ -291,6 +304,8 @@ impl ErrorPage {
             StatusCode::FORBIDDEN if self.suspended => ("error-suspended-title", "error-suspended-text"),
             StatusCode::NOT_FOUND => ("error-not-found-title", "error-not-found-text"),
             StatusCode::FORBIDDEN => ("error-forbidden-title", "error-forbidden-text"),
+            StatusCode::SERVICE_UNAVAILABLE if self.disk_full => ("error-unavailable-title", "error-disk-full-text"),
+            StatusCode::SERVICE_UNAVAILABLE => ("error-unavailable-title", "error-unavailable-text"),
             StatusCode::BAD_REQUEST | StatusCode::PAYLOAD_TOO_LARGE => {
                 ("error-bad-request-title", "error-bad-request-text")
             }

@@ -128,7 +128,9 @@ pub(crate) async fn sign_in(
         SignInOutcome::SecondFactor { challenge } => return Ok(challenge_started(&state, &challenge, &next)),
         SignInOutcome::Refused { failure, locked } => (failure, locked),
     };
+    state.metrics.sign_in_failed(crate::metrics::Surface::Portal);
     if let Some(locked) = locked {
+        state.metrics.locked_out(crate::metrics::Surface::Portal);
         tell_owner_locked(&state, &locked).await?;
     }
     let message = match failure {

@@ -58,10 +58,15 @@ pub(crate) async fn challenge(
     match outcome {
         ChallengeOutcome::Expired => Ok(challenge_expired()),
         ChallengeOutcome::Locked(locked) => {
+            state.metrics.sign_in_failed(crate::metrics::Surface::Portal);
+            state.metrics.locked_out(crate::metrics::Surface::Portal);
             tell_owner_locked(&state, &locked).await?;
             Ok(challenge_expired())
         }
-        ChallengeOutcome::WrongCode => Ok(challenge_page(&state, &v, &next, Some("two-factor-error-code"))),
+        ChallengeOutcome::WrongCode => {
+            state.metrics.sign_in_failed(crate::metrics::Surface::Portal);
+            Ok(challenge_page(&state, &v, &next, Some("two-factor-error-code")))
+        }
         ChallengeOutcome::SignedIn(session) => Ok(signed_in(&state, &session, &next)),
     }
 }
