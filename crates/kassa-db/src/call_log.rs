@@ -254,7 +254,7 @@ mod tests {
         let sql = where_clause(&q, CallPage::Older { at: 9, id: 3 }, &mut args);
         assert_eq!(
             sql,
-            "store_id || '' IN ($1, $2) AND (status / 100) = $3 AND method = $4 AND (correlation_id = $5 OR order_id = $5) \
+            "store_id || '' IN ($1, $2) AND (status / 100) = $3 AND (status < 200 OR status >= 300) AND method = $4 AND (correlation_id = $5 OR order_id = $5) \
              AND at >= $6 AND at <= $7 AND (at < $7 OR id < $8)"
         );
         assert_eq!(args.len(), 8);

@@ -400,11 +400,15 @@ fn classify_open_error(url: &str, err: sqlx::Error) -> DbError {
     {
         return DbError::DiskFull { url, reason: text };
     }
-    if let sqlx::Error::Tls(tls) = &err {
+    // sqlx reports a refused server certificate as an I/O error ("invalid peer certificate"),
+    // other TLS failures as `Error::Tls`.
+    let tls = matches!(err, sqlx::Error::Tls(_))
+        || (matches!(err, sqlx::Error::Io(_)) && (lower.contains("certificate") || lower.contains("tls")));
+    if tls {
         return DbError::Unreachable {
             url,
             reason: format!(
-                "the TLS connection failed: {tls}. With sslmode=verify-ca or verify-full the server's certificate \
+                "the TLS connection failed: {text}. With sslmode=verify-ca or verify-full the server's certificate \
                  must be signed by the CA in sslrootcert (or a CA the system trusts), and with verify-full \
                  name the host in the URL"
             ),

@@ -46,6 +46,11 @@ pub struct Event {
     /// What the message says besides the subject (amounts, names, addresses).
     #[serde(default)]
     pub params: serde_json::Value,
+    /// When it happened (ms): the notifications' time, so they list in the order things
+    /// happened, not in the order their jobs ran (jobs run in parallel). 0 in jobs queued
+    /// before this field existed: then the time the job runs.
+    #[serde(default)]
+    pub at: i64,
 }
 
 impl Event {
@@ -57,6 +62,7 @@ impl Event {
             key: format!("{}:{store_id}:{subject}", kind.code()),
             user_id: None,
             params: serde_json::Value::Null,
+            at: now_ms(),
         }
     }
 
@@ -167,7 +173,7 @@ async fn tell(db: &Db, mailer: &dyn NotificationMailer, event: &Event) -> Result
         event.store_id.as_str()
     };
     let params = event.params.to_string();
-    let now = now_ms();
+    let at = if event.at > 0 { event.at } else { now_ms() };
     for to in &recipients {
         let prefs = db.notification_prefs(to.user_id).await?;
         let on_home = wants(&prefs, to, store_id, kind, Channel::Home);
@@ -185,7 +191,7 @@ async fn tell(db: &Db, mailer: &dyn NotificationMailer, event: &Event) -> Result
             on_home,
             email_wanted,
         };
-        db.insert_notification(&new, now).await?;
+        db.insert_notification(&new, at).await?;
     }
     let mut failed = None;
     for n in db.notifications_to_mail(&event.key).await? {
