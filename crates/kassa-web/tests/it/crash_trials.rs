@@ -559,6 +559,9 @@ struct Totals {
     duplicate_pushes_across_kill: usize,
     duplicate_events_across_kill: usize,
     held_by_lease: usize,
+    /// Time spent per phase over all trials: load until the kill, the integrity check and
+    /// restart, the checks of answered writes and replays, the wait for jobs.
+    phases: [Duration; 4],
 }
 
 struct Trials {
@@ -644,6 +647,7 @@ impl Trials {
             m.in_flight.clear();
             m.acks = 0;
         }
+        let load_started = Instant::now();
         let mut tasks = Vec::new();
         for _ in 0..WORKERS {
             tasks.push(tokio::spawn(api_worker(self.api.clone(), self.shared.clone())));
@@ -675,6 +679,8 @@ impl Trials {
             "the kill landed mid-load ({in_flight_at_kill} in flight, {acks} answered)"
         );
         self.totals.acked += acks;
+        let restart_started = Instant::now();
+        self.totals.phases[0] += restart_started - load_started;
 
         // The file as the kill left it (SQLite recovers the WAL on open, as Kassa would).
         if self.backend == Backend::Sqlite {
@@ -685,11 +691,13 @@ impl Trials {
         }
 
         *server = self.install.start("serve").await;
+        self.totals.phases[1] += restart_started.elapsed();
         self.check().await;
         self.totals.trials += 1;
     }
 
     async fn check(&mut self) {
+        let check_started = Instant::now();
         let (dirty, answered, unknown, orders) = {
             let mut m = self.shared.model.lock().unwrap();
             let dirty: Vec<String> = m.dirty.drain().collect();
@@ -830,6 +838,8 @@ impl Trials {
                 assert!(push_jobs.contains(id), "the push job of {id} vanished");
             }
         }
+        let jobs_started = Instant::now();
+        self.totals.phases[2] += jobs_started - check_started;
         let deadline = Instant::now() + Duration::from_secs(30);
         let held = loop {
             let now = kassa_web::now_ms();
@@ -892,6 +902,7 @@ impl Trials {
             tokio::time::sleep(Duration::from_millis(50)).await;
         };
         sql.close().await;
+        self.totals.phases[3] += jobs_started.elapsed();
         self.totals.held_by_lease = held;
         // Twice only across a kill (sent, then killed before it was recorded).
         let got = self.receiver.got.lock().unwrap();
@@ -944,7 +955,8 @@ async fn kill_9_under_load_loses_no_answered_write() {
         eprintln!(
             "crash trials on {backend:?}: {} trials in {:.0} s, 0 losses; {} answered writes checked, {} requests in flight at kills \
              retried, {} idempotent replays identical; {} pushes and {} webhook events received, duplicates across a kill: {} pushes, \
-             {} events; {} jobs held by a killed process's lease at the end",
+             {} events; {} jobs held by a killed process's lease at the end; time in load {:.0} s, integrity check and \
+             restart {:.0} s, checks and replays {:.0} s, waiting for jobs {:.0} s",
             t.trials,
             started.elapsed().as_secs_f64(),
             t.acked,
@@ -954,7 +966,11 @@ async fn kill_9_under_load_loses_no_answered_write() {
             t.events,
             t.duplicate_pushes_across_kill,
             t.duplicate_events_across_kill,
-            t.held_by_lease
+            t.held_by_lease,
+            t.phases[0].as_secs_f64(),
+            t.phases[1].as_secs_f64(),
+            t.phases[2].as_secs_f64(),
+            t.phases[3].as_secs_f64(),
         );
         assert_eq!(t.trials, n);
         if let Some(name) = pg_name {
