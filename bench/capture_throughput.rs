@@ -14,6 +14,9 @@
 //! 3. maximum rate again with API-call recording off, for its cost,
 //! 4. the baseline: SQLite single-row commits through the same driver, or pgbench TPC-B.
 //!
+//! With `KASSA_BENCH_SOAK_SECS=600`, a soak follows phase 2: captures at half the maximum
+//! rate for that long with portal reads alongside, p99 and resident memory per minute.
+//!
 //! Also printed: the SQL statements per capture (sqlx's statement log counted over a short
 //! closed-loop run of its own, recorder's batches included; not part of any timed phase) and,
 //! on SQLite, how many write units each group commit held during the maximum-rate phase.
@@ -58,6 +61,8 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for CountStatements {
 const CONNECTIONS: usize = 64;
 const ORDERS: usize = 200;
 const PHASE: Duration = Duration::from_secs(8);
+/// The demo users' password in the benchmark's database.
+const BENCH_PASSWORD: &str = "bench password 123";
 
 struct Target {
     addr: String,
@@ -168,8 +173,15 @@ async fn statements_per_capture(t: &Arc<Target>) -> f64 {
     STATEMENTS.load(Ordering::Relaxed) as f64 / captures.max(1) as f64
 }
 
-/// Open loop at `rate` per second; returns latencies (ms) from the scheduled send time.
+/// Open loop at `rate` per second for [`PHASE`]; returns latencies (ms) from the scheduled
+/// send time.
 async fn latencies_at(t: &Arc<Target>, rate: f64) -> Vec<f64> {
+    open_loop(t, rate, PHASE).await
+}
+
+/// Open loop at `rate` per second for `phase`; latencies (ms) from the scheduled send time,
+/// sorted. Any answer but 201 stops the benchmark.
+async fn open_loop(t: &Arc<Target>, rate: f64, phase: Duration) -> Vec<f64> {
     let per_conn_interval = Duration::from_secs_f64(CONNECTIONS as f64 / rate);
     let started = Instant::now();
     let tasks: Vec<_> = (0..CONNECTIONS)
@@ -181,7 +193,7 @@ async fn latencies_at(t: &Arc<Target>, rate: f64) -> Vec<f64> {
                 // Spread the connections' start times over one interval.
                 let mut next = started + per_conn_interval.mul_f64(i as f64 / CONNECTIONS as f64);
                 let mut n = i;
-                while next.duration_since(started) < PHASE {
+                while next.duration_since(started) < phase {
                     tokio::time::sleep_until(next.into()).await;
                     let req = capture_request(&t, &t.orders[n % t.orders.len()]);
                     n += CONNECTIONS;
@@ -199,6 +211,93 @@ async fn latencies_at(t: &Arc<Target>, rate: f64) -> Vec<f64> {
     }
     all.sort_by(|a, b| a.partial_cmp(b).unwrap());
     all
+}
+
+/// Soak (`KASSA_BENCH_SOAK_SECS`): captures at `rate` in the open loop, a minute at a time,
+/// with a signed-in portal member reading Home, the order list and order pages alongside.
+/// Prints each minute's latencies and the process's resident memory (server and load
+/// generator share the process), then the portal reader's count of pages and errors.
+async fn soak(t: &Arc<Target>, rate: f64, total: Duration) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let reader = tokio::spawn(portal_reader(t.clone(), stop.clone()));
+    let rss_start = rss_kib();
+    println!("soak: {:.0} captures/s for {} s; resident memory at the start {} KiB", rate, total.as_secs(), rss_start);
+    let minutes = (total.as_secs() / 60).max(1);
+    for m in 1..=minutes {
+        let lat = open_loop(t, rate, Duration::from_secs(60)).await;
+        println!(
+            "soak minute {m}: {} captures, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; resident memory {} KiB",
+            lat.len(),
+            pct(&lat, 0.5),
+            pct(&lat, 0.99),
+            lat.last().unwrap(),
+            rss_kib()
+        );
+    }
+    stop.store(true, Ordering::Relaxed);
+    let (pages, errors) = reader.await.unwrap();
+    println!(
+        "soak: done; resident memory {} KiB at the start, {} KiB at the end; portal pages read alongside: {pages}, errors: {errors}",
+        rss_start,
+        rss_kib()
+    );
+}
+
+/// The process's resident memory (VmRSS), in KiB.
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+/// A portal member (the demo admin) reading pages every 100 ms until `stop`: pages read and
+/// answers other than 200.
+async fn portal_reader(t: Arc<Target>, stop: Arc<AtomicBool>) -> (u64, u64) {
+    let base = format!("http://{}", t.addr);
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let form = http.get(format!("{base}/portal/sign-in")).send().await.unwrap().text().await.unwrap();
+    let csrf = form
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the sign-in form has its CSRF token")
+        .to_owned();
+    let res = http
+        .post(format!("{base}/portal/sign-in"))
+        .header("origin", &base)
+        .form(&[("csrf", csrf.as_str()), ("email", "admin@demo.kassa.test"), ("password", BENCH_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "the soak's portal member signs in");
+    let (mut pages, mut errors) = (0u64, 0u64);
+    let mut n = 0usize;
+    while !stop.load(Ordering::Relaxed) {
+        let path = match n % 3 {
+            0 => "/portal".to_owned(),
+            1 => "/portal/orders".to_owned(),
+            _ => format!("/portal/orders/{}", t.orders[n % t.orders.len()]),
+        };
+        n += 1;
+        match http.get(format!("{base}{path}")).send().await {
+            Ok(res) if res.status() == 200 => {
+                let _ = res.bytes().await;
+                pages += 1;
+            }
+            _ => errors += 1,
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    (pages, errors)
 }
 
 fn pct(sorted: &[f64], p: f64) -> f64 {
@@ -391,7 +490,7 @@ async fn main() {
             .expect("the statement counter is the only subscriber");
     }
     let url = std::env::var("KASSA_BENCH_DATABASE_URL").unwrap_or_else(|_| "sqlite".into());
-    let password = NewPassword::parse("bench password 123").unwrap();
+    let password = NewPassword::parse(BENCH_PASSWORD).unwrap();
     let mut results = Vec::new();
     for record in [true, false] {
         let (db, schema, _dir) = fresh_db(&url, if record { "rec" } else { "norec" }).await;
@@ -435,6 +534,11 @@ async fn main() {
                 lat.last().unwrap(),
                 lat.len()
             );
+        }
+        if record {
+            if let Some(secs) = std::env::var("KASSA_BENCH_SOAK_SECS").ok().and_then(|v| v.parse().ok()) {
+                soak(&target, rate / 2.0, Duration::from_secs(secs)).await;
+            }
         }
         if backend == Backend::Sqlite && record {
             // The same server with every write unit committing alone, as before group commit.

@@ -583,9 +583,14 @@ async fn account_settings_update_profile_and_password() {
 async fn company_details_show_for_roles_that_may_view_them() {
     on_each_backend(|app| async move {
         for (email, role) in kassa_web::demo::demo_users() {
-            let (_, body) = app.signed_in(&email).await.page("/portal/account").await;
+            let c = app.signed_in(&email).await;
+            let (status, body) = c.page("/portal/account/company").await;
             let expected = matches!(role, Role::SuperAdmin | Role::Admin | Role::Settlement);
+            assert_eq!(status == 200, expected, "{role}: {status}");
             assert_eq!(body.contains("556677-8899"), expected, "{role}");
+            // The Profile tab no longer repeats the company's details.
+            let (_, profile) = c.page("/portal/account").await;
+            assert!(!profile.contains("556677-8899"), "{role}");
         }
     })
     .await;

@@ -102,9 +102,6 @@ struct AccountTemplate {
     timezones: Vec<timezones::ZoneGroup>,
     theme: String,
     last_sign_in: String,
-    company: Option<MerchantRow>,
-    /// The company's country in words.
-    company_country: String,
     profile_error: Option<String>,
     password_error: Option<String>,
     email_error: Option<String>,
@@ -137,11 +134,6 @@ pub(crate) async fn account_page(
     errors: Errors,
 ) -> Result<Response, WebError> {
     let page = Page::member(member, None, "account-title", "/portal/account").with_notice(notice);
-    let company = if member.allows(Permission::ViewCompany) {
-        state.db.merchant(member.store.merchant_id).await?
-    } else {
-        None
-    };
     let last_sign_in = member
         .user
         .last_sign_in_at
@@ -155,10 +147,6 @@ pub(crate) async fn account_page(
             page.t_args("account-email-pending", &[("email", c.new_email), ("expires", expires)])
         });
     let timezones = timezones::zone_groups(page.lang, &member.user.timezone);
-    let company_country = company
-        .as_ref()
-        .map(|m| crate::names::country_name(page.lang, &m.country))
-        .unwrap_or_default();
     let mut res = render(&AccountTemplate {
         tabs: account_tabs(member, &page, "/portal/account"),
         page,
@@ -168,8 +156,6 @@ pub(crate) async fn account_page(
         timezones,
         theme: member.user.theme.clone(),
         last_sign_in,
-        company,
-        company_country,
         profile_error: errors.profile,
         password_error: errors.password,
         email_error: errors.email,
