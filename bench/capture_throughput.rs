@@ -221,7 +221,12 @@ async fn soak(t: &Arc<Target>, rate: f64, total: Duration) {
     let stop = Arc::new(AtomicBool::new(false));
     let reader = tokio::spawn(portal_reader(t.clone(), stop.clone()));
     let rss_start = rss_kib();
-    println!("soak: {:.0} captures/s for {} s; resident memory at the start {} KiB", rate, total.as_secs(), rss_start);
+    println!(
+        "soak: {:.0} captures/s for {} s; resident memory at the start {} KiB",
+        rate,
+        total.as_secs(),
+        rss_start
+    );
     let minutes = (total.as_secs() / 60).max(1);
     for m in 1..=minutes {
         let lat = open_loop(t, rate, Duration::from_secs(60)).await;
@@ -264,7 +269,14 @@ async fn portal_reader(t: Arc<Target>, stop: Arc<AtomicBool>) -> (u64, u64) {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let form = http.get(format!("{base}/portal/sign-in")).send().await.unwrap().text().await.unwrap();
+    let form = http
+        .get(format!("{base}/portal/sign-in"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let csrf = form
         .split("name=\"csrf\" value=\"")
         .nth(1)
@@ -274,7 +286,11 @@ async fn portal_reader(t: Arc<Target>, stop: Arc<AtomicBool>) -> (u64, u64) {
     let res = http
         .post(format!("{base}/portal/sign-in"))
         .header("origin", &base)
-        .form(&[("csrf", csrf.as_str()), ("email", "admin@demo.kassa.test"), ("password", BENCH_PASSWORD)])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", "admin@demo.kassa.test"),
+            ("password", BENCH_PASSWORD),
+        ])
         .send()
         .await
         .unwrap();

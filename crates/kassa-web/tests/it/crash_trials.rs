@@ -864,36 +864,38 @@ impl Trials {
                 .await
                 .into_iter()
                 .collect();
-            let got = self.receiver.got.lock().unwrap();
-            let mut waiting = Vec::new();
-            let mut held = 0;
-            for r in &rows {
-                assert_ne!(r[1], "failed", "delivery of event {} failed", r[0]);
-                if r[1] == "delivered" {
-                    assert!(
-                        got.events.contains_key(r[0]),
-                        "event {} is marked delivered but never arrived",
-                        r[0]
-                    );
-                } else if held_orders.contains(r[2]) {
-                    held += 1;
-                } else {
-                    waiting.push(format!("event {}", r[0]));
-                }
-            }
-            for (id, o) in &orders {
-                if o.authorized && !got.pushes.contains_key(id) && !finished.contains(id) {
-                    if leased.contains(id) {
+            let (waiting, held) = {
+                let got = self.receiver.got.lock().unwrap();
+                let mut waiting = Vec::new();
+                let mut held = 0;
+                for r in &rows {
+                    assert_ne!(r[1], "failed", "delivery of event {} failed", r[0]);
+                    if r[1] == "delivered" {
+                        assert!(
+                            got.events.contains_key(r[0]),
+                            "event {} is marked delivered but never arrived",
+                            r[0]
+                        );
+                    } else if held_orders.contains(r[2]) {
                         held += 1;
                     } else {
-                        waiting.push(format!("push of {id}"));
+                        waiting.push(format!("event {}", r[0]));
                     }
                 }
-            }
+                for (id, o) in &orders {
+                    if o.authorized && !got.pushes.contains_key(id) && !finished.contains(id) {
+                        if leased.contains(id) {
+                            held += 1;
+                        } else {
+                            waiting.push(format!("push of {id}"));
+                        }
+                    }
+                }
+                (waiting, held)
+            };
             if waiting.is_empty() {
                 break held;
             }
-            drop(got);
             assert!(
                 Instant::now() < deadline,
                 "jobs not run 30 s after the restart: {waiting:?}\n{}",

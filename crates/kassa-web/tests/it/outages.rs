@@ -105,11 +105,13 @@ fn assert_unavailable_shape(body: &Value) {
     assert!(body["correlation_id"].as_str().is_some_and(|c| !c.is_empty()), "{body}");
 }
 
+/// (started at, status or 0 for no answer, time taken, body)
+type Answer = (Instant, u16, Duration, Value);
+
 /// A load of checkouts, completions and captures; every answer is logged with its time.
 struct Load {
     stop: Arc<AtomicBool>,
-    /// (started at, status or 0 for no answer, time taken, body)
-    log: Arc<Mutex<Vec<(Instant, u16, Duration, Value)>>>,
+    log: Arc<Mutex<Vec<Answer>>>,
     /// Orders answered 201, and captures answered 201 per order.
     acked: Arc<Mutex<Vec<(String, usize)>>>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
@@ -165,7 +167,7 @@ impl Load {
         }
     }
 
-    async fn stop(self) -> (Vec<(Instant, u16, Duration, Value)>, Vec<(String, usize)>) {
+    async fn stop(self) -> (Vec<Answer>, Vec<(String, usize)>) {
         self.stop.store(true, Ordering::SeqCst);
         for t in self.tasks {
             t.await.unwrap();
@@ -602,7 +604,7 @@ async fn sigterm_under_load_finishes_requests_in_flight_and_refuses_new_ones() {
     let refused = std::net::TcpStream::connect(("127.0.0.1", install.port));
     assert!(refused.is_err(), "a new connection was accepted after SIGTERM");
     // The request in flight finishes.
-    slow.write_all(body[10..].as_bytes()).unwrap();
+    slow.write_all(&body.as_bytes()[10..]).unwrap();
     let mut answer = String::new();
     slow.read_to_string(&mut answer).unwrap();
     assert!(answer.starts_with("HTTP/1.1 201"), "the request in flight: {answer}");

@@ -21,9 +21,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use kassa_app::auth::{self as accounts, AuthRefusal, ChangePassword, Preference, Profile};
 use kassa_app::AppError;
-use kassa_core::access::Permission;
 use kassa_core::account::{Theme, SESSION_ABSOLUTE_MS};
-use kassa_db::MerchantRow;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
