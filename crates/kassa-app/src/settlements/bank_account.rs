@@ -261,7 +261,7 @@ pub async fn confirm_link(db: &Db, actor: &Actor, token: &str) -> AppResult<Conf
 /// Confirms the change behind the link: the store's account becomes the new one and its
 /// payouts wait [`PAYOUT_HOLD_MS`]. Works once however many confirmations race;
 /// `Conflict` when the link is no longer usable (or not the member's).
-pub async fn confirm_bank_change(db: &Db, actor: &Actor, token: &str) -> AppResult<BankChangeRow> {
+pub async fn confirm_bank_change(db: &Db, actor: &Actor, token: &str) -> AppResult<(BankChangeRow, Vec<ChangedMail>)> {
     let ConfirmLink::Open(change) = confirm_link(db, actor, token).await? else {
         return Err(AppError::Conflict("the confirmation link is no longer valid".into()));
     };
@@ -285,8 +285,42 @@ pub async fn confirm_bank_change(db: &Db, actor: &Actor, token: &str) -> AppResu
         after: Some(after.to_string()),
         ..actor.audit_event(AuditAction::BankChangeConfirmed)
     };
-    let user_id = crate::auth::user_id(actor)?;
-    db.confirm_bank_change(&token_hash(token), user_id, hold_until, &audit, now)
+    let user = user_of(db, actor).await?;
+    let row = db
+        .confirm_bank_change(&token_hash(token), user.id, hold_until, &audit, now)
         .await?
-        .ok_or_else(|| AppError::Conflict("the confirmation link is no longer valid".into()))
+        .ok_or_else(|| AppError::Conflict("the confirmation link is no longer valid".into()))?;
+    // Every Super Admin hears that the account changed, not only those who were asked: a
+    // change they did not expect is what they must be able to stop (with support) in the
+    // days payouts are held.
+    let mails = db
+        .super_admins(row.merchant_id, now)
+        .await?
+        .into_iter()
+        .map(|a| ChangedMail {
+            to: a.email,
+            language: a.language,
+            timezone: a.timezone,
+            store_id: row.store_id.clone(),
+            masked_iban: masked_iban(&row.iban),
+            holder: row.account_holder.clone(),
+            confirmed_by: user.name.clone(),
+            held_until: hold_until,
+        })
+        .collect();
+    Ok((row, mails))
+}
+
+/// The notice to each Super Admin of the merchant that a store's payout account changed.
+#[derive(Debug, Clone)]
+pub struct ChangedMail {
+    pub to: String,
+    pub language: String,
+    pub timezone: String,
+    pub store_id: String,
+    pub masked_iban: String,
+    pub holder: String,
+    pub confirmed_by: String,
+    /// Payouts wait until then.
+    pub held_until: i64,
 }

@@ -18,8 +18,8 @@ mod report_settings;
 mod runs;
 
 pub use bank_account::{
-    confirm_bank_change, confirm_link, payout_overview, request_bank_change, BankChangeRequest, ConfirmLink,
-    ConfirmMail, Expected, PayoutOverview,
+    confirm_bank_change, confirm_link, payout_overview, request_bank_change, BankChangeRequest, ChangedMail,
+    ConfirmLink, ConfirmMail, Expected, PayoutOverview,
 };
 pub use bank_review::{bank_changes_for_review, block_bank_change, BlockedMail, REVIEW_DAYS};
 pub use custom_reports::{

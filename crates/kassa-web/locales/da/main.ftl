@@ -2081,3 +2081,7 @@ unsubscribe-settings = Alle notifikationsindstillinger (kræver log-ind)
 error-unavailable-title = Midlertidigt utilgængelig
 error-unavailable-text = Kassa kan ikke nå sin database lige nu, så intet blev gemt. Vent et par sekunder, og prøv igen.
 error-disk-full-text = Kassa kan ikke gemme ændringer lige nu, fordi disken til databasen er fuld, så intet blev gemt. Prøv igen senere; hvis problemet fortsætter, så kontakt support og oplys referencen nedenfor.
+
+## bank account change confirmed: every Super Admin is told
+mail-bank-changed-subject = Udbetalingskontoen for { $store } er ændret
+mail-bank-changed-body = { $confirmer } bekræftede den nye udbetalingskonto for butik { $store }: { $account } ({ $holder }). Udbetalinger holdes tilbage til { $until } og går derefter til den nye konto. Hvis du ikke kender til ændringen, så kontakt Kassas support inden da.

@@ -2081,3 +2081,7 @@ unsubscribe-settings = Alle Benachrichtigungseinstellungen (Anmeldung nötig)
 error-unavailable-title = Vorübergehend nicht verfügbar
 error-unavailable-text = Kassa erreicht seine Datenbank gerade nicht, daher wurde nichts gespeichert. Warten Sie einige Sekunden und versuchen Sie es erneut.
 error-disk-full-text = Kassa kann gerade keine Änderungen speichern, weil der Datenträger seiner Datenbank voll ist; es wurde nichts gespeichert. Versuchen Sie es später erneut; wenn das Problem weiterhin auftritt, wenden Sie sich mit der unten stehenden Referenz an den Support.
+
+## bank account change confirmed: every Super Admin is told
+mail-bank-changed-subject = Das Auszahlungskonto von { $store } wurde geändert
+mail-bank-changed-body = { $confirmer } hat das neue Auszahlungskonto des Shops { $store } bestätigt: { $account } ({ $holder }). Auszahlungen werden bis { $until } zurückgehalten und gehen danach auf das neue Konto. Wenn Ihnen diese Änderung nicht bekannt ist, wenden Sie sich vorher an den Kassa-Support.

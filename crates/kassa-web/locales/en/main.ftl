@@ -2081,3 +2081,7 @@ unsubscribe-settings = All notification settings (sign-in needed)
 error-unavailable-title = Temporarily unavailable
 error-unavailable-text = Kassa cannot reach its database right now, so nothing was saved. Wait a few seconds and try again.
 error-disk-full-text = Kassa cannot save changes right now because the disk of its database is full, so nothing was saved. Try again later; if it keeps happening, contact support with the reference below.
+
+## bank account change confirmed: every Super Admin is told
+mail-bank-changed-subject = The payout account of { $store } has changed
+mail-bank-changed-body = { $confirmer } confirmed the new payout account of store { $store }: { $account } ({ $holder }). Payouts are held until { $until } and then go to the new account. If you do not know about this change, contact Kassa support before then.

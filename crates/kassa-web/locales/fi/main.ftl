@@ -2081,3 +2081,7 @@ unsubscribe-settings = Kaikki ilmoitusasetukset (vaatii kirjautumisen)
 error-unavailable-title = Tilapäisesti poissa käytöstä
 error-unavailable-text = Kassa ei juuri nyt saa yhteyttä tietokantaansa, joten mitään ei tallennettu. Odota muutama sekunti ja yritä uudelleen.
 error-disk-full-text = Kassa ei voi juuri nyt tallentaa muutoksia, koska sen tietokannan levy on täynnä, joten mitään ei tallennettu. Yritä myöhemmin uudelleen; jos ongelma toistuu, ota yhteyttä tukeen ja kerro alla oleva viitetunnus.
+
+## bank account change confirmed: every Super Admin is told
+mail-bank-changed-subject = Kaupan { $store } maksutili on vaihtunut
+mail-bank-changed-body = { $confirmer } vahvisti kaupan { $store } uuden maksutilin: { $account } ({ $holder }). Maksut pidätetään { $until } asti, minkä jälkeen ne menevät uudelle tilille. Jos et tiedä tästä muutoksesta, ota yhteyttä Kassan tukeen sitä ennen.

@@ -2081,3 +2081,7 @@ unsubscribe-settings = Alle varselinnstillinger (krever innlogging)
 error-unavailable-title = Midlertidig utilgjengelig
 error-unavailable-text = Kassa får ikke kontakt med databasen sin akkurat nå, så ingenting ble lagret. Vent noen sekunder og prøv igjen.
 error-disk-full-text = Kassa kan ikke lagre endringer akkurat nå fordi disken til databasen er full, så ingenting ble lagret. Prøv igjen senere; hvis problemet vedvarer, kontakt kundestøtte og oppgi referansen nedenfor.
+
+## bank account change confirmed: every Super Admin is told
+mail-bank-changed-subject = Utbetalingskontoen for { $store } er endret
+mail-bank-changed-body = { $confirmer } bekreftet den nye utbetalingskontoen for butikk { $store }: { $account } ({ $holder }). Utbetalinger holdes tilbake til { $until } og går deretter til den nye kontoen. Hvis du ikke kjenner til endringen, kontakt Kassas kundestøtte før det.

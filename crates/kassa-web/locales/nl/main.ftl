@@ -2081,3 +2081,7 @@ unsubscribe-settings = Alle instellingen voor meldingen (aanmelden nodig)
 error-unavailable-title = Tijdelijk niet beschikbaar
 error-unavailable-text = Kassa kan zijn database op dit moment niet bereiken, dus er is niets opgeslagen. Wacht een paar seconden en probeer het opnieuw.
 error-disk-full-text = Kassa kan op dit moment geen wijzigingen opslaan omdat de schijf van zijn database vol is, dus er is niets opgeslagen. Probeer het later opnieuw; blijft het probleem zich voordoen, neem dan contact op met support en vermeld de referentie hieronder.
+
+## bank account change confirmed: every Super Admin is told
+mail-bank-changed-subject = De uitbetalingsrekening van { $store } is gewijzigd
+mail-bank-changed-body = { $confirmer } heeft de nieuwe uitbetalingsrekening van winkel { $store } bevestigd: { $account } ({ $holder }). Uitbetalingen worden tot { $until } vastgehouden en gaan daarna naar de nieuwe rekening. Kent u deze wijziging niet, neem dan vóór die tijd contact op met de support van Kassa.

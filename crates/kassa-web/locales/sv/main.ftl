@@ -2081,3 +2081,7 @@ unsubscribe-settings = Alla aviseringsinställningar (kräver inloggning)
 error-unavailable-title = Tillfälligt otillgängligt
 error-unavailable-text = Kassa når inte sin databas just nu, så inget sparades. Vänta några sekunder och försök igen.
 error-disk-full-text = Kassa kan inte spara ändringar just nu eftersom databasens disk är full, så inget sparades. Försök igen senare; om felet kvarstår, kontakta supporten och uppge referensen nedan.
+
+## bank account change confirmed: every Super Admin is told
+mail-bank-changed-subject = Utbetalningskontot för { $store } har ändrats
+mail-bank-changed-body = { $confirmer } bekräftade det nya utbetalningskontot för butik { $store }: { $account } ({ $holder }). Utbetalningar hålls inne till { $until } och går sedan till det nya kontot. Om du inte känner till ändringen, kontakta Kassas support innan dess.

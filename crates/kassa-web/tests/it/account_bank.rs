@@ -169,6 +169,21 @@ async fn a_bank_change_needs_reauthentication_and_a_confirmation_and_holds_payou
         let now = kassa_web::now_ms();
         assert!((hold - now - 3 * 24 * 3600 * 1000).abs() < 60_000, "held for 3 days");
         assert_eq!(audits(&app, AuditAction::BankChangeConfirmed).await, 1);
+        // Every Super Admin is told the account changed, the one who asked included.
+        for to in [SUPER_ADMIN, SECOND] {
+            let told: Vec<_> = app
+                .mails()
+                .into_iter()
+                .filter(|m| m.to == to && m.subject.starts_with("The payout account of M100001 has changed"))
+                .collect();
+            assert_eq!(told.len(), 1, "{to} is told once");
+            assert!(
+                told[0].text.contains("DE •••• 3000") && told[0].text.contains("Payouts are held until"),
+                "{}",
+                told[0].text
+            );
+            assert!(!told[0].text.contains(NEW_IBAN_COMPACT), "no whole IBAN in mail");
+        }
 
         // Used once; the other Super Admin's link is retired with it.
         assert_eq!(other.post_form(&second[0], &[]).await.status(), 410);

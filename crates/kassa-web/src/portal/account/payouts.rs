@@ -314,7 +314,12 @@ pub(crate) async fn confirm(
     Path(token): Path<String>,
 ) -> Result<Response, WebError> {
     match settlements::confirm_bank_change(&state.db, &member.actor(), &token).await {
-        Ok(_) => Ok(Redirect::to(&format!("{PAYOUTS}?done=confirmed")).into_response()),
+        Ok((_, mails)) => {
+            for m in &mails {
+                bank_mail::send_changed(&state, m).await;
+            }
+            Ok(Redirect::to(&format!("{PAYOUTS}?done=confirmed")).into_response())
+        }
         Err(AppError::Conflict(_)) => Ok(confirm_page(&member, &token, None)),
         Err(e) => Err(e.into()),
     }
