@@ -89,6 +89,7 @@ audit_actions! {
     CompanyIdentityRequested => "company_identity_requested",
     CompanyIdentityApplied => "company_identity_applied",
     CompanyIdentityDeclined => "company_identity_declined",
+    CompanyIdentityWithdrawn => "company_identity_withdrawn",
     BankChangeRequested => "bank_change_requested",
     BankChangeReauthFailed => "bank_change_reauth_failed",
     BankChangeReplaced => "bank_change_replaced",

@@ -64,6 +64,8 @@ pub enum IdentityRequestStatus {
     Pending,
     Applied,
     Declined,
+    /// Taken back by the merchant before the provider decided.
+    Withdrawn,
 }
 
 impl IdentityRequestStatus {
@@ -72,6 +74,7 @@ impl IdentityRequestStatus {
             IdentityRequestStatus::Pending => "pending",
             IdentityRequestStatus::Applied => "applied",
             IdentityRequestStatus::Declined => "declined",
+            IdentityRequestStatus::Withdrawn => "withdrawn",
         }
     }
 }
@@ -88,6 +91,7 @@ impl TryFrom<String> for IdentityRequestStatus {
             "pending" => Ok(IdentityRequestStatus::Pending),
             "applied" => Ok(IdentityRequestStatus::Applied),
             "declined" => Ok(IdentityRequestStatus::Declined),
+            "withdrawn" => Ok(IdentityRequestStatus::Withdrawn),
             _ => Err(UnknownRequestStatus(s)),
         }
     }
@@ -343,6 +347,42 @@ impl Db {
                 return Ok::<_, sqlx::Error>(false);
             }
             insert_audit!(&mut *tx, audit, now);
+            tx.commit().await?;
+            Ok(true)
+        }
+        .await)?)
+    }
+
+    /// Withdraws the merchant's pending request `request_id` on behalf of member `who`, with
+    /// the audit event. Returns whether it was still pending (of concurrent withdrawals and
+    /// decisions, only one wins).
+    pub async fn withdraw_identity_request(
+        &self,
+        request_id: i64,
+        merchant_id: i64,
+        who: &str,
+        audit: &AuditEvent<'_>,
+        now: i64,
+    ) -> Result<bool> {
+        let sql = "UPDATE company_identity_requests SET status = 'withdrawn', decided_by = $3, decided_at = $4 \
+                   WHERE id = $1 AND merchant_id = $2 AND status = 'pending'";
+        Ok(on_writer!(self, p => async {
+            let mut tx = p.begin_write().await?;
+            let changed = sqlx::query(sql)
+                .bind(request_id)
+                .bind(merchant_id)
+                .bind(who)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if changed != 1 {
+                tx.rollback().await?;
+                return Ok::<_, sqlx::Error>(false);
+            }
+            let subject = request_id.to_string();
+            let event = AuditEvent { subject: &subject, ..audit.clone() };
+            insert_audit!(&mut *tx, event, now);
             tx.commit().await?;
             Ok(true)
         }

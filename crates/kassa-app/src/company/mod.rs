@@ -473,6 +473,27 @@ pub async fn request_identity_change(db: &Db, actor: &Actor, input: &IdentityInp
     }
 }
 
+/// Withdraws the merchant's pending request `request_id`, which the provider has not decided
+/// yet. One that is no longer pending (decided, withdrawn, or another merchant's) is
+/// [`AppError::Conflict`]; of any number of withdrawals at the same moment, one is recorded.
+pub async fn withdraw_identity_request(db: &Db, actor: &Actor, request_id: i64) -> AppResult<()> {
+    let s = managing(db, actor).await?;
+    let audit = kassa_db::AuditEvent {
+        merchant_id: Some(s.merchant_id),
+        ..actor.audit_event(AuditAction::CompanyIdentityWithdrawn)
+    };
+    if db
+        .withdraw_identity_request(request_id, s.merchant_id, &actor.name, &audit, now_ms())
+        .await?
+    {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(
+            "the change request is no longer waiting for the provider".into(),
+        ))
+    }
+}
+
 pub(crate) fn identity_json(legal_name: &str, org_number: &str, vat_id: &str) -> serde_json::Value {
     json!({"legal_name": legal_name, "org_number": org_number, "vat_id": vat_id})
 }

@@ -2085,3 +2085,10 @@ error-disk-full-text = Kassa kan ikke gemme ændringer lige nu, fordi disken til
 ## bank account change confirmed: every Super Admin is told
 mail-bank-changed-subject = Udbetalingskontoen for { $store } er ændret
 mail-bank-changed-body = { $confirmer } bekræftede den nye udbetalingskonto for butik { $store }: { $account } ({ $holder }). Udbetalinger holdes tilbage til { $until } og går derefter til den nye konto. Hvis du ikke kender til ændringen, så kontakt Kassas support inden da.
+
+## company: the merchant withdraws its own identity change request
+company-request-withdraw = Træk anmodningen tilbage
+company-request-withdrawn = Trukket tilbage
+company-saved-withdrawn = Din ændringsanmodning blev trukket tilbage. Du kan sende en ny når som helst.
+company-withdraw-gone = Denne anmodning venter ikke længere: den er afgjort eller trukket tilbage i mellemtiden.
+audit-action-company-identity-withdrawn = Ændring af juridisk identitet trukket tilbage af forhandleren

@@ -2085,3 +2085,10 @@ error-disk-full-text = Kassa kann gerade keine Änderungen speichern, weil der D
 ## bank account change confirmed: every Super Admin is told
 mail-bank-changed-subject = Das Auszahlungskonto von { $store } wurde geändert
 mail-bank-changed-body = { $confirmer } hat das neue Auszahlungskonto des Shops { $store } bestätigt: { $account } ({ $holder }). Auszahlungen werden bis { $until } zurückgehalten und gehen danach auf das neue Konto. Wenn Ihnen diese Änderung nicht bekannt ist, wenden Sie sich vorher an den Kassa-Support.
+
+## company: the merchant withdraws its own identity change request
+company-request-withdraw = Anfrage zurückziehen
+company-request-withdrawn = Zurückgezogen
+company-saved-withdrawn = Ihre Änderungsanfrage wurde zurückgezogen. Sie können jederzeit eine neue senden.
+company-withdraw-gone = Diese Anfrage wartet nicht mehr: Sie wurde inzwischen entschieden oder zurückgezogen.
+audit-action-company-identity-withdrawn = Änderung der rechtlichen Identität vom Händler zurückgezogen

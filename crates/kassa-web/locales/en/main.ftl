@@ -2085,3 +2085,10 @@ error-disk-full-text = Kassa cannot save changes right now because the disk of i
 ## bank account change confirmed: every Super Admin is told
 mail-bank-changed-subject = The payout account of { $store } has changed
 mail-bank-changed-body = { $confirmer } confirmed the new payout account of store { $store }: { $account } ({ $holder }). Payouts are held until { $until } and then go to the new account. If you do not know about this change, contact Kassa support before then.
+
+## company: the merchant withdraws its own identity change request
+company-request-withdraw = Withdraw request
+company-request-withdrawn = Withdrawn
+company-saved-withdrawn = Your change request was withdrawn. You can send a new one at any time.
+company-withdraw-gone = This request is no longer waiting: it was decided or withdrawn meanwhile.
+audit-action-company-identity-withdrawn = Change of legal identity withdrawn by the merchant

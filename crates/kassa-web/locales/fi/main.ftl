@@ -2085,3 +2085,10 @@ error-disk-full-text = Kassa ei voi juuri nyt tallentaa muutoksia, koska sen tie
 ## bank account change confirmed: every Super Admin is told
 mail-bank-changed-subject = Kaupan { $store } maksutili on vaihtunut
 mail-bank-changed-body = { $confirmer } vahvisti kaupan { $store } uuden maksutilin: { $account } ({ $holder }). Maksut pidätetään { $until } asti, minkä jälkeen ne menevät uudelle tilille. Jos et tiedä tästä muutoksesta, ota yhteyttä Kassan tukeen sitä ennen.
+
+## company: the merchant withdraws its own identity change request
+company-request-withdraw = Peru pyyntö
+company-request-withdrawn = Peruttu
+company-saved-withdrawn = Muutospyyntösi peruttiin. Voit lähettää uuden milloin tahansa.
+company-withdraw-gone = Tämä pyyntö ei enää odota: se on sillä välin ratkaistu tai peruttu.
+audit-action-company-identity-withdrawn = Kauppias perui juridisen identiteetin muutoksen

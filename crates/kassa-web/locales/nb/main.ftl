@@ -2085,3 +2085,10 @@ error-disk-full-text = Kassa kan ikke lagre endringer akkurat nå fordi disken t
 ## bank account change confirmed: every Super Admin is told
 mail-bank-changed-subject = Utbetalingskontoen for { $store } er endret
 mail-bank-changed-body = { $confirmer } bekreftet den nye utbetalingskontoen for butikk { $store }: { $account } ({ $holder }). Utbetalinger holdes tilbake til { $until } og går deretter til den nye kontoen. Hvis du ikke kjenner til endringen, kontakt Kassas kundestøtte før det.
+
+## company: the merchant withdraws its own identity change request
+company-request-withdraw = Trekk tilbake forespørselen
+company-request-withdrawn = Trukket tilbake
+company-saved-withdrawn = Endringsforespørselen din ble trukket tilbake. Du kan sende en ny når som helst.
+company-withdraw-gone = Denne forespørselen venter ikke lenger: den er avgjort eller trukket tilbake i mellomtiden.
+audit-action-company-identity-withdrawn = Endring av juridisk identitet trukket tilbake av forhandleren

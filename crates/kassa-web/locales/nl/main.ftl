@@ -2085,3 +2085,10 @@ error-disk-full-text = Kassa kan op dit moment geen wijzigingen opslaan omdat de
 ## bank account change confirmed: every Super Admin is told
 mail-bank-changed-subject = De uitbetalingsrekening van { $store } is gewijzigd
 mail-bank-changed-body = { $confirmer } heeft de nieuwe uitbetalingsrekening van winkel { $store } bevestigd: { $account } ({ $holder }). Uitbetalingen worden tot { $until } vastgehouden en gaan daarna naar de nieuwe rekening. Kent u deze wijziging niet, neem dan vóór die tijd contact op met de support van Kassa.
+
+## company: the merchant withdraws its own identity change request
+company-request-withdraw = Verzoek intrekken
+company-request-withdrawn = Ingetrokken
+company-saved-withdrawn = Uw wijzigingsverzoek is ingetrokken. U kunt op elk moment een nieuw verzoek sturen.
+company-withdraw-gone = Dit verzoek wacht niet meer: het is intussen beslist of ingetrokken.
+audit-action-company-identity-withdrawn = Wijziging van juridische identiteit ingetrokken door de handelaar

@@ -2085,3 +2085,10 @@ error-disk-full-text = Kassa kan inte spara ändringar just nu eftersom database
 ## bank account change confirmed: every Super Admin is told
 mail-bank-changed-subject = Utbetalningskontot för { $store } har ändrats
 mail-bank-changed-body = { $confirmer } bekräftade det nya utbetalningskontot för butik { $store }: { $account } ({ $holder }). Utbetalningar hålls inne till { $until } och går sedan till det nya kontot. Om du inte känner till ändringen, kontakta Kassas support innan dess.
+
+## company: the merchant withdraws its own identity change request
+company-request-withdraw = Dra tillbaka begäran
+company-request-withdrawn = Tillbakadragen
+company-saved-withdrawn = Din ändringsbegäran drogs tillbaka. Du kan skicka en ny när som helst.
+company-withdraw-gone = Begäran väntar inte längre: den har beslutats eller dragits tillbaka under tiden.
+audit-action-company-identity-withdrawn = Ändring av juridisk identitet tillbakadragen av handlaren

@@ -67,6 +67,7 @@ pub(super) fn request_view(lang: Lang, r: &IdentityRequestRow) -> RequestView {
         IdentityRequestStatus::Pending => ("company-request-pending", "badge-warning"),
         IdentityRequestStatus::Applied => ("company-request-applied", "badge-success"),
         IdentityRequestStatus::Declined => ("company-request-declined", "badge-danger"),
+        IdentityRequestStatus::Withdrawn => ("company-request-withdrawn", "badge-neutral"),
     };
     let tz = super::audit::PROVIDER_TZ;
     RequestView {

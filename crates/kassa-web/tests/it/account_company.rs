@@ -518,3 +518,82 @@ async fn fifty_requests_at_once_leave_exactly_one_pending() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_merchant_withdraws_its_pending_request_once_however_many_try() {
+    on_each_backend(|app| async move {
+        let m = merchant_id(&app).await;
+        let c = std::sync::Arc::new(app.signed_in(ADMIN).await);
+        assert_eq!(request_change(&c, "Renamed AB", "556677-8899", "").await.status(), 303);
+        let request_id = app.db().identity_requests_of(m, 10).await.unwrap()[0].id;
+        let (_, html) = c.page(PAGE).await;
+        assert!(
+            html.contains("id=\"withdraw-request\""),
+            "the pending request can be withdrawn"
+        );
+        // A member who may only look sees no button, and cannot post one.
+        let viewer = app.signed_in("settlement@demo.kassa.test").await;
+        let (_, html) = viewer.page(PAGE).await;
+        assert!(html.contains("id=\"company-pending-request\"") && !html.contains("id=\"withdraw-request\""));
+        let res = viewer
+            .post_form(
+                "/portal/account/company/identity/withdraw",
+                &[("request", request_id.to_string().as_str())],
+            )
+            .await;
+        assert_eq!(res.status(), 403);
+        // A tampered id changes nothing.
+        for bad in ["abc", "", "999999999"] {
+            let res = c
+                .post_form("/portal/account/company/identity/withdraw", &[("request", bad)])
+                .await;
+            assert_eq!(res.status(), 200, "{bad:?}");
+            assert!(res
+                .text()
+                .await
+                .unwrap()
+                .contains(&escaped(&words("en", "company-withdraw-gone"))));
+        }
+        assert_eq!(
+            app.db().identity_request(request_id).await.unwrap().unwrap().status,
+            IdentityRequestStatus::Pending
+        );
+
+        // Fifty withdrawals at once: one is recorded, the others find it gone.
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..50 {
+            let c = c.clone();
+            let id = request_id.to_string();
+            tasks.spawn(async move {
+                let res = c
+                    .post_form("/portal/account/company/identity/withdraw", &[("request", id.as_str())])
+                    .await;
+                res.status().as_u16()
+            });
+        }
+        let mut statuses = Vec::new();
+        while let Some(s) = tasks.join_next().await {
+            statuses.push(s.unwrap());
+        }
+        assert_eq!(statuses.iter().filter(|s| **s == 303).count(), 1, "{statuses:?}");
+        assert!(statuses.iter().all(|s| *s == 303 || *s == 200), "{statuses:?}");
+        let r = app.db().identity_request(request_id).await.unwrap().unwrap();
+        assert_eq!(r.status, IdentityRequestStatus::Withdrawn);
+        assert_eq!(r.decided_by, r.requested_by, "withdrawn by the member who asked");
+        let withdrawn = audits(&app, AuditAction::CompanyIdentityWithdrawn).await;
+        assert_eq!(withdrawn.len(), 1);
+        assert_eq!(withdrawn[0].merchant_id, Some(m));
+        assert_eq!(withdrawn[0].actor, ADMIN);
+        let (_, html) = c.page(PAGE).await;
+        assert!(!html.contains("id=\"company-pending-request\""));
+        assert!(html.contains(&words("en", "company-request-withdrawn")));
+        // The back office can no longer apply it; the merchant may ask again.
+        let ops = operator(&app, OperatorRole::OpsAdmin).await;
+        ops.page("/ops/company-requests").await;
+        ops.post_form(&format!("/ops/company-requests/{request_id}/apply"), &[])
+            .await;
+        assert_eq!(app.db().company(m).await.unwrap().unwrap().legal_name, "Demo Shop AB");
+        assert_eq!(request_change(&c, "Renamed AB", "556677-8899", "").await.status(), 303);
+    })
+    .await;
+}

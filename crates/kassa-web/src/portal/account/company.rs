@@ -106,6 +106,7 @@ struct StoreCard {
 
 /// A request to change the verified identity, in words.
 struct RequestLine {
+    id: i64,
     status: String,
     badge: &'static str,
     legal_name: String,
@@ -154,8 +155,10 @@ fn request_line(lang: Lang, timezone: &str, r: &IdentityRequestRow) -> RequestLi
         IdentityRequestStatus::Pending => ("company-request-pending", "badge-warning"),
         IdentityRequestStatus::Applied => ("company-request-applied", "badge-success"),
         IdentityRequestStatus::Declined => ("company-request-declined", "badge-danger"),
+        IdentityRequestStatus::Withdrawn => ("company-request-withdrawn", "badge-neutral"),
     };
     RequestLine {
+        id: r.id,
         status: lang.t(status),
         badge,
         legal_name: r.legal_name.clone(),
@@ -274,6 +277,7 @@ pub(crate) async fn show(
         Some("details") => Some("company-saved-details"),
         Some("store") => Some("company-saved-store"),
         Some("request") => Some("company-saved-request"),
+        Some("withdrawn") => Some("company-saved-withdrawn"),
         _ => None,
     };
     let view = company::view_company(&state.db, &member.actor()).await?;
@@ -348,6 +352,33 @@ pub(crate) async fn request_identity(
     }
 }
 
+#[derive(Deserialize)]
+pub(crate) struct WithdrawForm {
+    /// The id of the pending request shown on the page.
+    request: String,
+}
+
+/// Withdraws the pending request the page showed. One decided or withdrawn meanwhile (or a
+/// tampered id) is not touched: the page says so.
+pub(crate) async fn withdraw_identity(
+    State(state): State<AppState>,
+    member: Member,
+    Form(form): Form<WithdrawForm>,
+) -> Result<Response, WebError> {
+    let result = match form.request.trim().parse::<i64>() {
+        Ok(id) => company::withdraw_identity_request(&state.db, &member.actor(), id).await,
+        Err(_) => Err(AppError::Conflict("not a request id".into())),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("{HERE}?saved=withdrawn")).into_response()),
+        Err(AppError::Conflict(_)) => {
+            let view = company::view_company(&state.db, &member.actor()).await?;
+            Ok(company_page(&member, view, Some("company-withdraw-gone"), None))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use kassa_app::ops::reason;
@@ -366,6 +397,7 @@ mod tests {
                     AuditAction::CompanyIdentityRequested,
                     AuditAction::CompanyIdentityApplied,
                     AuditAction::CompanyIdentityDeclined,
+                    AuditAction::CompanyIdentityWithdrawn,
                 ]
                 .map(|a| format!("audit-action-{}", a.code().replace('_', "-"))),
             );

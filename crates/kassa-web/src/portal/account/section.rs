@@ -42,6 +42,11 @@ pub(crate) fn section() -> Section {
                 manage_company,
                 company::request_identity,
             ),
+            RouteRow::post(
+                "/portal/account/company/identity/withdraw",
+                manage_company,
+                company::withdraw_identity,
+            ),
             // Personal details: the email change and its emailed links (public, each guarded
             // by its one-time token), and the member's sessions.
             RouteRow::post("/portal/account/email", signed_in, personal::request_change),
