@@ -1,7 +1,7 @@
 //! The emails of a bank account change: the confirmation link to each Super Admin of the
 //! merchant, the notice to each of them once it took effect, and the notice to whoever asked
-//! when the provider blocked it. Each in its
-//! recipient's language; a failed send is logged, as the change is stored already.
+//! when the provider blocked it. Each in its recipient's language; a failed send is logged,
+//! as the change is stored already.
 
 use crate::mail::{compose, Mail};
 use crate::shell::i18n::{format_time, Lang};
