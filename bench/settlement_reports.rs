@@ -82,6 +82,7 @@ async fn close(db: &Db, reference: &str) -> PayoutRow {
             references: vec![reference.to_owned()],
             created_by: "bench",
             now,
+            job: None,
         })
         .await
         .unwrap();

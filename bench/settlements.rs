@@ -224,6 +224,7 @@ async fn main() {
                     references: refs(2),
                     created_by: "kassa",
                     now: cutoff,
+                    job: None,
                 })
                 .await
                 .unwrap();
@@ -309,6 +310,7 @@ async fn main() {
             references: refs(2),
             created_by: "bench",
             now,
+            job: None,
         })
         .await
         .unwrap();

@@ -166,11 +166,14 @@ impl Db {
         Ok(on_pool!(self, p => sqlx::query_as(&sql).bind(user_id).bind(store_id).bind(limit).fetch_all(p).await)?)
     }
 
-    /// How many of them are unread (the bell's count).
-    pub async fn unread_notifications(&self, user_id: i64, store_id: &str) -> Result<i64> {
-        let sql = "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND (store_id = $2 OR store_id = '') \
-                   AND on_home AND read_at IS NULL";
-        let (n,): (i64,) = on_pool!(self, p => sqlx::query_as(sql).bind(user_id).bind(store_id).fetch_one(p).await)?;
+    /// How many of them are unread (the bell's count), counting at most `cap`: the count is
+    /// read on every portal page, so a person with years of unread notices must not make
+    /// every page scan them all.
+    pub async fn unread_notifications(&self, user_id: i64, store_id: &str, cap: i64) -> Result<i64> {
+        let sql = "SELECT COUNT(*) FROM (SELECT 1 FROM notifications WHERE user_id = $1 \
+                   AND (store_id = $2 OR store_id = '') AND on_home AND read_at IS NULL LIMIT $3) unread";
+        let (n,): (i64,) =
+            on_pool!(self, p => sqlx::query_as(sql).bind(user_id).bind(store_id).bind(cap).fetch_one(p).await)?;
         Ok(n)
     }
 

@@ -80,7 +80,7 @@ impl PayoutRow {
 }
 
 /// What to close: the store's open entries created before `cutoff`.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct PayoutClose<'a> {
     pub store_id: &'a str,
     pub cutoff: i64,
@@ -92,7 +92,13 @@ pub struct PayoutClose<'a> {
     pub references: Vec<String>,
     pub created_by: &'a str,
     pub now: i64,
+    /// A job to queue for each payout made, in the payout's own transaction, so the
+    /// people to tell are never lost between the payout's commit and the queue.
+    pub job: Option<&'a PayoutJob>,
 }
+
+/// Builds the job (kind, key, payload) that announces one payout.
+pub type PayoutJob = dyn Fn(&PayoutRow) -> (String, String, String) + Send + Sync;
 
 /// Filters of the payouts list (times in Unix milliseconds, `to` exclusive).
 #[derive(Debug, Clone, Default)]
@@ -326,7 +332,21 @@ impl Db {
                 .execute(&mut *tx)
                 .await?;
                 let sql = format!("SELECT {PAYOUT_COLUMNS} FROM payouts WHERE id = $1");
-                made.push(sqlx::query_as::<_, PayoutRow>(&sql).bind(id).fetch_one(&mut *tx).await?);
+                let payout = sqlx::query_as::<_, PayoutRow>(&sql).bind(id).fetch_one(&mut *tx).await?;
+                if let Some(job) = close.job {
+                    let (kind, key, payload) = job(&payout);
+                    sqlx::query(
+                        "INSERT INTO jobs (kind, job_key, payload, run_at, created_at) VALUES ($1, $2, $3, $4, $4) \
+                         ON CONFLICT (kind, job_key) DO NOTHING",
+                    )
+                    .bind(kind)
+                    .bind(key)
+                    .bind(payload)
+                    .bind(close.now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                made.push(payout);
                 // `payout.paid` to the store's subscribed endpoints, in this transaction.
                 crate::webhooks::enqueue_raw!(&mut *tx, close.store_id, "payout.paid", &reference, close.now);
             }

@@ -40,7 +40,13 @@ pub async fn make_report(db: &Db, maker: &dyn ReportMaker, job: &JobRow) -> Resu
     let Some(report) = db.report_by_id(id).await? else {
         return db.finish_job(job.id, now_ms()).await;
     };
-    if matches!(report.status.as_str(), "ready" | "failed") {
+    if report.status == "ready" {
+        // Made by an earlier run that stopped before its job was finished: the notice may
+        // not be queued yet (queueing is idempotent by key).
+        announce_ready(db, &report).await?;
+        return db.finish_job(job.id, now_ms()).await;
+    }
+    if report.status == "failed" {
         return db.finish_job(job.id, now_ms()).await;
     }
     db.report_running(id).await?;
@@ -49,16 +55,7 @@ pub async fn make_report(db: &Db, maker: &dyn ReportMaker, job: &JobRow) -> Resu
             let now = now_ms();
             db.report_ready(id, &made.object_key, made.size_bytes, now, now + REPORT_KEPT_MS)
                 .await?;
-            if let Some(user) = report.created_by_user_id {
-                let event = crate::notifications::Event::new(
-                    kassa_core::notification::Kind::ReportReady,
-                    &report.store_id,
-                    &id.to_string(),
-                )
-                .for_user(user)
-                .with(serde_json::json!({ "report_kind": report.kind, "format": report.format }));
-                crate::notifications::queue_after(db, &event).await;
-            }
+            announce_ready(db, &report).await?;
             db.finish_job(job.id, now).await
         }
         Err(error) if job.attempts < ATTEMPTS => {
@@ -72,6 +69,23 @@ pub async fn make_report(db: &Db, maker: &dyn ReportMaker, job: &JobRow) -> Resu
             db.finish_job(job.id, now).await
         }
     }
+}
+
+/// Queues "your report is ready" for the person who asked for it.
+async fn announce_ready(db: &Db, report: &ReportRow) -> Result<(), DbError> {
+    let Some(user) = report.created_by_user_id else {
+        return Ok(());
+    };
+    let event = crate::notifications::Event::new(
+        kassa_core::notification::Kind::ReportReady,
+        &report.store_id,
+        &report.id.to_string(),
+    )
+    .for_user(user)
+    .with(serde_json::json!({ "report_kind": report.kind, "format": report.format }));
+    let mut tx = db.begin().await?;
+    crate::notifications::queue(&mut tx, &event).await?;
+    tx.commit().await
 }
 
 /// Deletes the files of reports past their 30 days (a batch at a time). A file already gone

@@ -13,7 +13,8 @@ mod prefs;
 
 pub use digest::{digest_due, queue_daily_digest, run_digest, DIGEST};
 pub use prefs::{
-    check_unsubscribe, mark_all_read, mark_read, preferences, recent, set_preferences, unread, unsubscribe, PrefView,
+    bell, check_unsubscribe, mark_all_read, mark_read, preferences, recent, set_preferences, unread_text, unsubscribe,
+    PrefView, UNREAD_CAP,
 };
 
 use crate::jobs::MINUTE;
@@ -95,22 +96,18 @@ pub trait NotificationMailer: Send + Sync {
 /// Queues `event` in the transaction of what happened.
 pub async fn queue(tx: &mut Tx, event: &Event) -> Result<(), DbError> {
     let now = now_ms();
-    let payload = serde_json::to_string(event).unwrap_or_default();
-    tx.schedule_job(NOTIFY, &event.key, &payload, now, now).await
+    let (kind, key, payload) = job(event);
+    tx.schedule_job(&kind, &key, &payload, now, now).await
 }
 
-/// Queues `event` on its own, for events whose change is already committed (a payout, a
-/// finished report). A failure is logged: the event itself stands.
-pub async fn queue_after(db: &Db, event: &Event) {
-    let result = async {
-        let mut tx = db.begin().await?;
-        queue(&mut tx, event).await?;
-        tx.commit().await
-    }
-    .await;
-    if let Err(e) = result {
-        tracing::warn!(error = %e, kind = event.kind, key = event.key, "a notification could not be queued");
-    }
+/// The job (kind, key, payload) that delivers `event`, for a store method that queues it in
+/// its own transaction.
+pub fn job(event: &Event) -> (String, String, String) {
+    (
+        NOTIFY.to_owned(),
+        event.key.clone(),
+        serde_json::to_string(event).unwrap_or_default(),
+    )
 }
 
 /// Whether `kind` is on for `to` on `channel` in `store_id`: their choice, else their

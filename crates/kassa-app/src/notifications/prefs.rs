@@ -95,9 +95,29 @@ pub async fn recent(db: &Db, actor: &Actor, unread_only: bool, limit: i64) -> Ap
         .await?)
 }
 
-/// How many of them are unread.
-pub async fn unread(db: &Db, actor: &Actor) -> AppResult<i64> {
-    Ok(db.unread_notifications(user_id(actor)?, store_of(actor)?).await?)
+/// The most unread notifications counted; more are shown as "99+".
+pub const UNREAD_CAP: i64 = 100;
+
+/// The bell: how many notifications are unread (at most [`UNREAD_CAP`]) and the newest
+/// `items` of them. One query when there are fewer than `items`, which is the usual case.
+pub async fn bell(db: &Db, actor: &Actor, items: i64) -> AppResult<(i64, Vec<NotificationRow>)> {
+    let newest = recent(db, actor, true, items).await?;
+    let count = if (newest.len() as i64) < items {
+        newest.len() as i64
+    } else {
+        db.unread_notifications(user_id(actor)?, store_of(actor)?, UNREAD_CAP)
+            .await?
+    };
+    Ok((count, newest))
+}
+
+/// How a count of unread notifications reads: "99+" past the cap.
+pub fn unread_text(count: i64) -> String {
+    if count >= UNREAD_CAP {
+        format!("{}+", UNREAD_CAP - 1)
+    } else {
+        count.to_string()
+    }
 }
 
 /// Marks one of the actor's notifications read; another person's is not found.

@@ -68,30 +68,27 @@ pub async fn run_scheduled_payouts(db: &Db, now: i64) -> AppResult<Vec<PayoutRow
             references: references(MAX_CURRENCIES),
             created_by: "kassa",
             now,
+            job: Some(&paid_job),
         };
-        let payouts = db.close_payout(close).await?;
-        notify_paid(db, &payouts).await;
-        made.extend(payouts);
+        made.extend(db.close_payout(close).await?);
     }
     Ok(made)
 }
 
-/// Tells the store's people about payouts just made (after the close committed: a
-/// notification that cannot be queued never undoes a payout).
-async fn notify_paid(db: &Db, made: &[PayoutRow]) {
-    for p in made {
-        let event = crate::notifications::Event::new(
-            kassa_core::notification::Kind::PayoutPaid,
-            &p.store_id,
-            &p.payment_reference,
-        )
-        .with(json!({
-            "amount": p.settlement_amount,
-            "currency": p.currency,
-            "payout_date": p.payout_date,
-        }));
-        crate::notifications::queue_after(db, &event).await;
-    }
+/// The notification job of a payout just made, queued by the close in the payout's own
+/// transaction: a crash after the commit cannot lose it.
+fn paid_job(p: &PayoutRow) -> (String, String, String) {
+    let event = crate::notifications::Event::new(
+        kassa_core::notification::Kind::PayoutPaid,
+        &p.store_id,
+        &p.payment_reference,
+    )
+    .with(json!({
+        "amount": p.settlement_amount,
+        "currency": p.currency,
+        "payout_date": p.payout_date,
+    }));
+    crate::notifications::job(&event)
 }
 
 /// Closes each scheduled period of a store whose cut-off falls in `(from, until]`, oldest
@@ -121,6 +118,8 @@ pub async fn close_past_periods(db: &Db, store_id: &str, from: i64, until: i64) 
             references: references(MAX_CURRENCIES),
             created_by: "kassa",
             now: cutoff,
+            // A past period: its payout was announced then, not now.
+            job: None,
         };
         made.extend(db.close_payout(close).await?);
         at = cutoff;
@@ -158,12 +157,12 @@ pub async fn payout_now(db: &Db, actor: &Actor, store_id: &str) -> AppResult<Vec
         references: references(MAX_CURRENCIES),
         created_by: &actor.name,
         now,
+        job: Some(&paid_job),
     };
     let made = db.close_payout(close).await?;
     if made.is_empty() {
         return Err(AppError::Conflict("the store has no open balance to pay out".into()));
     }
-    notify_paid(db, &made).await;
     if actor.kind == ActorKind::Operator {
         let actor = actor.clone().at_merchant(store.merchant_id);
         let after = json!({

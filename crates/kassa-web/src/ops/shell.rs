@@ -146,6 +146,7 @@ impl Operator {
             help_section: None,
             help_articles: Vec::new(),
             unread: 0,
+            unread_text: String::new(),
             bell: Vec::new(),
             bell_label: String::new(),
         });

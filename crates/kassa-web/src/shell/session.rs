@@ -379,10 +379,7 @@ async fn load_member(state: &AppState, token: &str, ip: &str, now: i64) -> Resul
         return Ok(None);
     };
     let actor = member.actor();
-    member.unread = kassa_app::notifications::unread(&state.db, &actor).await?;
-    if member.unread > 0 {
-        member.bell = kassa_app::notifications::recent(&state.db, &actor, true, BELL_ITEMS).await?;
-    }
+    (member.unread, member.bell) = kassa_app::notifications::bell(&state.db, &actor, BELL_ITEMS).await?;
     Ok(Some(member))
 }
 

@@ -40,6 +40,8 @@ pub struct Chrome {
     pub help_articles: Vec<HelpLink>,
     /// The bell: unread notifications, how many and the newest few.
     pub unread: i64,
+    /// The count as shown ("99+" past the cap).
+    pub unread_text: String,
     pub bell: Vec<BellItem>,
     /// The bell's accessible name, with the count.
     pub bell_label: String,
@@ -190,6 +192,7 @@ impl Page {
                 help_section,
                 help_articles,
                 unread: member.unread,
+                unread_text: kassa_app::notifications::unread_text(member.unread),
                 bell: member
                     .bell
                     .iter()
@@ -200,7 +203,10 @@ impl Page {
                         time: super::i18n::format_time(n.created_at, &member.user.timezone),
                     })
                     .collect(),
-                bell_label: lang.t_args("bell-label", &[("count", member.unread.to_string())]),
+                bell_label: lang.t_args(
+                    "bell-label",
+                    &[("count", kassa_app::notifications::unread_text(member.unread))],
+                ),
             }),
             notice: None,
         }

@@ -212,11 +212,16 @@ async fn a_bank_change_needs_reauthentication_and_a_confirmation_and_holds_payou
             references: vec!["HELDREF001".into()],
             created_by: "test",
             now: hold - 1,
+            job: Some(&|p| ("notify".into(), format!("held:{}", p.payment_reference), "{}".into())),
         };
         assert!(app.db().has_open_entries("M100001", now + 1).await.unwrap());
         assert!(
             app.db().close_payout(close).await.unwrap().is_empty(),
             "the store's lock sees the hold"
+        );
+        assert!(
+            app.db().job("notify", "held:HELDREF001").await.unwrap().is_none(),
+            "no payout, no notice"
         );
         let just_before = kassa_app::settlements::run_scheduled_payouts(app.db(), hold - 1)
             .await

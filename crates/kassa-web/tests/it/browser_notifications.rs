@@ -28,7 +28,7 @@ async fn the_bell_works_by_keyboard_at_375_px() {
             .unwrap()
             .id;
         for _ in 0..200 {
-            if app.db().unread_notifications(user, "M100001").await.unwrap() == 2 {
+            if app.db().unread_notifications(user, "M100001", 100).await.unwrap() == 2 {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;

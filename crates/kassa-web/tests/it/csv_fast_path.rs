@@ -203,6 +203,7 @@ async fn the_fast_csv_path_writes_the_same_bytes_as_the_reference_path() {
                 references: vec!["FASTPATH01".into(), "FASTPATH02".into(), "FASTPATH03".into()],
                 created_by: "tests",
                 now,
+                job: None,
             })
             .await
             .unwrap();

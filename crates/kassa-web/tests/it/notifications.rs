@@ -270,6 +270,15 @@ async fn payout(app: &TestApp) -> String {
 async fn a_payout_tells_each_role_as_its_defaults_say_and_the_unsubscribe_link_needs_no_sign_in() {
     on_each_backend(|app| async move {
         let reference = payout(&app).await;
+        // The notice was queued in the payout's own commit, so no crash can come between.
+        assert!(
+            app.db()
+                .job(notifications::NOTIFY, &format!("payout_paid:{STORE}:{reference}"))
+                .await
+                .unwrap()
+                .is_some(),
+            "the payout's notice is queued with it"
+        );
         let told = told(&app, Kind::PayoutPaid, "settlement@demo.kassa.test").await;
         let mut who: Vec<&str> = told.keys().map(String::as_str).collect();
         who.sort();
@@ -569,6 +578,81 @@ async fn the_bell_counts_unread_notifications_and_lists_them_until_read() {
         assert!(body.contains("Marked as read."));
         assert_eq!(body.matches("class=\"notification-unread\"").count(), 0);
         assert_eq!(body.matches("data-notification=").count(), 2, "read ones stay listed");
+        assert!(!body.contains("id=\"bell-count\""));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_bell_counts_up_to_99_and_then_says_99_plus() {
+    on_each_backend(|app| async move {
+        let email = "settlement@demo.kassa.test";
+        let user = app.db().user_by_email(email).await.unwrap().unwrap().id;
+        let c = app.signed_in(email).await;
+        let add = |from: usize, to: usize| {
+            let app = &app;
+            async move {
+                for i in from..to {
+                    let key = format!("bell-cap-{i}");
+                    let n = kassa_db::NewNotification {
+                        user_id: user,
+                        store_id: STORE,
+                        kind: Kind::ReportReady,
+                        event_key: &key,
+                        subject: &i.to_string(),
+                        params: "{}",
+                        on_home: true,
+                        email_wanted: false,
+                    };
+                    assert!(app
+                        .db()
+                        .insert_notification(&n, 1_700_000_000_000 + i as i64)
+                        .await
+                        .unwrap());
+                }
+            }
+        };
+        // Three: fewer than the bell lists, so the list itself is the count.
+        add(0, 3).await;
+        let (_, body) = c.page("/portal").await;
+        assert!(
+            body.contains("id=\"bell-count\" aria-hidden=\"true\">3</span>"),
+            "three"
+        );
+        // Seven: more than the bell lists, counted.
+        add(3, 7).await;
+        let (_, body) = c.page("/portal").await;
+        assert!(
+            body.contains("id=\"bell-count\" aria-hidden=\"true\">7</span>"),
+            "seven"
+        );
+        assert!(body.contains("aria-label=\"Notifications, 7 unread\""));
+        // 99 is still a number; from 100 on the count stops and reads 99+.
+        add(7, 99).await;
+        let (_, body) = c.page("/portal").await;
+        assert!(
+            body.contains("id=\"bell-count\" aria-hidden=\"true\">99</span>"),
+            "ninety-nine"
+        );
+        add(99, 250).await;
+        let (_, body) = c.page("/portal").await;
+        assert!(
+            body.contains("id=\"bell-count\" aria-hidden=\"true\">99+</span>"),
+            "capped"
+        );
+        assert!(body.contains("aria-label=\"Notifications, 99+ unread\""));
+        assert!(
+            body.contains("<span class=\"badge badge-info\">99+</span>"),
+            "Home's count too"
+        );
+        assert_eq!(
+            app.db().unread_notifications(user, STORE, 1_000).await.unwrap(),
+            250,
+            "all are kept"
+        );
+        let res = c.post_form("/portal/notifications/read-all", &[]).await;
+        assert_eq!(res.status(), 303);
+        let (_, body) = c.page("/portal").await;
         assert!(!body.contains("id=\"bell-count\""));
     })
     .await;

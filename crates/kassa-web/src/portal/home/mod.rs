@@ -66,7 +66,8 @@ struct HomeTemplate {
     disputes: Option<DisputesCard>,
     /// The member's unread notifications on Home (the newest few).
     notifications: Vec<crate::portal::notifications::ItemView>,
-    unread: i64,
+    /// How many are unread, as shown ("99+" past the cap).
+    unread: String,
 }
 
 fn date_of_day(day: i64) -> String {
@@ -185,7 +186,7 @@ pub(crate) async fn show(
         last_day: date_of_day(today),
         disputes,
         notifications,
-        unread: member.unread,
+        unread: kassa_app::notifications::unread_text(member.unread),
         page,
     }))
 }
