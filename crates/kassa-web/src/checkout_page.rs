@@ -3,6 +3,7 @@
 
 use crate::api::keys::hash_secret;
 use crate::api::model::{Object, WireLine};
+use crate::shell::extract::Form;
 use crate::shell::i18n::Lang;
 use crate::shell::views::render;
 use crate::{now_ms, AppState};
@@ -11,7 +12,7 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::{Form, Router};
+use axum::Router;
 use kassa_app::orders::{self, CompleteCheckout};
 use kassa_app::{Actor, AppError};
 use kassa_core::order::Refusal;

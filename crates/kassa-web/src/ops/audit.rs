@@ -3,11 +3,12 @@
 //! back as far as the installation (at least the 12 months the provider must keep).
 
 use super::shell::{Operator, OpsAccess, OpsRoute, OpsSection};
+use crate::shell::extract::Query;
 use crate::shell::i18n::{format_time, Lang};
 use crate::shell::views::{render, Page};
 use crate::{AppState, WebError};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use kassa_app::dates::{day_end, day_start};
 use kassa_app::operators as ops;

@@ -3,16 +3,16 @@
 
 use super::shell::{ops_session_cookie, Operator, OpsAccess, OpsRoute, OpsSection, OpsSession};
 use crate::mail::operator_locked_mail;
+use crate::shell::extract::{Form, Query};
 use crate::shell::i18n::{format_time, Lang};
 use crate::shell::session::{client_ip, cookie, csrf_cookie, safe_next_under, set_cookie, urlencode, LANG_COOKIE};
 use crate::shell::views::{render, Page};
 use crate::two_factor::{grouped, otpauth_uri, qr_svg};
 use crate::{AppState, WebError};
 use askama::Template;
-use axum::extract::{FromRequest, Query, Request, State};
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use kassa_app::auth::password::random_token;
 use kassa_app::auth::{LockedMail, Visitor};
 use kassa_app::operators::{self as ops, CodeOutcome, OpsSignInOutcome};
@@ -140,9 +140,7 @@ fn visitor(req: &Request) -> Visitor {
 async fn sign_in(State(state): State<AppState>, req: Request) -> Result<Response, WebError> {
     let visitor = visitor(&req);
     let headers = req.headers().clone();
-    let Form(form) = Form::<SignInForm>::from_request(req, &state)
-        .await
-        .map_err(|e| WebError::BadRequest(e.body_text()))?;
+    let Form(form) = Form::<SignInForm>::from_request(req, &state).await?;
     let next = next_of(form.next.as_deref());
     match ops::sign_in(&state.db, &form.email, &form.password, &visitor).await? {
         OpsSignInOutcome::Refused { locked } => {
@@ -286,9 +284,7 @@ async fn step(State(state): State<AppState>, req: Request, stage: OperatorStage)
         Err(redirect) => return Ok(redirect.into_response()),
     };
     let ip = client_ip(req.extensions());
-    let Form(form) = Form::<CodeForm>::from_request(req, &state)
-        .await
-        .map_err(|e| WebError::BadRequest(e.body_text()))?;
+    let Form(form) = Form::<CodeForm>::from_request(req, &state).await?;
     let next = next_of(form.next.as_deref());
     let code = form.code.trim();
     let signed_in = match stage {
@@ -347,9 +343,7 @@ struct ChoiceForm {
 /// The language of the back office: kept on the operator when signed in, in a cookie always.
 async fn language(State(state): State<AppState>, req: Request) -> Result<Response, WebError> {
     let operator = req.extensions().get::<Operator>().cloned();
-    let Form(form) = Form::<ChoiceForm>::from_request(req, &state)
-        .await
-        .map_err(|e| WebError::BadRequest(e.body_text()))?;
+    let Form(form) = Form::<ChoiceForm>::from_request(req, &state).await?;
     let lang = form
         .lang
         .as_deref()

@@ -5,11 +5,12 @@
 use super::audit::PROVIDER_TZ;
 use super::shell::{Operator, OpsAccess, OpsMenuEntry, OpsRoute, OpsSection};
 use crate::bank_mail;
+use crate::shell::extract::{Path, Query};
 use crate::shell::i18n::{format_time, Lang};
 use crate::shell::views::{render, Page};
 use crate::{AppState, WebError};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use kassa_app::settlements::{self, REVIEW_DAYS};
 use kassa_app::AppError;

@@ -3,14 +3,14 @@
 
 use super::audit::PROVIDER_TZ;
 use super::shell::{Operator, OpsAccess, OpsMenuEntry, OpsRoute, OpsSection};
+use crate::shell::extract::{Form, Path, Query};
 use crate::shell::i18n::format_time;
 use crate::shell::views::{render, Page};
 use crate::{AppState, WebError};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use kassa_app::operators::{self as ops, NewOperatorInput};
 use kassa_app::AppError;
 use kassa_core::ops_access::{OperatorRole, OpsPermission};

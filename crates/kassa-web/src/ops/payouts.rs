@@ -4,11 +4,12 @@
 use super::audit::PROVIDER_TZ;
 use super::form::{currencies, Choice};
 use super::shell::{Operator, OpsAccess, OpsMenuEntry, OpsRoute, OpsSection};
+use crate::shell::extract::{Path, Query};
 use crate::shell::i18n::{format_time, Lang};
 use crate::shell::views::{render, Page};
 use crate::{AppState, WebError};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use kassa_app::dates::{day_end, day_start};
 use kassa_app::settlements;

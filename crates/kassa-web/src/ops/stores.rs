@@ -9,13 +9,13 @@ use super::form::{
 use super::merchant_tabs::MerchantHeading;
 use super::merchants::{heading, merchant_id, weekday};
 use super::shell::{Operator, OpsAccess, OpsRoute, OpsSection};
+use crate::shell::extract::{Form, Path};
 use crate::shell::views::{render, Page};
 use crate::{AppState, WebError};
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use kassa_app::ops::{
     self, BankAccountInput, CreateStore, FeeInput, PayoutInput, SettlementInput, StoreSettingsInput, UpdateStore,
 };

@@ -4,6 +4,7 @@
 //! (`crate::portal::*`) build on it, never the other way round.
 
 pub(crate) mod error;
+pub(crate) mod extract;
 pub(crate) mod headers;
 pub mod i18n;
 pub mod routes;

@@ -32,6 +32,37 @@ async fn language_switch_is_remembered_on_the_account() {
 }
 
 #[tokio::test]
+async fn a_tampered_form_query_or_path_gets_the_error_page_in_the_users_language() {
+    on_each_backend(|app| async move {
+        let c = app.signed_in("admin@demo.kassa.test").await;
+        c.page("/portal").await;
+        let res = c
+            .post_form("/portal/language", &[("lang", "sv"), ("next", "/portal")])
+            .await;
+        assert_eq!(res.status(), 303);
+        c.page("/portal/account").await;
+        let before = app.db().user_by_email("admin@demo.kassa.test").await.unwrap().unwrap();
+        // The profile form without its time zone (a select left with no option), and with
+        // a number where a number cannot be.
+        let res = c.post_form("/portal/account/profile", &[("name", "Changed"), ("phone", "")]).await;
+        let (status, body) = (res.status().as_u16(), res.text().await.unwrap());
+        assert_eq!(status, 400);
+        assert!(body.contains("<html lang=\"sv\"") && body.contains("Förfrågan kunde inte tolkas"), "{body}");
+        assert!(!body.contains("missing field"), "no axum text");
+        let after = app.db().user_by_email("admin@demo.kassa.test").await.unwrap().unwrap();
+        assert_eq!(after.name, before.name, "nothing changed");
+        let (status, body) = c.page("/portal/settlements/payouts/NOSUCHREF?page=abc").await;
+        assert_eq!(status, 400);
+        assert!(body.contains("Förfrågan kunde inte tolkas") && !body.contains("Failed to deserialize"));
+        // A path that does not parse names nothing.
+        let (status, body) = c.page("/portal/users/not-a-number").await;
+        assert_eq!(status, 404);
+        assert!(body.contains("Sidan hittades inte"), "{body}");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn visitors_get_their_browser_language_and_can_switch() {
     on_each_backend(|app| async move {
         let http = reqwest::Client::new();

@@ -4,15 +4,15 @@
 //! refused form comes back with 422, each field's problem next to it and what was typed kept.
 
 use crate::ops::form::{countries, Choice, FieldErrors};
+use crate::shell::extract::{Form, Query};
 use crate::shell::i18n::{format_time, Lang};
 use crate::shell::session::Member;
 use crate::shell::views::{render, NavItem, Page};
 use crate::{AppState, WebError};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use kassa_app::company::{self, CompanyInput, CompanyView, IdentityInput, StoreListingInput};
 use kassa_app::AppError;
 use kassa_db::{CompanyRow, IdentityRequestRow, IdentityRequestStatus};

@@ -9,16 +9,16 @@ mod payouts;
 pub(super) mod security;
 mod timezones;
 
+use crate::shell::extract::{Form, Query};
 use crate::shell::i18n::{format_time, Lang};
 use crate::shell::session::safe_next;
 use crate::shell::session::{session_cookie, set_cookie, Member, LANG_COOKIE};
 use crate::shell::views::{render, Page};
 use crate::{AppState, WebError};
 use askama::Template;
-use axum::extract::{Query, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use kassa_app::auth::{self as accounts, AuthRefusal, ChangePassword, Preference, Profile};
 use kassa_app::AppError;
 use kassa_core::account::{Theme, SESSION_ABSOLUTE_MS};
@@ -34,9 +34,7 @@ pub(crate) struct LanguageForm {
 /// other browsers and into emails.
 pub(crate) async fn set_language(State(state): State<AppState>, req: Request) -> Result<Response, WebError> {
     let member = req.extensions().get::<Member>().cloned();
-    let Form(form) = Form::<LanguageForm>::from_request(req, &state)
-        .await
-        .map_err(|e| WebError::BadRequest(e.body_text()))?;
+    let Form(form) = Form::<LanguageForm>::from_request(req, &state).await?;
     let lang =
         Lang::from_code(&form.lang).ok_or_else(|| WebError::BadRequest(format!("unknown language {:?}", form.lang)))?;
     if let Some(m) = &member {
@@ -234,9 +232,7 @@ pub(crate) async fn change_password(
     req: Request,
 ) -> Result<Response, WebError> {
     let member = req.extensions().get::<Member>().cloned().ok_or(WebError::Forbidden)?;
-    let Form(form) = Form::<PasswordForm>::from_request(req, &state)
-        .await
-        .map_err(|e| WebError::BadRequest(e.body_text()))?;
+    let Form(form) = Form::<PasswordForm>::from_request(req, &state).await?;
     let change = ChangePassword {
         current: &form.current_password,
         new: &form.new_password,

@@ -4,15 +4,15 @@
 //! Admin; the page behind that link confirms it.
 
 use crate::bank_mail;
+use crate::shell::extract::{Form, Path, Query};
 use crate::shell::i18n::{format_time, Lang};
 use crate::shell::session::Member;
 use crate::shell::views::{render, NavItem, Page};
 use crate::{AppState, WebError};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use kassa_app::auth::AuthRefusal;
 use kassa_app::settlements::{self, BankChangeRequest, ConfirmLink, PayoutOverview};
 use kassa_app::AppError;

@@ -7,15 +7,15 @@
 use super::{account_page, account_tabs, Errors};
 use crate::mail::compose;
 use crate::portal::auth::recovery::{LinkStatusTemplate, Visitor};
+use crate::shell::extract::{Form, Path};
 use crate::shell::i18n::{format_time, Lang};
 use crate::shell::session::Member;
 use crate::shell::views::{render, NavItem, Page};
 use crate::{AppState, WebError};
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use kassa_app::auth::{self as accounts, email_field, AuthRefusal, EmailChangeMails, EmailChangeOutcome};
 use kassa_app::AppError;
 use kassa_core::device::Device;

@@ -1,15 +1,15 @@
 //! Account security: setting up, using and turning off TOTP two-factor authentication, and
 //! the merchant's two-factor policy as it applies to the member.
 
+use crate::shell::extract::{Form, Query};
 use crate::shell::i18n::format_time;
 use crate::shell::session::Member;
 use crate::shell::views::{render, Page};
 use crate::{two_factor, AppState, WebError};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use kassa_app::auth::{self as accounts, AuthRefusal};
 use kassa_app::AppError;
 use serde::Deserialize;

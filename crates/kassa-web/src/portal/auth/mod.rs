@@ -6,6 +6,7 @@ pub(crate) use section::section;
 pub(super) mod recovery;
 
 use crate::mail::account_locked_mail;
+use crate::shell::extract::{Form, Query};
 use crate::shell::i18n::{format_time, Lang};
 use crate::shell::session::safe_next;
 use crate::shell::session::{
@@ -14,10 +15,9 @@ use crate::shell::session::{
 use crate::shell::views::{render, Page};
 use crate::{AppState, WebError};
 use askama::Template;
-use axum::extract::{Query, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use kassa_app::auth::password::random_token;
 use kassa_app::auth::{self as accounts, Credentials, LockedMail, NewSession, SignInFailure, SignInOutcome, Visitor};
 use kassa_core::account::SESSION_ABSOLUTE_MS;
@@ -115,9 +115,7 @@ pub(crate) async fn sign_in(
         previous_session: req.extensions().get::<Member>().map(|m| m.token_hash.clone()),
         timezone: session::offered_timezone(&headers),
     };
-    let Form(form) = Form::<SignInForm>::from_request(req, &state)
-        .await
-        .map_err(|e| WebError::BadRequest(e.body_text()))?;
+    let Form(form) = Form::<SignInForm>::from_request(req, &state).await?;
     let next = safe_next(form.next.as_deref()).to_owned();
     let credentials = Credentials {
         email: &form.email,

@@ -4,12 +4,13 @@
 
 use super::page::{load, ConfirmView};
 use super::thread::Facts;
+use crate::shell::extract::Path;
 use crate::shell::i18n::Lang;
 use crate::shell::session::Member;
 use crate::shell::views::{render, Page};
 use crate::{now_ms, AppState, WebError};
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kassa_app::disputes;

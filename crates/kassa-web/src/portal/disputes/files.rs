@@ -5,10 +5,11 @@
 
 use super::actions::explain;
 use super::page::respond_form_page;
+use crate::shell::extract::Path;
 use crate::shell::i18n::Lang;
 use crate::shell::session::Member;
 use crate::{AppState, WebError};
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use kassa_app::disputes::{self, Upload};

@@ -3,11 +3,12 @@
 //! and numbered pages.
 
 use super::words::{countdown, reason_label, stage_badge, Countdown};
+use crate::shell::extract::Query;
 use crate::shell::session::{urlencode, Member};
 use crate::shell::views::{render, Page};
 use crate::{now_ms, AppState, WebError};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use kassa_app::disputes::{self, DisputeFilter};
 use kassa_core::access::Section;

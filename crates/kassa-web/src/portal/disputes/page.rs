@@ -3,12 +3,13 @@
 //! its own, where a refused response comes back with its text and the reason.
 
 use super::thread::{thread, Facts, MessageView};
+use crate::shell::extract::{Path, Query};
 use crate::shell::i18n::Lang;
 use crate::shell::session::Member;
 use crate::shell::views::{render, Page};
 use crate::{now_ms, AppState, WebError};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use kassa_app::disputes::{self, DisputeView};

@@ -10,15 +10,16 @@ pub(crate) use section::section;
 
 use crate::help::{self, markdown, search::Answer, SECTIONS};
 use crate::portal::orders::{status_class, status_key};
+use crate::shell::extract::{Form, Path, Query};
 use crate::shell::i18n::{format_time, Lang};
 use crate::shell::session::Member;
 use crate::shell::views::{render, Page};
 use crate::{now_ms, AppState, WebError};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Form, Json};
+use axum::Json;
 use kassa_app::support::{order_in_question, NextStep, OrderFacts, OrderMention};
 use kassa_app::AppError;
 use serde::Deserialize;

@@ -6,11 +6,12 @@ mod section;
 pub(crate) use section::section;
 
 use crate::portal::disputes::{awaiting_response, RowView};
+use crate::shell::extract::Query;
 use crate::shell::session::Member;
 use crate::shell::views::{render, Page};
 use crate::{now_ms, AppState, WebError};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use kassa_core::access::{Onboarding, Permission, Section};
 

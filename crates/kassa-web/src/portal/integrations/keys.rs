@@ -7,15 +7,15 @@
 //! writes the file without storing anything.
 
 use super::{platform_name, state_key};
+use crate::shell::extract::{Form, Path, Query};
 use crate::shell::i18n::{format_time, Lang};
 use crate::shell::session::Member;
 use crate::shell::views::{render, Page};
 use crate::{now_ms, AppState, WebError};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use kassa_app::api_keys::{self, KeyView};
 use kassa_app::AppError;
 use kassa_core::access::{Onboarding, Section};

@@ -3,12 +3,13 @@
 //! a curl command that repeats it, and for a failed call what went wrong in plain words.
 
 use super::{action_words, duration_text, status_badge, status_text, time_text};
+use crate::shell::extract::Path;
 use crate::shell::i18n::Lang;
 use crate::shell::session::Member;
 use crate::shell::views::{render, Page};
 use crate::{AppState, WebError};
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use kassa_app::logs::{self, errors::code_stem, explain};
 use kassa_core::access::Section;

@@ -3,12 +3,13 @@
 //! direction, key or endpoint and days (in the user's timezone).
 
 use super::{action_words, class_label, duration_text, status_badge, status_text, time_text};
+use crate::shell::extract::Query;
 use crate::shell::i18n::Lang;
 use crate::shell::session::Member;
 use crate::shell::views::{render, Page};
 use crate::{AppState, WebError};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use kassa_app::dates::{day_end, day_start};
 use kassa_app::logs::{self, CallFilter, Cursor, Position, StatusClass, PAGE_SIZE};

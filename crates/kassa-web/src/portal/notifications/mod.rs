@@ -6,14 +6,14 @@ mod section;
 pub(crate) use section::section;
 
 use crate::notify_mail::{link, title};
+use crate::shell::extract::{Form, Path, Query};
 use crate::shell::i18n::{format_time, Lang};
 use crate::shell::session::{safe_next, Member};
 use crate::shell::views::{render, NavItem, Page};
 use crate::{AppState, WebError};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use kassa_app::notifications::{self as notify, PrefView};
 use kassa_core::notification::{Channel, Kind};
 use serde::Deserialize;

@@ -14,6 +14,7 @@ mod page;
 #[cfg(test)]
 mod tests;
 
+use crate::shell::extract::{Form, Path, Query};
 use crate::shell::i18n::{format_time, Lang};
 use crate::shell::session::Member;
 use crate::shell::views::{render, Page};
@@ -22,10 +23,9 @@ pub(crate) use actions::act;
 use actions::*;
 use askama::Template;
 use axum::body::Body;
-use axum::extract::{Path, Query, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 pub(crate) use bulk::{bulk_capture, bulk_capture_result};
 use kassa_app::orders::{self, OrderLine};
 use kassa_app::{Actor, AppError};

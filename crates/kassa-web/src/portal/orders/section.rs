@@ -3,12 +3,12 @@
 
 use super::{act, action_page, bulk_capture, bulk_capture_result, export, list, save_columns, show};
 use super::{ActionForm, RetryQuery};
+use crate::shell::extract::{Form, Path, Query};
 use crate::shell::routes::{Access, MenuEntry, RouteRow, Section};
 use crate::shell::session::Member;
 use crate::{AppState, WebError};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::Response;
-use axum::Form;
 use kassa_core::access::{self, Permission};
 use std::future::Future;
 use std::pin::Pin;

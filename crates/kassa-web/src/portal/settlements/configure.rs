@@ -2,14 +2,14 @@
 //! number per column: works without JavaScript), the delimiter and the BOM for Excel.
 
 use crate::reports::Column;
+use crate::shell::extract::{Form, Query};
 use crate::shell::session::Member;
 use crate::shell::views::{render, Page};
 use crate::{AppState, WebError};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use kassa_app::settlements::{self, ReportSettings};
 use kassa_app::AppError;
 use kassa_core::access::Section;

@@ -5,15 +5,15 @@
 //! link, and app.js refreshes it in place while a report is being made.
 
 use super::downloads::attachment;
+use crate::shell::extract::{Form, Path, Query};
 use crate::shell::i18n::{format_time, Lang};
 use crate::shell::session::Member;
 use crate::shell::views::{render, Page};
 use crate::{now_ms, AppState, WebError};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use kassa_app::settlements::{self, ReportRequest};
 use kassa_app::AppError;
 use kassa_core::access::Section;

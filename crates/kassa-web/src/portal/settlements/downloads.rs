@@ -2,10 +2,11 @@
 //! and columns; streamed) and the PDF summary in the member's language.
 
 use crate::reports::{self, CsvOptions, Lang};
+use crate::shell::extract::Path;
 use crate::shell::session::Member;
 use crate::{AppState, WebError};
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use kassa_app::settlements;

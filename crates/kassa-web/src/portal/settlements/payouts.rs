@@ -3,12 +3,13 @@
 //! and the payout's CSV and PDF report).
 
 use super::{day, mask_iban, payout_line, type_label, PayoutLine};
+use crate::shell::extract::{Path, Query};
 use crate::shell::i18n::{format_time, Lang};
 use crate::shell::session::Member;
 use crate::shell::views::{render, Page};
 use crate::{AppState, WebError};
 use askama::Template;
-use axum::extract::{Path, Query, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use kassa_app::dates::{day_end, day_start};

@@ -10,15 +10,15 @@ pub(crate) use section::section;
 
 use crate::chat_hub::HubEvent;
 use crate::chat_ws::{self, chat_mailer, error_code, message_view, MessageView, Party};
+use crate::shell::extract::{Form, Path, Query};
 use crate::shell::session::{same_origin, Member};
 use crate::shell::views::{render, Page};
 use crate::{now_ms, AppState, WebError};
 use askama::Template;
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use kassa_app::support_chat::{self, Reader, SendMessage};
 use kassa_app::AppError;
 use kassa_db::ConversationListRow;

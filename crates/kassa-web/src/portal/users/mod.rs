@@ -12,14 +12,14 @@ use crate::shell::i18n::format_time;
 mod audit_words;
 mod invitations;
 
+use crate::shell::extract::{Form, Path, Query};
 use crate::shell::session::{urlencode, Member};
 use crate::shell::views::{render, Page};
 use crate::{now_ms, AppState, WebError};
 use askama::Template;
-use axum::extract::{Path, Query, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 pub(crate) use invitations::{invite, invite_form, resend};
 use kassa_app::dates::{day_end, day_start, expiry_date};
 use kassa_app::team::{self, ChangeAccess, TeamRefusal, TeamUser};

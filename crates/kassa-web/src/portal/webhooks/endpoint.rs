@@ -3,15 +3,15 @@
 
 use super::views::{choices, DeliveryView, EndpointView, EventChoice};
 use super::{explain, policy, read_form, Done, SecretTemplate, BASE};
+use crate::shell::extract::{Form, Path, Query};
 use crate::shell::i18n::Lang;
 use crate::shell::session::Member;
 use crate::shell::views::{render, Page};
 use crate::{now_ms, AppState, WebError};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use kassa_app::webhooks;
 use kassa_core::access::{Permission, Section};
 

@@ -8,16 +8,16 @@
 mod endpoint;
 mod views;
 
+use crate::shell::extract::{Form, Query};
 use crate::shell::i18n::Lang;
 use crate::shell::routes::{Access, RouteRow, Section};
 use crate::shell::session::Member;
 use crate::shell::views::{render, Page};
 use crate::{now_ms, AppState, WebError};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Form;
 use kassa_app::webhooks::{self, EndpointInput, UrlPolicy};
 use kassa_app::AppError;
 use kassa_core::access::{self, Permission};

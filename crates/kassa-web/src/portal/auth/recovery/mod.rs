@@ -9,16 +9,16 @@ mod challenge;
 
 use super::{challenge_cookie, challenge_started, signed_in, tell_owner_locked};
 use crate::mail::compose;
+use crate::shell::extract::{Form, Path, Query};
 use crate::shell::i18n::Lang;
 use crate::shell::session::safe_next;
 use crate::shell::session::{client_ip, cookie, csrf_cookie, set_cookie, Member};
 use crate::shell::views::{render, Page};
 use crate::{AppState, WebError};
 use askama::Template;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::{header, request::Parts, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 pub(crate) use challenge::{challenge, challenge_form};
 use kassa_app::auth::password::random_token;
 use kassa_app::auth::{self as accounts, LinkMail, LinkSignIn};
