@@ -121,6 +121,24 @@ async fn the_bell_works_by_keyboard_at_375_px() {
             eval_string(&b, "return String(!!document.querySelector('#bell-count'))").await,
             "false"
         );
+
+        // The settings: both checkboxes of every kind in view at 375 px, without scrolling
+        // the table sideways (its kind column wraps instead).
+        b.goto(&format!("{}/portal/account/notifications", app.url))
+            .await
+            .unwrap();
+        let widths = eval_string(
+            &b,
+            "const t = document.querySelector('#notify-settings .table-scroll'); \
+             const boxes = [...document.querySelectorAll('#notify-settings input[type=checkbox]')]; \
+             const out = boxes.filter(c => c.getBoundingClientRect().right > t.getBoundingClientRect().right).length; \
+             return `${t.scrollWidth - t.clientWidth} ${boxes.length} ${out}`",
+        )
+        .await;
+        let parts: Vec<&str> = widths.split(' ').collect();
+        assert_eq!(parts[0], "0", "the settings table scrolls sideways at 375 px: {widths}");
+        assert!(parts[1].parse::<i64>().unwrap() >= 6, "checkboxes listed: {widths}");
+        assert_eq!(parts[2], "0", "a checkbox is out of view: {widths}");
         b.close().await.unwrap();
     })
     .await;

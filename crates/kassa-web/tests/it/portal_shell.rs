@@ -44,10 +44,15 @@ async fn a_tampered_form_query_or_path_gets_the_error_page_in_the_users_language
         let before = app.db().user_by_email("admin@demo.kassa.test").await.unwrap().unwrap();
         // The profile form without its time zone (a select left with no option), and with
         // a number where a number cannot be.
-        let res = c.post_form("/portal/account/profile", &[("name", "Changed"), ("phone", "")]).await;
+        let res = c
+            .post_form("/portal/account/profile", &[("name", "Changed"), ("phone", "")])
+            .await;
         let (status, body) = (res.status().as_u16(), res.text().await.unwrap());
         assert_eq!(status, 400);
-        assert!(body.contains("<html lang=\"sv\"") && body.contains("Förfrågan kunde inte tolkas"), "{body}");
+        assert!(
+            body.contains("<html lang=\"sv\"") && body.contains("Förfrågan kunde inte tolkas"),
+            "{body}"
+        );
         assert!(!body.contains("missing field"), "no axum text");
         let after = app.db().user_by_email("admin@demo.kassa.test").await.unwrap().unwrap();
         assert_eq!(after.name, before.name, "nothing changed");
