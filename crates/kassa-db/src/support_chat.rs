@@ -471,14 +471,6 @@ impl SupportListener {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn like_patterns_take_wildcards_literally() {
-        assert_eq!(super::like_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
-    }
-}
-
-#[cfg(test)]
-mod tests {
     use kassa_core::support_search::{FOLD_FROM, FOLD_TO, PUNCTUATION};
 
     /// PostgreSQL's index folds text with the tables the search terms are folded with.
