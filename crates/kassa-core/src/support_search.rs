@@ -217,7 +217,10 @@ mod tests {
 
     #[test]
     fn hostile_input_becomes_plain_words() {
-        assert_eq!(terms(r#""payout" OR -refund* NEAR(a b)"#), ["payout", "or", "refund", "near", "a", "b"]);
+        assert_eq!(
+            terms(r#""payout" OR -refund* NEAR(a b)"#),
+            ["payout", "or", "refund", "near", "a", "b"]
+        );
         assert_eq!(terms("second@demo.kassa.test"), ["second", "demo", "kassa", "test"]);
         assert_eq!(terms("Återbetalning"), ["aterbetalning"]);
         assert!(SearchTerms::parse("").is_none());
@@ -252,7 +255,10 @@ mod tests {
         assert!(s[0].0.starts_with("… "), "{s:?}");
         assert!(s.last().unwrap().0.ends_with(" …"), "{s:?}");
         assert!(t.snippet("nothing here", 8, 20).is_none());
-        let s = SearchTerms::parse("payout").unwrap().snippet("<b>payout</b>", 8, 20).unwrap();
+        let s = SearchTerms::parse("payout")
+            .unwrap()
+            .snippet("<b>payout</b>", 8, 20)
+            .unwrap();
         assert_eq!(
             s,
             vec![

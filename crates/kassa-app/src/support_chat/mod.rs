@@ -22,8 +22,8 @@ use kassa_core::support_chat::{
 };
 use kassa_core::support_search::SearchTerms;
 use kassa_db::{
-    CannedReplyRow, ChatMessageRow, ChatSide, ConversationHit, ConversationListRow, ConversationRow, Db, DbError, DisputeListRow,
-    DisputeQuery, MerchantRow, NewChatMessage, NewConversation, OperatorRow, StoreOrderRow, StoreRow,
+    CannedReplyRow, ChatMessageRow, ChatSide, ConversationHit, ConversationListRow, ConversationRow, Db, DbError,
+    DisputeListRow, DisputeQuery, MerchantRow, NewChatMessage, NewConversation, OperatorRow, StoreOrderRow, StoreRow,
 };
 use std::future::Future;
 use std::pin::Pin;

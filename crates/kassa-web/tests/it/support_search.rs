@@ -36,7 +36,12 @@ async fn say(app: &TestApp, email: &str, body: &str) -> i64 {
         app.db(),
         &actor,
         &SendMessage {
-            conversation: app.db().open_conversation_of_user(user).await.unwrap().map(|c| c.conversation.id),
+            conversation: app
+                .db()
+                .open_conversation_of_user(user)
+                .await
+                .unwrap()
+                .map(|c| c.conversation.id),
             client_id: &client_id,
             body,
         },
@@ -59,7 +64,8 @@ async fn close(app: &TestApp, conversation: i64) {
 
 async fn agent(app: &TestApp) -> Client {
     set_two_factor_policy(app.db(), false).await.unwrap();
-    app.seed_operator("searcher@ops.kassa.test", OperatorRole::Support).await;
+    app.seed_operator("searcher@ops.kassa.test", OperatorRole::Support)
+        .await;
     let c = app.client();
     assert_eq!(
         c.ops_sign_in("searcher@ops.kassa.test", DEMO_PASSWORD).await.status(),
@@ -87,7 +93,12 @@ async fn search(c: &Client, q: &str) -> (String, Vec<i64>) {
 #[tokio::test]
 async fn agents_find_conversations_by_their_words_ranked_with_escaped_snippets() {
     on_each_backend(|app| async move {
-        let refund = say(&app, "sven@demo.kassa.test", "Hej! Var är min återbetalning för order 1001?").await;
+        let refund = say(
+            &app,
+            "sven@demo.kassa.test",
+            "Hej! Var är min återbetalning för order 1001?",
+        )
+        .await;
         close(&app, refund).await;
         let payout = say(&app, "sven@demo.kassa.test", "When is my next payout?").await;
         let hostile = say(
@@ -99,7 +110,13 @@ async fn agents_find_conversations_by_their_words_ranked_with_escaped_snippets()
         let c = agent(&app).await;
 
         // A word of a body, with its diacritics, without them, and its start only.
-        for q in ["återbetalning", "aterbetalning", "ÅTERBETALNING", "återbet", "min återbet"] {
+        for q in [
+            "återbetalning",
+            "aterbetalning",
+            "ÅTERBETALNING",
+            "återbet",
+            "min återbet",
+        ] {
             let (_, ids) = search(&c, q).await;
             assert_eq!(ids, vec![refund], "{q}");
         }
@@ -185,7 +202,12 @@ async fn the_best_match_comes_first_then_the_newest() {
              a lot more words about other matters entirely.",
         )
         .await;
-        let often = say(&app, "often@demo.kassa.test", "Chargeback! A chargeback again, the third chargeback.").await;
+        let often = say(
+            &app,
+            "often@demo.kassa.test",
+            "Chargeback! A chargeback again, the third chargeback.",
+        )
+        .await;
         let c = agent(&app).await;
         let (_, ids) = search(&c, "chargeback").await;
         assert_eq!(ids, vec![often, once], "the better match first, though older");
@@ -210,7 +232,10 @@ async fn rename(app: &TestApp, user: i64, name: &str) {
         name: Some(name),
         ..Default::default()
     };
-    app.db().set_preferences(user, &prefs, kassa_web::now_ms()).await.unwrap();
+    app.db()
+        .set_preferences(user, &prefs, kassa_web::now_ms())
+        .await
+        .unwrap();
 }
 
 /// The assistant's answer about `question`, as JSON.
@@ -262,7 +287,10 @@ async fn the_assistant_finds_an_order_in_another_store_of_the_member_and_names_i
                 html.contains(&format!(r#"name="next" value="/portal/orders/{id}""#)),
                 "{html}"
             );
-            assert!(html.contains(&format!("Switch to {store} and open the order")), "{html}");
+            assert!(
+                html.contains(&format!("Switch to {store} and open the order")),
+                "{html}"
+            );
         }
         // In its own store the order page is "not found" until the member switches.
         assert_eq!(user.page(&format!("/portal/orders/{id}")).await.0, 404);
@@ -360,11 +388,17 @@ async fn an_order_of_a_store_the_member_is_not_in_is_as_unknown() {
             a["html"].as_str().unwrap().replace(named, "REF")
         };
         for (c, hidden) in [
-            (&live_only, vec![own_ref.as_str(), own_id.as_str(), other_ref.as_str(), other_id.as_str()]),
+            (
+                &live_only,
+                vec![own_ref.as_str(), own_id.as_str(), other_ref.as_str(), other_id.as_str()],
+            ),
             (&everywhere, vec![other_ref.as_str(), other_id.as_str()]),
         ] {
             let expected = answer(&ask(c, &format!("Where is order {unknown_ref}?")).await, unknown_ref);
-            assert!(expected.contains("No order REF was found in your stores."), "{expected}");
+            assert!(
+                expected.contains("No order REF was found in your stores."),
+                "{expected}"
+            );
             for named in hidden {
                 let a = ask(c, &format!("Where is order {named}?")).await;
                 assert_eq!(answer(&a, named), expected, "{named}");
