@@ -19,6 +19,7 @@ pub mod platform;
 pub mod settlement;
 pub mod store_settings;
 pub mod support_chat;
+pub mod support_search;
 pub mod team;
 pub mod timeline;
 pub mod webhook;

@@ -8,6 +8,7 @@
 use crate::connect::Pool;
 use crate::{on_pool, on_tx, on_writer, Db, DbError, Result, Tx};
 use kassa_core::support_chat::ConversationState;
+use kassa_core::support_search::SearchTerms;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ConversationRow {
@@ -55,6 +56,15 @@ fn list_columns() -> String {
         "{CONVERSATION_COLUMNS}, u.name AS user_name, u.email AS user_email, u.language AS user_language, u.timezone AS user_timezone, \
          s.name AS store_name, m.legal_name AS merchant_name, o.name AS agent_name"
     )
+}
+
+/// A conversation a search found, with the body of its best matching message (none when
+/// only its names matched).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ConversationHit {
+    #[sqlx(flatten)]
+    pub row: ConversationListRow,
+    pub matched_body: Option<String>,
 }
 
 /// One message of a conversation.
@@ -108,19 +118,6 @@ pub struct NewConversation<'a> {
 pub enum ChatSide {
     User,
     Agent,
-}
-
-/// `%`, `_` and `\` taken literally in a LIKE pattern (with `ESCAPE '\'`).
-fn like_pattern(s: &str) -> String {
-    let mut p = String::from("%");
-    for c in s.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            p.push('\\');
-        }
-        p.push(c);
-    }
-    p.push('%');
-    p
 }
 
 impl Tx {
@@ -289,26 +286,73 @@ impl Db {
         Ok(on_pool!(self, p => sqlx::query_as::<_, ConversationListRow>(&sql).bind(agent_id).fetch_all(p).await)?)
     }
 
-    /// Conversations (any state) whose messages, user, store or merchant contain `text`
-    /// (case-insensitive for ASCII), newest activity first. `merchant_id` narrows it.
+    /// Conversations (any state) with a message holding every term, or whose user (name,
+    /// email), store (id, name) or merchant (legal name) do: the best match first, then the
+    /// newest activity (migration 0031). Each comes with its best matching message, if a
+    /// message matched. `merchant_id` narrows it.
     pub async fn search_conversations(
         &self,
-        text: &str,
+        terms: &SearchTerms,
         merchant_id: Option<i64>,
         limit: i64,
-    ) -> Result<Vec<ConversationListRow>> {
-        let pattern = like_pattern(&text.to_lowercase());
-        let sql = format!(
-            "SELECT {} {LIST_FROM} WHERE (CAST($2 AS BIGINT) IS NULL OR c.merchant_id = $2) AND ( \
-               LOWER(u.email) LIKE $1 ESCAPE '\\' OR LOWER(u.name) LIKE $1 ESCAPE '\\' \
-               OR LOWER(s.id) LIKE $1 ESCAPE '\\' OR LOWER(m.legal_name) LIKE $1 ESCAPE '\\' \
-               OR EXISTS (SELECT 1 FROM support_messages sm WHERE sm.conversation_id = c.id \
-                          AND LOWER(sm.body) LIKE $1 ESCAPE '\\')) \
-             ORDER BY c.last_message_at DESC, c.id DESC LIMIT $3",
+    ) -> Result<Vec<ConversationHit>> {
+        let outer = format!(
+            "SELECT {}, sm.body AS matched_body FROM best b \
+             JOIN support_conversations c ON c.id = b.cid \
+             JOIN users u ON u.id = c.user_id JOIN stores s ON s.id = c.store_id \
+             JOIN merchants m ON m.id = c.merchant_id LEFT JOIN operators o ON o.id = c.agent_id \
+             LEFT JOIN support_messages sm ON sm.id = b.mid \
+             WHERE (CAST($2 AS BIGINT) IS NULL OR c.merchant_id = $2)",
             list_columns()
         );
-        Ok(on_pool!(self, p => sqlx::query_as::<_, ConversationListRow>(&sql)
-            .bind(&pattern).bind(merchant_id).bind(limit).fetch_all(p).await)?)
+        Ok(match &self.pool {
+            // bm25(): lower is better. The FTS5 queries run materialized, as their own
+            // statements (bm25 cannot run inside an aggregate); CROSS JOIN keeps the text
+            // index the outer loop. Of one conversation's messages the best one is kept
+            // (SQLite takes `mid` from the row of MIN(score)).
+            Pool::Sqlite { read, .. } => {
+                let sql = format!(
+                    "WITH msg AS MATERIALIZED ( \
+                       SELECT m.conversation_id AS cid, m.id AS mid, bm25(support_messages_text) AS score \
+                       FROM support_messages_text CROSS JOIN support_messages m ON m.id = support_messages_text.rowid \
+                       WHERE support_messages_text MATCH $1), \
+                     names AS MATERIALIZED ( \
+                       SELECT rowid AS cid, bm25(support_conversations_text) AS score \
+                       FROM support_conversations_text WHERE support_conversations_text MATCH $1), \
+                     hits AS (SELECT cid, mid, MIN(score) AS score FROM msg GROUP BY cid \
+                              UNION ALL SELECT cid, NULL, score FROM names), \
+                     best AS (SELECT cid, MAX(mid) AS mid, MIN(score) AS score FROM hits GROUP BY cid) \
+                     {outer} ORDER BY b.score, c.last_message_at DESC, c.id DESC LIMIT $3"
+                );
+                sqlx::query_as::<_, ConversationHit>(&sql)
+                    .bind(terms.fts5_query())
+                    .bind(merchant_id)
+                    .bind(limit)
+                    .fetch_all(read)
+                    .await?
+            }
+            // ts_rank(): higher is better.
+            Pool::Postgres(p) => {
+                let sql = format!(
+                    "WITH q AS (SELECT to_tsquery('pg_catalog.simple', $1) AS q), \
+                     msg AS (SELECT DISTINCT ON (m.conversation_id) m.conversation_id AS cid, m.id AS mid, \
+                               ts_rank(m.body_search, q.q) AS score \
+                             FROM support_messages m, q WHERE m.body_search @@ q.q \
+                             ORDER BY m.conversation_id, score DESC, m.id DESC), \
+                     hits AS (SELECT cid, mid, score FROM msg \
+                              UNION ALL SELECT n.conversation_id, NULL::BIGINT, ts_rank(n.names_search, q.q) \
+                              FROM support_conversation_names n, q WHERE n.names_search @@ q.q), \
+                     best AS (SELECT cid, MAX(mid) AS mid, MAX(score) AS score FROM hits GROUP BY cid) \
+                     {outer} ORDER BY b.score DESC, c.last_message_at DESC, c.id DESC LIMIT $3"
+                );
+                sqlx::query_as::<_, ConversationHit>(&sql)
+                    .bind(terms.tsquery())
+                    .bind(merchant_id)
+                    .bind(limit)
+                    .fetch_all(p)
+                    .await?
+            }
+        })
     }
 
     /// Messages of a conversation with an id above `after`, oldest first, at most `limit`.
@@ -427,8 +471,15 @@ impl SupportListener {
 
 #[cfg(test)]
 mod tests {
+    use kassa_core::support_search::{FOLD_FROM, FOLD_TO, PUNCTUATION};
+
+    /// PostgreSQL's index folds text with the tables the search terms are folded with.
     #[test]
-    fn like_patterns_take_wildcards_literally() {
-        assert_eq!(super::like_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
+    fn the_postgres_folding_is_kassa_cores() {
+        let migration = include_str!("../migrations/postgres/0031_support_search.sql");
+        let from = format!("'{}{}'", PUNCTUATION.replace('\'', "''"), FOLD_FROM);
+        let to = format!("'{}{}'", " ".repeat(PUNCTUATION.chars().count()), FOLD_TO);
+        assert!(migration.contains(&from), "the migration translates {from}");
+        assert!(migration.contains(&to), "the migration translates to {to}");
     }
 }

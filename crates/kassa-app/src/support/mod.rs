@@ -1,11 +1,14 @@
 //! The support assistant's use of the user's own data (issue 16): when a question names an
-//! order — its id, short reference or a merchant reference — the order of the actor's store
-//! with its status, amounts and what the actor can do with it next. Another store's or
-//! merchant's order does not exist here: the lookup goes through the actor's store like every
-//! order query ([`crate::orders::om_order`], [`crate::orders::search_orders`]).
+//! order — its id, short reference or a merchant reference — the order with its store,
+//! status, amounts and what the actor can do with it next. It is looked for in every store
+//! the user may see orders in now (their usable memberships whose role allows viewing
+//! orders), the current store first; in each the lookup goes through that store like every
+//! order query ([`crate::orders::om_order`], [`crate::orders::search_orders`]), as the user
+//! with their role there. An order of any other store or merchant does not exist here: the
+//! answer is the same as for an unknown reference.
 
 use crate::orders::{core_state, om_order, search_orders};
-use crate::{Actor, AppError, AppResult};
+use crate::{Actor, ActorKind, AppError, AppResult};
 use kassa_core::access::{allows, Onboarding, Permission};
 use kassa_core::order::Status;
 use kassa_db::{Db, OrderFilter, OrderRow};
@@ -57,6 +60,12 @@ pub struct OrderFacts {
     /// The actor's role may not change orders (the steps the order allows are then not
     /// theirs to take).
     pub read_only: bool,
+    /// The store the order is in, and its name.
+    pub store_id: String,
+    pub store_name: String,
+    /// The store is the actor's current one (else the portal must switch to it to open the
+    /// order).
+    pub current_store: bool,
 }
 
 /// What a question says about orders.
@@ -64,8 +73,8 @@ pub struct OrderFacts {
 pub enum OrderMention {
     /// The question names no order.
     None,
-    /// It names something that looks like an order reference, and the actor's store has no
-    /// such order.
+    /// It names something that looks like an order reference, and no store the actor may see
+    /// orders in has such an order.
     NotFound(String),
     Found(Box<OrderFacts>),
 }
@@ -182,15 +191,81 @@ pub fn facts(row: &OrderRow, actor: &Actor, now: i64) -> AppResult<OrderFacts> {
         expires_at: row.expires_at.filter(|_| open),
         read_only: !manage,
         next: if manage { possible } else { Vec::new() },
+        store_id: row.store_id.clone(),
+        store_name: row.store_id.clone(),
+        current_store: true,
     })
 }
 
-/// The order `question` names in the actor's store, if it names one.
+/// A store to look in: the actor acting there (with their role there), and its name.
+struct Place {
+    actor: Actor,
+    store_name: String,
+    current: bool,
+}
+
+/// The stores the actor may see orders in now, the current one first. A portal user's
+/// usable memberships, each with the role it gives; any other actor only its own store.
+/// `Forbidden` when there is none.
+async fn places(db: &Db, actor: &Actor, now: i64) -> AppResult<Vec<Place>> {
+    let views = |role| allows(role, Onboarding::Direct, Permission::ViewOrders);
+    let current = actor.store_id.clone().ok_or(AppError::Forbidden)?;
+    let user = match (actor.kind, actor.user_id.as_deref().and_then(|u| u.parse::<i64>().ok())) {
+        (ActorKind::PortalUser, Some(user)) => user,
+        _ => {
+            return Ok(vec![Place {
+                actor: actor.clone(),
+                store_name: current.clone(),
+                current: true,
+            }])
+        }
+    };
+    let mut out: Vec<Place> = Vec::new();
+    for m in db.usable_memberships(user, now).await? {
+        if !views(m.role) {
+            continue;
+        }
+        let is_current = m.store_id == current;
+        let place = Place {
+            actor: Actor {
+                merchant_id: Some(m.merchant_id.to_string()),
+                store_id: Some(m.store_id.clone()),
+                role: Some(m.role),
+                ..actor.clone()
+            },
+            store_name: m.store_name,
+            current: is_current,
+        };
+        if is_current {
+            out.insert(0, place);
+        } else {
+            out.push(place);
+        }
+    }
+    if out.is_empty() {
+        return Err(AppError::Forbidden);
+    }
+    Ok(out)
+}
+
+/// The order `question` names in a store the actor may see orders in, if it names one.
+/// `Forbidden` when the actor may see orders in no store.
 pub async fn order_in_question(db: &Db, actor: &Actor, question: &str, now: i64) -> AppResult<OrderMention> {
     let words = mentions(question);
+    if words.is_empty() {
+        return Ok(OrderMention::None);
+    }
+    let places = places(db, actor, now).await?;
     for word in &words {
-        if let Some(row) = order_named(db, actor, word).await? {
-            return Ok(OrderMention::Found(Box::new(facts(&row, actor, now)?)));
+        for place in &places {
+            if let Some(row) = order_named(db, &place.actor, word).await? {
+                let facts = OrderFacts {
+                    store_name: place.store_name.clone(),
+                    current_store: place.current,
+                    ..facts(&row, &place.actor, now)?
+                };
+                return Ok(OrderMention::Found(Box::new(facts)));
+            }
         }
     }
     // Only a word that looks like an order id or short reference is reported as not found:

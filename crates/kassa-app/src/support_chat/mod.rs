@@ -20,9 +20,10 @@ use kassa_core::support_chat::{
     check_message, valid_client_id, ChatRefusal, Conversation, ConversationState, MessageProblem, OpeningHours,
     MESSAGES_PER_MINUTE, RATE_WINDOW_MS,
 };
+use kassa_core::support_search::SearchTerms;
 use kassa_db::{
-    CannedReplyRow, ChatMessageRow, ChatSide, ConversationListRow, ConversationRow, Db, DbError, DisputeListRow,
-    DisputeQuery, MerchantRow, NewChatMessage, NewConversation, OperatorRow, StoreOrderRow, StoreRow,
+    CannedReplyRow, ChatMessageRow, ChatSide, ConversationHit, ConversationListRow, ConversationRow, Db, DbError,
+    DisputeListRow, DisputeQuery, MerchantRow, NewChatMessage, NewConversation, OperatorRow, StoreOrderRow, StoreRow,
 };
 use std::future::Future;
 use std::pin::Pin;
@@ -538,14 +539,16 @@ pub async fn mine(db: &Db, actor: &Actor) -> AppResult<Vec<ConversationListRow>>
     Ok(db.conversations_of_agent(id).await?)
 }
 
-/// Past and present conversations whose text, user, store or merchant contain `text`.
-pub async fn search(db: &Db, actor: &Actor, text: &str) -> AppResult<Vec<ConversationListRow>> {
+/// Past and present conversations found by the words of `text` (full-text: see
+/// [`kassa_core::support_search`]), the best match first; with the terms, for highlighting.
+/// Text without a letter or digit finds nothing.
+pub async fn search(db: &Db, actor: &Actor, text: &str) -> AppResult<(Vec<ConversationHit>, Option<SearchTerms>)> {
     agent(actor)?;
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(db.search_conversations(text, None, 100).await?)
+    let Some(terms) = SearchTerms::parse(text) else {
+        return Ok((Vec::new(), None));
+    };
+    let hits = db.search_conversations(&terms, None, 100).await?;
+    Ok((hits, Some(terms)))
 }
 
 pub async fn canned_replies(db: &Db, actor: &Actor) -> AppResult<Vec<CannedReplyRow>> {

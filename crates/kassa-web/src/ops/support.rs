@@ -24,7 +24,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use kassa_app::support_chat::{self, Reader, SendMessage};
 use kassa_app::AppError;
 use kassa_core::ops_access::OpsPermission;
-use kassa_db::ConversationListRow;
+use kassa_core::support_search::SearchTerms;
+use kassa_db::{ConversationHit, ConversationListRow};
 use serde::Deserialize;
 
 const HOME: &str = "/ops/support";
@@ -63,6 +64,9 @@ struct RowView {
     agent: Option<String>,
     started: String,
     wait: String,
+    /// Search results: a piece of the best matching message, escaped, the found words in
+    /// `<mark>`.
+    snippet_html: Option<String>,
 }
 
 fn wait_words(lang: Lang, ms: i64) -> String {
@@ -91,7 +95,49 @@ fn row_view(lang: Lang, c: &ConversationListRow, now: i64) -> RowView {
         agent: c.agent_name.clone(),
         started: format_time(c.conversation.created_at, PROVIDER_TZ),
         wait: wait_words(lang, now - c.conversation.created_at),
+        snippet_html: None,
     }
+}
+
+/// A search result: the conversation, and the words found in its best matching message.
+fn hit_view(lang: Lang, hit: &ConversationHit, terms: &SearchTerms, now: i64) -> RowView {
+    let snippet_html = hit
+        .matched_body
+        .as_deref()
+        .and_then(|body| terms.snippet(body, SNIPPET_WORDS_BEFORE, SNIPPET_WORDS))
+        .map(|runs| snippet_html(&runs));
+    RowView {
+        snippet_html,
+        ..row_view(lang, &hit.row, now)
+    }
+}
+
+/// Words shown before the first found word of a message, and in all.
+const SNIPPET_WORDS_BEFORE: usize = 8;
+const SNIPPET_WORDS: usize = 30;
+
+/// Runs of text as HTML: every run escaped, the found ones in `<mark>`.
+fn snippet_html(runs: &[(String, bool)]) -> String {
+    let mut out = String::new();
+    for (text, found) in runs {
+        if *found {
+            out.push_str("<mark>");
+        }
+        for c in text.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' => out.push_str("&quot;"),
+                '\'' => out.push_str("&#x27;"),
+                c => out.push(c),
+            }
+        }
+        if *found {
+            out.push_str("</mark>");
+        }
+    }
+    out
 }
 
 struct CannedView {
@@ -145,7 +191,11 @@ async fn console(
     let results = if query.q.trim().is_empty() {
         None
     } else {
-        Some(rows(support_chat::search(&state.db, &actor, &query.q).await?))
+        let (hits, terms) = support_chat::search(&state.db, &actor, &query.q).await?;
+        Some(match terms {
+            Some(terms) => hits.iter().map(|h| hit_view(lang, h, &terms, now)).collect(),
+            None => Vec::new(),
+        })
     };
     let canned = support_chat::canned_replies(&state.db, &actor)
         .await?

@@ -60,6 +60,7 @@ mod startup;
 mod storage;
 mod support;
 pub(crate) mod support_chat;
+mod support_search;
 mod users;
 pub(crate) mod webhooks;
 mod webhooks_pages;

@@ -74,6 +74,8 @@ pub(crate) async fn set_theme(
 #[derive(Deserialize)]
 pub(crate) struct StoreForm {
     store: String,
+    /// Where to go in the new store (a portal address; else the portal's Home).
+    next: Option<String>,
 }
 
 /// Switches the current store. A store the user has no access to is "not found", whether
@@ -84,7 +86,7 @@ pub(crate) async fn switch_store(
     Form(form): Form<StoreForm>,
 ) -> Result<Response, WebError> {
     accounts::switch_store(&state.db, &member.actor(), &member.token_hash, &form.store).await?;
-    Ok(Redirect::to("/portal").into_response())
+    Ok(Redirect::to(safe_next(form.next.as_deref())).into_response())
 }
 
 #[derive(Template)]

@@ -1,7 +1,9 @@
 //! Help (issue 16): the help articles at `/portal/help` (search with highlighted snippets,
 //! the articles by section), one article with "Was this helpful?", and the assistant at
 //! `/portal/help/ask`, which answers with paragraphs quoted from the articles and, when the
-//! question names an order of the member's store, that order's facts. Each page answers the
+//! question names an order in any store the member may see orders in, that order's facts,
+//! its store, and a way there (another store: a form that switches to it and opens the
+//! order). Each page answers the
 //! support panel's `fetch` with JSON (`Accept: application/json`) and a browser without
 //! JavaScript with HTML.
 
@@ -79,10 +81,22 @@ pub struct PassageView {
 pub struct OrderView {
     pub title: String,
     pub href: String,
+    /// "In store …".
+    pub store: String,
+    /// The order is in another store than the current one: switching opens it.
+    pub switch: Option<SwitchView>,
     pub status_label: String,
     pub status_class: &'static str,
     pub facts: Vec<String>,
     pub next: String,
+}
+
+/// The form that switches the session to the order's store and opens the order.
+pub struct SwitchView {
+    pub store_id: String,
+    pub next: String,
+    pub csrf: String,
+    pub label: String,
 }
 
 pub struct AnswerView {
@@ -305,7 +319,7 @@ fn step_label(lang: Lang, step: NextStep) -> String {
     })
 }
 
-fn order_view(lang: Lang, tz: &str, o: &OrderFacts) -> OrderView {
+fn order_view(lang: Lang, tz: &str, csrf: &str, o: &OrderFacts) -> OrderView {
     let money = |v: i64| lang.format_money(v, &o.currency);
     let mut facts = vec![
         lang.t_args("help-order-amount", &[("amount", money(o.order_amount))]),
@@ -329,9 +343,18 @@ fn order_view(lang: Lang, tz: &str, o: &OrderFacts) -> OrderView {
         let steps: Vec<String> = o.next.iter().map(|s| step_label(lang, *s)).collect();
         lang.t_args("help-order-next", &[("actions", steps.join(", "))])
     };
+    let href = format!("/portal/orders/{}", o.order_id);
+    let store_name = format!("{} ({})", o.store_name, o.store_id);
     OrderView {
         title: lang.t_args("help-order-title", &[("reference", o.short_reference.clone())]),
-        href: format!("/portal/orders/{}", o.order_id),
+        store: lang.t_args("help-order-store", &[("store", store_name.clone())]),
+        switch: (!o.current_store).then(|| SwitchView {
+            store_id: o.store_id.clone(),
+            next: href.clone(),
+            csrf: csrf.to_owned(),
+            label: lang.t_args("help-order-switch", &[("store", store_name)]),
+        }),
+        href,
         status_label: lang.t(&status_key(o.status.code())),
         status_class: status_class(o.status.code()),
         facts,
@@ -353,7 +376,7 @@ fn passages(answer: &Answer) -> Vec<PassageView> {
 }
 
 /// The assistant: paragraphs quoted from the articles, and the facts of an order the
-/// question names (of the member's current store only). With `Accept: application/json`
+/// question names (in any store the member may see orders in). With `Accept: application/json`
 /// for the panel, else the help page with the answer.
 pub(crate) async fn ask(
     State(state): State<AppState>,
@@ -379,10 +402,10 @@ pub(crate) async fn ask(
         }
     };
     let (order, order_missing) = match &mention {
-        OrderMention::Found(o) => (Some(order_view(lang, &member.user.timezone, o)), None),
+        OrderMention::Found(o) => (Some(order_view(lang, &member.user.timezone, &member.csrf, o)), None),
         OrderMention::NotFound(word) => (
             None,
-            Some(lang.t_args("help-order-not-found", &[("reference", word.clone())])),
+            Some(lang.t_args("help-order-not-found-in-stores", &[("reference", word.clone())])),
         ),
         OrderMention::None => (None, None),
     };
@@ -407,6 +430,9 @@ pub(crate) async fn ask(
                 "status": o.status.code(),
                 "url": format!("/portal/orders/{}", o.order_id),
                 "next": o.next.iter().map(|s| s.code()).collect::<Vec<_>>(),
+                "store_id": o.store_id,
+                "store_name": o.store_name,
+                "current_store": o.current_store,
             }),
             _ => serde_json::Value::Null,
         };
