@@ -2092,3 +2092,11 @@ company-request-withdrawn = Trukket tilbage
 company-saved-withdrawn = Din ændringsanmodning blev trukket tilbage. Du kan sende en ny når som helst.
 company-withdraw-gone = Denne anmodning venter ikke længere: den er afgjort eller trukket tilbage i mellemtiden.
 audit-action-company-identity-withdrawn = Ændring af juridisk identitet trukket tilbage af forhandleren
+
+## support chat: files
+livechat-attach-label = Vedhæft en fil
+livechat-attach-hint = PDF, JPEG eller PNG, højst 7 MB.
+livechat-attach-send = Send fil
+livechat-error-file-too-large = Filen er større end 7 MB. Intet blev sendt.
+livechat-error-file-type = Kun PDF-, JPEG- eller PNG-filer kan sendes. Intet blev sendt.
+livechat-error-file-empty = Filen er tom, eller der blev ikke valgt nogen fil. Intet blev sendt.

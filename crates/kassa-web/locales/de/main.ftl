@@ -2092,3 +2092,11 @@ company-request-withdrawn = Zurückgezogen
 company-saved-withdrawn = Ihre Änderungsanfrage wurde zurückgezogen. Sie können jederzeit eine neue senden.
 company-withdraw-gone = Diese Anfrage wartet nicht mehr: Sie wurde inzwischen entschieden oder zurückgezogen.
 audit-action-company-identity-withdrawn = Änderung der rechtlichen Identität vom Händler zurückgezogen
+
+## support chat: files
+livechat-attach-label = Datei anhängen
+livechat-attach-hint = PDF, JPEG oder PNG, höchstens 7 MB.
+livechat-attach-send = Datei senden
+livechat-error-file-too-large = Die Datei ist größer als 7 MB. Es wurde nichts gesendet.
+livechat-error-file-type = Nur PDF-, JPEG- oder PNG-Dateien können gesendet werden. Es wurde nichts gesendet.
+livechat-error-file-empty = Die Datei ist leer oder es wurde keine Datei ausgewählt. Es wurde nichts gesendet.

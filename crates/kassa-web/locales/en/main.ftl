@@ -2092,3 +2092,11 @@ company-request-withdrawn = Withdrawn
 company-saved-withdrawn = Your change request was withdrawn. You can send a new one at any time.
 company-withdraw-gone = This request is no longer waiting: it was decided or withdrawn meanwhile.
 audit-action-company-identity-withdrawn = Change of legal identity withdrawn by the merchant
+
+## support chat: files
+livechat-attach-label = Attach a file
+livechat-attach-hint = PDF, JPEG or PNG, at most 7 MB.
+livechat-attach-send = Send file
+livechat-error-file-too-large = The file is larger than 7 MB. Nothing was sent.
+livechat-error-file-type = Only PDF, JPEG or PNG files can be sent. Nothing was sent.
+livechat-error-file-empty = The file is empty or no file was chosen. Nothing was sent.

@@ -2092,3 +2092,11 @@ company-request-withdrawn = Peruttu
 company-saved-withdrawn = Muutospyyntösi peruttiin. Voit lähettää uuden milloin tahansa.
 company-withdraw-gone = Tämä pyyntö ei enää odota: se on sillä välin ratkaistu tai peruttu.
 audit-action-company-identity-withdrawn = Kauppias perui juridisen identiteetin muutoksen
+
+## support chat: files
+livechat-attach-label = Liitä tiedosto
+livechat-attach-hint = PDF, JPEG tai PNG, enintään 7 Mt.
+livechat-attach-send = Lähetä tiedosto
+livechat-error-file-too-large = Tiedosto on suurempi kuin 7 Mt. Mitään ei lähetetty.
+livechat-error-file-type = Vain PDF-, JPEG- tai PNG-tiedostoja voi lähettää. Mitään ei lähetetty.
+livechat-error-file-empty = Tiedosto on tyhjä tai tiedostoa ei valittu. Mitään ei lähetetty.

@@ -2092,3 +2092,11 @@ company-request-withdrawn = Trukket tilbake
 company-saved-withdrawn = Endringsforespørselen din ble trukket tilbake. Du kan sende en ny når som helst.
 company-withdraw-gone = Denne forespørselen venter ikke lenger: den er avgjort eller trukket tilbake i mellomtiden.
 audit-action-company-identity-withdrawn = Endring av juridisk identitet trukket tilbake av forhandleren
+
+## support chat: files
+livechat-attach-label = Legg ved en fil
+livechat-attach-hint = PDF, JPEG eller PNG, maks 7 MB.
+livechat-attach-send = Send fil
+livechat-error-file-too-large = Filen er større enn 7 MB. Ingenting ble sendt.
+livechat-error-file-type = Bare PDF-, JPEG- eller PNG-filer kan sendes. Ingenting ble sendt.
+livechat-error-file-empty = Filen er tom, eller ingen fil ble valgt. Ingenting ble sendt.

@@ -2092,3 +2092,11 @@ company-request-withdrawn = Ingetrokken
 company-saved-withdrawn = Uw wijzigingsverzoek is ingetrokken. U kunt op elk moment een nieuw verzoek sturen.
 company-withdraw-gone = Dit verzoek wacht niet meer: het is intussen beslist of ingetrokken.
 audit-action-company-identity-withdrawn = Wijziging van juridische identiteit ingetrokken door de handelaar
+
+## support chat: files
+livechat-attach-label = Bestand bijvoegen
+livechat-attach-hint = PDF, JPEG of PNG, hoogstens 7 MB.
+livechat-attach-send = Bestand versturen
+livechat-error-file-too-large = Het bestand is groter dan 7 MB. Er is niets verstuurd.
+livechat-error-file-type = Alleen PDF-, JPEG- of PNG-bestanden kunnen worden verstuurd. Er is niets verstuurd.
+livechat-error-file-empty = Het bestand is leeg of er is geen bestand gekozen. Er is niets verstuurd.

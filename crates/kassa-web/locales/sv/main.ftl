@@ -2092,3 +2092,11 @@ company-request-withdrawn = Tillbakadragen
 company-saved-withdrawn = Din ändringsbegäran drogs tillbaka. Du kan skicka en ny när som helst.
 company-withdraw-gone = Begäran väntar inte längre: den har beslutats eller dragits tillbaka under tiden.
 audit-action-company-identity-withdrawn = Ändring av juridisk identitet tillbakadragen av handlaren
+
+## support chat: files
+livechat-attach-label = Bifoga en fil
+livechat-attach-hint = PDF, JPEG eller PNG, högst 7 MB.
+livechat-attach-send = Skicka fil
+livechat-error-file-too-large = Filen är större än 7 MB. Inget skickades.
+livechat-error-file-type = Bara PDF-, JPEG- eller PNG-filer kan skickas. Inget skickades.
+livechat-error-file-empty = Filen är tom eller ingen fil valdes. Inget skickades.
