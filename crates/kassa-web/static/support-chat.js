@@ -262,7 +262,8 @@ if (form && log) {
 }
 
 // The agents' queue (back office console): sent again by the server whenever it changes
-// and every 30 seconds, as HTML the server rendered (and escaped).
+// and every 30 seconds (the wait times), as HTML the server rendered (and escaped), with a
+// digest of it.
 const queueBody = document.querySelector("[data-queue-ws]");
 if (queueBody) {
   let attempt = 0;
@@ -273,9 +274,10 @@ if (queueBody) {
     socket.addEventListener("message", (event) => {
       try {
         const frame = JSON.parse(event.data);
-        if (frame.t === "queue") {
+        // Only a changed queue is drawn again (a link the agent is about to click stays).
+        if (frame.t === "queue" && frame.key !== queueBody.dataset.queueKey) {
           queueBody.innerHTML = frame.html;
-          queueBody.dataset.count = String(frame.ids.length);
+          queueBody.dataset.queueKey = frame.key;
         }
       } catch (e) {
         console.warn("queue frame", e);

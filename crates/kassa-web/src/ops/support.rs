@@ -31,6 +31,7 @@ use kassa_app::AppError;
 use kassa_core::ops_access::OpsPermission;
 use kassa_db::ConversationListRow;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -119,14 +120,22 @@ struct QueueTemplate<'a> {
     queue: &'a [RowView],
 }
 
-/// The waiting conversations, the longest waiting first: their ids and the queue's HTML.
-async fn queue_now(state: &AppState, operator: &Operator, page: &Page) -> Result<(Vec<i64>, String), WebError> {
+/// The queue as shown: the waiting conversations' ids (the longest waiting first), its
+/// HTML, and a digest of the HTML by which a page sees that nothing changed.
+struct QueueNow {
+    ids: Vec<i64>,
+    html: String,
+    key: String,
+}
+
+async fn queue_now(state: &AppState, operator: &Operator, page: &Page) -> Result<QueueNow, WebError> {
     let now = now_ms();
     let rows = support_chat::queue(&state.db, &operator.actor()).await?;
     let ids = rows.iter().map(|c| c.conversation.id).collect();
     let queue: Vec<RowView> = rows.iter().map(|c| row_view(page.lang, c, now)).collect();
     let html = QueueTemplate { page, queue: &queue }.render()?;
-    Ok((ids, html))
+    let key = format!("{:x}", Sha256::digest(html.as_bytes()));
+    Ok(QueueNow { ids, html, key })
 }
 
 #[derive(Template)]
@@ -134,6 +143,7 @@ async fn queue_now(state: &AppState, operator: &Operator, page: &Page) -> Result
 struct ConsoleTemplate {
     page: Page,
     queue_html: String,
+    queue_key: String,
     mine: Vec<RowView>,
     q: String,
     results: Option<Vec<RowView>>,
@@ -169,7 +179,11 @@ async fn console(
     let lang = page.lang;
     let now = now_ms();
     let rows = |list: Vec<ConversationListRow>| list.iter().map(|c| row_view(lang, c, now)).collect::<Vec<_>>();
-    let (_, queue_html) = queue_now(&state, &operator, &page).await?;
+    let QueueNow {
+        html: queue_html,
+        key: queue_key,
+        ..
+    } = queue_now(&state, &operator, &page).await?;
     let mine = rows(support_chat::mine(&state.db, &actor).await?);
     let results = if query.q.trim().is_empty() {
         None
@@ -193,6 +207,7 @@ async fn console(
     });
     Ok(render(&ConsoleTemplate {
         queue_html,
+        queue_key,
         mine,
         q: query.q,
         results,
@@ -577,12 +592,14 @@ async fn ws(
     Ok(upgrade.on_upgrade(move |socket| chat_ws::serve(socket, state, party, q.conversation, q.after)))
 }
 
-/// What the queue socket sends: the waiting conversations' ids and the queue as HTML.
+/// What the queue socket sends: the waiting conversations' ids, the queue as HTML and its
+/// digest (the page keeps what it shows when the digest is the same).
 #[derive(Serialize)]
 struct QueueFrame<'a> {
     t: &'static str,
     ids: &'a [i64],
     html: &'a str,
+    key: &'a str,
 }
 
 /// The agents' live queue, from our own pages only.
@@ -643,7 +660,7 @@ async fn send_queue(
     operator: &Operator,
     page: &Page,
 ) -> Result<(), axum::Error> {
-    let (ids, html) = match queue_now(state, operator, page).await {
+    let q = match queue_now(state, operator, page).await {
         Ok(q) => q,
         Err(e) => {
             tracing::warn!(error = ?e, "loading the support queue failed");
@@ -652,8 +669,9 @@ async fn send_queue(
     };
     let frame = QueueFrame {
         t: "queue",
-        ids: &ids,
-        html: &html,
+        ids: &q.ids,
+        html: &q.html,
+        key: &q.key,
     };
     let text = serde_json::to_string(&frame).expect("frames serialize");
     socket.send(Message::Text(text.into())).await

@@ -979,9 +979,13 @@ async fn files_go_both_ways_typed_by_their_content_and_arrive_live() {
         .await;
         assert_eq!(next_of(&mut a, "message").await["html"], "The receipt is attached");
 
-        // A PNG named .pdf (and sent as application/pdf) is stored as the PNG it is.
+        // A PNG named .pdf (and sent as application/pdf) is stored as the PNG it is. The
+        // page's upload form works without JavaScript.
         let page = format!("/portal/support/chat?conversation={conversation}");
-        user.page(&page).await;
+        let (_, html) = user.page(&page).await;
+        assert!(html.contains(&format!(
+            "action=\"/portal/support/chat/{conversation}/attachments\" enctype=\"multipart/form-data\""
+        )));
         let res = upload(
             &user,
             &format!("/portal/support/chat/{conversation}/attachments"),
@@ -1346,6 +1350,9 @@ async fn the_agents_queue_updates_live_over_its_socket() {
         let mut q = connect(&app.url, "/ops/support/queue/ws", &agent_cookie).await;
         let first = next_of(&mut q, "queue").await;
         assert_eq!(first["ids"], json!([]));
+        // The same queue has the same digest as the page's, so the page is not drawn again.
+        let key = first["key"].as_str().unwrap();
+        assert!(html.contains(&format!("data-queue-key=\"{key}\"")), "{html}");
 
         // A user starts a conversation (the plain form): it appears.
         let (user, _) = member(&app, USER).await;
