@@ -90,8 +90,8 @@ pub use sign_in::SignInAttempt;
 pub use store_admin::{StoreDetail, StoreDetailRow, StoreFields};
 pub use store_orders::StoreOrderRow;
 pub use support_chat::{
-    CannedReplyRow, ChatMessageRow, ChatSide, ConversationHit, ConversationListRow, ConversationRow, NewChatMessage,
-    NewConversation, SupportListener,
+    CannedReplyRow, ChatAttachmentRow, ChatMessageRow, ChatSide, ConversationHit, ConversationListRow, ConversationRow,
+    NewChatMessage, NewConversation, SupportListener,
 };
 pub use team::{AccessRefusal, AccessUpdate, MerchantStoreRow, TeamMembershipRow};
 pub use tenancy::{MembershipRow, MerchantRow, NewMerchant, NewStore, StoreRow};

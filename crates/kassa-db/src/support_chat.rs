@@ -80,10 +80,31 @@ pub struct ChatMessageRow {
     pub body: String,
     pub client_id: String,
     pub created_at: i64,
+    /// The file the message carries, if any (its id, name, detected type and size).
+    pub attachment_id: Option<String>,
+    pub attachment_name: Option<String>,
+    pub attachment_type: Option<String>,
+    pub attachment_size: Option<i64>,
 }
 
-const MESSAGE_COLUMNS: &str =
-    "id, conversation_id, sender_kind, sender_user_id, sender_operator_id, sender_name, body, client_id, created_at";
+/// Messages with their attachment: `sm` the message, `sa` its file.
+const MESSAGE_SELECT: &str = "SELECT sm.id, sm.conversation_id, sm.sender_kind, sm.sender_user_id, \
+    sm.sender_operator_id, sm.sender_name, sm.body, sm.client_id, sm.created_at, sa.id AS attachment_id, \
+    sa.filename AS attachment_name, sa.content_type AS attachment_type, sa.size_bytes AS attachment_size \
+    FROM support_messages sm LEFT JOIN support_attachments sa ON sa.message_id = sm.id";
+
+/// A file attached to a chat message.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ChatAttachmentRow {
+    pub id: String,
+    pub conversation_id: i64,
+    pub message_id: i64,
+    pub filename: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub object_key: String,
+    pub created_at: i64,
+}
 
 #[derive(Debug, Clone)]
 pub struct NewChatMessage<'a> {
@@ -203,8 +224,7 @@ impl Tx {
         conversation_id: i64,
         client_id: &str,
     ) -> Result<Option<ChatMessageRow>> {
-        let sql =
-            format!("SELECT {MESSAGE_COLUMNS} FROM support_messages WHERE conversation_id = $1 AND client_id = $2");
+        let sql = format!("{MESSAGE_SELECT} WHERE sm.conversation_id = $1 AND sm.client_id = $2");
         Ok(on_tx!(self, t => sqlx::query_as::<_, ChatMessageRow>(&sql)
             .bind(conversation_id)
             .bind(client_id)
@@ -244,7 +264,36 @@ impl Tx {
     }
 }
 
+impl Tx {
+    /// Records the file a message carries.
+    pub async fn insert_chat_attachment(&mut self, a: &ChatAttachmentRow) -> Result<()> {
+        let sql = "INSERT INTO support_attachments (id, conversation_id, message_id, filename, content_type, \
+                   size_bytes, object_key, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+        on_tx!(self, t => sqlx::query(sql)
+            .bind(&a.id)
+            .bind(a.conversation_id)
+            .bind(a.message_id)
+            .bind(&a.filename)
+            .bind(&a.content_type)
+            .bind(a.size_bytes)
+            .bind(&a.object_key)
+            .bind(a.created_at)
+            .execute(t)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+}
+
 impl Db {
+    /// A chat attachment, only if it belongs to `conversation_id`.
+    pub async fn chat_attachment(&self, conversation_id: i64, id: &str) -> Result<Option<ChatAttachmentRow>> {
+        let sql = "SELECT id, conversation_id, message_id, filename, content_type, size_bytes, object_key, created_at \
+                   FROM support_attachments WHERE id = $1 AND conversation_id = $2";
+        Ok(on_pool!(self, p => sqlx::query_as::<_, ChatAttachmentRow>(sql)
+            .bind(id).bind(conversation_id).fetch_optional(p).await)?)
+    }
+
     pub async fn conversation(&self, id: i64) -> Result<Option<ConversationListRow>> {
         let sql = format!("SELECT {} {LIST_FROM} WHERE c.id = $1", list_columns());
         Ok(on_pool!(self, p => sqlx::query_as::<_, ConversationListRow>(&sql).bind(id).fetch_optional(p).await)?)
@@ -362,16 +411,13 @@ impl Db {
         after: i64,
         limit: i64,
     ) -> Result<Vec<ChatMessageRow>> {
-        let sql = format!(
-            "SELECT {MESSAGE_COLUMNS} FROM support_messages WHERE conversation_id = $1 AND id > $2 \
-             ORDER BY id LIMIT $3"
-        );
+        let sql = format!("{MESSAGE_SELECT} WHERE sm.conversation_id = $1 AND sm.id > $2 ORDER BY sm.id LIMIT $3");
         Ok(on_pool!(self, p => sqlx::query_as::<_, ChatMessageRow>(&sql)
             .bind(conversation_id).bind(after).bind(limit).fetch_all(p).await)?)
     }
 
     pub async fn chat_message(&self, id: i64) -> Result<Option<ChatMessageRow>> {
-        let sql = format!("SELECT {MESSAGE_COLUMNS} FROM support_messages WHERE id = $1");
+        let sql = format!("{MESSAGE_SELECT} WHERE sm.id = $1");
         Ok(on_pool!(self, p => sqlx::query_as::<_, ChatMessageRow>(&sql).bind(id).fetch_optional(p).await)?)
     }
 

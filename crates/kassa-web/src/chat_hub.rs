@@ -6,6 +6,9 @@
 //! in conversation 7" loads everything after the last message it sent to its client from
 //! the database, so no event can make it skip or repeat a message.
 //!
+//! The agents' queue has a channel of its own: a `Queue` event (a conversation started,
+//! was claimed, handed on or closed) makes every queue socket send the queue again.
+//!
 //! On PostgreSQL several Kassa processes may serve one database: an event is published
 //! with `NOTIFY` and every process (the sender's included) delivers what its listener
 //! hears. When the listener's connection drops, events may be lost, so every socket is told
@@ -30,6 +33,8 @@ pub enum HubEvent {
     Typing { c: i64, by: String, name: String },
     /// Side `by` has read conversation `c` up to message `upto`.
     Read { c: i64, by: String, upto: i64 },
+    /// The agents' queue changed: a conversation started, was claimed, handed on or closed.
+    Queue,
     /// Events may have been lost: every subscriber reloads from the database.
     Resync,
 }
@@ -38,7 +43,7 @@ impl HubEvent {
     fn conversation(&self) -> Option<i64> {
         match self {
             HubEvent::Message { c, .. } | HubEvent::Typing { c, .. } | HubEvent::Read { c, .. } => Some(*c),
-            HubEvent::Resync => None,
+            HubEvent::Queue | HubEvent::Resync => None,
         }
     }
 }
@@ -52,6 +57,8 @@ pub struct ChatHub {
 struct Inner {
     db: Db,
     topics: Mutex<HashMap<i64, broadcast::Sender<HubEvent>>>,
+    /// The agents' queue sockets: `Queue` and `Resync` events.
+    queue: broadcast::Sender<HubEvent>,
     /// Whether events from other processes arrive (always on SQLite).
     ready: watch::Sender<bool>,
 }
@@ -66,6 +73,7 @@ impl ChatHub {
             inner: Arc::new(Inner {
                 db,
                 topics: Mutex::new(HashMap::new()),
+                queue: broadcast::channel(CHANNEL_CAPACITY).0,
                 ready,
             }),
         }
@@ -79,6 +87,11 @@ impl ChatHub {
             .entry(c)
             .or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0)
             .subscribe()
+    }
+
+    /// The queue's events (`Queue`, `Resync`) from now on.
+    pub fn subscribe_queue(&self) -> broadcast::Receiver<HubEvent> {
+        self.inner.queue.subscribe()
     }
 
     /// Waits (at most `limit`) until events of other processes are heard.
@@ -102,6 +115,9 @@ impl ChatHub {
     }
 
     fn deliver(&self, event: HubEvent) {
+        if matches!(event, HubEvent::Queue | HubEvent::Resync) {
+            let _ = self.inner.queue.send(event.clone());
+        }
         let topics = self.inner.topics.lock().expect("hub lock");
         match event.conversation() {
             Some(c) => {
@@ -109,11 +125,12 @@ impl ChatHub {
                     let _ = tx.send(event);
                 }
             }
-            None => {
+            None if event == HubEvent::Resync => {
                 for tx in topics.values() {
                     let _ = tx.send(event.clone());
                 }
             }
+            None => {}
         }
     }
 

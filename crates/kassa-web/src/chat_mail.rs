@@ -13,7 +13,8 @@ pub struct MailChat {
     pub config: std::sync::Arc<crate::WebConfig>,
 }
 
-/// How a message reads in a transcript or the chat: a system message's code in words.
+/// How a message reads in a transcript or an email: a system message's code in words, a
+/// file by its name.
 pub(crate) fn message_text(lang: Lang, m: &ChatMessageRow) -> String {
     if m.sender_kind == "system" {
         lang.t_args(
@@ -21,7 +22,11 @@ pub(crate) fn message_text(lang: Lang, m: &ChatMessageRow) -> String {
             &[("name", m.sender_name.clone())],
         )
     } else {
-        m.body.clone()
+        match &m.attachment_name {
+            Some(name) if m.body.is_empty() => format!("[{name}]"),
+            Some(name) => format!("{}\n[{name}]", m.body),
+            None => m.body.clone(),
+        }
     }
 }
 
@@ -62,7 +67,7 @@ pub(crate) fn reply_mail(lang: Lang, c: &ConversationListRow, m: &ChatMessageRow
                 lang.t_args("livechat-reply-intro", &[("name", m.sender_name.clone())]),
                 None,
             ),
-            (m.body.clone(), None),
+            (message_text(lang, m), None),
             (lang.t("livechat-reply-outro"), Some(link)),
         ],
     )

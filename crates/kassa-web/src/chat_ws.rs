@@ -41,6 +41,37 @@ pub(crate) struct MessageView {
     pub event: Option<String>,
     /// Sent by the side that reads it.
     pub mine: bool,
+    /// The file the message carries.
+    pub attachment: Option<AttachmentView>,
+}
+
+/// A message's file as a download link.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct AttachmentView {
+    pub href: String,
+    pub name: String,
+    /// `PDF`, `PNG`, `JPEG`.
+    pub kind: String,
+    pub size: String,
+}
+
+/// A file size in words a reader takes in at a glance: bytes, KB or MB.
+pub(crate) fn size_words(bytes: i64) -> String {
+    if bytes < 1024 {
+        format!("{bytes} B")
+    } else if bytes < 1024 * 1024 {
+        format!("{} KB", (bytes + 1023) / 1024)
+    } else {
+        format!("{} MB", (bytes + 1024 * 1024 - 1) / (1024 * 1024))
+    }
+}
+
+/// Where the reader downloads a conversation's file.
+pub(crate) fn attachment_href(reader: Reader, conversation: i64, id: &str) -> String {
+    match reader {
+        Reader::User => format!("/portal/support/chat/{conversation}/attachments/{id}"),
+        Reader::Agent => format!("/ops/support/{conversation}/attachments/{id}"),
+    }
 }
 
 pub(crate) fn message_view(lang: Lang, timezone: &str, reader: Reader, m: &ChatMessageRow) -> MessageView {
@@ -53,10 +84,26 @@ pub(crate) fn message_view(lang: Lang, timezone: &str, reader: Reader, m: &ChatM
         client_id: m.client_id.clone(),
         sender: m.sender_kind.clone(),
         name: m.sender_name.clone(),
-        html: message_html(&message_text(lang, m)),
+        // The file shows as its link, not in the text.
+        html: if m.sender_kind == "system" {
+            message_html(&message_text(lang, m))
+        } else {
+            message_html(&m.body)
+        },
         at: format_time(m.created_at, timezone),
         event: (m.sender_kind == "system").then(|| m.body.clone()),
         mine,
+        attachment: m.attachment_id.as_deref().map(|id| AttachmentView {
+            href: attachment_href(reader, m.conversation_id, id),
+            name: m.attachment_name.clone().unwrap_or_default(),
+            kind: m
+                .attachment_type
+                .as_deref()
+                .and_then(|t| t.rsplit('/').next())
+                .unwrap_or_default()
+                .to_ascii_uppercase(),
+            size: size_words(m.attachment_size.unwrap_or(0)),
+        }),
     }
 }
 
@@ -131,16 +178,26 @@ pub(crate) async fn send_as(
             support_chat::agent_reply(&state.db, &party.actor, conversation, &m, &mailer, now).await?
         }
     };
-    if !sent.duplicate {
-        state
-            .chat
-            .publish(HubEvent::Message {
-                c: sent.conversation_id,
-                m: sent.message.id,
-            })
-            .await;
-    }
+    publish_sent(state, &sent).await;
     Ok(sent)
+}
+
+/// Tells everyone about a message that was stored now, and the agents' queue when the
+/// message started a conversation or took it out of the queue.
+pub(crate) async fn publish_sent(state: &AppState, sent: &support_chat::Sent) {
+    if sent.duplicate {
+        return;
+    }
+    state
+        .chat
+        .publish(HubEvent::Message {
+            c: sent.conversation_id,
+            m: sent.message.id,
+        })
+        .await;
+    if sent.started || sent.claimed {
+        state.chat.publish(HubEvent::Queue).await;
+    }
 }
 
 pub(crate) fn chat_mailer(state: &AppState) -> MailChat {

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod assets;
+mod chat_files;
 pub mod chat_hub;
 mod chat_mail;
 mod chat_ws;

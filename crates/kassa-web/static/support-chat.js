@@ -73,6 +73,19 @@ if (form && log) {
       body.className = "chat-body";
       body.innerHTML = m.html; // escaped by the server (kassa-core message_html)
       li.append(meta, body);
+      if (m.attachment) {
+        const file = document.createElement("p");
+        file.className = "chat-file";
+        const link = document.createElement("a");
+        link.href = m.attachment.href;
+        link.setAttribute("download", "");
+        link.textContent = m.attachment.name;
+        const about = document.createElement("span");
+        about.className = "muted";
+        about.textContent = `${m.attachment.kind}, ${m.attachment.size}`;
+        file.append(link, " ", about);
+        li.append(file);
+      }
     }
     li.dataset.id = String(m.id);
     return li;
@@ -214,5 +227,67 @@ if (form && log) {
     });
   }
 
+  // A file: the form is sent in the background; the stored message arrives on the socket.
+  // A refusal comes back as the page's address with `error=`, its words on the form.
+  const attach = document.getElementById("chat-attach");
+  if (attach) {
+    const fileWords = {
+      "file-too-large": attach.dataset.errorFileTooLarge,
+      "file-type": attach.dataset.errorFileType,
+      "file-empty": attach.dataset.errorFileEmpty,
+    };
+    attach.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const button = attach.querySelector("button[type=submit]");
+      button.disabled = true;
+      try {
+        const res = await fetch(attach.action, { method: "POST", body: new FormData(attach), credentials: "same-origin" });
+        const code = new URL(res.url, location.href).searchParams.get("error");
+        if (!res.ok || code) {
+          say(fileWords[code] || words["error" + (code || "failed").replace(/(^|-)(\w)/g, (_, __, c) => c.toUpperCase())] || words.errorFailed);
+        } else {
+          attach.reset();
+          attach.querySelector("input[name=client_id]").value = newClientId();
+          say("");
+        }
+      } catch (e) {
+        say(words.errorFailed);
+      } finally {
+        button.disabled = false;
+      }
+    });
+  }
+
   connect();
+}
+
+// The agents' queue (back office console): sent again by the server whenever it changes
+// and every 30 seconds (the wait times), as HTML the server rendered (and escaped), with a
+// digest of it.
+const queueBody = document.querySelector("[data-queue-ws]");
+if (queueBody) {
+  let attempt = 0;
+  const connectQueue = () => {
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    const socket = new WebSocket(`${scheme}//${location.host}${queueBody.dataset.queueWs}`);
+    socket.addEventListener("open", () => (attempt = 0));
+    socket.addEventListener("message", (event) => {
+      try {
+        const frame = JSON.parse(event.data);
+        // Only a changed queue is drawn again (a link the agent is about to click stays).
+        if (frame.t === "queue" && frame.key !== queueBody.dataset.queueKey) {
+          queueBody.innerHTML = frame.html;
+          queueBody.dataset.queueKey = frame.key;
+        }
+      } catch (e) {
+        console.warn("queue frame", e);
+      }
+    });
+    socket.addEventListener("close", () => {
+      const delay = Math.min(30000, 500 * 2 ** attempt) * (0.75 + Math.random() / 2);
+      attempt += 1;
+      setTimeout(connectQueue, delay);
+    });
+  };
+  connectQueue();
 }

@@ -13,6 +13,11 @@
 //! told that the answer comes by email, and each agent reply to it is emailed too
 //! ([`ChatMailer`]).
 
+mod attachments;
+
+use attachments::StoredChatFile;
+pub use attachments::{agent_attach, attachment, user_attach, ChatUpload};
+
 use crate::{Actor, AppError, AppResult, Missing};
 use kassa_core::dispute::Stage;
 use kassa_core::ops_access::{ops_allows, OpsPermission};
@@ -127,6 +132,8 @@ pub struct Sent {
     pub started: bool,
     /// The conversation was started outside opening hours.
     pub offline: bool,
+    /// The send took a waiting conversation out of the queue (an agent's first reply).
+    pub claimed: bool,
 }
 
 /// A message to send.
@@ -138,11 +145,15 @@ pub struct SendMessage<'a> {
     pub body: &'a str,
 }
 
-fn checked_input(m: &SendMessage<'_>) -> AppResult<String> {
+/// The message's text as stored; with a file attached it may be empty.
+fn checked_input(m: &SendMessage<'_>, file: Option<&StoredChatFile>) -> AppResult<String> {
     if !valid_client_id(m.client_id) {
         return Err(AppError::invalid("client_id", "1 to 64 letters, digits, - or _"));
     }
-    check_message(m.body).map_err(message_problem)
+    match check_message(m.body) {
+        Err(MessageProblem::Empty) if file.is_some() => Ok(String::new()),
+        checked => checked.map_err(message_problem),
+    }
 }
 
 /// The start of the rate-limit window `now` falls in.
@@ -152,8 +163,18 @@ fn window(now: i64) -> i64 {
 
 /// A merchant user sends a message: to their open conversation, or opening one.
 pub async fn user_send(db: &Db, actor: &Actor, m: &SendMessage<'_>, now: i64) -> AppResult<Sent> {
+    user_send_with(db, actor, m, None, now).await
+}
+
+async fn user_send_with(
+    db: &Db,
+    actor: &Actor,
+    m: &SendMessage<'_>,
+    file: Option<&StoredChatFile>,
+    now: i64,
+) -> AppResult<Sent> {
     let user = chat_user(actor)?;
-    let body = checked_input(m)?;
+    let body = checked_input(m, file)?;
     let name = db
         .user_by_id(user.id)
         .await?
@@ -197,6 +218,7 @@ pub async fn user_send(db: &Db, actor: &Actor, m: &SendMessage<'_>, now: i64) ->
             duplicate: true,
             started: false,
             offline: conv.offline,
+            claimed: false,
         });
     }
     Conversation {
@@ -207,6 +229,9 @@ pub async fn user_send(db: &Db, actor: &Actor, m: &SendMessage<'_>, now: i64) ->
     .map_err(refused)?;
     if tx.count_chat_send(&format!("user:{}", user.id), window(now)).await? > MESSAGES_PER_MINUTE {
         return Err(refused(ChatRefusal::RateLimited));
+    }
+    if file.is_some_and(|f| f.conversation_id != conv.id) {
+        return Err(not_found());
     }
     let new = NewChatMessage {
         conversation_id: conv.id,
@@ -233,8 +258,12 @@ pub async fn user_send(db: &Db, actor: &Actor, m: &SendMessage<'_>, now: i64) ->
             duplicate: true,
             started: false,
             offline: conv.offline,
+            claimed: false,
         });
     };
+    if let Some(f) = file {
+        tx.insert_chat_attachment(&f.row(id, now)).await?;
+    }
     // Outside opening hours an open conversation's later messages are answered by email too.
     if !open_now && !conv.offline && conv.state == ConversationState::Waiting {
         conv.offline = true;
@@ -250,6 +279,7 @@ pub async fn user_send(db: &Db, actor: &Actor, m: &SendMessage<'_>, now: i64) ->
         duplicate: false,
         started,
         offline: conv.offline,
+        claimed: false,
     })
 }
 
@@ -263,8 +293,23 @@ pub async fn agent_reply(
     mailer: &dyn ChatMailer,
     now: i64,
 ) -> AppResult<Sent> {
+    agent_reply_with(db, actor, conversation_id, m, None, mailer, now).await
+}
+
+async fn agent_reply_with(
+    db: &Db,
+    actor: &Actor,
+    conversation_id: i64,
+    m: &SendMessage<'_>,
+    file: Option<&StoredChatFile>,
+    mailer: &dyn ChatMailer,
+    now: i64,
+) -> AppResult<Sent> {
     let agent_id = agent(actor)?;
-    let body = checked_input(m)?;
+    let body = checked_input(m, file)?;
+    if file.is_some_and(|f| f.conversation_id != conversation_id) {
+        return Err(not_found());
+    }
     let name = agent_name(db, agent_id).await?;
     let mut tx = db.begin().await?;
     let mut conv = tx.lock_conversation(conversation_id).await?.ok_or_else(not_found)?;
@@ -275,6 +320,7 @@ pub async fn agent_reply(
             duplicate: true,
             started: false,
             offline: conv.offline,
+            claimed: false,
         });
     }
     let before = Conversation {
@@ -303,6 +349,10 @@ pub async fn agent_reply(
         .insert_chat_message(&new)
         .await?
         .ok_or_else(|| AppError::Conflict("the message was sent already".into()))?;
+    if let Some(f) = file {
+        tx.insert_chat_attachment(&f.row(id, now)).await?;
+    }
+    let claimed = before.state == ConversationState::Waiting;
     conv.state = after.state;
     conv.agent_id = after.agent;
     conv.last_message_at = now;
@@ -323,6 +373,7 @@ pub async fn agent_reply(
         duplicate: false,
         started: false,
         offline: conv.offline,
+        claimed,
     })
 }
 

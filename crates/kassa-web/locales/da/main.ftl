@@ -2094,3 +2094,11 @@ audit-action-company-identity-withdrawn = Ændring af juridisk identitet trukket
 help-order-store = I butikken { $store }
 help-order-switch = Skift til { $store } og åbn ordren
 help-order-not-found-in-stores = Ingen ordre { $reference } blev fundet i dine butikker.
+
+## support chat: files
+livechat-attach-label = Vedhæft en fil
+livechat-attach-hint = PDF, JPEG eller PNG, højst 7 MB.
+livechat-attach-send = Send fil
+livechat-error-file-too-large = Filen er større end 7 MB. Intet blev sendt.
+livechat-error-file-type = Kun PDF-, JPEG- eller PNG-filer kan sendes. Intet blev sendt.
+livechat-error-file-empty = Filen er tom, eller der blev ikke valgt nogen fil. Intet blev sendt.

@@ -2094,3 +2094,11 @@ audit-action-company-identity-withdrawn = Änderung der rechtlichen Identität v
 help-order-store = Im Shop { $store }
 help-order-switch = Zu { $store } wechseln und die Bestellung öffnen
 help-order-not-found-in-stores = Keine Bestellung { $reference } in Ihren Shops gefunden.
+
+## support chat: files
+livechat-attach-label = Datei anhängen
+livechat-attach-hint = PDF, JPEG oder PNG, höchstens 7 MB.
+livechat-attach-send = Datei senden
+livechat-error-file-too-large = Die Datei ist größer als 7 MB. Es wurde nichts gesendet.
+livechat-error-file-type = Nur PDF-, JPEG- oder PNG-Dateien können gesendet werden. Es wurde nichts gesendet.
+livechat-error-file-empty = Die Datei ist leer oder es wurde keine Datei ausgewählt. Es wurde nichts gesendet.

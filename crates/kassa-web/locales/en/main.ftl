@@ -2094,3 +2094,11 @@ audit-action-company-identity-withdrawn = Change of legal identity withdrawn by 
 help-order-store = In store { $store }
 help-order-switch = Switch to { $store } and open the order
 help-order-not-found-in-stores = No order { $reference } was found in your stores.
+
+## support chat: files
+livechat-attach-label = Attach a file
+livechat-attach-hint = PDF, JPEG or PNG, at most 7 MB.
+livechat-attach-send = Send file
+livechat-error-file-too-large = The file is larger than 7 MB. Nothing was sent.
+livechat-error-file-type = Only PDF, JPEG or PNG files can be sent. Nothing was sent.
+livechat-error-file-empty = The file is empty or no file was chosen. Nothing was sent.

@@ -2094,3 +2094,11 @@ audit-action-company-identity-withdrawn = Kauppias perui juridisen identiteetin 
 help-order-store = Kaupassa { $store }
 help-order-switch = Vaihda kauppaan { $store } ja avaa tilaus
 help-order-not-found-in-stores = Tilausta { $reference } ei löytynyt kaupoistasi.
+
+## support chat: files
+livechat-attach-label = Liitä tiedosto
+livechat-attach-hint = PDF, JPEG tai PNG, enintään 7 Mt.
+livechat-attach-send = Lähetä tiedosto
+livechat-error-file-too-large = Tiedosto on suurempi kuin 7 Mt. Mitään ei lähetetty.
+livechat-error-file-type = Vain PDF-, JPEG- tai PNG-tiedostoja voi lähettää. Mitään ei lähetetty.
+livechat-error-file-empty = Tiedosto on tyhjä tai tiedostoa ei valittu. Mitään ei lähetetty.

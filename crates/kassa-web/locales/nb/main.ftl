@@ -2094,3 +2094,11 @@ audit-action-company-identity-withdrawn = Endring av juridisk identitet trukket 
 help-order-store = I butikken { $store }
 help-order-switch = Bytt til { $store } og åpne ordren
 help-order-not-found-in-stores = Fant ingen ordre { $reference } i butikkene dine.
+
+## support chat: files
+livechat-attach-label = Legg ved en fil
+livechat-attach-hint = PDF, JPEG eller PNG, maks 7 MB.
+livechat-attach-send = Send fil
+livechat-error-file-too-large = Filen er større enn 7 MB. Ingenting ble sendt.
+livechat-error-file-type = Bare PDF-, JPEG- eller PNG-filer kan sendes. Ingenting ble sendt.
+livechat-error-file-empty = Filen er tom, eller ingen fil ble valgt. Ingenting ble sendt.

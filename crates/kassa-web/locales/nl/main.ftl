@@ -2094,3 +2094,11 @@ audit-action-company-identity-withdrawn = Wijziging van juridische identiteit in
 help-order-store = In winkel { $store }
 help-order-switch = Overschakelen naar { $store } en de bestelling openen
 help-order-not-found-in-stores = Geen bestelling { $reference } gevonden in je winkels.
+
+## support chat: files
+livechat-attach-label = Bestand bijvoegen
+livechat-attach-hint = PDF, JPEG of PNG, hoogstens 7 MB.
+livechat-attach-send = Bestand versturen
+livechat-error-file-too-large = Het bestand is groter dan 7 MB. Er is niets verstuurd.
+livechat-error-file-type = Alleen PDF-, JPEG- of PNG-bestanden kunnen worden verstuurd. Er is niets verstuurd.
+livechat-error-file-empty = Het bestand is leeg of er is geen bestand gekozen. Er is niets verstuurd.

@@ -2094,3 +2094,11 @@ audit-action-company-identity-withdrawn = Ändring av juridisk identitet tillbak
 help-order-store = I butiken { $store }
 help-order-switch = Byt till { $store } och öppna ordern
 help-order-not-found-in-stores = Ingen order { $reference } hittades i dina butiker.
+
+## support chat: files
+livechat-attach-label = Bifoga en fil
+livechat-attach-hint = PDF, JPEG eller PNG, högst 7 MB.
+livechat-attach-send = Skicka fil
+livechat-error-file-too-large = Filen är större än 7 MB. Inget skickades.
+livechat-error-file-type = Bara PDF-, JPEG- eller PNG-filer kan skickas. Inget skickades.
+livechat-error-file-empty = Filen är tom eller ingen fil valdes. Inget skickades.

@@ -8,7 +8,10 @@
 
 use crate::shell::i18n::Lang;
 use crate::shell::routes::{RouteRow, RouteSpec};
-use crate::shell::session::{check_form_post, client_ip, cookie, member_of, nul_address, session_cookie, urlencode};
+use crate::shell::session::{
+    check_form_post, check_upload, client_ip, cookie, is_multipart, is_state_changing, member_of, nul_address,
+    same_origin, session_cookie, urlencode, PendingUpload,
+};
 use crate::shell::views::{Chrome, ErrorChrome, ErrorPage, NavItem, Page};
 use crate::{now_ms, AppState, WebConfig, WebError};
 use axum::extract::{FromRequestParts, Request, State};
@@ -76,7 +79,8 @@ impl BackOffice {
         let mut router = Router::new();
         for row in self.sections.into_iter().flat_map(|s| s.routes) {
             let access = row.spec.access;
-            let (spec, route) = row.guarded(from_fn_with_state((state.clone(), access), guard));
+            let upload_limit = row.spec.upload_limit;
+            let (spec, route) = row.guarded(from_fn_with_state((state.clone(), access, upload_limit), guard));
             router = router.route(spec.path, route);
         }
         router.layer(from_fn_with_state((state, menu), ops_context))
@@ -216,9 +220,25 @@ async fn ops_context(
 }
 
 /// Origin and CSRF of a state-changing request, against the operator session's token (or,
-/// before there is one, the visitor's CSRF cookie).
-async fn checked(state: &AppState, req: Request, next: Next) -> Response {
+/// before there is one, the visitor's CSRF cookie). A file upload to a route that takes
+/// files (`upload_limit`) has its token read from its body of at most that size.
+async fn checked(state: &AppState, mut req: Request, next: Next, upload_limit: Option<usize>) -> Response {
     let expected = req.extensions().get::<OpsSession>().map(|s| s.0.csrf.clone());
+    if let (Some(limit), true, true) = (
+        upload_limit,
+        is_state_changing(req.method()),
+        is_multipart(req.headers()),
+    ) {
+        if !same_origin(req.headers(), &state.config) {
+            tracing::warn!("refused a cross-origin upload");
+            return WebError::Forbidden.into_response();
+        }
+        req.extensions_mut().insert(PendingUpload::new(expected));
+        return match check_upload(req, limit).await {
+            Ok(req) => next.run(req).await,
+            Err(res) => res,
+        };
+    }
     match check_form_post(state, req, expected).await {
         Ok(req) => next.run(req).await,
         Err(res) => res,
@@ -227,13 +247,17 @@ async fn checked(state: &AppState, req: Request, next: Next) -> Response {
 
 /// The route guard. An operator without the permission gets 403; a session still at a
 /// sign-in step is sent to that step; a merchant user gets 404; anyone else goes to sign-in.
-async fn guard(State((state, access)): State<(AppState, OpsAccess)>, req: Request, next: Next) -> Response {
+async fn guard(
+    State((state, access, upload_limit)): State<(AppState, OpsAccess, Option<usize>)>,
+    req: Request,
+    next: Next,
+) -> Response {
     let OpsAccess::Operator(permission) = access else {
-        return checked(&state, req, next).await;
+        return checked(&state, req, next, upload_limit).await;
     };
     if let Some(operator) = req.extensions().get::<Operator>() {
         if operator.allows(permission) {
-            return checked(&state, req, next).await;
+            return checked(&state, req, next, upload_limit).await;
         }
         return WebError::Forbidden.into_response();
     }

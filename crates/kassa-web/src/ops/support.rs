@@ -3,13 +3,17 @@
 //! of waiting conversations (the longest waiting first, with their wait), the agent's own
 //! conversations, a search through every conversation, canned replies and the opening
 //! hours; and one conversation with its messages, its forms (claim, reply, transfer,
-//! close) and beside it the merchant's context, read-only. `support-chat.js` makes the
-//! conversation live over `/ops/support/ws`.
+//! close, attach a file) and beside it the merchant's context, read-only. `support-chat.js`
+//! makes the conversation live over `/ops/support/ws`, and the queue over
+//! `/ops/support/queue/ws`: the socket sends the queue again whenever a conversation starts,
+//! is claimed, handed on or closed (in any process, see `crate::chat_hub`), and every 30
+//! seconds so that the wait times keep counting. Without JavaScript a reload does the same.
 
 use super::audit::PROVIDER_TZ;
 use super::shell::{Operator, OpsAccess, OpsMenuEntry, OpsRoute, OpsSection};
+use crate::chat_files::{self, file_refusal, read_upload, UPLOAD_LIMIT};
 use crate::chat_hub::HubEvent;
-use crate::chat_ws::{self, chat_mailer, error_code, message_view, MessageView, Party};
+use crate::chat_ws::{self, chat_mailer, error_code, message_view, publish_sent, MessageView, Party};
 use crate::portal::support_chat::{conversation_view, error_key, new_client_id, ConversationView};
 use crate::shell::extract::{Form, Path, Query};
 use crate::shell::i18n::{format_time, Lang};
@@ -17,8 +21,9 @@ use crate::shell::session::same_origin;
 use crate::shell::views::{render, Page};
 use crate::{now_ms, AppState, WebError};
 use askama::Template;
-use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::State;
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Multipart, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use kassa_app::support_chat::{self, Reader, SendMessage};
@@ -26,7 +31,10 @@ use kassa_app::AppError;
 use kassa_core::ops_access::OpsPermission;
 use kassa_core::support_search::SearchTerms;
 use kassa_db::{ConversationHit, ConversationListRow};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::time::Duration;
+use tokio::sync::broadcast::error::RecvError;
 
 const HOME: &str = "/ops/support";
 
@@ -41,6 +49,7 @@ pub(super) fn section() -> OpsSection {
         routes: vec![
             OpsRoute::get(HOME, agent, console),
             OpsRoute::get("/ops/support/ws", agent, ws),
+            OpsRoute::get("/ops/support/queue/ws", agent, queue_ws),
             OpsRoute::post("/ops/support/canned", agent, add_canned),
             OpsRoute::post("/ops/support/canned/{canned}/delete", agent, delete_canned),
             OpsRoute::post("/ops/support/hours", agent, set_hours),
@@ -49,6 +58,8 @@ pub(super) fn section() -> OpsSection {
             OpsRoute::post("/ops/support/{conversation}/reply", agent, reply),
             OpsRoute::post("/ops/support/{conversation}/transfer", agent, transfer),
             OpsRoute::post("/ops/support/{conversation}/close", agent, close),
+            OpsRoute::post("/ops/support/{conversation}/attachments", agent, attach).multipart(UPLOAD_LIMIT),
+            OpsRoute::get("/ops/support/{conversation}/attachments/{file}", agent, attachment),
         ],
     }
 }
@@ -146,11 +157,39 @@ struct CannedView {
     body: String,
 }
 
+/// The queue's table (or the words for an empty queue): on the console, and sent again by
+/// the queue socket.
+#[derive(Template)]
+#[template(path = "ops/support_queue.html")]
+struct QueueTemplate<'a> {
+    page: &'a Page,
+    queue: &'a [RowView],
+}
+
+/// The queue as shown: the waiting conversations' ids (the longest waiting first), its
+/// HTML, and a digest of the HTML by which a page sees that nothing changed.
+struct QueueNow {
+    ids: Vec<i64>,
+    html: String,
+    key: String,
+}
+
+async fn queue_now(state: &AppState, operator: &Operator, page: &Page) -> Result<QueueNow, WebError> {
+    let now = now_ms();
+    let rows = support_chat::queue(&state.db, &operator.actor()).await?;
+    let ids = rows.iter().map(|c| c.conversation.id).collect();
+    let queue: Vec<RowView> = rows.iter().map(|c| row_view(page.lang, c, now)).collect();
+    let html = QueueTemplate { page, queue: &queue }.render()?;
+    let key = format!("{:x}", Sha256::digest(html.as_bytes()));
+    Ok(QueueNow { ids, html, key })
+}
+
 #[derive(Template)]
 #[template(path = "ops/support.html")]
 struct ConsoleTemplate {
     page: Page,
-    queue: Vec<RowView>,
+    queue_html: String,
+    queue_key: String,
     mine: Vec<RowView>,
     q: String,
     results: Option<Vec<RowView>>,
@@ -186,7 +225,11 @@ async fn console(
     let lang = page.lang;
     let now = now_ms();
     let rows = |list: Vec<ConversationListRow>| list.iter().map(|c| row_view(lang, c, now)).collect::<Vec<_>>();
-    let queue = rows(support_chat::queue(&state.db, &actor).await?);
+    let QueueNow {
+        html: queue_html,
+        key: queue_key,
+        ..
+    } = queue_now(&state, &operator, &page).await?;
     let mine = rows(support_chat::mine(&state.db, &actor).await?);
     let results = if query.q.trim().is_empty() {
         None
@@ -213,7 +256,8 @@ async fn console(
         other => lang.t(error_key(other)),
     });
     Ok(render(&ConsoleTemplate {
-        queue,
+        queue_html,
+        queue_key,
         mine,
         q: query.q,
         results,
@@ -267,6 +311,8 @@ struct ChatTemplate {
     messages: Vec<MessageView>,
     last_id: i64,
     client_id: String,
+    attach_client_id: String,
+    attach_action: String,
     canned: Vec<CannedView>,
     agents: Vec<AgentChoice>,
     context: ContextView,
@@ -373,6 +419,8 @@ async fn conversation_page(
             .collect(),
         last_id,
         client_id: new_client_id(),
+        attach_client_id: new_client_id(),
+        attach_action: format!("/ops/support/{id}/attachments"),
         canned,
         agents,
         context,
@@ -392,7 +440,8 @@ fn back(id: i64, result: Result<(), AppError>) -> Result<Response, WebError> {
     }
 }
 
-/// Tells everyone about a state change that was made (its system message).
+/// Tells everyone about a state change that was made (its system message), and the agents'
+/// queue sockets.
 async fn changed(state: &AppState, result: Result<support_chat::Changed, AppError>) -> Result<(), AppError> {
     let done = result?;
     state
@@ -402,6 +451,7 @@ async fn changed(state: &AppState, result: Result<support_chat::Changed, AppErro
             m: done.message_id,
         })
         .await;
+    state.chat.publish(HubEvent::Queue).await;
     Ok(())
 }
 
@@ -461,20 +511,57 @@ async fn reply(
     let mailer = chat_mailer(&state);
     let result = match support_chat::agent_reply(&state.db, &actor, id, &m, &mailer, now_ms()).await {
         Ok(sent) => {
-            if !sent.duplicate {
-                state
-                    .chat
-                    .publish(HubEvent::Message {
-                        c: id,
-                        m: sent.message.id,
-                    })
-                    .await;
-            }
+            publish_sent(&state, &sent).await;
             Ok(())
         }
         Err(e) => Err(e),
     };
     back(id, result)
+}
+
+/// `POST /ops/support/{conversation}/attachments`: the agent sends a file (PDF, JPEG, PNG;
+/// 7 MB), claiming the conversation while it waits. A refused file comes back as the
+/// conversation with the reason, and nothing is stored.
+async fn attach(
+    State(state): State<AppState>,
+    operator: Operator,
+    Path(id): Path<i64>,
+    form: Result<Multipart, MultipartRejection>,
+) -> Result<Response, WebError> {
+    let actor = operator.actor();
+    support_chat::readable(&state.db, &actor, id).await?;
+    let form = read_upload(form).await?;
+    if let Some(code) = file_refusal(form.file.as_ref()) {
+        return Ok(Redirect::to(&format!("/ops/support/{id}?error={code}")).into_response());
+    }
+    let Some(file) = form.file else {
+        return Ok(Redirect::to(&format!("/ops/support/{id}?error=file-empty")).into_response());
+    };
+    let m = SendMessage {
+        conversation: Some(id),
+        client_id: &form.client_id,
+        body: &form.body,
+    };
+    let mailer = chat_mailer(&state);
+    let result = match support_chat::agent_attach(&state.db, &state.objects, &actor, &m, file, &mailer, now_ms()).await
+    {
+        Ok(sent) => {
+            publish_sent(&state, &sent).await;
+            Ok(())
+        }
+        Err(e) => Err(e),
+    };
+    back(id, result)
+}
+
+/// `GET /ops/support/{conversation}/attachments/{file}`: a conversation's file, for agents.
+async fn attachment(
+    State(state): State<AppState>,
+    operator: Operator,
+    Path((id, file)): Path<(i64, String)>,
+) -> Result<Response, WebError> {
+    let (row, bytes) = support_chat::attachment(&state.db, &state.objects, &operator.actor(), id, &file).await?;
+    Ok(chat_files::download(&row, bytes))
 }
 
 #[derive(Deserialize)]
@@ -553,4 +640,89 @@ async fn ws(
         timezone: PROVIDER_TZ.to_owned(),
     };
     Ok(upgrade.on_upgrade(move |socket| chat_ws::serve(socket, state, party, q.conversation, q.after)))
+}
+
+/// What the queue socket sends: the waiting conversations' ids, the queue as HTML and its
+/// digest (the page keeps what it shows when the digest is the same).
+#[derive(Serialize)]
+struct QueueFrame<'a> {
+    t: &'static str,
+    ids: &'a [i64],
+    html: &'a str,
+    key: &'a str,
+}
+
+/// The agents' live queue, from our own pages only.
+async fn queue_ws(
+    State(state): State<AppState>,
+    operator: Operator,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, WebError> {
+    if !same_origin(&headers, &state.config) {
+        return Err(WebError::Forbidden);
+    }
+    Ok(upgrade.on_upgrade(move |socket| serve_queue(socket, state, operator)))
+}
+
+/// How often the queue is sent again even when nothing changed: its wait times move on.
+const QUEUE_REFRESH: Duration = Duration::from_secs(30);
+
+async fn serve_queue(mut socket: WebSocket, state: AppState, operator: Operator) {
+    let mut events = state.chat.subscribe_queue();
+    state.chat.ready(Duration::from_secs(5)).await;
+    let page = operator.page(Some(HOME), "ops-livechat-title", HOME);
+    let mut refresh = tokio::time::interval(QUEUE_REFRESH);
+    refresh.tick().await;
+    if send_queue(&mut socket, &state, &operator, &page).await.is_err() {
+        return;
+    }
+    loop {
+        tokio::select! {
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+                Some(Ok(_)) => continue,
+            },
+            event = events.recv() => {
+                if matches!(event, Err(RecvError::Closed)) {
+                    break;
+                }
+                // One reload answers every change that is already waiting.
+                while events.try_recv().is_ok() {}
+                if send_queue(&mut socket, &state, &operator, &page).await.is_err() {
+                    break;
+                }
+            }
+            _ = refresh.tick() => {
+                if send_queue(&mut socket, &state, &operator, &page).await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// Sends the queue as it is now; a failure to load it is logged and skipped (the next
+/// change or refresh tries again).
+async fn send_queue(
+    socket: &mut WebSocket,
+    state: &AppState,
+    operator: &Operator,
+    page: &Page,
+) -> Result<(), axum::Error> {
+    let q = match queue_now(state, operator, page).await {
+        Ok(q) => q,
+        Err(e) => {
+            tracing::warn!(error = ?e, "loading the support queue failed");
+            return Ok(());
+        }
+    };
+    let frame = QueueFrame {
+        t: "queue",
+        ids: &q.ids,
+        html: &q.html,
+        key: &q.key,
+    };
+    let text = serde_json::to_string(&frame).expect("frames serialize");
+    socket.send(Message::Text(text.into())).await
 }

@@ -227,7 +227,14 @@ pub(crate) struct PendingUpload {
     expected: Option<String>,
 }
 
-fn is_multipart(headers: &HeaderMap) -> bool {
+impl PendingUpload {
+    /// An upload whose `csrf` field must equal `expected` (the back office's session token).
+    pub(crate) fn new(expected: Option<String>) -> PendingUpload {
+        PendingUpload { expected }
+    }
+}
+
+pub(crate) fn is_multipart(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -330,7 +337,7 @@ pub(crate) async fn check_form_post(
     Ok(Request::from_parts(parts, Body::from(bytes)))
 }
 
-fn is_state_changing(method: &Method) -> bool {
+pub(crate) fn is_state_changing(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 

@@ -57,7 +57,7 @@ pub(crate) async fn route_ids(app: &TestApp) -> Vec<(&'static str, String)> {
     let disputed = crate::disputes_pages::captured_order(app, 10_000, "REF-OPS").await;
     let dispute = crate::disputes_pages::open(app, &disputed, Reason::GoodsNotReceived, false).await;
     let attachment = crate::disputes_pages::respond_as_platform(app, &dispute.id).await;
-    let (conversation, canned) = crate::support_chat::conversation_and_canned_reply(app, target).await;
+    let (conversation, canned, chat_file) = crate::support_chat::conversation_and_canned_reply(app, target).await;
     // A pending request of the demo merchant to change its verified identity.
     let admin = app
         .db()
@@ -96,6 +96,7 @@ pub(crate) async fn route_ids(app: &TestApp) -> Vec<(&'static str, String)> {
         ("request", request.to_string()),
         ("conversation", conversation.to_string()),
         ("canned", canned.to_string()),
+        ("file", chat_file),
         ("dispute", dispute.id),
         ("attachment", attachment),
         ("id", target.to_string()),

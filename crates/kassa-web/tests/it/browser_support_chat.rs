@@ -1,7 +1,8 @@
 //! The live support chat in two headless Chromium sessions: a merchant user opens the
 //! support panel from the floating button, follows "Chat with us" and leaves a question, a support agent opens it from the back office's queue
 //! and answers; the answer appears on the user's open page without a reload (WebSocket),
-//! and the user's reply appears on the agent's, with the typing indicator on the way.
+//! and the user's reply appears on the agent's, with the typing indicator on the way; a
+//! file the user attaches shows up as a link on the agent's page.
 
 use crate::browser::{click, connect, fill, open_browser, sign_in, snap, text_of};
 use crate::support::*;
@@ -92,6 +93,26 @@ async fn a_user_and_an_agent_chat_live_in_two_browsers() {
             link.attr("rel").await.unwrap().as_deref(),
             Some("noopener noreferrer nofollow")
         );
+        // The user attaches a PNG from the file picker (sent in the background); the agent's
+        // open page shows its link without a reload.
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("screenshot.png");
+        let mut png = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+        png.extend_from_slice(b"\0\0\0\rIHDR browser test");
+        std::fs::write(&file, &png).unwrap();
+        fill(&user, "chat-file", &file.display().to_string()).await;
+        click(&user, "#chat-attach button[type=submit]").await;
+        until_contains(&agent, "#chat-log", "screenshot.png").await;
+        let link = agent
+            .find(Locator::Css("#chat-log .chat-file a"))
+            .await
+            .expect("the file's link");
+        let href = link.attr("href").await.unwrap().unwrap();
+        assert!(
+            href.starts_with("/ops/support/") && href.contains("/attachments/chf_"),
+            "{href}"
+        );
+        until_contains(&user, "#chat-log", "screenshot.png").await;
         // Every message is stored once.
         let conversation = app.db().support_queue(10).await.unwrap();
         assert!(conversation.is_empty(), "claimed, so out of the queue");

@@ -6,7 +6,7 @@
 use crate::support::{location, on_each_backend, set_cookies, Client, TestApp, DEMO_PASSWORD};
 use futures_util::{SinkExt, StreamExt};
 use kassa_app::operators::set_two_factor_policy;
-use kassa_app::support_chat::{self, SendMessage};
+use kassa_app::support_chat::{self, ChatUpload, SendMessage};
 use kassa_core::ops_access::OperatorRole;
 use kassa_core::support_chat::MESSAGES_PER_MINUTE;
 use kassa_db::Backend;
@@ -21,9 +21,9 @@ type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<t
 const USER: &str = "admin@demo.kassa.test";
 const AGENT: &str = "agent@ops.kassa.test";
 
-/// A conversation of a demo user with one message, and a canned reply, for the back
-/// office's permission matrix (`{conversation}`, `{canned}`).
-pub(crate) async fn conversation_and_canned_reply(app: &TestApp, operator: i64) -> (i64, i64) {
+/// A conversation of a demo user with one message and a file, a canned reply, and the
+/// file's id, for the back office's permission matrix (`{conversation}`, `{canned}`, `{file}`).
+pub(crate) async fn conversation_and_canned_reply(app: &TestApp, operator: i64) -> (i64, i64, String) {
     let user = app.seed_demo_user("chat-matrix@demo.kassa.test", "user").await;
     let actor = kassa_app::Actor::portal_user(
         user.to_string(),
@@ -45,12 +45,43 @@ pub(crate) async fn conversation_and_canned_reply(app: &TestApp, operator: i64) 
     )
     .await
     .expect("a conversation");
+    let files = objects(app);
+    let attached = support_chat::user_attach(
+        app.db(),
+        &files,
+        &actor,
+        &SendMessage {
+            conversation: Some(sent.conversation_id),
+            client_id: "matrix-2",
+            body: "",
+        },
+        ChatUpload {
+            filename: "receipt.png".into(),
+            bytes: png(),
+        },
+        kassa_web::now_ms(),
+    )
+    .await
+    .expect("a file");
     let canned = app
         .db()
         .add_canned_reply("Greeting", "Hello!", operator, kassa_web::now_ms())
         .await
         .unwrap();
-    (sent.conversation_id, canned)
+    let file = attached.message.attachment_id.expect("the file's id");
+    (sent.conversation_id, canned, file)
+}
+
+/// The test app's file store.
+fn objects(app: &TestApp) -> kassa_web::objects::Objects {
+    kassa_web::objects::Objects::new(&kassa_web::objects::ObjectsConfig::Local(app.objects.path().to_owned()))
+}
+
+/// A small PNG (its signature and a header are all the type check reads).
+fn png() -> Vec<u8> {
+    let mut bytes = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+    bytes.extend_from_slice(b"\0\0\0\rIHDR fake image data for the chat");
+    bytes
 }
 
 async fn merchant_of_demo(app: &TestApp) -> i64 {
@@ -669,32 +700,8 @@ async fn messages_cross_between_two_processes_on_postgres() {
     }
     let app = TestApp::spawn(Backend::Postgres).await;
     open_all_week(&app).await;
-    // Process B: its own pool, hub and listener, on the same schema.
-    let db_b = kassa_db::Db::connect(&app.store.config()).await.unwrap();
-    let server = kassa_web::Server::bind("127.0.0.1:0").await.unwrap();
-    let url_b = format!("http://{}", server.local_addr());
-    let outbox = tempfile::tempdir().unwrap();
-    let objects = tempfile::tempdir().unwrap();
-    let config = kassa_web::WebConfig {
-        public_url: url_b.clone(),
-        secret_key: crate::support::TEST_SECRET_KEY.to_vec(),
-        worker_interval: Duration::from_millis(50),
-        mail: kassa_web::mail::MailConfig::Outbox {
-            dir: outbox.path().to_owned(),
-        },
-        objects: kassa_web::objects::ObjectsConfig::Local(objects.path().to_owned()),
-        webhook_allow_private: true,
-    };
-    let state = kassa_web::AppState::new(db_b.clone(), config);
-    let (stop_b, stopped) = tokio::sync::oneshot::channel::<()>();
-    let b = tokio::spawn(async move {
-        server
-            .serve(state, async {
-                let _ = stopped.await;
-            })
-            .await
-            .unwrap();
-    });
+    let process_b = SecondProcess::start(&app).await;
+    let url_b = process_b.url.clone();
 
     let (user_a, _) = member(&app, USER).await;
     let conversation = start(&user_a, "Hello from A").await;
@@ -745,11 +752,62 @@ async fn messages_cross_between_two_processes_on_postgres() {
     quiet(&mut on_a, 400).await;
     quiet(&mut on_b, 400).await;
 
-    let _ = stop_b.send(());
     drop(on_b);
-    let _ = tokio::time::timeout(Duration::from_secs(10), b).await;
-    db_b.close().await;
+    process_b.stop().await;
     app.stop().await;
+}
+
+/// A second Kassa process on the test app's PostgreSQL schema: its own pool, hub and
+/// listener.
+struct SecondProcess {
+    url: String,
+    db: kassa_db::Db,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+    _dirs: (tempfile::TempDir, tempfile::TempDir),
+}
+
+impl SecondProcess {
+    async fn start(app: &TestApp) -> SecondProcess {
+        let db = kassa_db::Db::connect(&app.store.config()).await.unwrap();
+        let server = kassa_web::Server::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", server.local_addr());
+        let outbox = tempfile::tempdir().unwrap();
+        let objects = tempfile::tempdir().unwrap();
+        let config = kassa_web::WebConfig {
+            public_url: url.clone(),
+            secret_key: crate::support::TEST_SECRET_KEY.to_vec(),
+            worker_interval: Duration::from_millis(50),
+            mail: kassa_web::mail::MailConfig::Outbox {
+                dir: outbox.path().to_owned(),
+            },
+            objects: kassa_web::objects::ObjectsConfig::Local(objects.path().to_owned()),
+            webhook_allow_private: true,
+        };
+        let state = kassa_web::AppState::new(db.clone(), config);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            server
+                .serve(state, async {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+        });
+        SecondProcess {
+            url,
+            db,
+            stop,
+            task,
+            _dirs: (outbox, objects),
+        }
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.task).await;
+        self.db.close().await;
+    }
 }
 
 #[tokio::test]
@@ -849,4 +907,549 @@ async fn outside_opening_hours_the_user_leaves_a_message_and_gets_the_reply_and_
         assert_eq!(app.mails().len(), before, "no email while open");
     })
     .await;
+}
+
+/// Sends one file (and a text) through a chat's upload form, as a browser does; the browser
+/// claims every file is a PDF, which Kassa ignores.
+async fn upload(
+    c: &Client,
+    path: &str,
+    client_id: &str,
+    body: &str,
+    filename: &str,
+    bytes: Vec<u8>,
+) -> reqwest::Response {
+    let part = reqwest::multipart::Part::bytes(bytes)
+        .file_name(filename.to_owned())
+        .mime_str("application/pdf")
+        .unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", c.csrf())
+        .text("client_id", client_id.to_owned())
+        .text("body", body.to_owned())
+        .part("file", part);
+    c.http()
+        .post(format!("{}{path}", c.base))
+        .header("origin", &c.base)
+        .multipart(form)
+        .send()
+        .await
+        .expect("POST upload")
+}
+
+/// How many chat files the file store holds.
+fn stored_files(app: &TestApp) -> usize {
+    fn count(dir: &std::path::Path) -> usize {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return 0;
+        };
+        entries
+            .map(|e| e.unwrap().path())
+            .map(|p| if p.is_dir() { count(&p) } else { 1 })
+            .sum()
+    }
+    count(&app.objects.path().join("support"))
+}
+
+/// The conversation's messages that carry a file.
+async fn files_in(app: &TestApp, conversation: i64) -> Vec<kassa_db::ChatMessageRow> {
+    app.db()
+        .chat_messages_after(conversation, 0, 10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.attachment_id.is_some())
+        .collect()
+}
+
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n";
+
+#[tokio::test]
+async fn files_go_both_ways_typed_by_their_content_and_arrive_live() {
+    on_each_backend(|app| async move {
+        open_all_week(&app).await;
+        let (user, user_cookie) = member(&app, USER).await;
+        let conversation = start(&user, "The receipt is attached").await;
+        let (agent, agent_cookie, _) = operator(&app, AGENT, OperatorRole::Support).await;
+        let mut a = connect(
+            &app.url,
+            &format!("/ops/support/ws?conversation={conversation}&after=0"),
+            &agent_cookie,
+        )
+        .await;
+        assert_eq!(next_of(&mut a, "message").await["html"], "The receipt is attached");
+
+        // A PNG named .pdf (and sent as application/pdf) is stored as the PNG it is. The
+        // page's upload form works without JavaScript.
+        let page = format!("/portal/support/chat?conversation={conversation}");
+        let (_, html) = user.page(&page).await;
+        assert!(html.contains(&format!(
+            "action=\"/portal/support/chat/{conversation}/attachments\" enctype=\"multipart/form-data\""
+        )));
+        let res = upload(
+            &user,
+            &format!("/portal/support/chat/{conversation}/attachments"),
+            "file-1",
+            "",
+            "invoice.pdf",
+            png(),
+        )
+        .await;
+        assert_eq!(location(&res), format!("{page}#latest"));
+        let files = files_in(&app, conversation).await;
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].attachment_type.as_deref(), Some("image/png"));
+        assert_eq!(files[0].attachment_name.as_deref(), Some("invoice.pdf"));
+        let file_id = files[0].attachment_id.clone().unwrap();
+        // It arrives on the agent's socket with the agent's link.
+        let live = next_of(&mut a, "message").await;
+        let agent_href = format!("/ops/support/{conversation}/attachments/{file_id}");
+        assert_eq!(live["attachment"]["href"], agent_href.as_str());
+        assert_eq!(live["attachment"]["name"], "invoice.pdf");
+        assert_eq!(live["attachment"]["kind"], "PNG");
+
+        // The user's page links it; the user downloads it as a PNG attachment.
+        let user_href = format!("/portal/support/chat/{conversation}/attachments/{file_id}");
+        let (_, html) = user.page(&page).await;
+        assert!(html.contains(&format!("href=\"{user_href}\"")), "{html}");
+        for (c, href) in [(&user, &user_href), (&agent, &agent_href)] {
+            let res = c.get(href).await;
+            assert_eq!(res.status(), 200, "{href}");
+            let header = |name: &str| res.headers()[name].to_str().unwrap().to_owned();
+            assert_eq!(header("content-type"), "image/png");
+            assert_eq!(header("x-content-type-options"), "nosniff");
+            assert!(
+                header("content-disposition").starts_with("attachment; filename=\"invoice.pdf\""),
+                "{}",
+                header("content-disposition")
+            );
+            assert_eq!(res.bytes().await.unwrap().as_ref(), png().as_slice());
+        }
+        // The agent's conversation page links it too.
+        let (_, html) = agent.page(&format!("/ops/support/{conversation}")).await;
+        assert!(html.contains(&format!("href=\"{agent_href}\"")));
+
+        // The agent sends a PDF with a line of text; it claims the waiting conversation and
+        // arrives on the user's socket.
+        let mut u = connect(
+            &app.url,
+            &format!(
+                "/portal/support/chat/ws?conversation={conversation}&after={}",
+                files[0].id
+            ),
+            &user_cookie,
+        )
+        .await;
+        let res = upload(
+            &agent,
+            &format!("/ops/support/{conversation}/attachments"),
+            "agent-file-1",
+            "Here is the form <b>",
+            "form.pdf",
+            PDF.to_vec(),
+        )
+        .await;
+        assert_eq!(location(&res), format!("/ops/support/{conversation}#latest"));
+        let row = app.db().conversation(conversation).await.unwrap().unwrap();
+        assert_eq!(row.conversation.state.code(), "claimed");
+        assert_eq!(next_of(&mut u, "message").await["event"], "claimed");
+        let live = next_of(&mut u, "message").await;
+        assert_eq!(live["html"], "Here is the form &lt;b&gt;");
+        assert_eq!(live["attachment"]["kind"], "PDF");
+        let href = live["attachment"]["href"].as_str().unwrap().to_owned();
+        assert!(href.starts_with(&format!("/portal/support/chat/{conversation}/attachments/chf_")));
+        let res = user.get(&href).await;
+        assert_eq!(res.headers()["content-type"], "application/pdf");
+        assert_eq!(res.bytes().await.unwrap().as_ref(), PDF);
+        assert_eq!(stored_files(&app), 2);
+
+        // Refused, with the reason in words and nothing stored: HTML, a program, an empty
+        // file, no file, one byte over the limit — from the user and from the agent.
+        let too_big = {
+            let mut b = png();
+            b.resize(kassa_core::dispute::MAX_ATTACHMENT_BYTES + 1, 0);
+            b
+        };
+        let refusals: [(&str, Vec<u8>, &str, &str); 5] = [
+            (
+                "page.png",
+                b"<html><script>alert(1)</script></html>".to_vec(),
+                "file-type",
+                "Only PDF, JPEG or PNG files",
+            ),
+            (
+                "setup.pdf",
+                b"MZ\x90\x00\x03\x00\x00\x00".to_vec(),
+                "file-type",
+                "Only PDF, JPEG or PNG files",
+            ),
+            ("empty.png", Vec::new(), "file-empty", "The file is empty"),
+            ("", Vec::new(), "file-empty", "The file is empty"),
+            ("big.png", too_big, "file-too-large", "larger than 7 MB"),
+        ];
+        for (i, (name, bytes, code, words)) in refusals.into_iter().enumerate() {
+            user.page(&page).await;
+            let res = upload(
+                &user,
+                &format!("/portal/support/chat/{conversation}/attachments"),
+                &format!("bad-{i}"),
+                "",
+                name,
+                bytes.clone(),
+            )
+            .await;
+            assert_eq!(location(&res), format!("{page}&error={code}"), "{name}");
+            let (_, html) = user.page(&location(&res)).await;
+            assert!(html.contains(words), "{name}: {html}");
+            agent.page(&format!("/ops/support/{conversation}")).await;
+            let res = upload(
+                &agent,
+                &format!("/ops/support/{conversation}/attachments"),
+                &format!("agent-bad-{i}"),
+                "",
+                name,
+                bytes,
+            )
+            .await;
+            assert_eq!(
+                location(&res),
+                format!("/ops/support/{conversation}?error={code}"),
+                "{name}"
+            );
+            let (_, html) = agent.page(&location(&res)).await;
+            assert!(html.contains(words), "{name}: {html}");
+        }
+        assert_eq!(files_in(&app, conversation).await.len(), 2, "nothing more stored");
+        assert_eq!(stored_files(&app), 2, "no file kept");
+        // A file of exactly the limit is taken.
+        let mut max = png();
+        max.resize(kassa_core::dispute::MAX_ATTACHMENT_BYTES, 0);
+        user.page(&page).await;
+        let res = upload(
+            &user,
+            &format!("/portal/support/chat/{conversation}/attachments"),
+            "max-1",
+            "",
+            "max.png",
+            max,
+        )
+        .await;
+        assert_eq!(location(&res), format!("{page}#latest"));
+        // The same form sent again stores it once.
+        let again = upload(
+            &user,
+            &format!("/portal/support/chat/{conversation}/attachments"),
+            "max-1",
+            "",
+            "max.png",
+            png(),
+        )
+        .await;
+        assert_eq!(location(&again), format!("{page}#latest"));
+        assert_eq!(files_in(&app, conversation).await.len(), 3);
+        assert_eq!(stored_files(&app), 3);
+
+        // In Swedish for a Swedish user.
+        app.seed_demo_user("svensk@demo.kassa.test", "user").await;
+        let (sv, _) = member(&app, "svensk@demo.kassa.test").await;
+        sv.page("/portal/support/chat").await;
+        let res = sv
+            .post_form("/portal/language", &[("lang", "sv"), ("next", "/portal/support/chat")])
+            .await;
+        assert_eq!(res.status(), 303);
+        let theirs = start(&sv, "Hej").await;
+        sv.page(&format!("/portal/support/chat?conversation={theirs}")).await;
+        let res = upload(
+            &sv,
+            &format!("/portal/support/chat/{theirs}/attachments"),
+            "sv-1",
+            "",
+            "a.png",
+            b"GIF89a".to_vec(),
+        )
+        .await;
+        let (_, html) = sv.page(&location(&res)).await;
+        assert!(html.contains("Bara PDF-, JPEG- eller PNG-filer kan skickas"), "{html}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_chat_file_is_found_only_by_its_user_and_support_agents() {
+    on_each_backend(|app| async move {
+        open_all_week(&app).await;
+        let (owner, _) = member(&app, USER).await;
+        let conversation = start(&owner, "See the file").await;
+        owner
+            .page(&format!("/portal/support/chat?conversation={conversation}"))
+            .await;
+        let res = upload(
+            &owner,
+            &format!("/portal/support/chat/{conversation}/attachments"),
+            "own-1",
+            "",
+            "secret.png",
+            png(),
+        )
+        .await;
+        assert_eq!(res.status(), 303);
+        let file = files_in(&app, conversation).await[0].attachment_id.clone().unwrap();
+        let href = format!("/portal/support/chat/{conversation}/attachments/{file}");
+        assert_eq!(owner.get(&href).await.status(), 200);
+
+        app.seed_demo_user("colleague@demo.kassa.test", "admin").await;
+        let (colleague, _) = member(&app, "colleague@demo.kassa.test").await;
+        let stranger_email = app.seed_other_merchant().await;
+        let (stranger, _) = member(&app, &stranger_email).await;
+        // The stranger's own conversation: the file is not found under it either.
+        let theirs = start(&stranger, "Mine").await;
+        for c in [&colleague, &stranger] {
+            for path in [
+                href.clone(),
+                format!("/portal/support/chat/{theirs}/attachments/{file}"),
+                format!("/ops/support/{conversation}/attachments/{file}"),
+            ] {
+                let res = c.get(&path).await;
+                assert_eq!(res.status(), 404, "{path}");
+                let body = res.bytes().await.unwrap();
+                assert!(!body.windows(4).any(|w| w == b"\x89PNG"), "{path} gave the file away");
+            }
+            // Nor can they put a file into it.
+            c.page("/portal/support/chat").await;
+            let res = upload(
+                c,
+                &format!("/portal/support/chat/{conversation}/attachments"),
+                "intruder-1",
+                "",
+                "x.png",
+                png(),
+            )
+            .await;
+            assert_eq!(res.status(), 404);
+        }
+        assert_eq!(files_in(&app, conversation).await.len(), 1);
+        assert_eq!(stored_files(&app), 1);
+        // Operators: support and ops_admin read it; others are refused.
+        let agent_href = format!("/ops/support/{conversation}/attachments/{file}");
+        let (finance, _, _) = operator(&app, "finance@ops.kassa.test", OperatorRole::Finance).await;
+        assert_eq!(finance.get(&agent_href).await.status(), 403);
+        let (admin, _, _) = operator(&app, "admin@ops.kassa.test", OperatorRole::OpsAdmin).await;
+        assert_eq!(admin.get(&agent_href).await.status(), 200);
+        // A file id under another conversation is not found for an agent either.
+        let wrong = format!("/ops/support/{theirs}/attachments/{file}");
+        assert_eq!(admin.get(&wrong).await.status(), 404);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_rate_limit_holds_under_200_concurrent_uploads() {
+    on_each_backend(|app| async move {
+        open_all_week(&app).await;
+        let (user, _) = member(&app, USER).await;
+        // The conversation starts in an earlier minute, so the limit's minute is all files.
+        let user_row = app.db().user_by_email(USER).await.unwrap().unwrap();
+        let actor = kassa_app::Actor::portal_user(
+            user_row.id.to_string(),
+            USER,
+            merchant_of_demo(&app).await.to_string(),
+            kassa_web::demo::PLAYGROUND_STORE,
+            kassa_core::access::Role::SuperAdmin,
+            "",
+        );
+        let started = support_chat::user_send(
+            app.db(),
+            &actor,
+            &SendMessage {
+                conversation: None,
+                client_id: "start-1",
+                body: "first",
+            },
+            kassa_web::now_ms() - 120_000,
+        )
+        .await
+        .unwrap();
+        let conversation = started.conversation_id;
+        // All 200 within one minute: not in its last 20 seconds.
+        let into_minute = kassa_web::now_ms() % 60_000;
+        if into_minute > 40_000 {
+            tokio::time::sleep(Duration::from_millis((60_100 - into_minute) as u64)).await;
+        }
+        user.page(&format!("/portal/support/chat?conversation={conversation}"))
+            .await;
+        let user = Arc::new(user);
+        let mut tasks = Vec::new();
+        for i in 0..200 {
+            let user = user.clone();
+            tasks.push(tokio::spawn(async move {
+                let res = upload(
+                    &user,
+                    &format!("/portal/support/chat/{conversation}/attachments"),
+                    &format!("up-{i}"),
+                    "",
+                    "receipt.png",
+                    png(),
+                )
+                .await;
+                location(&res)
+            }));
+        }
+        let (mut sent, mut limited) = (0, 0);
+        for t in tasks {
+            let to = t.await.unwrap();
+            if to.ends_with("#latest") {
+                sent += 1;
+            } else if to.ends_with("error=rate-limited") {
+                limited += 1;
+            } else {
+                panic!("unexpected {to}");
+            }
+        }
+        assert_eq!(sent, MESSAGES_PER_MINUTE);
+        assert_eq!(limited, 200 - MESSAGES_PER_MINUTE);
+        assert_eq!(files_in(&app, conversation).await.len() as i64, MESSAGES_PER_MINUTE);
+        assert_eq!(
+            stored_files(&app) as i64,
+            MESSAGES_PER_MINUTE,
+            "refused files are not kept"
+        );
+        // Files and messages share the limit: a text now is refused too, in words.
+        let res = post_message(&user, Some(conversation), "text-after", "and a text").await;
+        assert!(location(&res).contains("error=rate-limited"), "{}", location(&res));
+    })
+    .await;
+}
+
+/// The next queue frame whose ids are `want`, within 10 s (the queue may be sent more
+/// often than it changes).
+async fn queue_becomes(ws: &mut Ws, want: &[i64]) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let frame = tokio::time::timeout_at(deadline, next_of(ws, "queue"))
+            .await
+            .unwrap_or_else(|_| panic!("the queue never became {want:?}"));
+        let ids: Vec<i64> = frame["ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_i64().unwrap())
+            .collect();
+        if ids == want {
+            return frame;
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_agents_queue_updates_live_over_its_socket() {
+    on_each_backend(|app| async move {
+        open_all_week(&app).await;
+        let (agent, agent_cookie, _) = operator(&app, AGENT, OperatorRole::Support).await;
+        let (_, html) = agent.page("/ops/support").await;
+        assert!(html.contains("data-queue-ws=\"/ops/support/queue/ws\""));
+        let mut q = connect(&app.url, "/ops/support/queue/ws", &agent_cookie).await;
+        let first = next_of(&mut q, "queue").await;
+        assert_eq!(first["ids"], json!([]));
+        // The same queue has the same digest as the page's, so the page is not drawn again.
+        let key = first["key"].as_str().unwrap();
+        assert!(html.contains(&format!("data-queue-key=\"{key}\"")), "{html}");
+
+        // A user starts a conversation (the plain form): it appears.
+        let (user, _) = member(&app, USER).await;
+        let one = start(&user, "Payout missing").await;
+        let frame = queue_becomes(&mut q, &[one]).await;
+        let html = frame["html"].as_str().unwrap();
+        assert!(html.contains(&format!("href=\"/ops/support/{one}\"")), "{html}");
+        assert!(html.contains(USER) && html.contains(" min"), "{html}");
+        app.seed_demo_user("second@demo.kassa.test", "user").await;
+        let (second, _) = member(&app, "second@demo.kassa.test").await;
+        let two = start(&second, "Hello <script>").await;
+        queue_becomes(&mut q, &[one, two]).await;
+        // Claimed: it leaves. Answered while waiting (a claim too): it leaves.
+        agent.page(&format!("/ops/support/{one}")).await;
+        assert_eq!(
+            agent
+                .post_form(&format!("/ops/support/{one}/claim"), &[])
+                .await
+                .status(),
+            303
+        );
+        queue_becomes(&mut q, &[two]).await;
+        let three_user = {
+            app.seed_demo_user("third@demo.kassa.test", "user").await;
+            member(&app, "third@demo.kassa.test").await.0
+        };
+        let three = start(&three_user, "Third").await;
+        queue_becomes(&mut q, &[two, three]).await;
+        agent.page(&format!("/ops/support/{three}")).await;
+        let res = agent
+            .post_form(
+                &format!("/ops/support/{three}/reply"),
+                &[("client_id", "q-1"), ("body", "On it")],
+            )
+            .await;
+        assert_eq!(res.status(), 303);
+        queue_becomes(&mut q, &[two]).await;
+        // Closed by its user: it leaves.
+        second.page(&format!("/portal/support/chat?conversation={two}")).await;
+        assert_eq!(
+            second
+                .post_form(&format!("/portal/support/chat/{two}/close"), &[])
+                .await
+                .status(),
+            303
+        );
+        queue_becomes(&mut q, &[]).await;
+
+        // Only support agents get the socket; nobody from another site.
+        let (_, finance_cookie, _) = operator(&app, "finance@ops.kassa.test", OperatorRole::Finance).await;
+        assert_eq!(refusal(&app.url, "/ops/support/queue/ws", &finance_cookie).await, 403);
+        let mut req = format!("{}/ops/support/queue/ws", app.url.replacen("http://", "ws://", 1))
+            .into_client_request()
+            .unwrap();
+        req.headers_mut().insert("cookie", agent_cookie.parse().unwrap());
+        req.headers_mut()
+            .insert("origin", "https://evil.example".parse().unwrap());
+        match tokio_tungstenite::connect_async(req).await {
+            Ok(_) => panic!("a queue socket from another origin"),
+            Err(e) => assert_eq!(status_of(&e), 403),
+        }
+    })
+    .await;
+}
+
+/// On PostgreSQL the queue crosses processes: an agent's queue socket on process B hears a
+/// conversation started on process A, and its claim on A.
+#[tokio::test]
+async fn the_queue_crosses_between_two_processes_on_postgres() {
+    if !crate::support::backends().await.contains(&Backend::Postgres) {
+        eprintln!("SKIPPING: no PostgreSQL");
+        return;
+    }
+    let app = TestApp::spawn(Backend::Postgres).await;
+    open_all_week(&app).await;
+    let process_b = SecondProcess::start(&app).await;
+    set_two_factor_policy(app.db(), false).await.unwrap();
+    app.seed_operator(AGENT, OperatorRole::Support).await;
+    let agent_b = Client::new(&process_b.url);
+    let res = agent_b.ops_sign_in(AGENT, DEMO_PASSWORD).await;
+    let cookie_b = session_cookie(&res, "kassa_ops_session=");
+    let mut q = connect(&process_b.url, "/ops/support/queue/ws", &cookie_b).await;
+    assert_eq!(next_of(&mut q, "queue").await["ids"], json!([]));
+
+    let (user_a, _) = member(&app, USER).await;
+    let conversation = start(&user_a, "Hello from A").await;
+    queue_becomes(&mut q, &[conversation]).await;
+    let agent_a = app.client();
+    agent_a.ops_sign_in(AGENT, DEMO_PASSWORD).await;
+    agent_a.page(&format!("/ops/support/{conversation}")).await;
+    let res = agent_a
+        .post_form(&format!("/ops/support/{conversation}/claim"), &[])
+        .await;
+    assert_eq!(res.status(), 303);
+    queue_becomes(&mut q, &[]).await;
+
+    drop(q);
+    process_b.stop().await;
+    app.stop().await;
 }

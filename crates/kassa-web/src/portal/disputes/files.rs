@@ -117,7 +117,7 @@ pub(crate) async fn respond(
 
 /// `filename` for a Content-Disposition header: plain ASCII (others as `_`), and the
 /// exact name UTF-8 encoded (RFC 6266) for browsers that read it.
-fn disposition(filename: &str) -> HeaderValue {
+pub(crate) fn disposition(filename: &str) -> HeaderValue {
     let ascii: String = filename
         .chars()
         .map(|c| {

@@ -8,15 +8,17 @@
 mod section;
 pub(crate) use section::section;
 
+use crate::chat_files::{self, file_refusal, read_upload};
 use crate::chat_hub::HubEvent;
-use crate::chat_ws::{self, chat_mailer, error_code, message_view, MessageView, Party};
+use crate::chat_ws::{self, chat_mailer, error_code, message_view, publish_sent, MessageView, Party};
 use crate::shell::extract::{Form, Path, Query};
 use crate::shell::session::{same_origin, Member};
 use crate::shell::views::{render, Page};
 use crate::{now_ms, AppState, WebError};
 use askama::Template;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::State;
+use axum::extract::{Multipart, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use kassa_app::support_chat::{self, Reader, SendMessage};
@@ -64,6 +66,8 @@ struct ChatTemplate {
     last_id: i64,
     past: Vec<PastView>,
     client_id: String,
+    attach_client_id: String,
+    attach_action: String,
     error: Option<String>,
 }
 
@@ -87,6 +91,9 @@ pub(crate) fn error_key(code: &str) -> &'static str {
         "too-long" => "livechat-error-too-long",
         "empty" => "livechat-error-empty",
         "busy" => "livechat-error-busy",
+        "file-too-large" => "livechat-error-file-too-large",
+        "file-type" => "livechat-error-file-type",
+        "file-empty" => "livechat-error-file-empty",
         _ => "livechat-error-failed",
     }
 }
@@ -141,8 +148,13 @@ pub(crate) async fn page(
         conversation: shown.as_ref().map(|c| conversation_view(&page, c, &tz)),
         messages,
         last_id,
+        attach_action: shown
+            .as_ref()
+            .map(|c| format!("{HERE}/{}/attachments", c.conversation.id))
+            .unwrap_or_default(),
         past,
         client_id: new_client_id(),
+        attach_client_id: new_client_id(),
         error,
         page,
     }))
@@ -166,15 +178,7 @@ pub(crate) async fn send(State(state): State<AppState>, member: Member, Form(for
     };
     match support_chat::user_send(&state.db, &member.actor(), &m, now_ms()).await {
         Ok(sent) => {
-            if !sent.duplicate {
-                state
-                    .chat
-                    .publish(HubEvent::Message {
-                        c: sent.conversation_id,
-                        m: sent.message.id,
-                    })
-                    .await;
-            }
+            publish_sent(&state, &sent).await;
             Redirect::to(&format!("{HERE}?conversation={}#latest", sent.conversation_id)).into_response()
         }
         Err(AppError::NotFound(_)) => WebError::NotFound.into_response(),
@@ -193,6 +197,53 @@ pub(crate) async fn send(State(state): State<AppState>, member: Member, Form(for
             Redirect::to(&back).into_response()
         }
     }
+}
+
+/// `POST /portal/support/chat/{id}/attachments`: a file (PDF, JPEG, PNG; 7 MB) with an
+/// optional text, from the page's upload form. A refused file comes back as the page with
+/// the reason in the member's words, and nothing is stored.
+pub(crate) async fn attach(
+    State(state): State<AppState>,
+    member: Member,
+    Path(id): Path<i64>,
+    form: Result<Multipart, MultipartRejection>,
+) -> Result<Response, WebError> {
+    // Only the conversation's own user gets to send into it (anyone else: not found).
+    support_chat::readable(&state.db, &member.actor(), id).await?;
+    let form = read_upload(form).await?;
+    let back = |code: &str| Redirect::to(&format!("{HERE}?conversation={id}&error={code}")).into_response();
+    if let Some(code) = file_refusal(form.file.as_ref()) {
+        return Ok(back(code));
+    }
+    let Some(file) = form.file else {
+        return Ok(back("file-empty"));
+    };
+    let m = SendMessage {
+        conversation: Some(id),
+        client_id: &form.client_id,
+        body: &form.body,
+    };
+    match support_chat::user_attach(&state.db, &state.objects, &member.actor(), &m, file, now_ms()).await {
+        Ok(sent) => {
+            publish_sent(&state, &sent).await;
+            Ok(Redirect::to(&format!("{HERE}?conversation={id}#latest")).into_response())
+        }
+        Err(e @ (AppError::Storage(_) | AppError::Internal(_) | AppError::Forbidden | AppError::NotFound(_))) => {
+            Err(e.into())
+        }
+        Err(e) => Ok(back(error_code(&e))),
+    }
+}
+
+/// `GET /portal/support/chat/{id}/attachments/{attachment}`: a file of the member's own
+/// conversation (anyone else's does not exist here).
+pub(crate) async fn attachment(
+    State(state): State<AppState>,
+    member: Member,
+    Path((id, attachment)): Path<(i64, String)>,
+) -> Result<Response, WebError> {
+    let (row, bytes) = support_chat::attachment(&state.db, &state.objects, &member.actor(), id, &attachment).await?;
+    Ok(chat_files::download(&row, bytes))
 }
 
 pub(crate) async fn transcript(
@@ -219,6 +270,7 @@ pub(crate) async fn close(
                     m: done.message_id,
                 })
                 .await;
+            state.chat.publish(HubEvent::Queue).await;
             Ok(Redirect::to(&format!("{HERE}?conversation={id}")).into_response())
         }
         Err(AppError::Chat(_)) => Ok(Redirect::to(&format!("{HERE}?conversation={id}&error=closed")).into_response()),
@@ -278,6 +330,9 @@ mod tests {
             "busy",
             "failed",
             "not-yours",
+            "file-too-large",
+            "file-type",
+            "file-empty",
         ] {
             assert!(english.contains(super::error_key(code)), "{code}");
         }
