@@ -240,8 +240,9 @@ pub trait EntryCells {
 /// and how many entries they hold.
 pub type CellChunks = tokio::sync::mpsc::Receiver<Result<(Vec<u8>, u64)>>;
 
-/// The writer of one entry: appends it to the chunk's bytes.
-pub type WriteEntry = Box<dyn FnMut(&mut Vec<u8>, &dyn EntryCells) + Send>;
+/// The writer of one entry: appends it to the chunk's bytes. Shared, because PostgreSQL
+/// reads with several connections at once.
+pub type WriteEntry = std::sync::Arc<dyn Fn(&mut Vec<u8>, &dyn EntryCells) + Send + Sync>;
 
 impl EntrySource {
     /// The fast path's statement (SQLite): `id` then the fields, keyset on the id as
@@ -270,7 +271,7 @@ impl EntrySource {
     /// The fast path's statement (PostgreSQL): one `COPY … TO STDOUT` of the fields in
     /// entry order. COPY takes no parameters, so the source's values are written in: numbers,
     /// and the store id as a quoted literal.
-    fn copy_sql(&self, fields: &[EntryField]) -> String {
+    fn copy_sql(&self, fields: &[EntryField], ids: (i64, i64)) -> String {
         let (from, filter, pay) = match self {
             EntrySource::Payout(id) => (
                 "ledger_entries e".to_owned(),
@@ -288,9 +289,22 @@ impl EntrySource {
         };
         let columns: Vec<String> = fields.iter().map(|f| f.sql(&pay)).collect();
         format!(
-            "COPY (SELECT {} FROM {from} WHERE {filter} ORDER BY e.id) TO STDOUT",
-            columns.join(", ")
+            "COPY (SELECT {} FROM {from} WHERE {filter} AND e.id >= {} AND e.id < {} ORDER BY e.id) TO STDOUT",
+            columns.join(", "),
+            ids.0,
+            ids.1
         )
+    }
+
+    /// The lowest and highest entry id of the source (PostgreSQL), to split it in windows.
+    fn bounds_sql(&self) -> &'static str {
+        match self {
+            EntrySource::Payout(_) => "SELECT MIN(e.id), MAX(e.id) FROM ledger_entries e WHERE e.payout_id = $1",
+            EntrySource::Store { .. } => {
+                "SELECT MIN(e.id), MAX(e.id) FROM ledger_entries e \
+                 WHERE e.store_id = $2 AND e.created_at >= $3 AND e.created_at < $4 AND $1 = 0"
+            }
+        }
     }
 }
 
@@ -307,14 +321,14 @@ impl Db {
         source: EntrySource,
         fields: Vec<EntryField>,
         chunk: i64,
-        mut write: WriteEntry,
+        write: WriteEntry,
     ) -> CellChunks {
         let (tx, rx) = tokio::sync::mpsc::channel(2);
         match &self.pool {
             crate::connect::Pool::Sqlite { read, .. } => {
                 let path = read.connect_options().get_filename().to_owned();
                 tokio::task::spawn_blocking(move || {
-                    let sent = sqlite_cells(&path, &source, &fields, chunk, &mut write, |bytes, rows| {
+                    let sent = sqlite_cells(&path, &source, &fields, chunk, &write, |bytes, rows| {
                         tx.blocking_send(Ok((bytes, rows))).is_ok()
                     });
                     if let Err(e) = sent {
@@ -325,7 +339,7 @@ impl Db {
             crate::connect::Pool::Postgres(pool) => {
                 let pool = pool.clone();
                 tokio::spawn(async move {
-                    if let Err(e) = postgres_cells(&pool, &source, &fields, chunk, &mut write, &tx).await {
+                    if let Err(e) = postgres_cells(&pool, &source, &fields, chunk, write, &tx).await {
                         let _ = tx.send(Err(e)).await;
                     }
                 });
@@ -361,7 +375,7 @@ fn sqlite_cells<F>(
     source: &EntrySource,
     fields: &[EntryField],
     chunk: i64,
-    write: &mut WriteEntry,
+    write: &WriteEntry,
     mut each: F,
 ) -> Result<()>
 where
@@ -559,18 +573,102 @@ fn unescape(raw: &[u8], out: &mut Vec<u8>) {
     }
 }
 
+/// Ids per window of a PostgreSQL export, at least; a source spread over many ids gets wider
+/// windows, so there are at most [`MAX_WINDOWS`].
+const PG_WINDOW_IDS: i64 = 25_000;
+const MAX_WINDOWS: i64 = 400;
+/// Connections that read windows at once: PostgreSQL renders COPY rows on one core per
+/// connection, which held one COPY to well under the 500,000 rows/s a report needs.
+const PG_READERS: usize = 2;
+
+/// What a window's reader hands on: its chunks, then the end of the window.
+enum Piece {
+    Chunk(Vec<u8>, u64),
+    End,
+}
+
+/// The fast path on PostgreSQL: the source's id range is cut into windows, read by
+/// [`PG_READERS`] connections in turn (window `i` by reader `i % PG_READERS`), each window
+/// one `COPY`, and the windows are handed on in order. Each reader is at most two chunks
+/// ahead, so memory stays flat however many rows there are.
 async fn postgres_cells(
     pool: &sqlx::PgPool,
     source: &EntrySource,
     fields: &[EntryField],
     chunk: i64,
-    write: &mut WriteEntry,
+    write: WriteEntry,
     tx: &tokio::sync::mpsc::Sender<Result<(Vec<u8>, u64)>>,
 ) -> Result<()> {
+    let (key, store, from, to) = match source {
+        EntrySource::Payout(id) => (*id, "", 0, 0),
+        EntrySource::Store { store_id, from, to } => (0, store_id.as_str(), *from, *to),
+    };
+    let (lo, hi): (Option<i64>, Option<i64>) = sqlx::query_as(source.bounds_sql())
+        .bind(key)
+        .bind(store)
+        .bind(from)
+        .bind(to)
+        .fetch_one(pool)
+        .await?;
+    let (Some(lo), Some(hi)) = (lo, hi) else {
+        return Ok(());
+    };
+    let width = PG_WINDOW_IDS.max((hi - lo + 1) / MAX_WINDOWS + 1);
+    let windows: Vec<(i64, i64)> = (0..)
+        .map(|i| lo + i * width)
+        .take_while(|start| *start <= hi)
+        .map(|start| (start, (start + width).min(hi + 1)))
+        .collect();
+    let readers = PG_READERS.min(windows.len());
+    let mut inboxes = Vec::with_capacity(readers);
+    for r in 0..readers {
+        let (pieces, inbox) = tokio::sync::mpsc::channel::<Result<Piece>>(2);
+        let mine: Vec<(i64, i64)> = windows.iter().copied().skip(r).step_by(readers).collect();
+        let (pool, source, fields, write) = (pool.clone(), source.clone(), fields.to_vec(), write.clone());
+        tokio::spawn(async move {
+            for ids in mine {
+                let sql = source.copy_sql(&fields, ids);
+                match copy_window(&pool, &sql, fields.len(), chunk, &write, &pieces).await {
+                    Ok(true) if pieces.send(Ok(Piece::End)).await.is_ok() => {}
+                    Ok(_) => return,
+                    Err(e) => return drop(pieces.send(Err(e)).await),
+                }
+            }
+        });
+        inboxes.push(inbox);
+    }
+    for i in 0..windows.len() {
+        let inbox = &mut inboxes[i % readers];
+        loop {
+            match inbox.recv().await {
+                Some(Ok(Piece::Chunk(bytes, rows))) => {
+                    if tx.send(Ok((bytes, rows))).await.is_err() {
+                        // The report stopped: dropping the inboxes stops the readers.
+                        return Ok(());
+                    }
+                }
+                Some(Ok(Piece::End)) => break,
+                Some(Err(e)) => return Err(e),
+                None => return Err(DbError::Conflict("an export reader stopped early".into())),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One window's `COPY`, written chunk by chunk into `pieces`. False when the receiver is
+/// gone (the report stopped).
+async fn copy_window(
+    pool: &sqlx::PgPool,
+    sql: &str,
+    width: usize,
+    chunk: i64,
+    write: &WriteEntry,
+    pieces: &tokio::sync::mpsc::Sender<Result<Piece>>,
+) -> Result<bool> {
     use futures_util::StreamExt;
-    let sql = source.copy_sql(fields);
     let mut conn = pool.acquire().await?;
-    let mut cells = Vec::with_capacity(fields.len());
+    let mut cells = Vec::with_capacity(width);
     let mut scratch = Vec::new();
     // A line cut between two messages waits here for its end.
     let mut partial: Vec<u8> = Vec::new();
@@ -578,7 +676,7 @@ async fn postgres_cells(
     let mut rows = 0u64;
     let mut stopped = false;
     {
-        let mut stream = conn.copy_out_raw(&sql).await?;
+        let mut stream = conn.copy_out_raw(sql).await?;
         let mut emit = |line: &[u8], out: &mut Vec<u8>| {
             split_copy_line(line, &mut cells, &mut scratch);
             write(
@@ -616,7 +714,7 @@ async fn postgres_cells(
             partial.extend_from_slice(rest);
             if rows >= chunk as u64 {
                 let full = std::mem::replace(&mut out, Vec::with_capacity(256 * chunk as usize));
-                if tx.send(Ok((full, rows))).await.is_err() {
+                if pieces.send(Ok(Piece::Chunk(full, rows))).await.is_err() {
                     stopped = true;
                     break;
                 }
@@ -628,10 +726,10 @@ async fn postgres_cells(
         // The rest of the COPY would have to be read before the connection could be used
         // again: close it instead.
         conn.close_on_drop();
-        return Ok(());
+        return Ok(false);
     }
-    if rows > 0 {
-        let _ = tx.send(Ok((out, rows))).await;
+    if rows > 0 && pieces.send(Ok(Piece::Chunk(out, rows))).await.is_err() {
+        return Ok(false);
     }
-    Ok(())
+    Ok(true)
 }

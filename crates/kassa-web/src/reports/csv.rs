@@ -236,7 +236,9 @@ async fn stream_cells<S: Sink>(
     let columns = opts.columns.clone();
     let delimiter = opts.delimiter;
     let fields = columns.iter().map(|c| c.field()).collect();
-    let write = Box::new(move |buf: &mut Vec<u8>, cells: &dyn EntryCells| write_cells(buf, cells, &columns, delimiter));
+    let write = std::sync::Arc::new(move |buf: &mut Vec<u8>, cells: &dyn EntryCells| {
+        write_cells(buf, cells, &columns, delimiter)
+    });
     let mut chunks = db.export_entry_cells(source, fields, CHUNK, write);
     let mut head = (!out.is_empty()).then_some(out);
     let mut rows = 0u64;
