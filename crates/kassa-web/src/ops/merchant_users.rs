@@ -10,8 +10,8 @@
 //! signs the user out everywhere and emails them in their language.
 
 use super::audit::PROVIDER_TZ;
-use super::merchant_page::merchant_page;
 use super::form::FieldErrors;
+use super::merchant_page::merchant_page;
 use super::merchant_tabs::MerchantHeading;
 use super::shell::{Operator, OpsAccess, OpsRoute, OpsSection};
 use crate::mail::{self, Inviter};
@@ -413,7 +413,15 @@ async fn reset_two_factor_page(
     operator: Operator,
     Path((merchant_id, user_id)): Path<(i64, i64)>,
 ) -> Result<Response, WebError> {
-    reset_page(&state, &operator, merchant_id, user_id, String::new(), FieldErrors::default()).await
+    reset_page(
+        &state,
+        &operator,
+        merchant_id,
+        user_id,
+        String::new(),
+        FieldErrors::default(),
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]

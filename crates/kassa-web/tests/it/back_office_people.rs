@@ -515,7 +515,10 @@ async fn an_onboarding_operator_resets_a_lost_two_factor_and_support_cannot() {
         assert!(html.contains(email));
         assert!(!html.contains("reset-two-factor"), "no reset button for support");
         assert_eq!(support.get(&reset).await.status(), 403);
-        assert_eq!(support.post_form(&reset, &[("reason", RESET_REASON)]).await.status(), 403);
+        assert_eq!(
+            support.post_form(&reset, &[("reason", RESET_REASON)]).await.status(),
+            403
+        );
 
         // The onboarding operator's list links to the confirmation page.
         let (_, html) = ops.page(&users).await;
@@ -531,7 +534,10 @@ async fn an_onboarding_operator_resets_a_lost_two_factor_and_support_cannot() {
             let res = ops.post_form(&reset, &[("reason", reason)]).await;
             assert_eq!(res.status(), 422);
             let html = res.text().await.unwrap();
-            assert!(html.contains("Give the reason for the reset. Nothing was changed."), "{html}");
+            assert!(
+                html.contains("Give the reason for the reset. Nothing was changed."),
+                "{html}"
+            );
             assert!(html.contains("aria-invalid=\"true\""));
         }
         let row = app.db().user_by_id(user).await.unwrap().unwrap();
@@ -576,7 +582,10 @@ async fn an_onboarding_operator_resets_a_lost_two_factor_and_support_cannot() {
         let mails: Vec<_> = app.mails().into_iter().filter(|m| m.to == email).collect();
         assert_eq!(mails.len(), 1);
         let mail = &mails[0];
-        assert_eq!(mail.subject, "Ihre Zwei-Faktor-Authentifizierung bei Kassa wurde zurückgesetzt");
+        assert_eq!(
+            mail.subject,
+            "Ihre Zwei-Faktor-Authentifizierung bei Kassa wurde zurückgesetzt"
+        );
         assert!(mail.text.contains("Kassa-Support"), "{}", mail.text);
         assert!(!mail.text.contains("olle@ops.kassa.test"), "no operator's address");
         assert_eq!(app.last_link_to(email), "/portal/sign-in");
@@ -615,7 +624,10 @@ async fn an_onboarding_operator_resets_a_lost_two_factor_and_support_cannot() {
         assert_eq!(status, 200);
         assert!(html.contains("Two-factor reset by Kassa support"), "{html}");
         assert!(html.contains(RESET_REASON) && html.contains(email));
-        assert!(!html.contains("olle@ops.kassa.test"), "merchants never see an operator's address");
+        assert!(
+            !html.contains("olle@ops.kassa.test"),
+            "merchants never see an operator's address"
+        );
     })
     .await;
 }
@@ -692,7 +704,10 @@ async fn a_two_factor_reset_of_another_merchants_user_is_not_found() {
         assert!(row.totp_secret.is_some(), "untouched");
         assert_eq!(foreign_session.page("/portal").await.0, 200, "still signed in");
         assert!(reset_events(&app, &foreign_email).await.is_empty());
-        assert!(app.mails().iter().all(|m| m.to != foreign_email || !m.subject.contains("two-factor")));
+        assert!(app
+            .mails()
+            .iter()
+            .all(|m| m.to != foreign_email || !m.subject.contains("two-factor")));
         // Through their own merchant's page, the same user is there to reset.
         assert_eq!(ops.page(&reset_path(other_merchant, foreign)).await.0, 200);
     })
