@@ -51,6 +51,7 @@ audit_actions! {
     TwoFactorEnabled => "two_factor_enabled",
     TwoFactorDisabled => "two_factor_disabled",
     RecoveryCodesReplaced => "recovery_codes_replaced",
+    TwoFactorReset => "two_factor_reset",
     ApiKeyCreated => "api_key_created",
     ApiKeyRevoked => "api_key_revoked",
     ApiKeyDisabled => "api_key_disabled",

@@ -87,7 +87,10 @@ pub enum OpsPermission {
     /// read-only.
     ViewMerchants,
     /// Create and edit merchants and stores (not their money settings), invite a merchant's
-    /// first Super Admin, resend invitations, deactivate a merchant's user.
+    /// first Super Admin, resend invitations, deactivate a merchant's user, reset the
+    /// two-factor of a merchant's user who lost both their authenticator and their recovery
+    /// codes. Support answers chats but does not take over accounts: a person who calls in
+    /// locked out is handed to onboarding (or an ops_admin), who checks who they are.
     ManageMerchants,
     /// Suspend and reinstate a merchant.
     SuspendMerchants,

@@ -62,17 +62,36 @@ impl Db {
         .await)?)
     }
 
-    pub async fn disable_two_factor(&self, user_id: i64, audit: &AuditEvent<'_>, now: i64) -> Result<()> {
-        let disable = "UPDATE users SET totp_secret = NULL, totp_pending_secret = NULL, two_factor_enabled_at = NULL, updated_at = $2 WHERE id = $1";
-        on_writer!(self, p => async {
+    /// Turns two-factor off: the secret, any set-up in progress and the recovery codes go,
+    /// with the audit event, in one transaction. `end_sessions` also signs every session of
+    /// the user out (the provider resetting a lost second factor). False, with nothing
+    /// changed or recorded, when it was off already: of any number of concurrent calls,
+    /// exactly one does it.
+    pub async fn disable_two_factor(
+        &self,
+        user_id: i64,
+        end_sessions: bool,
+        audit: &AuditEvent<'_>,
+        now: i64,
+    ) -> Result<bool> {
+        let disable = "UPDATE users SET totp_secret = NULL, totp_pending_secret = NULL, two_factor_enabled_at = NULL, \
+                       updated_at = $2 WHERE id = $1 AND totp_secret IS NOT NULL";
+        Ok(on_writer!(self, p => async {
             let mut tx = p.begin_write().await?;
-            sqlx::query(disable).bind(user_id).bind(now).execute(&mut *tx).await?;
+            let done = sqlx::query(disable).bind(user_id).bind(now).execute(&mut *tx).await?.rows_affected();
+            if done != 1 {
+                tx.rollback().await?;
+                return Ok::<_, sqlx::Error>(false);
+            }
             sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+            if end_sessions {
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+            }
             crate::audit::insert_audit!(&mut *tx, audit, now);
-            tx.commit().await
+            tx.commit().await?;
+            Ok(true)
         }
-        .await)?;
-        Ok(())
+        .await)?)
     }
 
     /// New recovery codes; the old ones stop working.

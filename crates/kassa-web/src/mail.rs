@@ -434,6 +434,22 @@ pub(crate) fn operator_locked_mail(lang: Lang, to: &str, unlocks_at: String, sig
     )
 }
 
+/// Tells a merchant user, in their language, that the provider reset their two-factor (they
+/// had lost their authenticator and recovery codes): they set it up again at their next
+/// sign-in. The link is the sign-in page, nothing that opens the account.
+pub(crate) fn two_factor_reset_mail(lang: Lang, to: &str, sign_in_link: String) -> Mail {
+    compose(
+        lang,
+        to,
+        lang.t("mail-two-factor-reset-subject"),
+        vec![
+            (lang.t("mail-two-factor-reset-body"), None),
+            (lang.t("mail-two-factor-reset-action"), Some(sign_in_link)),
+            (lang.t("mail-two-factor-reset-not-you"), None),
+        ],
+    )
+}
+
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")

@@ -108,6 +108,6 @@ pub async fn disable_two_factor(db: &Db, actor: &Actor, current_password: &str) 
     }
     let after = serde_json::json!({ "two_factor": false }).to_string();
     let event = own_event(actor, user.id, AuditAction::TwoFactorDisabled, None, Some(after));
-    db.disable_two_factor(user.id, &event, now_ms()).await?;
+    db.disable_two_factor(user.id, false, &event, now_ms()).await?;
     Ok(())
 }

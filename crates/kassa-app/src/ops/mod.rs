@@ -27,7 +27,10 @@ pub use merchants::{
     create_merchant, list_merchants, merchant_detail, reinstate_merchant, suspend_merchant, update_merchant,
     MerchantInput, MerchantList, MerchantPage, UpdateMerchant,
 };
-pub use people::{invite_super_admin, resend_merchant_invitation, MerchantInvitation};
+pub use people::{
+    invite_super_admin, resend_merchant_invitation, reset_member_two_factor, two_factor_reset_target,
+    MerchantInvitation, TwoFactorResetMail, RESET_REASON_MAX,
+};
 pub use stores::{
     create_store, merchant_overview, merchant_stores, store_detail, update_store, BankAccountInput, CreateStore,
     FeeInput, MerchantOverview, PayoutInput, SettlementInput, StoreOverview, StoreSettingsInput, UpdateStore,

@@ -19,8 +19,8 @@ pub use invite::{
     accept_invitation, invitation, invite, resend_invitation, Acceptance, InvitationMail, InviteUser, PendingInvitation,
 };
 pub use view::{
-    audit_log, invite_form, member, roster, AuditLog, InviteForm, MemberDetail, Roster, StoreAccess, TeamMember,
-    TeamUser,
+    audit_log, invite_form, member, roster, team_member, AuditLog, InviteForm, MemberDetail, Roster, StoreAccess,
+    TeamMember, TeamUser,
 };
 
 /// Why a team change was refused.

@@ -132,6 +132,13 @@ pub struct MemberDetail {
     pub recent_events: Vec<AuditRow>,
 }
 
+/// One user of the merchant as its team sees them, for anyone who may view the team; users
+/// of other merchants are "not found".
+pub async fn team_member(db: &Db, actor: &crate::Actor, id: i64) -> AppResult<TeamMember> {
+    let admin = Admin::viewer(db, actor, crate::now_ms()).await?;
+    target(db, &admin, id).await
+}
+
 pub async fn member(db: &Db, actor: &crate::Actor, id: i64) -> AppResult<MemberDetail> {
     let admin = Admin::viewer(db, actor, crate::now_ms()).await?;
     let member = target(db, &admin, id).await?;

@@ -97,6 +97,7 @@ const OPS_ACTIONS: &[AuditAction] = &[
     AuditAction::InvitationResent,
     AuditAction::UserDeactivated,
     AuditAction::UserReactivated,
+    AuditAction::TwoFactorReset,
     AuditAction::DisputeOpened,
     AuditAction::DisputeQuestionAsked,
     AuditAction::DisputeDecided,

@@ -3,8 +3,14 @@
 //! invite the first Super Admin (to every store, the same invitation email as the portal's),
 //! send invitations again, and deactivate or reactivate users — all through the team use
 //! cases, which keep the last-admin rule and audit each change with the operator's id.
+//!
+//! They also reset the two-factor of a user who lost both their authenticator and their
+//! recovery codes: a confirmation page (the operator must have checked the person's identity
+//! out of band, and gives a reason for the merchant's audit trail), then the reset, which
+//! signs the user out everywhere and emails them in their language.
 
 use super::audit::PROVIDER_TZ;
+use super::form::FieldErrors;
 use super::merchant_page::merchant_page;
 use super::merchant_tabs::MerchantHeading;
 use super::shell::{Operator, OpsAccess, OpsRoute, OpsSection};
@@ -36,6 +42,16 @@ pub(super) fn section() -> OpsSection {
             OpsRoute::post("/ops/merchants/{merchant}/users/{user}/resend", manage, resend),
             OpsRoute::post("/ops/merchants/{merchant}/users/{user}/deactivate", manage, deactivate),
             OpsRoute::post("/ops/merchants/{merchant}/users/{user}/reactivate", manage, reactivate),
+            OpsRoute::get(
+                "/ops/merchants/{merchant}/users/{user}/reset-two-factor",
+                manage,
+                reset_two_factor_page,
+            ),
+            OpsRoute::post(
+                "/ops/merchants/{merchant}/users/{user}/reset-two-factor",
+                manage,
+                reset_two_factor,
+            ),
         ],
     }
 }
@@ -216,6 +232,8 @@ async fn list(
         "resent" => Some("ops-users-done-resent"),
         "deactivated" => Some("ops-users-done-deactivated"),
         "reactivated" => Some("ops-users-done-reactivated"),
+        "two_factor_reset" => Some("ops-users-done-two-factor-reset"),
+        "two_factor_none" => Some("ops-users-two-factor-none"),
         _ => None,
     });
     users_page(&state, &operator, merchant_id, notice, None, None).await
@@ -340,4 +358,104 @@ async fn reactivate(
     let actor = operator.actor().at_merchant(merchant_id);
     let result = team::reactivate(&state.db, &actor, user_id).await;
     answer(&state, &operator, merchant_id, result, "reactivated").await
+}
+
+#[derive(Template)]
+#[template(path = "ops/merchant_user_two_factor.html")]
+struct ResetTwoFactorTemplate {
+    page: Page,
+    merchant: MerchantHeading,
+    tab: &'static str,
+    user_id: i64,
+    user_name: String,
+    user_email: String,
+    /// The user has two-factor at this merchant: there is something to reset.
+    two_factor: bool,
+    reason: String,
+    reason_max: usize,
+    errors: FieldErrors,
+}
+
+/// The confirmation page of a two-factor reset, with the reason typed so far and why it was
+/// refused.
+async fn reset_page(
+    state: &AppState,
+    operator: &Operator,
+    merchant_id: i64,
+    user_id: i64,
+    reason: String,
+    errors: FieldErrors,
+) -> Result<Response, WebError> {
+    let here = format!("/ops/merchants/{merchant_id}/users/{user_id}/reset-two-factor");
+    let user = kassa_app::ops::two_factor_reset_target(&state.db, &operator.actor(), merchant_id, user_id).await?;
+    let (merchant, page) = merchant_page(state, operator, merchant_id, "ops-users-reset-title", &here).await?;
+    let failed = !errors.is_empty();
+    let mut res = render(&ResetTwoFactorTemplate {
+        page,
+        merchant,
+        tab: "users",
+        user_id: user.id,
+        user_name: user.name,
+        user_email: user.email,
+        two_factor: user.two_factor,
+        reason,
+        reason_max: kassa_app::ops::RESET_REASON_MAX,
+        errors,
+    });
+    if failed {
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
+}
+
+async fn reset_two_factor_page(
+    State(state): State<AppState>,
+    operator: Operator,
+    Path((merchant_id, user_id)): Path<(i64, i64)>,
+) -> Result<Response, WebError> {
+    reset_page(
+        &state,
+        &operator,
+        merchant_id,
+        user_id,
+        String::new(),
+        FieldErrors::default(),
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+struct ResetForm {
+    #[serde(default)]
+    reason: String,
+}
+
+async fn reset_two_factor(
+    State(state): State<AppState>,
+    operator: Operator,
+    Path((merchant_id, user_id)): Path<(i64, i64)>,
+    Form(form): Form<ResetForm>,
+) -> Result<Response, WebError> {
+    let actor = operator.actor();
+    match kassa_app::ops::reset_member_two_factor(&state.db, &actor, merchant_id, user_id, &form.reason).await {
+        Ok(Some(sent)) => {
+            let lang = Lang::from_code(&sent.language).unwrap_or(Lang::En);
+            let link = state.config.link("/portal/sign-in");
+            state
+                .mailer
+                .send(mail::two_factor_reset_mail(lang, &sent.to, link))
+                .await?;
+            Ok(done(merchant_id, "two_factor_reset"))
+        }
+        Ok(None) => Ok(done(merchant_id, "two_factor_none")),
+        Err(e) => match FieldErrors::of(operator.lang, &e) {
+            Some(mut errors) => {
+                if errors.has("reason") && form.reason.trim().is_empty() {
+                    errors.insert("reason", operator.lang.t("ops-users-reset-error-reason"));
+                }
+                reset_page(&state, &operator, merchant_id, user_id, form.reason, errors).await
+            }
+            None => Err(e.into()),
+        },
+    }
 }

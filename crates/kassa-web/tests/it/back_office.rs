@@ -31,10 +31,10 @@ pub(crate) fn fill(path: &str, ids: &[(&str, String)]) -> String {
 }
 
 /// Real values for every path parameter of `/ops`: an operator (`id`), the demo merchant and
-/// its playground store, a user of it other than MERCHANT_USER (whom POSTs may deactivate),
-/// an order of that store, a payout of its capture, a dispute of another order with a
-/// file in its response, a pending identity change request of the merchant and the store's
-/// API key.
+/// its playground store, a user of it other than MERCHANT_USER with two-factor on (whom POSTs
+/// may deactivate), an order of that store, a payout of its capture, a dispute of another
+/// order with a file in its response, a pending identity change request of the merchant and
+/// the store's API key.
 pub(crate) async fn route_ids(app: &TestApp) -> Vec<(&'static str, String)> {
     let target = app.seed_operator("target@ops.kassa.test", OperatorRole::Support).await;
     let merchant_id = app
@@ -45,6 +45,14 @@ pub(crate) async fn route_ids(app: &TestApp) -> Vec<(&'static str, String)> {
         .expect("demo store")
         .merchant_id;
     let user = app.seed_demo_user("matrix-target@demo.kassa.test", "user").await;
+    // With two-factor on, so that its reset page shows the confirmation form (a POST without
+    // a reason resets nothing).
+    app.db()
+        .execute_trusted(&format!(
+            "UPDATE users SET totp_secret = 'JBSWY3DPEHPK3PXP' WHERE id = {user}"
+        ))
+        .await
+        .unwrap();
     let api = app.api(kassa_web::demo::PLAYGROUND_STORE).await;
     let order = api.authorized_order(&sample_order()).await;
     // A payout of that order's capture, for the payout pages.

@@ -244,6 +244,7 @@ async fn support_reads_users_keys_orders_and_audit_but_changes_nothing_and_sees_
             format!("{base}/users/{admin}/resend"),
             format!("{base}/users/{admin}/deactivate"),
             format!("{base}/users/{admin}/reactivate"),
+            format!("{base}/users/{admin}/reset-two-factor"),
         ] {
             let res = support
                 .post_form(&path, &[("email", "x@example.com"), ("language", "en")])
@@ -439,6 +440,276 @@ async fn an_operator_who_manages_merchants_revokes_a_key_and_support_cannot() {
             .id;
         let res = ops.post_form(&format!("{keys}/{other_id}/revoke"), &[]).await;
         assert_eq!(res.status(), 404);
+    })
+    .await;
+}
+
+/// Signs `email` in (with the demo password) and sets up two-factor; returns the client,
+/// whose session stays open, and the secret.
+async fn with_two_factor(app: &TestApp, email: &str) -> (Client, String) {
+    let c = app.signed_in(email).await;
+    let (secret, _) = crate::account_security::enrol(&c).await;
+    assert_eq!(c.page("/portal").await.0, 200);
+    (c, secret)
+}
+
+fn reset_path(merchant: i64, user: i64) -> String {
+    format!("/ops/merchants/{merchant}/users/{user}/reset-two-factor")
+}
+
+const RESET_REASON: &str = "Lost phone and codes; called back on the number on file";
+
+async fn reset_events(app: &TestApp, email: &str) -> Vec<kassa_db::AuditRow> {
+    app.db()
+        .audit_events(Some(AuditAction::TwoFactorReset), 10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.subject == email)
+        .collect()
+}
+
+/// A merchant admin lost both their phone and their recovery codes. Support sees no button
+/// and is refused; an onboarding operator confirms (a reason is required), and then the
+/// secret and codes are gone, every session of the user ends, the merchant's audit trail in
+/// the back office and in the portal shows who did it to whom and why, and the user gets an
+/// email in their own language. With the merchant's two-factor policy on, their next sign-in
+/// needs only the password and then asks them to set two-factor up again.
+#[tokio::test]
+async fn an_onboarding_operator_resets_a_lost_two_factor_and_support_cannot() {
+    on_each_backend(|app| async move {
+        set_two_factor_policy(app.db(), false).await.unwrap();
+        let operator_id = app.seed_operator("olle@ops.kassa.test", OperatorRole::Onboarding).await;
+        app.seed_operator("sam@ops.kassa.test", OperatorRole::Support).await;
+        let ops = app.ops_signed_in("olle@ops.kassa.test").await;
+        let support = app.ops_signed_in("sam@ops.kassa.test").await;
+        let merchant = demo_merchant(&app).await;
+        app.db()
+            .execute_trusted(&format!(
+                "UPDATE merchants SET require_two_factor = TRUE WHERE id = {merchant}"
+            ))
+            .await
+            .unwrap();
+        let email = "lost.phone@demo.kassa.test";
+        let user = app.seed_demo_user(email, "admin").await;
+        let (first, secret) = with_two_factor(&app, email).await;
+        // A second session, signed in with a code.
+        let second = app.client();
+        assert!(location(&second.sign_in(email, DEMO_PASSWORD).await).starts_with("/portal/sign-in/two-factor"));
+        second.page("/portal/sign-in/two-factor").await;
+        let code = kassa_app::auth::two_factor::code_at(&secret, kassa_web::now_ms() + 30_000);
+        let res = second.post_form("/portal/sign-in/two-factor", &[("code", &code)]).await;
+        assert_eq!(location(&res), "/portal");
+        assert_eq!(app.db().sessions_of_user(user).await.unwrap().len(), 2);
+        // The user reads German from now on: the email must be in German.
+        app.db()
+            .execute_trusted(&format!("UPDATE users SET language = 'de' WHERE id = {user}"))
+            .await
+            .unwrap();
+        let users = format!("/ops/merchants/{merchant}/users");
+        let reset = reset_path(merchant, user);
+
+        // Support: no button, and refused both the page and the reset.
+        let (status, html) = support.page(&users).await;
+        assert_eq!(status, 200);
+        assert!(html.contains(email));
+        assert!(!html.contains("reset-two-factor"), "no reset button for support");
+        assert_eq!(support.get(&reset).await.status(), 403);
+        assert_eq!(
+            support.post_form(&reset, &[("reason", RESET_REASON)]).await.status(),
+            403
+        );
+
+        // The onboarding operator's list links to the confirmation page.
+        let (_, html) = ops.page(&users).await;
+        assert!(html.contains(&format!("href=\"{reset}\"")), "{html}");
+        let (status, html) = ops.page(&reset).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("identity out of band"), "{html}");
+        assert!(html.contains("name=\"reason\"") && html.contains(email));
+        assert!(html.contains(&format!("action=\"{reset}\"")));
+
+        // Without a reason: refused next to the field, nothing changed.
+        for reason in ["", "   "] {
+            let res = ops.post_form(&reset, &[("reason", reason)]).await;
+            assert_eq!(res.status(), 422);
+            let html = res.text().await.unwrap();
+            assert!(
+                html.contains("Give the reason for the reset. Nothing was changed."),
+                "{html}"
+            );
+            assert!(html.contains("aria-invalid=\"true\""));
+        }
+        let row = app.db().user_by_id(user).await.unwrap().unwrap();
+        assert!(row.totp_secret.is_some(), "two-factor still on");
+        assert_eq!(app.db().unused_recovery_codes(user).await.unwrap(), 10);
+        assert_eq!(first.page("/portal").await.0, 200, "still signed in");
+        assert!(reset_events(&app, email).await.is_empty());
+        assert!(app.mails().iter().all(|m| m.to != email), "no email");
+
+        // The reset.
+        let res = ops.post_form(&reset, &[("reason", RESET_REASON)]).await;
+        assert_eq!(res.status(), 303);
+        assert_eq!(location(&res), format!("{users}?done=two_factor_reset"));
+        let (_, html) = ops.page(&location(&res)).await;
+        assert!(html.contains("Two-factor was reset"), "{html}");
+        assert!(!html.contains(&format!("href=\"{reset}\"")), "no button once it is off");
+        let row = app.db().user_by_id(user).await.unwrap().unwrap();
+        assert!(row.totp_secret.is_none());
+        assert_eq!(app.db().totp_pending(user).await.unwrap(), None);
+        assert_eq!(app.db().unused_recovery_codes(user).await.unwrap(), 0);
+        // Every session of theirs is gone.
+        assert!(app.db().sessions_of_user(user).await.unwrap().is_empty());
+        for c in [&first, &second] {
+            let res = c.get("/portal").await;
+            assert_eq!(res.status(), 303);
+            assert!(location(&res).starts_with("/portal/sign-in"), "{}", location(&res));
+        }
+
+        // One audit event at the merchant: the operator, the user, the reason.
+        let events = reset_events(&app, email).await;
+        assert_eq!(events.len(), 1);
+        let event = &events[0];
+        assert_eq!(event.merchant_id, Some(merchant));
+        assert_eq!(event.actor_operator_id, Some(operator_id));
+        assert_eq!(event.actor, "olle@ops.kassa.test");
+        assert!(event.after_json.as_deref().unwrap_or_default().contains(RESET_REASON));
+        let (_, html) = ops.page(&format!("/ops/merchants/{merchant}/audit")).await;
+        assert!(html.contains("Two-factor reset by Kassa support"), "{html}");
+        assert!(html.contains(RESET_REASON) && html.contains("olle@ops.kassa.test"));
+
+        // The email: in German, from Kassa support, pointing at the sign-in page only.
+        let mails: Vec<_> = app.mails().into_iter().filter(|m| m.to == email).collect();
+        assert_eq!(mails.len(), 1);
+        let mail = &mails[0];
+        assert_eq!(
+            mail.subject,
+            "Ihre Zwei-Faktor-Authentifizierung bei Kassa wurde zurückgesetzt"
+        );
+        assert!(mail.text.contains("Kassa-Support"), "{}", mail.text);
+        assert!(!mail.text.contains("olle@ops.kassa.test"), "no operator's address");
+        assert_eq!(app.last_link_to(email), "/portal/sign-in");
+
+        // The next sign-in needs only the password, and the merchant's policy asks for a new
+        // set-up before anything else.
+        let again = app.client();
+        let res = again.sign_in(email, DEMO_PASSWORD).await;
+        assert_eq!(location(&res), "/portal", "no code step");
+        let res = again.get("/portal").await;
+        assert_eq!(location(&res), "/portal/account/security", "enrol first");
+        let (status, html) = again.page("/portal/account/security").await;
+        assert_eq!(status, 200);
+        assert!(html.contains("<html lang=\"de\""));
+
+        // Again: nothing to reset, and the page says so; still one event and one email.
+        let res = ops.post_form(&reset, &[("reason", RESET_REASON)]).await;
+        assert_eq!(location(&res), format!("{users}?done=two_factor_none"));
+        let (_, html) = ops.page(&location(&res)).await;
+        assert!(html.contains("has no two-factor authentication to reset"), "{html}");
+        let (status, html) = ops.page(&reset).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("has no two-factor authentication to reset") && !html.contains("name=\"reason\""));
+        assert_eq!(reset_events(&app, email).await.len(), 1);
+        assert_eq!(app.mails().iter().filter(|m| m.to == email).count(), 1);
+
+        // The merchant's own admins see it in the portal's audit log, by "Kassa support".
+        app.db()
+            .execute_trusted(&format!(
+                "UPDATE merchants SET require_two_factor = FALSE WHERE id = {merchant}"
+            ))
+            .await
+            .unwrap();
+        let admin = app.signed_in("superadmin@demo.kassa.test").await;
+        let (status, html) = admin.page("/portal/users/audit").await;
+        assert_eq!(status, 200);
+        assert!(html.contains("Two-factor reset by Kassa support"), "{html}");
+        assert!(html.contains(RESET_REASON) && html.contains(email));
+        assert!(
+            !html.contains("olle@ops.kassa.test"),
+            "merchants never see an operator's address"
+        );
+    })
+    .await;
+}
+
+/// 200 resets of the same user at once (an ops_admin's): one reset, one audit event, one
+/// email; the others find nothing to reset.
+#[tokio::test]
+async fn two_hundred_concurrent_two_factor_resets_reset_audit_and_email_once() {
+    on_each_backend(|app| async move {
+        set_two_factor_policy(app.db(), false).await.unwrap();
+        app.seed_operator("ada@ops.kassa.test", OperatorRole::OpsAdmin).await;
+        let ops = std::sync::Arc::new(app.ops_signed_in("ada@ops.kassa.test").await);
+        let merchant = demo_merchant(&app).await;
+        let email = "parallel.reset@demo.kassa.test";
+        let user = app.seed_demo_user(email, "user").await;
+        with_two_factor(&app, email).await;
+        let reset = reset_path(merchant, user);
+        assert_eq!(ops.page(&reset).await.0, 200);
+        let tasks: Vec<_> = (0..200)
+            .map(|_| {
+                let ops = ops.clone();
+                let reset = reset.clone();
+                tokio::spawn(async move {
+                    let res = ops.post_form(&reset, &[("reason", RESET_REASON)]).await;
+                    (res.status().as_u16(), location(&res))
+                })
+            })
+            .collect();
+        let mut done = 0;
+        for task in tasks {
+            let (status, to) = task.await.unwrap();
+            assert_eq!(status, 303, "{to}");
+            if to.ends_with("done=two_factor_reset") {
+                done += 1;
+            } else {
+                assert!(to.ends_with("done=two_factor_none"), "{to}");
+            }
+        }
+        assert_eq!(done, 1, "exactly one request reset it");
+        assert_eq!(reset_events(&app, email).await.len(), 1);
+        assert_eq!(app.mails().iter().filter(|m| m.to == email).count(), 1);
+        assert!(app.db().user_by_id(user).await.unwrap().unwrap().totp_secret.is_none());
+    })
+    .await;
+}
+
+/// A user of another merchant, reached through this merchant's page by changing the id, does
+/// not exist here: 404 for the page and the reset, and their two-factor stays.
+#[tokio::test]
+async fn a_two_factor_reset_of_another_merchants_user_is_not_found() {
+    on_each_backend(|app| async move {
+        set_two_factor_policy(app.db(), false).await.unwrap();
+        app.seed_operator("olle@ops.kassa.test", OperatorRole::Onboarding).await;
+        let ops = app.ops_signed_in("olle@ops.kassa.test").await;
+        let merchant = demo_merchant(&app).await;
+        let foreign_email = app.seed_other_merchant().await;
+        let other_merchant = app.db().store("M200001").await.unwrap().unwrap().merchant_id;
+        let (foreign_session, _) = with_two_factor(&app, &foreign_email).await;
+        let foreign = app.db().user_by_email(&foreign_email).await.unwrap().unwrap().id;
+
+        let tampered = reset_path(merchant, foreign);
+        ops.page(&format!("/ops/merchants/{merchant}/users")).await;
+        assert_eq!(ops.get(&tampered).await.status(), 404);
+        let res = ops.post_form(&tampered, &[("reason", RESET_REASON)]).await;
+        assert_eq!(res.status(), 404);
+        assert_eq!(
+            ops.post_form(&reset_path(merchant, 999_999), &[("reason", RESET_REASON)])
+                .await
+                .status(),
+            404,
+            "no such user"
+        );
+        let row = app.db().user_by_id(foreign).await.unwrap().unwrap();
+        assert!(row.totp_secret.is_some(), "untouched");
+        assert_eq!(foreign_session.page("/portal").await.0, 200, "still signed in");
+        assert!(reset_events(&app, &foreign_email).await.is_empty());
+        assert!(app
+            .mails()
+            .iter()
+            .all(|m| m.to != foreign_email || !m.subject.contains("two-factor")));
+        // Through their own merchant's page, the same user is there to reset.
+        assert_eq!(ops.page(&reset_path(other_merchant, foreign)).await.0, 200);
     })
     .await;
 }
