@@ -207,7 +207,13 @@ async fn a_crash_mid_batch_loses_only_unanswered_units() {
     let kept = seen(&DbConfig::new(url)).await;
     assert!(kept.contains(&1), "a unit answered before the crash is kept: {kept:?}");
     assert!(!kept.contains(&3), "B was never answered: {kept:?}");
-    assert_eq!(kept.contains(&2), a_answered, "A is kept exactly when it was answered");
+    // Answered means committed. The converse need not hold at the moment of the crash: A's
+    // batch may be committed while its answer is still on its way to the caller (under load
+    // the task has not been polled yet), and then A is kept without having been answered.
+    assert!(
+        !a_answered || kept.contains(&2),
+        "A was answered, so it is kept: {kept:?}"
+    );
     reopened.close().await;
 }
 
