@@ -329,6 +329,22 @@ pub enum BadAttachment {
 }
 
 /// Checks a response's files `(name, bytes)`; returns each one's content type.
+/// A file name safe to show and to send back in a Content-Disposition header: the last
+/// path segment, without control characters or quotes, at most 120 characters, trimmed;
+/// "attachment" when nothing is left.
+pub fn clean_filename(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control() && *c != '"')
+        .take(120)
+        .collect();
+    match cleaned.trim() {
+        "" => "attachment".into(),
+        name => name.to_owned(),
+    }
+}
+
 pub fn check_attachments<'a>(
     files: impl IntoIterator<Item = (&'a str, &'a [u8])>,
 ) -> Result<Vec<&'static str>, BadAttachment> {
@@ -352,6 +368,14 @@ pub fn check_attachments<'a>(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn file_names_keep_their_last_segment_without_quotes() {
+        assert_eq!(super::clean_filename("C:\\Users\\a\\kvitto.pdf"), "kvitto.pdf");
+        assert_eq!(super::clean_filename("../../etc/\"x\".png"), "x.png");
+        assert_eq!(super::clean_filename("  "), "attachment");
+        assert_eq!(super::clean_filename(" kvitto.pdf "), "kvitto.pdf");
+    }
+
     use super::*;
 
     const T0: i64 = 1_800_000_000_000;

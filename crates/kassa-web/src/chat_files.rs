@@ -2,12 +2,11 @@
 //! the `multipart/form-data` form (`client_id`, an optional `body`, one `file`), the words
 //! of a refused file, and the download response.
 
-use crate::portal::disputes::disposition;
+use crate::portal::disputes::file_download;
 use crate::WebError;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::Multipart;
-use axum::http::{header, HeaderValue};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use kassa_app::support_chat::ChatUpload;
 use kassa_core::dispute::{check_attachments, BadAttachment, MAX_ATTACHMENT_BYTES};
 use kassa_db::ChatAttachmentRow;
@@ -74,18 +73,7 @@ pub(crate) fn file_refusal(file: Option<&ChatUpload>) -> Option<&'static str> {
     }
 }
 
-/// A chat file as a download: its detected type, never shown inline, never sniffed.
+/// A chat file as a download, as dispute files are.
 pub(crate) fn download(row: &ChatAttachmentRow, bytes: Vec<u8>) -> Response {
-    let content_type = HeaderValue::from_str(&row.content_type)
-        .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
-    (
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CONTENT_DISPOSITION, disposition(&row.filename)),
-            (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
-            (header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")),
-        ],
-        bytes,
-    )
-        .into_response()
+    file_download(&row.content_type, &row.filename, bytes)
 }

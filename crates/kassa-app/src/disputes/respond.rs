@@ -15,21 +15,6 @@ pub struct Upload {
     pub bytes: Vec<u8>,
 }
 
-/// A name safe to show and to send back in a Content-Disposition header.
-fn clean_name(name: &str) -> String {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    let cleaned: String = base
-        .chars()
-        .filter(|c| !c.is_control() && *c != '"')
-        .take(120)
-        .collect();
-    if cleaned.trim().is_empty() {
-        "attachment".into()
-    } else {
-        cleaned
-    }
-}
-
 pub async fn respond(
     db: &Db,
     files: &dyn FileStore,
@@ -53,7 +38,7 @@ pub async fn respond(
         }
         stored.push(StoredAttachment {
             id,
-            filename: clean_name(&upload.filename),
+            filename: kassa_core::dispute::clean_filename(&upload.filename),
             content_type: content_type.to_owned(),
             size_bytes: size,
             object_key,

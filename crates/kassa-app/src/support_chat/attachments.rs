@@ -47,22 +47,6 @@ impl StoredChatFile {
     }
 }
 
-/// A name safe to show and to send back in a Content-Disposition header: the last path
-/// segment, without control characters or quotes, at most 120 characters.
-fn clean_name(name: &str) -> String {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    let cleaned: String = base
-        .chars()
-        .filter(|c| !c.is_control() && *c != '"')
-        .take(120)
-        .collect();
-    if cleaned.trim().is_empty() {
-        "attachment".into()
-    } else {
-        cleaned.trim().to_owned()
-    }
-}
-
 /// Checks the file and puts it in the file store for `conversation_id`.
 async fn store(files: &dyn FileStore, conversation_id: i64, upload: ChatUpload) -> AppResult<StoredChatFile> {
     let content_type = check_attachments([(upload.filename.as_str(), upload.bytes.as_slice())])
@@ -77,7 +61,7 @@ async fn store(files: &dyn FileStore, conversation_id: i64, upload: ChatUpload) 
     Ok(StoredChatFile {
         id,
         conversation_id,
-        filename: clean_name(&upload.filename),
+        filename: kassa_core::dispute::clean_filename(&upload.filename),
         content_type: content_type.to_owned(),
         size_bytes,
         object_key,
@@ -150,14 +134,4 @@ pub async fn attachment(
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
     Ok((row, bytes))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn names_are_cleaned() {
-        assert_eq!(super::clean_name("C:\\Users\\a\\kvitto.pdf"), "kvitto.pdf");
-        assert_eq!(super::clean_name("../../etc/\"x\".png"), "x.png");
-        assert_eq!(super::clean_name("  "), "attachment");
-    }
 }

@@ -404,7 +404,8 @@ fn text_of(d: &TantivyDocument, field: Field) -> String {
         .unwrap_or_default()
 }
 
-fn escape(s: &str) -> String {
+/// Text as HTML: `&`, `<`, `>` and both quotes escaped.
+pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -134,16 +134,7 @@ fn snippet_html(runs: &[(String, bool)]) -> String {
         if *found {
             out.push_str("<mark>");
         }
-        for c in text.chars() {
-            match c {
-                '&' => out.push_str("&amp;"),
-                '<' => out.push_str("&lt;"),
-                '>' => out.push_str("&gt;"),
-                '"' => out.push_str("&quot;"),
-                '\'' => out.push_str("&#x27;"),
-                c => out.push(c),
-            }
-        }
+        out.push_str(&crate::help::search::escape(text));
         if *found {
             out.push_str("</mark>");
         }

@@ -142,14 +142,20 @@ pub(crate) fn disposition(filename: &str) -> HeaderValue {
         .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
 }
 
-/// A dispute's file as a download: its stored type, never shown inline, never sniffed.
+/// A dispute's file as a download.
 pub(crate) fn download(row: &DisputeAttachmentRow, bytes: Vec<u8>) -> Response {
-    let content_type = HeaderValue::from_str(&row.content_type)
-        .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
+    file_download(&row.content_type, &row.filename, bytes)
+}
+
+/// A stored file (dispute evidence, a chat file) as a download: its stored type, never
+/// shown inline, never sniffed.
+pub(crate) fn file_download(content_type: &str, filename: &str, bytes: Vec<u8>) -> Response {
+    let content_type =
+        HeaderValue::from_str(content_type).unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
     (
         [
             (header::CONTENT_TYPE, content_type),
-            (header::CONTENT_DISPOSITION, disposition(&row.filename)),
+            (header::CONTENT_DISPOSITION, disposition(filename)),
             (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
             (header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")),
         ],

@@ -12,7 +12,7 @@ pub mod thread;
 pub mod words;
 
 pub(crate) use actions::{confirm_page, confirmed, Step};
-pub(crate) use files::{attachment, disposition, download, respond};
+pub(crate) use files::{attachment, download, file_download, respond};
 pub(crate) use list::{list, RowView};
 pub(crate) use page::{respond_page, show};
 pub(crate) use section::section;
