@@ -715,6 +715,27 @@ async fn browser_lists_filters_and_opens_a_call_without_axe_violations() {
                 .await
                 .unwrap();
             click(&b, "#logs-filters button[type=submit]").await;
+            // The unfiltered list has the 403 row too: wait for the filtered page itself,
+            // or the count below can read the old page.
+            for _ in 0..100 {
+                if b.current_url()
+                    .await
+                    .unwrap()
+                    .query()
+                    .unwrap_or("")
+                    .contains("status=4xx")
+                {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            assert!(b
+                .current_url()
+                .await
+                .unwrap()
+                .query()
+                .unwrap_or("")
+                .contains("status=4xx"));
             b.wait()
                 .for_element(fantoccini::Locator::Css("#calls [data-status='403']"))
                 .await
