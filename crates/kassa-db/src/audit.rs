@@ -106,6 +106,27 @@ macro_rules! insert_audit {
 }
 pub(crate) use insert_audit;
 
+/// Runs `query`, an UPDATE guarded by the state it expects (`... AND status = 'pending'`,
+/// a version), on the writer; when it changed exactly one row, writes `event` in the same
+/// transaction, else rolls back. Whether the row changed: of concurrent changes of one
+/// row, one wins and only it is audited.
+macro_rules! audited_update {
+    ($db:expr, $query:expr, $event:expr, $now:expr) => {
+        on_writer!($db, p => async {
+            let mut tx = p.begin_write().await?;
+            if $query.execute(&mut *tx).await?.rows_affected() != 1 {
+                tx.rollback().await?;
+                return Ok::<_, sqlx::Error>(false);
+            }
+            insert_audit!(&mut *tx, $event, $now);
+            tx.commit().await?;
+            Ok(true)
+        }
+        .await)
+    };
+}
+pub(crate) use audited_update;
+
 /// Which of a merchant's audit events to show.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter<'a> {

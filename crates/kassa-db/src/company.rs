@@ -3,7 +3,7 @@
 //! organisation number, VAT id) that the provider applies or declines. Every change commits
 //! together with its audit event.
 
-use crate::audit::{insert_audit, AuditEvent};
+use crate::audit::{audited_update, insert_audit, AuditEvent};
 use crate::connect::BeginWrite;
 use crate::disputes::DisputeRecipient;
 use crate::{on_pool, on_writer, Db, DbError, Result};
@@ -168,9 +168,9 @@ impl Db {
                    support_email = $10, support_phone = $11, \
                    updated_at = CASE WHEN $12 > updated_at THEN $12 ELSE updated_at + 1 END \
                    WHERE id = $1 AND updated_at = $13";
-        Ok(on_writer!(self, p => async {
-            let mut tx = p.begin_write().await?;
-            let changed = sqlx::query(sql)
+        Ok(audited_update!(
+            self,
+            sqlx::query(sql)
                 .bind(merchant_id)
                 .bind(c.trading_name)
                 .bind(c.address_line)
@@ -183,19 +183,10 @@ impl Db {
                 .bind(c.support_email)
                 .bind(c.support_phone)
                 .bind(now)
-                .bind(updated_at)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if changed != 1 {
-                tx.rollback().await?;
-                return Ok::<_, sqlx::Error>(false);
-            }
-            insert_audit!(&mut *tx, audit, now);
-            tx.commit().await?;
-            Ok(true)
-        }
-        .await)?)
+                .bind(updated_at),
+            audit,
+            now
+        )?)
     }
 
     /// Records a request with its audit event. A second pending request of the same
@@ -331,26 +322,17 @@ impl Db {
     ) -> Result<bool> {
         let sql = "UPDATE company_identity_requests SET status = 'declined', decided_by_operator_id = $2, \
                    decided_by = $3, decided_at = $4, decline_reason = $5 WHERE id = $1 AND status = 'pending'";
-        Ok(on_writer!(self, p => async {
-            let mut tx = p.begin_write().await?;
-            let changed = sqlx::query(sql)
+        Ok(audited_update!(
+            self,
+            sqlx::query(sql)
                 .bind(d.request_id)
                 .bind(d.operator_id)
                 .bind(d.operator)
                 .bind(now)
-                .bind(d.reason)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if changed != 1 {
-                tx.rollback().await?;
-                return Ok::<_, sqlx::Error>(false);
-            }
-            insert_audit!(&mut *tx, audit, now);
-            tx.commit().await?;
-            Ok(true)
-        }
-        .await)?)
+                .bind(d.reason),
+            audit,
+            now
+        )?)
     }
 
     /// Withdraws the merchant's pending request `request_id` on behalf of member `who`, with
@@ -366,27 +348,17 @@ impl Db {
     ) -> Result<bool> {
         let sql = "UPDATE company_identity_requests SET status = 'withdrawn', decided_by = $3, decided_at = $4 \
                    WHERE id = $1 AND merchant_id = $2 AND status = 'pending'";
-        Ok(on_writer!(self, p => async {
-            let mut tx = p.begin_write().await?;
-            let changed = sqlx::query(sql)
-                .bind(request_id)
-                .bind(merchant_id)
-                .bind(who)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if changed != 1 {
-                tx.rollback().await?;
-                return Ok::<_, sqlx::Error>(false);
-            }
-            let subject = request_id.to_string();
-            let event = AuditEvent { subject: &subject, ..audit.clone() };
-            insert_audit!(&mut *tx, event, now);
-            tx.commit().await?;
-            Ok(true)
-        }
-        .await)?)
+        let subject = request_id.to_string();
+        let event = AuditEvent {
+            subject: &subject,
+            ..audit.clone()
+        };
+        Ok(audited_update!(
+            self,
+            sqlx::query(sql).bind(request_id).bind(merchant_id).bind(who).bind(now),
+            event,
+            now
+        )?)
     }
 
     /// The active people of a merchant (in any of its stores) whose role is one of `roles`,

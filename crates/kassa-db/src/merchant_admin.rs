@@ -2,7 +2,7 @@
 //! detail and the searchable, keyset-paged list. Every change commits together with its
 //! audit event.
 
-use crate::audit::{insert_audit, AuditEvent};
+use crate::audit::{audited_update, insert_audit, AuditEvent};
 use crate::connect::BeginWrite;
 use crate::tenancy::{insert_merchant, NewMerchant};
 use crate::{on_pool, on_writer, Db, Result};
@@ -141,9 +141,9 @@ impl Db {
              WHERE id = $1 AND updated_at = $12",
             next_version("$11")
         );
-        Ok(on_writer!(self, p => async {
-            let mut tx = p.begin_write().await?;
-            let changed = sqlx::query(&sql)
+        Ok(audited_update!(
+            self,
+            sqlx::query(&sql)
                 .bind(id)
                 .bind(m.legal_name)
                 .bind(m.org_number)
@@ -155,19 +155,10 @@ impl Db {
                 .bind(m.onboarding)
                 .bind(m.require_two_factor)
                 .bind(now)
-                .bind(updated_at)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if changed != 1 {
-                tx.rollback().await?;
-                return Ok::<_, sqlx::Error>(false);
-            }
-            insert_audit!(&mut *tx, audit, now);
-            tx.commit().await?;
-            Ok(true)
-        }
-        .await)?)
+                .bind(updated_at),
+            audit,
+            now
+        )?)
     }
 
     /// Suspends (with `reason`) or reinstates a merchant, only if it is not in `status`
@@ -189,26 +180,17 @@ impl Db {
              WHERE id = $1 AND status <> $2",
             next_version("$5")
         );
-        let changed = on_writer!(self, p => async {
-            let mut tx = p.begin_write().await?;
-            let changed = sqlx::query(&sql)
+        let changed = audited_update!(
+            self,
+            sqlx::query(&sql)
                 .bind(id)
                 .bind(status.code())
                 .bind(suspended_at)
                 .bind(reason)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if changed != 1 {
-                tx.rollback().await?;
-                return Ok::<_, sqlx::Error>(false);
-            }
-            insert_audit!(&mut *tx, audit, now);
-            tx.commit().await?;
-            Ok(true)
-        }
-        .await)?;
+                .bind(now),
+            audit,
+            now
+        )?;
         // The merchant's keys are refused (or accepted again) from the next call.
         self.forget_api_keys();
         Ok(changed)
