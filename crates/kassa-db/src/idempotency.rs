@@ -106,6 +106,16 @@ impl Db {
         Ok(())
     }
 
+    /// Gives up the claim made at `claimed_at` (the `now` given to
+    /// [`Db::claim_idempotency_key`]) and no later one: a release retried after an outage
+    /// never removes the claim of a retry that ran since.
+    pub async fn release_idempotency_claim(&self, store_id: &str, key: &str, claimed_at: i64) -> Result<()> {
+        let sql = "DELETE FROM idempotency_keys \
+                   WHERE store_id = $1 AND idempotency_key = $2 AND state = 'running' AND created_at = $3";
+        on_writer!(self, p => sqlx::query(sql).bind(store_id).bind(key).bind(claimed_at).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
     pub async fn purge_idempotency_keys(&self, now: i64) -> Result<u64> {
         let sql = "DELETE FROM idempotency_keys WHERE created_at <= $1";
         let done = on_writer!(self, p => sqlx::query(sql).bind(now - IDEMPOTENCY_TTL_MS).execute(p).await.map(|r| r.rows_affected()))?;

@@ -69,7 +69,7 @@ pub use email_changes::{EmailChangeApplied, EmailChangeRow, NewEmailChange};
 pub use error::{sqlx_outage, DbError, Outage};
 pub use group_commit::SqliteUnit;
 pub use help_feedback::HelpFeedbackRow;
-pub use idempotency::{Claim, SavedResponse, IDEMPOTENCY_TTL_MS};
+pub use idempotency::{Claim, SavedResponse, ABANDONED_AFTER_MS, IDEMPOTENCY_TTL_MS};
 pub use invitations::{Invitation, InvitationLink, Invited};
 pub use jobs::{JobQueueRow, JobRow};
 pub use key_usage::{KeyPlatformRow, KeyUsage};

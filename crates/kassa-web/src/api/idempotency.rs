@@ -18,7 +18,15 @@ pub struct Saved;
 /// Headers a replay must carry again.
 const REPLAYED_HEADERS: &[&str] = &["content-type", "location", "capture-id", "refund-id"];
 
-/// Claims the key. `Ok(None)`: run the request. `Ok(Some(res))`: answer with `res`.
+/// What a claim decided.
+pub enum Claimed {
+    /// Run the request; the claim was made at this time (ms), which [`finish`] needs.
+    Run(i64),
+    /// Answer with this response (a replay) without running the request.
+    Answer(Response),
+}
+
+/// Claims the key.
 pub async fn claim(
     state: &AppState,
     caller: &Caller,
@@ -26,7 +34,7 @@ pub async fn claim(
     method: &Method,
     path: &str,
     body: &Bytes,
-) -> Result<Option<Response>, ApiError> {
+) -> Result<Claimed, ApiError> {
     let mut hash = Sha256::new();
     hash.update(method.as_str().as_bytes());
     hash.update(b" ");
@@ -34,13 +42,14 @@ pub async fn claim(
     hash.update(b"\n");
     hash.update(body);
     let request_hash = crate::password::hex(&hash.finalize());
+    let now = now_ms();
     match state
         .db
-        .claim_idempotency_key(&caller.store_id, key, &request_hash, now_ms())
+        .claim_idempotency_key(&caller.store_id, key, &request_hash, now)
         .await?
     {
-        Claim::Fresh => Ok(None),
-        Claim::Replay(saved) => Ok(Some(replay(&saved))),
+        Claim::Fresh => Ok(Claimed::Run(now)),
+        Claim::Replay(saved) => Ok(Claimed::Answer(replay(&saved))),
         Claim::Mismatch => Err(ApiError::new(
             StatusCode::CONFLICT,
             "CONFLICT",
@@ -89,12 +98,23 @@ fn replay(saved: &SavedResponse) -> Response {
 
 /// After the handler: a response not saved with its effect is saved now (refusals, reads);
 /// a server error gives the key up, since it had no effect, so a retry can run.
-pub async fn finish(state: &AppState, caller: &Caller, key: &str, res: Response) -> Response {
+pub async fn finish(state: &AppState, caller: &Caller, key: &str, claimed_at: i64, res: Response) -> Response {
     if res.extensions().get::<Saved>().is_some() {
         return res;
     }
+    if res.status() == StatusCode::SERVICE_UNAVAILABLE {
+        // The database is away: the answer must not wait for it a second time (each wait
+        // is the pool's acquire timeout), so the key is given up once it is back.
+        let (db, store, key) = (state.db.clone(), caller.store_id.clone(), key.to_owned());
+        tokio::spawn(release_when_back(db, store, key, claimed_at));
+        return res;
+    }
     if res.status().is_server_error() {
-        if let Err(e) = state.db.release_idempotency_key(&caller.store_id, key).await {
+        if let Err(e) = state
+            .db
+            .release_idempotency_claim(&caller.store_id, key, claimed_at)
+            .await
+        {
             tracing::error!(error = %e, "releasing an idempotency key failed");
         }
         return res;
@@ -111,4 +131,20 @@ pub async fn finish(state: &AppState, caller: &Caller, key: &str, res: Response)
         tracing::error!(error = %e, "saving an idempotent response failed");
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Retries giving up a claim until the database answers again; after
+/// [`kassa_db::ABANDONED_AFTER_MS`] a retry takes the key over anyway.
+async fn release_when_back(db: kassa_db::Db, store: String, key: String, claimed_at: i64) {
+    let give_up_at = claimed_at + kassa_db::ABANDONED_AFTER_MS;
+    while now_ms() < give_up_at {
+        match db.release_idempotency_claim(&store, &key, claimed_at).await {
+            Ok(()) => return,
+            Err(e) if e.outage().is_some() => tokio::time::sleep(std::time::Duration::from_millis(250)).await,
+            Err(e) => {
+                tracing::error!(error = %e, "releasing an idempotency key failed");
+                return;
+            }
+        }
+    }
 }

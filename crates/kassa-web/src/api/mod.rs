@@ -293,7 +293,7 @@ async fn pipeline(State(state): State<AppState>, req: Request, next: Next) -> Re
                 .into_response()
         }
         Some(k) => match idempotency::claim(&state, &caller, k, &method, &path, &bytes).await {
-            Ok(None) => {
+            Ok(idempotency::Claimed::Run(claimed_at)) => {
                 let ctx = ApiCtx {
                     caller: caller.clone(),
                     correlation_id: correlation.clone(),
@@ -303,9 +303,9 @@ async fn pipeline(State(state): State<AppState>, req: Request, next: Next) -> Re
                 parts.extensions.insert(ctx);
                 let res = next.run(Request::from_parts(parts, Body::from(bytes.clone()))).await;
                 let res = render(res, &correlation);
-                idempotency::finish(&state, &caller, k, res).await
+                idempotency::finish(&state, &caller, k, claimed_at, res).await
             }
-            Ok(Some(replay)) => replay,
+            Ok(idempotency::Claimed::Answer(replay)) => replay,
             Err(e) => e.into_response(),
         },
         None => {

@@ -56,13 +56,22 @@ struct Key {
 }
 
 impl Key {
-    /// A new checkout with an idempotency key: status, body, time taken.
+    /// A new checkout with a new idempotency key: status, body, time taken.
     async fn checkout(&self, http: &reqwest::Client) -> Result<(u16, Value, Duration), reqwest::Error> {
+        self.checkout_keyed(http, &uuid::Uuid::new_v4().to_string()).await
+    }
+
+    /// A checkout with the idempotency key `idem`.
+    async fn checkout_keyed(
+        &self,
+        http: &reqwest::Client,
+        idem: &str,
+    ) -> Result<(u16, Value, Duration), reqwest::Error> {
         let started = Instant::now();
         let res = http
             .post(format!("{}/checkout/v3/orders", self.base))
             .basic_auth(&self.user, Some(&self.pass))
-            .header("Klarna-Idempotency-Key", uuid::Uuid::new_v4().to_string())
+            .header("Klarna-Idempotency-Key", idem)
             .json(&crate::support::sample_order())
             .send()
             .await?;
@@ -106,7 +115,8 @@ fn assert_unavailable_shape(body: &Value) {
 }
 
 /// (started at, status or 0 for no answer, time taken, body)
-type Answer = (Instant, u16, Duration, Value);
+/// When a checkout was sent, its status, time taken, body and idempotency key.
+type Answer = (Instant, u16, Duration, Value, String);
 
 /// A load of checkouts, completions and captures; every answer is logged with its time.
 struct Load {
@@ -132,10 +142,11 @@ impl Load {
                         .unwrap();
                     while !stop.load(Ordering::SeqCst) {
                         let at = Instant::now();
-                        match key.checkout(&http).await {
+                        let idem = uuid::Uuid::new_v4().to_string();
+                        match key.checkout_keyed(&http, &idem).await {
                             Ok((201, body, took)) => {
                                 let id = body["order_id"].as_str().unwrap().to_owned();
-                                log.lock().unwrap().push((at, 201, took, Value::Null));
+                                log.lock().unwrap().push((at, 201, took, Value::Null, idem));
                                 acked.lock().unwrap().push((id.clone(), 0));
                                 if matches!(key.complete(&http, &id).await, Ok(200))
                                     && matches!(key.capture(&http, &id).await, Ok(201))
@@ -147,11 +158,11 @@ impl Load {
                                 }
                             }
                             Ok((status, body, took)) => {
-                                log.lock().unwrap().push((at, status, took, body));
+                                log.lock().unwrap().push((at, status, took, body, idem));
                                 tokio::time::sleep(Duration::from_millis(50)).await;
                             }
                             Err(_) => {
-                                log.lock().unwrap().push((at, 0, at.elapsed(), Value::Null));
+                                log.lock().unwrap().push((at, 0, at.elapsed(), Value::Null, idem));
                                 tokio::time::sleep(Duration::from_millis(50)).await;
                             }
                         }
@@ -422,7 +433,7 @@ async fn postgres_stopped_and_started_under_load() {
     // During the outage: no call hung beyond 5 s, and failures were 503s in Kustom's shape.
     let outage = stopped_at..restarted;
     let mut during = 0;
-    for (at, status, took, body) in &log {
+    for (at, status, took, body, _) in &log {
         assert!(
             *took <= Duration::from_secs(6),
             "a call took {took:?} (status {status})"
@@ -435,19 +446,37 @@ async fn postgres_stopped_and_started_under_load() {
     }
     assert!(during > 0, "the load met the outage");
     assert!(
-        log.iter().any(|(at, s, _, _)| *at > restarted && *s == 201),
+        log.iter().any(|(at, s, _, _, _)| *at > restarted && *s == 201),
         "the load resumed"
     );
     // No partial writes, nothing answered is lost.
     assert_acked_present(&key, &acked).await;
+    // The 503 says "retry with the same idempotency key": every refused call can be, now that
+    // the database is back (a claim made just before the outage is given up once it returns).
+    let refused: Vec<&str> = log.iter().filter(|a| a.1 == 503).map(|a| a.4.as_str()).collect();
+    for idem in &refused {
+        let t = Instant::now();
+        loop {
+            let (status, body, _) = key.checkout_keyed(&http, idem).await.unwrap();
+            if status == 201 {
+                break;
+            }
+            assert!(
+                status == 409 && t.elapsed() < Duration::from_secs(5),
+                "a retry of a call refused during the outage: {status} {body}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
     let sql = Sql::Pg(sqlx::PgPool::connect(&cluster.url()).await.unwrap());
     assert_eq!(count_violations(&sql).await, Vec::<&str>::new());
     sql.close().await;
     eprintln!(
         "PostgreSQL outage: /readyz 503 after {to_unready:?}; first API call answered 503 in {took:?}; \
          {during} calls answered 503 during the outage; after pg_ctl start returned ({started_took:?}): /readyz 200 in {to_ready:?}, \
-         API 201 in {api_back:?}; {} orders answered 201 all present",
-        acked.len()
+         API 201 in {api_back:?}; {} orders answered 201 all present; {} refused calls retried with their keys",
+        acked.len(),
+        refused.len()
     );
     drop(server);
 }
@@ -612,7 +641,7 @@ async fn sigterm_under_load_finishes_requests_in_flight_and_refuses_new_ones() {
     let stopped_in = term_at.elapsed();
     assert_eq!(code, Some(0), "kassa exits 0 after SIGTERM\n{}", install.log_tail());
     let (log, acked) = load.stop().await;
-    for (at, status, _, body) in &log {
+    for (at, status, _, body, _) in &log {
         assert!(
             *status == 201 || *status == 0,
             "at {:?}: {status} {body}",
