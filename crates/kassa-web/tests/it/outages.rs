@@ -430,12 +430,14 @@ async fn postgres_stopped_and_started_under_load() {
         "API back {api_back:?} after the database"
     );
 
-    // During the outage: no call hung beyond 5 s, and failures were 503s in Kustom's shape.
+    // During the outage: no call hung beyond 5 s (a call waits for the pool's acquire
+    // timeout once, never twice), and failures were 503s in Kustom's shape.
     let outage = stopped_at..restarted;
     let mut during = 0;
+    let slowest = log.iter().map(|a| a.2).max().unwrap_or_default();
     for (at, status, took, body, _) in &log {
         assert!(
-            *took <= Duration::from_secs(6),
+            *took <= Duration::from_secs(5),
             "a call took {took:?} (status {status})"
         );
         if outage.contains(at) && *status != 201 {
@@ -473,7 +475,7 @@ async fn postgres_stopped_and_started_under_load() {
     sql.close().await;
     eprintln!(
         "PostgreSQL outage: /readyz 503 after {to_unready:?}; first API call answered 503 in {took:?}; \
-         {during} calls answered 503 during the outage; after pg_ctl start returned ({started_took:?}): /readyz 200 in {to_ready:?}, \
+         {during} calls answered 503 during the outage, the slowest call took {slowest:?}; after pg_ctl start returned ({started_took:?}): /readyz 200 in {to_ready:?}, \
          API 201 in {api_back:?}; {} orders answered 201 all present; {} refused calls retried with their keys",
         acked.len(),
         refused.len()
