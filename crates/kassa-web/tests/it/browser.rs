@@ -246,6 +246,21 @@ pub(crate) async fn fill(b: &Browser, id: &str, text: &str) {
         .unwrap();
 }
 
+/// Waits until the page's query string contains `needle`: after a GET form is sent, an
+/// element that the page before it had too would be found on the old page.
+pub(crate) async fn wait_query(b: &Browser, needle: &str) {
+    for _ in 0..100 {
+        if b.current_url().await.unwrap().query().unwrap_or("").contains(needle) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!(
+        "the address never came to hold {needle}: {}",
+        b.current_url().await.unwrap()
+    );
+}
+
 pub(crate) async fn click(b: &Browser, css: &str) {
     b.find(Locator::Css(css))
         .await
@@ -449,12 +464,8 @@ async fn manage_orders_in_the_browser() {
             .send_keys("WEB-4711")
             .await
             .unwrap();
-        b.find(Locator::Css(".filter-actions button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&b, ".filter-actions button[type=submit]").await;
+        wait_query(&b, "q=WEB-4711").await;
         b.wait().for_element(Locator::Css("table.orders-table")).await.unwrap();
         snap(&b, "orders").await;
         let rows = b.find_all(Locator::Css("table.orders-table tbody tr")).await.unwrap();

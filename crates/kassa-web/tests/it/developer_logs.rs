@@ -3,7 +3,7 @@
 //! credential or a card number; a store sees only its own calls; the role matrix; a refused
 //! capture explained; retention in batches; and the section in a real browser with axe.
 
-use crate::browser::{click, eval_string, open_browser, sign_in, snap};
+use crate::browser::{click, eval_string, open_browser, sign_in, snap, wait_query};
 use crate::support::*;
 use kassa_app::logs::{self, CallFilter, Position, StatusClass};
 use kassa_app::Actor;
@@ -717,25 +717,7 @@ async fn browser_lists_filters_and_opens_a_call_without_axe_violations() {
             click(&b, "#logs-filters button[type=submit]").await;
             // The unfiltered list has the 403 row too: wait for the filtered page itself,
             // or the count below can read the old page.
-            for _ in 0..100 {
-                if b.current_url()
-                    .await
-                    .unwrap()
-                    .query()
-                    .unwrap_or("")
-                    .contains("status=4xx")
-                {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            assert!(b
-                .current_url()
-                .await
-                .unwrap()
-                .query()
-                .unwrap_or("")
-                .contains("status=4xx"));
+            wait_query(&b, "status=4xx").await;
             b.wait()
                 .for_element(fantoccini::Locator::Css("#calls [data-status='403']"))
                 .await
