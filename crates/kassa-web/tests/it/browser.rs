@@ -209,13 +209,8 @@ async fn portal_fits_a_phone_and_works_by_keyboard() {
         sign_in(&b, &app.url, "superadmin@demo.kassa.test").await;
         for path in ["/portal", "/portal/account"] {
             b.goto(&format!("{}{path}", app.url)).await.unwrap();
-            let overflow = eval_string(
-                &b,
-                "return String(document.documentElement.scrollWidth - document.documentElement.clientWidth)",
-            )
-            .await;
             snap(&b, &format!("phone{}", path.replace('/', "-"))).await;
-            assert_eq!(overflow, "0", "{path} scrolls sideways at 375 px");
+            assert_fits(&b, &format!("{path} at 375 px")).await;
         }
         // The first Tab reaches the skip link, which jumps to the content.
         b.goto(&format!("{}/portal", app.url)).await.unwrap();
@@ -244,6 +239,35 @@ pub(crate) async fn fill(b: &Browser, id: &str, text: &str) {
         .send_keys(text)
         .await
         .unwrap();
+}
+
+/// Waits for the page (after a click or a form post) to show `css`.
+pub(crate) async fn arrive(b: &Browser, css: &str) {
+    b.wait()
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+}
+
+/// The page does not scroll sideways at the window's width (wide tables scroll inside their
+/// card); the message names the first elements that stick out.
+pub(crate) async fn assert_fits(b: &Browser, what: &str) {
+    let overflow = eval_string(
+        b,
+        "return String(document.documentElement.scrollWidth - document.documentElement.clientWidth)",
+    )
+    .await;
+    if overflow == "0" {
+        return;
+    }
+    let culprits = eval_string(
+        b,
+        "const w = document.documentElement.clientWidth; return [...document.querySelectorAll('body *')]\
+         .filter(e => e.getBoundingClientRect().right > w && !e.parentElement.closest('.table-scroll')).slice(0, 5)\
+         .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).join(', ')",
+    )
+    .await;
+    panic!("{what} is wider than the window by {overflow} px: {culprits}");
 }
 
 /// Waits until the page's query string contains `needle`: after a GET form is sent, an
@@ -661,12 +685,7 @@ async fn order_page_capture_dialog_at_desktop_and_phone_width() {
             let stops = tab_stops(&b).await;
             eprintln!("order page at {width} px: {stops} tab stops");
             assert!(stops <= 30, "{stops} tab stops at {width} px (59 before the dialogs)");
-            let overflow = eval_string(
-                &b,
-                "return String(document.documentElement.scrollWidth - document.documentElement.clientWidth)",
-            )
-            .await;
-            assert_eq!(overflow, "0", "the order page scrolls sideways at {width} px");
+            assert_fits(&b, &format!("the order page scrolls sideways at {width} px")).await;
             let row_display = eval_string(
                 &b,
                 "return getComputedStyle(document.querySelector('#order-lines tbody tr')).display",

@@ -3,7 +3,7 @@
 //! outbox, signs in to the portal, gets API credentials and takes a payment through the API;
 //! the operator suspends the merchant and the key is refused.
 
-use crate::browser::{click, connect, eval_string, fill, open_browser, snap, text_of};
+use crate::browser::{arrive, assert_fits, click, connect, fill, open_browser, snap, text_of};
 use crate::support::*;
 use fantoccini::{Client as Browser, Locator};
 use kassa_core::ops_access::OperatorRole;
@@ -16,34 +16,6 @@ async fn select(b: &Browser, id: &str, value: &str) {
         .select_by_value(value)
         .await
         .unwrap_or_else(|e| panic!("#{id} = {value}: {e}"));
-}
-
-/// The page does not scroll sideways: wide tables scroll inside their card.
-async fn assert_fits(b: &Browser, what: &str) {
-    let overflow = eval_string(
-        b,
-        "return String(document.documentElement.scrollWidth - document.documentElement.clientWidth)",
-    )
-    .await;
-    let culprits = eval_string(
-        b,
-        "const w = document.documentElement.clientWidth; return [...document.querySelectorAll('body *')]\
-         .filter(e => e.getBoundingClientRect().right > w && !e.parentElement.closest('.table-scroll')).slice(0, 5)\
-         .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).join(', ')",
-    )
-    .await;
-    assert_eq!(
-        overflow, "0",
-        "{what} is wider than the window by {overflow} px: {culprits}"
-    );
-}
-
-/// Waits for the page after a form post to show `css`.
-async fn arrive(b: &Browser, css: &str) {
-    b.wait()
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"));
 }
 
 /// Adds a store from the merchant page's "add store" form; returns its Store ID.

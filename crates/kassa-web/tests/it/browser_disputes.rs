@@ -3,10 +3,9 @@
 //! decides it won in the back office; the held amount is released and the next payout pays
 //! it. The pages fit a phone and keep working in dark mode.
 
-use crate::browser::{click, connect, eval_string, fill, open_browser, sign_in, snap, text_of, wait_text};
+use crate::browser::{arrive, assert_fits, click, connect, fill, open_browser, sign_in, snap, text_of, wait_text};
 use crate::disputes_pages::{captured_order, risk_actor, DISPUTES_USER, PDF, STORE};
 use crate::support::*;
-use fantoccini::{Client as Browser, Locator};
 use kassa_core::dispute::{Reason, Stage};
 use kassa_core::ops_access::OperatorRole;
 
@@ -22,23 +21,6 @@ async fn next_payout(app: &TestApp) -> i64 {
         .iter()
         .find(|c| c.currency == "SEK")
         .map_or(0, |c| c.next_payout.settlement_amount)
-}
-
-/// The page does not scroll sideways at the window's width.
-async fn assert_fits(b: &Browser, what: &str) {
-    let overflow = eval_string(
-        b,
-        "return String(document.documentElement.scrollWidth - document.documentElement.clientWidth)",
-    )
-    .await;
-    assert_eq!(overflow, "0", "{what} scrolls sideways");
-}
-
-async fn arrive(b: &Browser, css: &str) {
-    b.wait()
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"));
 }
 
 #[tokio::test]

@@ -3,17 +3,10 @@
 //! of their orders and sees its status; the panel keeps its state across pages, closes with
 //! Escape, does not cover the page on a 375 px screen, and passes axe in light and dark.
 
-use crate::browser::{click, eval_string, fill, open_browser, sign_in, text_of};
+use crate::browser::{arrive, assert_fits, click, eval_string, fill, open_browser, sign_in, text_of};
 use crate::browser_axe::{axe_source, choose_theme, violations};
 use crate::support::*;
-use fantoccini::{Client as Browser, Locator};
-
-async fn arrive(b: &Browser, css: &str) {
-    b.wait()
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"));
-}
+use fantoccini::Client as Browser;
 
 async fn panel_open(b: &Browser) -> bool {
     eval_string(b, "return String(document.getElementById('help-panel').open)").await == "true"
@@ -140,12 +133,7 @@ async fn a_user_finds_an_article_and_asks_about_their_order_in_the_panel() {
                 gap.parse::<i64>().unwrap() >= 0,
                 "the button overlaps the page by {gap} px"
             );
-            let overflow = eval_string(
-                &b,
-                "return String(document.documentElement.scrollWidth - document.documentElement.clientWidth)",
-            )
-            .await;
-            assert_eq!(overflow, "0");
+            assert_fits(&b, "the page with the support button at 375 px").await;
             b.close().await.unwrap();
         }
     })

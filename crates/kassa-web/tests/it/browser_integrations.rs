@@ -4,7 +4,7 @@
 //! Developer Logs show the shop's calls and the webhook deliveries to its local receiver.
 //! The pages pass axe and fit a 375 px phone in light and dark.
 
-use crate::browser::{click, eval_string, fill, open_browser, sign_in, snap, text_of};
+use crate::browser::{assert_fits, click, eval_string, fill, open_browser, sign_in, snap, text_of};
 use crate::browser_axe::{axe_source, violations};
 use crate::support::*;
 use fantoccini::{Client as Browser, Locator};
@@ -29,14 +29,6 @@ fn setting<'a>(file: &'a str, name: &str) -> &'a str {
     file.lines()
         .find_map(|l| l.strip_prefix(&format!("{name}=")))
         .unwrap_or_else(|| panic!("{name} in {file}"))
-}
-
-async fn overflow(b: &Browser) -> String {
-    eval_string(
-        b,
-        "return String(document.documentElement.scrollWidth - document.documentElement.clientWidth)",
-    )
-    .await
 }
 
 /// Generates a key named `name` from the list page; waits for the password page.
@@ -191,10 +183,10 @@ async fn an_admin_creates_a_key_and_a_shop_uses_it_to_capture() {
                 b.goto(&format!("{}/portal/integrations", app.url)).await.unwrap();
                 b.wait().for_element(Locator::Id("api-keys")).await.unwrap();
                 snap(&b, &format!("integrations-375-{theme}")).await;
-                assert_eq!(overflow(&b).await, "0", "the list scrolls sideways ({theme})");
+                assert_fits(&b, &format!("the list ({theme})")).await;
                 generate(&b, &format!("Phone {theme}")).await;
                 snap(&b, &format!("integrations-created-375-{theme}")).await;
-                assert_eq!(overflow(&b).await, "0", "the password page scrolls sideways ({theme})");
+                assert_fits(&b, &format!("the password page ({theme})")).await;
                 if let Some(axe) = &axe {
                     for v in violations(&b, axe).await {
                         report.push(format!("created [{theme}] {v}"));

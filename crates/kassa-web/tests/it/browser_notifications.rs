@@ -1,7 +1,7 @@
 //! The notification bell in a real browser at phone width: it shows the unread count, opens
 //! from the keyboard, its panel stays on screen, and following an item marks it read.
 
-use crate::browser::{eval_string, open_browser, sign_in, snap, text_of};
+use crate::browser::{assert_fits, eval_string, open_browser, sign_in, snap, text_of};
 use crate::support::*;
 use fantoccini::Locator;
 use std::time::Duration;
@@ -48,12 +48,7 @@ async fn the_bell_works_by_keyboard_at_375_px() {
             .await,
             "Notifications, 2 unread"
         );
-        let overflow = eval_string(
-            &b,
-            "return String(document.documentElement.scrollWidth - document.documentElement.clientWidth)",
-        )
-        .await;
-        assert_eq!(overflow, "0", "Home with the bell scrolls sideways at 375 px");
+        assert_fits(&b, "Home with the bell scrolls sideways at 375 px").await;
 
         // Open it from the keyboard: focus the bell, Enter.
         b.execute("document.querySelector('#bell summary').focus()", vec![])
@@ -99,12 +94,7 @@ async fn the_bell_works_by_keyboard_at_375_px() {
 
         // The list page, at phone width too.
         b.goto(&format!("{}/portal/notifications", app.url)).await.unwrap();
-        let overflow = eval_string(
-            &b,
-            "return String(document.documentElement.scrollWidth - document.documentElement.clientWidth)",
-        )
-        .await;
-        assert_eq!(overflow, "0", "the notifications page scrolls sideways at 375 px");
+        assert_fits(&b, "the notifications page scrolls sideways at 375 px").await;
         b.find(Locator::Id("mark-all-read"))
             .await
             .unwrap()

@@ -4,7 +4,7 @@
 //! and the user's reply appears on the agent's, with the typing indicator on the way; a
 //! file the user attaches shows up as a link on the agent's page.
 
-use crate::browser::{click, connect, fill, open_browser, sign_in, snap, text_of};
+use crate::browser::{arrive, assert_fits, click, connect, eval_string, fill, open_browser, sign_in, snap, text_of};
 use crate::support::*;
 use fantoccini::{Client as Browser, Locator};
 use kassa_core::ops_access::OperatorRole;
@@ -118,6 +118,30 @@ async fn a_user_and_an_agent_chat_live_in_two_browsers() {
         assert!(conversation.is_empty(), "claimed, so out of the queue");
         snap(&user, "support-chat-user").await;
         snap(&agent, "support-chat-agent").await;
+
+        // The agent finds the conversation by its words, at phone width: the row is a card
+        // whose user cell shows the name on one line, with the highlighted passage below it
+        // (not squeezed beside it into a narrow column).
+        agent.set_window_size(375, 800).await.unwrap();
+        agent
+            .goto(&format!("{}/ops/support?q=capture+keeps", app.url))
+            .await
+            .unwrap();
+        let results = "#search-table";
+        arrive(&agent, &format!("{results} [data-snippet] mark")).await;
+        assert_fits(&agent, "the conversation search at 375 px").await;
+        let below = eval_string(
+            &agent,
+            &format!(
+                "const cell = document.querySelector('{results} td'); \
+                 const name = cell.querySelector('a').getBoundingClientRect(); \
+                 const passage = cell.querySelector('[data-snippet]').getBoundingClientRect(); \
+                 return String(passage.top >= name.bottom - 1 && cell.querySelector('a').getClientRects().length === 1)"
+            ),
+        )
+        .await;
+        assert_eq!(below, "true", "the name is not one line above the passage");
+        snap(&agent, "support-search-375").await;
         agent.close().await.unwrap();
         user.close().await.unwrap();
     })
