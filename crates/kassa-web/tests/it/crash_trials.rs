@@ -21,8 +21,9 @@
 //!   printed);
 //! * each kill landed mid-load: requests were in flight and some had been answered.
 //!
-//! `KASSA_CRASH_TRIALS` trials per backend (default 20); `cargo test` runs them in short
-//! form, the long run is in bench/README.md.
+//! `KASSA_CRASH_TRIALS` trials per backend (default 20), on a new installation every
+//! `KASSA_CRASH_TRIALS_PER_INSTALL` (default 100); `cargo test` runs them in short form, the
+//! long run is in bench/README.md.
 
 use crate::process::{drop_pg_database, new_pg_database, Install, Running, DEMO_PASSWORD};
 use crate::support::backends;
@@ -564,6 +565,25 @@ struct Totals {
     phases: [Duration; 4],
 }
 
+impl Totals {
+    /// Adds the totals of one installation's trials.
+    fn add(&mut self, o: &Totals) {
+        self.trials += o.trials;
+        self.acked += o.acked;
+        self.unknown += o.unknown;
+        self.replays += o.replays;
+        self.in_flight_retries += o.in_flight_retries;
+        self.pushes += o.pushes;
+        self.events += o.events;
+        self.duplicate_pushes_across_kill += o.duplicate_pushes_across_kill;
+        self.duplicate_events_across_kill += o.duplicate_events_across_kill;
+        self.held_by_lease += o.held_by_lease;
+        for (sum, phase) in self.phases.iter_mut().zip(o.phases) {
+            *sum += phase;
+        }
+    }
+}
+
 struct Trials {
     install: Install,
     api: Api,
@@ -940,25 +960,48 @@ async fn kill_9_under_load_loses_no_answered_write() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(20);
+    // The whole-database checks after each trial grow with what earlier trials wrote; a new
+    // installation every so many trials keeps a long run's trials equally thorough and its
+    // time linear.
+    let per_install: usize = std::env::var("KASSA_CRASH_TRIALS_PER_INSTALL")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&k| k > 0)
+        .unwrap_or(100);
     for backend in backends().await {
         let started = Instant::now();
-        let (mut trials, pg_name) = Trials::setup(backend).await;
-        let mut server = trials.install.start("serve").await;
-        trials.portal.sign_in().await;
         let mut rng = Rng::seeded();
-        for i in 0..n {
-            trials.trial(&mut server, &mut rng).await;
-            if (i + 1) % 50 == 0 {
-                eprintln!("crash trials on {backend:?}: {} done, {:?}", i + 1, trials.totals);
+        let mut totals = Totals::default();
+        let mut installs = 0;
+        let mut done = 0;
+        while done < n {
+            let (mut trials, pg_name) = Trials::setup(backend).await;
+            installs += 1;
+            let mut server = trials.install.start("serve").await;
+            trials.portal.sign_in().await;
+            for _ in 0..per_install.min(n - done) {
+                trials.trial(&mut server, &mut rng).await;
+                done += 1;
+                if done % 50 == 0 {
+                    eprintln!(
+                        "crash trials on {backend:?}: {done} done; this installation: {:?}",
+                        trials.totals
+                    );
+                }
+            }
+            drop(server);
+            totals.add(&trials.totals);
+            drop(trials);
+            if let Some(name) = pg_name {
+                drop_pg_database(&name).await;
             }
         }
-        drop(server);
-        let t = &trials.totals;
+        let t = &totals;
         eprintln!(
             "crash trials on {backend:?}: {} trials in {:.0} s, 0 losses; {} answered writes checked, {} requests in flight at kills \
              retried, {} idempotent replays identical; {} pushes and {} webhook events received, duplicates across a kill: {} pushes, \
-             {} events; {} jobs held by a killed process's lease at the end; time in load {:.0} s, integrity check and \
-             restart {:.0} s, checks and replays {:.0} s, waiting for jobs {:.0} s",
+             {} events; {} jobs held by a killed process's lease at the end of an installation's trials; time in load {:.0} s, integrity check and \
+             restart {:.0} s, checks and replays {:.0} s, waiting for jobs {:.0} s; {installs} installations",
             t.trials,
             started.elapsed().as_secs_f64(),
             t.acked,
@@ -975,9 +1018,5 @@ async fn kill_9_under_load_loses_no_answered_write() {
             t.phases[3].as_secs_f64(),
         );
         assert_eq!(t.trials, n);
-        if let Some(name) = pg_name {
-            drop(trials);
-            drop_pg_database(&name).await;
-        }
     }
 }
