@@ -236,6 +236,12 @@ if (form && log) {
       "file-type": attach.dataset.errorFileType,
       "file-empty": attach.dataset.errorFileEmpty,
     };
+    const fileInput = document.getElementById("chat-file");
+    const fileError = document.getElementById("chat-file-error");
+    const refuse = (text) => {
+      fileError.textContent = text || "";
+      fileInput.setAttribute("aria-invalid", text ? "true" : "false");
+    };
     attach.addEventListener("submit", async (event) => {
       event.preventDefault();
       const button = attach.querySelector("button[type=submit]");
@@ -244,14 +250,14 @@ if (form && log) {
         const res = await fetch(attach.action, { method: "POST", body: new FormData(attach), credentials: "same-origin" });
         const code = new URL(res.url, location.href).searchParams.get("error");
         if (!res.ok || code) {
-          say(fileWords[code] || words["error" + (code || "failed").replace(/(^|-)(\w)/g, (_, __, c) => c.toUpperCase())] || words.errorFailed);
+          refuse(fileWords[code] || words["error" + (code || "failed").replace(/(^|-)(\w)/g, (_, __, c) => c.toUpperCase())] || words.errorFailed);
         } else {
           attach.reset();
           attach.querySelector("input[name=client_id]").value = newClientId();
-          say("");
+          refuse("");
         }
       } catch (e) {
-        say(words.errorFailed);
+        refuse(words.errorFailed);
       } finally {
         button.disabled = false;
       }

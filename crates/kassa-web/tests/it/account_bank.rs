@@ -84,6 +84,13 @@ async fn a_bank_change_needs_reauthentication_and_a_confirmation_and_holds_payou
         let order = api.authorized_order(&sample_order()).await;
         assert_eq!(api.capture(&order, 60000, None).await.status(), 201);
 
+        // A Super Admin in New York (the cut-off is Stockholm's).
+        let id = app.db().user_by_email(SUPER_ADMIN).await.unwrap().unwrap().id;
+        assert!(app
+            .db()
+            .offer_timezone(id, "America/New_York", kassa_web::now_ms())
+            .await
+            .unwrap());
         let sa = app.signed_in(SUPER_ADMIN).await;
         let (status, page) = sa.page(PAGE).await;
         assert_eq!(status, 200);
@@ -92,6 +99,16 @@ async fn a_bank_change_needs_reauthentication_and_a_confirmation_and_holds_payou
             "{page}"
         );
         assert!(page.contains("23:59 on each payout day (Europe/Stockholm time)"));
+        // The member's own zone, and the cut-off's zone beside it when they differ.
+        let next = page
+            .split_once("<dd id=\"next-payout\">")
+            .and_then(|(_, rest)| rest.split_once("</dd>"))
+            .map(|(dd, _)| dd.to_owned())
+            .expect("the next payout");
+        assert!(
+            (next.contains("EST (") || next.contains("EDT (")) && (next.contains("CET)") || next.contains("CEST)")),
+            "{next}"
+        );
         assert!(
             page.contains("SE •••• 7466") && !page.contains(OLD_IBAN),
             "the account is masked"

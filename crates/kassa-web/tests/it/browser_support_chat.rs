@@ -96,6 +96,22 @@ async fn a_user_and_an_agent_chat_live_in_two_browsers() {
         // The user attaches a PNG from the file picker (sent in the background); the agent's
         // open page shows its link without a reload.
         let dir = tempfile::tempdir().unwrap();
+        // A file of a kind the chat refuses: the reason is shown at the file field, which
+        // is marked invalid, and nothing reaches the agent.
+        let notes = dir.path().join("notes.txt");
+        std::fs::write(&notes, "not a picture").unwrap();
+        fill(&user, "chat-file", &notes.display().to_string()).await;
+        click(&user, "#chat-attach button[type=submit]").await;
+        until_contains(&user, "#chat-file-error", "Only PDF, JPEG or PNG files").await;
+        assert_eq!(
+            eval_string(
+                &user,
+                "return document.getElementById('chat-file').getAttribute('aria-invalid')"
+            )
+            .await,
+            "true"
+        );
+        assert!(!text_of(&agent, "#chat-log").await.contains("notes.txt"));
         let file = dir.path().join("screenshot.png");
         let mut png = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
         png.extend_from_slice(b"\0\0\0\rIHDR browser test");
@@ -113,6 +129,7 @@ async fn a_user_and_an_agent_chat_live_in_two_browsers() {
             "{href}"
         );
         until_contains(&user, "#chat-log", "screenshot.png").await;
+        assert_eq!(text_of(&user, "#chat-file-error").await, "", "the refusal is cleared");
         // Every message is stored once.
         let conversation = app.db().support_queue(10).await.unwrap();
         assert!(conversation.is_empty(), "claimed, so out of the queue");

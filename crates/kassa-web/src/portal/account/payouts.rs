@@ -137,8 +137,18 @@ async fn payouts_page(
         tabs: super::account_tabs(member, &page, PAYOUTS),
         store: format!("{} ({})", overview.store_name, overview.store_id),
         schedule: schedule_words(lang, overview.schedule),
-        cutoff: lang.t_args("bank-cutoff-value", &[("zone", zone)]),
-        next_payout: format_time(overview.next_payout_at, tz),
+        cutoff: lang.t_args("bank-cutoff-value", &[("zone", zone.clone())]),
+        // The cut-off is stated in the settlement zone: a member elsewhere sees the next
+        // payout in that zone too, so nobody has to convert.
+        next_payout: if *tz == zone {
+            format_time(overview.next_payout_at, tz)
+        } else {
+            format!(
+                "{} ({})",
+                format_time(overview.next_payout_at, tz),
+                format_time(overview.next_payout_at, &zone)
+            )
+        },
         held_until: overview.hold_until.map(|h| format_time(h, tz)),
         expected: overview
             .expected
