@@ -361,57 +361,14 @@ pub(crate) fn page_sql(
     limit: i64,
 ) -> (String, Vec<Bind>) {
     let mut sql = Sql::new(&f.store_id);
-    let walk = plan == SearchPlan::Walk;
+    let mut conds = vec!["store_id = $1".to_owned()];
+    conds.extend(page_conditions(&mut sql, f, plan, backend, after));
     let (column, descending) = sort_key(f.sort);
-    let mut conds = vec!["store_id = $1".to_owned(), "status IS NOT NULL".to_owned()];
-    // What the sort order's index serves: indexable only when the plan walks it.
-    if f.status_on_sort_index() {
-        conds.push(statuses(&mut sql, f, walk));
-    }
-    if f.by_date() {
-        conds.extend(range(
-            &mut sql,
-            &col("created_at", walk),
-            f.created_from,
-            f.created_to,
-            true,
-        ));
-    } else {
-        conds.extend(range(
-            &mut sql,
-            &col("order_amount", walk),
-            f.amount_min,
-            f.amount_max,
-            false,
-        ));
-    }
-    if let Some(c) = after {
-        // A row-value comparison: both databases walk the (column, order_id) index from the
-        // cursor on, where the equivalent OR form makes PostgreSQL rescan from the start.
-        let (v, id) = (sql.int(c.value), sql.text(&c.order_id));
-        let op = if descending { "<" } else { ">" };
-        conds.push(format!(
-            "({}, {}) {op} ({v}, {id})",
-            col(column, walk),
-            col("order_id", walk)
-        ));
-    }
-    if let Some(m) = &f.payment_method {
-        let m = sql.text(m);
-        conds.push(format!("payment_method = {m}"));
-    }
-    let search = f.search();
-    for n in f.narrow() {
-        let drives = plan == SearchPlan::Drive(n);
-        match (n, &search) {
-            (Narrow::Search, Some(s)) if !drives => conds.push(search_check(&mut sql, s, backend)),
-            _ => conds.extend(narrow_condition(&mut sql, f, n, drives)),
-        }
-    }
     let dir = if descending { "DESC" } else { "ASC" };
     let lim = sql.int(limit);
     let order_by = format!("ORDER BY {column} {dir}, order_id {dir} LIMIT {lim}");
     let filter = conds.join(" AND ");
+    let search = f.search();
     let text = match (plan, &search) {
         (SearchPlan::Drive(Narrow::Search), Some(Search::Substring(term))) => {
             let source = substring_source(&mut sql, term, keys, backend, &filter);
@@ -441,6 +398,92 @@ pub(crate) fn page_sql(
         }
     };
     (text, sql.binds)
+}
+
+/// For a substring search that is the only filter the sort index cannot serve: the probe and
+/// the page in one statement, so the text index is asked and the matching rows are read once,
+/// not once to count them and again for the page. The store's matches, up to `DRIVE_LIMIT`,
+/// are read into `m` (as the probe counts them); the page is taken from those with every other
+/// filter applied (as a drive reads it), and every row carries their count in `matches` — one
+/// row without an order when the page is empty. Fewer than `DRIVE_LIMIT` matches: the page is
+/// the drive's; otherwise the caller walks.
+fn probe_page_sql(
+    f: &OrderFilter,
+    term: &str,
+    backend: Backend,
+    keys: &[String],
+    after: Option<&Cursor>,
+    limit: i64,
+) -> (String, Vec<Bind>) {
+    let mut sql = Sql::new(&f.store_id);
+    let source = substring_source(&mut sql, term, keys, backend, "store_id = $1");
+    let conds = page_conditions(&mut sql, f, SearchPlan::Drive(Narrow::Search), backend, after);
+    let (column, descending) = sort_key(f.sort);
+    let dir = if descending { "DESC" } else { "ASC" };
+    let lim = sql.int(limit);
+    let page_columns: Vec<String> = LIST_COLUMNS.split(", ").map(|c| format!("p.{}", c.trim())).collect();
+    let text = format!(
+        "WITH m AS MATERIALIZED (SELECT {LIST_COLUMNS} {source} LIMIT {DRIVE_LIMIT}), \
+         p AS (SELECT {LIST_COLUMNS} FROM m WHERE {} ORDER BY {column} {dir}, order_id {dir} LIMIT {lim}) \
+         SELECT c.matches, {} FROM (SELECT COUNT(*) AS matches FROM m) AS c LEFT JOIN p ON 1 = 1 \
+         ORDER BY p.{column} {dir}, p.order_id {dir}",
+        conds.join(" AND "),
+        page_columns.join(", ")
+    );
+    (text, sql.binds)
+}
+
+/// Every condition of a page but the store's (`$1`), indexable as `plan` reads them; the
+/// condition of the filter a drive starts from is the caller's.
+fn page_conditions(
+    sql: &mut Sql,
+    f: &OrderFilter,
+    plan: SearchPlan,
+    backend: Backend,
+    after: Option<&Cursor>,
+) -> Vec<String> {
+    let walk = plan == SearchPlan::Walk;
+    let (column, descending) = sort_key(f.sort);
+    let mut conds = vec!["status IS NOT NULL".to_owned()];
+    // What the sort order's index serves: indexable only when the plan walks it.
+    if f.status_on_sort_index() {
+        conds.push(statuses(sql, f, walk));
+    }
+    if f.by_date() {
+        conds.extend(range(sql, &col("created_at", walk), f.created_from, f.created_to, true));
+    } else {
+        conds.extend(range(
+            sql,
+            &col("order_amount", walk),
+            f.amount_min,
+            f.amount_max,
+            false,
+        ));
+    }
+    if let Some(c) = after {
+        // A row-value comparison: both databases walk the (column, order_id) index from the
+        // cursor on, where the equivalent OR form makes PostgreSQL rescan from the start.
+        let (v, id) = (sql.int(c.value), sql.text(&c.order_id));
+        let op = if descending { "<" } else { ">" };
+        conds.push(format!(
+            "({}, {}) {op} ({v}, {id})",
+            col(column, walk),
+            col("order_id", walk)
+        ));
+    }
+    if let Some(m) = &f.payment_method {
+        let m = sql.text(m);
+        conds.push(format!("payment_method = {m}"));
+    }
+    let search = f.search();
+    for n in f.narrow() {
+        let drives = plan == SearchPlan::Drive(n);
+        match (n, &search) {
+            (Narrow::Search, Some(s)) if !drives => conds.push(search_check(sql, s, backend)),
+            _ => conds.extend(narrow_condition(sql, f, n, drives)),
+        }
+    }
+    conds
 }
 
 /// One statement counting, for each narrow filter, its matches up to `DRIVE_LIMIT`.
@@ -509,6 +552,42 @@ impl Db {
             Some((n, count)) if count < DRIVE_LIMIT => SearchPlan::Drive(n),
             _ => SearchPlan::Walk,
         })
+    }
+
+    /// One page of orders matching `f`, after `after` in the sort order, in the plan
+    /// [`Db::plan_search`] would choose. A rare substring term that is the only filter the sort
+    /// index cannot serve is counted and its page read in one statement (`probe_page_sql`).
+    pub async fn search_page(&self, f: &OrderFilter, after: Option<&Cursor>, limit: i64) -> Result<Vec<OrderListRow>> {
+        let Some(Search::Substring(term)) = f.search() else {
+            let plan = self.plan_search(f).await?;
+            return self.search_orders(f, plan, after, limit).await;
+        };
+        if f.narrow() != [Narrow::Search] || self.search_is_common(f).await? {
+            let plan = self.plan_search(f).await?;
+            return self.search_orders(f, plan, after, limit).await;
+        }
+        let keys = self.search_keys(f).await?;
+        let (text, binds) = probe_page_sql(f, &term, self.backend(), &keys, after, limit);
+        let (matches, rows) = on_pool!(self, p => {
+            let found = bound!(sqlx::query(&text), binds).fetch_all(p).await?;
+            let matches: i64 = match found.first() {
+                Some(row) => row.try_get("matches")?,
+                None => 0,
+            };
+            let mut rows = Vec::with_capacity(found.len());
+            for row in &found {
+                // The one row of an empty page has no order.
+                if row.try_get::<Option<String>, _>("order_id")?.is_some() {
+                    rows.push(sqlx::FromRow::from_row(row)?);
+                }
+            }
+            Ok::<_, sqlx::Error>((matches, rows))
+        })?;
+        if matches < DRIVE_LIMIT {
+            return Ok(rows);
+        }
+        // As many matches as the probe counts at most: plan_search would walk.
+        self.search_orders(f, SearchPlan::Walk, after, limit).await
     }
 
     /// One page of orders matching `f`, after `after` in the sort order, read as `plan` says.
@@ -663,6 +742,39 @@ mod tests {
             "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM orders_text CROSS JOIN orders ON orders.rowid = orders_text.rowid \
              WHERE orders_text MATCH $3 AND instr(orders.search_text, $2) > 0 AND store_id = $1 LIMIT 5000) AS p)"
         );
+    }
+
+    #[test]
+    fn a_rare_term_is_counted_and_its_page_read_from_one_reading_of_its_matches() {
+        let f = OrderFilter {
+            query: Some("Olsson".into()),
+            statuses: vec!["CAPTURED".into()],
+            ..store()
+        };
+        let keys = ["lss".to_owned(), "ols".to_owned()];
+        let (sql, binds) = probe_page_sql(&f, "olsson", Backend::Sqlite, &keys, None, 51);
+        assert!(
+            sql.starts_with(
+                "WITH m AS MATERIALIZED (SELECT order_id, short_reference, created_at, merchant_reference1, \
+                 merchant_reference2, customer_name, customer_email, purchase_currency, order_amount, captured_amount, \
+                 refunded_amount, payment_method, status, expires_at FROM orders_text CROSS JOIN orders"
+            ),
+            "{sql}"
+        );
+        assert!(sql.contains("AND store_id = $1 LIMIT 5000), p AS (SELECT"), "{sql}");
+        assert!(
+            sql.contains("FROM m WHERE status IS NOT NULL AND (status || '') IN ($4) ORDER BY created_at DESC"),
+            "{sql}"
+        );
+        assert!(
+            sql.contains("SELECT c.matches, p.order_id, p.short_reference,"),
+            "{sql}"
+        );
+        assert!(
+            sql.ends_with("LEFT JOIN p ON 1 = 1 ORDER BY p.created_at DESC, p.order_id DESC"),
+            "{sql}"
+        );
+        assert_eq!(binds.len(), 5);
     }
 
     #[test]
