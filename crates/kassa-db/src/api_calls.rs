@@ -1,7 +1,6 @@
 //! Recorded merchant API calls (Developer Logs), written in batches off the request path.
 
-use crate::key_usage::{add_key_usage_in, KeyUsage};
-use crate::{on_pool, Db, Result, Tx};
+use crate::{on_pool, on_writer, Db, Result};
 
 /// Built with `..Default::default()` so that new columns do not break every caller.
 #[derive(Debug, Clone, Default, sqlx::FromRow)]
@@ -31,22 +30,35 @@ pub struct ApiCall {
 }
 
 impl Db {
-    /// Inserts calls in one transaction.
+    /// Inserts many calls in one statement.
     pub async fn insert_api_calls(&self, calls: &[ApiCall]) -> Result<()> {
-        self.record_api_calls(calls, &[]).await
-    }
-
-    /// Inserts a batch of recorded calls and adds the batch's per-key counters in one
-    /// transaction: one commit a batch, and on SQLite one unit of the writer's group commit
-    /// (so the batch joins the captures' transaction instead of waiting for it to end).
-    pub async fn record_api_calls(&self, calls: &[ApiCall], usage: &[KeyUsage]) -> Result<()> {
-        if calls.is_empty() && usage.is_empty() {
+        if calls.is_empty() {
             return Ok(());
         }
-        let mut tx = self.begin().await?;
-        insert_calls_in(&mut tx, calls).await?;
-        add_key_usage_in(&mut tx, usage).await?;
-        tx.commit().await
+        on_writer!(self, p => {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO api_calls (store_id, api_key, at, direction, method, path, status, duration_us, correlation_id, order_id, request_body, response_body, kind, request_headers, response_headers) ",
+            );
+            q.push_values(calls, |mut b, c| {
+                b.push_bind(&c.store_id)
+                    .push_bind(&c.api_key)
+                    .push_bind(c.at)
+                    .push_bind(&c.direction)
+                    .push_bind(&c.method)
+                    .push_bind(&c.path)
+                    .push_bind(c.status)
+                    .push_bind(c.duration_us)
+                    .push_bind(&c.correlation_id)
+                    .push_bind(&c.order_id)
+                    .push_bind(&c.request_body)
+                    .push_bind(&c.response_body)
+                    .push_bind(if c.kind.is_empty() { "api" } else { c.kind.as_str() })
+                    .push_bind(&c.request_headers)
+                    .push_bind(&c.response_headers);
+            });
+            q.build().execute(p).await.map(|r| r.rows_affected())
+        })?;
+        Ok(())
     }
 
     /// The newest calls of a store, optionally for one order.
@@ -58,82 +70,4 @@ impl Db {
             on_pool!(self, p => sqlx::query_as::<_, ApiCall>(sql).bind(store_id).bind(order_id).bind(limit).fetch_all(p).await)?,
         )
     }
-}
-
-const INSERT: &str = "INSERT INTO api_calls (store_id, api_key, at, direction, method, path, status, duration_us, \
-     correlation_id, order_id, request_body, response_body, kind, request_headers, response_headers) ";
-
-/// The kind as stored: `api` unless set.
-fn kind_of(c: &ApiCall) -> &str {
-    if c.kind.is_empty() {
-        "api"
-    } else {
-        c.kind.as_str()
-    }
-}
-
-/// Inserts `calls` in their order (ids follow it). The statement's text is the same for any
-/// batch size, so each connection prepares it once: on SQLite one row a statement (in
-/// process, a prepared statement run again costs next to nothing), on PostgreSQL the batch
-/// as one array a column, unnested. A VALUES list of the batch's size was a new statement for
-/// every size, parsed and planned again and again (up to 7,500 parameters).
-async fn insert_calls_in(tx: &mut Tx, calls: &[ApiCall]) -> Result<()> {
-    if calls.is_empty() {
-        return Ok(());
-    }
-    match tx {
-        Tx::Sqlite(t) => {
-            let sql = format!("{INSERT} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)");
-            for c in calls {
-                sqlx::query(&sql)
-                    .bind(&c.store_id)
-                    .bind(&c.api_key)
-                    .bind(c.at)
-                    .bind(&c.direction)
-                    .bind(&c.method)
-                    .bind(&c.path)
-                    .bind(c.status)
-                    .bind(c.duration_us)
-                    .bind(&c.correlation_id)
-                    .bind(&c.order_id)
-                    .bind(&c.request_body)
-                    .bind(&c.response_body)
-                    .bind(kind_of(c))
-                    .bind(&c.request_headers)
-                    .bind(&c.response_headers)
-                    .execute(&mut **t)
-                    .await?;
-            }
-        }
-        Tx::Postgres(t) => {
-            let sql = format!(
-                "{INSERT} SELECT * FROM UNNEST(CAST($1 AS TEXT[]), CAST($2 AS TEXT[]), CAST($3 AS BIGINT[]), \
-                 CAST($4 AS TEXT[]), CAST($5 AS TEXT[]), CAST($6 AS TEXT[]), CAST($7 AS BIGINT[]), \
-                 CAST($8 AS BIGINT[]), CAST($9 AS TEXT[]), CAST($10 AS TEXT[]), CAST($11 AS TEXT[]), \
-                 CAST($12 AS TEXT[]), CAST($13 AS TEXT[]), CAST($14 AS TEXT[]), CAST($15 AS TEXT[]))"
-            );
-            let text = |f: fn(&ApiCall) -> &str| calls.iter().map(f).collect::<Vec<&str>>();
-            let opt = |f: fn(&ApiCall) -> Option<&str>| calls.iter().map(f).collect::<Vec<Option<&str>>>();
-            let int = |f: fn(&ApiCall) -> i64| calls.iter().map(f).collect::<Vec<i64>>();
-            sqlx::query(&sql)
-                .bind(text(|c| &c.store_id))
-                .bind(text(|c| &c.api_key))
-                .bind(int(|c| c.at))
-                .bind(text(|c| &c.direction))
-                .bind(text(|c| &c.method))
-                .bind(text(|c| &c.path))
-                .bind(int(|c| c.status))
-                .bind(int(|c| c.duration_us))
-                .bind(text(|c| &c.correlation_id))
-                .bind(opt(|c| c.order_id.as_deref()))
-                .bind(opt(|c| c.request_body.as_deref()))
-                .bind(opt(|c| c.response_body.as_deref()))
-                .bind(text(kind_of))
-                .bind(opt(|c| c.request_headers.as_deref()))
-                .bind(opt(|c| c.response_headers.as_deref()))
-                .execute(&mut **t)
-                .await?;
-        }
-    }
-    Ok(())
 }

@@ -1,7 +1,7 @@
 //! Which platform calls with which API key: a counter row per key and platform, added to once
 //! per batch of recorded calls (by the API-call writer, off the request path).
 
-use crate::{on_pool, Db, Result, Tx};
+use crate::{on_pool, Db, Result};
 
 /// Calls of one key from one platform within one batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,8 +33,29 @@ impl Db {
         if usage.is_empty() {
             return Ok(());
         }
+        let sql = "INSERT INTO api_key_platforms (username, platform, calls, first_seen, last_seen, last_agent) \
+                   VALUES ($1, $2, $3, $4, $5, $6) \
+                   ON CONFLICT (username, platform) DO UPDATE SET \
+                   calls = api_key_platforms.calls + excluded.calls, \
+                   first_seen = CASE WHEN excluded.first_seen < api_key_platforms.first_seen \
+                                THEN excluded.first_seen ELSE api_key_platforms.first_seen END, \
+                   last_agent = CASE WHEN excluded.last_seen >= api_key_platforms.last_seen \
+                                THEN excluded.last_agent ELSE api_key_platforms.last_agent END, \
+                   last_seen = CASE WHEN excluded.last_seen > api_key_platforms.last_seen \
+                               THEN excluded.last_seen ELSE api_key_platforms.last_seen END";
         let mut tx = self.begin().await?;
-        add_key_usage_in(&mut tx, usage).await?;
+        for u in usage {
+            crate::on_tx!(&mut tx, c => sqlx::query(sql)
+                .bind(&u.username)
+                .bind(&u.platform)
+                .bind(u.calls)
+                .bind(u.first_seen)
+                .bind(u.last_seen)
+                .bind(&u.last_agent)
+                .execute(c)
+                .await
+                .map(|r| r.rows_affected()))?;
+        }
         tx.commit().await
     }
 
@@ -54,32 +75,4 @@ impl Db {
                    WHERE s.merchant_id = $1 ORDER BY p.last_seen DESC, p.username, p.platform";
         Ok(on_pool!(self, p => sqlx::query_as::<_, KeyPlatformRow>(sql).bind(merchant_id).fetch_all(p).await)?)
     }
-}
-
-/// The upserts of [`Db::add_key_usage`] inside a transaction of the caller's (the call
-/// writer adds them in the transaction that inserts the batch's calls).
-pub(crate) async fn add_key_usage_in(tx: &mut Tx, usage: &[KeyUsage]) -> Result<()> {
-    let sql = "INSERT INTO api_key_platforms (username, platform, calls, first_seen, last_seen, last_agent) \
-               VALUES ($1, $2, $3, $4, $5, $6) \
-               ON CONFLICT (username, platform) DO UPDATE SET \
-               calls = api_key_platforms.calls + excluded.calls, \
-               first_seen = CASE WHEN excluded.first_seen < api_key_platforms.first_seen \
-                            THEN excluded.first_seen ELSE api_key_platforms.first_seen END, \
-               last_agent = CASE WHEN excluded.last_seen >= api_key_platforms.last_seen \
-                            THEN excluded.last_agent ELSE api_key_platforms.last_agent END, \
-               last_seen = CASE WHEN excluded.last_seen > api_key_platforms.last_seen \
-                           THEN excluded.last_seen ELSE api_key_platforms.last_seen END";
-    for u in usage {
-        crate::on_tx!(tx, c => sqlx::query(sql)
-            .bind(&u.username)
-            .bind(&u.platform)
-            .bind(u.calls)
-            .bind(u.first_seen)
-            .bind(u.last_seen)
-            .bind(&u.last_agent)
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected()))?;
-    }
-    Ok(())
 }

@@ -39,15 +39,13 @@ pub(super) trait CallSink: Send + Sync + 'static {
 
 impl CallSink for Db {
     async fn insert(&self, calls: &[ApiCall]) -> Result<(), String> {
-        // The calls and the per-key, per-platform counters of Integrations in one transaction
-        // (one commit a batch).
-        let Err(e) = self.record_api_calls(calls, &usage_of(calls)).await else {
-            return Ok(());
-        };
-        // The counters are statistics: if the calls go in without them, the failure is logged
-        // and the batch is not held up (nor, once written, sent again and logged twice).
         self.insert_api_calls(calls).await.map_err(|e| e.to_string())?;
-        tracing::warn!(error = %e, "counting API calls per key and platform failed");
+        // The per-key, per-platform counters of Integrations, one upsert per key and platform
+        // of the batch. They are statistics: a failure here is logged, and the batch (already
+        // written) is not sent again, so no call is logged twice.
+        if let Err(e) = self.add_key_usage(&usage_of(calls)).await {
+            tracing::warn!(error = %e, "counting API calls per key and platform failed");
+        }
         Ok(())
     }
 
