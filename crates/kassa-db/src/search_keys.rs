@@ -8,9 +8,13 @@
 //! orders between them, and checking the whole term on those few is exact.
 //!
 //! How rare a trigram is comes from a sample: the store's latest [`SAMPLE_ROWS`] orders,
-//! counted once and kept for [`SAMPLE_TTL`] per process (the counts only steer the choice, a
-//! stale sample costs time, never a result). The text index is then asked for the
-//! [`KEYS`] rarest trigrams of the term and the term itself is checked on what they find.
+//! indexed once and kept for [`SAMPLE_TTL`] per process (the sample only steers the choice, a
+//! stale sample costs time, never a result). The text index is then asked for the pair of the
+//! term's trigrams that the fewest sampled orders hold together, and the term itself is
+//! checked on what they find. Together, not each: the trigrams of one term go together, and
+//! "n62" and "62@" of "karlsson62@", each rare, name the same 8,600 of a million orders (every
+//! "…son62@"), where "rls" and "62@" name 885. Each one found is an order row to read, about
+//! 2.5 µs; each entry of an index list costs about a hundredth of that.
 //!
 //! The same sample tells when a term is common ("olsson", "example.com"): then the page is
 //! found by walking the newest orders, within a few thousand rows, and the text index is not
@@ -18,43 +22,73 @@
 //! every trigram asked before it returns one row (380 ms for "example.com" in a million).
 
 use crate::order_search::OrderFilter;
-use crate::order_text::substring_term;
+use crate::order_text::{fts_phrase, substring_term};
 use crate::{on_pool, Backend, Db, Result};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// How many of a store's latest orders the trigram counts are taken from.
+/// How many of a store's latest orders the trigram counts are taken from (at most 65,536:
+/// the sample's postings are `u16`).
 const SAMPLE_ROWS: i64 = 2_000;
 /// How long a store's sample is used before it is counted again.
 const SAMPLE_TTL: Duration = Duration::from_secs(600);
-/// How many stores' samples a process keeps (about 200 KiB each).
+/// How many stores' samples a process keeps (a few hundred KiB each).
 const MAX_SAMPLES: usize = 32;
 /// A term in at least this many sampled orders (1 %) is common: a walk of the sort order
 /// finds a page of 50 within about 5,000 rows.
 const COMMON_HITS: usize = SAMPLE_ROWS as usize / 100;
-/// How many trigrams the index is asked for: two narrow a term to a few hundred orders at
-/// most in the benchmark's million; a third list to read cost more than it saved.
-const KEYS: usize = 2;
+/// How many of the term's rarest trigrams are paired in search of the best pair: enough for
+/// any term a person types, and at most 28 pairs to weigh.
+const PAIR_FROM: usize = 8;
+/// What an order found through the index costs (its row read and checked) against one entry
+/// of an index list read (see the module comment).
+const ROW_COST: usize = 100;
 
-/// In how many sampled orders each trigram occurs.
+/// Which sampled orders hold each trigram: sample positions, ascending.
 #[derive(Debug, Default)]
-pub(crate) struct TrigramCounts(HashMap<String, u32>);
+pub(crate) struct TrigramCounts(HashMap<String, Vec<u16>>);
 
 impl TrigramCounts {
     fn of<'a>(texts: impl IntoIterator<Item = &'a str>) -> TrigramCounts {
-        let mut counts: HashMap<String, u32> = HashMap::new();
-        for text in texts {
+        let mut postings: HashMap<String, Vec<u16>> = HashMap::new();
+        for (i, text) in texts.into_iter().enumerate() {
             let distinct: HashSet<String> = trigrams(text).collect();
             for t in distinct {
-                *counts.entry(t).or_default() += 1;
+                postings.entry(t).or_default().push(i as u16);
             }
         }
-        TrigramCounts(counts)
+        TrigramCounts(postings)
     }
 
-    fn count(&self, trigram: &str) -> u32 {
-        self.0.get(trigram).copied().unwrap_or(0)
+    fn postings(&self, trigram: &str) -> &[u16] {
+        self.0.get(trigram).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    fn count(&self, trigram: &str) -> usize {
+        self.postings(trigram).len()
+    }
+
+    /// In how many sampled orders both trigrams occur.
+    fn together(&self, a: &str, b: &str) -> usize {
+        let (mut x, mut y) = (self.postings(a).iter().peekable(), self.postings(b).iter().peekable());
+        let mut both = 0;
+        while let (Some(i), Some(j)) = (x.peek(), y.peek()) {
+            match i.cmp(j) {
+                std::cmp::Ordering::Less => {
+                    x.next();
+                }
+                std::cmp::Ordering::Greater => {
+                    y.next();
+                }
+                std::cmp::Ordering::Equal => {
+                    both += 1;
+                    x.next();
+                    y.next();
+                }
+            }
+        }
+        both
     }
 }
 
@@ -65,8 +99,10 @@ fn trigrams(s: &str) -> impl Iterator<Item = String> + '_ {
     (0..n).map(move |i| chars[i..i + 3].iter().collect())
 }
 
-/// The trigrams of `term` to ask the index for, rarest first: empty when the whole term
-/// should be asked for (no trigram the backend's index can look up alone).
+/// The trigrams of `term` to ask the index for: the pair the sample says is cheapest to
+/// read (fewest orders holding both, then the shortest lists), in the term's order; one
+/// trigram when the term has only one the backend's index can look up; empty when it has
+/// none and the whole term should be asked for.
 pub(crate) fn choose_keys(term: &str, counts: &TrigramCounts, backend: Backend) -> Vec<String> {
     let mut candidates: Vec<String> = trigrams(term)
         // pg_trgm indexes words of letters and digits; a trigram with anything else in it is
@@ -75,10 +111,51 @@ pub(crate) fn choose_keys(term: &str, counts: &TrigramCounts, backend: Backend) 
         .collect();
     let mut seen = HashSet::new();
     candidates.retain(|t| seen.insert(t.clone()));
+    let mut rarest = candidates.clone();
     // Stable: among equally rare trigrams the earlier one in the term is taken.
-    candidates.sort_by_key(|t| counts.count(t));
-    candidates.truncate(KEYS);
+    rarest.sort_by_key(|t| counts.count(t));
+    rarest.truncate(PAIR_FROM);
+    if rarest.len() < 2 {
+        return rarest;
+    }
+    let cost = |a: &str, b: &str| ROW_COST * counts.together(a, b) + counts.count(a) + counts.count(b);
+    let mut best = (usize::MAX, 0, 1);
+    for i in 0..rarest.len() {
+        for j in i + 1..rarest.len() {
+            let c = cost(&rarest[i], &rarest[j]);
+            if c < best.0 {
+                best = (c, i, j);
+            }
+        }
+    }
+    let pair = [&rarest[best.1], &rarest[best.2]];
+    candidates.retain(|t| pair.contains(&t));
     candidates
+}
+
+/// The text index query (FTS5) for `term` asked for `keys`: the two keys as a NEAR group no
+/// wider than they stand in the term, which the index answers from the same two lists but
+/// for far fewer orders ("-10" and "003" of "ds-1003": 3,411 orders hold both, 1,026 at that
+/// distance). The trigram tokenizer gives every character's trigram its own position.
+pub(crate) fn fts_query(term: &str, keys: &[String]) -> String {
+    match keys {
+        [] => fts_phrase(term),
+        [a, b] => {
+            let at = |k: &str| -> Vec<usize> {
+                let chars: Vec<char> = term.chars().collect();
+                let k: Vec<char> = k.chars().collect();
+                (0..chars.len().saturating_sub(2)).filter(|&i| chars[i..i + 3] == k[..]).collect()
+            };
+            // Any two places of the keys in the term stand that far apart in every match.
+            let gap = at(a)
+                .iter()
+                .flat_map(|i| at(b).into_iter().map(move |j| i.abs_diff(j) - 1))
+                .min()
+                .unwrap_or(0);
+            format!("NEAR({} {}, {gap})", fts_phrase(a), fts_phrase(b))
+        }
+        _ => keys.iter().map(|k| fts_phrase(k)).collect::<Vec<_>>().join(" AND "),
+    }
 }
 
 /// A store's latest orders' search text, and its trigram counts.
@@ -198,6 +275,38 @@ mod tests {
         assert_eq!(choose_keys("42@ex", &counts, Backend::Postgres), Vec::<String>::new());
         assert_eq!(choose_keys("åsa", &counts, Backend::Sqlite), ["åsa"]);
         assert_eq!(choose_keys("sss sss", &counts, Backend::Sqlite), ["sss", "ss "]);
+    }
+
+    #[test]
+    fn the_pair_fewest_orders_hold_together_is_chosen_over_the_two_rarest() {
+        // Every "…son62@" holds "n62" and "62@", each rarer than "rls" of karlsson.
+        let mut texts: Vec<String> = ["nilsson", "persson", "olsson", "jonsson"]
+            .iter()
+            .map(|s| format!("x.{s}62@example.com"))
+            .collect();
+        texts.extend((10..22).chain([60, 61, 63, 64, 65]).map(|n| format!("y.karlsson{n}@example.com")));
+        texts.push("z.karlsson62@example.com".into());
+        let counts = TrigramCounts::of(texts.iter().map(String::as_str));
+        assert_eq!((counts.count("n62"), counts.count("62@")), (5, 5));
+        assert_eq!(counts.together("n62", "62@"), 5);
+        assert_eq!(counts.together("rls", "62@"), 1);
+        // One order holds both: karlsson's first trigram and the number's (pg_trgm has no
+        // "62@", so both backends get the same pair here).
+        assert_eq!(choose_keys("karlsson62@", &counts, Backend::Sqlite), ["kar", "n62"]);
+        assert_eq!(choose_keys("karlsson62@", &counts, Backend::Postgres), ["kar", "n62"]);
+    }
+
+    #[test]
+    fn the_index_is_asked_for_the_pair_no_wider_apart_than_in_the_term() {
+        let keys = |k: &[&str]| k.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(fts_query("ds-1003", &keys(&["-10", "003"])), r#"NEAR("-10" "003", 1)"#);
+        assert_eq!(fts_query("ds-1003", &keys(&["003", "ds-"])), r#"NEAR("003" "ds-", 3)"#);
+        assert_eq!(fts_query("n62@", &keys(&["n62", "62@"])), r#"NEAR("n62" "62@", 0)"#);
+        // A key twice in the term: the closest of its places.
+        assert_eq!(fts_query("abcxabc", &keys(&["abc", "cxa"])), r#"NEAR("abc" "cxa", 1)"#);
+        assert_eq!(fts_query("abcabc", &keys(&["abc", "bca"])), r#"NEAR("abc" "bca", 0)"#);
+        assert_eq!(fts_query("åsa", &keys(&["åsa"])), r#""åsa""#);
+        assert_eq!(fts_query("a\"b", &[]), r#""a""b""#);
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! and the page itself (see the parent module for how the plan is chosen).
 
 use super::{Cursor, Narrow, OrderFilter, Search, SearchPlan, SortOrder, DRIVE_LIMIT, LIST_COLUMNS};
-use crate::order_text::{fts_phrase, like_pattern};
+use crate::order_text::like_pattern;
+use crate::search_keys::fts_query;
 use crate::Backend;
 
 pub(crate) enum Bind {
@@ -105,8 +106,8 @@ fn search_check(sql: &mut Sql, search: &Search, backend: Backend) -> String {
 
 /// The orders a substring search finds, through the text index, with `conds` applied:
 /// `FROM … WHERE …` of a statement selecting order columns. The index is asked for `keys`,
-/// the term's rarest trigrams (search_keys.rs), and the term is checked on what they find;
-/// without keys, for the whole term.
+/// the term's cheapest pair of trigrams (search_keys.rs), and the term is checked on what
+/// they find; without keys, for the whole term.
 fn substring_source(sql: &mut Sql, term: &str, keys: &[String], backend: Backend, conds: &str) -> String {
     let whole = [term.to_owned()];
     let asked = if keys.is_empty() { &whole[..] } else { keys };
@@ -114,8 +115,7 @@ fn substring_source(sql: &mut Sql, term: &str, keys: &[String], backend: Backend
     match backend {
         // CROSS JOIN keeps the text index as the outer loop, each match one rowid lookup.
         Backend::Sqlite => {
-            let phrases: Vec<String> = asked.iter().map(|k| fts_phrase(k)).collect();
-            let query = sql.text(&phrases.join(" AND "));
+            let query = sql.text(&fts_query(term, keys));
             format!(
                 "FROM orders_text CROSS JOIN orders ON orders.rowid = orders_text.rowid \
                  WHERE orders_text MATCH {query} AND instr(orders.search_text, {t}) > 0 AND {conds}"
@@ -438,7 +438,7 @@ mod tests {
             "{sql}"
         );
         assert_eq!(text(&binds[3]), "olsson");
-        assert_eq!(text(&binds[4]), "\"lss\" AND \"ols\"");
+        assert_eq!(text(&binds[4]), "NEAR(\"lss\" \"ols\", 0)");
         let (_, binds) = page_sql(&f, plan, Backend::Sqlite, &[], None, 50);
         assert_eq!(
             text(&binds[4]),
