@@ -144,7 +144,9 @@ pub(crate) fn fts_query(term: &str, keys: &[String]) -> String {
             let at = |k: &str| -> Vec<usize> {
                 let chars: Vec<char> = term.chars().collect();
                 let k: Vec<char> = k.chars().collect();
-                (0..chars.len().saturating_sub(2)).filter(|&i| chars[i..i + 3] == k[..]).collect()
+                (0..chars.len().saturating_sub(2))
+                    .filter(|&i| chars[i..i + 3] == k[..])
+                    .collect()
             };
             // Any two places of the keys in the term stand that far apart in every match.
             let gap = at(a)
@@ -284,7 +286,11 @@ mod tests {
             .iter()
             .map(|s| format!("x.{s}62@example.com"))
             .collect();
-        texts.extend((10..22).chain([60, 61, 63, 64, 65]).map(|n| format!("y.karlsson{n}@example.com")));
+        texts.extend(
+            (10..22)
+                .chain([60, 61, 63, 64, 65])
+                .map(|n| format!("y.karlsson{n}@example.com")),
+        );
         texts.push("z.karlsson62@example.com".into());
         let counts = TrigramCounts::of(texts.iter().map(String::as_str));
         assert_eq!((counts.count("n62"), counts.count("62@")), (5, 5));
