@@ -598,4 +598,49 @@ async fn main() {
         results[0],
         results[1]
     );
+    recording_cost_in_turns(&url, &password).await;
+}
+
+/// The recording cost again, from servers with recording on and off measured in turns
+/// (`KASSA_BENCH_COST_ROUNDS`, default 3): on this shared machine one pair of phases a minute
+/// apart varied by more than the cost itself, and turns put each pair seconds apart.
+async fn recording_cost_in_turns(url: &str, password: &NewPassword) {
+    let rounds: usize = std::env::var("KASSA_BENCH_COST_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    if rounds == 0 {
+        return;
+    }
+    let mut servers = Vec::new();
+    for record in [true, false] {
+        let (db, schema, dir) = fresh_db(url, if record { "turn_rec" } else { "turn_norec" }).await;
+        kassa_web::demo::seed_if_empty(&db, password).await.unwrap();
+        let target = prepare(&db, &start_server(db.clone(), record)).await;
+        servers.push((db, schema, dir, target));
+    }
+    let mut costs = Vec::new();
+    for round in 1..=rounds {
+        // Which goes first alternates, so a drift of the machine's speed favours neither.
+        let (on, off) = if round % 2 == 1 {
+            let on = max_rate(&servers[0].3).await;
+            (on, max_rate(&servers[1].3).await)
+        } else {
+            let off = max_rate(&servers[1].3).await;
+            (max_rate(&servers[0].3).await, off)
+        };
+        let cost = (1.0 - on / off) * 100.0;
+        println!("recording cost, turn {round}: on {on:.0}/s, off {off:.0}/s: {cost:.1} %");
+        costs.push(cost);
+    }
+    costs.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    println!(
+        "{:?}: recording costs {:.1} % (median of {rounds} turns of {secs} s on and {secs} s off, in alternating order)",
+        servers[0].0.backend(),
+        costs[costs.len() / 2],
+        secs = PHASE.as_secs()
+    );
+    for (_, schema, _, _) in servers {
+        drop_schema(url, schema).await;
+    }
 }

@@ -593,7 +593,7 @@ async fn main() {
         "  retention: the day of {old} calls ({deleted} deleted) in {:.1} s, {} per statement; old calls of M100001 \
          left: {left}",
         took.as_secs_f64(),
-        logs::PURGE_BATCH
+        logs::purge_batch(db.backend())
     );
     println!(
         "  captures while it ran:      p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms over {} captures",

@@ -14,4 +14,4 @@ pub use actions::{action_of, Action};
 pub use curl::curl_command;
 pub use errors::{explain, Explanation, ERROR_CODES};
 pub use reads::{call, calls, key_names, CallFilter, CallsPage, Cursor, Position, StatusClass, PAGE_SIZE};
-pub use retention::{purge_old_calls, KEEP_MS, PURGE_BATCH};
+pub use retention::{purge_batch, purge_old_calls, KEEP_MS};

@@ -1,35 +1,51 @@
-//! Developer Logs keep 30 days. The older calls are deleted in small batches, and after each
-//! batch the purge rests [`REST`] times as long as the batch took, so deleting a busy day (a
-//! million calls) takes at most a tenth of the database writer's time however busy it is:
-//! the API's own writes go on between batches and wait for one short batch at most. With a
-//! 5 ms pause after 2,000-call batches, the purge held SQLite's writer four fifths of the
-//! time, and captures at half the maximum rate waited 4.8 s at p99 while it ran.
+//! Developer Logs keep 30 days. The older calls are deleted in small batches with a rest
+//! after each, so that deleting a busy day (a million calls) never holds up the API's own
+//! writes for long.
+//!
+//! SQLite has one writer, and every batch holds it: there the purge deletes 500 calls at a
+//! time and rests nine times as long as the batch took (the wait for the writer included),
+//! so it takes at most a tenth of the writer's time however busy it is. With 2,000 calls and
+//! a 5 ms rest it held the writer four fifths of the time, and captures at half the maximum
+//! rate waited 4.8 s at p99 while a day was deleted (46 ms now, 183 s for the day).
+//! PostgreSQL's writers run side by side, so the purge only shares the CPU and the disk:
+//! 2,000 calls a batch and a 5 ms rest delete the day in 12 s with the captures' p99 at
+//! 15 ms (7 ms without); resting as on SQLite took 295 s for no better p99.
 
 use crate::AppResult;
-use kassa_db::Db;
+use kassa_db::{Backend, Db};
 use std::time::{Duration, Instant};
 
 /// How long calls are kept.
 pub const KEEP_MS: i64 = 30 * 24 * 3600 * 1000;
-/// Calls deleted per statement: a few milliseconds of the writer's time.
-pub const PURGE_BATCH: i64 = 500;
-/// How many times a batch's own time the purge rests after it.
-const REST: u32 = 9;
 /// The shortest rest between batches.
 const MIN_REST: Duration = Duration::from_millis(5);
+/// On SQLite, how many times a batch's own time the purge rests after it.
+const SQLITE_REST: u32 = 9;
+
+/// Calls deleted per statement on `backend`.
+pub fn purge_batch(backend: Backend) -> i64 {
+    match backend {
+        Backend::Sqlite => 500,
+        Backend::Postgres => 2_000,
+    }
+}
 
 /// Deletes the calls recorded more than 30 days before `now`; how many.
 pub async fn purge_old_calls(db: &Db, now: i64) -> AppResult<u64> {
     let before = now - KEEP_MS;
+    let batch = purge_batch(db.backend());
     let mut deleted = 0;
     loop {
-        // Measured with the wait for the writer: a busy writer makes the purge rest longer.
         let started = Instant::now();
-        let n = db.purge_api_calls_batch(before, PURGE_BATCH).await?;
+        let n = db.purge_api_calls_batch(before, batch).await?;
         deleted += n;
-        if (n as i64) < PURGE_BATCH {
+        if (n as i64) < batch {
             return Ok(deleted);
         }
-        tokio::time::sleep(MIN_REST.max(started.elapsed() * REST)).await;
+        let rest = match db.backend() {
+            Backend::Sqlite => started.elapsed() * SQLITE_REST,
+            Backend::Postgres => MIN_REST,
+        };
+        tokio::time::sleep(rest.max(MIN_REST)).await;
     }
 }

@@ -670,12 +670,13 @@ async fn retention_deletes_in_batches_and_keeps_thirty_days() {
             app.db().insert_api_calls(chunk).await.unwrap();
         }
         // One statement deletes one batch at most.
+        let batch = kassa_app::logs::purge_batch(app.db().backend());
         let first = app
             .db()
-            .purge_api_calls_batch(now - kassa_app::logs::KEEP_MS, kassa_app::logs::PURGE_BATCH)
+            .purge_api_calls_batch(now - kassa_app::logs::KEEP_MS, batch)
             .await
             .unwrap();
-        assert_eq!(first as i64, kassa_app::logs::PURGE_BATCH);
+        assert_eq!(first as i64, batch);
         let rest = kassa_app::logs::purge_old_calls(app.db(), now).await.unwrap();
         assert_eq!(first + rest, 5_123);
         let left = app.db().api_calls("M100001", None, 100_000).await.unwrap();
