@@ -193,7 +193,9 @@ if (form && log) {
     li.scrollIntoView({ block: "nearest" });
     outbox.set(client_id, body);
     send({ t: "send", client_id, body });
-    textarea.value = "";
+    // A reset, not `value = ""`: it also forgets that the box was typed in, so the empty box
+    // is not shown as wrongly filled (:user-invalid) while the next message is awaited.
+    form.reset();
     textarea.focus();
   });
 

@@ -85,6 +85,16 @@ async fn a_user_and_an_agent_chat_live_in_two_browsers() {
         fill(&user, "chat-body", "ABC-123, see https://example.com/x").await;
         click(&user, "#chat-form button[type=submit]").await;
         until_contains(&agent, "#chat-log", "Order ABC-123").await;
+        // The box the message left is empty and ready for the next one, not marked wrong.
+        assert_eq!(
+            eval_string(
+                &user,
+                "const b = document.getElementById('chat-body'); \
+                 return b.value + '|' + b.matches(':user-invalid')"
+            )
+            .await,
+            "|false"
+        );
         let link = agent
             .find(Locator::Css("#chat-log a[href='https://example.com/x']"))
             .await
