@@ -142,10 +142,10 @@ pub(crate) fn fts_query(term: &str, keys: &[String]) -> String {
         [] => fts_phrase(term),
         [a, b] => {
             let at = |k: &str| -> Vec<usize> {
-                let chars: Vec<char> = term.chars().collect();
-                let k: Vec<char> = k.chars().collect();
-                (0..chars.len().saturating_sub(2))
-                    .filter(|&i| chars[i..i + 3] == k[..])
+                trigrams(term)
+                    .enumerate()
+                    .filter(|(_, t)| t == k)
+                    .map(|(i, _)| i)
                     .collect()
             };
             // Any two places of the keys in the term stand that far apart in every match.
