@@ -207,9 +207,10 @@ impl Tx {
 impl Db {
     /// Every entry of an order, oldest first.
     pub async fn ledger_of_order(&self, store_id: &str, order_id: &str) -> Result<Vec<LedgerEntryRow>> {
-        // The store is checked on the order's few entries, never looked up: SQLite, without
-        // statistics, took (store_id, id) as readily as (order_id, id), both giving the order
-        // of `e.id`, and read a million-entry store's whole range for every order page (170 ms).
+        // The store is checked on the order's few entries, never looked up: both databases
+        // took (store_id, id) as readily as (order_id, id), both giving the order of `e.id`,
+        // and read a million-entry store's range for every order page (SQLite 170 ms,
+        // PostgreSQL 90 ms).
         let sql = format!(
             "SELECT {ENTRY_COLUMNS} FROM {ENTRY_FROM} WHERE e.order_id = $1 AND (e.store_id || '') = $2 ORDER BY e.id"
         );

@@ -43,9 +43,9 @@ pub async fn purge_old_calls(db: &Db, now: i64) -> AppResult<u64> {
             return Ok(deleted);
         }
         let rest = match db.backend() {
-            Backend::Sqlite => started.elapsed() * SQLITE_REST,
+            Backend::Sqlite => (started.elapsed() * SQLITE_REST).max(MIN_REST),
             Backend::Postgres => MIN_REST,
         };
-        tokio::time::sleep(rest.max(MIN_REST)).await;
+        tokio::time::sleep(rest).await;
     }
 }
