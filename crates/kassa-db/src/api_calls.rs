@@ -1,6 +1,6 @@
 //! Recorded merchant API calls (Developer Logs), written in batches off the request path.
 
-use crate::{on_pool, on_writer, Db, Result};
+use crate::{on_pool, on_tx, Db, KeyUsage, Result, Tx};
 
 /// Built with `..Default::default()` so that new columns do not break every caller.
 #[derive(Debug, Clone, Default, sqlx::FromRow)]
@@ -30,12 +30,41 @@ pub struct ApiCall {
 }
 
 impl Db {
-    /// Inserts many calls in one statement.
+    /// Inserts a batch of calls and adds their counts per key and platform, in one
+    /// transaction: on SQLite one unit of the writer's group commit, so recording shares the
+    /// captures' commits instead of taking the writer for commits of its own.
+    pub async fn record_api_calls(&self, calls: &[ApiCall], usage: &[KeyUsage]) -> Result<()> {
+        let mut tx = self.begin().await?;
+        tx.insert_api_calls(calls).await?;
+        tx.add_key_usage(usage).await?;
+        tx.commit().await
+    }
+
+    /// Inserts many calls in one statement, in a transaction of their own.
     pub async fn insert_api_calls(&self, calls: &[ApiCall]) -> Result<()> {
+        let mut tx = self.begin().await?;
+        tx.insert_api_calls(calls).await?;
+        tx.commit().await
+    }
+
+    /// The newest calls of a store, optionally for one order.
+    pub async fn api_calls(&self, store_id: &str, order_id: Option<&str>, limit: i64) -> Result<Vec<ApiCall>> {
+        let sql = "SELECT store_id, api_key, at, direction, method, path, status, duration_us, correlation_id, order_id, \
+                   request_body, response_body, kind, request_headers, response_headers FROM api_calls WHERE store_id = $1 AND (CAST($2 AS TEXT) IS NULL OR order_id = $2) \
+                   ORDER BY id DESC LIMIT $3";
+        Ok(
+            on_pool!(self, p => sqlx::query_as::<_, ApiCall>(sql).bind(store_id).bind(order_id).bind(limit).fetch_all(p).await)?,
+        )
+    }
+}
+
+impl Tx {
+    /// Inserts many calls in one statement.
+    pub async fn insert_api_calls(&mut self, calls: &[ApiCall]) -> Result<()> {
         if calls.is_empty() {
             return Ok(());
         }
-        on_writer!(self, p => {
+        on_tx!(self, c => {
             let mut q = sqlx::QueryBuilder::new(
                 "INSERT INTO api_calls (store_id, api_key, at, direction, method, path, status, duration_us, correlation_id, order_id, request_body, response_body, kind, request_headers, response_headers) ",
             );
@@ -56,18 +85,10 @@ impl Db {
                     .push_bind(&c.request_headers)
                     .push_bind(&c.response_headers);
             });
-            q.build().execute(p).await.map(|r| r.rows_affected())
+            // Not kept prepared: the text differs with the batch's size, and would push the
+            // statements of the hot paths out of the connection's cache.
+            q.build().persistent(false).execute(c).await.map(|r| r.rows_affected())
         })?;
         Ok(())
-    }
-
-    /// The newest calls of a store, optionally for one order.
-    pub async fn api_calls(&self, store_id: &str, order_id: Option<&str>, limit: i64) -> Result<Vec<ApiCall>> {
-        let sql = "SELECT store_id, api_key, at, direction, method, path, status, duration_us, correlation_id, order_id, \
-                   request_body, response_body, kind, request_headers, response_headers FROM api_calls WHERE store_id = $1 AND (CAST($2 AS TEXT) IS NULL OR order_id = $2) \
-                   ORDER BY id DESC LIMIT $3";
-        Ok(
-            on_pool!(self, p => sqlx::query_as::<_, ApiCall>(sql).bind(store_id).bind(order_id).bind(limit).fetch_all(p).await)?,
-        )
     }
 }

@@ -206,7 +206,8 @@ impl crate::Tx {
     pub async fn record_audit(&mut self, e: &AuditEvent<'_>, now: i64) -> Result<()> {
         crate::on_tx!(self, c => {
             insert_audit!(c, e, now);
-        });
+            Ok::<(), sqlx::Error>(())
+        })?;
         Ok(())
     }
 }

@@ -122,7 +122,8 @@ impl Db {
         };
         on_tx!(&mut tx, c => {
             insert_audit!(c, marker, now);
-        });
+            Ok::<(), sqlx::Error>(())
+        })?;
         tx.commit().await?;
         Ok(true)
     }

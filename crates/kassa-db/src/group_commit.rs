@@ -21,6 +21,7 @@
 //! holding released units whose tasks are coming back to commit it. So the database's write lock is never
 //! left held with nobody coming to commit it.
 
+use crate::deferred::{Arg, Deferred};
 use crate::{DbError, Result};
 use sqlx::pool::PoolConnection;
 use sqlx::{Sqlite, SqliteConnection, SqlitePool};
@@ -110,6 +111,7 @@ impl Writer {
         let mut unit = SqliteUnit {
             guard: Some(guard),
             writer: self.clone(),
+            deferred: Deferred::default(),
         };
         let state = unit.guard.as_mut().expect("just taken");
         if state.unit_open {
@@ -249,6 +251,8 @@ impl Drop for Counted<'_> {
 pub struct SqliteUnit {
     guard: Option<OwnedMutexGuard<State>>,
     writer: Arc<Writer>,
+    /// Writes kept for the unit's next statement or its commit ([`crate::deferred`]).
+    deferred: Deferred,
 }
 
 impl Deref for SqliteUnit {
@@ -271,6 +275,16 @@ impl SqliteUnit {
     /// The release and the commit run on a task of their own, so a caller that goes away
     /// meanwhile cannot leave the batch half done.
     pub async fn commit(mut self) -> Result<()> {
+        if !self.deferred.is_empty() {
+            // The waiting writes and the release in one trip. If one of the writes fails,
+            // the statements after it (the release) do not run: the savepoint is still open
+            // and the drop rolls the unit back alone.
+            let (sql, args) = self.deferred.take(RELEASE);
+            sqlx::query_with(&sql, args).execute(&mut *self).await?;
+            let state = self.guard.as_mut().expect("a live unit holds the writer");
+            state.unit_open = false;
+            state.batch.as_mut().expect("a unit runs in an open batch").units += 1;
+        }
         let guard = self.guard.take().expect("a live unit holds the writer");
         let mut done = guard
             .batch
@@ -290,6 +304,21 @@ impl SqliteUnit {
         }
     }
 
+    /// Keeps a write for the unit's next trip to the writer ([`crate::deferred`]).
+    pub(crate) fn defer(&mut self, sql: &str, args: Vec<Arg>) {
+        self.deferred.push(sql, args);
+    }
+
+    /// The connection, once the writes kept so far have run: every statement of the unit
+    /// goes through here, so none runs before a write the unit made earlier.
+    pub(crate) async fn flushed(&mut self) -> sqlx::Result<&mut SqliteConnection> {
+        if !self.deferred.is_empty() {
+            let (sql, args) = self.deferred.take("");
+            sqlx::query_with(&sql, args).execute(&mut **self).await?;
+        }
+        Ok(&mut **self)
+    }
+
     /// Rolls the unit back alone and lets the writer go.
     pub async fn rollback(mut self) -> Result<()> {
         let guard = self.guard.take().expect("a live unit holds the writer");
@@ -302,15 +331,18 @@ impl SqliteUnit {
 /// open for the units queued, comes back for the writer in turn and commits it then, unless
 /// a later unit has already.
 async fn release(writer: Arc<Writer>, mut guard: OwnedMutexGuard<State>) {
-    let conn = guard.conn.as_mut().expect("an open batch holds the connection");
-    if let Err(e) = sqlx::query(RELEASE).execute(&mut **conn).await {
-        // The unit's writes are in an unknown state: end the whole transaction unkept.
-        tracing::error!(error = %e, "releasing a write unit's savepoint failed");
-        discard(&mut guard);
-        return;
+    // Released already when the unit's deferred writes went with the release.
+    if guard.unit_open {
+        let conn = guard.conn.as_mut().expect("an open batch holds the connection");
+        if let Err(e) = sqlx::query(RELEASE).execute(&mut **conn).await {
+            // The unit's writes are in an unknown state: end the whole transaction unkept.
+            tracing::error!(error = %e, "releasing a write unit's savepoint failed");
+            discard(&mut guard);
+            return;
+        }
+        guard.unit_open = false;
+        guard.batch.as_mut().expect("a unit runs in an open batch").units += 1;
     }
-    guard.unit_open = false;
-    guard.batch.as_mut().expect("a unit runs in an open batch").units += 1;
     let Some(open) = writer.settle(&mut guard, false).await else {
         return;
     };

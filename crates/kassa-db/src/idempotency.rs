@@ -2,7 +2,8 @@
 //! (inside the same transaction as its effect, when it has one) and replayed to retries for
 //! 24 hours.
 
-use crate::{on_pool, on_tx, on_writer, Db, Result, Tx};
+use crate::deferred::write_later;
+use crate::{on_pool, on_writer, Db, Result, Tx};
 
 /// How long a key and its response are kept.
 pub const IDEMPOTENCY_TTL_MS: i64 = 24 * 3600 * 1000;
@@ -136,9 +137,11 @@ impl Tx {
         key: &str,
         response: &SavedResponse,
     ) -> Result<()> {
-        on_tx!(self, c => sqlx::query(COMPLETE)
-            .bind(store_id).bind(key).bind(response.status).bind(&response.headers).bind(&response.body)
-            .execute(c).await.map(|r| r.rows_affected()))?;
+        write_later!(
+            self,
+            COMPLETE,
+            [store_id, key, response.status, &response.headers, &response.body]
+        )?;
         Ok(())
     }
 }

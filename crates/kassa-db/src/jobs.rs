@@ -2,6 +2,7 @@
 //! processes (push notifications, authorization expiry). Jobs are leased, not deleted, so
 //! a process that dies mid-job only delays it until the lease runs out.
 
+use crate::deferred::write_later;
 use crate::{on_tx, on_writer, Db, Result, Tx};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -31,7 +32,7 @@ impl Tx {
     pub async fn finish_jobs(&mut self, kind: &str, key: &str, now: i64) -> Result<()> {
         let sql =
             "UPDATE jobs SET done_at = $3, locked_until = NULL WHERE kind = $1 AND job_key = $2 AND done_at IS NULL";
-        on_tx!(self, c => sqlx::query(sql).bind(kind).bind(key).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+        write_later!(self, sql, [kind, key, now])?;
         Ok(())
     }
 }

@@ -1,7 +1,8 @@
 //! Which platform calls with which API key: a counter row per key and platform, added to once
 //! per batch of recorded calls (by the API-call writer, off the request path).
 
-use crate::{on_pool, Db, Result};
+use crate::deferred::write_later;
+use crate::{on_pool, Db, Result, Tx};
 
 /// Calls of one key from one platform within one batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,34 +29,10 @@ pub struct KeyPlatformRow {
 }
 
 impl Db {
-    /// Adds a batch's counts: one upsert per key and platform, all in one transaction.
+    /// Adds a batch's counts, in a transaction of their own.
     pub async fn add_key_usage(&self, usage: &[KeyUsage]) -> Result<()> {
-        if usage.is_empty() {
-            return Ok(());
-        }
-        let sql = "INSERT INTO api_key_platforms (username, platform, calls, first_seen, last_seen, last_agent) \
-                   VALUES ($1, $2, $3, $4, $5, $6) \
-                   ON CONFLICT (username, platform) DO UPDATE SET \
-                   calls = api_key_platforms.calls + excluded.calls, \
-                   first_seen = CASE WHEN excluded.first_seen < api_key_platforms.first_seen \
-                                THEN excluded.first_seen ELSE api_key_platforms.first_seen END, \
-                   last_agent = CASE WHEN excluded.last_seen >= api_key_platforms.last_seen \
-                                THEN excluded.last_agent ELSE api_key_platforms.last_agent END, \
-                   last_seen = CASE WHEN excluded.last_seen > api_key_platforms.last_seen \
-                               THEN excluded.last_seen ELSE api_key_platforms.last_seen END";
         let mut tx = self.begin().await?;
-        for u in usage {
-            crate::on_tx!(&mut tx, c => sqlx::query(sql)
-                .bind(&u.username)
-                .bind(&u.platform)
-                .bind(u.calls)
-                .bind(u.first_seen)
-                .bind(u.last_seen)
-                .bind(&u.last_agent)
-                .execute(c)
-                .await
-                .map(|r| r.rows_affected()))?;
-        }
+        tx.add_key_usage(usage).await?;
         tx.commit().await
     }
 
@@ -74,5 +51,36 @@ impl Db {
                    JOIN stores s ON s.id = k.store_id \
                    WHERE s.merchant_id = $1 ORDER BY p.last_seen DESC, p.username, p.platform";
         Ok(on_pool!(self, p => sqlx::query_as::<_, KeyPlatformRow>(sql).bind(merchant_id).fetch_all(p).await)?)
+    }
+}
+
+impl Tx {
+    /// Adds a batch's counts: one upsert per key and platform.
+    pub async fn add_key_usage(&mut self, usage: &[KeyUsage]) -> Result<()> {
+        let sql = "INSERT INTO api_key_platforms (username, platform, calls, first_seen, last_seen, last_agent) \
+                   VALUES ($1, $2, $3, $4, $5, $6) \
+                   ON CONFLICT (username, platform) DO UPDATE SET \
+                   calls = api_key_platforms.calls + excluded.calls, \
+                   first_seen = CASE WHEN excluded.first_seen < api_key_platforms.first_seen \
+                                THEN excluded.first_seen ELSE api_key_platforms.first_seen END, \
+                   last_agent = CASE WHEN excluded.last_seen >= api_key_platforms.last_seen \
+                                THEN excluded.last_agent ELSE api_key_platforms.last_agent END, \
+                   last_seen = CASE WHEN excluded.last_seen > api_key_platforms.last_seen \
+                               THEN excluded.last_seen ELSE api_key_platforms.last_seen END";
+        for u in usage {
+            write_later!(
+                self,
+                sql,
+                [
+                    &u.username,
+                    &u.platform,
+                    u.calls,
+                    u.first_seen,
+                    u.last_seen,
+                    &u.last_agent
+                ]
+            )?;
+        }
+        Ok(())
     }
 }

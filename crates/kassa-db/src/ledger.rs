@@ -1,6 +1,7 @@
 //! The settlement ledger: entries posted inside the transaction of the money event that
 //! makes them, and read back per order, per payout and as a store's open balance.
 
+use crate::deferred::write_later;
 use crate::{on_pool, on_tx, Db, Result, Tx};
 use kassa_core::settlement::{DetailedType, TxType};
 
@@ -110,41 +111,48 @@ pub struct OpenTotal {
 impl Tx {
     /// Posts entries (in the caller's transaction, so they commit with the event).
     pub async fn insert_ledger_entries(&mut self, entries: &[NewEntry]) -> Result<()> {
-        if entries.len() > 1 {
-            // A capture's sale, fees and reserve in one statement instead of one each.
+        // On PostgreSQL a capture's sale, fees and reserve go in one statement instead of one
+        // each; SQLite sends a few deferred statements in one trip anyway.
+        let few = match self.backend() {
+            crate::Backend::Sqlite => 8,
+            crate::Backend::Postgres => 1,
+        };
+        if entries.len() > few {
             return self.insert_ledger_entries_bulk(entries).await;
         }
         for e in entries {
-            on_tx!(self, c => sqlx::query(INSERT_ENTRY)
-                .bind(&e.store_id)
-                .bind(&e.currency)
-                .bind(e.kind.code())
-                .bind(e.detail.code())
-                .bind(e.amount)
-                .bind(e.kind.net(e.amount))
-                .bind(e.vat_rate)
-                .bind(e.vat_amount)
-                .bind(&e.order_id)
-                .bind(&e.short_order_id)
-                .bind(&e.capture_id)
-                .bind(&e.refund_id)
-                .bind(&e.merchant_reference1)
-                .bind(&e.merchant_reference2)
-                .bind(&e.merchant_capture_reference)
-                .bind(&e.merchant_refund_reference)
-                .bind(&e.purchase_country)
-                .bind(&e.shipping_country)
-                .bind(&e.payment_method)
-                .bind(e.sale_date)
-                .bind(e.capture_date)
-                .bind(&e.comment)
-                .bind(&e.reversal_reference)
-                .bind(e.releases_entry_id)
-                .bind(&e.created_by)
-                .bind(e.created_at)
-                .execute(c)
-                .await
-                .map(|_| ()))?;
+            write_later!(
+                self,
+                INSERT_ENTRY,
+                [
+                    &e.store_id,
+                    &e.currency,
+                    e.kind.code(),
+                    e.detail.code(),
+                    e.amount,
+                    e.kind.net(e.amount),
+                    e.vat_rate,
+                    e.vat_amount,
+                    &e.order_id,
+                    &e.short_order_id,
+                    &e.capture_id,
+                    &e.refund_id,
+                    &e.merchant_reference1,
+                    &e.merchant_reference2,
+                    &e.merchant_capture_reference,
+                    &e.merchant_refund_reference,
+                    &e.purchase_country,
+                    &e.shipping_country,
+                    &e.payment_method,
+                    e.sale_date,
+                    e.capture_date,
+                    &e.comment,
+                    &e.reversal_reference,
+                    e.releases_entry_id,
+                    &e.created_by,
+                    e.created_at
+                ]
+            )?;
         }
         Ok(())
     }

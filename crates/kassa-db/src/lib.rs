@@ -14,6 +14,7 @@ mod bank_changes;
 mod call_log;
 mod company;
 mod connect;
+mod deferred;
 mod demo_seed;
 mod disputes;
 mod email_changes;
@@ -147,10 +148,11 @@ pub(crate) use bind_all;
 macro_rules! on_tx {
     ($tx:expr, $c:ident => $body:expr) => {
         match $tx {
-            $crate::connect::Tx::Sqlite(t) => {
-                let $c = &mut **t;
-                $body
-            }
+            // Writes the unit deferred run first (see crate::deferred).
+            $crate::connect::Tx::Sqlite(t) => match t.flushed().await {
+                Ok($c) => $body,
+                Err(e) => Err(e),
+            },
             $crate::connect::Tx::Postgres(t) => {
                 let $c = &mut **t;
                 $body

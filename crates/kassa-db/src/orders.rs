@@ -1,6 +1,7 @@
 //! Orders, captures, refunds and the order timeline. Money-changing writes happen inside a
 //! [`Tx`] after [`Tx::lock_order`], so concurrent requests on one order apply one at a time.
 
+use crate::deferred::write_later;
 use crate::order_text::search_text;
 use crate::{on_pool, on_tx, Db, DbError, Result, Tx};
 use kassa_core::order::Status;
@@ -234,7 +235,7 @@ impl Tx {
                 sqlx::query_as::<_, OrderRow>(&sql)
                     .bind(order_id)
                     .bind(store_id)
-                    .fetch_optional(&mut **t)
+                    .fetch_optional(t.flushed().await?)
                     .await?
             }
             Tx::Postgres(t) => {
@@ -257,35 +258,37 @@ impl Tx {
                    payment_method = $14, acknowledged = $15, body = $16, completed_at = $17, last_modified_at = $18, \
                    checkout_expires_at = $19, expires_at = $20, purchase_country = $21, purchase_currency = $22, locale = $23, \
                    customer_search = $24, search_text = $25 WHERE order_id = $1";
-        on_tx!(self, c => sqlx::query(sql)
-            .bind(&o.order_id)
-            .bind(&o.checkout_status)
-            .bind(o.status.map(Status::code))
-            .bind(&o.fraud_status)
-            .bind(o.order_amount)
-            .bind(o.order_tax_amount)
-            .bind(o.captured_amount)
-            .bind(o.refunded_amount)
-            .bind(o.released)
-            .bind(&o.merchant_reference1)
-            .bind(&o.merchant_reference2)
-            .bind(&o.customer_name)
-            .bind(&o.customer_email)
-            .bind(&o.payment_method)
-            .bind(o.acknowledged)
-            .bind(&o.body)
-            .bind(o.completed_at)
-            .bind(o.last_modified_at)
-            .bind(o.checkout_expires_at)
-            .bind(o.expires_at)
-            .bind(&o.purchase_country)
-            .bind(&o.purchase_currency)
-            .bind(&o.locale)
-            .bind(o.customer_name.to_lowercase())
-            .bind(search_text(o))
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected()))?;
+        write_later!(
+            self,
+            sql,
+            [
+                &o.order_id,
+                &o.checkout_status,
+                o.status.map(Status::code),
+                &o.fraud_status,
+                o.order_amount,
+                o.order_tax_amount,
+                o.captured_amount,
+                o.refunded_amount,
+                o.released,
+                &o.merchant_reference1,
+                &o.merchant_reference2,
+                &o.customer_name,
+                &o.customer_email,
+                &o.payment_method,
+                o.acknowledged,
+                &o.body,
+                o.completed_at,
+                o.last_modified_at,
+                o.checkout_expires_at,
+                o.expires_at,
+                &o.purchase_country,
+                &o.purchase_currency,
+                &o.locale,
+                o.customer_name.to_lowercase(),
+                search_text(o)
+            ]
+        )?;
         Ok(())
     }
 
@@ -294,18 +297,20 @@ impl Tx {
     pub async fn update_order_money(&mut self, o: &OrderRow) -> Result<()> {
         let sql = "UPDATE orders SET status = $2, order_amount = $3, captured_amount = $4, refunded_amount = $5, \
                    released = $6, expires_at = $7, last_modified_at = $8 WHERE order_id = $1";
-        on_tx!(self, c => sqlx::query(sql)
-            .bind(&o.order_id)
-            .bind(o.status.map(Status::code))
-            .bind(o.order_amount)
-            .bind(o.captured_amount)
-            .bind(o.refunded_amount)
-            .bind(o.released)
-            .bind(o.expires_at)
-            .bind(o.last_modified_at)
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected()))?;
+        write_later!(
+            self,
+            sql,
+            [
+                &o.order_id,
+                o.status.map(Status::code),
+                o.order_amount,
+                o.captured_amount,
+                o.refunded_amount,
+                o.released,
+                o.expires_at,
+                o.last_modified_at
+            ]
+        )?;
         Ok(())
     }
 
@@ -324,23 +329,25 @@ impl Tx {
         let sql =
             "INSERT INTO captures (capture_id, order_id, seq, captured_amount, refunded_amount, body, captured_at) \
                    VALUES ($1, $2, $3, $4, $5, $6, $7)";
-        on_tx!(self, c => sqlx::query(sql)
-            .bind(&cap.capture_id)
-            .bind(&cap.order_id)
-            .bind(cap.seq)
-            .bind(cap.captured_amount)
-            .bind(cap.refunded_amount)
-            .bind(&cap.body)
-            .bind(cap.captured_at)
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected()))?;
+        write_later!(
+            self,
+            sql,
+            [
+                &cap.capture_id,
+                &cap.order_id,
+                cap.seq,
+                cap.captured_amount,
+                cap.refunded_amount,
+                &cap.body,
+                cap.captured_at
+            ]
+        )?;
         Ok(())
     }
 
     pub async fn update_capture(&mut self, cap: &CaptureRow) -> Result<()> {
         let sql = "UPDATE captures SET refunded_amount = $2, body = $3 WHERE capture_id = $1";
-        on_tx!(self, c => sqlx::query(sql).bind(&cap.capture_id).bind(cap.refunded_amount).bind(&cap.body).execute(c).await.map(|r| r.rows_affected()))?;
+        write_later!(self, sql, [&cap.capture_id, cap.refunded_amount, &cap.body])?;
         Ok(())
     }
 
@@ -352,31 +359,29 @@ impl Tx {
     pub async fn insert_refund(&mut self, r: &RefundRow) -> Result<()> {
         let sql =
             "INSERT INTO refunds (refund_id, order_id, refunded_amount, body, refunded_at) VALUES ($1, $2, $3, $4, $5)";
-        on_tx!(self, c => sqlx::query(sql)
-            .bind(&r.refund_id)
-            .bind(&r.order_id)
-            .bind(r.refunded_amount)
-            .bind(&r.body)
-            .bind(r.refunded_at)
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected()))?;
+        write_later!(
+            self,
+            sql,
+            [&r.refund_id, &r.order_id, r.refunded_amount, &r.body, r.refunded_at]
+        )?;
         Ok(())
     }
 
     pub async fn insert_event(&mut self, e: &OrderEvent) -> Result<()> {
         let sql = "INSERT INTO order_events (order_id, at, actor_kind, actor, action, amount, details) VALUES ($1, $2, $3, $4, $5, $6, $7)";
-        on_tx!(self, c => sqlx::query(sql)
-            .bind(&e.order_id)
-            .bind(e.at)
-            .bind(e.actor_kind.code())
-            .bind(&e.actor)
-            .bind(e.action.code())
-            .bind(e.amount)
-            .bind(&e.details)
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected()))?;
+        write_later!(
+            self,
+            sql,
+            [
+                &e.order_id,
+                e.at,
+                e.actor_kind.code(),
+                &e.actor,
+                e.action.code(),
+                e.amount,
+                &e.details
+            ]
+        )?;
         Ok(())
     }
 }

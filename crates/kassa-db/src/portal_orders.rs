@@ -1,6 +1,7 @@
 //! The aggregates Home reads instead of scanning orders, per-user settings, and seeding a
 //! large store. (The order list's search is in `order_search`.)
 
+use crate::deferred::write_later;
 use crate::{on_pool, on_tx, Db, Result, Tx};
 
 /// The writer's page cache while seeding a large store: 1 GiB, about a million orders' indexes.
@@ -72,7 +73,7 @@ impl Tx {
                    ON CONFLICT (store_id, currency, shard) DO UPDATE SET \
                    uncaptured_amount = store_totals.uncaptured_amount + excluded.uncaptured_amount, \
                    uncaptured_count = store_totals.uncaptured_count + excluded.uncaptured_count";
-        on_tx!(self, c => sqlx::query(sql).bind(store_id).bind(currency).bind(shard).bind(amount).bind(count).execute(c).await.map(|r| r.rows_affected()))?;
+        write_later!(self, sql, [store_id, currency, shard, amount, count])?;
         Ok(())
     }
 

@@ -150,7 +150,7 @@ impl Tx {
             Tx::Sqlite(t) => {
                 sqlx::query_as::<_, ConversationRow>(&sql)
                     .bind(id)
-                    .fetch_optional(&mut **t)
+                    .fetch_optional(t.flushed().await?)
                     .await?
             }
             Tx::Postgres(t) => {
@@ -171,7 +171,7 @@ impl Tx {
             Tx::Sqlite(t) => {
                 sqlx::query_as::<_, ConversationRow>(&sql)
                     .bind(user_id)
-                    .fetch_optional(&mut **t)
+                    .fetch_optional(t.flushed().await?)
                     .await?
             }
             Tx::Postgres(t) => {

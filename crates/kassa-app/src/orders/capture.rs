@@ -7,7 +7,7 @@ use super::new_id;
 use super::queries::capture_of;
 use super::validate::{check_partial_lines, check_shipping_info, check_text};
 use crate::jobs::PUSH;
-use crate::settlements::postings::post_capture;
+use crate::settlements::postings::{post_capture, posting_terms};
 use crate::{now_ms, Actor, AppError, AppResult, FieldError, Missing};
 use kassa_core::access::Permission;
 use kassa_core::lines::{exceeds_quantities, BadValue, Line};
@@ -103,6 +103,7 @@ pub(crate) async fn capture_locked(locked: &mut Locked, actor: &Actor, cmd: Capt
         }
     }
     let seq = locked.tx.next_capture_seq(&locked.row.order_id).await?;
+    let terms = posting_terms(locked).await?;
     let capture_id = new_id();
     let reference = cmd.reference.clone();
     let capture_body = json!({
@@ -125,7 +126,7 @@ pub(crate) async fn capture_locked(locked: &mut Locked, actor: &Actor, cmd: Capt
         captured_at: now,
     };
     locked.tx.insert_capture(&cap).await?;
-    post_capture(locked, actor, &cap, reference.as_deref()).await?;
+    post_capture(locked, actor, &cap, reference.as_deref(), terms).await?;
     // A capture counts as acknowledgement: push notifications stop. An order acknowledged
     // or captured before had its push jobs finished then (and a push job that runs later
     // finds it so and ends), so only the first of these finishes them.

@@ -5,7 +5,7 @@ use crate::Actor;
 use crate::AppResult;
 use kassa_core::settlement::{capture_postings, refund_postings, Posting};
 use kassa_core::store_settings::MethodFee;
-use kassa_db::{CaptureRow, NewEntry, RefundRow};
+use kassa_db::{CaptureRow, NewEntry, PostingTerms, RefundRow};
 use serde_json::Value;
 
 /// The entry of `posting` with the order's references filled in.
@@ -48,14 +48,16 @@ pub(crate) fn entry(locked: &Locked, actor: &Actor, p: Posting, at: i64) -> NewE
 
 /// SALE, fees and holdback of a new capture. The fixed fee is charged once per order, on
 /// its first capture.
+///
+/// `terms` are read by the caller before it writes anything, so that on SQLite the capture's
+/// writes all wait for one trip ([`kassa_db::Tx`]'s deferred writes).
 pub(crate) async fn post_capture(
     locked: &mut Locked,
     actor: &Actor,
     cap: &CaptureRow,
     reference: Option<&str>,
+    terms: PostingTerms,
 ) -> AppResult<()> {
-    let method = locked.row.payment_method.clone().unwrap_or_default();
-    let terms = locked.tx.posting_terms(&locked.row.store_id, &method).await?;
     let fee = MethodFee::new(terms.bps, terms.fixed_minor).unwrap_or(MethodFee::ZERO);
     let entries: Vec<NewEntry> = capture_postings(cap.captured_amount, fee, cap.seq == 1, terms.reserve_bps)
         .into_iter()
@@ -68,6 +70,12 @@ pub(crate) async fn post_capture(
     Ok(locked.tx.insert_ledger_entries(&entries).await?)
 }
 
+/// The fee terms of the order's payment method at its store.
+pub(crate) async fn posting_terms(locked: &mut Locked) -> AppResult<PostingTerms> {
+    let method = locked.row.payment_method.clone().unwrap_or_default();
+    Ok(locked.tx.posting_terms(&locked.row.store_id, &method).await?)
+}
+
 /// RETURN of a new refund, and the fee given back where the store's plan refunds fees.
 pub(crate) async fn post_refund(
     locked: &mut Locked,
@@ -75,8 +83,7 @@ pub(crate) async fn post_refund(
     refund: &RefundRow,
     reference: Option<&str>,
 ) -> AppResult<()> {
-    let method = locked.row.payment_method.clone().unwrap_or_default();
-    let terms = locked.tx.posting_terms(&locked.row.store_id, &method).await?;
+    let terms = posting_terms(locked).await?;
     let fee = MethodFee::new(terms.bps, terms.fixed_minor).unwrap_or(MethodFee::ZERO);
     let left = if terms.refunds_fees {
         locked.tx.percentage_fee_left(&locked.row.order_id).await?

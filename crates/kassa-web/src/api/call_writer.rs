@@ -39,13 +39,17 @@ pub(super) trait CallSink: Send + Sync + 'static {
 
 impl CallSink for Db {
     async fn insert(&self, calls: &[ApiCall]) -> Result<(), String> {
-        self.insert_api_calls(calls).await.map_err(|e| e.to_string())?;
-        // The per-key, per-platform counters of Integrations, one upsert per key and platform
-        // of the batch. They are statistics: a failure here is logged, and the batch (already
-        // written) is not sent again, so no call is logged twice.
-        if let Err(e) = self.add_key_usage(&usage_of(calls)).await {
-            tracing::warn!(error = %e, "counting API calls per key and platform failed");
+        // The calls and Integrations' counters per key and platform (one upsert per key and
+        // platform of the batch) in one write unit. The counters are statistics: should
+        // that unit fail, the calls are written alone, so counting never holds up the log.
+        let Err(e) = self.record_api_calls(calls, &usage_of(calls)).await else {
+            return Ok(());
+        };
+        if e.outage().is_some() {
+            return Err(e.to_string());
         }
+        self.insert_api_calls(calls).await.map_err(|e| e.to_string())?;
+        tracing::warn!(error = %e, "counting API calls per key and platform failed");
         Ok(())
     }
 
