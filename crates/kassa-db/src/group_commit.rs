@@ -16,6 +16,8 @@
 //! - Every caller is answered only after the `COMMIT` of its batch has returned. If the
 //!   commit fails, or the process dies first, no unit of the batch was acknowledged and none
 //!   is kept (SQLite rolls the open transaction back), so a crash loses only unanswered units.
+//! - Within a unit, writes whose answer nobody reads wait and go with the unit's next
+//!   statement or its release, in one trip to the connection's worker ([`crate::deferred`]).
 //!
 //! Whenever the writer is let go, the state is one of: no open transaction, or an open one
 //! holding released units whose tasks are coming back to commit it. So the database's write lock is never

@@ -62,7 +62,7 @@ impl Notifier for HttpNotifier {
                     path: url.to_owned(),
                     status,
                     duration_us: started.elapsed().as_micros() as i64,
-                    correlation_id: uuid::Uuid::new_v4().to_string(),
+                    correlation_id: crate::api::new_correlation_id(),
                     order_id: Some(order_id.to_owned()),
                     request_body: None,
                     response_body: error.clone(),

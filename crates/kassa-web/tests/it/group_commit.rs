@@ -107,6 +107,83 @@ async fn a_failing_unit_rolls_back_alone_and_the_others_commit_together() {
     }
 }
 
+/// A capture of an order that does not exist: its write breaks the foreign key. On SQLite
+/// the write waits in the unit (kassa-db deferred.rs) and the failure surfaces at the unit's
+/// next statement or its commit; on PostgreSQL at once.
+fn orphan_capture(v: i64) -> kassa_db::CaptureRow {
+    kassa_db::CaptureRow {
+        capture_id: format!("gc-capture-{v}"),
+        order_id: "no such order".into(),
+        seq: 1,
+        captured_amount: 1,
+        refunded_amount: 0,
+        body: "{}".into(),
+        captured_at: 1,
+    }
+}
+
+#[tokio::test]
+async fn a_deferred_write_that_fails_fails_its_unit_alone() {
+    for backend in backends().await {
+        let store = TestDb::new(backend).await;
+        let db = store.db.clone();
+        db.execute_trusted("CREATE TABLE gc_rows (v BIGINT PRIMARY KEY)")
+            .await
+            .unwrap();
+        let tasks: Vec<_> = (0..60i64)
+            .map(|v| {
+                let db = db.clone();
+                async move {
+                    let mut tx = db.begin().await.unwrap();
+                    tx.execute_trusted(&format!("INSERT INTO gc_rows (v) VALUES ({v})"))
+                        .await
+                        .unwrap();
+                    // A write that is deferred on SQLite and matches nothing.
+                    tx.finish_jobs("gc", "none", 1).await.unwrap();
+                    match v % 3 {
+                        // The failing write is found at the commit.
+                        0 => {
+                            let failed = match tx.insert_capture(&orphan_capture(v)).await {
+                                Err(_) => true,
+                                Ok(()) => tx.commit().await.is_err(),
+                            };
+                            assert!(failed, "{backend:?}: unit {v} is refused");
+                            false
+                        }
+                        // The failing write is found by the unit's next statement.
+                        1 => {
+                            let failed = match tx.insert_capture(&orphan_capture(v)).await {
+                                Err(_) => true,
+                                Ok(()) => tx.execute_trusted("SELECT 1").await.is_err(),
+                            };
+                            assert!(failed, "{backend:?}: unit {v} is refused");
+                            drop(tx);
+                            false
+                        }
+                        _ => {
+                            tx.commit().await.unwrap();
+                            true
+                        }
+                    }
+                }
+            })
+            .collect();
+        let mut kept = Vec::new();
+        for (v, kept_it) in futures_util::future::join_all(tasks).await.into_iter().enumerate() {
+            if kept_it {
+                kept.push(v as i64);
+            }
+        }
+        assert_eq!(kept.len(), 20);
+        assert_eq!(
+            seen(&store.config()).await,
+            kept,
+            "{backend:?}: a refused unit's earlier writes are gone, the others are kept"
+        );
+        store.drop_schema().await;
+    }
+}
+
 #[tokio::test]
 async fn a_unit_is_answered_only_after_its_transaction_commits() {
     let store = TestDb::new(Backend::Sqlite).await;
