@@ -38,6 +38,13 @@ async fn seen(config: &DbConfig) -> Vec<i64> {
     }
 }
 
+/// Runs the units together (unit `v` answers whether it committed) and returns the values
+/// of those that did.
+async fn kept_units(units: Vec<impl std::future::Future<Output = bool>>) -> Vec<i64> {
+    let done = futures_util::future::join_all(units).await;
+    (0..done.len() as i64).filter(|v| done[*v as usize]).collect()
+}
+
 #[tokio::test]
 async fn a_failing_unit_rolls_back_alone_and_the_others_commit_together() {
     for backend in backends().await {
@@ -81,12 +88,7 @@ async fn a_failing_unit_rolls_back_alone_and_the_others_commit_together() {
                 }
             })
             .collect();
-        let mut kept = Vec::new();
-        for (v, kept_it) in futures_util::future::join_all(tasks).await.into_iter().enumerate() {
-            if kept_it {
-                kept.push(v as i64);
-            }
-        }
+        let kept = kept_units(tasks).await;
         // What a second process sees: the answered units, no others.
         assert_eq!(
             seen(&store.config()).await,
@@ -168,12 +170,7 @@ async fn a_deferred_write_that_fails_fails_its_unit_alone() {
                 }
             })
             .collect();
-        let mut kept = Vec::new();
-        for (v, kept_it) in futures_util::future::join_all(tasks).await.into_iter().enumerate() {
-            if kept_it {
-                kept.push(v as i64);
-            }
-        }
+        let kept = kept_units(tasks).await;
         assert_eq!(kept.len(), 20);
         assert_eq!(
             seen(&store.config()).await,
