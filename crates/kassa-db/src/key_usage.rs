@@ -1,5 +1,5 @@
 //! Which platform calls with which API key: a counter row per key and platform, added to once
-//! per batch of recorded calls (by the API-call writer, off the request path).
+//! per batch of recorded calls, with the batch (by the API-call writer, off the request path).
 
 use crate::deferred::write_later;
 use crate::{on_pool, Db, Result, Tx};
@@ -29,13 +29,6 @@ pub struct KeyPlatformRow {
 }
 
 impl Db {
-    /// Adds a batch's counts, in a transaction of their own.
-    pub async fn add_key_usage(&self, usage: &[KeyUsage]) -> Result<()> {
-        let mut tx = self.begin().await?;
-        tx.add_key_usage(usage).await?;
-        tx.commit().await
-    }
-
     /// The platforms that called with the keys of a store, newest first.
     pub async fn key_platforms_of_store(&self, store_id: &str) -> Result<Vec<KeyPlatformRow>> {
         let sql = "SELECT p.username, p.platform, p.calls, p.first_seen, p.last_seen, p.last_agent \
