@@ -34,7 +34,7 @@ use kassa_db::Db;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
 /// Password hashing and generated secrets, as the portal, the CLI and the tests use them.
@@ -177,7 +177,18 @@ pub fn app(state: AppState) -> Router {
                 tracing::info_span!("request", request_id = %id, method = %req.method(), path = %path)
             }),
         )
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(SetRequestIdLayer::x_request_id(MakeCorrelationId))
+}
+
+/// Every request's id, which the merchant API answers as its correlation id and Developer
+/// Logs index: [`api::new_correlation_id`].
+#[derive(Clone, Copy)]
+struct MakeCorrelationId;
+
+impl MakeRequestId for MakeCorrelationId {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        api::new_correlation_id().parse().ok().map(RequestId::new)
+    }
 }
 
 /// The path as logs may show it: the one-time token of an emailed link is a secret (whoever
