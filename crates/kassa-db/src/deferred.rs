@@ -4,7 +4,7 @@
 //! and a write unit holds the one writer for all of its trips: a capture made 13 of them
 //! (issue 17). A write whose answer the use case does not look at (an insert without
 //! `RETURNING`, an update whose count is not read) is therefore kept in the unit
-//! ([`crate::write_later!`]) and sent with the unit's next statement that needs an answer,
+//! ([`write_later!`]) and sent with the unit's next statement that needs an answer,
 //! or with its `RELEASE` at commit, as one multi-statement query: one trip.
 //!
 //! Order and atomicity are unchanged: the statements run in the order they were written, in

@@ -274,19 +274,17 @@ impl DerefMut for SqliteUnit {
 
 impl SqliteUnit {
     /// Keeps the unit's writes and returns once the transaction holding them has committed.
-    /// The release and the commit run on a task of their own, so a caller that goes away
-    /// meanwhile cannot leave the batch half done.
+    /// The batch's commit runs on a task of its own, so a caller that goes away meanwhile
+    /// cannot leave the batch half done.
     pub async fn commit(mut self) -> Result<()> {
-        if !self.deferred.is_empty() {
-            // The waiting writes and the release in one trip. If one of the writes fails,
-            // the statements after it (the release) do not run: the savepoint is still open
-            // and the drop rolls the unit back alone.
-            let (sql, args) = self.deferred.take(RELEASE);
-            sqlx::query_with(&sql, args).execute(&mut *self).await?;
-            let state = self.guard.as_mut().expect("a live unit holds the writer");
-            state.unit_open = false;
-            state.batch.as_mut().expect("a unit runs in an open batch").units += 1;
-        }
+        // The waiting writes and the release in one trip. If one of the writes fails, the
+        // statements after it (the release) do not run: the savepoint is still open and the
+        // drop rolls the unit back alone.
+        let (sql, args) = self.deferred.take(RELEASE);
+        sqlx::query_with(&sql, args).execute(&mut *self).await?;
+        let state = self.guard.as_mut().expect("a live unit holds the writer");
+        state.unit_open = false;
+        state.batch.as_mut().expect("a unit runs in an open batch").units += 1;
         let guard = self.guard.take().expect("a live unit holds the writer");
         let mut done = guard
             .batch
@@ -294,7 +292,7 @@ impl SqliteUnit {
             .expect("a unit runs in an open batch")
             .done
             .subscribe();
-        tokio::spawn(release(self.writer.clone(), guard));
+        tokio::spawn(settle_released(self.writer.clone(), guard));
         let outcome = match done.wait_for(Option::is_some).await {
             Ok(outcome) => outcome.clone(),
             Err(_) => Some(Err("the batch was abandoned before its commit".into())),
@@ -329,22 +327,9 @@ impl SqliteUnit {
     }
 }
 
-/// Releases the unit's savepoint into the batch and settles the batch. If the batch stays
-/// open for the units queued, comes back for the writer in turn and commits it then, unless
-/// a later unit has already.
-async fn release(writer: Arc<Writer>, mut guard: OwnedMutexGuard<State>) {
-    // Released already when the unit's deferred writes went with the release.
-    if guard.unit_open {
-        let conn = guard.conn.as_mut().expect("an open batch holds the connection");
-        if let Err(e) = sqlx::query(RELEASE).execute(&mut **conn).await {
-            // The unit's writes are in an unknown state: end the whole transaction unkept.
-            tracing::error!(error = %e, "releasing a write unit's savepoint failed");
-            discard(&mut guard);
-            return;
-        }
-        guard.unit_open = false;
-        guard.batch.as_mut().expect("a unit runs in an open batch").units += 1;
-    }
+/// Settles the batch a released unit is in. If the batch stays open for the units queued,
+/// comes back for the writer in turn and commits it then, unless a later unit has already.
+async fn settle_released(writer: Arc<Writer>, mut guard: OwnedMutexGuard<State>) {
     let Some(open) = writer.settle(&mut guard, false).await else {
         return;
     };

@@ -19,33 +19,47 @@ use std::time::{Duration, Instant};
 pub const KEEP_MS: i64 = 30 * 24 * 3600 * 1000;
 /// The shortest rest between batches.
 const MIN_REST: Duration = Duration::from_millis(5);
-/// On SQLite, how many times a batch's own time the purge rests after it.
-const SQLITE_REST: u32 = 9;
+
+/// How the purge paces itself on a backend.
+struct Pace {
+    /// Calls deleted per statement.
+    batch: i64,
+    /// The rest after a batch, as a multiple of the batch's own time (never below
+    /// [`MIN_REST`]).
+    rest_per_batch_time: u32,
+}
+
+fn pace(backend: Backend) -> Pace {
+    match backend {
+        Backend::Sqlite => Pace {
+            batch: 500,
+            rest_per_batch_time: 9,
+        },
+        Backend::Postgres => Pace {
+            batch: 2_000,
+            rest_per_batch_time: 0,
+        },
+    }
+}
 
 /// Calls deleted per statement on `backend`.
 pub fn purge_batch(backend: Backend) -> i64 {
-    match backend {
-        Backend::Sqlite => 500,
-        Backend::Postgres => 2_000,
-    }
+    pace(backend).batch
 }
 
 /// Deletes the calls recorded more than 30 days before `now`; how many.
 pub async fn purge_old_calls(db: &Db, now: i64) -> AppResult<u64> {
     let before = now - KEEP_MS;
-    let batch = purge_batch(db.backend());
+    let pace = pace(db.backend());
     let mut deleted = 0;
     loop {
         let started = Instant::now();
-        let n = db.purge_api_calls_batch(before, batch).await?;
+        let n = db.purge_api_calls_batch(before, pace.batch).await?;
         deleted += n;
-        if (n as i64) < batch {
+        if (n as i64) < pace.batch {
             return Ok(deleted);
         }
-        let rest = match db.backend() {
-            Backend::Sqlite => (started.elapsed() * SQLITE_REST).max(MIN_REST),
-            Backend::Postgres => MIN_REST,
-        };
+        let rest = (started.elapsed() * pace.rest_per_batch_time).max(MIN_REST);
         tokio::time::sleep(rest).await;
     }
 }

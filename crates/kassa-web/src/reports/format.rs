@@ -74,6 +74,16 @@ pub fn rfc3339(ms: i64) -> String {
 }
 
 pub(crate) fn write_rfc3339(out: &mut Vec<u8>, ms: i64) {
+    write_utc(out, ms, false);
+}
+
+/// [`write_rfc3339`] to the millisecond, `2026-11-30T08:15:00.250Z`, as the order API and
+/// the orders CSV write times (`kassa_app::orders::iso_time`).
+pub(crate) fn write_rfc3339_ms(out: &mut Vec<u8>, ms: i64) {
+    write_utc(out, ms, true);
+}
+
+fn write_utc(out: &mut Vec<u8>, ms: i64, millis: bool) {
     let secs = ms.div_euclid(1000);
     let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let (year, month, day) = civil_from_days(days);
@@ -90,6 +100,12 @@ pub(crate) fn write_rfc3339(out: &mut Vec<u8>, ms: i64) {
     two(out, (rest / 60 % 60) as u32);
     out.push(b':');
     two(out, (rest % 60) as u32);
+    if millis {
+        let frac = ms.rem_euclid(1000) as u32;
+        out.push(b'.');
+        out.push(b'0' + (frac / 100) as u8);
+        two(out, frac % 100);
+    }
     out.push(b'Z');
 }
 
@@ -148,6 +164,26 @@ mod tests {
                 .strftime("%Y-%m-%dT%H:%M:%SZ")
                 .to_string();
             assert_eq!(rfc3339(ms), expected);
+        }
+    }
+
+    #[test]
+    fn milliseconds_match_the_order_api() {
+        // Every millisecond digit, and days from 1970 to 9999 at odd times of day.
+        let mut state: u64 = 7;
+        for day in (0..2_932_896).step_by(89) {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793)
+                .wrapping_add(1_442_695_040_888_963);
+            let at = day * 86_400_000 + (state >> 33) as i64 % 86_400_000;
+            let mut out = Vec::new();
+            write_rfc3339_ms(&mut out, at);
+            assert_eq!(String::from_utf8(out).unwrap(), kassa_app::orders::iso_time(at), "{at}");
+        }
+        for at in [0, 1, 10, 999, 1_000, 1_764_490_500_120, 253_402_000_000_999] {
+            let mut out = Vec::new();
+            write_rfc3339_ms(&mut out, at);
+            assert_eq!(String::from_utf8(out).unwrap(), kassa_app::orders::iso_time(at), "{at}");
         }
     }
 

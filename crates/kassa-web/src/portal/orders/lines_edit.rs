@@ -31,7 +31,7 @@ pub(super) fn line_view(index: usize, l: &OrderLine, lang: Lang, currency: &str)
 /// Minor units as a person types them into a form in this language (`1234,50`, no
 /// grouping), which [`parse_major`] reads back.
 pub(super) fn major_input(minor: i64, lang: Lang) -> String {
-    let plain = decimal(minor);
+    let plain = crate::reports::format::decimal(minor);
     if lang == Lang::En {
         plain
     } else {
