@@ -1,5 +1,6 @@
 //! Recorded merchant API calls (Developer Logs), written in batches off the request path.
 
+use crate::deferred::Arg;
 use crate::{on_pool, on_tx, Db, KeyUsage, Result, Tx};
 
 /// Built with `..Default::default()` so that new columns do not break every caller.
@@ -58,16 +59,66 @@ impl Db {
     }
 }
 
+/// The columns an insert of calls writes, in the order of [`call_args`].
+const INSERT_COLUMNS: &str =
+    "INSERT INTO api_calls (store_id, api_key, at, direction, method, path, status, duration_us, \
+    correlation_id, order_id, request_body, response_body, kind, request_headers, response_headers) ";
+const CALL_COLUMNS: usize = 15;
+
+fn kind_of(c: &ApiCall) -> &str {
+    if c.kind.is_empty() {
+        "api"
+    } else {
+        c.kind.as_str()
+    }
+}
+
+/// One call's values for SQLite's deferred insert.
+fn call_args(c: &ApiCall) -> [Arg; CALL_COLUMNS] {
+    [
+        Arg::from(&c.store_id),
+        Arg::from(&c.api_key),
+        Arg::from(c.at),
+        Arg::from(&c.direction),
+        Arg::from(&c.method),
+        Arg::from(&c.path),
+        Arg::from(c.status),
+        Arg::from(c.duration_us),
+        Arg::from(&c.correlation_id),
+        Arg::from(&c.order_id),
+        Arg::from(&c.request_body),
+        Arg::from(&c.response_body),
+        Arg::from(kind_of(c)),
+        Arg::from(&c.request_headers),
+        Arg::from(&c.response_headers),
+    ]
+}
+
 impl Tx {
-    /// Inserts many calls in one statement.
+    /// Inserts many calls in one statement. On SQLite the insert waits for the unit's
+    /// commit (nothing reads its answer), so recording a batch is one trip to the writer.
     pub async fn insert_api_calls(&mut self, calls: &[ApiCall]) -> Result<()> {
         if calls.is_empty() {
             return Ok(());
         }
+        if let Tx::Sqlite(t) = self {
+            let mut sql = String::from(INSERT_COLUMNS);
+            sql.push_str("VALUES ");
+            let mut args = Vec::with_capacity(calls.len() * CALL_COLUMNS);
+            for (i, c) in calls.iter().enumerate() {
+                sql.push_str(if i == 0 { "(" } else { ", (" });
+                for j in 1..=CALL_COLUMNS {
+                    let sep = if j == 1 { "" } else { ", " };
+                    sql.push_str(&format!("{sep}${}", i * CALL_COLUMNS + j));
+                }
+                sql.push(')');
+                args.extend(call_args(c));
+            }
+            t.defer_varying(&sql, args);
+            return Ok(());
+        }
         on_tx!(self, c => {
-            let mut q = sqlx::QueryBuilder::new(
-                "INSERT INTO api_calls (store_id, api_key, at, direction, method, path, status, duration_us, correlation_id, order_id, request_body, response_body, kind, request_headers, response_headers) ",
-            );
+            let mut q = sqlx::QueryBuilder::new(INSERT_COLUMNS);
             q.push_values(calls, |mut b, c| {
                 b.push_bind(&c.store_id)
                     .push_bind(&c.api_key)
@@ -81,7 +132,7 @@ impl Tx {
                     .push_bind(&c.order_id)
                     .push_bind(&c.request_body)
                     .push_bind(&c.response_body)
-                    .push_bind(if c.kind.is_empty() { "api" } else { c.kind.as_str() })
+                    .push_bind(kind_of(c))
                     .push_bind(&c.request_headers)
                     .push_bind(&c.response_headers);
             });

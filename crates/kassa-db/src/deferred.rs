@@ -13,6 +13,9 @@
 //! statement or its commit instead, and the unit rolls back alone, as before. So only writes
 //! whose failure the caller does not tell apart from any other database failure are deferred.
 //!
+//! The unit's own `SAVEPOINT` waits the same way, so a unit's first trip carries it: a unit
+//! that only writes (recording API calls) is one trip, savepoint to release.
+//!
 //! PostgreSQL runs the same writes at once (a multi-statement query cannot take parameters
 //! there).
 
@@ -75,6 +78,9 @@ impl From<&Option<String>> for Arg {
 pub(crate) struct Deferred {
     sql: String,
     args: Vec<Arg>,
+    /// A statement whose text varies (a batch insert of any size) is waiting: the query is
+    /// not kept prepared, so it cannot push the hot paths' statements out of the cache.
+    varies: bool,
 }
 
 impl Deferred {
@@ -90,9 +96,32 @@ impl Deferred {
         self.args.extend(args);
     }
 
+    /// [`Deferred::push`] of a statement whose text varies from call to call.
+    pub(crate) fn push_varying(&mut self, sql: &str, args: Vec<Arg>) {
+        self.push(sql, args);
+        self.varies = true;
+    }
+
+    /// Whether the query [`Deferred::take`] gives may be kept prepared.
+    pub(crate) fn keeps_prepared(&self) -> bool {
+        !self.varies
+    }
+
+    /// The waiting statements' text, if none of them takes a parameter (the unit's
+    /// `SAVEPOINT`): it can then go in front of any statement, whose own `$n` stay as they
+    /// are, in that statement's trip. Leaves `self` empty.
+    pub(crate) fn take_without_args(&mut self) -> Option<String> {
+        if self.args.is_empty() && !self.varies {
+            Some(std::mem::take(&mut self.sql))
+        } else {
+            None
+        }
+    }
+
     /// The query text with `tail` (a statement without parameters, e.g. `RELEASE …`)
     /// appended, and the arguments; leaves `self` empty.
     pub(crate) fn take(&mut self, tail: &str) -> (String, SqliteArguments<'static>) {
+        self.varies = false;
         let mut sql = std::mem::take(&mut self.sql);
         sql.push_str(tail);
         let mut args = SqliteArguments::default();
@@ -166,5 +195,22 @@ mod tests {
         let mut out = String::new();
         renumber("$10 + $9", 100, &mut out);
         assert_eq!(out, "$110 + $109");
+    }
+
+    #[test]
+    fn only_statements_without_parameters_go_in_front_of_another() {
+        let mut d = Deferred::default();
+        d.push("SAVEPOINT s", Vec::new());
+        assert_eq!(d.take_without_args().as_deref(), Some("SAVEPOINT s;\n"));
+        assert!(d.is_empty());
+        d.push("SAVEPOINT s", Vec::new());
+        d.push("INSERT INTO a (x) VALUES ($1)", vec![1i64.into()]);
+        assert_eq!(d.take_without_args(), None);
+        assert!(d.keeps_prepared());
+        d.push_varying("INSERT INTO a (x) VALUES ($1), ($2)", vec![1i64.into(), 2i64.into()]);
+        assert!(!d.keeps_prepared());
+        let (sql, _) = d.take("RELEASE SAVEPOINT s");
+        assert!(sql.starts_with("SAVEPOINT s;\nINSERT INTO a (x) VALUES ($1);\nINSERT INTO a (x) VALUES ($2), ($3);"));
+        assert!(d.keeps_prepared());
     }
 }

@@ -16,8 +16,9 @@ pub enum DbError {
     #[error("{0} already exists")]
     Conflict(String),
     /// A write unit whose batch did not commit (SQLite group commit): nothing of it was kept.
-    #[error("the write was not committed: {0}")]
-    NotCommitted(String),
+    /// `outage` when the commit failed for one (a full disk).
+    #[error("the write was not committed: {reason}")]
+    NotCommitted { reason: String, outage: Option<Outage> },
     #[error(transparent)]
     Sqlx(#[from] sqlx::Error),
     #[error(transparent)]
@@ -41,6 +42,7 @@ impl DbError {
         match self {
             DbError::Unreachable { .. } => Some(Outage::Unreachable),
             DbError::DiskFull { .. } => Some(Outage::DiskFull),
+            DbError::NotCommitted { outage, .. } => *outage,
             DbError::Sqlx(e) => sqlx_outage(e),
             DbError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => sqlite_code_outage(e.extended_code),
             _ => None,

@@ -45,7 +45,9 @@ const RELEASE: &str = "RELEASE SAVEPOINT kassa_unit";
 const ROLLBACK_TO: &str = "ROLLBACK TO SAVEPOINT kassa_unit";
 
 /// The outcome of a batch's commit, shared by its units.
-type Outcome = Option<std::result::Result<(), String>>;
+/// A batch's end: committed, or why not and whether that is an outage (a full disk), which
+/// its units then answer as such.
+type Outcome = Option<std::result::Result<(), (String, Option<crate::Outage>)>>;
 
 struct Batch {
     /// Tells batches apart (a unit's task that comes back to commit its batch checks that
@@ -125,10 +127,10 @@ impl Writer {
         if state.batch.is_none() {
             self.open_batch(state).await?;
         }
-        // Marked first: if the caller goes away while SAVEPOINT runs, the drop still undoes it.
+        // The savepoint goes with the unit's first trip (crate::deferred). Marked open from
+        // here: whenever that trip runs, a unit dropped after it is undone.
         state.unit_open = true;
-        let conn = state.conn.as_mut().expect("an open batch holds the connection");
-        sqlx::query(SAVEPOINT).execute(&mut **conn).await?;
+        unit.deferred.push(SAVEPOINT, Vec::new());
         Ok(unit)
     }
 
@@ -193,7 +195,9 @@ impl Writer {
             Err(e) => {
                 tracing::error!(error = %e, units = batch.units, "a group commit failed; its units are not kept");
                 discard(state);
-                let _ = batch.done.send_replace(Some(Err(e.to_string())));
+                let _ = batch
+                    .done
+                    .send_replace(Some(Err((e.to_string(), crate::error::sqlx_outage(&e)))));
             }
         }
         None
@@ -226,9 +230,10 @@ fn discard(state: &mut State) {
         conn.close_on_drop();
     }
     if let Some(batch) = state.batch.take() {
-        let _ = batch
-            .done
-            .send_replace(Some(Err("the writer connection was closed before the commit".into())));
+        let _ = batch.done.send_replace(Some(Err((
+            "the writer connection was closed before the commit".into(),
+            None,
+        ))));
     }
 }
 
@@ -280,8 +285,12 @@ impl SqliteUnit {
         // The waiting writes and the release in one trip. If one of the writes fails, the
         // statements after it (the release) do not run: the savepoint is still open and the
         // drop rolls the unit back alone.
+        let prepared = self.deferred.keeps_prepared();
         let (sql, args) = self.deferred.take(RELEASE);
-        sqlx::query_with(&sql, args).execute(&mut *self).await?;
+        sqlx::query_with(&sql, args)
+            .persistent(prepared)
+            .execute(&mut *self)
+            .await?;
         let state = self.guard.as_mut().expect("a live unit holds the writer");
         state.unit_open = false;
         state.batch.as_mut().expect("a unit runs in an open batch").units += 1;
@@ -295,11 +304,11 @@ impl SqliteUnit {
         tokio::spawn(settle_released(self.writer.clone(), guard));
         let outcome = match done.wait_for(Option::is_some).await {
             Ok(outcome) => outcome.clone(),
-            Err(_) => Some(Err("the batch was abandoned before its commit".into())),
+            Err(_) => Some(Err(("the batch was abandoned before its commit".into(), None))),
         };
         match outcome {
             Some(Ok(())) => Ok(()),
-            Some(Err(reason)) => Err(DbError::NotCommitted(reason)),
+            Some(Err((reason, outage))) => Err(DbError::NotCommitted { reason, outage }),
             None => unreachable!("waited for an outcome"),
         }
     }
@@ -309,14 +318,35 @@ impl SqliteUnit {
         self.deferred.push(sql, args);
     }
 
+    /// [`SqliteUnit::defer`] of a write whose text varies from call to call.
+    pub(crate) fn defer_varying(&mut self, sql: &str, args: Vec<Arg>) {
+        self.deferred.push_varying(sql, args);
+    }
+
     /// The connection, once the writes kept so far have run: every statement of the unit
     /// goes through here, so none runs before a write the unit made earlier.
     pub(crate) async fn flushed(&mut self) -> sqlx::Result<&mut SqliteConnection> {
         if !self.deferred.is_empty() {
+            let prepared = self.deferred.keeps_prepared();
             let (sql, args) = self.deferred.take("");
-            sqlx::query_with(&sql, args).execute(&mut **self).await?;
+            sqlx::query_with(&sql, args)
+                .persistent(prepared)
+                .execute(&mut **self)
+                .await?;
         }
         Ok(&mut **self)
+    }
+
+    /// `sql` (a statement the unit needs the answer of) with the waiting writes in front
+    /// when they take no parameters (the unit's `SAVEPOINT`), so that they go in its trip;
+    /// otherwise they are sent first ([`SqliteUnit::flushed`]). Run the result on the unit.
+    pub(crate) async fn with_waiting(&mut self, sql: &str) -> sqlx::Result<String> {
+        if let Some(mut text) = self.deferred.take_without_args() {
+            text.push_str(sql);
+            return Ok(text);
+        }
+        self.flushed().await?;
+        Ok(sql.to_owned())
     }
 
     /// Rolls the unit back alone and lets the writer go.

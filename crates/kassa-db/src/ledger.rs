@@ -203,6 +203,38 @@ impl Tx {
             .unwrap_or_default())
     }
 
+    /// A new capture's sequence number on the order (1 for the first) and the fee terms of
+    /// `method` at the store, in one statement: both are read while the unit holds the
+    /// writer, and on SQLite each statement is a trip to it.
+    pub async fn capture_seq_and_terms(
+        &mut self,
+        order_id: &str,
+        store_id: &str,
+        method: &str,
+    ) -> Result<(i64, PostingTerms)> {
+        let sql = "SELECT (SELECT COALESCE(MAX(seq), 0) + 1 FROM captures WHERE order_id = $1), \
+            COALESCE(f.bps, 0), COALESCE(f.fixed_minor, 0), s.refunds_fees, s.reserve_bps FROM stores s \
+            LEFT JOIN store_fees f ON f.store_id = s.id AND f.payment_method = $3 WHERE s.id = $2";
+        let row: Option<(i64, i64, i64, bool, i64)> = on_tx!(self, c => sqlx::query_as(sql)
+            .bind(order_id)
+            .bind(store_id)
+            .bind(method)
+            .fetch_optional(c)
+            .await)?;
+        Ok(match row {
+            Some((seq, bps, fixed_minor, refunds_fees, reserve_bps)) => (
+                seq,
+                PostingTerms {
+                    bps,
+                    fixed_minor,
+                    refunds_fees,
+                    reserve_bps,
+                },
+            ),
+            None => (self.next_capture_seq(order_id).await?, PostingTerms::default()),
+        })
+    }
+
     /// The percentage fees charged on an order and not yet refunded.
     pub async fn percentage_fee_left(&mut self, order_id: &str) -> Result<i64> {
         let sql = "SELECT CAST(COALESCE(SUM(CASE WHEN detailed_type = 'PURCHASE_FEE_PERCENTAGE' THEN amount \

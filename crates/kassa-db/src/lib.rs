@@ -12,6 +12,7 @@ mod audit;
 pub mod backup;
 mod bank_changes;
 mod call_log;
+mod checkpoint;
 mod company;
 mod connect;
 mod deferred;

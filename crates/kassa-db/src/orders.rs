@@ -231,11 +231,16 @@ impl Tx {
     pub async fn lock_order(&mut self, store_id: &str, order_id: &str) -> Result<Option<OrderRow>> {
         Ok(match self {
             Tx::Sqlite(t) => {
-                let sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE order_id = $1 AND store_id = $2");
+                // Usually a unit's first statement: its savepoint goes in the same trip.
+                let sql = t
+                    .with_waiting(&format!(
+                        "SELECT {ORDER_COLUMNS} FROM orders WHERE order_id = $1 AND store_id = $2"
+                    ))
+                    .await?;
                 sqlx::query_as::<_, OrderRow>(&sql)
                     .bind(order_id)
                     .bind(store_id)
-                    .fetch_optional(t.flushed().await?)
+                    .fetch_optional(&mut **t)
                     .await?
             }
             Tx::Postgres(t) => {

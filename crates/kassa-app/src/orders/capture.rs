@@ -7,7 +7,7 @@ use super::new_id;
 use super::queries::capture_of;
 use super::validate::{check_partial_lines, check_shipping_info, check_text};
 use crate::jobs::PUSH;
-use crate::settlements::postings::{post_capture, posting_terms};
+use crate::settlements::postings::{capture_seq_and_terms, post_capture};
 use crate::{now_ms, Actor, AppError, AppResult, FieldError, Missing};
 use kassa_core::access::Permission;
 use kassa_core::lines::{exceeds_quantities, BadValue, Line};
@@ -102,8 +102,7 @@ pub(crate) async fn capture_locked(locked: &mut Locked, actor: &Actor, cmd: Capt
             .into());
         }
     }
-    let seq = locked.tx.next_capture_seq(&locked.row.order_id).await?;
-    let terms = posting_terms(locked).await?;
+    let (seq, terms) = capture_seq_and_terms(locked).await?;
     let capture_id = new_id();
     let reference = cmd.reference.clone();
     let capture_body = json!({

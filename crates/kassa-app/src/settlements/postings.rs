@@ -76,6 +76,14 @@ pub(crate) async fn posting_terms(locked: &mut Locked) -> AppResult<PostingTerms
     Ok(locked.tx.posting_terms(&locked.row.store_id, &method).await?)
 }
 
+/// A new capture's sequence number and the fee terms of the order's payment method, read
+/// together.
+pub(crate) async fn capture_seq_and_terms(locked: &mut Locked) -> AppResult<(i64, PostingTerms)> {
+    let method = locked.row.payment_method.clone().unwrap_or_default();
+    let (order_id, store_id) = (locked.row.order_id.clone(), locked.row.store_id.clone());
+    Ok(locked.tx.capture_seq_and_terms(&order_id, &store_id, &method).await?)
+}
+
 /// RETURN of a new refund, and the fee given back where the store's plan refunds fees.
 pub(crate) async fn post_refund(
     locked: &mut Locked,
