@@ -16,8 +16,9 @@
 //! - Every caller is answered only after the `COMMIT` of its batch has returned. If the
 //!   commit fails, or the process dies first, no unit of the batch was acknowledged and none
 //!   is kept (SQLite rolls the open transaction back), so a crash loses only unanswered units.
-//! - Within a unit, writes whose answer nobody reads wait and go with the unit's next
-//!   statement or its release, in one trip to the connection's worker ([`crate::deferred`]).
+//! - Within a unit, its `SAVEPOINT` and the writes whose answer nobody reads wait and go
+//!   with the unit's next statement or its release, in one trip to the connection's worker
+//!   ([`crate::deferred`]).
 //!
 //! Whenever the writer is let go, the state is one of: no open transaction, or an open one
 //! holding released units whose tasks are coming back to commit it. So the database's write lock is never
@@ -44,9 +45,8 @@ const SAVEPOINT: &str = "SAVEPOINT kassa_unit";
 const RELEASE: &str = "RELEASE SAVEPOINT kassa_unit";
 const ROLLBACK_TO: &str = "ROLLBACK TO SAVEPOINT kassa_unit";
 
-/// The outcome of a batch's commit, shared by its units.
-/// A batch's end: committed, or why not and whether that is an outage (a full disk), which
-/// its units then answer as such.
+/// The outcome of a batch's commit, shared by its units: committed, or why not and whether
+/// that is an outage (a full disk), which its units then answer as such.
 type Outcome = Option<std::result::Result<(), (String, Option<crate::Outage>)>>;
 
 struct Batch {
