@@ -119,6 +119,10 @@ pub async fn serve(args: ServeArgs, demo: Option<(NewPassword, usize)>) -> Resul
             );
         }
     }
+    // Before the listener: the handlers must be in place by the first answer, or a SIGTERM
+    // sent as soon as Kassa is ready finds the default action and ends the process without
+    // finishing anything.
+    let shutdown = shutdown_signal()?;
     let server = Server::bind(&args.listen).await?;
     let addr = server.local_addr();
     let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
@@ -184,7 +188,7 @@ pub async fn serve(args: ServeArgs, demo: Option<(NewPassword, usize)>) -> Resul
             kassa_web::demo::DEMO_OPERATOR
         );
     }
-    server.serve(state, shutdown_signal()).await.context("serving HTTP")?;
+    server.serve(state, shutdown).await.context("serving HTTP")?;
     db.close().await;
     tracing::info!("stopped");
     Ok(())
@@ -225,27 +229,27 @@ fn mail_config(args: &ServeArgs, public_url: &str) -> Result<MailConfig> {
     }))
 }
 
-/// Resolves on Ctrl-C or SIGTERM, after which requests in flight are finished.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on Ctrl-C or SIGTERM, after which requests in flight are finished. The signal
+/// handlers are installed by this call, not when the future is first polled.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let (mut interrupt, mut terminate) = {
+        use tokio::signal::unix::{signal, SignalKind};
+        (
+            signal(SignalKind::interrupt()).context("listening for SIGINT")?,
+            signal(SignalKind::terminate()).context("listening for SIGTERM")?,
+        )
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
-    tracing::info!("shutting down: finishing requests in flight");
+    Ok(async move {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = interrupt.recv() => {},
+            _ = terminate.recv() => {},
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down: finishing requests in flight");
+    })
 }
 
 #[cfg(test)]
