@@ -2,6 +2,7 @@
 
 use crate::deferred::Arg;
 use crate::{on_pool, on_tx, Db, KeyUsage, Result, Tx};
+use std::fmt::Write;
 
 /// Built with `..Default::default()` so that new columns do not break every caller.
 #[derive(Debug, Clone, Default, sqlx::FromRow)]
@@ -109,7 +110,7 @@ impl Tx {
                 sql.push_str(if i == 0 { "(" } else { ", (" });
                 for j in 1..=CALL_COLUMNS {
                     let sep = if j == 1 { "" } else { ", " };
-                    sql.push_str(&format!("{sep}${}", i * CALL_COLUMNS + j));
+                    let _ = write!(sql, "{sep}${}", i * CALL_COLUMNS + j);
                 }
                 sql.push(')');
                 args.extend(call_args(c));

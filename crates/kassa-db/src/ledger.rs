@@ -98,6 +98,26 @@ pub struct PostingTerms {
     pub reserve_bps: i64,
 }
 
+/// The columns of a store's [`PostingTerms`] for one payment method (`$1` the store, `$2`
+/// the method), as posting reads them.
+const TERMS: &str = "COALESCE(f.bps, 0), COALESCE(f.fixed_minor, 0), s.refunds_fees, s.reserve_bps FROM stores s \
+    LEFT JOIN store_fees f ON f.store_id = s.id AND f.payment_method = $2 WHERE s.id = $1";
+
+/// [`TERMS`] as read: fee in basis points, fixed fee, whether refunds give fees back,
+/// reserve in basis points.
+type TermsRow = (i64, i64, bool, i64);
+
+impl From<TermsRow> for PostingTerms {
+    fn from((bps, fixed_minor, refunds_fees, reserve_bps): TermsRow) -> PostingTerms {
+        PostingTerms {
+            bps,
+            fixed_minor,
+            refunds_fees,
+            reserve_bps,
+        }
+    }
+}
+
 /// One type's open total in one currency.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OpenTotal {
@@ -189,18 +209,10 @@ impl Tx {
 
     /// The fee terms of `method` at a store, read in the event's transaction.
     pub async fn posting_terms(&mut self, store_id: &str, method: &str) -> Result<PostingTerms> {
-        let sql = "SELECT COALESCE(f.bps, 0), COALESCE(f.fixed_minor, 0), s.refunds_fees, s.reserve_bps FROM stores s \
-            LEFT JOIN store_fees f ON f.store_id = s.id AND f.payment_method = $2 WHERE s.id = $1";
-        let row: Option<(i64, i64, bool, i64)> =
-            on_tx!(self, c => sqlx::query_as(sql).bind(store_id).bind(method).fetch_optional(c).await)?;
-        Ok(row
-            .map(|(bps, fixed_minor, refunds_fees, reserve_bps)| PostingTerms {
-                bps,
-                fixed_minor,
-                refunds_fees,
-                reserve_bps,
-            })
-            .unwrap_or_default())
+        let sql = format!("SELECT {TERMS}");
+        let row: Option<TermsRow> =
+            on_tx!(self, c => sqlx::query_as(&sql).bind(store_id).bind(method).fetch_optional(c).await)?;
+        Ok(row.map(PostingTerms::from).unwrap_or_default())
     }
 
     /// A new capture's sequence number on the order (1 for the first) and the fee terms of
@@ -212,25 +224,17 @@ impl Tx {
         store_id: &str,
         method: &str,
     ) -> Result<(i64, PostingTerms)> {
-        let sql = "SELECT (SELECT COALESCE(MAX(seq), 0) + 1 FROM captures WHERE order_id = $1), \
-            COALESCE(f.bps, 0), COALESCE(f.fixed_minor, 0), s.refunds_fees, s.reserve_bps FROM stores s \
-            LEFT JOIN store_fees f ON f.store_id = s.id AND f.payment_method = $3 WHERE s.id = $2";
-        let row: Option<(i64, i64, i64, bool, i64)> = on_tx!(self, c => sqlx::query_as(sql)
-            .bind(order_id)
+        let sql = format!("SELECT (SELECT COALESCE(MAX(seq), 0) + 1 FROM captures WHERE order_id = $3), {TERMS}");
+        let row: Option<(i64, i64, i64, bool, i64)> = on_tx!(self, c => sqlx::query_as(&sql)
             .bind(store_id)
             .bind(method)
+            .bind(order_id)
             .fetch_optional(c)
             .await)?;
         Ok(match row {
-            Some((seq, bps, fixed_minor, refunds_fees, reserve_bps)) => (
-                seq,
-                PostingTerms {
-                    bps,
-                    fixed_minor,
-                    refunds_fees,
-                    reserve_bps,
-                },
-            ),
+            Some((seq, bps, fixed_minor, refunds_fees, reserve_bps)) => {
+                (seq, PostingTerms::from((bps, fixed_minor, refunds_fees, reserve_bps)))
+            }
             None => (self.next_capture_seq(order_id).await?, PostingTerms::default()),
         })
     }

@@ -446,9 +446,9 @@ fn csv_cell(out: &mut Vec<u8>, value: &[u8]) {
 const EXPORT_PAGE: i64 = 5_000;
 
 /// One order as a CSV line. Times and amounts are written straight into the line (a
-/// calendar library's formatter cost more than everything else of a row); `scratch` holds
-/// an amount while it is checked as a cell.
-fn csv_row(out: &mut Vec<u8>, scratch: &mut Vec<u8>, r: &OrderListRow) {
+/// calendar library's formatter cost more than everything else of a row). An amount never
+/// needs quotes; a negative one is defused as [`csv_cell`] would.
+fn csv_row(out: &mut Vec<u8>, r: &OrderListRow) {
     use crate::reports::format::{write_decimal, write_rfc3339_ms};
     write_rfc3339_ms(out, r.created_at);
     for text in [
@@ -465,9 +465,10 @@ fn csv_row(out: &mut Vec<u8>, scratch: &mut Vec<u8>, r: &OrderListRow) {
     }
     for amount in [r.order_amount, r.captured_amount, r.refunded_amount] {
         out.push(b',');
-        scratch.clear();
-        write_decimal(scratch, amount);
-        csv_cell(out, scratch);
+        if amount < 0 {
+            out.push(b'\'');
+        }
+        write_decimal(out, amount);
     }
     for text in [r.payment_method.as_deref().unwrap_or_default(), r.status.code()] {
         out.push(b',');
@@ -509,9 +510,8 @@ pub(crate) async fn export(
         while let Some(page) = pages.recv().await {
             let chunk = page.map(|rows| {
                 let mut chunk = Vec::with_capacity(rows.len() * 200);
-                let mut scratch = Vec::new();
                 for r in &rows {
-                    csv_row(&mut chunk, &mut scratch, r);
+                    csv_row(&mut chunk, r);
                 }
                 chunk
             });

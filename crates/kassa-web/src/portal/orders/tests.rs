@@ -29,6 +29,32 @@ fn csv_cells_are_quoted_and_defused() {
     assert_eq!(cell(""), "");
 }
 
+#[test]
+fn a_csv_row_writes_times_amounts_and_awkward_text_as_cells() {
+    let row = OrderListRow {
+        order_id: "o-1".into(),
+        short_reference: "DS-1".into(),
+        created_at: 1_764_490_500_123,
+        merchant_reference1: Some("=cmd".into()),
+        merchant_reference2: None,
+        customer_name: "Åsa \"A\", Berg".into(),
+        customer_email: "asa@example.com".into(),
+        purchase_currency: "SEK".into(),
+        order_amount: 123_450,
+        captured_amount: 5,
+        refunded_amount: -5,
+        payment_method: Some("card".into()),
+        status: Status::PartCaptured,
+        expires_at: None,
+    };
+    let mut out = Vec::new();
+    csv_row(&mut out, &row);
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "2025-11-30T08:15:00.123Z,o-1,DS-1,'=cmd,,\"Åsa \"\"A\"\", Berg\",asa@example.com,SEK,1234.50,0.05,'-0.05,card,PART_CAPTURED,\n"
+    );
+}
+
 /// Message ids the Orders section builds at run time (status names, column names) exist.
 #[test]
 fn built_message_ids_exist() {
